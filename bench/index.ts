@@ -1,0 +1,23 @@
+// `npm run bench`: throughput figures measured on this machine, printed as a table. Each bench
+// runs against a private MariaDB started in a temp folder, like the tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../core/log.js';
+import { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
+import { writeBenches } from './marketplace-writes.js';
+import { printTable, type BenchResult } from './table.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-'));
+const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: silentLogger() });
+const results: BenchResult[] = [];
+try {
+  for await (const result of writeBenches(server)) {
+    results.push(result);
+    process.stderr.write(`  ${result.name}: ${Math.round(result.perSecond)} ${result.unit}/s\n`);
+  }
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+printTable(results);

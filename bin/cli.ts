@@ -1,0 +1,91 @@
+// Dispatches `steveslist <command>` and turns every expected failure into one line on stderr.
+import { loadConfig, type Config } from '../core/config/index.js';
+import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { configCommand } from './commands/config.js';
+import { migrateCommand } from './commands/migrate.js';
+import { seedCommand } from './commands/seed.js';
+import { simulateCommand } from './commands/simulate.js';
+import { upCommand } from './commands/up.js';
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+  args: string[];
+  /** Registers cleanup that must run if the user interrupts (stopping the private MariaDB). */
+  onInterrupt(cleanup: () => Promise<void>): void;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(context: CommandContext): Promise<number | void>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  up: upCommand,
+  migrate: migrateCommand,
+  seed: seedCommand,
+  simulate: simulateCommand,
+  config: configCommand,
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    'usage: steveslist <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Run `steveslist <command> --help` for its options. Settings come from environment variables (and .env); see README.md.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`steveslist: unknown command "${name}"\n\n${help()}\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n`);
+    return 0;
+  }
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(`\nsteveslist: ${signal}, stopping (again to force)\n`);
+    // Last registered first, like unwinding: later resources depend on earlier ones.
+    void (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  if (name !== 'up') {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  try {
+    const config = loadConfig(process.env, { tty: process.stdout.isTTY === true });
+    const log = createLogger(config.log);
+    return (await command.run({ config, log, args, onInterrupt: (cleanup) => cleanups.push(cleanup) })) ?? 0;
+  } catch (error) {
+    if (error instanceof PlatformError) {
+      process.stderr.write(`steveslist: ${error.message}\n`);
+      return error instanceof ConfigError || error instanceof UsageError ? 2 : 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

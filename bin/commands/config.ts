@@ -1,0 +1,15 @@
+import { readConfig, redactUrl } from '../../core/config/index.js';
+import type { Command } from '../cli.js';
+
+export const configCommand: Command = {
+  summary: 'validate the settings and print the effective configuration (secrets hidden)',
+  usage: 'steveslist config',
+  async run(context) {
+    const { names } = readConfig(process.env, { tty: process.stdout.isTTY === true });
+    const shown = {
+      ...context.config,
+      mysql: { ...context.config.mysql, url: context.config.mysql.url ? redactUrl(context.config.mysql.url) : '(private MariaDB)' },
+    };
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\nsettings read: ${names.join(', ')}\n`);
+  },
+};

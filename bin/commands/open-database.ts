@@ -1,0 +1,32 @@
+import { openMysqlSource, type MysqlSource } from '../../marketplace/mysql/index.js';
+import { createMysqlPool, type Pool } from '../../marketplace/mysql/connection.js';
+import { migrate } from '../../marketplace/schema/migrate.js';
+import type { CommandContext } from '../cli.js';
+
+export interface OpenDatabase {
+  source: MysqlSource;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * The source of truth, migrated and ready: starts (or reuses) the private MariaDB when no
+ * MYSQL_URL is set. close() ends the pool and stops the server this process started.
+ */
+export async function openDatabase(context: CommandContext, options: { connectionLimit?: number } = {}): Promise<OpenDatabase> {
+  const source = await openMysqlSource(context.config, context.log);
+  let pool: Pool | undefined;
+  const close = async () => {
+    await pool?.end().catch(() => undefined);
+    await source.close();
+  };
+  context.onInterrupt(close);
+  try {
+    await migrate(source.url, { log: context.log });
+    pool = await createMysqlPool(source.url, { connectionLimit: options.connectionLimit });
+    return { source, pool, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

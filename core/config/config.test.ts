@@ -1,0 +1,66 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../test/fixtures/run-cli.js';
+import { tempDir } from '../../test/fixtures/temp-dir.js';
+import { ConfigError } from '../errors.js';
+import { loadConfig, readConfig } from './index.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env, { cwd: dir.path, dotEnv: false });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('runs on one machine with no settings at all', () => {
+    const config = loadConfig({}, { cwd: dir.path, dotEnv: false });
+    expect(config.mysql.url).toBeUndefined();
+    expect(config.dataDir).toBe(join(dir.path, '.data'));
+    expect(config.mysql.dataDir).toBe(join(dir.path, '.data', 'mysql'));
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.log.level).toBe('info');
+  });
+
+  it('reports every bad setting at once, each naming the setting and the reason', () => {
+    const problems = problemsOf({ MYSQL_URL: 'localhost:3306', PORT: 'eighty', LOG_LEVEL: 'loud', MYSQL_PORT: '70000' });
+    expect(problems).toEqual([
+      'MYSQL_URL: expected mysql://user:password@host:port/database (scheme mysql: or mariadb:), got "localhost:3306"',
+      'MYSQL_PORT: expected a number from 0 to 65535, got 70000',
+      'PORT: expected a whole number, got "eighty"',
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ]);
+  });
+
+  it('never repeats a password from a malformed MYSQL_URL', () => {
+    const [problem] = problemsOf({ MYSQL_URL: 'postgres://app:hunter2@db:5432/steveslist' });
+    expect(problem).toContain('scheme mysql: or mariadb:');
+    expect(problem).not.toContain('hunter2');
+  });
+
+  it('requires a user and a database in MYSQL_URL', () => {
+    expect(problemsOf({ MYSQL_URL: 'mysql://db.internal:3306/steveslist' })[0]).toContain('the user is missing');
+    expect(problemsOf({ MYSQL_URL: 'mysql://app:pw@db.internal:3306/' })[0]).toContain('the database is missing');
+  });
+
+  it('reads .env, and the environment wins over it', () => {
+    writeFileSync(join(dir.path, '.env'), 'PORT=4100\nLOG_LEVEL=debug\n');
+    const config = loadConfig({ LOG_LEVEL: 'warn' }, { cwd: dir.path });
+    expect(config.http.port).toBe(4100);
+    expect(config.log.level).toBe('warn');
+  });
+
+  it('documents every setting it reads in the README', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const { names } = readConfig({}, { cwd: dir.path, dotEnv: false });
+    const missing = names.filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});

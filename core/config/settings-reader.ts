@@ -1,0 +1,103 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { redactUrl } from './redact-url.js';
+
+/**
+ * Reads settings from an environment map and collects every problem instead of stopping at the
+ * first, so a user fixes a bad configuration in one go.
+ */
+export class SettingsReader {
+  private readonly problems: string[] = [];
+  readonly names: string[] = [];
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly cwd: string,
+  ) {}
+
+  private raw(name: string): string | undefined {
+    this.names.push(name);
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  private problem(name: string, reason: string): undefined {
+    this.problems.push(`${name}: ${reason}`);
+    return undefined;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  path(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    return isAbsolute(value) ? value : resolve(this.cwd, value);
+  }
+
+  optionalPath(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    return isAbsolute(value) ? value : resolve(this.cwd, value);
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    return this.optionalInteger(name, min, max) ?? fallback;
+  }
+
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (!/^-?\d+$/.test(value)) return this.problem(name, `expected a whole number, got "${value}"`);
+    const n = Number(value);
+    if (n < min || n > max) return this.problem(name, `expected a number from ${min} to ${max}, got ${n}`);
+    return n;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.integer(name, fallback, 0, 65535);
+  }
+
+  optionalPort(name: string): number | undefined {
+    return this.optionalInteger(name, 0, 65535);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const lower = value.toLowerCase() as T;
+    if (allowed.includes(lower)) return lower;
+    this.problem(name, `expected one of ${allowed.join(', ')}, got "${value}"`);
+    return fallback;
+  }
+
+  /** A MySQL connection URL: mysql://user:password@host:port/database. */
+  mysqlUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const shown = redactUrl(value);
+    const expected = 'expected mysql://user:password@host:port/database';
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return this.problem(name, `${expected}, got "${shown}"`);
+    }
+    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+      return this.problem(name, `${expected} (scheme mysql: or mariadb:), got "${shown}"`);
+    }
+    if (!url.hostname) return this.problem(name, `${expected}: the host is missing in "${shown}"`);
+    if (!url.username) return this.problem(name, `${expected}: the user is missing in "${shown}"`);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!database) return this.problem(name, `${expected}: the database is missing in "${shown}"`);
+    if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
+      return this.problem(name, `database name "${database}" may only hold letters, digits, _ and $`);
+    }
+    return value;
+  }
+
+  /** Throws a ConfigError naming every problem found so far. */
+  finish(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}

@@ -1,0 +1,48 @@
+import { pino, type Logger } from 'pino';
+import type { LogFormat, LogLevel } from './config/index.js';
+
+export type { Logger } from 'pino';
+
+/**
+ * Field names whose values never reach a log line, wherever they appear. Secrets travel under
+ * these names through the whole code base, which is what makes redaction by path reliable.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'passwordHash',
+  '*.passwordHash',
+  'token',
+  '*.token',
+  'apiKey',
+  '*.apiKey',
+  'secret',
+  '*.secret',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-steveslist-api-key"]',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(options: { level: LogLevel; format: LogFormat; name?: string }): Logger {
+  const base = {
+    level: options.level,
+    name: options.name ?? 'steveslist',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  if (options.format === 'pretty') {
+    return pino({
+      ...base,
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 1, ignore: 'pid,hostname,name', translateTime: 'HH:MM:ss.l' },
+      },
+    });
+  }
+  return pino(base);
+}
+
+/** A logger that drops everything, for library code called without one. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

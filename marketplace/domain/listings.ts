@@ -1,0 +1,121 @@
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
+import { insertRows, TIMESTAMP_COLUMNS } from './insert-rows.js';
+import { appendToOutbox } from './outbox.js';
+import { withTransaction } from './transaction.js';
+
+export type ListingStatus = 'draft' | 'active' | 'sold' | 'removed';
+
+export interface NewListing {
+  sellerId: number;
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  city: string;
+  /** Integer minor units (cents). */
+  priceAmount: number;
+  /** ISO 4217, lower case. */
+  priceCurrency: string;
+  status?: ListingStatus;
+  /** Back-dates the row (sample data); the database's clock is used when absent. */
+  createdAt?: Date;
+}
+
+/** A listing as stored, with the column names of the table and of the public API. */
+export interface Listing {
+  id: number;
+  seller_id: number;
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  city: string;
+  price_amount: number;
+  price_currency: string;
+  status: ListingStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export type ListingPatch = Partial<Pick<Listing, 'name' | 'description' | 'category' | 'country' | 'city' | 'price_amount' | 'price_currency' | 'status'>>;
+
+const COLUMNS = ['seller_id', 'name', 'description', 'category', 'country', 'city', 'price_amount', 'price_currency', 'status'] as const;
+
+function toRow(listing: NewListing, dated: boolean): unknown[] {
+  return [listing.sellerId, listing.name, listing.description, listing.category, listing.country, listing.city,
+    listing.priceAmount, listing.priceCurrency, listing.status ?? 'active', ...(dated ? [listing.createdAt, listing.createdAt] : [])];
+}
+
+function toPayload(id: number, listing: NewListing): Record<string, unknown> {
+  return {
+    id, seller_id: listing.sellerId, name: listing.name, description: listing.description, category: listing.category,
+    country: listing.country, city: listing.city, price_amount: listing.priceAmount,
+    price_currency: listing.priceCurrency, status: listing.status ?? 'active',
+  };
+}
+
+/** Inserts listings and one `listing.created` event each; returns their ids in order. */
+export async function insertListings(connection: PoolConnection, listings: readonly NewListing[]): Promise<number[]> {
+  const dated = listings.every((l) => l.createdAt);
+  const ids = await insertRows(connection, 'listings', [...COLUMNS, ...(dated ? TIMESTAMP_COLUMNS : [])],
+    listings.map((listing) => toRow(listing, dated)));
+  await appendToOutbox(connection, listings.map((listing, i) => ({
+    aggregateType: 'listing', aggregateId: ids[i]!, type: 'listing.created', payload: toPayload(ids[i]!, listing),
+  })));
+  return ids;
+}
+
+export async function createListing(pool: Pool, listing: NewListing): Promise<number> {
+  const [id] = await withTransaction(pool, (connection) => insertListings(connection, [listing]));
+  return id!;
+}
+
+export async function lockListing(connection: PoolConnection, id: number): Promise<Listing> {
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT * FROM listings WHERE id = ? FOR UPDATE', [id]);
+  if (rows.length === 0) throw new NotFoundError(`listing ${id} does not exist`);
+  const row = rows[0]!;
+  return { ...row, price_amount: Number(row.price_amount) } as Listing;
+}
+
+/** Applies a patch and writes `listing.updated` with the fields that changed. */
+export async function updateListing(pool: Pool, id: number, patch: ListingPatch): Promise<Listing> {
+  return withTransaction(pool, async (connection) => {
+    const before = await lockListing(connection, id);
+    if (before.status === 'removed') throw new ConflictError(`listing ${id} was removed`);
+    const changed = (Object.keys(patch) as (keyof ListingPatch)[]).filter((key) => patch[key] !== undefined && patch[key] !== before[key]);
+    if (changed.length === 0) return before;
+    await connection.query(`UPDATE listings SET ${changed.map((key) => `${key} = ?`).join(', ')} WHERE id = ?`,
+      [...changed.map((key) => patch[key]), id]);
+    const after = { ...before, ...Object.fromEntries(changed.map((key) => [key, patch[key]])) } as Listing;
+    await appendToOutbox(connection, [{
+      aggregateType: 'listing', aggregateId: id, type: 'listing.updated',
+      payload: { ...after, changed: Object.fromEntries(changed.map((key) => [key, { from: before[key], to: after[key] }])) },
+    }]);
+    return after;
+  });
+}
+
+/**
+ * Takes a listing off the marketplace. A listing nobody ordered is deleted outright; one with
+ * orders stays (orders point at it) with status `removed`. Either way `listing.removed` is written.
+ */
+export async function removeListing(pool: Pool, id: number): Promise<'deleted' | 'removed'> {
+  return withTransaction(pool, async (connection) => {
+    const listing = await lockListing(connection, id);
+    const [orders] = await connection.query<RowDataPacket[]>('SELECT 1 FROM orders WHERE listing_id = ? LIMIT 1', [id]);
+    let outcome: 'deleted' | 'removed';
+    if (orders.length === 0) {
+      await connection.query<ResultSetHeader>('DELETE FROM listings WHERE id = ?', [id]);
+      outcome = 'deleted';
+    } else {
+      await connection.query('UPDATE listings SET status = ? WHERE id = ?', ['removed', id]);
+      outcome = 'removed';
+    }
+    await appendToOutbox(connection, [{
+      aggregateType: 'listing', aggregateId: id, type: 'listing.removed',
+      payload: { id, seller_id: listing.seller_id, name: listing.name, outcome },
+    }]);
+    return outcome;
+  });
+}

@@ -1,0 +1,113 @@
+// The `steveslist` command as a user runs it: start, health, Ctrl-C, restart, and bad input.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { isAlive } from '../marketplace/mysql/process-control.js';
+import { newDatabaseUrl } from './fixtures/database.js';
+import { runCli, startCli } from './fixtures/run-cli.js';
+import { tempDir } from './fixtures/temp-dir.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+/** One line on stderr, no stack trace, and the given exit code. */
+function expectOneLineError(result: { code: number | null; stderr: string }, code: number, pattern: RegExp) {
+  expect(result.code).toBe(code);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(pattern);
+}
+
+describe('steveslist up', () => {
+  it('brings up MariaDB, migrations and /health; Ctrl-C stops everything; a second start reuses the data', async () => {
+    const env = { DATA_DIR: join(dir.path, 'data'), PORT: '0' };
+    const first = startCli(['up'], env);
+    const [, healthUrl] = await first.waitFor(/"health":"(http:[^"]+)"/);
+    const response = await fetch(healthUrl!);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', checks: { mysql: { status: 'up' } } });
+    const serverPid = JSON.parse(readFileSync(join(dir.path, 'data', 'mysql', 'server.json'), 'utf8')).pid as number;
+    expect(isAlive(serverPid)).toBe(true);
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(isAlive(serverPid)).toBe(false);
+    expect(first.output()).toContain('applied migration');
+
+    const second = startCli(['up'], env);
+    await second.waitFor(/steveslist is up/);
+    expect(second.output()).not.toContain('initialising');
+    expect(second.output()).not.toContain('applied migration');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    // The private server's root password never reaches the output.
+    const { rootPassword } = JSON.parse(readFileSync(join(dir.path, 'data', 'mysql', 'secret.json'), 'utf8'));
+    expect(first.output() + second.output()).not.toContain(rootPassword);
+  });
+
+  it('uses MYSQL_URL when set and leaves that server running', async () => {
+    const { url } = newDatabaseUrl('cli');
+    const run = startCli(['up'], { MYSQL_URL: url, PORT: '0' });
+    await run.waitFor(/steveslist is up/);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).not.toContain('private MariaDB');
+    const password = new URL(inject('mysqlUrl')).password;
+    expect(run.output()).not.toContain(password);
+  });
+
+  it('refuses an invalid MYSQL_URL in one line, without revealing its password', async () => {
+    const result = await runCli(['up'], { MYSQL_URL: 'mysql//app:s3cret@db/steveslist' });
+    expectOneLineError(result, 2, /^steveslist: MYSQL_URL: expected mysql:\/\/user:password@host:port\/database/);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
+  it('says when MYSQL_URL points at nothing', async () => {
+    const result = await runCli(['migrate'], { MYSQL_URL: 'mysql://root:pw@127.0.0.1:1/steveslist' });
+    expectOneLineError(result, 1, /MYSQL_URL: nothing accepts connections at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/steveslist/);
+  });
+
+  it('says when PORT is taken, and stops the MariaDB it started', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const dataDir = join(dir.path, 'port-taken');
+      const result = await runCli(['up'], { DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'silent' });
+      expectOneLineError(result, 1, new RegExp(`^steveslist: PORT: 127\\.0\\.0\\.1:${port} is already in use`));
+      expect(() => readFileSync(join(dataDir, 'mysql', 'server.json'))).toThrow();
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('lists every bad setting together', async () => {
+    const result = await runCli(['config'], { PORT: 'x', LOG_LEVEL: 'chatty' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('PORT: expected a whole number, got "x"');
+    expect(result.stderr).toContain('LOG_LEVEL: expected one of');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('steveslist seed and simulate', () => {
+  it('seed and simulate write what was asked against MYSQL_URL, with progress', async () => {
+    const { url } = newDatabaseUrl('cli');
+    const seeded = await runCli(['seed', '--users', '20', '--listings', '150'], { MYSQL_URL: url, LOG_LEVEL: 'warn' });
+    expect(seeded.code).toBe(0);
+    expect(seeded.stdout).toContain('seeded 20 users and 150 listings');
+    expect(seeded.stderr).toContain('seed listings: 150/150 (100%)');
+
+    const simulated = await runCli(['simulate', '--rate', '100/s', '--duration', '1s'], { MYSQL_URL: url, LOG_LEVEL: 'warn' });
+    expect(simulated.code).toBe(0);
+    expect(simulated.stdout).toMatch(/0 errors; \d+ ops\/s/);
+    expect(simulated.stderr).toContain('simulate: 100/100 (100%)');
+  });
+
+  it('refuses malformed options with the option named', async () => {
+    const result = await runCli(['simulate', '--rate', 'fast'], {});
+    expectOneLineError(result, 2, /^steveslist: --rate: expected a rate such as 200\/s or 6000\/m, got "fast"/);
+  });
+});
