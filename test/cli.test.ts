@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { isAlive } from '../marketplace/mysql/process-control.js';
+import { isAlive } from '../core/process-control.js';
 import { newDatabaseUrl } from './fixtures/database.js';
 import { runCli, startCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';

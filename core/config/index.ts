@@ -22,6 +22,39 @@ export interface Config {
   };
   http: { host: string; port: number };
   log: { level: LogLevel; format: LogFormat };
+  /** Topics are `<topicPrefix>.<database>.<table>` and `<topicPrefix>.events.<aggregate>`. */
+  topicPrefix: string;
+  bus: {
+    /** Embedded log folder; used when no Kafka brokers are set. */
+    dir: string;
+    partitions: number;
+    fsync: 'always' | 'interval' | 'never';
+    fsyncIntervalMs: number;
+    segmentBytes: number;
+    retentionBytes: number;
+    retentionMs: number;
+    kafka: KafkaConfig | undefined;
+  };
+  cdc: {
+    /** Folder of the reader's saved position. */
+    dir: string;
+    /** Replica server id the reader announces; unique among the source's replicas. */
+    serverId: number;
+    includeTables: string[];
+    excludeTables: string[];
+    excludeColumns: string[];
+    snapshotChunkRows: number;
+    onMissingBinlog: 'fail' | 'resnapshot';
+  };
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+  ssl: boolean;
+  sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -30,6 +63,35 @@ export interface LoadConfigOptions {
   tty?: boolean;
   /** Read `<cwd>/.env` (default true). */
   dotEnv?: boolean;
+}
+
+/** Secrets and credentials never leave MySQL through change capture unless asked for. */
+export const DEFAULT_EXCLUDED_COLUMNS = [
+  'user_credentials.password_hash',
+  'api_keys.key_hash',
+  'webhook_endpoints.secret',
+  'webhook_endpoints.previous_secret',
+];
+
+function readKafka(r: SettingsReader): KafkaConfig | undefined {
+  const brokers = r.hostPorts('KAFKA_BROKERS');
+  const clientId = r.string('KAFKA_CLIENT_ID', 'steveslist');
+  const replicationFactor = r.integer('KAFKA_REPLICATION_FACTOR', -1, -1, 32);
+  const ssl = r.boolean('KAFKA_SSL', false);
+  const mechanism = r.optionalString('KAFKA_SASL_MECHANISM')?.toLowerCase();
+  const username = r.optionalString('KAFKA_SASL_USERNAME');
+  const password = r.optionalString('KAFKA_SASL_PASSWORD');
+  let sasl: KafkaConfig['sasl'];
+  if (mechanism !== undefined) {
+    if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+      r.fail('KAFKA_SASL_MECHANISM', `expected plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`);
+    } else if (!username || !password) {
+      r.fail('KAFKA_SASL_MECHANISM', 'needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+    } else {
+      sasl = { mechanism, username, password };
+    }
+  }
+  return brokers ? { brokers, clientId, replicationFactor, ssl, sasl } : undefined;
 }
 
 /** Every setting the platform reads, so the README and `steveslist config` can list them. */
@@ -53,6 +115,26 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     log: {
       level: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
       format: r.oneOf<LogFormat>('LOG_FORMAT', ['pretty', 'json'], options.tty ? 'pretty' : 'json'),
+    },
+    topicPrefix: r.string('TOPIC_PREFIX', 'steveslist'),
+    bus: {
+      dir: r.optionalPath('BUS_DIR') ?? join(dataDir, 'bus'),
+      partitions: r.integer('BUS_PARTITIONS', 4, 1, 1024),
+      fsync: r.oneOf('BUS_FSYNC', ['always', 'interval', 'never'] as const, 'always'),
+      fsyncIntervalMs: r.integer('BUS_FSYNC_INTERVAL_MS', 100, 1, 60_000),
+      segmentBytes: r.integer('BUS_SEGMENT_MB', 64, 1, 4096) * 1024 * 1024,
+      retentionBytes: r.integer('BUS_RETENTION_MB', 1024, 1, 10_000_000) * 1024 * 1024,
+      retentionMs: r.integer('BUS_RETENTION_HOURS', 168, 1, 100_000) * 3_600_000,
+      kafka: readKafka(r),
+    },
+    cdc: {
+      dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),
+      serverId: r.integer('CDC_SERVER_ID', 54_001, 1, 4_294_967_295),
+      includeTables: r.list('CDC_INCLUDE_TABLES', []),
+      excludeTables: r.list('CDC_EXCLUDE_TABLES', ['schema_migrations']),
+      excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
+      snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
+      onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),
     },
   };
   r.finish();

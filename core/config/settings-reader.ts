@@ -21,6 +21,11 @@ export class SettingsReader {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   }
 
+  /** Records a problem found by a cross-setting check. */
+  fail(name: string, reason: string): void {
+    this.problem(name, reason);
+  }
+
   private problem(name: string, reason: string): undefined {
     this.problems.push(`${name}: ${reason}`);
     return undefined;
@@ -69,6 +74,36 @@ export class SettingsReader {
     if (allowed.includes(lower)) return lower;
     this.problem(name, `expected one of ${allowed.join(', ')}, got "${value}"`);
     return fallback;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(value)) return true;
+    if (/^(0|false|no|off)$/i.test(value)) return false;
+    this.problem(name, `expected true or false, got "${value}"`);
+    return fallback;
+  }
+
+  /** A comma-separated list; `fallback` applies only when the setting is absent. */
+  list(name: string, fallback: readonly string[]): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [...fallback];
+    return value.split(',').map((item) => item.trim()).filter(Boolean);
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  /** host:port pairs, comma-separated (KAFKA_BROKERS). */
+  hostPorts(name: string): string[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const bad = items.filter((item) => !/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(item));
+    if (bad.length > 0 || items.length === 0) return this.problem(name, `expected host:port[,host:port...], got "${value}"`);
+    return items;
   }
 
   /** A MySQL connection URL: mysql://user:password@host:port/database. */

@@ -7,7 +7,7 @@ import { EnvironmentError } from '../../core/errors.js';
 import { silentLogger } from '../../core/log.js';
 import { connectMysql, type RowDataPacket } from './connection.js';
 import { LocalMysqlServer } from './local-server.js';
-import { isAlive } from './process-control.js';
+import { isAlive } from '../../core/process-control.js';
 import { findServerBinary, installPlan } from './server-binary.js';
 
 const dir = tempDir();

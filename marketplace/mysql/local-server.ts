@@ -11,7 +11,7 @@ import { EnvironmentError, PlatformError, ServiceUnavailable } from '../../core/
 import type { Logger } from '../../core/log.js';
 import { formatMysqlUrl } from './connection.js';
 import { assertPortFree, freePort, portInUse } from '../../core/ports.js';
-import { commandLine, isAlive, terminate } from './process-control.js';
+import { commandLine, isAlive, terminate } from '../../core/process-control.js';
 import { ensureServerBinary, type ServerBinary } from './server-binary.js';
 
 export type BinlogFormat = 'ROW' | 'STATEMENT' | 'MIXED';

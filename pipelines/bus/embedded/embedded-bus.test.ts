@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../../test/fixtures/run-cli.js';
+import { tempDir } from '../../../test/fixtures/temp-dir.js';
+import { murmur2 } from '../partitioner.js';
+import type { BusMessage } from '../port.js';
+import { EmbeddedBus, type EmbeddedBusOptions } from './index.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+let n = 0;
+const options = (overrides: Partial<EmbeddedBusOptions> = {}): EmbeddedBusOptions => ({
+  dir: join(dir.path, `bus-${n++}`), defaultPartitions: 2, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 100,
+  retentionBytes: 1 << 30, retentionMs: 3_600_000, redeliveryDelayMs: 20, ...overrides,
+});
+
+async function readAll(bus: EmbeddedBus, topic: string): Promise<BusMessage[]> {
+  const out: BusMessage[] = [];
+  for (let p = 0; p < (await bus.partitions(topic)); p++) {
+    for (let offset = 0; ;) {
+      const batch = await bus.read(topic, p, offset, 1000);
+      if (batch.length === 0) break;
+      out.push(...batch);
+      offset = batch[batch.length - 1]!.offset + 1;
+    }
+  }
+  return out;
+}
+
+describe('partitioning', () => {
+  it('hashes keys exactly as Kafka\'s murmur2 does', () => {
+    // Vectors from Kafka's own UtilsTest.
+    expect(murmur2(Buffer.from('21'))).toBe(-973932308);
+    expect(murmur2(Buffer.from('foobar'))).toBe(-790332482);
+    expect(murmur2(Buffer.from('a-little-bit-long-string'))).toBe(-985981536);
+    expect(murmur2(Buffer.from('a-little-bit-longer-string'))).toBe(-1486304829);
+    expect(murmur2(Buffer.from('lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8'))).toBe(-58897971);
+    expect(murmur2(Buffer.from('abc'))).toBe(479470107);
+  });
+});
+
+describe('the embedded log on disk', () => {
+  it('keeps every message across a restart and reads across segment files', async () => {
+    const o = options();
+    const bus = await EmbeddedBus.open(o);
+    for (let i = 0; i < 20; i++) await bus.publish('t', Array.from({ length: 25 }, (_, j) => ({ key: `k${j}`, value: `${i}-${j}-${'p'.repeat(100)}` })));
+    await bus.close();
+    expect(readdirSync(join(o.dir, 't', '0')).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(3);
+    const again = await EmbeddedBus.open(o);
+    const all = await readAll(again, 't');
+    expect(all).toHaveLength(500);
+    expect(new Set(all.map((m) => m.value!.toString())).size).toBe(500);
+    await again.close();
+  });
+
+  it('truncates a torn record at the end of the newest segment and keeps the rest', async () => {
+    const o = options({ segmentBytes: 1 << 20, defaultPartitions: 1 });
+    const bus = await EmbeddedBus.open(o);
+    await bus.publish('t', Array.from({ length: 10 }, (_, i) => ({ key: null, value: `m${i}` })));
+    await bus.close();
+    const segment = join(o.dir, 't', '0', '00000000000000000000.log');
+    const size = statSync(segment).size;
+    appendFileSync(segment, Buffer.from([0, 0, 0, 200, 1, 2, 3]));
+    const again = await EmbeddedBus.open(o);
+    expect(statSync(segment).size).toBe(size);
+    await again.publish('t', [{ key: null, value: 'after' }]);
+    expect((await readAll(again, 't')).map((m) => m.value!.toString())).toEqual([...Array.from({ length: 10 }, (_, i) => `m${i}`), 'after']);
+    await again.close();
+  });
+
+  it('deletes whole old segments past the retention size, and a lagging group moves on', async () => {
+    const o = options({ defaultPartitions: 1, retentionBytes: 8192 });
+    const bus = await EmbeddedBus.open(o);
+    for (let i = 0; i < 40; i++) await bus.publish('t', [{ key: null, value: 'x'.repeat(500) }]);
+    const remaining = await readAll(bus, 't');
+    expect(remaining.length).toBeLessThan(40);
+    expect(remaining[remaining.length - 1]!.offset).toBe(39);
+    const seen: number[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => { done = r; });
+    const sub = await bus.subscribe({ group: 'late', topics: ['t'] }, async (batch) => {
+      seen.push(...batch.messages.map((m) => m.offset));
+      if (seen.includes(39)) done();
+    });
+    await finished;
+    await sub.stop();
+    expect(seen[0]).toBe(remaining[0]!.offset);
+    await bus.close();
+  });
+
+  it('refuses a folder another live process owns', async () => {
+    const o = options();
+    const bus = await EmbeddedBus.open(o);
+    await bus.close();
+    writeFileSync(join(o.dir, '.lock'), '1');
+    await expect(EmbeddedBus.open(o)).rejects.toThrow(/BUS_DIR: .* is in use by process 1/);
+  });
+
+  it.each(['always', 'never'] as const)('loses no acknowledged message when the producer is killed with -9 (fsync %s)', async (fsync) => {
+    const o = options({ fsync, defaultPartitions: 3 });
+    const acked = new Set<number>();
+    let start = 0;
+    // Three kill points at different moments, each restart recovering the previous one's tail.
+    for (const killAfterMs of [150, 400, 250]) {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/bus-producer.ts'), o.dir, fsync, String(start)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let buffered = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          const m = /^acked (\d+) (\d+)$/.exec(line);
+          if (m) for (let i = Number(m[1]); i <= Number(m[2]); i++) acked.add(i);
+          if (line === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        }
+      });
+      await new Promise((resolve) => child.once('close', resolve));
+      start = Math.max(start, ...acked) + 1_000_000;
+    }
+    expect(acked.size).toBeGreaterThan(100);
+    const bus = await EmbeddedBus.open(o);
+    const stored = (await readAll(bus, 'kill.test')).map((m) => (JSON.parse(m.value!.toString()) as { n: number }).n);
+    await bus.close();
+    const counts = new Map<number, number>();
+    for (const value of stored) counts.set(value, (counts.get(value) ?? 0) + 1);
+    const lost = [...acked].filter((value) => !counts.has(value));
+    const duplicated = [...counts].filter(([, count]) => count > 1);
+    expect(lost).toEqual([]);
+    expect(duplicated).toEqual([]);
+  });
+});

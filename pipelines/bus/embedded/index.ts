@@ -1,0 +1,260 @@
+// The embedded bus: Kafka's model (topics, partitions, offsets, consumer groups) on local disk,
+// for the one-machine mode. One process owns a bus folder at a time.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvironmentError, UsageError } from '../../../core/errors.js';
+import { silentLogger, type Logger } from '../../../core/log.js';
+import { isAlive } from '../../../core/process-control.js';
+import { partitionFor } from '../partitioner.js';
+import type { Batch, BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from '../port.js';
+import { GroupOffsets } from './group-offsets.js';
+import { OffsetOutOfRange, PartitionLog, type PartitionLogOptions } from './partition-log.js';
+import type { StoredRecord } from './record-format.js';
+
+export interface EmbeddedBusOptions extends PartitionLogOptions {
+  dir: string;
+  defaultPartitions: number;
+  log?: Logger;
+  /** Pause before a failed batch is delivered again. */
+  redeliveryDelayMs?: number;
+}
+
+interface Topic {
+  name: string;
+  partitions: PartitionLog[];
+}
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+const GROUPS_DIR = '_groups';
+
+function toMessage(topic: string, partition: number, record: StoredRecord): BusMessage {
+  return {
+    topic, partition, offset: record.offset, key: record.key ? record.key.toString('utf8') : null,
+    value: record.value, headers: record.headers, timestampMs: record.timestampMs,
+  };
+}
+
+function matches(topic: string, patterns: readonly (string | RegExp)[]): boolean {
+  return patterns.some((p) => (typeof p === 'string' ? p === topic : p.test(topic)));
+}
+
+class GroupSubscription implements Subscription {
+  private readonly stopping = new AbortController();
+  private readonly loops = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly bus: EmbeddedBus,
+    readonly options: SubscribeOptions,
+    private readonly handler: BatchHandler,
+    private readonly offsets: GroupOffsets,
+    private readonly log: Logger,
+    private readonly redeliveryDelayMs: number,
+  ) {}
+
+  attach(topic: Topic): void {
+    if (this.stopping.signal.aborted || !matches(topic.name, this.options.topics)) return;
+    topic.partitions.forEach((log, partition) => {
+      const key = `${topic.name}/${partition}`;
+      if (!this.loops.has(key)) this.loops.set(key, this.run(topic.name, partition, log));
+    });
+  }
+
+  private async run(topic: string, partition: number, log: PartitionLog): Promise<void> {
+    const signal = this.stopping.signal;
+    let offset = this.offsets.get(topic, partition) ?? (this.options.fromBeginning === false ? log.endOffset : log.startOffset);
+    const max = this.options.maxBatchSize ?? 500;
+    while (!signal.aborted) {
+      await log.waitFor(offset, signal);
+      if (signal.aborted) break;
+      let records: StoredRecord[];
+      try {
+        records = await log.read(offset, max);
+      } catch (error) {
+        if (!(error instanceof OffsetOutOfRange)) throw error;
+        this.log.warn({ group: this.options.group, topic, partition, lost: error.startOffset - offset },
+          'consumer group fell behind retention: messages were deleted before it read them');
+        offset = error.startOffset;
+        continue;
+      }
+      if (records.length === 0) continue;
+      const batch: Batch = { topic, partition, messages: records.map((r) => toMessage(topic, partition, r)), highWatermark: log.endOffset };
+      // The batch in hand is always finished, even when stop() was called meanwhile.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.handler(batch);
+          break;
+        } catch (error) {
+          this.log.error({ err: error, group: this.options.group, topic, partition, offset, attempt }, 'batch handler failed; delivering the batch again');
+          if (signal.aborted) return;
+          await new Promise((r) => setTimeout(r, Math.min(this.redeliveryDelayMs * attempt, 30_000)));
+        }
+      }
+      offset = records[records.length - 1]!.offset + 1;
+      this.offsets.commit(topic, partition, offset);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.allSettled(this.loops.values());
+    await this.offsets.close();
+    this.bus.forget(this);
+  }
+}
+
+export class EmbeddedBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private readonly topics = new Map<string, Topic>();
+  private readonly opening = new Map<string, Promise<Topic>>();
+  private readonly subscriptions = new Set<GroupSubscription>();
+  private readonly roundRobin = new Map<string, number>();
+  private readonly log: Logger;
+  private retentionTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly options: EmbeddedBusOptions) {
+    this.log = options.log ?? silentLogger();
+  }
+
+  static async open(options: EmbeddedBusOptions): Promise<EmbeddedBus> {
+    mkdirSync(join(options.dir, GROUPS_DIR), { recursive: true });
+    const lock = join(options.dir, '.lock');
+    if (existsSync(lock)) {
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (pid !== process.pid && isAlive(pid)) {
+        throw new EnvironmentError(`BUS_DIR: ${options.dir} is in use by process ${pid}; one process owns the embedded bus (use Kafka to share a bus between processes)`);
+      }
+    }
+    writeFileSync(lock, String(process.pid));
+    const bus = new EmbeddedBus(options);
+    for (const name of readdirSync(options.dir)) {
+      if (existsSync(join(options.dir, name, 'topic.json'))) await bus.openTopic(name);
+    }
+    bus.retentionTimer = setInterval(() => void bus.enforceRetention(), 60_000);
+    bus.retentionTimer.unref();
+    return bus;
+  }
+
+  private async openTopic(name: string, partitions?: number): Promise<Topic> {
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    let opening = this.opening.get(name);
+    if (!opening) {
+      opening = (async () => {
+        const dir = join(this.options.dir, name);
+        const metaPath = join(dir, 'topic.json');
+        let count = partitions ?? this.options.defaultPartitions;
+        if (existsSync(metaPath)) {
+          count = (JSON.parse(readFileSync(metaPath, 'utf8')) as { partitions: number }).partitions;
+        } else {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(metaPath, JSON.stringify({ partitions: count }));
+        }
+        const logs = await Promise.all(Array.from({ length: count }, (_, p) => PartitionLog.open(join(dir, String(p)), this.options)));
+        const topic = { name, partitions: logs };
+        this.topics.set(name, topic);
+        for (const subscription of this.subscriptions) subscription.attach(topic);
+        return topic;
+      })();
+      this.opening.set(name, opening);
+    }
+    try {
+      return await opening;
+    } finally {
+      this.opening.delete(name);
+    }
+  }
+
+  async ensureTopic(topic: string, partitions?: number): Promise<void> {
+    if (!TOPIC_NAME.test(topic) || topic === GROUPS_DIR) throw new UsageError(`topic "${topic}": names use letters, digits, ".", "_" and "-" (at most 249)`);
+    await this.openTopic(topic, partitions);
+  }
+
+  async publish(topicName: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.ensureTopic(topicName);
+    const topic = this.topics.get(topicName)!;
+    const count = topic.partitions.length;
+    const byPartition = new Map<number, OutgoingMessage[]>();
+    for (const message of messages) {
+      let partition: number;
+      if (message.key !== null) {
+        partition = partitionFor(message.key, count);
+      } else {
+        partition = (this.roundRobin.get(topicName) ?? 0) % count;
+        this.roundRobin.set(topicName, partition + 1);
+      }
+      const list = byPartition.get(partition) ?? [];
+      list.push(message);
+      byPartition.set(partition, list);
+    }
+    const now = Date.now();
+    await Promise.all([...byPartition].map(([partition, list]) => topic.partitions[partition]!.append(list.map((m) => ({
+      key: m.key === null ? null : Buffer.from(m.key, 'utf8'),
+      value: m.value === null ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value, 'utf8'),
+      headers: m.headers,
+      timestampMs: m.timestampMs ?? now,
+    })))));
+  }
+
+  async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {
+    if ([...this.subscriptions].some((s) => s.options.group === options.group)) {
+      throw new UsageError(`consumer group "${options.group}" is already subscribed in this process`);
+    }
+    const offsets = new GroupOffsets(GroupOffsets.pathFor(join(this.options.dir, GROUPS_DIR), options.group));
+    const subscription = new GroupSubscription(this, options, handler, offsets, this.log, this.options.redeliveryDelayMs ?? 1000);
+    this.subscriptions.add(subscription);
+    for (const topic of this.topics.values()) subscription.attach(topic);
+    return subscription;
+  }
+
+  /** Called by a subscription that stopped. */
+  forget(subscription: GroupSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  async lag(group: string): Promise<PartitionLag[]> {
+    const active = [...this.subscriptions].find((s) => s.options.group === group);
+    const path = GroupOffsets.pathFor(join(this.options.dir, GROUPS_DIR), group);
+    const committed = new GroupOffsets(path);
+    const out: PartitionLag[] = [];
+    for (const topic of this.topics.values()) {
+      const subscribed = active ? matches(topic.name, active.options.topics) : false;
+      topic.partitions.forEach((log, partition) => {
+        const offset = committed.get(topic.name, partition);
+        if (offset === undefined && !subscribed) return;
+        const base = offset ?? log.startOffset;
+        out.push({ topic: topic.name, partition, committed: base, highWatermark: log.endOffset, lag: log.endOffset - base });
+      });
+    }
+    return out;
+  }
+
+  async read(topic: string, partition: number, fromOffset: number, maxMessages: number): Promise<BusMessage[]> {
+    const t = this.topics.get(topic);
+    const log = t?.partitions[partition];
+    if (!log) return [];
+    const from = Math.max(fromOffset, log.startOffset);
+    return (await log.read(from, maxMessages)).map((r) => toMessage(topic, partition, r));
+  }
+
+  async partitions(topic: string): Promise<number> {
+    return this.topics.get(topic)?.partitions.length ?? 0;
+  }
+
+  async listTopics(): Promise<string[]> {
+    return [...this.topics.keys()].sort();
+  }
+
+  private async enforceRetention(): Promise<void> {
+    for (const topic of this.topics.values()) {
+      for (const log of topic.partitions) await log.enforceRetention();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    for (const topic of this.topics.values()) await Promise.all(topic.partitions.map((log) => log.close()));
+    rmSync(join(this.options.dir, '.lock'), { force: true });
+  }
+}

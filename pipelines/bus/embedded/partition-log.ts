@@ -1,0 +1,370 @@
+// One partition of the embedded log: append-only segment files named by their first offset,
+// group commit (many concurrent appends share one write and one fsync), and recovery that
+// truncates a torn tail after a crash. Records become readable only once acknowledged.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EnvironmentError } from '../../../core/errors.js';
+import { decodeRecord, encodeRecord, type StoredRecord } from './record-format.js';
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface PartitionLogOptions {
+  segmentBytes: number;
+  /** always: fsync before acknowledging (survives power loss); interval/never: page cache only (survives kill -9). */
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  retentionBytes: number;
+  retentionMs: number;
+}
+
+export interface AppendRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, string>;
+  timestampMs: number;
+}
+
+interface Segment {
+  baseOffset: number;
+  path: string;
+  /** Bytes acknowledged (readable); the file may briefly hold more while a write is in flight. */
+  size: number;
+  /** Next offset after the last acknowledged record of this segment. */
+  endOffset: number;
+  lastTimestampMs: number;
+  /** Sparse [offset, byte position] pairs, ascending, for seeking without a full scan. */
+  index: [number, number][];
+  reader?: FileHandle;
+}
+
+interface PendingAppend {
+  buffers: Buffer[];
+  firstOffset: number;
+  lastTimestampMs: number;
+  resolve(firstOffset: number): void;
+  reject(error: unknown): void;
+}
+
+const INDEX_EVERY_BYTES = 16 * 1024;
+const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+export class OffsetOutOfRange extends Error {
+  constructor(readonly requested: number, readonly startOffset: number) {
+    super(`offset ${requested} is before the log start ${startOffset} (deleted by retention)`);
+  }
+}
+
+const segmentName = (baseOffset: number) => `${String(baseOffset).padStart(20, '0')}.log`;
+
+export class PartitionLog {
+  private readonly segments: Segment[] = [];
+  private writer: FileHandle | undefined;
+  private writePosition = 0;
+  private nextOffset = 0;
+  private pending: PendingAppend[] = [];
+  private flushing = false;
+  private dirty = false;
+  private failed: unknown;
+  private fsyncTimer: NodeJS.Timeout | undefined;
+  private readonly events = new EventEmitter();
+
+  private constructor(readonly dir: string, private readonly options: PartitionLogOptions) {
+    this.events.setMaxListeners(0);
+  }
+
+  static async open(dir: string, options: PartitionLogOptions): Promise<PartitionLog> {
+    mkdirSync(dir, { recursive: true });
+    const log = new PartitionLog(dir, options);
+    await log.recover();
+    if (options.fsync === 'interval') {
+      log.fsyncTimer = setInterval(() => void log.syncIfDirty(), options.fsyncIntervalMs);
+      log.fsyncTimer.unref();
+    }
+    return log;
+  }
+
+  get startOffset(): number {
+    return this.segments[0]?.baseOffset ?? 0;
+  }
+
+  /** The offset the next record gets once acknowledged: everything below is readable. */
+  get endOffset(): number {
+    return this.segments[this.segments.length - 1]?.endOffset ?? 0;
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  private async recover(): Promise<void> {
+    const files = readdirSync(this.dir).filter((f) => /^\d{20}\.log$/.test(f)).sort();
+    for (const [i, file] of files.entries()) {
+      const segment: Segment = { baseOffset: Number(file.slice(0, 20)), path: join(this.dir, file), size: 0, endOffset: 0, lastTimestampMs: 0, index: [] };
+      segment.endOffset = segment.baseOffset;
+      const last = i === files.length - 1;
+      const validBytes = await this.scan(segment, last);
+      const { size } = await stat(segment.path);
+      if (validBytes < size) {
+        // Only the newest segment can have a torn tail: a write the crash cut short, never acknowledged.
+        const handle = await open(segment.path, 'r+');
+        await handle.truncate(validBytes);
+        await handle.sync();
+        await handle.close();
+      }
+      segment.size = validBytes;
+      this.segments.push(segment);
+    }
+    if (this.segments.length === 0) this.segments.push(this.newSegment(0));
+    const active = this.segments[this.segments.length - 1]!;
+    this.nextOffset = active.endOffset;
+    this.writer = await open(active.path, 'a');
+    this.writePosition = active.size;
+  }
+
+  /** Reads a segment front to back, building its index; returns the bytes of whole valid records. */
+  private async scan(segment: Segment, isNewest: boolean): Promise<number> {
+    const handle = await open(segment.path, 'r');
+    const invalid = (at: number, reason: string): number => {
+      if (isNewest) return at;
+      throw new EnvironmentError(`bus log ${segment.path} is corrupt at byte ${at} (${reason}); restore it or delete the partition folder`);
+    };
+    try {
+      const { size } = await handle.stat();
+      let position = 0;
+      let want = SCAN_CHUNK_BYTES;
+      let lastIndexed = -INDEX_EVERY_BYTES;
+      while (position < size) {
+        const buffer = Buffer.allocUnsafe(Math.min(want, size - position));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        const view = buffer.subarray(0, bytesRead);
+        let at = 0;
+        for (;;) {
+          const decoded = decodeRecord(view, at);
+          if (decoded.kind === 'incomplete') break;
+          if (decoded.kind === 'corrupt') return invalid(position + at, decoded.reason);
+          if (decoded.record.offset !== segment.endOffset) return invalid(position + at, 'offset out of sequence');
+          if (position + at - lastIndexed >= INDEX_EVERY_BYTES) {
+            segment.index.push([decoded.record.offset, position + at]);
+            lastIndexed = position + at;
+          }
+          segment.endOffset = decoded.record.offset + 1;
+          segment.lastTimestampMs = decoded.record.timestampMs;
+          at += decoded.size;
+        }
+        if (at === 0) {
+          // The record here is longer than the chunk, or cut short by the end of the file.
+          const needed = view.length >= 8 ? view.readUInt32BE(0) + 4 : Infinity;
+          if (position + needed > size) return invalid(position, 'last record incomplete');
+          want = needed;
+          continue;
+        }
+        position += at;
+        want = SCAN_CHUNK_BYTES;
+      }
+      return position;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private newSegment(baseOffset: number): Segment {
+    return { baseOffset, path: join(this.dir, segmentName(baseOffset)), size: 0, endOffset: baseOffset, lastTimestampMs: 0, index: [] };
+  }
+
+  /** Appends records; resolves with the first record's offset once they are acknowledged. */
+  append(records: readonly AppendRecord[]): Promise<number> {
+    if (this.failed) return Promise.reject(this.failed);
+    const firstOffset = this.nextOffset;
+    const buffers = records.map((r, i) => encodeRecord(firstOffset + i, r.timestampMs, r.key, r.headers, r.value));
+    this.nextOffset += records.length;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ buffers, firstOffset, lastTimestampMs: records[records.length - 1]?.timestampMs ?? Date.now(), resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending;
+        this.pending = [];
+        try {
+          await this.writeGroup(group);
+          for (const append of group) append.resolve(append.firstOffset);
+          this.events.emit('append');
+        } catch (error) {
+          // The file may now hold a partial write; refuse further appends until a restart recovers it.
+          this.failed = error;
+          for (const append of [...group, ...this.pending]) append.reject(error);
+          this.pending = [];
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    let active = this.segments[this.segments.length - 1]!;
+    if (active.size >= this.options.segmentBytes) {
+      active = await this.roll(group[0]!.firstOffset);
+    }
+    const buffers = group.flatMap((append) => append.buffers);
+    await this.writer!.writev(buffers);
+    if (this.options.fsync === 'always') await this.writer!.datasync();
+    else this.dirty = true;
+    let position = this.writePosition;
+    let lastIndexed = active.index.length ? active.index[active.index.length - 1]![1] : -INDEX_EVERY_BYTES;
+    let offset = group[0]!.firstOffset;
+    for (const buffer of buffers) {
+      if (position - lastIndexed >= INDEX_EVERY_BYTES) {
+        active.index.push([offset, position]);
+        lastIndexed = position;
+      }
+      position += buffer.length;
+      offset++;
+    }
+    this.writePosition = position;
+    active.size = position;
+    active.endOffset = offset;
+    active.lastTimestampMs = group[group.length - 1]!.lastTimestampMs;
+  }
+
+  private async roll(baseOffset: number): Promise<Segment> {
+    if (this.options.fsync !== 'always') await this.writer!.datasync();
+    await this.writer!.close();
+    const segment = this.newSegment(baseOffset);
+    this.writer = await open(segment.path, 'a');
+    this.writePosition = 0;
+    this.segments.push(segment);
+    await this.enforceRetention();
+    return segment;
+  }
+
+  private async syncIfDirty(): Promise<void> {
+    if (!this.dirty || !this.writer) return;
+    this.dirty = false;
+    await this.writer.datasync().catch(() => { this.dirty = true; });
+  }
+
+  /** Deletes whole closed segments past the size or age limit; the active one always stays. */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    let removed = 0;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const tooBig = this.sizeBytes > this.options.retentionBytes;
+      const tooOld = oldest.lastTimestampMs > 0 && now - oldest.lastTimestampMs > this.options.retentionMs;
+      if (!tooBig && !tooOld) break;
+      this.segments.shift();
+      await oldest.reader?.close();
+      await rm(oldest.path, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Up to `maxMessages` acknowledged records from `fromOffset` on (fewer at the end of the log). */
+  async read(fromOffset: number, maxMessages: number, maxBytes = READ_CHUNK_BYTES): Promise<StoredRecord[]> {
+    if (fromOffset < this.startOffset) throw new OffsetOutOfRange(fromOffset, this.startOffset);
+    const out: StoredRecord[] = [];
+    let offset = fromOffset;
+    while (out.length < maxMessages && offset < this.endOffset) {
+      const segment = this.segmentFor(offset);
+      if (!segment || offset >= segment.endOffset) break;
+      const records = await this.readSegment(segment, offset, maxMessages - out.length, maxBytes);
+      if (records.length === 0) break;
+      out.push(...records);
+      offset = records[records.length - 1]!.offset + 1;
+      if (out.length > 0 && maxBytes <= 0) break;
+    }
+    return out;
+  }
+
+  private segmentFor(offset: number): Segment | undefined {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found: Segment | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = this.segments[mid];
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  private async readSegment(segment: Segment, fromOffset: number, maxMessages: number, maxBytes: number): Promise<StoredRecord[]> {
+    segment.reader ??= await open(segment.path, 'r');
+    let position = 0;
+    for (const [offset, at] of segment.index) {
+      if (offset > fromOffset) break;
+      position = at;
+    }
+    const out: StoredRecord[] = [];
+    const limit = segment.size;
+    let want = Math.min(maxBytes, limit - position);
+    while (out.length < maxMessages && position < limit) {
+      const buffer = Buffer.allocUnsafe(Math.max(want, 8));
+      const { bytesRead } = await segment.reader.read(buffer, 0, Math.min(buffer.length, limit - position), position);
+      const view = buffer.subarray(0, bytesRead);
+      let at = 0;
+      for (;;) {
+        const decoded = decodeRecord(view, at);
+        if (decoded.kind === 'incomplete') break;
+        if (decoded.kind === 'corrupt') throw new EnvironmentError(`bus log ${segment.path} is corrupt at byte ${position + at}: ${decoded.reason}`);
+        at += decoded.size;
+        if (decoded.record.offset >= fromOffset) {
+          // Copy out of the shared read buffer so records outlive it.
+          const r = decoded.record;
+          out.push({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value) });
+          if (out.length >= maxMessages) break;
+        }
+      }
+      if (at === 0) {
+        // One record larger than the chunk: read exactly its length next time.
+        want = view.readUInt32BE(0) + 4;
+        continue;
+      }
+      position += at;
+      if (out.length > 0) break;
+      want = Math.min(maxBytes, limit - position);
+    }
+    return out;
+  }
+
+  /** Resolves when a record at `offset` is readable, or when `signal` aborts. */
+  waitFor(offset: number, signal?: AbortSignal): Promise<void> {
+    if (this.endOffset > offset || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (this.endOffset <= offset && !signal?.aborted) return;
+        this.events.off('append', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.events.on('append', done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    while (this.flushing) await new Promise((r) => setTimeout(r, 1));
+    if (this.writer) {
+      if (this.options.fsync !== 'never') await this.writer.datasync().catch(() => undefined);
+      await this.writer.close();
+      this.writer = undefined;
+    }
+    for (const segment of this.segments) {
+      await segment.reader?.close();
+      segment.reader = undefined;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// On-disk record framing of the embedded log. Each record carries its own length and CRC32, so
+// recovery after a crash finds exactly where the last complete record ends.
+//
+//   u32 length of what follows | u32 crc32 of what follows the crc
+//   u32+u32 offset (high, low) | u32+u32 timestamp ms (high, low)
+//   i32 key length (-1: null)  | key bytes
+//   i32 headers length (-1: none) | headers as JSON
+//   i32 value length (-1: null)   | value bytes
+import { crc32 } from 'node:zlib';
+
+export const LENGTH_PREFIX_BYTES = 8;
+const FIXED_BYTES = 16 + 12;
+const TWO_32 = 2 ** 32;
+
+export interface StoredRecord {
+  offset: number;
+  timestampMs: number;
+  key: Buffer | null;
+  headers: Record<string, string>;
+  value: Buffer | null;
+}
+
+export function encodeRecord(offset: number, timestampMs: number, key: Buffer | null, headers: Record<string, string> | undefined, value: Buffer | null): Buffer {
+  const headerBytes = headers && Object.keys(headers).length > 0 ? Buffer.from(JSON.stringify(headers)) : null;
+  const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + (key?.length ?? 0) + (headerBytes?.length ?? 0) + (value?.length ?? 0);
+  const out = Buffer.allocUnsafe(size);
+  let at = 8;
+  out.writeUInt32BE(Math.floor(offset / TWO_32), at); at += 4;
+  out.writeUInt32BE(offset % TWO_32, at); at += 4;
+  out.writeUInt32BE(Math.floor(timestampMs / TWO_32), at); at += 4;
+  out.writeUInt32BE(timestampMs % TWO_32, at); at += 4;
+  for (const part of [key, headerBytes, value]) {
+    if (part === null) {
+      out.writeInt32BE(-1, at); at += 4;
+    } else {
+      out.writeInt32BE(part.length, at); at += 4;
+      part.copy(out, at); at += part.length;
+    }
+  }
+  out.writeUInt32BE(size - 4, 0);
+  out.writeUInt32BE(crc32(out.subarray(8)), 4);
+  return out;
+}
+
+export type DecodeResult =
+  | { kind: 'record'; record: StoredRecord; size: number }
+  | { kind: 'incomplete' }
+  | { kind: 'corrupt'; reason: string };
+
+/** Decodes the record at `at`; `incomplete` when the buffer ends inside it. */
+export function decodeRecord(buffer: Buffer, at: number): DecodeResult {
+  if (buffer.length - at < LENGTH_PREFIX_BYTES) return { kind: 'incomplete' };
+  const length = buffer.readUInt32BE(at);
+  if (length < 4 + FIXED_BYTES) return { kind: 'corrupt', reason: `impossible record length ${length}` };
+  if (buffer.length - at < length + 4) return { kind: 'incomplete' };
+  const body = buffer.subarray(at + 8, at + 4 + length);
+  if (crc32(body) !== buffer.readUInt32BE(at + 4)) return { kind: 'corrupt', reason: 'checksum mismatch' };
+  let p = 0;
+  const offset = body.readUInt32BE(p) * TWO_32 + body.readUInt32BE(p + 4); p += 8;
+  const timestampMs = body.readUInt32BE(p) * TWO_32 + body.readUInt32BE(p + 4); p += 8;
+  const parts: (Buffer | null)[] = [];
+  for (let i = 0; i < 3; i++) {
+    const n = body.readInt32BE(p); p += 4;
+    if (n < 0) {
+      parts.push(null);
+    } else {
+      parts.push(body.subarray(p, p + n));
+      p += n;
+    }
+  }
+  const [key, headerBytes, value] = parts;
+  return {
+    kind: 'record',
+    size: length + 4,
+    record: { offset, timestampMs, key: key!, headers: headerBytes ? JSON.parse(headerBytes.toString('utf8')) : {}, value: value! },
+  };
+}
+
+/** Reads just the offset of a record whose length prefix was already checked. */
+export function peekOffset(buffer: Buffer, at: number): number {
+  return buffer.readUInt32BE(at + 8) * TWO_32 + buffer.readUInt32BE(at + 12);
+}
