@@ -66,6 +66,32 @@ export class UsageError extends PlatformError {
   readonly retriable = false;
 }
 
+/** A sink or downstream service refused or failed a write for now (retry later). */
+export class SinkUnavailable extends PlatformError {
+  readonly code = 'SINK_UNAVAILABLE';
+  readonly retriable = true;
+}
+
+/** A message that can never be handled as it is (malformed, violates the sink's mapping...). */
+export class PoisonMessage extends PlatformError {
+  readonly code = 'POISON_MESSAGE';
+  readonly retriable = false;
+}
+
+const TRANSIENT_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+/**
+ * Whether trying again can help: typed errors say so themselves; of the rest, network and lock
+ * failures are transient and anything else (a bug, bad data) is not.
+ */
 export function isRetriable(error: unknown): boolean {
-  return error instanceof PlatformError && error.retriable;
+  if (error instanceof PlatformError) return error.retriable;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_SYSTEM_CODES.has(code);
+}
+
+export function errorCode(error: unknown): string {
+  if (error instanceof PlatformError) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : (error as Error | null)?.name ?? 'Error';
 }

@@ -1,0 +1,143 @@
+// The consumer runner every sink shares: it hands batches to the sink, retries retriable
+// failures with backoff, isolates the message that keeps failing and sends it to the group's
+// dead-letter topic with the error, then lets the group move on. The bus commits a batch only
+// after the runner returned, so a crash anywhere here means redelivery, never a skip.
+import { isRetriable } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import type { Batch, Bus, BusMessage, Subscription } from '../bus/port.js';
+import { deadLetterTopic, toDeadLetter } from './dead-letter.js';
+import { backoffMs } from './retry-schedule.js';
+
+/** A sink's write of a batch; must be idempotent, since batches can be delivered again. */
+export type SinkHandler = (messages: BusMessage[], batch: Batch) => Promise<void>;
+
+export interface RunnerOptions {
+  bus: Bus;
+  group: string;
+  topics: readonly (string | RegExp)[];
+  topicPrefix: string;
+  handler: SinkHandler;
+  log?: Logger;
+  maxBatchSize?: number;
+  /** Attempts for a retriable failure before the message is dead-lettered. */
+  maxAttempts?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface RunnerStats {
+  group: string;
+  handled: number;
+  deadLettered: number;
+  retries: number;
+  /** Messages handled per second over the last stats interval. */
+  ratePerSecond: number;
+}
+
+class Stopping extends Error {}
+
+export class ConsumerRunner {
+  private subscription: Subscription | undefined;
+  private readonly stopping = new AbortController();
+  private readonly log: Logger;
+  private handled = 0;
+  private deadLettered = 0;
+  private retries = 0;
+  private lastSample = { at: Date.now(), handled: 0 };
+
+  constructor(private readonly options: RunnerOptions) {
+    this.log = (options.log ?? silentLogger()).child({ group: options.group });
+  }
+
+  get deadLetterTopic(): string {
+    return deadLetterTopic(this.options.topicPrefix, this.options.group);
+  }
+
+  async start(): Promise<void> {
+    this.subscription = await this.options.bus.subscribe(
+      { group: this.options.group, topics: this.options.topics, maxBatchSize: this.options.maxBatchSize },
+      (batch) => this.handleBatch(batch),
+    );
+  }
+
+  /** Finishes the batch in hand (a retry wait is cut short and the batch left for redelivery). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.subscription?.stop();
+  }
+
+  stats(): RunnerStats {
+    const now = Date.now();
+    const seconds = Math.max((now - this.lastSample.at) / 1000, 0.001);
+    const ratePerSecond = Math.round((this.handled - this.lastSample.handled) / seconds);
+    this.lastSample = { at: now, handled: this.handled };
+    return { group: this.options.group, handled: this.handled, deadLettered: this.deadLettered, retries: this.retries, ratePerSecond };
+  }
+
+  private async handleBatch(batch: Batch): Promise<void> {
+    try {
+      await this.attempt(batch.messages, batch);
+    } catch (error) {
+      if (error instanceof Stopping) throw error;
+      // The batch as a whole keeps failing: find the message(s) responsible, one by one.
+      this.log.warn({ topic: batch.topic, partition: batch.partition, size: batch.messages.length, err: error }, 'batch failed; handling its messages one by one');
+      for (const message of batch.messages) {
+        try {
+          await this.attempt([message], batch);
+        } catch (messageError) {
+          if (messageError instanceof Stopping) throw messageError;
+          await this.deadLetter(message, messageError);
+        }
+      }
+    }
+    this.handled += batch.messages.length;
+  }
+
+  /**
+   * Runs the handler, retrying retriable errors up to the limit; a fatal error ends at once, so a
+   * failing batch gets split and only the message at fault is dead-lettered.
+   */
+  private async attempt(messages: BusMessage[], batch: Batch): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handler(messages, batch);
+        return;
+      } catch (error) {
+        if (!isRetriable(error) || attempt >= maxAttempts) {
+          (error as { attempts?: number }).attempts = attempt;
+          throw error;
+        }
+        this.retries++;
+        const waitMs = backoffMs(attempt, this.options.initialBackoffMs ?? 200, this.options.maxBackoffMs ?? 30_000);
+        this.log.warn({ topic: batch.topic, partition: batch.partition, attempt, waitMs, err: error }, 'sink failed (retriable); retrying');
+        await this.sleep(waitMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return Promise.reject(new Stopping());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Stopping());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async deadLetter(message: BusMessage, error: unknown): Promise<void> {
+    const attempts = (error as { attempts?: number }).attempts ?? 1;
+    // Publishing the dead letter must succeed before the group moves past the message.
+    await this.options.bus.publish(this.deadLetterTopic, [toDeadLetter(message, this.options.group, error, attempts)]);
+    this.deadLettered++;
+    this.log.error({ topic: message.topic, partition: message.partition, offset: message.offset, dlq: this.deadLetterTopic, err: error },
+      'message dead-lettered; the group moves on');
+  }
+}
