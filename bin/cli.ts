@@ -2,7 +2,9 @@
 import { loadConfig, type Config } from '../core/config/index.js';
 import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { cdcCommand } from './commands/cdc.js';
 import { configCommand } from './commands/config.js';
+import { dlqCommand } from './commands/dlq.js';
 import { migrateCommand } from './commands/migrate.js';
 import { seedCommand } from './commands/seed.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -19,14 +21,18 @@ export interface CommandContext {
 export interface Command {
   summary: string;
   usage: string;
+  /** Handles SIGINT/SIGTERM itself (shuts down in order) instead of the default interrupt. */
+  longRunning?: boolean;
   run(context: CommandContext): Promise<number | void>;
 }
 
 export const COMMANDS: Record<string, Command> = {
   up: upCommand,
+  cdc: cdcCommand,
   migrate: migrateCommand,
   seed: seedCommand,
   simulate: simulateCommand,
+  dlq: dlqCommand,
   config: configCommand,
 };
 
@@ -69,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       process.exit(130);
     })();
   };
-  if (name !== 'up') {
+  if (!command.longRunning) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }

@@ -1,44 +1,39 @@
 import { buildPublicServer, listen } from '../../api/public/server.js';
+import { openBus } from '../../pipelines/bus/index.js';
+import { startCdc } from '../../pipelines/cdc/index.js';
 import type { Command } from '../cli.js';
+import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 
 /**
- * Everything on one machine in one process. For now: the private MariaDB (or MYSQL_URL),
- * migrations and the public server's health endpoint; later roles join here.
+ * Everything on one machine in one process: the private MariaDB (or MYSQL_URL), migrations,
+ * change capture into the bus, and the public server. Later roles join here.
  */
 export const upCommand: Command = {
   summary: 'run the whole platform in this process (private MariaDB unless MYSQL_URL is set)',
   usage: 'steveslist up',
+  longRunning: true,
   async run(context) {
     const { config, log } = context;
     const db = await openDatabase(context);
-    let app: Awaited<ReturnType<typeof buildPublicServer>> | undefined;
+    const closers: (() => Promise<void>)[] = [db.close];
     const shutdown = async () => {
-      await app?.close().catch((error: unknown) => log.error({ err: error }, 'closing the public server failed'));
-      await db.close();
+      // Last opened, first closed; each closer runs once even if shutdown is called twice.
+      while (closers.length > 0) await closers.pop()!().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
     };
     try {
-      app = await buildPublicServer({ pool: db.pool, log });
+      const bus = await openBus(config, log);
+      closers.push(() => bus.close());
+      const cdc = startCdc(config, bus, db.source.url, log);
+      closers.push(() => cdc.stop());
+      const app = await buildPublicServer({ pool: db.pool, log });
+      closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
-      log.info({ health: `${address}/health` }, 'steveslist is up; Ctrl-C stops it');
+      log.info({ health: `${address}/health`, bus: bus.kind }, 'steveslist is up; Ctrl-C stops it');
+      return await runUntilSignal(log, shutdown, cdc.done);
     } catch (error) {
       await shutdown();
       throw error;
     }
-
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    log.info({ signal }, 'shutting down');
-    const force = () => process.exit(130);
-    process.once('SIGINT', force);
-    process.once('SIGTERM', force);
-    await shutdown();
-    process.off('SIGINT', force);
-    process.off('SIGTERM', force);
-    log.info('stopped');
-    // pino-pretty's worker thread flushes on exit; nothing else is left to keep the loop alive.
-    return 0;
   },
 };

@@ -75,7 +75,8 @@ export async function lockListing(connection: PoolConnection, id: number): Promi
   const [rows] = await connection.query<RowDataPacket[]>('SELECT * FROM listings WHERE id = ? FOR UPDATE', [id]);
   if (rows.length === 0) throw new NotFoundError(`listing ${id} does not exist`);
   const row = rows[0]!;
-  return { ...row, price_amount: Number(row.price_amount) } as Listing;
+  // BIGINT columns arrive as strings from the app's pool (exactness first); these fit in 2^53.
+  return { ...row, id: Number(row.id), seller_id: Number(row.seller_id), price_amount: Number(row.price_amount) } as Listing;
 }
 
 /** Applies a patch and writes `listing.updated` with the fields that changed. */

@@ -40,6 +40,11 @@ export interface ConnectOptions {
   noDatabase?: boolean;
   multipleStatements?: boolean;
   connectionLimit?: number;
+  /**
+   * Values as change capture represents them: 64-bit integers as numbers when they fit in 2^53
+   * (as the binlog decoder returns them) and JSON columns as their text.
+   */
+  cdcValues?: boolean;
 }
 
 export function connectionOptions(url: string, options: ConnectOptions = {}): PoolOptions {
@@ -54,7 +59,8 @@ export function connectionOptions(url: string, options: ConnectOptions = {}): Po
     timezone: 'Z',
     dateStrings: true,
     supportBigNumbers: true,
-    bigNumberStrings: true,
+    bigNumberStrings: !options.cdcValues,
+    jsonStrings: options.cdcValues ?? false,
     decimalNumbers: false,
     multipleStatements: options.multipleStatements ?? false,
     connectionLimit: options.connectionLimit ?? 10,

@@ -115,8 +115,11 @@ export class LocalMysqlServer {
   }
 
   /** Shuts the server down cleanly (SIGTERM, as mysqld expects) if this process owns it. */
+  private stopped = false;
+
   async stop(): Promise<void> {
-    if (!this.owned) return;
+    if (!this.owned || this.stopped) return;
+    this.stopped = true;
     this.log.info({ serverPid: this.pid }, 'stopping the private MariaDB');
     await terminate(this.pid);
     rmSync(pathsFor(this.dataDir).state, { force: true });

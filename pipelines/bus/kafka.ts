@@ -157,6 +157,12 @@ export class KafkaBus implements Bus {
         key: m.key, value: m.value, headers: m.headers,
         timestamp: m.timestampMs === undefined ? undefined : String(m.timestampMs),
       })),
+    }).catch((error: unknown) => {
+      // kafkajs marks transient failures (leader moved, broker down) as retriable.
+      if ((error as { retriable?: boolean }).retriable || /Connection|Timeout|NotLeader/i.test((error as Error).name)) {
+        throw new ServiceUnavailable(`Kafka: publishing to ${topic} failed: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
     });
   }
 

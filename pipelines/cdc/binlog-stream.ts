@@ -1,0 +1,199 @@
+// Reads the binlog over the replication protocol (zongji) and hands over whole transactions:
+// their row changes with before/after images, the DDL among them, and the position just after
+// the transaction, which is where reading resumes. A transaction is only handed over complete.
+import ZongJi from '@vlasky/zongji';
+import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
+import type { Row } from './envelope.js';
+
+export interface RowChange {
+  op: 'c' | 'u' | 'd';
+  database: string;
+  table: string;
+  before: Row | null;
+  after: Row | null;
+  /** Column name -> MySQL type code, as the binlog's TableMap states them. */
+  columnTypes: Map<string, number>;
+  /** Start of the rows event in its binlog file, and the row's index in that event. */
+  pos: number;
+  row: number;
+}
+
+export interface DdlStatement {
+  database: string;
+  sql: string;
+  pos: number;
+}
+
+export interface BinlogTransaction {
+  gtid: string | null;
+  /** Server id of the server that wrote the transaction. */
+  serverId: number;
+  timestampMs: number;
+  file: string;
+  /** Where the transaction ends: reading resumes here. */
+  endPos: number;
+  changes: RowChange[];
+  ddl: DdlStatement[];
+}
+
+export type StreamStart = { file: string; pos: number } | { gtid: string };
+
+export interface BinlogStreamOptions {
+  url: string;
+  /** Replica id this reader announces to the source. */
+  replicaServerId: number;
+  databases: string[];
+  onTransaction(transaction: BinlogTransaction): void;
+  onError(error: Error & { code?: string | number; errno?: number }): void;
+}
+
+const EVENTS = ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'query', 'xid', 'mariadbgtid', 'gtid', 'anonymousgtid'];
+
+interface ZongJiEvent {
+  getEventName(): string;
+  nextPosition: number;
+  size: number;
+  timestamp: number;
+  gtid?: string;
+  serverId?: number;
+  binlogName?: string;
+  standalone?: boolean;
+  query?: string;
+  schema?: string;
+  tableId?: number;
+  tableMap?: Record<number, { parentSchema: string; tableName: string; columns?: { name: string; type: number }[] }>;
+  rows?: (Row | { before: Row; after: Row })[];
+}
+
+export class BinlogStream {
+  private zongji: ZongJi | undefined;
+  private file = '';
+  private open: BinlogTransaction | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: BinlogStreamOptions) {}
+
+  start(from: StreamStart): void {
+    const target = parseMysqlUrl(this.options.url);
+    // Values as the snapshot's SELECT returns them; see column-values.ts for the final form.
+    const zongji = new ZongJi({
+      host: target.host, port: target.port, user: target.user, password: target.password,
+      dateStrings: true, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, decimalNumbers: false, jsonStrings: true,
+    } as never);
+    this.zongji = zongji;
+    this.open = undefined;
+    if ('file' in from) this.file = from.file;
+    zongji.on('binlog', (event: ZongJiEvent) => {
+      try {
+        this.handle(event);
+      } catch (error) {
+        this.options.onError(error as Error);
+      }
+    });
+    zongji.on('error', (error: Error) => {
+      if (!this.stopped) this.options.onError(error);
+    });
+    const includeSchema = Object.fromEntries(this.options.databases.map((db) => [db, true as const]));
+    zongji.start({
+      serverId: this.options.replicaServerId,
+      includeEvents: EVENTS,
+      includeSchema,
+      ...('file' in from ? { filename: from.file, position: from.pos } : { gtidSet: from.gtid }),
+    });
+  }
+
+  /** Stops reading from the socket until resume(): the consumer is behind. */
+  pause(): void {
+    (this.zongji as unknown as { connection?: { pause(): void } } | undefined)?.connection?.pause();
+  }
+
+  resume(): void {
+    (this.zongji as unknown as { connection?: { resume(): void } } | undefined)?.connection?.resume();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    const zongji = this.zongji;
+    this.zongji = undefined;
+    if (!zongji) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      zongji.once('stopped', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      zongji.stop();
+    });
+  }
+
+  private begin(event: ZongJiEvent): BinlogTransaction {
+    this.open = {
+      gtid: event.gtid ?? null, serverId: event.serverId ?? 0, timestampMs: event.timestamp,
+      file: this.file, endPos: event.nextPosition, changes: [], ddl: [],
+    };
+    return this.open;
+  }
+
+  private finish(endPos: number): void {
+    const transaction = this.open;
+    this.open = undefined;
+    if (!transaction) return;
+    transaction.endPos = endPos;
+    transaction.file = this.file;
+    this.options.onTransaction(transaction);
+  }
+
+  private handle(event: ZongJiEvent): void {
+    const name = event.getEventName();
+    switch (name) {
+      case 'rotate':
+        this.file = event.binlogName!;
+        return;
+      case 'mariadbgtid':
+      case 'gtid':
+      case 'anonymousgtid':
+        this.begin(event);
+        return;
+      case 'xid':
+        this.finish(event.nextPosition);
+        return;
+      case 'query': {
+        const sql = (event.query ?? '').trim();
+        if (/^BEGIN$/i.test(sql)) {
+          if (!this.open) this.begin(event);
+          return;
+        }
+        if (/^(COMMIT|ROLLBACK)$/i.test(sql)) {
+          this.finish(event.nextPosition);
+          return;
+        }
+        // DDL is a transaction of its own (MariaDB marks its GTID standalone; MySQL has no BEGIN).
+        const transaction = this.open ?? this.begin(event);
+        transaction.ddl.push({ database: event.schema ?? '', sql, pos: event.nextPosition - event.size });
+        this.finish(event.nextPosition);
+        return;
+      }
+      case 'tablemap':
+        return;
+      default:
+        this.rows(name, event);
+    }
+  }
+
+  private rows(name: string, event: ZongJiEvent): void {
+    const table = event.tableMap?.[event.tableId!];
+    if (!table || !event.rows) return;
+    const transaction = this.open ?? this.begin(event);
+    const columnTypes = new Map((table.columns ?? []).map((c) => [c.name, c.type]));
+    const pos = event.nextPosition - event.size;
+    event.rows.forEach((row, index) => {
+      const base = { database: table.parentSchema, table: table.tableName, columnTypes, pos, row: index };
+      if (name === 'writerows') transaction.changes.push({ ...base, op: 'c', before: null, after: row as Row });
+      else if (name === 'deleterows') transaction.changes.push({ ...base, op: 'd', before: row as Row, after: null });
+      else {
+        const update = row as { before: Row; after: Row };
+        transaction.changes.push({ ...base, op: 'u', before: update.before, after: update.after });
+      }
+    });
+  }
+}

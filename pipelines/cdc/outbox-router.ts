@@ -1,0 +1,42 @@
+// The transactional outbox, routed as Debezium's outbox event router does: an inserted outbox
+// row becomes a domain event on `<prefix>.events.<aggregate_type>`, keyed by the aggregate id,
+// instead of a row change on the outbox table's own topic.
+import type { OutgoingMessage } from '../bus/port.js';
+import type { Row } from './envelope.js';
+import { eventsTopic } from './topics.js';
+
+export const OUTBOX_TABLE = 'outbox';
+
+export interface DomainEventMessage {
+  id: string;
+  type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  created_at: string;
+  payload: unknown;
+}
+
+function parsePayload(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The topic and message for an outbox row (already normalized: created_at in ISO 8601). */
+export function routeOutboxRow(prefix: string, row: Row): { topic: string; message: OutgoingMessage } {
+  const event: DomainEventMessage = {
+    id: String(row.id),
+    type: String(row.type),
+    aggregate_type: String(row.aggregate_type),
+    aggregate_id: String(row.aggregate_id),
+    created_at: String(row.created_at),
+    payload: parsePayload(row.payload),
+  };
+  return {
+    topic: eventsTopic(prefix, event.aggregate_type),
+    message: { key: event.aggregate_id, value: JSON.stringify(event), headers: { id: event.id, type: event.type } },
+  };
+}

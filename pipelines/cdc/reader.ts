@@ -1,0 +1,465 @@
+// The change-capture reader: snapshot first (resumable), then the binlog from exactly the
+// snapshot's position. Row changes become Debezium envelopes on `<prefix>.<db>.<table>`, outbox
+// inserts become domain events. The position is saved only after the bus acknowledged every
+// event before it, so after a crash reading resumes there and nothing is lost.
+import { isRetriable, PlatformError } from '../../core/errors.js';
+import { createProgress, type Progress } from '../../core/progress.js';
+import type { Logger } from '../../core/log.js';
+import { connectMysql, createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
+import type { Bus, OutgoingMessage } from '../bus/port.js';
+import { backoffMs } from '../consumers/retry-schedule.js';
+import { BinlogStream, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
+import { normalizeRow } from './column-values.js';
+import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
+import { nextClock, versionOf } from './event-version.js';
+import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
+import { advanceGtid, type ReaderState, type SnapshotProgress, type StateStore } from './reader-state.js';
+import { beginSnapshot, countRows, listTables, readTable } from './snapshot.js';
+import { SchemaCache } from './table-schema.js';
+import { tableTopic, type TableFilter } from './topics.js';
+
+/** stop() arrived during the snapshot; its progress is saved and it resumes on the next start. */
+class SnapshotInterrupted extends Error {}
+
+/** The binlog the saved position needs is gone: events in between can never be read. */
+export class BinlogPurged extends PlatformError {
+  readonly code = 'BINLOG_PURGED';
+  readonly retriable = false;
+}
+
+/** True when `current` lacks, or is behind, a domain of the `saved` MariaDB GTID position. */
+export function gtidBehind(current: string, saved: string): boolean {
+  const seqs = new Map(current.split(',').filter(Boolean).map((g) => {
+    const [domain, , seq] = g.split('-');
+    return [domain!, BigInt(seq!)] as const;
+  }));
+  return saved.split(',').filter(Boolean).some((g) => {
+    const [domain, , seq] = g.split('-');
+    const now = seqs.get(domain!);
+    return now === undefined || now < BigInt(seq!);
+  });
+}
+
+export interface CdcReaderOptions {
+  url: string;
+  bus: Bus;
+  store: StateStore;
+  topicPrefix: string;
+  filter: TableFilter;
+  replicaServerId: number;
+  snapshotChunkRows: number;
+  onMissingBinlog: 'fail' | 'resnapshot';
+  log: Logger;
+  progress?: (label: string, total: number) => Progress;
+  /** Row changes published per bus round trip at most. */
+  maxBatchEvents?: number;
+}
+
+export interface CdcStats {
+  phase: 'starting' | 'snapshot' | 'streaming' | 'stopped' | 'failed';
+  snapshotRows: number;
+  changesPublished: number;
+  transactions: number;
+  /** Commit time of the newest published transaction (ms since epoch). */
+  lastCommitMs: number | undefined;
+  position: { file: string; pos: number; gtid: string | null } | undefined;
+}
+
+const HIGH_WATER = 50_000;
+const LOW_WATER = 10_000;
+const DDL_TABLE = /^(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)\s+(?:TABLE\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?(?:([\w$]+)`?\.`?)?([\w$]+)`?/i;
+
+export class CdcReader {
+  private readonly database: string;
+  private pool!: Pool;
+  private schemas!: SchemaCache;
+  private stream: BinlogStream | undefined;
+  private state!: ReaderState;
+  private clock = 0n;
+  private lastTransactionEvents = 1;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private readonly queue: BinlogTransaction[] = [];
+  private queuedChanges = 0;
+  private paused = false;
+  private streamError: (Error & { code?: string | number; errno?: number }) | undefined;
+  private enqueued: { file: string; pos: number; gtid: string | null } | undefined;
+  private serverId = 0;
+  private flavour: 'mariadb' | 'mysql' = 'mariadb';
+  private readonly statsValue: CdcStats = {
+    phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined,
+  };
+  readonly done: Promise<void>;
+
+  private constructor(private readonly options: CdcReaderOptions) {
+    this.database = parseMysqlUrl(options.url).database;
+    this.done = this.run();
+    // The caller awaits `done`; keep an early failure from also surfacing as unhandled.
+    this.done.catch(() => undefined);
+  }
+
+  static start(options: CdcReaderOptions): CdcReader {
+    return new CdcReader(options);
+  }
+
+  stats(): CdcStats {
+    return { ...this.statsValue };
+  }
+
+  /** Stops reading, publishes what was read completely, saves the position. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.done.catch(() => undefined);
+  }
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      this.pool = await createMysqlPool(this.options.url, { cdcValues: true, connectionLimit: 3 });
+      this.schemas = new SchemaCache(this.pool);
+      const [[facts]] = await this.pool.query<RowDataPacket[]>('SELECT @@version AS version, @@server_id AS serverId');
+      this.flavour = /mariadb/i.test(String(facts!.version)) ? 'mariadb' : 'mysql';
+      this.serverId = Number(facts!.serverId);
+
+      let state = await this.options.store.load();
+      if (!state || state.snapshot) state = await this.snapshot(state);
+      this.state = state;
+      this.clock = BigInt(state.clock);
+      while (!this.stopping) {
+        const from = await this.streamStart();
+        if (!from) {
+          this.state = await this.snapshot({ ...this.state, snapshot: undefined });
+          this.clock = BigInt(this.state.clock);
+          continue;
+        }
+        await this.streamFrom(from);
+      }
+      this.statsValue.phase = 'stopped';
+    } catch (error) {
+      if (error instanceof SnapshotInterrupted) {
+        this.statsValue.phase = 'stopped';
+        return;
+      }
+      this.statsValue.phase = 'failed';
+      throw error;
+    } finally {
+      await this.stream?.stop();
+      await this.pool?.end().catch(() => undefined);
+    }
+  }
+
+  // ---- snapshot ----------------------------------------------------------------------------
+
+  private async snapshot(previous: ReaderState | undefined): Promise<ReaderState> {
+    this.statsValue.phase = 'snapshot';
+    const connection = await connectMysql(this.options.url, { cdcValues: true });
+    try {
+      const opened = await beginSnapshot(connection, this.flavour);
+      let progress: SnapshotProgress;
+      if (previous?.snapshot) {
+        // Resuming: a new transaction reads the rest. Rows may now be newer than the snapshot
+        // position; streaming from that position replays the changes, and versions sort it out.
+        progress = previous.snapshot;
+        this.log.info({ tablesDone: progress.tablesDone.length }, 'resuming the snapshot');
+      } else {
+        const clock = nextClock(BigInt(previous?.clock ?? '0'), opened.serverTimeMs);
+        progress = { file: opened.file, pos: opened.pos, gtid: opened.gtid, clock: clock.toString(), tablesDone: [] };
+        this.log.info({ file: opened.file, pos: opened.pos, gtid: opened.gtid }, 'snapshot started');
+      }
+      const base: ReaderState = {
+        sourceServerId: this.serverId, file: progress.file, pos: progress.pos, gtid: progress.gtid, clock: progress.clock, updatedAt: '',
+      };
+      const save = () => this.options.store.save({ ...base, snapshot: progress, updatedAt: new Date().toISOString() });
+      await save();
+      const version = versionOf(BigInt(progress.clock), 0).toString();
+      const tables = (await listTables(connection, this.database)).filter((t) => t !== OUTBOX_TABLE && this.options.filter.accepts(this.database, t));
+      for (const table of tables) {
+        if (this.stopping) throw new SnapshotInterrupted();
+        if (progress.tablesDone.includes(table)) continue;
+        const schema = await this.schemas.get(this.database, table);
+        if (!schema) continue;
+        const total = await countRows(connection, this.database, table);
+        const bar = total === 0 ? { update() {}, finish() {} } : (this.options.progress ?? ((label, n) => createProgress({ label, total: n })))(`snapshot ${table}`, total);
+        const resumeKey = progress.lastKey?.table === table ? progress.lastKey.values : undefined;
+        let done = 0;
+        const topic = tableTopic(this.options.topicPrefix, this.database, table);
+        for await (const chunk of readTable(connection, schema, this.options.snapshotChunkRows, resumeKey)) {
+          const messages = chunk.rows.map((row, index) => this.message('r', null, this.options.filter.strip(this.database, table, row), schema.primaryKey, {
+            table, file: progress.file, pos: progress.pos, row: index, gtid: progress.gtid, ts_ms: opened.serverTimeMs, snapshot: 'true', sequence: version, server_id: this.serverId,
+          }, null));
+          await this.publish(topic, messages);
+          done += chunk.rows.length;
+          this.statsValue.snapshotRows += chunk.rows.length;
+          bar.update(done);
+          if (chunk.lastKey) progress.lastKey = { table, values: chunk.lastKey };
+          await save();
+          if (this.stopping) break;
+        }
+        if (this.stopping) throw new SnapshotInterrupted();
+        bar.finish();
+        progress.tablesDone.push(table);
+        progress.lastKey = undefined;
+        await save();
+      }
+      await connection.query('COMMIT');
+      const state: ReaderState = { ...base, updatedAt: new Date().toISOString() };
+      await this.options.store.save(state);
+      this.log.info({ tables: tables.length, rows: this.statsValue.snapshotRows }, 'snapshot finished; streaming from its position');
+      return state;
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+  }
+
+  // ---- streaming ---------------------------------------------------------------------------
+
+  /** Where streaming starts, or undefined when a new snapshot must be taken instead. */
+  private async streamStart(): Promise<StreamStart | undefined> {
+    const { state } = this;
+    if (state.sourceServerId !== this.serverId) {
+      // Another server (failover): its binlog names and offsets are its own; only GTIDs carry over.
+      if (state.gtid && this.flavour === 'mariadb') {
+        this.log.warn({ from: state.sourceServerId, to: this.serverId, gtid: state.gtid }, 'source server changed; resuming by GTID');
+        return { gtid: state.gtid };
+      }
+      return this.missing(`the saved position ${state.file}:${state.pos} belongs to server_id ${state.sourceServerId}, but the source is server_id ${this.serverId} and has no GTID to resume from`);
+    }
+    if (this.flavour === 'mariadb' && state.gtid) {
+      const [[row]] = await this.pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtid');
+      const current = String(row!.gtid ?? '');
+      if (gtidBehind(current, state.gtid)) {
+        return this.missing(`the source's binlog history restarted: its GTID position (${current || 'empty'}) is behind the saved ${state.gtid} (rebuilt from a backup, or RESET MASTER)`);
+      }
+    }
+    const [logs] = await this.pool.query<RowDataPacket[]>('SHOW BINARY LOGS');
+    const names = logs.map((row) => String(row.Log_name));
+    if (!names.includes(state.file)) {
+      return this.missing(`the saved position ${state.file}:${state.pos} is no longer on the server (oldest binlog: ${names[0] ?? 'none'}); the changes in between are gone`);
+    }
+    return { file: state.file, pos: state.pos };
+  }
+
+  private missing(reason: string): undefined {
+    if (this.options.onMissingBinlog === 'resnapshot') {
+      this.log.warn({ reason }, 'binlog position lost; taking a new snapshot (CDC_ON_MISSING_BINLOG=resnapshot)');
+      return undefined;
+    }
+    throw new BinlogPurged(`CDC: ${reason}. Set CDC_ON_MISSING_BINLOG=resnapshot to take a new snapshot, or restore the missing binlogs`);
+  }
+
+  private async streamFrom(from: StreamStart): Promise<void> {
+    this.statsValue.phase = 'streaming';
+    this.enqueued = { file: 'file' in from ? from.file : this.state.file, pos: 'file' in from ? from.pos : this.state.pos, gtid: this.state.gtid };
+    let attempt = 0;
+    this.openStream(from);
+    while (!this.stopping || this.queue.length > 0) {
+      if (this.queue.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, 200);
+        });
+        this.wake = undefined;
+      }
+      if (this.streamError) {
+        const error = this.streamError;
+        this.streamError = undefined;
+        await this.stream?.stop();
+        this.stream = undefined;
+        if (error.errno === 1236 || error.code === 1236 || /purged|could not find first log|1236/i.test(error.message)) {
+          await this.drain();
+          const start = await this.streamStart();
+          if (!start) return;
+          throw new BinlogPurged(`CDC: the source refused to send the binlog from ${this.enqueued.file}:${this.enqueued.pos}: ${error.message}`);
+        }
+        attempt++;
+        const waitMs = backoffMs(attempt, 500, 30_000);
+        this.log.warn({ err: error, attempt, waitMs }, 'binlog connection lost; reconnecting');
+        await this.drain();
+        await new Promise((r) => setTimeout(r, waitMs));
+        if (this.stopping) break;
+        this.openStream(this.enqueued.gtid && this.state.sourceServerId !== this.serverId
+          ? { gtid: this.enqueued.gtid } : { file: this.enqueued.file, pos: this.enqueued.pos });
+        continue;
+      }
+      if (this.queue.length > 0) {
+        attempt = 0;
+        await this.publishQueued();
+      }
+      if (this.stopping && this.stream) {
+        await this.stream.stop();
+        this.stream = undefined;
+      }
+    }
+    await this.drain();
+  }
+
+  private openStream(from: StreamStart): void {
+    this.paused = false;
+    this.stream = new BinlogStream({
+      url: this.options.url,
+      replicaServerId: this.options.replicaServerId,
+      databases: [this.database],
+      onTransaction: (transaction) => {
+        this.queue.push(transaction);
+        this.queuedChanges += transaction.changes.length;
+        this.enqueued = { file: transaction.file, pos: transaction.endPos, gtid: advanceGtid(this.enqueued?.gtid ?? null, transaction.gtid) };
+        if (!this.paused && this.queuedChanges > HIGH_WATER) {
+          this.paused = true;
+          this.stream?.pause();
+        }
+        this.wake?.();
+      },
+      onError: (error) => {
+        this.streamError ??= error;
+        this.wake?.();
+      },
+    });
+    this.stream.start(from);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.publishQueued();
+  }
+
+  private async publishQueued(): Promise<void> {
+    const max = this.options.maxBatchEvents ?? 5000;
+    const batch: BinlogTransaction[] = [];
+    let changes = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || changes + this.queue[0]!.changes.length <= max)) {
+      const transaction = this.queue.shift()!;
+      batch.push(transaction);
+      changes += transaction.changes.length;
+    }
+    this.queuedChanges -= changes;
+    await this.publishTransactions(batch);
+    if (this.paused && this.queuedChanges < LOW_WATER) {
+      this.paused = false;
+      this.stream?.resume();
+    }
+  }
+
+  private async publishTransactions(transactions: BinlogTransaction[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    const add = (topic: string, message: OutgoingMessage) => {
+      const list = byTopic.get(topic);
+      if (list) list.push(message);
+      else byTopic.set(topic, [message]);
+    };
+    let clock = this.clock;
+    let gtid = this.state.gtid;
+    let published = 0;
+    for (const transaction of transactions) {
+      gtid = advanceGtid(gtid, transaction.gtid);
+      const items = await this.transactionMessages(transaction, clock);
+      if (items.count > 0) {
+        clock = items.clock;
+        published += items.count;
+        this.statsValue.transactions++;
+        this.statsValue.lastCommitMs = transaction.timestampMs;
+      }
+      for (const { topic, message } of items.messages) add(topic, message);
+    }
+    await Promise.all([...byTopic].map(([topic, messages]) => this.publish(topic, messages)));
+    const last = transactions[transactions.length - 1]!;
+    this.clock = clock;
+    this.state = { ...this.state, sourceServerId: this.serverId, file: last.file, pos: last.endPos, gtid, clock: clock.toString(), updatedAt: new Date().toISOString() };
+    await this.options.store.save(this.state);
+    this.statsValue.changesPublished += published;
+    this.statsValue.position = { file: last.file, pos: last.endPos, gtid };
+  }
+
+  /** Envelopes and domain events of one transaction, stamped with the next clock value. */
+  private async transactionMessages(transaction: BinlogTransaction, previousClock: bigint) {
+    const messages: { topic: string; message: OutgoingMessage }[] = [];
+    const included = transaction.changes.filter((c) => this.options.filter.accepts(c.database, c.table));
+    const truncated: { database: string; table: string }[] = [];
+    for (const ddl of transaction.ddl) {
+      const match = DDL_TABLE.exec(ddl.sql);
+      const database = match?.[1] ?? ddl.database;
+      this.schemas.invalidate(database);
+      if (/^TRUNCATE/i.test(ddl.sql) && match && this.options.filter.accepts(database, match[2]!)) truncated.push({ database, table: match[2]! });
+      if (database === this.database) {
+        messages.push({
+          topic: this.options.topicPrefix,
+          message: { key: JSON.stringify({ databaseName: database }), value: JSON.stringify({ source: { file: transaction.file, pos: ddl.pos, gtid: transaction.gtid, ts_ms: transaction.timestampMs }, databaseName: database, ddl: ddl.sql, ts_ms: Date.now() }) },
+        });
+      }
+    }
+    const count = included.length + truncated.length;
+    if (count === 0) return { messages, count: 0, clock: previousClock };
+    const clock = nextClock(previousClock, transaction.timestampMs, this.lastTransactionEvents);
+    this.lastTransactionEvents = count;
+    const transactionId = transaction.gtid ?? `${transaction.file}:${transaction.endPos}`;
+    const perTable = new Map<string, number>();
+    let order = 0;
+    const sourceOf = (table: string, pos: number, row: number): Omit<SourceInfo, 'version' | 'connector' | 'name' | 'db' | 'thread' | 'query'> => ({
+      table, file: transaction.file, pos, row, gtid: transaction.gtid, ts_ms: transaction.timestampMs, snapshot: 'false',
+      sequence: versionOf(clock, order).toString(), server_id: transaction.serverId,
+    });
+    for (const change of included) {
+      order++;
+      if (change.database === this.database && change.table === OUTBOX_TABLE) {
+        // Only inserts are events; the platform's housekeeping deletes of old outbox rows are not.
+        if (change.op === 'c') {
+          messages.push(routeOutboxRow(this.options.topicPrefix, normalizeRow(change.after!, { codes: change.columnTypes, special: new Map() })));
+        }
+        continue;
+      }
+      const schema = await this.schemas.get(change.database, change.table);
+      const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
+      const strip = (row: Row | null) => this.options.filter.strip(change.database, change.table, row && normalizeRow(row, types));
+      const tableOrder = (perTable.get(change.table) ?? 0) + 1;
+      perTable.set(change.table, tableOrder);
+      messages.push({
+        topic: tableTopic(this.options.topicPrefix, change.database, change.table),
+        message: this.message(change.op, strip(change.before), strip(change.after), schema?.primaryKey ?? [], sourceOf(change.table, change.pos, change.row),
+          { id: transactionId, total_order: order, data_collection_order: tableOrder }, change.database),
+      });
+    }
+    for (const { database, table } of truncated) {
+      order++;
+      messages.push({
+        topic: tableTopic(this.options.topicPrefix, database, table),
+        message: this.message('t', null, null, [], sourceOf(table, transaction.endPos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database),
+      });
+    }
+    return { messages, count, clock };
+  }
+
+  /** Publishes, waiting out a bus that is unavailable for now (retrying can only duplicate). */
+  private async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.bus.publish(topic, messages);
+        return;
+      } catch (error) {
+        if (!isRetriable(error) || this.stopping) throw error;
+        const waitMs = backoffMs(attempt, 200, 30_000);
+        this.log.warn({ err: error, topic, attempt, waitMs }, 'bus unavailable; publishing again');
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  private message(
+    op: ChangeOp,
+    before: Row | null,
+    after: Row | null,
+    primaryKey: string[],
+    source: Omit<SourceInfo, 'version' | 'connector' | 'name' | 'db' | 'thread' | 'query'>,
+    transaction: ChangeEnvelope['transaction'],
+    database = this.database,
+  ): OutgoingMessage {
+    const envelope: ChangeEnvelope = {
+      before, after,
+      source: { version: CONNECTOR_VERSION, connector: 'mysql', name: this.options.topicPrefix, db: database, thread: null, query: null, ...source },
+      op, ts_ms: Date.now(), transaction,
+    };
+    const row = after ?? before;
+    return { key: row ? rowKey(primaryKey, row) : null, value: JSON.stringify(envelope) };
+  }
+}
