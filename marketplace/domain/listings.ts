@@ -107,6 +107,9 @@ export async function removeListing(pool: Pool, id: number): Promise<'deleted' |
     const [orders] = await connection.query<RowDataPacket[]>('SELECT 1 FROM orders WHERE listing_id = ? LIMIT 1', [id]);
     let outcome: 'deleted' | 'removed';
     if (orders.length === 0) {
+      // Explicit, not ON DELETE SET NULL: cascades never reach the binlog.
+      await connection.query('UPDATE messages SET listing_id = NULL WHERE listing_id = ?', [id]);
+      await connection.query('UPDATE complaints SET listing_id = NULL WHERE listing_id = ?', [id]);
       await connection.query<ResultSetHeader>('DELETE FROM listings WHERE id = ?', [id]);
       outcome = 'deleted';
     } else {

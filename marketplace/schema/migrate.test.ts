@@ -38,6 +38,15 @@ describe('migrations', () => {
     expect(cols.filter((c) => c.charset && c.charset !== 'utf8mb4')).toEqual([]);
     expect(cols.filter((c) => c.type === 'datetime' && Number(c.dp) !== 6)).toEqual([]);
 
+    // Cascading foreign keys change rows without binlog row events: change capture would miss them.
+    const connection = await connectMysql(url);
+    const [rules] = await connection.query<RowDataPacket[]>(
+      "SELECT CONSTRAINT_NAME AS name FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND (DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION'))",
+      [name],
+    );
+    await connection.end();
+    expect(rules).toEqual([]);
+
     const second = await migrate(url);
     expect(second).toEqual({ applied: [], alreadyApplied: first.applied.length });
   });

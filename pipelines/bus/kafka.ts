@@ -154,7 +154,7 @@ export class KafkaBus implements Bus {
       topic,
       acks: -1,
       messages: messages.map((m) => ({
-        key: m.key, value: m.value, headers: m.headers,
+        key: m.key, value: m.value, headers: m.headers, partition: m.partition,
         timestamp: m.timestampMs === undefined ? undefined : String(m.timestampMs),
       })),
     }).catch((error: unknown) => {

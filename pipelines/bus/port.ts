@@ -7,6 +7,8 @@ export interface OutgoingMessage {
   value: string | Buffer | null;
   headers?: Record<string, string>;
   timestampMs?: number;
+  /** Overrides partitioning by key (e.g. a truncate event copied to every partition). */
+  partition?: number;
 }
 
 export interface BusMessage {

@@ -253,6 +253,7 @@ export class CdcReader {
 
   private async streamFrom(from: StreamStart): Promise<void> {
     this.statsValue.phase = 'streaming';
+    this.statsValue.position = { file: this.state.file, pos: this.state.pos, gtid: this.state.gtid };
     this.enqueued = { file: 'file' in from ? from.file : this.state.file, pos: 'file' in from ? from.pos : this.state.pos, gtid: this.state.gtid };
     let attempt = 0;
     this.openStream(from);
@@ -422,10 +423,13 @@ export class CdcReader {
     }
     for (const { database, table } of truncated) {
       order++;
-      messages.push({
-        topic: tableTopic(this.options.topicPrefix, database, table),
-        message: this.message('t', null, null, [], sourceOf(table, transaction.endPos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database),
-      });
+      // Every partition gets the truncate, so each partition's consumer applies it in order.
+      const topic = tableTopic(this.options.topicPrefix, database, table);
+      await this.options.bus.ensureTopic(topic);
+      const message = this.message('t', null, null, [], sourceOf(table, transaction.endPos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database);
+      for (let partition = 0; partition < (await this.options.bus.partitions(topic)); partition++) {
+        messages.push({ topic, message: { ...message, partition } });
+      }
     }
     return { messages, count, clock };
   }

@@ -1,6 +1,6 @@
 // What the reader needs to know of a table beyond what the binlog says: its primary key and the
 // columns whose binary form needs a type name (UUID, INET, BIT). Cached; dropped on DDL.
-import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
+import type { Connection, Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { SpecialType } from './column-values.js';
 
 export interface TableSchema {
@@ -16,7 +16,7 @@ const SPECIAL: Record<string, SpecialType> = { uuid: 'uuid', inet4: 'inet4', ine
 export class SchemaCache {
   private readonly tables = new Map<string, Promise<TableSchema | undefined>>();
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool | Connection) {}
 
   get(database: string, table: string): Promise<TableSchema | undefined> {
     const key = `${database}.${table}`;

@@ -1,3 +1,7 @@
+-- No foreign key in this schema cascades (ON DELETE CASCADE / SET NULL): InnoDB applies
+-- cascades without writing them to the binlog as row events, so change capture would never see
+-- them. The domain code makes such changes explicitly instead.
+--
 -- Marketplace users. Login secrets live apart in user_credentials: auth rows are small and hot,
 -- and keeping them out of this table keeps them out of every copy of it (search, warehouse).
 CREATE TABLE users (
@@ -22,5 +26,5 @@ CREATE TABLE user_credentials (
   failed_attempts INT UNSIGNED NOT NULL DEFAULT 0,
   locked_until DATETIME(6) NULL,
   PRIMARY KEY (user_id),
-  CONSTRAINT fk_user_credentials_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+  CONSTRAINT fk_user_credentials_user FOREIGN KEY (user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -12,5 +12,5 @@ CREATE TABLE api_keys (
   PRIMARY KEY (id),
   UNIQUE KEY uq_api_keys_hash (key_hash),
   KEY ix_api_keys_user (user_id),
-  CONSTRAINT fk_api_keys_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+  CONSTRAINT fk_api_keys_user FOREIGN KEY (user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -10,7 +10,7 @@ CREATE TABLE messages (
   KEY ix_messages_recipient (recipient_id, created_at),
   KEY ix_messages_sender (sender_id, created_at),
   KEY ix_messages_listing (listing_id),
-  CONSTRAINT fk_messages_listing FOREIGN KEY (listing_id) REFERENCES listings (id) ON DELETE SET NULL,
+  CONSTRAINT fk_messages_listing FOREIGN KEY (listing_id) REFERENCES listings (id),
   CONSTRAINT fk_messages_sender FOREIGN KEY (sender_id) REFERENCES users (id),
   CONSTRAINT fk_messages_recipient FOREIGN KEY (recipient_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -30,6 +30,6 @@ CREATE TABLE complaints (
   KEY ix_complaints_status (status, created_at),
   KEY ix_complaints_listing (listing_id),
   CONSTRAINT fk_complaints_reporter FOREIGN KEY (reporter_id) REFERENCES users (id),
-  CONSTRAINT fk_complaints_listing FOREIGN KEY (listing_id) REFERENCES listings (id) ON DELETE SET NULL,
+  CONSTRAINT fk_complaints_listing FOREIGN KEY (listing_id) REFERENCES listings (id),
   CONSTRAINT fk_complaints_reported_user FOREIGN KEY (reported_user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -18,7 +18,7 @@ CREATE TABLE webhook_endpoints (
   updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   PRIMARY KEY (id),
   KEY ix_webhook_endpoints_user (user_id),
-  CONSTRAINT fk_webhook_endpoints_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+  CONSTRAINT fk_webhook_endpoints_user FOREIGN KEY (user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- One row per (endpoint, event): the event id is the stable `webhook-id` across retries.
@@ -40,5 +40,5 @@ CREATE TABLE webhook_deliveries (
   PRIMARY KEY (id),
   UNIQUE KEY uq_webhook_deliveries_event (endpoint_id, event_id),
   KEY ix_webhook_deliveries_due (status, next_attempt_at),
-  CONSTRAINT fk_webhook_deliveries_endpoint FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id) ON DELETE CASCADE
+  CONSTRAINT fk_webhook_deliveries_endpoint FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

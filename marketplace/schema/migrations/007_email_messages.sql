@@ -19,5 +19,5 @@ CREATE TABLE email_messages (
   UNIQUE KEY uq_email_messages_event (event_id, template),
   KEY ix_email_messages_status (status, next_attempt_at),
   KEY ix_email_messages_user (user_id, created_at),
-  CONSTRAINT fk_email_messages_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL
+  CONSTRAINT fk_email_messages_user FOREIGN KEY (user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

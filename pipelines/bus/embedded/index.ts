@@ -177,7 +177,10 @@ export class EmbeddedBus implements Bus {
     const byPartition = new Map<number, OutgoingMessage[]>();
     for (const message of messages) {
       let partition: number;
-      if (message.key !== null) {
+      if (message.partition !== undefined) {
+        if (message.partition < 0 || message.partition >= count) throw new UsageError(`partition ${message.partition} does not exist in ${topicName} (${count} partitions)`);
+        partition = message.partition;
+      } else if (message.key !== null) {
         partition = partitionFor(message.key, count);
       } else {
         partition = (this.roundRobin.get(topicName) ?? 0) % count;

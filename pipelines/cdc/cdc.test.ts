@@ -1,0 +1,167 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
+import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
+import { tempDir } from '../../test/fixtures/temp-dir.js';
+import { createListing } from '../../marketplace/domain/listings.js';
+import { placeOrder } from '../../marketplace/domain/orders.js';
+import { createUser } from '../../marketplace/domain/users.js';
+import { seed } from '../../marketplace/sample-data/seed.js';
+import { simulate } from '../../marketplace/sample-data/simulate.js';
+import type { DomainEventMessage } from './outbox-router.js';
+
+const dir = tempDir();
+const quiet = () => ({ update() {}, finish() {} });
+const open: { db?: TestDatabase; reader?: TestReader }[] = [];
+afterEach(async () => {
+  for (const { reader, db } of open.splice(0)) {
+    await reader?.stop();
+    await db?.close();
+  }
+});
+afterAll(() => dir.remove());
+
+async function setUp(name: string, prepare?: (db: TestDatabase) => Promise<void>) {
+  const db = await createTestDatabase('cdc');
+  await prepare?.(db);
+  const reader = await startTestReader(db.url, `${dir.path}/${name}`);
+  open.push({ db, reader });
+  return { db, reader, topic: (table: string) => `sl.${db.name}.${table}` };
+}
+
+const TYPES_TABLE = `CREATE TABLE types (
+  id BIGINT UNSIGNED PRIMARY KEY, big BIGINT, ubig BIGINT UNSIGNED, small SMALLINT, d DECIMAL(20,6), f FLOAT, dbl DOUBLE,
+  dt DATETIME(6), ts TIMESTAMP(3) NULL, dte DATE, tm TIME(6), yr YEAR, js JSON, en ENUM('a','b,c','d'), st SET('x','y','z'),
+  bl BLOB, vb VARBINARY(16), txt TEXT, ch CHAR(3), u UUID, ip INET6, ip4 INET4, bt BIT(5), tiny TINYINT(1), latin VARCHAR(10) CHARACTER SET latin1, maybe VARCHAR(5) NULL
+)`;
+const FULL_ROW = `(1, -9007199254740993, 18446744073709551615, -32768, '12345678901234.123456', 3.14, 2.718281828459045,
+  '2026-11-23 15:00:01.123456', '2026-11-23 15:00:02.123', '2026-02-28', '-12:34:56.789012', 2026, '{"a": [1, 2, {"b": 12345678901234567890}]}', 'b,c', 'x,z',
+  0x00FF10, 0xDEADBEEF, 'héllo wörld 🚀', 'ab', '6ccd780c-baba-1026-9564-5b8c656024db', '2001:db8::1', '192.168.0.1', b'10101', 1, 'café', NULL)`;
+
+describe('change capture', () => {
+  it('turns inserts, updates and deletes of every column type into envelopes that match what SELECT returns', async () => {
+    const { db, reader, topic } = await setUp('types', async (d) => { await d.pool.query(TYPES_TABLE); });
+    await db.pool.query(`INSERT INTO types VALUES ${FULL_ROW}`);
+    await db.pool.query('INSERT INTO types (id, maybe) VALUES (2, \'\')');
+    const selected = await tableRows(db.url, 'types');
+    await db.pool.query("UPDATE types SET f = 1.5, txt = '', maybe = NULL, st = 'y' WHERE id = 1");
+    await db.pool.query('DELETE FROM types WHERE id = 2');
+    await caughtUp(db.url, reader.reader);
+
+    const events = envelopes(await readTopic(reader.bus, topic('types')));
+    expect(events.map((e) => [e.op, (e.after ?? e.before)!.id])).toEqual([['c', 1], ['c', 2], ['u', 1], ['d', 2]]);
+    const [insert1, insert2, update, remove] = events;
+    // The binlog's view and the snapshot's SELECT agree value for value.
+    expect(insert1!.after).toEqual(selected.get('{"id":1}'));
+    expect(insert2!.after).toEqual(selected.get('{"id":2}'));
+    expect(insert1!.after).toEqual({
+      id: 1, big: '-9007199254740993', ubig: '18446744073709551615', small: -32768, d: '12345678901234.123456', f: 3.14, dbl: 2.718281828459045,
+      dt: '2026-11-23T15:00:01.123456Z', ts: '2026-11-23T15:00:02.123Z', dte: '2026-02-28', tm: '-12:34:56.789012', yr: 2026,
+      js: '{"a": [1, 2, {"b": 12345678901234567890}]}', en: 'b,c', st: 'x,z', bl: 'AP8Q', vb: '3q2+7w==', txt: 'héllo wörld 🚀', ch: 'ab',
+      u: '6ccd780c-baba-1026-9564-5b8c656024db', ip: '2001:db8::1', ip4: '192.168.0.1', bt: 21, tiny: 1, latin: 'café', maybe: null,
+    });
+    expect(insert2!.after).toMatchObject({ id: 2, big: null, maybe: '' });
+    expect(update!.before).toEqual(insert1!.after);
+    expect(update!.after).toEqual({ ...insert1!.after, f: 1.5, txt: '', maybe: null, st: 'y' });
+    expect(remove!.before).toEqual(insert2!.after);
+    expect(remove!.after).toBeNull();
+    expect(insert1!.source).toMatchObject({ connector: 'mysql', name: 'sl', db: db.name, table: 'types', snapshot: 'false', row: 0 });
+    expect(insert1!.source.gtid).toMatch(/^\d+-\d+-\d+$/);
+    expect(insert1!.transaction).toMatchObject({ id: insert1!.source.gtid, total_order: 1 });
+    expect(events.map((e) => e.source.pos)).toEqual([...events.map((e) => e.source.pos)].sort((a, b) => a - b));
+  });
+
+  it('delivers an UPDATE of 10,000 rows in one statement complete and in order', async () => {
+    const { db, reader, topic } = await setUp('big-update', async (d) => {
+      await d.pool.query('CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL, note VARCHAR(40))');
+      await d.pool.query('INSERT INTO counters (id, n) SELECT seq, 0 FROM seq_1_to_10000');
+    });
+    await caughtUp(db.url, reader.reader);
+    await db.pool.query("UPDATE counters SET n = n + 1, note = CONCAT('row ', id)");
+    await caughtUp(db.url, reader.reader);
+    const updates = envelopes(await readTopic(reader.bus, topic('counters'))).filter((e) => e.op === 'u');
+    expect(updates).toHaveLength(10_000);
+    expect(new Set(updates.map((e) => e.transaction!.id)).size).toBe(1);
+    const order = updates.map((e) => e.transaction!.total_order).sort((a, b) => a - b);
+    expect(order).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+    for (const e of updates) expect(e.after).toEqual({ id: e.before!.id, n: 1, note: `row ${e.before!.id}` });
+    expect(fold(await readTopic(reader.bus, topic('counters')))).toEqual(await tableRows(db.url, 'counters'));
+  });
+
+  it('hands over from the snapshot to the binlog with no gap and no double, while writers keep writing', async () => {
+    const db = await createTestDatabase('cdc');
+    open.push({ db });
+    await seed(db.pool, { users: 300, listings: 6000, seed: 3, progress: quiet });
+    // Writers run while the snapshot reads the tables in small chunks.
+    const writing = simulate(db.pool, { ratePerSecond: 400, durationMs: 2500, concurrency: 6, progress: quiet, seed: 5 });
+    const reader = await startTestReader(db.url, `${dir.path}/handover`, { snapshotChunkRows: 200 });
+    open.push({ reader });
+    const result = await writing;
+    expect(result.errors).toBe(0);
+    await caughtUp(db.url, reader.reader);
+    for (const table of ['users', 'listings', 'orders', 'messages']) {
+      const messages = await readTopic(reader.bus, `sl.${db.name}.${table}`);
+      expect(fold(messages), table).toEqual(await tableRows(db.url, table));
+    }
+    const listingEvents = envelopes(await readTopic(reader.bus, `sl.${db.name}.listings`));
+    expect(listingEvents.filter((e) => e.op === 'r').length).toBeGreaterThanOrEqual(6000);
+    expect(listingEvents.some((e) => e.op !== 'r')).toBe(true);
+  });
+
+  it('carries the new column in events after ALTER TABLE ADD COLUMN mid-stream', async () => {
+    const { db, reader, topic } = await setUp('alter', async (d) => {
+      await d.pool.query('CREATE TABLE gadgets (id INT PRIMARY KEY, name VARCHAR(20))');
+    });
+    await db.pool.query("INSERT INTO gadgets VALUES (1, 'before')");
+    await db.pool.query("ALTER TABLE gadgets ADD COLUMN color VARCHAR(10) NOT NULL DEFAULT 'red'");
+    await db.pool.query("INSERT INTO gadgets VALUES (2, 'after', 'blue')");
+    await db.pool.query("UPDATE gadgets SET color = 'green' WHERE id = 1");
+    await caughtUp(db.url, reader.reader);
+    const events = envelopes(await readTopic(reader.bus, topic('gadgets')));
+    expect(events.map((e) => e.after)).toEqual([
+      { id: 1, name: 'before' },
+      { id: 2, name: 'after', color: 'blue' },
+      { id: 1, name: 'before', color: 'green' },
+    ]);
+    const ddl = (await readTopic(reader.bus, 'sl')).map((m) => JSON.parse(m.value!.toString()).ddl as string);
+    expect(ddl.some((sql) => /ALTER TABLE gadgets ADD COLUMN color/.test(sql))).toBe(true);
+  });
+
+  it('emits a truncate event consumers can act on', async () => {
+    const { db, reader, topic } = await setUp('truncate', async (d) => {
+      await d.pool.query('CREATE TABLE scratch (id INT PRIMARY KEY)');
+    });
+    await db.pool.query('INSERT INTO scratch VALUES (1), (2)');
+    await db.pool.query('TRUNCATE TABLE scratch');
+    await caughtUp(db.url, reader.reader);
+    const events = envelopes(await readTopic(reader.bus, topic('scratch')));
+    expect(events.map((e) => e.op)).toEqual(['c', 'c', 't', 't', 't']);
+    expect(events[2]).toMatchObject({ before: null, after: null, source: { table: 'scratch' } });
+  });
+
+  it('routes outbox rows to domain-event topics keyed by aggregate, and keeps secrets off the bus', async () => {
+    const { db, reader, topic } = await setUp('outbox');
+    const seller = await createUser(db.pool, { email: 's@example.com', name: 'Seller', passwordHash: 'scrypt$secret-hash' });
+    const buyer = await createUser(db.pool, { email: 'b@example.com', name: 'Buyer', passwordHash: 'scrypt$secret-hash' });
+    const listingId = await createListing(db.pool, {
+      sellerId: seller.id, name: 'Sofa', description: 'Comfy', category: 'furniture', country: 'GB', city: 'Leeds', priceAmount: 12000, priceCurrency: 'gbp',
+    });
+    const order = await placeOrder(db.pool, listingId, buyer.id);
+    await caughtUp(db.url, reader.reader);
+
+    const [placed, ...others] = (await readTopic(reader.bus, 'sl.events.order')).map((m) => ({ key: m.key, headers: m.headers, value: JSON.parse(m.value!.toString()) as DomainEventMessage }));
+    expect(others).toEqual([]);
+    expect(placed!.key).toBe(String(order.id));
+    expect(placed!.headers).toEqual({ id: placed!.value.id, type: 'order.placed' });
+    expect(placed!.value).toMatchObject({
+      type: 'order.placed', aggregate_type: 'order', aggregate_id: String(order.id),
+      payload: { id: order.id, listing_id: listingId, buyer_id: buyer.id, seller_id: seller.id, amount: 12000, currency: 'gbp' },
+    });
+    expect(placed!.value.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect((await readTopic(reader.bus, 'sl.events.user')).map((m) => JSON.parse(m.value!.toString()).type)).toEqual(['user.signed_up', 'user.signed_up']);
+    expect(await reader.bus.partitions(topic('outbox'))).toBe(0);
+
+    const credentials = await readTopic(reader.bus, topic('user_credentials'));
+    expect(credentials).toHaveLength(2);
+    for (const m of credentials) expect(m.value!.toString()).not.toContain('secret-hash');
+  });
+});
