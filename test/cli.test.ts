@@ -1,9 +1,10 @@
 // The `steveslist` command as a user runs it: start, health, Ctrl-C, restart, and bad input.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../core/process-control.js';
+import { replicaId } from './fixtures/cdc.js';
 import { newDatabaseUrl } from './fixtures/database.js';
 import { runCli, startCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
@@ -30,6 +31,12 @@ describe('steveslist up', () => {
     const serverPid = JSON.parse(readFileSync(join(dir.path, 'data', 'mysql', 'server.json'), 'utf8')).pid as number;
     expect(isAlive(serverPid)).toBe(true);
 
+    // Change capture runs inside `up`: it finished its snapshot and saved a binlog position.
+    const statePath = join(dir.path, 'data', 'cdc', 'reader-state.json');
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(statePath) && !JSON.parse(readFileSync(statePath, 'utf8')).snapshot) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))).toMatchObject({ file: expect.stringMatching(/^binlog\.\d+$/) });
+
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(isAlive(serverPid)).toBe(false);
@@ -49,7 +56,7 @@ describe('steveslist up', () => {
 
   it('uses MYSQL_URL when set and leaves that server running', async () => {
     const { url } = newDatabaseUrl('cli');
-    const run = startCli(['up'], { MYSQL_URL: url, PORT: '0' });
+    const run = startCli(['up'], { MYSQL_URL: url, PORT: '0', DATA_DIR: join(dir.path, 'external'), CDC_SERVER_ID: String(replicaId()) });
     await run.waitFor(/steveslist is up/);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
