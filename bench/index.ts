@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
+import { busBenches } from './bus.js';
+import { cdcBenches } from './cdc.js';
 import { writeBenches } from './marketplace-writes.js';
 import { printTable, type BenchResult } from './table.js';
 
@@ -12,9 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-'));
 const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: silentLogger() });
 const results: BenchResult[] = [];
 try {
-  for await (const result of writeBenches(server)) {
-    results.push(result);
-    process.stderr.write(`  ${result.name}: ${Math.round(result.perSecond)} ${result.unit}/s\n`);
+  for (const bench of [writeBenches(server), cdcBenches(server), busBenches()]) {
+    for await (const result of bench) {
+      results.push(result);
+      process.stderr.write(`  ${result.name}: ${Math.round(result.perSecond)} ${result.unit}/s\n`);
+    }
   }
 } finally {
   await server.stop();

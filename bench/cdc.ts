@@ -1,0 +1,109 @@
+// Change capture throughput against a backlog written just before (the catch-up case, the
+// hardest for a binlog reader), and the snapshot rate, with the MariaDB write rate of the run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ZongJi from '@vlasky/zongji';
+import { silentLogger } from '../core/log.js';
+import { createListing } from '../marketplace/domain/listings.js';
+import { createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../marketplace/mysql/connection.js';
+import type { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
+import { sampleListing } from '../marketplace/sample-data/generate.js';
+import { Random } from '../marketplace/sample-data/random.js';
+import { seed } from '../marketplace/sample-data/seed.js';
+import { migrate } from '../marketplace/schema/migrate.js';
+import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
+import { CdcReader } from '../pipelines/cdc/reader.js';
+import { FileStateStore } from '../pipelines/cdc/reader-state.js';
+import { TableFilter } from '../pipelines/cdc/topics.js';
+import { measure, type BenchResult } from './table.js';
+
+const quiet = () => ({ update() {}, finish() {} });
+const BULK_ROWS = 100_000;
+const SINGLE_ROW_TX = 10_000;
+
+async function binlogPosition(pool: Pool): Promise<{ file: string; pos: number; seq: number }> {
+  const [[status]] = await pool.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  const [[gtid]] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
+  return { file: String(status!.File), pos: Number(status!.Position), seq: Number(String(gtid!.g).split('-')[2]) };
+}
+
+/** zongji alone over the backlog: the decode rate without envelopes or the bus. */
+async function decodeOnly(url: string, from: { file: string; pos: number }, rows: number): Promise<number> {
+  const target = parseMysqlUrl(url);
+  const zongji = new ZongJi({ host: target.host, port: target.port, user: target.user, password: target.password, dateStrings: true } as never);
+  const t = Date.now();
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    zongji.on('binlog', (...args: unknown[]) => {
+      const event = args[0] as { rows?: unknown[] };
+      seen += event.rows?.length ?? 0;
+      if (seen >= rows) resolve();
+    });
+    zongji.start({ serverId: 77_001, filename: from.file, position: from.pos, includeEvents: ['tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'mariadbgtid', 'rotate'] });
+  });
+  const elapsed = Date.now() - t;
+  zongji.stop();
+  return elapsed;
+}
+
+async function catchUp(url: string, dir: string, targetSeq: number): Promise<{ elapsedMs: number; changes: number }> {
+  const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
+  const t = Date.now();
+  const reader = CdcReader.start({
+    url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'bench',
+    filter: new TableFilter({ database: parseMysqlUrl(url).database, include: [], exclude: [], excludeColumns: [] }),
+    replicaServerId: 77_002, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
+  });
+  while (Number(reader.stats().position?.gtid?.split('-')[2] ?? 0) < targetSeq) {
+    if (reader.stats().phase === 'failed') await reader.done;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const elapsedMs = Date.now() - t;
+  const changes = reader.stats().changesPublished + reader.stats().snapshotRows;
+  await reader.stop();
+  await bus.close();
+  return { elapsedMs, changes };
+}
+
+export async function* cdcBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
+  const url = server.url('bench_cdc');
+  await migrate(url);
+  const pool = await createMysqlPool(url, { connectionLimit: 16 });
+  const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-cdc-'));
+  try {
+    await seed(pool, { users: 2000, listings: 0, progress: quiet });
+    // The reader starts on an empty-ish database and stops: the backlog comes after.
+    await catchUp(url, join(dir, 'a'), (await binlogPosition(pool)).seq);
+    const from = await binlogPosition(pool);
+
+    let t = Date.now();
+    await seed(pool, { users: 0, listings: BULK_ROWS, progress: quiet });
+    yield measure('MariaDB write: listings in 1,000-row transactions', 'rows', BULK_ROWS, Date.now() - t, 'each row + its outbox row');
+
+    const rng = new Random(5);
+    let next = 0;
+    t = Date.now();
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next++ < SINGLE_ROW_TX) {
+        const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
+        await createListing(pool, listing);
+      }
+    }));
+    yield measure('MariaDB write: one listing per transaction', 'tx', SINGLE_ROW_TX, Date.now() - t, '8 connections, durable commits');
+    const end = await binlogPosition(pool);
+    const backlogRows = 2 * (BULK_ROWS + SINGLE_ROW_TX);
+
+    const decodeMs = await decodeOnly(url, from, backlogRows);
+    yield measure('binlog decode only (zongji), catch-up', 'rows', backlogRows, decodeMs, 'listing + outbox row events');
+
+    const second = await catchUp(url, join(dir, 'a'), end.seq);
+    yield measure('CDC catch-up to the bus (decode + envelope + publish)', 'rows', second.changes, second.elapsedMs, 'embedded bus, fsync always');
+
+    const snapshot = await catchUp(url, join(dir, 'b'), end.seq);
+    yield measure('CDC snapshot to the bus', 'rows', snapshot.changes, snapshot.elapsedMs, '5,000-row primary-key chunks');
+  } finally {
+    await pool.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
