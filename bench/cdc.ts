@@ -66,6 +66,47 @@ async function catchUp(url: string, dir: string, targetSeq: number): Promise<{ e
   return { elapsedMs, changes };
 }
 
+/** Commit reply to delivery to a consumer group, for single-row writes at a steady rate. */
+async function liveLag(url: string, pool: Pool, dir: string): Promise<{ p50: number; p99: number; max: number; count: number }> {
+  const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
+  const reader = CdcReader.start({
+    url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'lag',
+    filter: new TableFilter({ database: parseMysqlUrl(url).database, include: ['listings'], exclude: [], excludeColumns: [] }),
+    replicaServerId: 77_003, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
+  });
+  while (reader.stats().phase !== 'streaming') await new Promise((r) => setTimeout(r, 10));
+  const committedAt = new Map<number, number>();
+  const lags: number[] = [];
+  const subscription = await bus.subscribe({ group: 'lag', topics: [`lag.${parseMysqlUrl(url).database}.listings`], fromBeginning: false }, async (batch) => {
+    const now = performance.now();
+    for (const m of batch.messages) {
+      const id = (JSON.parse(m.value!.toString()) as { after: { id: number } | null }).after?.id;
+      const at = id === undefined ? undefined : committedAt.get(id);
+      if (at !== undefined) lags.push(now - at);
+    }
+  });
+  const rng = new Random(8);
+  const writes = 1000;
+  const ratePerSecond = 200;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: 4 }, async (_, worker) => {
+    for (let i = worker; i < writes; i += 4) {
+      const due = start + (i * 1000) / ratePerSecond;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
+      const id = await createListing(pool, listing);
+      committedAt.set(id, performance.now());
+    }
+  }));
+  while (lags.length < writes) await new Promise((r) => setTimeout(r, 10));
+  await subscription.stop();
+  await reader.stop();
+  await bus.close();
+  lags.sort((a, b) => a - b);
+  const at = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]!;
+  return { p50: at(0.5), p99: at(0.99), max: lags[lags.length - 1]!, count: lags.length };
+}
+
 export async function* cdcBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
   const url = server.url('bench_cdc');
   await migrate(url);
@@ -102,6 +143,12 @@ export async function* cdcBenches(server: LocalMysqlServer): AsyncGenerator<Benc
 
     const snapshot = await catchUp(url, join(dir, 'b'), end.seq);
     yield measure('CDC snapshot to the bus', 'rows', snapshot.changes, snapshot.elapsedMs, '5,000-row primary-key chunks');
+
+    const lag = await liveLag(url, pool, join(dir, 'c'));
+    yield {
+      ...measure('live lag: commit reply -> consumer (200 tx/s)', 'tx', lag.count, lag.count * 5),
+      note: `p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`,
+    };
   } finally {
     await pool.end();
     rmSync(dir, { recursive: true, force: true });

@@ -116,7 +116,7 @@ export class KafkaBus implements Bus {
       sasl: options.sasl as SASLOptions | undefined,
       logLevel: logLevel.WARN,
       logCreator: () => ({ level, log: entry }) => {
-        const { message, ...rest } = entry.log;
+        const { message, ...rest } = entry;
         if (level <= logLevel.ERROR) log.error({ kafka: rest }, message);
         else log.warn({ kafka: rest }, message);
       },

@@ -66,6 +66,7 @@ export interface CdcStats {
 }
 
 const HIGH_WATER = 50_000;
+const SAVE_EVERY_MS = 250;
 const LOW_WATER = 10_000;
 const DDL_TABLE = /^(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)\s+(?:TABLE\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?(?:([\w$]+)`?\.`?)?([\w$]+)`?/i;
 
@@ -85,6 +86,10 @@ export class CdcReader {
   private streamError: (Error & { code?: string | number; errno?: number }) | undefined;
   private enqueued: { file: string; pos: number; gtid: string | null } | undefined;
   private serverId = 0;
+  private inflight: Promise<void> = Promise.resolve();
+  private builtGtid: string | null = null;
+  private unsaved = false;
+  private savedAt = 0;
   private flavour: 'mariadb' | 'mysql' = 'mariadb';
   private readonly statsValue: CdcStats = {
     phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined,
@@ -254,6 +259,8 @@ export class CdcReader {
   private async streamFrom(from: StreamStart): Promise<void> {
     this.statsValue.phase = 'streaming';
     this.statsValue.position = { file: this.state.file, pos: this.state.pos, gtid: this.state.gtid };
+    this.builtGtid = this.state.gtid;
+    this.clock = BigInt(this.state.clock);
     this.enqueued = { file: 'file' in from ? from.file : this.state.file, pos: 'file' in from ? from.pos : this.state.pos, gtid: this.state.gtid };
     let attempt = 0;
     this.openStream(from);
@@ -324,10 +331,16 @@ export class CdcReader {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) await this.publishQueued();
+    await this.inflight;
+    if (this.unsaved) await this.saveState();
   }
 
+  /**
+   * Publishes the next batch of whole transactions. Building a batch overlaps with the previous
+   * one's publish (at most one in flight); positions are saved in order, after the bus acked.
+   */
   private async publishQueued(): Promise<void> {
-    const max = this.options.maxBatchEvents ?? 5000;
+    const max = this.options.maxBatchEvents ?? 20_000;
     const batch: BinlogTransaction[] = [];
     let changes = 0;
     while (this.queue.length > 0 && (batch.length === 0 || changes + this.queue[0]!.changes.length <= max)) {
@@ -336,41 +349,56 @@ export class CdcReader {
       changes += transaction.changes.length;
     }
     this.queuedChanges -= changes;
-    await this.publishTransactions(batch);
+    const built = await this.buildBatch(batch);
+    const previous = this.inflight;
+    const publishing = Promise.all([...built.byTopic].map(([topic, messages]) => this.publish(topic, messages)));
+    this.inflight = Promise.all([previous, publishing]).then(() => this.committed(built));
+    this.inflight.catch(() => undefined);
+    await previous;
     if (this.paused && this.queuedChanges < LOW_WATER) {
       this.paused = false;
       this.stream?.resume();
     }
   }
 
-  private async publishTransactions(transactions: BinlogTransaction[]): Promise<void> {
+  private async buildBatch(transactions: BinlogTransaction[]) {
     const byTopic = new Map<string, OutgoingMessage[]>();
-    const add = (topic: string, message: OutgoingMessage) => {
-      const list = byTopic.get(topic);
-      if (list) list.push(message);
-      else byTopic.set(topic, [message]);
-    };
-    let clock = this.clock;
-    let gtid = this.state.gtid;
     let published = 0;
+    let lastCommitMs: number | undefined;
     for (const transaction of transactions) {
-      gtid = advanceGtid(gtid, transaction.gtid);
-      const items = await this.transactionMessages(transaction, clock);
+      this.builtGtid = advanceGtid(this.builtGtid, transaction.gtid);
+      const items = await this.transactionMessages(transaction, this.clock);
       if (items.count > 0) {
-        clock = items.clock;
+        this.clock = items.clock;
         published += items.count;
-        this.statsValue.transactions++;
-        this.statsValue.lastCommitMs = transaction.timestampMs;
+        lastCommitMs = transaction.timestampMs;
       }
-      for (const { topic, message } of items.messages) add(topic, message);
+      for (const { topic, message } of items.messages) {
+        const list = byTopic.get(topic);
+        if (list) list.push(message);
+        else byTopic.set(topic, [message]);
+      }
     }
-    await Promise.all([...byTopic].map(([topic, messages]) => this.publish(topic, messages)));
     const last = transactions[transactions.length - 1]!;
-    this.clock = clock;
-    this.state = { ...this.state, sourceServerId: this.serverId, file: last.file, pos: last.endPos, gtid, clock: clock.toString(), updatedAt: new Date().toISOString() };
-    await this.options.store.save(this.state);
-    this.statsValue.changesPublished += published;
-    this.statsValue.position = { file: last.file, pos: last.endPos, gtid };
+    return { byTopic, published, lastCommitMs, transactions: transactions.length, file: last.file, pos: last.endPos, gtid: this.builtGtid, clock: this.clock };
+  }
+
+  /** The bus acknowledged a batch: it becomes the position to resume from. */
+  private async committed(batch: Awaited<ReturnType<CdcReader['buildBatch']>>): Promise<void> {
+    this.state = { ...this.state, sourceServerId: this.serverId, file: batch.file, pos: batch.pos, gtid: batch.gtid, clock: batch.clock.toString() };
+    this.unsaved = true;
+    this.statsValue.changesPublished += batch.published;
+    this.statsValue.transactions += batch.transactions;
+    if (batch.lastCommitMs !== undefined) this.statsValue.lastCommitMs = batch.lastCommitMs;
+    this.statsValue.position = { file: batch.file, pos: batch.pos, gtid: batch.gtid };
+    // Saving less often than every batch costs only a longer replay after a crash, never a loss.
+    if (Date.now() - this.savedAt >= SAVE_EVERY_MS || this.queue.length === 0) await this.saveState();
+  }
+
+  private async saveState(): Promise<void> {
+    this.unsaved = false;
+    this.savedAt = Date.now();
+    await this.options.store.save({ ...this.state, updatedAt: new Date().toISOString() });
   }
 
   /** Envelopes and domain events of one transaction, stamped with the next clock value. */
@@ -410,7 +438,7 @@ export class CdcReader {
         }
         continue;
       }
-      const schema = await this.schemas.get(change.database, change.table);
+      const schema = this.schemas.cached(change.database, change.table) ?? await this.schemas.get(change.database, change.table);
       const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
       const strip = (row: Row | null) => this.options.filter.strip(change.database, change.table, row && normalizeRow(row, types));
       const tableOrder = (perTable.get(change.table) ?? 0) + 1;

@@ -15,6 +15,8 @@ const SPECIAL: Record<string, SpecialType> = { uuid: 'uuid', inet4: 'inet4', ine
 
 export class SchemaCache {
   private readonly tables = new Map<string, Promise<TableSchema | undefined>>();
+  /** Loaded entries, readable without a promise on the hot path. */
+  private readonly loaded = new Map<string, TableSchema | undefined>();
 
   constructor(private readonly pool: Pool | Connection) {}
 
@@ -24,14 +26,22 @@ export class SchemaCache {
     if (!entry) {
       entry = this.load(database, table);
       this.tables.set(key, entry);
-      entry.catch(() => this.tables.delete(key));
+      entry.then((schema) => { if (this.tables.get(key) === entry) this.loaded.set(key, schema); }, () => this.tables.delete(key));
     }
     return entry;
   }
 
+  /** The schema if it is loaded already (no await), else undefined. */
+  cached(database: string, table: string): TableSchema | undefined {
+    return this.loaded.get(`${database}.${table}`);
+  }
+
   invalidate(database: string, table?: string): void {
     for (const key of [...this.tables.keys()]) {
-      if (table === undefined ? key.startsWith(`${database}.`) : key === `${database}.${table}`) this.tables.delete(key);
+      if (table === undefined ? key.startsWith(`${database}.`) : key === `${database}.${table}`) {
+        this.tables.delete(key);
+        this.loaded.delete(key);
+      }
     }
   }
 
