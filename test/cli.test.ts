@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../core/process-control.js';
-import { replicaId } from './fixtures/cdc.js';
+import { PoisonMessage } from '../core/errors.js';
+import { toDeadLetter } from '../pipelines/consumers/dead-letter.js';
+import { openTestBus, readTopic, replicaId } from './fixtures/cdc.js';
 import { newDatabaseUrl } from './fixtures/database.js';
 import { runCli, startCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
@@ -96,6 +98,34 @@ describe('steveslist up', () => {
     expect(result.stderr).toContain('PORT: expected a whole number, got "x"');
     expect(result.stderr).toContain('LOG_LEVEL: expected one of');
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('steveslist dlq', () => {
+  it('lists a group\'s dead letters and replays them to their topic', async () => {
+    const dataDir = join(dir.path, 'dlq');
+    const bus = await openTestBus(join(dataDir, 'bus'));
+    const original = { topic: 'steveslist.shop.listings', partition: 0, offset: 41, key: '{"id":7}', value: Buffer.from('{"op":"c"}'), headers: {}, timestampMs: 0 };
+    await bus.publish('steveslist.dlq.search', [toDeadLetter(original, 'search', new PoisonMessage('mapper_parsing_exception on price'), 1)]);
+    await bus.close();
+
+    const listed = await runCli(['dlq', 'list', 'search'], { DATA_DIR: dataDir });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/steveslist\.shop\.listings\/0@41 {2}key=\{"id":7\} {2}POISON_MESSAGE: mapper_parsing_exception on price/);
+    expect(listed.stdout).toContain('1 dead letter(s) for search');
+
+    const replayed = await runCli(['dlq', 'replay', 'search'], { DATA_DIR: dataDir });
+    expect(replayed.stdout).toContain('replayed 1 dead letter(s) of search');
+    const after = await openTestBus(join(dataDir, 'bus'));
+    const [message] = await readTopic(after, 'steveslist.shop.listings');
+    await after.close();
+    expect(message).toMatchObject({ key: '{"id":7}', headers: {} });
+    expect(message!.value!.toString()).toBe('{"op":"c"}');
+  });
+
+  it('says how to call it', async () => {
+    const result = await runCli(['dlq', 'list'], {});
+    expectOneLineError(result, 2, /usage: steveslist dlq list <group>/);
   });
 });
 

@@ -56,7 +56,7 @@ describe('the consumer runner', () => {
       'dlq.error': 'mapper_parsing_exception: price is not a number', 'dlq.error.code': 'POISON_MESSAGE', 'dlq.retriable': 'false',
       'dlq.group': 'search', 'dlq.topic': 't',
     });
-    expect(runner.stats()).toMatchObject({ handled: 20, deadLettered: 1 });
+    expect(await runner.stats()).toMatchObject({ handled: 20, deadLettered: 1, lag: 0 });
   });
 
   it('retries retriable failures with backoff and loses nothing', async () => {
@@ -74,7 +74,7 @@ describe('the consumer runner', () => {
     await until(() => sink.rows.size === 10);
     await runner.stop();
     expect(await listDeadLetters(bus, 'sl', 'warehouse')).toEqual([]);
-    expect(runner.stats().retries).toBeGreaterThanOrEqual(3);
+    expect((await runner.stats()).retries).toBeGreaterThanOrEqual(3);
   });
 
   it('dead-letters after the retry limit, and a replay after the fix delivers the message', async () => {

@@ -30,8 +30,10 @@ export interface RunnerStats {
   handled: number;
   deadLettered: number;
   retries: number;
-  /** Messages handled per second over the last stats interval. */
+  /** Messages handled per second since the previous stats() call. */
   ratePerSecond: number;
+  /** Messages published but not yet handled, over all partitions. */
+  lag: number;
 }
 
 class Stopping extends Error {}
@@ -66,12 +68,13 @@ export class ConsumerRunner {
     await this.subscription?.stop();
   }
 
-  stats(): RunnerStats {
+  async stats(): Promise<RunnerStats> {
     const now = Date.now();
     const seconds = Math.max((now - this.lastSample.at) / 1000, 0.001);
     const ratePerSecond = Math.round((this.handled - this.lastSample.handled) / seconds);
     this.lastSample = { at: now, handled: this.handled };
-    return { group: this.options.group, handled: this.handled, deadLettered: this.deadLettered, retries: this.retries, ratePerSecond };
+    const lag = (await this.options.bus.lag(this.options.group)).reduce((sum, partition) => sum + partition.lag, 0);
+    return { group: this.options.group, handled: this.handled, deadLettered: this.deadLettered, retries: this.retries, ratePerSecond, lag };
   }
 
   private async handleBatch(batch: Batch): Promise<void> {
