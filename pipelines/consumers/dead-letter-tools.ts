@@ -2,21 +2,12 @@
 // topics they came from (the replay position is itself a consumer group, so a replay is never
 // repeated and can be resumed).
 import type { Bus, BusMessage } from '../bus/port.js';
+import { readTopic } from '../bus/read-topic.js';
 import { deadLetterTopic, fromDeadLetter } from './dead-letter.js';
 
 export async function listDeadLetters(bus: Bus, prefix: string, group: string, max = 1000): Promise<BusMessage[]> {
-  const topic = deadLetterTopic(prefix, group);
-  const out: BusMessage[] = [];
-  const partitions = await bus.partitions(topic);
-  for (let p = 0; p < partitions && out.length < max; p++) {
-    for (let offset = 0; out.length < max;) {
-      const batch = await bus.read(topic, p, offset, Math.min(500, max - out.length));
-      if (batch.length === 0) break;
-      out.push(...batch);
-      offset = batch[batch.length - 1]!.offset + 1;
-    }
-  }
-  return out.sort((a, b) => a.timestampMs - b.timestampMs);
+  const letters = await readTopic(bus, deadLetterTopic(prefix, group), max);
+  return letters.sort((a, b) => a.timestampMs - b.timestampMs);
 }
 
 /** Republishes every dead letter not replayed yet; resolves with how many were sent back. */
