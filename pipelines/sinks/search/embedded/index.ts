@@ -1,0 +1,113 @@
+// The embedded search service: SQLite indexes in one folder and a small catalog that plays the
+// alias: which index serves searches and which are being rebuilt. Several processes may share
+// the folder (the platform and `steveslist search reindex`); each re-reads the catalog when it
+// changes.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SearchService, SearchStore } from '../port.js';
+import { SqliteIndex } from './sqlite-index.js';
+
+interface Catalog {
+  serving: string;
+  building: string[];
+}
+
+export class EmbeddedSearch implements SearchService {
+  readonly kind = 'embedded' as const;
+  private readonly stores = new Map<string, SqliteIndex>();
+  private catalog: Catalog | undefined;
+  private catalogMtimeMs = -1;
+
+  constructor(private readonly dir: string, private readonly alias = 'listings') {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private get catalogPath(): string {
+    return join(this.dir, `${this.alias}.catalog.json`);
+  }
+
+  private readCatalog(): Catalog | undefined {
+    if (!existsSync(this.catalogPath)) return undefined;
+    const mtime = statSync(this.catalogPath).mtimeMs;
+    if (mtime !== this.catalogMtimeMs) {
+      this.catalog = JSON.parse(readFileSync(this.catalogPath, 'utf8')) as Catalog;
+      this.catalogMtimeMs = mtime;
+      // Close indexes the catalog no longer names (dropped after a rebuild elsewhere).
+      for (const [name, store] of this.stores) {
+        if (name !== this.catalog.serving && !this.catalog.building.includes(name)) {
+          store.close();
+          this.stores.delete(name);
+        }
+      }
+    }
+    return this.catalog;
+  }
+
+  private writeCatalog(catalog: Catalog): void {
+    const tmp = `${this.catalogPath}.tmp`;
+    writeFileSync(tmp, JSON.stringify(catalog));
+    renameSync(tmp, this.catalogPath);
+    this.catalog = catalog;
+    this.catalogMtimeMs = statSync(this.catalogPath).mtimeMs;
+  }
+
+  private store(name: string): SqliteIndex {
+    let store = this.stores.get(name);
+    if (!store) {
+      store = new SqliteIndex(name, join(this.dir, `${name}.sqlite`));
+      this.stores.set(name, store);
+    }
+    return store;
+  }
+
+  async ensureIndex(): Promise<void> {
+    if (this.readCatalog()) return;
+    const name = `${this.alias}-${Date.now()}`;
+    this.store(name);
+    this.writeCatalog({ serving: name, building: [] });
+  }
+
+  async serving(): Promise<SearchStore> {
+    await this.ensureIndex();
+    return this.store(this.readCatalog()!.serving);
+  }
+
+  async writeTargets(): Promise<SearchStore[]> {
+    await this.ensureIndex();
+    const catalog = this.readCatalog()!;
+    return [catalog.serving, ...catalog.building].map((name) => this.store(name));
+  }
+
+  async beginRebuild(): Promise<SearchStore> {
+    await this.ensureIndex();
+    const catalog = this.readCatalog()!;
+    const name = `${this.alias}-${Date.now()}`;
+    const store = this.store(name);
+    this.writeCatalog({ ...catalog, building: [...catalog.building, name] });
+    return store;
+  }
+
+  async finishRebuild(store: SearchStore): Promise<void> {
+    const catalog = this.readCatalog()!;
+    const old = catalog.serving;
+    this.writeCatalog({ serving: store.name, building: catalog.building.filter((name) => name !== store.name) });
+    this.drop(old);
+  }
+
+  async abortRebuild(store: SearchStore): Promise<void> {
+    const catalog = this.readCatalog()!;
+    this.writeCatalog({ ...catalog, building: catalog.building.filter((name) => name !== store.name) });
+    this.drop(store.name);
+  }
+
+  private drop(name: string): void {
+    this.stores.get(name)?.close();
+    this.stores.delete(name);
+    for (const suffix of ['.sqlite', '.sqlite-wal', '.sqlite-shm']) rmSync(join(this.dir, `${name}${suffix}`), { force: true });
+  }
+
+  async close(): Promise<void> {
+    for (const store of this.stores.values()) store.close();
+    this.stores.clear();
+  }
+}

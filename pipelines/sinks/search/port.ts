@@ -1,0 +1,111 @@
+// The search port: what the indexer, the public API, reindex and verify need from a full-text
+// index. Adapters: embedded/ (SQLite FTS5 on disk) and elasticsearch.ts.
+
+/** A listing as the index holds it (the public API's field names). */
+export interface ListingDocument {
+  id: number;
+  seller_id: number;
+  seller_name: string | null;
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  city: string;
+  price_amount: number;
+  price_currency: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VersionedDocument {
+  doc: ListingDocument;
+  /** External version: a write with a version not above the stored one is ignored. */
+  version: bigint;
+}
+
+export interface VersionedDelete {
+  id: number;
+  version: bigint;
+}
+
+export interface BulkOutcome {
+  applied: number;
+  /** Older than what the index has: ignored, as external versioning prescribes. */
+  stale: number;
+  failed: { id: number; error: string; retriable: boolean }[];
+}
+
+export type SearchSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc';
+
+export interface SearchQuery {
+  q?: string;
+  country?: string;
+  city?: string;
+  category?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  sort?: SearchSort;
+  page?: number;
+  perPage?: number;
+}
+
+export interface SearchHit {
+  id: number;
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  city: string;
+  price_amount: number;
+  price_currency: string;
+  seller_name: string | null;
+  created_at: string;
+  score: number;
+  /** Matched words wrapped in <mark>…</mark>, the rest HTML-escaped. */
+  highlight: { name?: string; description?: string };
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface SearchResult {
+  total: number;
+  hits: SearchHit[];
+  facets: { category: FacetCount[]; city: FacetCount[] };
+}
+
+/** One physical index. */
+export interface SearchStore {
+  readonly name: string;
+  upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome>;
+  remove(deletes: readonly VersionedDelete[]): Promise<BulkOutcome>;
+  /** Removes every document older than `version` (a TRUNCATE of the source table). */
+  truncate(version: bigint): Promise<void>;
+  setSellerName(sellerId: number, name: string): Promise<void>;
+  search(query: SearchQuery): Promise<SearchResult>;
+  /** Searchable documents (deletions not counted). */
+  count(): Promise<number>;
+  /** Searchable documents in id order, for verification. */
+  scan(afterId: number, limit: number): Promise<{ version: bigint; doc: ListingDocument }[]>;
+}
+
+/** The alias level: which index serves, and which are being built beside it. */
+export interface SearchService {
+  readonly kind: 'embedded' | 'elasticsearch';
+  /** Creates the first index and points the alias at it, if there is none. */
+  ensureIndex(): Promise<void>;
+  /** The index searches go to. */
+  serving(): Promise<SearchStore>;
+  /** Every index live events must reach: the serving one and any being rebuilt. */
+  writeTargets(): Promise<SearchStore[]>;
+  beginRebuild(): Promise<SearchStore>;
+  /** Points the alias at the rebuilt index and drops the old one. */
+  finishRebuild(store: SearchStore): Promise<void>;
+  abortRebuild(store: SearchStore): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MAX_RESULT_WINDOW = 10_000;
