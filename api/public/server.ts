@@ -4,16 +4,26 @@ import { EnvironmentError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { portInUse } from '../../core/ports.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
+import type { SearchService } from '../../pipelines/sinks/search/port.js';
+import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { searchRoutes } from './routes/search.js';
 
 export interface PublicServerOptions {
   pool: Pool;
   log: Logger;
+  search?: SearchService;
 }
 
 export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.log.child({ server: 'public' }) as FastifyBaseLogger });
+  const app = Fastify({
+    loggerInstance: options.log.child({ server: 'public' }) as FastifyBaseLogger,
+    // Unknown parameters are an error the caller should hear about, not something to drop.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+  });
+  installErrorHandler(app);
   await app.register(healthRoutes, { pool: options.pool, startedAt: Date.now() });
+  if (options.search) await app.register(searchRoutes, { search: options.search });
   return app;
 }
 

@@ -1,6 +1,8 @@
 import { buildPublicServer, listen } from '../../api/public/server.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
+import { openSearch, startSearchIndexer } from '../../pipelines/sinks/search/index.js';
+import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -24,9 +26,14 @@ export const upCommand: Command = {
     try {
       const bus = await openBus(config, log);
       closers.push(() => bus.close());
+      const search = await openSearch(config);
+      closers.push(() => search.close());
+      const indexer = startSearchIndexer({ bus, search, pool: db.pool, database: parseMysqlUrl(db.source.url).database, topicPrefix: config.topicPrefix, log });
+      await indexer.start();
+      closers.push(() => indexer.stop());
       const cdc = startCdc(config, bus, db.source.url, log);
       closers.push(() => cdc.stop());
-      const app = await buildPublicServer({ pool: db.pool, log });
+      const app = await buildPublicServer({ pool: db.pool, log, search });
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
       log.info({ health: `${address}/health`, bus: bus.kind }, 'steveslist is up; Ctrl-C stops it');

@@ -35,6 +35,12 @@ export interface Config {
     retentionMs: number;
     kafka: KafkaConfig | undefined;
   };
+  search: {
+    /** Folder of the embedded index (used when no Elasticsearch URL is set). */
+    dir: string;
+    /** Name the serving index is found by (an Elasticsearch alias, or the embedded catalog). */
+    alias: string;
+  };
   cdc: {
     /** Folder of the reader's saved position. */
     dir: string;
@@ -126,6 +132,10 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       retentionBytes: r.integer('BUS_RETENTION_MB', 1024, 1, 10_000_000) * 1024 * 1024,
       retentionMs: r.integer('BUS_RETENTION_HOURS', 168, 1, 100_000) * 3_600_000,
       kafka: readKafka(r),
+    },
+    search: {
+      dir: r.optionalPath('SEARCH_DIR') ?? join(dataDir, 'search'),
+      alias: r.string('SEARCH_INDEX', 'listings'),
     },
     cdc: {
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),

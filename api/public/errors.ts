@@ -1,0 +1,44 @@
+// The API's error shape: {"error": <code>, "message": <what and why>, "field": <which input>}.
+// Validation errors name the field and the reason; nothing leaks a stack trace.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { PlatformError } from '../../core/errors.js';
+
+export class ApiError extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+export function badRequest(field: string, reason: string): ApiError {
+  return new ApiError(400, 'invalid_request', `${field}: ${reason}`, field);
+}
+
+interface ValidationItem {
+  instancePath: string;
+  message?: string;
+  params: { missingProperty?: string; additionalProperty?: string };
+}
+
+function describeValidation(items: ValidationItem[], context: string | undefined): { field: string; message: string } {
+  const first = items[0]!;
+  if (first.params.additionalProperty) return { field: first.params.additionalProperty, message: `${first.params.additionalProperty}: unknown ${context === 'querystring' ? 'parameter' : 'field'}` };
+  const field = first.params.missingProperty ?? first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  return { field, message: `${field || context || 'request'}: ${first.message ?? 'is invalid'}` };
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError & { validation?: ValidationItem[]; validationContext?: string }, request, reply) => {
+    if (error.validation) {
+      const { field, message } = describeValidation(error.validation, error.validationContext);
+      return reply.code(400).send({ error: 'invalid_request', message, field });
+    }
+    if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message, field: error.field });
+    if (error instanceof PlatformError && error.retriable) {
+      request.log.warn({ err: error }, 'dependency unavailable');
+      return reply.code(503).send({ error: 'unavailable', message: 'a service this request needs is unavailable; try again shortly' });
+    }
+    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'invalid_request', message: error.message });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+}

@@ -1,0 +1,82 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { MAX_RESULT_WINDOW, type SearchService, type SearchSort } from '../../../pipelines/sinks/search/port.js';
+import { badRequest } from '../errors.js';
+
+export interface SearchRouteOptions {
+  search: SearchService;
+}
+
+interface SearchQuerystring {
+  q?: string;
+  country?: string;
+  city?: string;
+  category?: string;
+  min_price?: number;
+  max_price?: number;
+  sort?: SearchSort;
+  page: number;
+  per_page: number;
+}
+
+const facet = { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, count: { type: 'integer' } } } };
+
+const schema = {
+  summary: 'Full-text search over active listings',
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      q: { type: 'string', maxLength: 200, description: 'Words to find; typos and word forms are tolerated, the last word may be a prefix.' },
+      country: { type: 'string', pattern: '^[A-Za-z]{2}$', description: 'ISO 3166 alpha-2 code' },
+      city: { type: 'string', minLength: 1, maxLength: 100 },
+      category: { type: 'string', minLength: 1, maxLength: 50 },
+      min_price: { type: 'integer', minimum: 0, description: 'In minor units (cents)' },
+      max_price: { type: 'integer', minimum: 0, description: 'In minor units (cents)' },
+      sort: { type: 'string', enum: ['relevance', 'newest', 'price_asc', 'price_desc'], default: 'relevance' },
+      page: { type: 'integer', minimum: 1, default: 1 },
+      per_page: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        total: { type: 'integer' },
+        page: { type: 'integer' },
+        per_page: { type: 'integer' },
+        hits: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, category: { type: 'string' },
+              country: { type: 'string' }, city: { type: 'string' }, price_amount: { type: 'integer' }, price_currency: { type: 'string' },
+              seller_name: { type: ['string', 'null'] }, created_at: { type: 'string' }, score: { type: 'number' },
+              highlight: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' } } },
+            },
+          },
+        },
+        facets: { type: 'object', properties: { category: facet, city: facet } },
+      },
+    },
+  },
+};
+
+/** GET /v1/search: what the web app's search box calls. */
+export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, options) => {
+  app.get<{ Querystring: SearchQuerystring }>('/v1/search', { schema }, async (request) => {
+    const query = request.query;
+    if (query.min_price !== undefined && query.max_price !== undefined && query.min_price > query.max_price) {
+      throw badRequest('min_price', 'must not be above max_price');
+    }
+    if (query.page * query.per_page > MAX_RESULT_WINDOW) {
+      throw badRequest('page', `page × per_page may be at most ${MAX_RESULT_WINDOW}; narrow the search instead`);
+    }
+    const store = await options.search.serving();
+    const result = await store.search({
+      q: query.q, country: query.country?.toUpperCase(), city: query.city, category: query.category,
+      minPrice: query.min_price, maxPrice: query.max_price, sort: query.sort, page: query.page, perPage: query.per_page,
+    });
+    return { total: result.total, page: query.page, per_page: query.per_page, hits: result.hits, facets: result.facets };
+  });
+};

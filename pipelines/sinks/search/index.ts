@@ -1,0 +1,13 @@
+// Search: the port, and the adapter the configuration asks for.
+import type { Config } from '../../../core/config/index.js';
+import { EmbeddedSearch } from './embedded/index.js';
+import type { SearchService } from './port.js';
+
+export type * from './port.js';
+export { startSearchIndexer, SEARCH_GROUP } from './indexer.js';
+
+export async function openSearch(config: Config): Promise<SearchService> {
+  const service = new EmbeddedSearch(config.search.dir, config.search.alias);
+  await service.ensureIndex();
+  return service;
+}
