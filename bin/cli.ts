@@ -6,6 +6,7 @@ import { cdcCommand } from './commands/cdc.js';
 import { configCommand } from './commands/config.js';
 import { dlqCommand } from './commands/dlq.js';
 import { migrateCommand } from './commands/migrate.js';
+import { searchCommand } from './commands/search.js';
 import { seedCommand } from './commands/seed.js';
 import { simulateCommand } from './commands/simulate.js';
 import { upCommand } from './commands/up.js';
@@ -32,6 +33,7 @@ export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   seed: seedCommand,
   simulate: simulateCommand,
+  search: searchCommand,
   dlq: dlqCommand,
   config: configCommand,
 };

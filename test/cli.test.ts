@@ -101,6 +101,24 @@ describe('steveslist up', () => {
   });
 });
 
+describe('steveslist search', () => {
+  it('reindexes from MySQL and verifies the index against it', async () => {
+    const { url } = newDatabaseUrl('cli');
+    const env = { MYSQL_URL: url, DATA_DIR: join(dir.path, 'search-cli'), LOG_LEVEL: 'warn' };
+    expect((await runCli(['seed', '--users', '10', '--listings', '120'], env)).code).toBe(0);
+    const stale = await runCli(['search', 'verify'], env);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain('missing from the index: 120');
+    const rebuilt = await runCli(['search', 'reindex'], env);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toMatch(/^reindexed 120 listings into listings-\d+ in [\d.]+s; it now serves searches$/m);
+    expect(rebuilt.stderr).toContain('reindex listings: 120/120 (100%)');
+    const clean = await runCli(['search', 'verify'], env);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('checked 120 active listings');
+  });
+});
+
 describe('steveslist dlq', () => {
   it('lists a group\'s dead letters and replays them to their topic', async () => {
     const dataDir = join(dir.path, 'dlq');

@@ -12,6 +12,7 @@ import { createUser } from '../../../marketplace/domain/users.js';
 import type { ConsumerRunner } from '../../consumers/runner.js';
 import { EmbeddedSearch } from './embedded/index.js';
 import { startSearchIndexer } from './indexer.js';
+import { reindex, verify } from './rebuild.js';
 import type { SearchQuery } from './port.js';
 
 const dir = tempDir();
@@ -121,6 +122,35 @@ describe('search fed by change capture', () => {
     await startIndexer();
     expect(await ids({ q: 'kept kayak' })).toEqual([kept]);
     await eventually({ q: 'kayak' }, [kept, added]);
+  });
+
+  it('rebuilds the index from MySQL while writes go on, swaps it in, and verifies clean', async () => {
+    const before = (await search.serving()).name;
+    const writing = (async () => {
+      for (let i = 0; i < 40; i++) {
+        const id = await createListing(db.pool, listing({ name: `Rebuild widget ${i}` }));
+        if (i % 3 === 0) await updateListing(db.pool, id, { price_amount: 500 + i });
+        if (i % 5 === 0) await removeListing(db.pool, id);
+      }
+    })();
+    const result = await reindex({ url: db.url, search, chunkRows: 7, progress: () => ({ update() {}, finish() {} }) });
+    await writing;
+    expect(result.index).not.toBe(before);
+    expect((await search.serving()).name).toBe(result.index);
+    const deadline = Date.now() + 10_000;
+    let report = await verify({ url: db.url, search });
+    while (report.missing.length + report.phantom.length + report.stale.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      report = await verify({ url: db.url, search });
+    }
+    expect(report).toMatchObject({ missing: [], phantom: [], stale: [] });
+    expect(report.checked).toBeGreaterThan(30);
+
+    // A listing missing from the index is reported.
+    const store = await search.serving();
+    const victim = (await store.scan(0, 1))[0]!;
+    await store.remove([{ id: victim.doc.id, version: victim.version + 1n }]);
+    expect((await verify({ url: db.url, search })).missing).toEqual([victim.doc.id]);
   });
 
   it('serves GET /v1/search with hits, highlights and facets, and refuses bad parameters', async () => {
