@@ -8,14 +8,18 @@ import { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
 import { busBenches } from './bus.js';
 import { cdcBenches } from './cdc.js';
 import { writeBenches } from './marketplace-writes.js';
+import { searchBenches } from './search.js';
 import { printTable, type BenchResult } from './table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-'));
 const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: silentLogger() });
 const results: BenchResult[] = [];
 try {
-  for (const bench of [writeBenches(server), cdcBenches(server), busBenches()]) {
-    for await (const result of bench) {
+  const only = process.env.BENCH_ONLY;
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server) };
+  for (const [name, bench] of Object.entries(benches)) {
+    if (only && !only.split(',').includes(name)) continue;
+    for await (const result of bench()) {
       results.push(result);
       process.stderr.write(`  ${result.name}: ${Math.round(result.perSecond)} ${result.unit}/s\n`);
     }

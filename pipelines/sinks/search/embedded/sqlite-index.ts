@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_live_created ON docs (deleted, created_at);
 CREATE INDEX IF NOT EXISTS docs_live_price ON docs (deleted, price_amount);
 CREATE INDEX IF NOT EXISTS docs_seller ON docs (seller_id);
+CREATE INDEX IF NOT EXISTS docs_live_category ON docs (deleted, category, created_at);
+CREATE INDEX IF NOT EXISTS docs_live_place ON docs (deleted, country, city, created_at);
 -- Name, description, category and city are searched; the content lives in docs (external content).
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
   name, description, category, city,
@@ -212,7 +214,9 @@ export class SqliteIndex implements SearchStore {
     if (query.category) { where.push('d.category = ? COLLATE NOCASE'); params.push(query.category); }
     if (query.minPrice !== undefined) { where.push('d.price_amount >= ?'); params.push(query.minPrice); }
     if (query.maxPrice !== undefined) { where.push('d.price_amount <= ?'); params.push(query.maxPrice); }
-    const from = match ? 'docs_fts JOIN docs d ON d.id = docs_fts.rowid' : 'docs d';
+    // CROSS JOIN fixes the loop order: the full-text match drives, filters apply to its rows
+    // (left to itself, SQLite may walk a price index and test MATCH row by row).
+    const from = match ? 'docs_fts CROSS JOIN docs d ON d.id = docs_fts.rowid' : 'docs d';
     const filter = `FROM ${from} WHERE ${where.join(' AND ')}`;
     const sort = query.sort ?? 'relevance';
     const order = sort === 'newest' || (sort === 'relevance' && !match) ? 'd.created_at DESC, d.id DESC'
@@ -225,17 +229,28 @@ export class SqliteIndex implements SearchStore {
       : 'NULL AS name_hl, NULL AS description_hl';
     const rows = this.db.prepare(`SELECT d.*, ${score} AS score, ${highlights} ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...params, perPage, (page - 1) * perPage) as Record<string, unknown>[];
-    const total = Number((this.db.prepare(`SELECT COUNT(*) AS n ${filter}`).get(...params) as { n: number }).n);
-    const facet = (column: 'category' | 'city'): FacetCount[] => (this.db
-      .prepare(`SELECT d.${column} AS value, COUNT(*) AS count ${filter} GROUP BY d.${column} ORDER BY count DESC, value ASC LIMIT 20`)
-      .all(...params) as FacetCount[]).map((f) => ({ value: String(f.value), count: Number(f.count) }));
+    // One pass over the matches gives the total and both facets.
+    const groups = this.db.prepare(`SELECT d.category AS category, d.city AS city, COUNT(*) AS n ${filter} GROUP BY d.category, d.city`)
+      .all(...params) as { category: string; city: string; n: number }[];
+    let total = 0;
+    const byCategory = new Map<string, number>();
+    const byCity = new Map<string, number>();
+    for (const group of groups) {
+      total += group.n;
+      byCategory.set(group.category, (byCategory.get(group.category) ?? 0) + group.n);
+      byCity.set(group.city, (byCity.get(group.city) ?? 0) + group.n);
+    }
+    const facet = (counts: Map<string, number>): FacetCount[] => [...counts]
+      .map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      .slice(0, 20);
     const hits: SearchHit[] = rows.map((row) => ({
       id: Number(row.id), name: String(row.name), description: String(row.description), category: String(row.category),
       country: String(row.country), city: String(row.city), price_amount: Number(row.price_amount), price_currency: String(row.price_currency),
       seller_name: (row.seller_name as string | null) ?? null, created_at: String(row.created_at), score: Number(row.score),
       highlight: { name: marked(row.name_hl as string | null), description: marked(row.description_hl as string | null) },
     }));
-    return { total, hits, facets: { category: total > 0 ? facet('category') : [], city: total > 0 ? facet('city') : [] } };
+    return { total, hits, facets: { category: facet(byCategory), city: facet(byCity) } };
   }
 
   close(): void {
