@@ -40,6 +40,7 @@ export interface Config {
     dir: string;
     /** Name the serving index is found by (an Elasticsearch alias, or the embedded catalog). */
     alias: string;
+    elasticsearch: { url: string; username?: string; password?: string; apiKey?: string } | undefined;
   };
   cdc: {
     /** Folder of the reader's saved position. */
@@ -100,6 +101,15 @@ function readKafka(r: SettingsReader): KafkaConfig | undefined {
   return brokers ? { brokers, clientId, replicationFactor, ssl, sasl } : undefined;
 }
 
+function readElasticsearch(r: SettingsReader): Config['search']['elasticsearch'] {
+  const url = r.httpUrl('ELASTICSEARCH_URL');
+  const username = r.optionalString('ELASTICSEARCH_USERNAME');
+  const password = r.optionalString('ELASTICSEARCH_PASSWORD');
+  const apiKey = r.optionalString('ELASTICSEARCH_API_KEY');
+  if (username && !password) r.fail('ELASTICSEARCH_USERNAME', 'needs ELASTICSEARCH_PASSWORD too');
+  return url ? { url, username, password, apiKey } : undefined;
+}
+
 /** Every setting the platform reads, so the README and `steveslist config` can list them. */
 export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): { config: Config; names: string[] } {
   const cwd = options.cwd ?? process.cwd();
@@ -136,6 +146,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     search: {
       dir: r.optionalPath('SEARCH_DIR') ?? join(dataDir, 'search'),
       alias: r.string('SEARCH_INDEX', 'listings'),
+      elasticsearch: readElasticsearch(r),
     },
     cdc: {
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),

@@ -96,6 +96,19 @@ export class SettingsReader {
     return this.raw(name);
   }
 
+  /** An http(s) URL; a password in it is never repeated in an error. */
+  httpUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+    } catch {
+      // reported below
+    }
+    return this.problem(name, `expected an http:// or https:// URL, got "${redactUrl(value)}"`);
+  }
+
   /** host:port pairs, comma-separated (KAFKA_BROKERS). */
   hostPorts(name: string): string[] | undefined {
     const value = this.raw(name);

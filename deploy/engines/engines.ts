@@ -1,9 +1,10 @@
 // `npm run engines:fetch|start|stop|status`: the scale-out engines from Maven Central, run here
-// for real on 127.0.0.1 with data and logs under .data/engines/. For now: Apache Kafka 4 in
-// KRaft mode (one node, broker and controller). Bounded heap: it shares the machine.
+// for real on 127.0.0.1 with data and logs under .data/engines/: Apache Kafka 4 in KRaft mode
+// (one node, broker and controller) and Elasticsearch 8 (one node, security off, loopback only).
+// Bounded heaps: they share the machine with everything else.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,11 @@ const KAFKA = join(ENGINES, 'kafka');
 const KAFKA_PORT = Number(process.env.ENGINES_KAFKA_PORT ?? 19092);
 const CONTROLLER_PORT = KAFKA_PORT + 1;
 const KAFKA_HEAP = process.env.ENGINES_KAFKA_HEAP ?? '512m';
+const ELASTIC = join(ENGINES, 'elasticsearch');
+const ES_PORT = Number(process.env.ENGINES_ELASTICSEARCH_PORT ?? 19200);
+const ES_HEAP = process.env.ENGINES_ELASTICSEARCH_HEAP ?? '512m';
+// Elasticsearch refuses to run as root; as root we run it as this system user.
+const ES_USER = 'steveslist-es';
 
 function fail(message: string): never {
   process.stderr.write(`engines: ${message}\n`);
@@ -26,7 +32,7 @@ function fetchEngines(): void {
   if (spawnSync('mvn', ['--version'], { stdio: 'ignore' }).status !== 0) {
     fail('Maven is not installed (mvn); on Debian: apt-get install -y maven default-jre-headless');
   }
-  process.stderr.write(`engines: resolving Kafka from Maven Central into ${KAFKA}/lib\n`);
+  process.stderr.write(`engines: resolving Kafka and Elasticsearch from Maven Central into ${ENGINES}\n`);
   const result = spawnSync('mvn', ['-q', '-B', '-f', join(HERE, 'pom.xml'), `-Dengines.dir=${ENGINES}`, 'package'], { stdio: 'inherit' });
   if (result.status !== 0) fail(`mvn package failed (exit ${result.status})`);
 }
@@ -82,7 +88,7 @@ rootLogger.appenderRef.file.ref = file
 `;
 
 async function startKafka(): Promise<void> {
-  if (!existsSync(join(KAFKA, 'lib'))) fetchEngines();
+  if (!existsSync(join(KAFKA, 'lib')) || !esHome()) fetchEngines();
   const running = pidOf('kafka');
   if (running) {
     process.stderr.write(`engines: kafka already running (pid ${running}) at 127.0.0.1:${KAFKA_PORT}\n`);
@@ -112,6 +118,60 @@ async function startKafka(): Promise<void> {
   process.stderr.write(`engines: kafka ready at 127.0.0.1:${KAFKA_PORT} (KAFKA_BROKERS=127.0.0.1:${KAFKA_PORT})\n`);
 }
 
+function esHome(): string {
+  const found = existsSync(ELASTIC) ? readdirSync(ELASTIC).find((name) => name.startsWith('elasticsearch-')) : undefined;
+  return found ? join(ELASTIC, found) : '';
+}
+
+function javaHome(): string {
+  if (process.env.ES_JAVA_HOME) return process.env.ES_JAVA_HOME;
+  const java = realpathSync(spawnSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).stdout.trim());
+  return dirname(dirname(java));
+}
+
+async function startElasticsearch(): Promise<void> {
+  if (!esHome()) fetchEngines();
+  const home = esHome();
+  const pidFile = join(ELASTIC, 'engine.pid');
+  const running = pidOf('elasticsearch');
+  if (running) {
+    process.stderr.write(`engines: elasticsearch already running (pid ${running}) at http://127.0.0.1:${ES_PORT}\n`);
+    return;
+  }
+  if (await portOpen(ES_PORT)) fail(`ENGINES_ELASTICSEARCH_PORT: 127.0.0.1:${ES_PORT} is already in use`);
+  const config = join(ELASTIC, 'config');
+  for (const dir of [config, join(ELASTIC, 'data'), join(ELASTIC, 'logs'), join(config, 'jvm.options.d')]) mkdirSync(dir, { recursive: true });
+  for (const file of ['jvm.options', 'log4j2.properties']) writeFileSync(join(config, file), readFileSync(join(home, 'config', file)));
+  writeFileSync(join(config, 'elasticsearch.yml'), [
+    'cluster.name: steveslist', 'node.name: node-1', `path.data: ${join(ELASTIC, 'data')}`, `path.logs: ${join(ELASTIC, 'logs')}`,
+    'network.host: 127.0.0.1', `http.port: ${ES_PORT}`, `transport.port: ${ES_PORT + 100}`, 'discovery.type: single-node',
+    'xpack.security.enabled: false', 'action.destructive_requires_name: false', '',
+  ].join('\n'));
+  writeFileSync(join(config, 'jvm.options.d', 'heap.options'), `-Xms${ES_HEAP}\n-Xmx${ES_HEAP}\n`);
+  rmSync(pidFile, { force: true });
+  const env = { ...process.env, ES_JAVA_HOME: javaHome(), ES_PATH_CONF: config };
+  const args = [join(home, 'bin', 'elasticsearch'), '-d', '-p', pidFile];
+  let result;
+  if (process.getuid?.() === 0) {
+    if (spawnSync('id', [ES_USER], { stdio: 'ignore' }).status !== 0) {
+      spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ES_USER], { stdio: 'inherit' });
+    }
+    spawnSync('chown', ['-R', ES_USER, ELASTIC], { stdio: 'inherit' });
+    result = spawnSync('runuser', ['-u', ES_USER, '--', 'env', `ES_JAVA_HOME=${env.ES_JAVA_HOME}`, `ES_PATH_CONF=${config}`, ...args], { encoding: 'utf8' });
+  } else {
+    result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', env });
+  }
+  if (result.status !== 0) fail(`Elasticsearch did not start: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')} (see ${join(ELASTIC, 'logs')})`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const health = await fetch(`http://127.0.0.1:${ES_PORT}/_cluster/health?wait_for_status=yellow&timeout=5s`).then((r) => r.ok, () => false);
+    if (health) break;
+    if (Date.now() > deadline) fail(`Elasticsearch did not become ready within 120 s; see ${join(ELASTIC, 'logs')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stderr.write(`engines: elasticsearch ready at http://127.0.0.1:${ES_PORT} (ELASTICSEARCH_URL=http://127.0.0.1:${ES_PORT})\n`);
+}
+
 async function stop(engine: string): Promise<void> {
   const pid = pidOf(engine);
   if (pid) {
@@ -122,9 +182,11 @@ async function stop(engine: string): Promise<void> {
 }
 
 async function status(): Promise<void> {
-  const pid = pidOf('kafka');
-  const open = await portOpen(KAFKA_PORT);
-  process.stdout.write(`kafka  ${pid ? `running (pid ${pid})` : 'stopped'}  127.0.0.1:${KAFKA_PORT} ${open ? 'accepting connections' : 'closed'}\n`);
+  for (const [engine, port] of [['kafka', KAFKA_PORT], ['elasticsearch', ES_PORT]] as const) {
+    const pid = pidOf(engine);
+    const open = await portOpen(port);
+    process.stdout.write(`${engine.padEnd(13)} ${pid ? `running (pid ${pid})` : 'stopped'}  127.0.0.1:${port} ${open ? 'accepting connections' : 'closed'}\n`);
+  }
 }
 
 const [command] = process.argv.slice(2);
@@ -134,9 +196,11 @@ switch (command) {
     break;
   case 'start':
     await startKafka();
+    await startElasticsearch();
     break;
   case 'stop':
     await stop('kafka');
+    await stop('elasticsearch');
     break;
   case 'status':
     await status();

@@ -1,5 +1,6 @@
 // Search: the port, and the adapter the configuration asks for.
 import type { Config } from '../../../core/config/index.js';
+import { ElasticsearchSearch } from './elasticsearch.js';
 import { EmbeddedSearch } from './embedded/index.js';
 import type { SearchService } from './port.js';
 
@@ -7,6 +8,8 @@ export type * from './port.js';
 export { startSearchIndexer, SEARCH_GROUP } from './indexer.js';
 
 export async function openSearch(config: Config): Promise<SearchService> {
+  const es = config.search.elasticsearch;
+  if (es) return ElasticsearchSearch.connect({ ...es, alias: config.search.alias });
   const service = new EmbeddedSearch(config.search.dir, config.search.alias);
   await service.ensureIndex();
   return service;

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
+import { ElasticsearchSearch } from './elasticsearch.js';
 import { EmbeddedSearch } from './embedded/index.js';
 import type { ListingDocument, SearchService, SearchStore } from './port.js';
 
@@ -16,6 +17,12 @@ interface Adapter {
 }
 
 const adapters: Adapter[] = [{ name: 'embedded', open: async () => new EmbeddedSearch(join(dir.path, randomBytes(4).toString('hex'))) }];
+if (process.env.ELASTICSEARCH_URL) {
+  adapters.push({
+    name: 'elasticsearch',
+    open: () => ElasticsearchSearch.connect({ url: process.env.ELASTICSEARCH_URL!, alias: `contract-${randomBytes(4).toString('hex')}`, refresh: true }),
+  });
+}
 
 const ids = (result: { hits: { id: number }[] }) => result.hits.map((h) => h.id);
 

@@ -1,0 +1,297 @@
+// The search port on Elasticsearch 8 (@elastic/elasticsearch 8.x). Explicit mapping; external
+// versions on every write (a deletion is a versioned tombstone document, so an old event can
+// never bring a listing back); the serving index behind an alias, indexes being rebuilt behind a
+// second alias. Stems and folded words are computed here (query-terms.ts, as the embedded engine
+// does) and indexed in `*_terms` fields, so the mapping needs only built-in analysis.
+import { Client, errors, type estypes } from '@elastic/elasticsearch';
+import { ServiceUnavailable } from '../../../core/errors.js';
+import {
+  MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
+  type SearchResult, type SearchService, type SearchStore, type VersionedDelete, type VersionedDocument,
+} from './port.js';
+import { stems, words } from './query-terms.js';
+
+export interface ElasticsearchOptions {
+  url: string;
+  alias: string;
+  username?: string;
+  password?: string;
+  apiKey?: string;
+  /** Wait for each write to become searchable (tests); otherwise the index refreshes every second. */
+  refresh?: boolean;
+}
+
+const MARK_OPEN = '\u0002';
+const MARK_CLOSE = '\u0003';
+
+const MAPPING = {
+  dynamic: 'strict' as const,
+  properties: {
+    id: { type: 'long' as const },
+    version: { type: 'long' as const },
+    deleted: { type: 'boolean' as const },
+    seller_id: { type: 'long' as const },
+    seller_name: { type: 'keyword' as const, index: false },
+    name: { type: 'text' as const, analyzer: 'listing_text' },
+    description: { type: 'text' as const, analyzer: 'listing_text' },
+    name_terms: { type: 'text' as const, analyzer: 'whitespace', similarity: 'BM25' },
+    description_terms: { type: 'text' as const, analyzer: 'whitespace' },
+    category_terms: { type: 'text' as const, analyzer: 'whitespace' },
+    city_terms: { type: 'text' as const, analyzer: 'whitespace' },
+    category: { type: 'keyword' as const },
+    country: { type: 'keyword' as const },
+    city: { type: 'keyword' as const },
+    category_key: { type: 'keyword' as const },
+    country_key: { type: 'keyword' as const },
+    city_key: { type: 'keyword' as const },
+    price_amount: { type: 'long' as const },
+    price_currency: { type: 'keyword' as const },
+    status: { type: 'keyword' as const },
+    created_at: { type: 'date' as const, format: 'strict_date_optional_time_nanos' },
+    updated_at: { type: 'keyword' as const },
+  },
+};
+
+const SETTINGS = {
+  number_of_shards: 1,
+  auto_expand_replicas: '0-1',
+  max_result_window: MAX_RESULT_WINDOW,
+  analysis: { analyzer: { listing_text: { type: 'custom' as const, tokenizer: 'standard', filter: ['lowercase'] } } },
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function marked(fragments: string[] | undefined): string | undefined {
+  const text = fragments?.[0];
+  if (!text || !text.includes(MARK_OPEN)) return undefined;
+  return escapeHtml(text).split(MARK_OPEN).join('<mark>').split(MARK_CLOSE).join('</mark>');
+}
+
+function source(doc: ListingDocument, version: bigint): Record<string, unknown> {
+  return {
+    ...doc, version: version.toString(), deleted: false,
+    name_terms: stems(doc.name).join(' '), description_terms: stems(doc.description).join(' '),
+    category_terms: stems(doc.category).join(' '), city_terms: stems(doc.city).join(' '),
+    category_key: doc.category.toLowerCase(), country_key: doc.country.toLowerCase(), city_key: doc.city.toLowerCase(),
+  };
+}
+
+function unavailable(error: unknown): never {
+  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || (error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0))) {
+    throw new ServiceUnavailable(`Elasticsearch: ${(error as Error).message}`, { cause: error });
+  }
+  throw error;
+}
+
+class ElasticsearchIndex implements SearchStore {
+  constructor(private readonly client: Client, readonly name: string, private readonly refresh: boolean) {}
+
+  private async bulk(operations: unknown[], ids: number[]): Promise<BulkOutcome> {
+    const outcome: BulkOutcome = { applied: 0, stale: 0, failed: [] };
+    if (ids.length === 0) return outcome;
+    const response = await this.client.bulk({ operations, refresh: this.refresh ? 'wait_for' : false }).catch(unavailable);
+    response.items.forEach((item, i) => {
+      const result = Object.values(item)[0]!;
+      if (!result.error) outcome.applied++;
+      else if (result.status === 409) outcome.stale++;
+      else outcome.failed.push({ id: ids[i]!, error: `${result.error.type}: ${result.error.reason ?? ''}`, retriable: [429, 503].includes(result.status) });
+    });
+    return outcome;
+  }
+
+  upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome> {
+    const operations = documents.flatMap(({ doc, version }) => [
+      { index: { _index: this.name, _id: String(doc.id), version: Number(version), version_type: 'external' } },
+      source(doc, version),
+    ]);
+    return this.bulk(operations, documents.map((d) => d.doc.id));
+  }
+
+  remove(deletes: readonly VersionedDelete[]): Promise<BulkOutcome> {
+    const operations = deletes.flatMap(({ id, version }) => [
+      { index: { _index: this.name, _id: String(id), version: Number(version), version_type: 'external' } },
+      { id, version: version.toString(), deleted: true },
+    ]);
+    return this.bulk(operations, deletes.map((d) => d.id));
+  }
+
+  async truncate(version: bigint): Promise<void> {
+    for (;;) {
+      const response = await this.client.search<{ id: number }>({
+        index: this.name, size: 1000, _source: ['id'],
+        query: { bool: { filter: [{ term: { deleted: false } }, { range: { version: { lt: version.toString() } } }] } },
+      }).catch(unavailable);
+      const ids = response.hits.hits.map((hit) => hit._source!.id);
+      if (ids.length === 0) return;
+      await this.remove(ids.map((id) => ({ id, version })));
+      if (!this.refresh) await this.client.indices.refresh({ index: this.name });
+    }
+  }
+
+  async setSellerName(sellerId: number, name: string): Promise<void> {
+    // Painless is not in every distribution: re-index the seller's documents at their own version.
+    const response = await this.client.search<ListingDocument & { version: string }>({
+      index: this.name, size: 10_000, query: { bool: { filter: [{ term: { seller_id: sellerId } }, { term: { deleted: false } }] } },
+    }).catch(unavailable);
+    const operations = response.hits.hits.flatMap((hit) => [
+      { index: { _index: this.name, _id: hit._id, version: Number(hit._source!.version), version_type: 'external_gte' } },
+      { ...hit._source!, seller_name: name },
+    ]);
+    if (operations.length > 0) await this.client.bulk({ operations, refresh: this.refresh ? 'wait_for' : false }).catch(unavailable);
+  }
+
+  async count(): Promise<number> {
+    return (await this.client.count({ index: this.name, query: { term: { deleted: false } } }).catch(unavailable)).count;
+  }
+
+  async scan(afterId: number, limit: number): Promise<{ version: bigint; doc: ListingDocument }[]> {
+    const response = await this.client.search<Record<string, unknown>>({
+      index: this.name, size: limit, sort: [{ id: 'asc' }],
+      query: { bool: { filter: [{ term: { deleted: false } }, { range: { id: { gt: afterId } } }] } },
+    }).catch(unavailable);
+    return response.hits.hits.map((hit) => {
+      const s = hit._source!;
+      return {
+        version: BigInt(String(s.version)),
+        doc: {
+          id: Number(s.id), seller_id: Number(s.seller_id), seller_name: (s.seller_name as string | null) ?? null, name: String(s.name),
+          description: String(s.description), category: String(s.category), country: String(s.country), city: String(s.city),
+          price_amount: Number(s.price_amount), price_currency: String(s.price_currency), status: String(s.status),
+          created_at: String(s.created_at), updated_at: String(s.updated_at),
+        },
+      };
+    });
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const strict = await this.run(query, 'and');
+    if (strict.total === 0 && query.q && words(query.q).length > 1) return this.run(query, 'or');
+    return strict;
+  }
+
+  private async run(query: SearchQuery, operator: 'and' | 'or'): Promise<SearchResult> {
+    const perPage = query.perPage ?? 20;
+    const page = query.page ?? 1;
+    const filter: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }, { term: { status: 'active' } }];
+    if (query.country) filter.push({ term: { country_key: query.country.toLowerCase() } });
+    if (query.city) filter.push({ term: { city_key: query.city.toLowerCase() } });
+    if (query.category) filter.push({ term: { category_key: query.category.toLowerCase() } });
+    if (query.minPrice !== undefined || query.maxPrice !== undefined) filter.push({ range: { price_amount: { gte: query.minPrice, lte: query.maxPrice } } });
+    const terms = query.q ? stems(query.q).join(' ') : '';
+    const must = terms
+      ? [{ multi_match: { query: terms, type: 'bool_prefix' as const, fields: ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'], fuzziness: 'AUTO', operator } }]
+      : [];
+    const sort = query.sort ?? 'relevance';
+    const order = sort === 'newest' || (sort === 'relevance' && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]
+      : sort === 'price_asc' ? [{ price_amount: 'asc' }, { id: 'asc' }]
+        : sort === 'price_desc' ? [{ price_amount: 'desc' }, { id: 'desc' }]
+          : [{ _score: 'desc' }, { id: 'desc' }];
+    const words_ = query.q ? words(query.q).join(' ') : '';
+    const response = await this.client.search<Record<string, unknown>>({
+      index: this.name, from: (page - 1) * perPage, size: perPage, track_total_hits: true,
+      query: { bool: { must, filter } },
+      sort: order as never,
+      aggs: { category: { terms: { field: 'category', size: 20 } }, city: { terms: { field: 'city', size: 20 } } },
+      highlight: words_ ? {
+        pre_tags: [MARK_OPEN], post_tags: [MARK_CLOSE], require_field_match: true,
+        highlight_query: { multi_match: { query: words_, fields: ['name', 'description'], fuzziness: 'AUTO' } },
+        fields: { name: { number_of_fragments: 0 }, description: { number_of_fragments: 1, fragment_size: 160 } },
+      } : undefined,
+    }).catch(unavailable);
+    const buckets = (name: string): FacetCount[] =>
+      ((response.aggregations?.[name] as { buckets: { key: string; doc_count: number }[] } | undefined)?.buckets ?? []).map((b) => ({ value: b.key, count: b.doc_count }));
+    const hits: SearchHit[] = response.hits.hits.map((hit) => {
+      const s = hit._source!;
+      return {
+        id: Number(s.id), name: String(s.name), description: String(s.description), category: String(s.category), country: String(s.country),
+        city: String(s.city), price_amount: Number(s.price_amount), price_currency: String(s.price_currency), seller_name: (s.seller_name as string | null) ?? null,
+        created_at: String(s.created_at), score: hit._score ?? 0,
+        highlight: { name: marked(hit.highlight?.name), description: marked(hit.highlight?.description) },
+      };
+    });
+    const total = typeof response.hits.total === 'number' ? response.hits.total : response.hits.total?.value ?? 0;
+    return { total, hits, facets: { category: buckets('category'), city: buckets('city') } };
+  }
+}
+
+export class ElasticsearchSearch implements SearchService {
+  readonly kind = 'elasticsearch' as const;
+
+  private constructor(private readonly client: Client, private readonly options: ElasticsearchOptions) {}
+
+  static async connect(options: ElasticsearchOptions): Promise<ElasticsearchSearch> {
+    const auth = options.apiKey ? { apiKey: options.apiKey } : options.username ? { username: options.username, password: options.password ?? '' } : undefined;
+    const client = new Client({ node: options.url, auth, requestTimeout: 30_000, maxRetries: 2 });
+    const service = new ElasticsearchSearch(client, options);
+    await service.ensureIndex();
+    return service;
+  }
+
+  private get buildingAlias(): string {
+    return `${this.options.alias}-building`;
+  }
+
+  private async indexesOf(alias: string): Promise<string[]> {
+    try {
+      return Object.keys(await this.client.indices.getAlias({ name: alias }));
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 404) return [];
+      return unavailable(error);
+    }
+  }
+
+  private async createIndex(): Promise<string> {
+    const name = `${this.options.alias}-${Date.now()}-${Math.floor(Math.random() * 1000)}`;
+    await this.client.indices.create({ index: name, settings: SETTINGS, mappings: MAPPING }).catch(unavailable);
+    return name;
+  }
+
+  private store(name: string): ElasticsearchIndex {
+    return new ElasticsearchIndex(this.client, name, this.options.refresh ?? false);
+  }
+
+  async ensureIndex(): Promise<void> {
+    if ((await this.indexesOf(this.options.alias)).length > 0) return;
+    const name = await this.createIndex();
+    await this.client.indices.putAlias({ index: name, name: this.options.alias }).catch(unavailable);
+  }
+
+  async serving(): Promise<SearchStore> {
+    const [name] = await this.indexesOf(this.options.alias);
+    if (!name) throw new ServiceUnavailable(`Elasticsearch: no index behind the alias ${this.options.alias}`);
+    return this.store(name);
+  }
+
+  async writeTargets(): Promise<SearchStore[]> {
+    const names = [...(await this.indexesOf(this.options.alias)), ...(await this.indexesOf(this.buildingAlias))];
+    return [...new Set(names)].map((name) => this.store(name));
+  }
+
+  async beginRebuild(): Promise<SearchStore> {
+    const name = await this.createIndex();
+    await this.client.indices.putAlias({ index: name, name: this.buildingAlias }).catch(unavailable);
+    return this.store(name);
+  }
+
+  async finishRebuild(store: SearchStore): Promise<void> {
+    const old = await this.indexesOf(this.options.alias);
+    await this.client.indices.updateAliases({
+      actions: [
+        ...old.map((index) => ({ remove: { index, alias: this.options.alias } })),
+        { add: { index: store.name, alias: this.options.alias } },
+        { remove: { index: store.name, alias: this.buildingAlias } },
+      ],
+    }).catch(unavailable);
+    for (const index of old) await this.client.indices.delete({ index }).catch(() => undefined);
+  }
+
+  async abortRebuild(store: SearchStore): Promise<void> {
+    await this.client.indices.delete({ index: store.name }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
