@@ -180,8 +180,19 @@ class ElasticsearchIndex implements SearchStore {
     if (query.category) filter.push({ term: { category_key: query.category.toLowerCase() } });
     if (query.minPrice !== undefined || query.maxPrice !== undefined) filter.push({ range: { price_amount: { gte: query.minPrice, lte: query.maxPrice } } });
     const terms = query.q ? stems(query.q).join(' ') : '';
-    const must = terms
-      ? [{ multi_match: { query: terms, type: 'bool_prefix' as const, fields: ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'], fuzziness: 'AUTO', operator } }]
+    const fields = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
+    // bool_prefix makes the last word a prefix (type-ahead) but leaves it without fuzziness, so a
+    // plain fuzzy match of every word stands beside it.
+    const must: estypes.QueryDslQueryContainer[] = terms
+      ? [{
+        bool: {
+          should: [
+            { multi_match: { query: terms, type: 'bool_prefix', fields, fuzziness: 'AUTO', operator } },
+            { multi_match: { query: terms, fields, fuzziness: 'AUTO', operator } },
+          ],
+          minimum_should_match: 1,
+        },
+      }]
       : [];
     const sort = query.sort ?? 'relevance';
     const order = sort === 'newest' || (sort === 'relevance' && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]

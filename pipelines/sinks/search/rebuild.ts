@@ -39,8 +39,9 @@ export async function reindex(options: RebuildOptions): Promise<{ documents: num
   try {
     await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const [[now]] = await connection.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms');
-    // Below every change committed after the snapshot (their clock is at least their commit time).
+    // Binlog commit times have whole seconds, so a change committed later in this same second
+    // gets a clock of at least this second's start: the snapshot version stays below it.
+    const [[now]] = await connection.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP() * 1000 AS ms');
     const version = versionOf(BigInt(Math.floor(Number(now!.ms))), 0);
     const [[count]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM listings WHERE status = 'active'");
     const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))('reindex listings', Number(count!.n));
