@@ -78,6 +78,14 @@ function source(doc: ListingDocument, version: bigint): Record<string, unknown> 
   };
 }
 
+/**
+ * Versions are about 2^60: as a JavaScript number they would round to a multiple of 256 and two
+ * quick edits could tie. Elasticsearch reads a numeric string exactly.
+ */
+function exact(version: bigint): number {
+  return version.toString() as unknown as number;
+}
+
 function unavailable(error: unknown): never {
   if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || (error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0))) {
     throw new ServiceUnavailable(`Elasticsearch: ${(error as Error).message}`, { cause: error });
@@ -103,7 +111,7 @@ class ElasticsearchIndex implements SearchStore {
 
   upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome> {
     const operations = documents.flatMap(({ doc, version }) => [
-      { index: { _index: this.name, _id: String(doc.id), version: Number(version), version_type: 'external' } },
+      { index: { _index: this.name, _id: String(doc.id), version: exact(version), version_type: 'external' } },
       source(doc, version),
     ]);
     return this.bulk(operations, documents.map((d) => d.doc.id));
@@ -111,7 +119,7 @@ class ElasticsearchIndex implements SearchStore {
 
   remove(deletes: readonly VersionedDelete[]): Promise<BulkOutcome> {
     const operations = deletes.flatMap(({ id, version }) => [
-      { index: { _index: this.name, _id: String(id), version: Number(version), version_type: 'external' } },
+      { index: { _index: this.name, _id: String(id), version: exact(version), version_type: 'external' } },
       { id, version: version.toString(), deleted: true },
     ]);
     return this.bulk(operations, deletes.map((d) => d.id));
@@ -136,7 +144,7 @@ class ElasticsearchIndex implements SearchStore {
       index: this.name, size: 10_000, query: { bool: { filter: [{ term: { seller_id: sellerId } }, { term: { deleted: false } }] } },
     }).catch(unavailable);
     const operations = response.hits.hits.flatMap((hit) => [
-      { index: { _index: this.name, _id: hit._id, version: Number(hit._source!.version), version_type: 'external_gte' } },
+      { index: { _index: this.name, _id: hit._id, version: exact(BigInt(String(hit._source!.version))), version_type: 'external_gte' } },
       { ...hit._source!, seller_name: name },
     ]);
     if (operations.length > 0) await this.client.bulk({ operations, refresh: this.refresh ? 'wait_for' : false }).catch(unavailable);
@@ -244,11 +252,16 @@ export class ElasticsearchSearch implements SearchService {
     return `${this.options.alias}-building`;
   }
 
-  private async indexesOf(alias: string): Promise<string[]> {
+  /** Indexes behind any of the aliases, read in one request (one cluster state, no torn swap). */
+  private async indexesOf(...aliases: string[]): Promise<string[]> {
     try {
-      return Object.keys(await this.client.indices.getAlias({ name: alias }));
+      return Object.keys(await this.client.indices.getAlias({ name: aliases }));
     } catch (error) {
-      if (error instanceof errors.ResponseError && error.statusCode === 404) return [];
+      // A missing alias answers 404, with the indexes of the aliases that do exist in the body.
+      if (error instanceof errors.ResponseError && error.statusCode === 404) {
+        const body = (error.body ?? {}) as Record<string, unknown>;
+        return Object.keys(body).filter((key) => key !== 'error' && key !== 'status');
+      }
       return unavailable(error);
     }
   }
@@ -276,8 +289,8 @@ export class ElasticsearchSearch implements SearchService {
   }
 
   async writeTargets(): Promise<SearchStore[]> {
-    const names = [...(await this.indexesOf(this.options.alias)), ...(await this.indexesOf(this.buildingAlias))];
-    return [...new Set(names)].map((name) => this.store(name));
+    // Both aliases in one read: two reads could straddle a swap and miss the new index.
+    return (await this.indexesOf(this.options.alias, this.buildingAlias)).map((name) => this.store(name));
   }
 
   async beginRebuild(): Promise<SearchStore> {
@@ -300,6 +313,11 @@ export class ElasticsearchSearch implements SearchService {
 
   async abortRebuild(store: SearchStore): Promise<void> {
     await this.client.indices.delete({ index: store.name }).catch(() => undefined);
+  }
+
+  /** Deletes every index behind the aliases (tests, and tearing down a deployment). */
+  async destroy(): Promise<void> {
+    for (const index of await this.indexesOf(this.options.alias, this.buildingAlias)) await this.client.indices.delete({ index }).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await indexer?.stop();
+  if (search instanceof ElasticsearchSearch) await search.destroy();
   await search?.close();
   await cdc?.stop();
   await db?.close();

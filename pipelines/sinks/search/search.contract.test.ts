@@ -48,7 +48,12 @@ const CATALOG: Partial<ListingDocument>[] = [
 
 describe.each(adapters)('search contract: $name', (adapter) => {
   const opened: SearchService[] = [];
-  afterEach(async () => { await Promise.all(opened.splice(0).map((s) => s.close())); });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map(async (s) => {
+      if (s instanceof ElasticsearchSearch) await s.destroy();
+      await s.close();
+    }));
+  });
 
   async function withCatalog(): Promise<{ service: SearchService; store: SearchStore }> {
     const service = await adapter.open();
