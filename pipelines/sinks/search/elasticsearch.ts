@@ -9,6 +9,7 @@ import {
   MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
   type SearchResult, type SearchService, type SearchStore, type VersionedDelete, type VersionedDocument,
 } from './port.js';
+import { toDocument } from './listing-changes.js';
 import { stems, words } from './query-terms.js';
 
 export interface ElasticsearchOptions {
@@ -159,18 +160,10 @@ class ElasticsearchIndex implements SearchStore {
       index: this.name, size: limit, sort: [{ id: 'asc' }],
       query: { bool: { filter: [{ term: { deleted: false } }, { range: { id: { gt: afterId } } }] } },
     }).catch(unavailable);
-    return response.hits.hits.map((hit) => {
-      const s = hit._source!;
-      return {
-        version: BigInt(String(s.version)),
-        doc: {
-          id: Number(s.id), seller_id: Number(s.seller_id), seller_name: (s.seller_name as string | null) ?? null, name: String(s.name),
-          description: String(s.description), category: String(s.category), country: String(s.country), city: String(s.city),
-          price_amount: Number(s.price_amount), price_currency: String(s.price_currency), status: String(s.status),
-          created_at: String(s.created_at), updated_at: String(s.updated_at),
-        },
-      };
-    });
+    return response.hits.hits.map((hit) => ({
+      version: BigInt(String(hit._source!.version)),
+      doc: toDocument(hit._source!, (hit._source!.seller_name as string | null) ?? null),
+    }));
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {

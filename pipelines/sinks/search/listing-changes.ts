@@ -2,6 +2,7 @@
 // anything else (sold, removed, draft, deleted) leaves it; a truncate empties it. Pure.
 import type { ChangeEnvelope, Row } from '../../cdc/envelope.js';
 import { eventVersion } from '../../cdc/event-version.js';
+import type { ListingStatus } from '../../../marketplace/domain/listings.js';
 import type { ListingDocument } from './port.js';
 
 export type ListingChange =
@@ -39,7 +40,7 @@ export function toDocument(row: Row, sellerName: string | null): ListingDocument
   return {
     id: Number(row.id), seller_id: Number(row.seller_id), seller_name: sellerName, name: String(row.name),
     description: String(row.description ?? ''), category: String(row.category), country: String(row.country), city: String(row.city),
-    price_amount: Number(row.price_amount), price_currency: String(row.price_currency), status: String(row.status),
+    price_amount: Number(row.price_amount), price_currency: String(row.price_currency), status: String(row.status) as ListingStatus,
     created_at: String(row.created_at), updated_at: String(row.updated_at),
   };
 }

@@ -1,21 +1,10 @@
 // The search port: what the indexer, the public API, reindex and verify need from a full-text
 // index. Adapters: embedded/ (SQLite FTS5 on disk) and elasticsearch.ts.
+import type { Listing } from '../../../marketplace/domain/listings.js';
 
-/** A listing as the index holds it (the public API's field names). */
-export interface ListingDocument {
-  id: number;
-  seller_id: number;
+/** A listing as the index holds it: the stored listing plus what a result shows of its seller. */
+export interface ListingDocument extends Listing {
   seller_name: string | null;
-  name: string;
-  description: string;
-  category: string;
-  country: string;
-  city: string;
-  price_amount: number;
-  price_currency: string;
-  status: string;
-  created_at: string;
-  updated_at: string;
 }
 
 export interface VersionedDocument {
@@ -50,17 +39,8 @@ export interface SearchQuery {
   perPage?: number;
 }
 
-export interface SearchHit {
-  id: number;
-  name: string;
-  description: string;
-  category: string;
-  country: string;
-  city: string;
-  price_amount: number;
-  price_currency: string;
-  seller_name: string | null;
-  created_at: string;
+export interface SearchHit extends Pick<ListingDocument,
+  'id' | 'name' | 'description' | 'category' | 'country' | 'city' | 'price_amount' | 'price_currency' | 'seller_name' | 'created_at'> {
   score: number;
   /** Matched words wrapped in <mark>…</mark>, the rest HTML-escaped. */
   highlight: { name?: string; description?: string };

@@ -8,6 +8,7 @@ import {
   MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
   type SearchResult, type SearchStore, type VersionedDelete, type VersionedDocument,
 } from '../port.js';
+import { toDocument } from '../listing-changes.js';
 import { Vocabulary, words } from '../query-terms.js';
 
 const SCHEMA = `
@@ -168,12 +169,7 @@ export class SqliteIndex implements SearchStore {
   async scan(afterId: number, limit: number): Promise<{ version: bigint; doc: ListingDocument }[]> {
     return (this.statements.scan.all(afterId, limit) as Record<string, unknown>[]).map((row) => ({
       version: row.version as bigint,
-      doc: {
-        id: Number(row.id), seller_id: Number(row.seller_id), seller_name: row.seller_name as string | null, name: String(row.name),
-        description: String(row.description), category: String(row.category), country: String(row.country), city: String(row.city),
-        price_amount: Number(row.price_amount), price_currency: String(row.price_currency), status: String(row.status),
-        created_at: String(row.created_at), updated_at: String(row.updated_at),
-      },
+      doc: toDocument(row, (row.seller_name as string | null) ?? null),
     }));
   }
 
