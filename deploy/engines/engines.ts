@@ -35,6 +35,7 @@ function fetchEngines(): void {
   process.stderr.write(`engines: resolving Kafka and Elasticsearch from Maven Central into ${ENGINES}\n`);
   const result = spawnSync('mvn', ['-q', '-B', '-f', join(HERE, 'pom.xml'), `-Dengines.dir=${ENGINES}`, 'package'], { stdio: 'inherit' });
   if (result.status !== 0) fail(`mvn package failed (exit ${result.status})`);
+  if (!existsSync(join(KAFKA, 'lib')) || !esHome()) fail(`mvn package finished but ${ENGINES} lacks kafka/lib or elasticsearch/elasticsearch-*`);
 }
 
 function portOpen(port: number): Promise<boolean> {
