@@ -9,6 +9,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { searchCommand } from './commands/search.js';
 import { seedCommand } from './commands/seed.js';
 import { simulateCommand } from './commands/simulate.js';
+import { sqlCommand } from './commands/sql.js';
 import { upCommand } from './commands/up.js';
 
 export interface CommandContext {
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   seed: seedCommand,
   simulate: simulateCommand,
   search: searchCommand,
+  sql: sqlCommand,
   dlq: dlqCommand,
   config: configCommand,
 };

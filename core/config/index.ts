@@ -42,6 +42,13 @@ export interface Config {
     alias: string;
     elasticsearch: { url: string; username?: string; password?: string; apiKey?: string } | undefined;
   };
+  warehouse: {
+    /** chDB data folder (used when no ClickHouse URL is set). */
+    dir: string;
+    url: string | undefined;
+    username: string | undefined;
+    password: string | undefined;
+  };
   cdc: {
     /** Folder of the reader's saved position. */
     dir: string;
@@ -147,6 +154,12 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       dir: r.optionalPath('SEARCH_DIR') ?? join(dataDir, 'search'),
       alias: r.string('SEARCH_INDEX', 'listings'),
       elasticsearch: readElasticsearch(r),
+    },
+    warehouse: {
+      dir: r.optionalPath('WAREHOUSE_DIR') ?? join(dataDir, 'warehouse'),
+      url: r.httpUrl('CLICKHOUSE_URL'),
+      username: r.optionalString('CLICKHOUSE_USER'),
+      password: r.optionalString('CLICKHOUSE_PASSWORD'),
     },
     cdc: {
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),

@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { UsageError } from '../../core/errors.js';
+import { analystQuery, openWarehouse, type AnalystFormat } from '../../warehouse/index.js';
+import { parseOptions, wholeNumber } from '../args.js';
+import type { Command } from '../cli.js';
+
+const FORMATS: AnalystFormat[] = ['table', 'csv', 'json', 'arrow'];
+
+export const sqlCommand: Command = {
+  summary: 'analyst SQL on the warehouse (read-only): one query, or an interactive prompt',
+  usage: 'steveslist sql ["SELECT ..."] [--format table|csv|json|arrow] [--max-rows N] [--timeout SECONDS]',
+  async run(context) {
+    const { values, positionals } = parseOptions(context.args, { format: { type: 'string' }, 'max-rows': { type: 'string' }, timeout: { type: 'string' } });
+    const format = (values.format ?? 'table') as AnalystFormat;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
+    const options = { format, maxRows: wholeNumber('--max-rows', values['max-rows'], 100_000, 1), timeoutSeconds: wholeNumber('--timeout', values.timeout, 30, 1) };
+    const client = openWarehouse(context.config);
+    try {
+      const sql = positionals.join(' ').trim();
+      if (sql) {
+        process.stdout.write(await analystQuery(client, sql, options));
+        return 0;
+      }
+      if (!process.stdin.isTTY) {
+        const piped = readFileSync(0, 'utf8').trim();
+        if (!piped) throw new UsageError(`usage: ${sqlCommand.usage}`);
+        process.stdout.write(await analystQuery(client, piped, options));
+        return 0;
+      }
+      await repl(context.config.dataDir, async (statement) => {
+        try {
+          process.stdout.write(await analystQuery(client, statement, { ...options, format: options.format === 'arrow' ? 'table' : options.format }));
+        } catch (error) {
+          process.stdout.write(`error: ${(error as Error).message}\n`);
+        }
+      });
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/** A prompt with history kept across sessions; statements end with ";". */
+async function repl(dataDir: string, run: (statement: string) => Promise<void>): Promise<void> {
+  const historyPath = join(dataDir, 'sql_history');
+  const history = existsSync(historyPath) ? readFileSync(historyPath, 'utf8').split('\n').filter(Boolean).reverse() : [];
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'warehouse> ', history, historySize: 1000 });
+  process.stdout.write('Read-only SQL on the warehouse (databases raw, marts). End statements with ";", Ctrl-D to leave.\n');
+  let buffer = '';
+  rl.prompt();
+  for await (const line of rl) {
+    buffer += `${line}\n`;
+    if (buffer.trim().endsWith(';')) {
+      await run(buffer);
+      buffer = '';
+    }
+    rl.setPrompt(buffer ? '        -> ' : 'warehouse> ');
+    rl.prompt();
+  }
+  mkdirSync(dirname(historyPath), { recursive: true });
+  writeFileSync(historyPath, `${[...(rl as unknown as { history: string[] }).history].reverse().join('\n')}\n`);
+}

@@ -1,0 +1,26 @@
+// The warehouse client: @clickhouse/client everywhere, over an in-process chDB on one machine or
+// HTTP to a ClickHouse server, so the loader, the marts and analyst SQL share one code path.
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { EnvironmentError } from '../core/errors.js';
+
+export type { ClickHouseClient } from '@clickhouse/client';
+
+export interface WarehouseTarget {
+  /** HTTP URL of a ClickHouse server; undefined means chDB in `path`. */
+  url?: string;
+  path: string;
+  username?: string;
+  password?: string;
+}
+
+export function createWarehouseClient(target: WarehouseTarget): ClickHouseClient {
+  if (target.url) {
+    return createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 60_000 });
+  }
+  try {
+    return createClient({ connection: createChdbConnection({ path: target.path }) as never });
+  } catch (error) {
+    throw new EnvironmentError(`WAREHOUSE_DIR: ${target.path} cannot be opened (${(error as Error).message}); chDB allows one process per folder — stop the process that has it open`, { cause: error });
+  }
+}

@@ -1,0 +1,132 @@
+// The warehouse loader: a consumer group on every table topic and the domain-event topics that
+// inserts batches into the raw layer. Each row carries its event's version, so redelivered and
+// reordered events collapse to the newest one (ReplacingMergeTree); inserts are idempotent.
+import { PoisonMessage, SinkUnavailable } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
+import type { Bus, BusMessage } from '../pipelines/bus/port.js';
+import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
+import { eventVersion } from '../pipelines/cdc/event-version.js';
+import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
+import { ConsumerRunner } from '../pipelines/consumers/runner.js';
+import type { ClickHouseClient } from './client.js';
+import { ensureMarts } from './marts.js';
+import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
+
+export const WAREHOUSE_GROUP = 'warehouse-loader';
+
+export interface LoaderOptions {
+  bus: Bus;
+  client: ClickHouseClient;
+  /** The marketplace database: the raw tables follow its schema. */
+  pool: Pool;
+  database: string;
+  topicPrefix: string;
+  log: Logger;
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** ClickHouse's DateTime64 parser wants "YYYY-MM-DD hh:mm:ss.ffffff" (UTC), not ISO's T and Z. */
+function toClickHouseTime(value: unknown): unknown {
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? value.replace('T', ' ').replace('Z', '') : value;
+}
+
+function toRow(row: Row): Row {
+  const out: Row = {};
+  for (const [column, value] of Object.entries(row)) out[column] = toClickHouseTime(value);
+  return out;
+}
+
+async function insert(client: ClickHouseClient, table: string, values: Row[]): Promise<void> {
+  try {
+    await client.insert({
+      table: `${RAW_DATABASE}.\`${table}\``, values, format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 },
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/ECONNREFUSED|ECONNRESET|timeout|TOO_MANY|MEMORY_LIMIT/i.test(message)) throw new SinkUnavailable(`warehouse: ${message}`, { cause: error });
+    throw new PoisonMessage(`warehouse rejected rows for ${table}: ${message.slice(0, 500)}`, { cause: error });
+  }
+}
+
+export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
+  const tablePrefix = `${options.topicPrefix}.${options.database}.`;
+  const eventsPrefix = `${options.topicPrefix}.events.`;
+  const known = new Map<string, Set<string>>();
+  let ready: Promise<void> | undefined;
+
+  /** The table's columns, (re)synced from MySQL when it is new or a row has a column it lacks. */
+  const columnsFor = async (table: string, row: Row): Promise<Set<string> | undefined> => {
+    const columns = known.get(table);
+    if (columns && Object.keys(row).every((c) => columns.has(c))) return columns;
+    const source = await readSourceTable(options.pool, options.database, table);
+    if (!source || source.primaryKey.length === 0) return undefined;
+    const synced = await syncTable(options.client, source);
+    known.set(table, synced);
+    return synced;
+  };
+
+  /** Raw tables for every captured table, then the marts over them. */
+  const prepare = async () => {
+    await ensureRawDatabase(options.client);
+    const [tables] = await options.pool.query<RowDataPacket[]>(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'", [options.database],
+    );
+    for (const { name } of tables) {
+      const source = await readSourceTable(options.pool, options.database, String(name));
+      if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') known.set(source.table, await syncTable(options.client, source));
+    }
+    for (const { name, error } of await ensureMarts(options.client)) options.log.warn({ mart: name, error }, 'mart not created');
+  };
+
+  const handler = async (messages: BusMessage[]) => {
+    ready ??= prepare().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
+    const topic = messages[0]!.topic;
+    const syncedAt = Date.now();
+    if (topic.startsWith(eventsPrefix)) {
+      const rows = messages.map((m) => {
+        const event = JSON.parse(m.value!.toString()) as DomainEventMessage;
+        return {
+          id: event.id, type: event.type, aggregate_type: event.aggregate_type, aggregate_id: event.aggregate_id,
+          created_at: toClickHouseTime(event.created_at), payload: JSON.stringify(event.payload), _synced_at: syncedAt,
+        };
+      });
+      await insert(options.client, EVENTS_TABLE, rows);
+      return;
+    }
+    const table = topic.slice(tablePrefix.length);
+    const rows: Row[] = [];
+    for (const message of messages) {
+      let envelope: ChangeEnvelope;
+      try {
+        envelope = JSON.parse(message.value!.toString()) as ChangeEnvelope;
+      } catch (error) {
+        throw new PoisonMessage(`not a change event: ${(error as Error).message}`);
+      }
+      const version = eventVersion(envelope).toString();
+      if (envelope.op === 't') {
+        // A TRUNCATE: every row older than the truncate goes; lightweight delete keeps it cheap.
+        if (rows.length > 0) await insert(options.client, table, rows.splice(0));
+        await options.client.command({ query: `DELETE FROM ${RAW_DATABASE}.\`${table}\` WHERE _version < ${version}` }).catch(() => undefined);
+        continue;
+      }
+      const image = envelope.op === 'd' ? envelope.before : envelope.after;
+      if (!image) continue;
+      if (!(await columnsFor(table, image))) return;
+      rows.push({ ...toRow(image), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
+    }
+    if (rows.length > 0) await insert(options.client, table, rows);
+  };
+
+  return new ConsumerRunner({
+    bus: options.bus, group: WAREHOUSE_GROUP, topicPrefix: options.topicPrefix, handler, maxBatchSize: 5000,
+    topics: [new RegExp(`^${escape(tablePrefix)}`), new RegExp(`^${escape(eventsPrefix)}`)],
+    log: options.log.child({ role: 'warehouse-loader' }),
+  });
+}

@@ -1,0 +1,151 @@
+// The warehouse end to end: MariaDB -> change capture -> bus -> loader -> chDB on disk, then the
+// marts and analyst SQL. chDB allows one data folder per process: this file uses one.
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTopic, startTestReader, type TestReader } from '../test/fixtures/cdc.js';
+import { createTestDatabase, type TestDatabase } from '../test/fixtures/database.js';
+import { tempDir } from '../test/fixtures/temp-dir.js';
+import { silentLogger } from '../core/log.js';
+import { createListing, removeListing, updateListing } from '../marketplace/domain/listings.js';
+import { placeOrder } from '../marketplace/domain/orders.js';
+import { createUser } from '../marketplace/domain/users.js';
+import type { RowDataPacket } from '../marketplace/mysql/connection.js';
+import { seed } from '../marketplace/sample-data/seed.js';
+import type { ConsumerRunner } from '../pipelines/consumers/runner.js';
+import { analystQuery, AnalystQueryError } from './analyst-query.js';
+import { createWarehouseClient, type ClickHouseClient } from './client.js';
+import { startWarehouseLoader } from './loader.js';
+
+const dir = tempDir();
+let db: TestDatabase;
+let cdc: TestReader;
+let client: ClickHouseClient;
+let loader: ConsumerRunner;
+
+beforeAll(async () => {
+  db = await createTestDatabase('wh');
+  await seed(db.pool, { users: 120, listings: 900, seed: 42, progress: () => ({ update() {}, finish() {} }) });
+  cdc = await startTestReader(db.url, join(dir.path, 'cdc'));
+  client = createWarehouseClient({ path: join(dir.path, 'warehouse') });
+  loader = startWarehouseLoader({ bus: cdc.bus, client, pool: db.pool, database: db.name, topicPrefix: 'sl', log: silentLogger() });
+  await loader.start();
+});
+afterAll(async () => {
+  await loader?.stop();
+  await client?.close();
+  await cdc?.stop();
+  await db?.close();
+  dir.remove();
+});
+
+async function rows<T>(query: string): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+  return result.json<T>();
+}
+
+/** Polls until `read` returns `expected` (a table or column may not exist yet: the loader is asynchronous). */
+async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const attempt = () => read().catch((error: unknown) => error as T);
+  let last = await attempt();
+  while (JSON.stringify(last) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    last = await attempt();
+  }
+  expect(last).toEqual(expected);
+}
+
+const mysqlListings = async () => {
+  const [result] = await db.pool.query<RowDataPacket[]>('SELECT id, name, price_amount, status FROM listings ORDER BY id');
+  return result.map((r) => ({ id: Number(r.id), name: String(r.name), price_amount: Number(r.price_amount), status: String(r.status) }));
+};
+const warehouseListings = () => rows<{ id: number; name: string; price_amount: number; status: string }>(
+  'SELECT id, name, price_amount, status FROM raw.listings FINAL WHERE _is_deleted = 0 ORDER BY id',
+);
+
+describe('the warehouse', () => {
+  it('reflects inserts, updates and deletes in SELECT ... FINAL', async () => {
+    await eventually(warehouseListings, await mysqlListings());
+    const seller = await createUser(db.pool, { email: 'wh-seller@example.com', name: 'WH Seller', passwordHash: 'x' });
+    const buyer = await createUser(db.pool, { email: 'wh-buyer@example.com', name: 'WH Buyer', passwordHash: 'x' });
+    const id = await createListing(db.pool, { sellerId: seller.id, name: 'Warehouse lamp', description: 'Bright', category: 'home-garden', country: 'GB', city: 'Leeds', priceAmount: 4_500, priceCurrency: 'gbp' });
+    await updateListing(db.pool, id, { price_amount: 3_900 });
+    const gone = await createListing(db.pool, { sellerId: seller.id, name: 'Soon gone', description: 'x', category: 'sports', country: 'GB', city: 'Leeds', priceAmount: 100, priceCurrency: 'gbp' });
+    await removeListing(db.pool, gone);
+    await placeOrder(db.pool, id, buyer.id);
+    await eventually(warehouseListings, await mysqlListings());
+    expect(await rows(`SELECT price_amount, status FROM raw.listings FINAL WHERE id = ${id}`)).toEqual([{ price_amount: 3_900, status: 'sold' }]);
+    // FINAL leaves deleted rows out; the raw table keeps the last image, marked deleted.
+    expect(await rows(`SELECT argMax(_is_deleted, _version) AS deleted, argMax(name, _version) AS name FROM raw.listings WHERE id = ${gone}`)).toEqual([{ deleted: 1, name: 'Soon gone' }]);
+    await eventually(() => rows(`SELECT count() AS n FROM raw.domain_events FINAL WHERE type = 'order.placed'`), [{ n: 1 }]);
+  });
+
+  it('ends in the right state when events are delivered again and out of order', async () => {
+    const before = await mysqlListings();
+    const topic = `sl.${db.name}.listings`;
+    const old = await readTopic(cdc.bus, topic);
+    // Everything again, newest first: versions, not arrival order, decide.
+    await cdc.bus.publish(topic, [...old].reverse().map((m) => ({ key: m.key, value: m.value, partition: m.partition })));
+    const deadline = Date.now() + 20_000;
+    while ((await cdc.bus.lag('warehouse-loader')).some((l) => l.lag > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await warehouseListings()).toEqual(before);
+  });
+
+  it('adds a column the source table gained (ALTER TABLE ... ADD COLUMN)', async () => {
+    await db.pool.query("ALTER TABLE listings ADD COLUMN condition_grade VARCHAR(20) NULL");
+    await db.pool.query("UPDATE listings SET condition_grade = 'mint' WHERE id = 1");
+    await eventually(() => rows<{ condition_grade: string | null }>('SELECT condition_grade FROM raw.listings FINAL WHERE id = 1'), [{ condition_grade: 'mint' }]);
+    expect(await rows('SELECT count() AS n FROM raw.listings FINAL WHERE condition_grade IS NULL AND _is_deleted = 0')).toEqual([{ n: (await mysqlListings()).length - 1 }]);
+  });
+
+  it('answers the marts with the numbers MySQL gives for the same questions', async () => {
+    await eventually(warehouseListings, await mysqlListings());
+    const [perDay] = await db.pool.query<RowDataPacket[]>("SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) AS n FROM listings GROUP BY day ORDER BY day");
+    const daily = await rows<{ day: string; n: number }>('SELECT toString(day) AS day, toUInt32(sum(listings)) AS n FROM marts.daily_listings GROUP BY day ORDER BY day');
+    // MySQL no longer has the deleted listing; the warehouse still counts the day it was listed.
+    const expectedDaily = perDay.map((r) => ({ day: String(r.day), n: Number(r.n) }));
+    const today = daily.find((d) => d.day === expectedDaily.at(-1)!.day)!;
+    expect(daily.filter((d) => d !== today)).toEqual(expectedDaily.slice(0, -1));
+    expect(today.n).toBe(expectedDaily.at(-1)!.n + 1);
+
+    const [orders] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n, SUM(amount) AS gmv FROM orders');
+    expect(await rows('SELECT toUInt32(sum(orders)) AS n, toUInt64(sum(gmv_minor)) AS gmv FROM marts.orders_daily')).toEqual([{ n: Number(orders[0]!.n), gmv: Number(orders[0]!.gmv) }]);
+
+    const [cohorts] = await db.pool.query<RowDataPacket[]>(
+      `SELECT DATE_FORMAT(u.created_at, '%Y-%m-01') AS month, COUNT(*) AS users,
+              SUM(EXISTS (SELECT 1 FROM listings l WHERE l.seller_id = u.id AND l.created_at <= u.created_at + INTERVAL 90 DAY)) AS listed
+       FROM users u GROUP BY month ORDER BY month`,
+    );
+    expect(await rows('SELECT toString(signup_month) AS month, toUInt32(users) AS users, toUInt32(listed_within_90_days) AS listed FROM marts.user_cohorts ORDER BY month'))
+      .toEqual(cohorts.map((c) => ({ month: String(c.month), users: Number(c.users), listed: Number(c.listed) })));
+  });
+
+  it('refuses writes and DDL through analyst SQL, with ClickHouse\'s reason', async () => {
+    for (const statement of ['DROP TABLE raw.users', "INSERT INTO raw.users (id, email, name) VALUES (1, 'x', 'y')", 'CREATE TABLE raw.x (a UInt8) ENGINE = Memory']) {
+      const error = await analystQuery(client, statement, { format: 'json' }).catch((e: unknown) => e);
+      expect(error, statement).toBeInstanceOf(AnalystQueryError);
+      expect((error as Error).message).toMatch(/^the warehouse is read-only for analyst SQL .*readonly/);
+    }
+    const tooMany = await analystQuery(client, 'SELECT number FROM numbers(1000)', { format: 'csv', maxRows: 10 }).catch((e: unknown) => e);
+    expect((tooMany as Error).message).toMatch(/Limit for result exceeded|TOO_MANY_ROWS/i);
+    const syntax = await analystQuery(client, 'SELEC 1', { format: 'csv' }).catch((e: unknown) => e);
+    expect((syntax as Error).message).toMatch(/Syntax error/);
+    // A failed query leaves nothing behind for the next one.
+    expect((await analystQuery(client, 'SELECT 7 AS seven', { format: 'csv' })).toString()).toBe('"seven"\n7\n');
+  });
+
+  it('answers in CSV, JSON, an aligned table and Arrow IPC that apache-arrow reads back', async () => {
+    const query = "SELECT id, email FROM raw.users FINAL WHERE id <= 3 ORDER BY id";
+    const csv = (await analystQuery(client, query, { format: 'csv' })).toString();
+    expect(csv.split('\n')[0]).toBe('"id","email"');
+    expect(csv.trim().split('\n')).toHaveLength(4);
+    const json = (await analystQuery(client, query, { format: 'json' })).toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(json.map((r) => r.id)).toEqual(['1', '2', '3']);
+    expect((await analystQuery(client, query, { format: 'table' })).toString()).toMatch(/^id \| email\n-+-\+-+\n1 +\| /);
+    const table = tableFromIPC(await analystQuery(client, query, { format: 'arrow' }));
+    expect(table.numRows).toBe(3);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['id', 'email']);
+    expect(table.toArray().map((r) => Number(r.toJSON().id))).toEqual([1, 2, 3]);
+  });
+});
