@@ -11,6 +11,7 @@ import { seedCommand } from './commands/seed.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sqlCommand } from './commands/sql.js';
 import { upCommand } from './commands/up.js';
+import { warehouseCommand } from './commands/warehouse.js';
 
 export interface CommandContext {
   config: Config;
@@ -36,6 +37,7 @@ export const COMMANDS: Record<string, Command> = {
   simulate: simulateCommand,
   search: searchCommand,
   sql: sqlCommand,
+  warehouse: warehouseCommand,
   dlq: dlqCommand,
   config: configCommand,
 };

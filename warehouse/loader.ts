@@ -32,7 +32,7 @@ function toClickHouseTime(value: unknown): unknown {
   return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? value.replace('T', ' ').replace('Z', '') : value;
 }
 
-function toRow(row: Row): Row {
+export function toRow(row: Row): Row {
   const out: Row = {};
   for (const [column, value] of Object.entries(row)) out[column] = toClickHouseTime(value);
   return out;

@@ -15,6 +15,7 @@ import { seed } from '../marketplace/sample-data/seed.js';
 import type { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { analystQuery, AnalystQueryError } from './analyst-query.js';
 import { createWarehouseClient, type ClickHouseClient } from './client.js';
+import { backfill, verifyWarehouse } from './backfill.js';
 import { startWarehouseLoader } from './loader.js';
 
 const dir = tempDir();
@@ -119,6 +120,20 @@ describe('the warehouse', () => {
     );
     expect(await rows('SELECT toString(signup_month) AS month, toUInt32(users) AS users, toUInt32(listed_within_90_days) AS listed FROM marts.user_cohorts ORDER BY month'))
       .toEqual(cohorts.map((c) => ({ month: String(c.month), users: Number(c.users), listed: Number(c.listed) })));
+  });
+
+  it('reports rows the warehouse lost, and a backfill from MySQL restores them without undoing newer changes', async () => {
+    await eventually(async () => (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users', 'listings'] })).map((r) => r.missing.length + r.phantom.length), [0, 0]);
+    await client.command({ query: 'TRUNCATE TABLE raw.users' });
+    const [users] = await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] });
+    expect(users).toMatchObject({ table: 'users', warehouseRows: 0, phantom: [] });
+    expect(users!.missing).toHaveLength(10);
+    const edited = await createUser(db.pool, { email: 'late@example.com', name: 'Late Edit', passwordHash: 'x' });
+    const done = await backfill({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'], chunkRows: 50, progress: () => ({ update() {}, finish() {} }) });
+    expect(done[0]!.rows).toBeGreaterThan(100);
+    await db.pool.query('UPDATE users SET name = ? WHERE id = ?', ['Late Edit (renamed)', edited.id]);
+    await eventually(async () => (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] }))[0]!.missing, []);
+    await eventually(() => rows(`SELECT name FROM raw.users FINAL WHERE id = ${edited.id}`), [{ name: 'Late Edit (renamed)' }]);
   });
 
   it('refuses writes and DDL through analyst SQL, with ClickHouse\'s reason', async () => {

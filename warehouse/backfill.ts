@@ -1,0 +1,124 @@
+// `steveslist warehouse backfill [table]` and `verify`: reload raw tables from MySQL (consistent
+// snapshot, versioned so live changes committed afterwards still win), and compare the warehouse
+// with MySQL table by table.
+import { createProgress, type Progress } from '../core/progress.js';
+import { connectMysql, type Connection, type Pool, type RowDataPacket } from '../marketplace/mysql/connection.js';
+import { normalizeRow, type ColumnTypes } from '../pipelines/cdc/column-values.js';
+import { versionOf } from '../pipelines/cdc/event-version.js';
+import type { ClickHouseClient } from './client.js';
+import { toRow } from './loader.js';
+import { ensureRawDatabase, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
+
+export interface BackfillOptions {
+  url: string;
+  pool: Pool;
+  database: string;
+  client: ClickHouseClient;
+  tables?: string[];
+  chunkRows?: number;
+  progress?: (label: string, total: number) => Progress;
+}
+
+const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+async function capturedTables(pool: Pool, database: string): Promise<string[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT IN ('schema_migrations', 'outbox') ORDER BY TABLE_NAME",
+    [database],
+  );
+  return rows.map((r) => String(r.name));
+}
+
+async function* chunks(connection: Connection, table: string, key: string[], chunkRows: number): AsyncGenerator<Record<string, unknown>[]> {
+  const order = key.map(ident).join(', ');
+  const after = key.length === 1 ? `${ident(key[0]!)} > ?` : `(${order}) > (${key.map(() => '?').join(', ')})`;
+  let last: unknown[] | undefined;
+  for (;;) {
+    const [rows, fields] = await connection.query<RowDataPacket[]>(
+      `SELECT * FROM ${ident(table)}${last ? ` WHERE ${after}` : ''} ORDER BY ${order} LIMIT ${chunkRows}`, last ?? [],
+    );
+    if (rows.length === 0) return;
+    last = key.map((column) => rows[rows.length - 1]![column]);
+    const types: ColumnTypes = { codes: new Map(fields.map((f) => [f.name, (f as { columnType?: number }).columnType ?? f.type ?? 0])), special: new Map() };
+    yield rows.map((row) => normalizeRow(row, types));
+    if (rows.length < chunkRows) return;
+  }
+}
+
+export async function backfill(options: BackfillOptions): Promise<{ table: string; rows: number }[]> {
+  await ensureRawDatabase(options.client);
+  const tables = options.tables?.length ? options.tables : await capturedTables(options.pool, options.database);
+  const connection = await connectMysql(options.url, { cdcValues: true });
+  const done: { table: string; rows: number }[] = [];
+  try {
+    await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    // Whole seconds, as binlog commit times: any change committed after this snapshot has a
+    // version above the backfilled rows', so the loader's newer rows keep winning.
+    const [[now]] = await connection.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP() * 1000 AS ms');
+    const version = versionOf(BigInt(Math.floor(Number(now!.ms))), 0).toString();
+    for (const table of tables) {
+      const source = await readSourceTable(options.pool, options.database, table);
+      if (!source || source.primaryKey.length === 0) continue;
+      await syncTable(options.client, source);
+      const [[count]] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(table)}`);
+      const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))(`backfill ${table}`, Number(count!.n));
+      let rows = 0;
+      const syncedAt = Date.now();
+      for await (const chunk of chunks(connection, table, source.primaryKey, options.chunkRows ?? 10_000)) {
+        await options.client.insert({
+          table: `${RAW_DATABASE}.${ident(table)}`, format: 'JSONEachRow',
+          values: chunk.map((row) => ({ ...toRow(row), _version: version, _is_deleted: 0, _synced_at: syncedAt })),
+          clickhouse_settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 },
+        });
+        rows += chunk.length;
+        progress.update(rows);
+      }
+      progress.finish();
+      done.push({ table, rows });
+    }
+    await connection.query('COMMIT');
+    return done;
+  } finally {
+    await connection.end().catch(() => undefined);
+  }
+}
+
+export interface TableReport {
+  table: string;
+  mysqlRows: number;
+  warehouseRows: number;
+  /** Primary keys in MySQL but not (or deleted) in the warehouse, at most 10. */
+  missing: string[];
+  /** Live in the warehouse but not in MySQL, at most 10. */
+  phantom: string[];
+}
+
+/** Compares live rows table by table: counts, then the primary keys themselves. */
+export async function verifyWarehouse(options: Omit<BackfillOptions, 'chunkRows' | 'progress'>): Promise<TableReport[]> {
+  const tables = options.tables?.length ? options.tables : await capturedTables(options.pool, options.database);
+  const reports: TableReport[] = [];
+  for (const table of tables) {
+    const source = await readSourceTable(options.pool, options.database, table);
+    if (!source || source.primaryKey.length === 0) continue;
+    const keyOf = (row: Record<string, unknown>) => source.primaryKey.map((c) => String(row[c])).join('/');
+    const [mysqlRows] = await options.pool.query<RowDataPacket[]>(`SELECT ${source.primaryKey.map(ident).join(', ')} FROM ${ident(table)}`);
+    const mysqlKeys = new Set(mysqlRows.map(keyOf));
+    let warehouseKeys = new Set<string>();
+    try {
+      const result = await options.client.query({
+        query: `SELECT ${source.primaryKey.map(ident).join(', ')} FROM ${RAW_DATABASE}.${ident(table)} FINAL WHERE _is_deleted = 0`,
+        format: 'JSONEachRow',
+      });
+      warehouseKeys = new Set((await result.json<Record<string, unknown>>()).map(keyOf));
+    } catch {
+      // No such table in the warehouse yet: every MySQL row is missing.
+    }
+    reports.push({
+      table, mysqlRows: mysqlKeys.size, warehouseRows: warehouseKeys.size,
+      missing: [...mysqlKeys].filter((k) => !warehouseKeys.has(k)).slice(0, 10),
+      phantom: [...warehouseKeys].filter((k) => !mysqlKeys.has(k)).slice(0, 10),
+    });
+  }
+  return reports;
+}
