@@ -119,6 +119,20 @@ describe('steveslist search', () => {
   });
 });
 
+describe('steveslist sql', () => {
+  it('answers one query in the format asked, and refuses writes in one line', async () => {
+    const env = { DATA_DIR: join(dir.path, 'sql') };
+    const csv = await runCli(['sql', 'SELECT 1 AS one, \'a\' AS letter', '--format', 'csv'], env);
+    expect(csv).toMatchObject({ code: 0, stdout: '"one","letter"\n1,"a"\n' });
+    const table = await runCli(['sql', 'SELECT number AS n FROM numbers(2)'], env);
+    expect(table.stdout).toBe('n\n-\n0\n1\n(2 rows)\n');
+    const refused = await runCli(['sql', 'CREATE DATABASE nope'], env);
+    expectOneLineError(refused, 1, /^steveslist: the warehouse is read-only for analyst SQL/);
+    const bad = await runCli(['sql', 'SELECT 1', '--format', 'xlsx'], env);
+    expectOneLineError(bad, 2, /^steveslist: --format: expected one of table, csv, json, arrow, got "xlsx"/);
+  });
+});
+
 describe('steveslist dlq', () => {
   it('lists a group\'s dead letters and replays them to their topic', async () => {
     const dataDir = join(dir.path, 'dlq');
