@@ -2,6 +2,7 @@
 import { loadConfig, type Config } from '../core/config/index.js';
 import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { adminCommand } from './commands/admin.js';
 import { cdcCommand } from './commands/cdc.js';
 import { configCommand } from './commands/config.js';
 import { dlqCommand } from './commands/dlq.js';
@@ -39,6 +40,7 @@ export const COMMANDS: Record<string, Command> = {
   sql: sqlCommand,
   warehouse: warehouseCommand,
   dlq: dlqCommand,
+  admin: adminCommand,
   config: configCommand,
 };
 

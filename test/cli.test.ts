@@ -24,7 +24,7 @@ function expectOneLineError(result: { code: number | null; stderr: string }, cod
 
 describe('steveslist up', () => {
   it('brings up MariaDB, migrations and /health; Ctrl-C stops everything; a second start reuses the data', async () => {
-    const env = { DATA_DIR: join(dir.path, 'data'), PORT: '0' };
+    const env = { DATA_DIR: join(dir.path, 'data'), PORT: '0', ADMIN_PORT: '0' };
     const first = startCli(['up'], env);
     const [, healthUrl] = await first.waitFor(/"health":"(http:[^"]+)"/);
     const response = await fetch(healthUrl!);
@@ -58,7 +58,7 @@ describe('steveslist up', () => {
 
   it('uses MYSQL_URL when set and leaves that server running', async () => {
     const { url } = newDatabaseUrl('cli');
-    const run = startCli(['up'], { MYSQL_URL: url, PORT: '0', DATA_DIR: join(dir.path, 'external'), CDC_SERVER_ID: String(replicaId()) });
+    const run = startCli(['up'], { MYSQL_URL: url, PORT: '0', ADMIN_PORT: '0', DATA_DIR: join(dir.path, 'external'), CDC_SERVER_ID: String(replicaId()) });
     await run.waitFor(/steveslist is up/);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
@@ -84,7 +84,7 @@ describe('steveslist up', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const dataDir = join(dir.path, 'port-taken');
-      const result = await runCli(['up'], { DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'silent' });
+      const result = await runCli(['up'], { DATA_DIR: dataDir, PORT: String(port), ADMIN_PORT: '0', LOG_LEVEL: 'silent' });
       expectOneLineError(result, 1, new RegExp(`^steveslist: PORT: 127\\.0\\.0\\.1:${port} is already in use`));
       expect(() => readFileSync(join(dataDir, 'mysql', 'server.json'))).toThrow();
     } finally {

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, startTestReader, type TestReader } from '../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../test/fixtures/database.js';
 import { tempDir } from '../test/fixtures/temp-dir.js';
+import { buildAdminServer } from '../api/admin/server.js';
 import { silentLogger } from '../core/log.js';
+import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import { createListing, removeListing, updateListing } from '../marketplace/domain/listings.js';
 import { placeOrder } from '../marketplace/domain/orders.js';
 import { createUser } from '../marketplace/domain/users.js';
@@ -134,6 +136,39 @@ describe('the warehouse', () => {
     await db.pool.query('UPDATE users SET name = ? WHERE id = ?', ['Late Edit (renamed)', edited.id]);
     await eventually(async () => (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] }))[0]!.missing, []);
     await eventually(() => rows(`SELECT name FROM raw.users FINAL WHERE id = ${edited.id}`), [{ name: 'Late Edit (renamed)' }]);
+  });
+
+  it('answers POST /warehouse/query on the admin server, for logged-in staff only', async () => {
+    await addAdminUser(db.pool, 'analyst', 'correct horse battery staple');
+    const app = await buildAdminServer({ pool: db.pool, log: silentLogger(), warehouse: client });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const post = (path: string, body: unknown, token?: string) => fetch(`${base}${path}`, {
+        method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
+      expect((await post('/warehouse/query', { sql: 'SELECT 1' })).status).toBe(401);
+      expect((await post('/admin/session', { username: 'analyst', password: 'wrong' })).status).toBe(401);
+      const login = await post('/admin/session', { username: 'analyst', password: 'correct horse battery staple' });
+      const { token } = await login.json() as { token: string };
+      expect(token).toMatch(/^sla_/);
+
+      const json = await post('/warehouse/query', { sql: 'SELECT id FROM raw.users FINAL ORDER BY id LIMIT 2' }, token);
+      expect(json.headers.get('content-type')).toBe('application/x-ndjson');
+      expect((await json.text()).trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: '1' }, { id: '2' }]);
+      const csv = await post('/warehouse/query', { sql: 'SELECT 1 AS one', format: 'CSV' }, token);
+      expect(await csv.text()).toBe('"one"\n1\n');
+      const arrow = await post('/warehouse/query', { sql: 'SELECT id FROM raw.users FINAL ORDER BY id LIMIT 3', format: 'Arrow' }, token);
+      expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+      expect(tableFromIPC(new Uint8Array(await arrow.arrayBuffer())).numRows).toBe(3);
+
+      const refused = await post('/warehouse/query', { sql: 'DROP TABLE raw.users' }, token);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: 'query_failed', field: 'sql', message: expect.stringMatching(/read-only/) });
+      const bad = await post('/warehouse/query', { sql: 'SELECT 1', format: 'Parquet' }, token);
+      expect(await bad.json()).toMatchObject({ error: 'invalid_request', field: 'format' });
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses writes and DDL through analyst SQL, with ClickHouse\'s reason', async () => {

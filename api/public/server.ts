@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.js';
 import { portInUse } from '../../core/ports.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { SearchService } from '../../pipelines/sinks/search/port.js';
-import { installErrorHandler } from './errors.js';
+import { installErrorHandler } from '../errors.js';
 import { healthRoutes } from './routes/health.js';
 import { searchRoutes } from './routes/search.js';
 

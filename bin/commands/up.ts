@@ -1,3 +1,4 @@
+import { buildAdminServer } from '../../api/admin/server.js';
 import { buildPublicServer, listen } from '../../api/public/server.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
@@ -42,7 +43,10 @@ export const upCommand: Command = {
       const app = await buildPublicServer({ pool: db.pool, log, search });
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
-      log.info({ health: `${address}/health`, bus: bus.kind }, 'steveslist is up; Ctrl-C stops it');
+      const admin = await buildAdminServer({ pool: db.pool, log, warehouse });
+      closers.push(() => admin.close());
+      const adminAddress = await listen(admin, config.admin.host, config.admin.port, 'ADMIN_PORT');
+      log.info({ health: `${address}/health`, admin: adminAddress, bus: bus.kind, search: search.kind }, 'steveslist is up; Ctrl-C stops it');
       return await runUntilSignal(log, shutdown, cdc.done);
     } catch (error) {
       await shutdown();

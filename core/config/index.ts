@@ -21,6 +21,8 @@ export interface Config {
     port: number | undefined;
   };
   http: { host: string; port: number };
+  /** The admin service: its own port, loopback only unless told otherwise. */
+  admin: { host: string; port: number };
   log: { level: LogLevel; format: LogFormat };
   /** Topics are `<topicPrefix>.<database>.<table>` and `<topicPrefix>.events.<aggregate>`. */
   topicPrefix: string;
@@ -134,6 +136,10 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     http: {
       host: r.string('HOST', '127.0.0.1'),
       port: r.port('PORT', 3000),
+    },
+    admin: {
+      host: r.string('ADMIN_HOST', '127.0.0.1'),
+      port: r.port('ADMIN_PORT', 3001),
     },
     log: {
       level: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MAX_RESULT_WINDOW, type SearchService, type SearchSort } from '../../../pipelines/sinks/search/port.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../errors.js';
 
 export interface SearchRouteOptions {
   search: SearchService;

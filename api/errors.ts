@@ -1,12 +1,16 @@
 // The API's error shape: {"error": <code>, "message": <what and why>, "field": <which input>}.
 // Validation errors name the field and the reason; nothing leaks a stack trace.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { PlatformError } from '../../core/errors.js';
+import { PlatformError } from '../core/errors.js';
 
 export class ApiError extends Error {
   constructor(readonly statusCode: number, readonly code: string, message: string, readonly field?: string) {
     super(message);
   }
+}
+
+export function unauthorized(message = 'log in first: POST /admin/session, then send Authorization: Bearer <token>'): ApiError {
+  return new ApiError(401, 'unauthorized', message);
 }
 
 export function badRequest(field: string, reason: string): ApiError {
