@@ -92,6 +92,8 @@ export interface TableReport {
   missing: string[];
   /** Live in the warehouse but not in MySQL, at most 10. */
   phantom: string[];
+  /** In both, with another updated_at (tables that have one), at most 10. */
+  different: string[];
 }
 
 /** Compares live rows table by table: counts, then the primary keys themselves. */
@@ -102,22 +104,29 @@ export async function verifyWarehouse(options: Omit<BackfillOptions, 'chunkRows'
     const source = await readSourceTable(options.pool, options.database, table);
     if (!source || source.primaryKey.length === 0) continue;
     const keyOf = (row: Record<string, unknown>) => source.primaryKey.map((c) => String(row[c])).join('/');
-    const [mysqlRows] = await options.pool.query<RowDataPacket[]>(`SELECT ${source.primaryKey.map(ident).join(', ')} FROM ${ident(table)}`);
-    const mysqlKeys = new Set(mysqlRows.map(keyOf));
-    let warehouseKeys = new Set<string>();
+    // Rows are compared by key and, where the table has one, by updated_at (the same text on both
+    // sides): a row the warehouse holds in an older state shows up as different.
+    const stamped = source.columns.some((c) => c.name === 'updated_at');
+    const keys = source.primaryKey.map(ident).join(', ');
+    const [mysqlRows] = await options.pool.query<RowDataPacket[]>(
+      `SELECT ${keys}${stamped ? ", DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS stamp" : ''} FROM ${ident(table)}`,
+    );
+    const mysql = new Map(mysqlRows.map((row) => [keyOf(row), String(row.stamp ?? '')]));
+    let warehouse = new Map<string, string>();
     try {
       const result = await options.client.query({
-        query: `SELECT ${source.primaryKey.map(ident).join(', ')} FROM ${RAW_DATABASE}.${ident(table)} FINAL WHERE _is_deleted = 0`,
+        query: `SELECT ${keys}${stamped ? ", toString(updated_at) AS stamp" : ''} FROM ${RAW_DATABASE}.${ident(table)} FINAL WHERE _is_deleted = 0`,
         format: 'JSONEachRow',
       });
-      warehouseKeys = new Set((await result.json<Record<string, unknown>>()).map(keyOf));
+      warehouse = new Map((await result.json<Record<string, unknown>>()).map((row) => [keyOf(row), String(row.stamp ?? '')]));
     } catch {
       // No such table in the warehouse yet: every MySQL row is missing.
     }
     reports.push({
-      table, mysqlRows: mysqlKeys.size, warehouseRows: warehouseKeys.size,
-      missing: [...mysqlKeys].filter((k) => !warehouseKeys.has(k)).slice(0, 10),
-      phantom: [...warehouseKeys].filter((k) => !mysqlKeys.has(k)).slice(0, 10),
+      table, mysqlRows: mysql.size, warehouseRows: warehouse.size,
+      missing: [...mysql.keys()].filter((k) => !warehouse.has(k)).slice(0, 10),
+      phantom: [...warehouse.keys()].filter((k) => !mysql.has(k)).slice(0, 10),
+      different: [...mysql].filter(([k, stamp]) => warehouse.has(k) && warehouse.get(k) !== stamp).map(([k]) => k).slice(0, 10),
     });
   }
   return reports;

@@ -125,10 +125,10 @@ describe('the warehouse', () => {
   });
 
   it('reports rows the warehouse lost, and a backfill from MySQL restores them without undoing newer changes', async () => {
-    await eventually(async () => (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users', 'listings'] })).map((r) => r.missing.length + r.phantom.length), [0, 0]);
+    await eventually(async () => (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users', 'listings'] })).map((r) => r.missing.length + r.phantom.length + r.different.length), [0, 0]);
     await client.command({ query: 'TRUNCATE TABLE raw.users' });
     const [users] = await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] });
-    expect(users).toMatchObject({ table: 'users', warehouseRows: 0, phantom: [] });
+    expect(users).toMatchObject({ table: 'users', warehouseRows: 0, phantom: [], different: [] });
     expect(users!.missing).toHaveLength(10);
     const edited = await createUser(db.pool, { email: 'late@example.com', name: 'Late Edit', passwordHash: 'x' });
     const done = await backfill({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'], chunkRows: 50, progress: () => ({ update() {}, finish() {} }) });
@@ -136,6 +136,9 @@ describe('the warehouse', () => {
     await db.pool.query('UPDATE users SET name = ? WHERE id = ?', ['Late Edit (renamed)', edited.id]);
     await eventually(async () => (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] }))[0]!.missing, []);
     await eventually(() => rows(`SELECT name FROM raw.users FINAL WHERE id = ${edited.id}`), [{ name: 'Late Edit (renamed)' }]);
+    // A row the warehouse holds in an older state is reported as different.
+    await client.command({ query: `INSERT INTO raw.users (id, email, name, status, created_at, updated_at, _version, _is_deleted, _synced_at) SELECT id, email, name, status, created_at, updated_at - INTERVAL 1 DAY, _version + 1, 0, now64(3) FROM raw.users FINAL WHERE id = 5` });
+    expect((await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] }))[0]!.different).toEqual(['5']);
   });
 
   it('answers POST /warehouse/query on the admin server, for logged-in staff only', async () => {

@@ -25,9 +25,10 @@ export const warehouseCommand: Command = {
       const reports = await verifyWarehouse(options);
       let differences = 0;
       for (const r of reports) {
-        const off = r.missing.length + r.phantom.length;
+        const off = r.missing.length + r.phantom.length + r.different.length;
         differences += off;
-        process.stdout.write(`${r.table}: MySQL ${r.mysqlRows}, warehouse ${r.warehouseRows}${off ? `; missing ${r.missing.join(', ') || '-'}; not in MySQL ${r.phantom.join(', ') || '-'}` : ' (same rows)'}\n`);
+        const detail = `; missing ${r.missing.join(', ') || '-'}; not in MySQL ${r.phantom.join(', ') || '-'}; older in the warehouse ${r.different.join(', ') || '-'}`;
+        process.stdout.write(`${r.table}: MySQL ${r.mysqlRows}, warehouse ${r.warehouseRows}${off ? detail : ' (same rows)'}\n`);
       }
       return differences === 0 ? 0 : 1;
     } finally {
