@@ -1,11 +1,12 @@
 // The admin service: a separate server (bound to 127.0.0.1 by default) for staff, with its own
 // accounts, never reachable on the public port. Every route but login needs a session token.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/log.js';
 import { adminForToken } from '../../marketplace/auth/admin-accounts.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
-import { installErrorHandler, unauthorized } from '../errors.js';
+import { unauthorized } from '../errors.js';
+import { createHttpServer } from '../http-server.js';
 import { sessionRoutes } from './routes/session.js';
 import { warehouseQueryRoutes } from './routes/warehouse-query.js';
 
@@ -16,12 +17,7 @@ export interface AdminServerOptions {
 }
 
 export async function buildAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: options.log.child({ server: 'admin' }) as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
-  });
-  installErrorHandler(app);
+  const app = createHttpServer({ log: options.log, server: 'admin', coerceTypes: false });
   app.addHook('preHandler', async (request) => {
     if ((request.routeOptions.config as { public?: boolean }).public) return;
     const header = request.headers.authorization ?? '';
