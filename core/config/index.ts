@@ -87,6 +87,7 @@ export const DEFAULT_EXCLUDED_COLUMNS = [
   'api_keys.key_hash',
   'webhook_endpoints.secret',
   'webhook_endpoints.previous_secret',
+  'admin_users.password_hash',
 ];
 
 function readKafka(r: SettingsReader): KafkaConfig | undefined {
@@ -171,7 +172,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),
       serverId: r.integer('CDC_SERVER_ID', 54_001, 1, 4_294_967_295),
       includeTables: r.list('CDC_INCLUDE_TABLES', []),
-      excludeTables: r.list('CDC_EXCLUDE_TABLES', ['schema_migrations']),
+      excludeTables: r.list('CDC_EXCLUDE_TABLES', ['schema_migrations', 'admin_sessions']),
       excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),
