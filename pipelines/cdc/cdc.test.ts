@@ -138,6 +138,36 @@ describe('change capture', () => {
     expect(events[2]).toMatchObject({ before: null, after: null, source: { table: 'scratch' } });
   });
 
+  it('captures awkward tables: no primary key, 200 columns, a 16 MB JSON value, zero dates', async () => {
+    const wide = Array.from({ length: 200 }, (_, i) => `c${i} VARCHAR(8) NULL`).join(', ');
+    const { db, reader, topic } = await setUp('awkward', async (d) => {
+      await d.pool.query('CREATE TABLE keyless (a INT, b VARCHAR(10))');
+      await d.pool.query(`CREATE TABLE wide (id INT PRIMARY KEY, ${wide})`);
+      await d.pool.query('CREATE TABLE blobs (id INT PRIMARY KEY, doc JSON, at DATETIME NULL, day DATE NULL)');
+    });
+    await db.pool.query("INSERT INTO keyless VALUES (1, 'x'), (1, 'x')");
+    await db.pool.query(`INSERT INTO wide (id, c0, c199) VALUES (1, 'first', 'last')`);
+    const big = JSON.stringify({ text: 'é'.repeat(8 * 1024 * 1024) });
+    const connection = await db.pool.getConnection();
+    try {
+      // Zero dates need a lenient sql_mode; MariaDB then stores them as given.
+      await connection.query("SET SESSION sql_mode = ''");
+      await connection.query("INSERT INTO blobs VALUES (1, ?, '0000-00-00 00:00:00', '0000-00-00')", [big]);
+    } finally {
+      connection.release();
+    }
+    await caughtUp(db.url, reader.reader);
+
+    const keyless = await readTopic(reader.bus, topic('keyless'));
+    expect(keyless.map((m) => m.key)).toEqual([null, null]);
+    const [wideEvent] = envelopes(await readTopic(reader.bus, topic('wide')));
+    expect(Object.keys(wideEvent!.after!)).toHaveLength(201);
+    expect(wideEvent!.after).toMatchObject({ id: 1, c0: 'first', c1: null, c199: 'last' });
+    const [blob] = envelopes(await readTopic(reader.bus, topic('blobs')));
+    expect((blob!.after!.doc as string).length).toBe(big.length);
+    expect(blob!.after).toMatchObject({ id: 1, at: null, day: null });
+  });
+
   it('routes outbox rows to domain-event topics keyed by aggregate, and keeps secrets off the bus', async () => {
     const { db, reader, topic } = await setUp('outbox');
     const seller = await createUser(db.pool, { email: 's@example.com', name: 'Seller', passwordHash: 'scrypt$secret-hash' });
