@@ -21,6 +21,6 @@ export function createWarehouseClient(target: WarehouseTarget): ClickHouseClient
   try {
     return createClient({ connection: createChdbConnection({ path: target.path }) as never });
   } catch (error) {
-    throw new EnvironmentError(`WAREHOUSE_DIR: ${target.path} cannot be opened (${(error as Error).message}); chDB allows one process per folder — stop the process that has it open`, { cause: error });
+    throw new EnvironmentError(`WAREHOUSE_DIR: ${target.path} cannot be opened (${(error as Error).message}); chDB allows one process per folder: stop the process that has it open, or, while the platform runs, use the admin service's POST /warehouse/query`, { cause: error });
   }
 }
