@@ -51,6 +51,10 @@ export interface Config {
     username: string | undefined;
     password: string | undefined;
   };
+  webhooks: {
+    /** Deliver to private, loopback and link-local addresses (local development only). */
+    allowPrivate: boolean;
+  };
   cdc: {
     /** Folder of the reader's saved position. */
     dir: string;
@@ -168,6 +172,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       username: r.optionalString('CLICKHOUSE_USER'),
       password: r.optionalString('CLICKHOUSE_PASSWORD'),
     },
+    webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     cdc: {
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),
       serverId: r.integer('CDC_SERVER_ID', 54_001, 1, 4_294_967_295),
