@@ -172,7 +172,10 @@ export class WebhookDispatcher {
       if (code < 200 || code >= 300) error = `HTTP ${code}: ${text.slice(0, 200)}`;
     } catch (caught) {
       fatal = caught instanceof PoisonMessage;
-      error = (caught as Error).message.slice(0, 1000);
+      // fetch says only "fetch failed"; the cause names what happened (ECONNREFUSED, a timeout...).
+      const cause = (caught as { cause?: { code?: string; message?: string } }).cause;
+      const detail = (caught as Error).name === 'TimeoutError' ? `no response within ${(this.options.timeoutMs ?? 15_000) / 1000} s` : cause?.code ?? cause?.message;
+      error = `${(caught as Error).message}${detail ? ` (${detail})` : ''}`.slice(0, 1000);
     }
     const latency = Date.now() - started;
     if (!error) {

@@ -9,11 +9,13 @@ import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/da
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { generateWebhookSecret, verifyWebhook } from '../../../api/client/webhooks.js';
 import { silentLogger } from '../../../core/log.js';
+import { freePort } from '../../../core/ports.js';
 import { createListing } from '../../../marketplace/domain/listings.js';
 import { placeOrder } from '../../../marketplace/domain/orders.js';
 import { createUser } from '../../../marketplace/domain/users.js';
 import type { RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { ConsumerRunner } from '../../consumers/runner.js';
+import { Webhook } from 'standardwebhooks';
 import { isPrivateAddress } from './address-guard.js';
 import { startWebhookEnqueuer, WebhookDispatcher } from './webhook-worker.js';
 
@@ -35,6 +37,7 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (chunk) => { body += chunk; });
     request.on('end', () => {
+      if (request.url === '/hooks/hang') return; // never answers: the sender must time out
       received.push({ headers: request.headers, body });
       const fail = alwaysFail || failuresLeft-- > 0;
       response.writeHead(fail ? 503 : 204).end(fail ? 'try later' : undefined);
@@ -91,6 +94,8 @@ describe('webhooks', () => {
     expect(got).toHaveLength(1);
     const body = verifyWebhook(secret, got[0]!.headers as Record<string, string>, got[0]!.body) as { type: string; timestamp: string; data: Record<string, unknown> };
     expect(body).toMatchObject({ type: 'order.placed', data: { id: order.id, listing_id: listingId, seller_id: seller.id, amount: 30_000, currency: 'usd' } });
+    // An independent implementation of the standard accepts our signature too.
+    expect(new Webhook(secret).verify(got[0]!.body, got[0]!.headers as Record<string, string>)).toMatchObject({ type: 'order.placed' });
     expect(got[0]!.headers['webhook-id']).toMatch(/^msg_[0-9a-f-]{36}$/);
     expect(await until(() => deliveries('order.placed'), (rows) => rows[0]?.status === 'succeeded')).toMatchObject([{ status: 'succeeded', attempts: 1, last_response_code: 204 }]);
     // Only subscribed types: the listing.created of that listing was not sent to this endpoint.
@@ -114,6 +119,19 @@ describe('webhooks', () => {
     const dead = await until(() => deliveries('listing.created'), (r) => r.some((row) => row.status === 'dead'));
     alwaysFail = false;
     expect(dead.find((row) => row.status === 'dead')).toMatchObject({ attempts: 3, last_response_code: 503, last_error: 'HTTP 503: try later' });
+  });
+
+  it('retries a receiver that hangs past the timeout, and one that refuses connections', async () => {
+    const user = await createUser(db.pool, { email: 'hang@example.com', name: 'Hang', passwordHash: 'x' });
+    await endpointFor(user.id, '/hooks/hang', ['user.signed_up']);
+    const closed = await freePort(); // nothing listens there: connections are refused
+    await db.pool.query('INSERT INTO webhook_endpoints (user_id, url, event_types, secret) VALUES (?, ?, ?, ?)', [user.id, `http://127.0.0.1:${closed}/closed`, '["user.signed_up"]', generateWebhookSecret()]);
+    await db.pool.query("INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, next_attempt_at) SELECT id, UUID(), 'timeout.test', '{}', UTC_TIMESTAMP(6) FROM webhook_endpoints WHERE user_id = ?", [user.id]);
+    const rows = await until(() => deliveries('timeout.test'), (r) => r.length === 2 && r.every((row) => row.status === 'dead'), 30_000);
+    const errors = rows.map((row) => String(row.last_error));
+    expect(errors.some((e) => /fetch failed \(ECONNREFUSED\)/.test(e))).toBe(true);
+    expect(errors.some((e) => /no response within 2 s/.test(e))).toBe(true);
+    expect(rows.every((row) => row.attempts === 3)).toBe(true);
   });
 
   it('refuses private and loopback addresses unless allowed', async () => {
