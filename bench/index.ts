@@ -10,6 +10,7 @@ import { cdcBenches } from './cdc.js';
 import { writeBenches } from './marketplace-writes.js';
 import { searchBenches } from './search.js';
 import { warehouseBenches } from './warehouse.js';
+import { webhookBenches } from './webhooks.js';
 import { printTable, type BenchResult } from './table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-'));
@@ -17,7 +18,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), webhooks: () => webhookBenches(server) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.split(',').includes(name)) continue;
     for await (const result of bench()) {
