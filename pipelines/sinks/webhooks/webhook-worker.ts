@@ -9,6 +9,7 @@ import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
+import { claimDue } from '../outbound/claim-due.js';
 import { assertDeliverable } from './address-guard.js';
 import { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './retry-schedule.js';
 
@@ -110,39 +111,16 @@ export class WebhookDispatcher {
     await this.running;
   }
 
-  /** Claims due deliveries (SKIP LOCKED: several workers never take the same one) and sends them. */
+  /** Claims due deliveries and sends them. */
   async tick(): Promise<number> {
-    const connection = await this.options.pool.getConnection();
-    let due: DueDelivery[];
-    try {
-      await connection.beginTransaction();
-      // Lock delivery rows only: locking the joined endpoint too would skip deliveries whenever
-      // an insert elsewhere holds the endpoint's foreign-key lock.
-      const [claimed] = await connection.query<RowDataPacket[]>(
-        `SELECT id FROM webhook_deliveries
-         WHERE (status IN ('pending', 'retrying') AND next_attempt_at <= UTC_TIMESTAMP(6))
-            OR (status = 'sending' AND lease_until < UTC_TIMESTAMP(6))
-         ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED`,
-      );
-      const ids = claimed.map((row) => Number(row.id));
-      due = [];
-      if (ids.length > 0) {
-        await connection.query(`UPDATE webhook_deliveries SET status = 'sending', lease_until = UTC_TIMESTAMP(6) + INTERVAL ${LEASE_SECONDS} SECOND WHERE id IN (?)`, [ids]);
-        const [rows] = await connection.query<RowDataPacket[]>(
-          `SELECT d.id, d.event_id, d.payload, d.attempts, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
-           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (?)`, [ids],
-        );
-        due = rows as DueDelivery[];
-      }
-      await connection.commit();
-    } catch (error) {
-      await connection.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      connection.release();
-    }
-    await Promise.all(due.map((delivery) => this.send(delivery)));
-    return due.length;
+    const ids = await claimDue(this.options.pool, { table: 'webhook_deliveries', waiting: ['pending', 'retrying'], inFlight: 'sending', leaseSeconds: LEASE_SECONDS, limit: 20 });
+    if (ids.length === 0) return 0;
+    const [rows] = await this.options.pool.query<RowDataPacket[]>(
+      `SELECT d.id, d.event_id, d.payload, d.attempts, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (?)`, [ids],
+    );
+    await Promise.all((rows as DueDelivery[]).map((delivery) => this.send(delivery)));
+    return ids.length;
   }
 
   private async send(delivery: DueDelivery): Promise<void> {
