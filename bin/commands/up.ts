@@ -6,6 +6,8 @@ import { openSearch, startSearchIndexer } from '../../pipelines/sinks/search/ind
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import { openWarehouse, startWarehouseLoader } from '../../warehouse/index.js';
 import { startWebhookEnqueuer, WebhookDispatcher } from '../../pipelines/sinks/webhooks/webhook-worker.js';
+import { EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
+import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -29,6 +31,10 @@ export const upCommand: Command = {
     try {
       const bus = await openBus(config, log);
       closers.push(() => bus.close());
+      // Started first and so stopped after the sinks: what they write while stopping (email
+      // statuses, delivery rows) is still captured.
+      const cdc = startCdc(config, bus, db.source.url, log);
+      closers.push(() => cdc.stop());
       const search = await openSearch(config);
       closers.push(() => search.close());
       const indexer = startSearchIndexer({ bus, search, pool: db.pool, database: parseMysqlUrl(db.source.url).database, topicPrefix: config.topicPrefix, log });
@@ -46,8 +52,20 @@ export const upCommand: Command = {
       const dispatcher = new WebhookDispatcher(webhookOptions);
       dispatcher.start();
       closers.push(() => dispatcher.stop());
-      const cdc = startCdc(config, bus, db.source.url, log);
-      closers.push(() => cdc.stop());
+      let smtpUrl = config.mail.smtpUrl;
+      if (!smtpUrl) {
+        const mailbox = await startLocalMailbox(config.mail.mailboxDir, { port: config.mail.localPort });
+        closers.push(() => mailbox.close());
+        smtpUrl = mailbox.url;
+        log.info({ smtp: mailbox.url, mailbox: config.mail.mailboxDir }, 'local mailbox: every email the platform sends lands there');
+      }
+      const mailOptions = { bus, pool: db.pool, topicPrefix: config.topicPrefix, log, smtpUrl, from: config.mail.from };
+      const emailEnqueuer = startEmailEnqueuer(mailOptions);
+      await emailEnqueuer.start();
+      closers.push(() => emailEnqueuer.stop());
+      const emailSender = new EmailSender(mailOptions);
+      emailSender.start();
+      closers.push(() => emailSender.stop());
       const app = await buildPublicServer({ pool: db.pool, log, search });
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);

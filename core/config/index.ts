@@ -55,6 +55,15 @@ export interface Config {
     /** Deliver to private, loopback and link-local addresses (local development only). */
     allowPrivate: boolean;
   };
+  mail: {
+    /** An SMTP relay (smtp://user:pass@host:port); undefined runs the local mailbox server. */
+    smtpUrl: string | undefined;
+    from: string;
+    /** Folder of the local mailbox (.eml files). */
+    mailboxDir: string;
+    /** Port of the local mailbox's SMTP server on 127.0.0.1; 0 takes a free one. */
+    localPort: number;
+  };
   cdc: {
     /** Folder of the reader's saved position. */
     dir: string;
@@ -173,6 +182,12 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       password: r.optionalString('CLICKHOUSE_PASSWORD'),
     },
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
+    mail: {
+      smtpUrl: r.smtpUrl('SMTP_URL'),
+      from: r.string('MAIL_FROM', 'Steveslist <no-reply@steveslist.local>'),
+      mailboxDir: r.optionalPath('MAILBOX_DIR') ?? join(dataDir, 'mailbox'),
+      localPort: r.port('SMTP_LOCAL_PORT', 0),
+    },
     cdc: {
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),
       serverId: r.integer('CDC_SERVER_ID', 54_001, 1, 4_294_967_295),

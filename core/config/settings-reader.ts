@@ -109,6 +109,19 @@ export class SettingsReader {
     return this.problem(name, `expected an http:// or https:// URL, got "${redactUrl(value)}"`);
   }
 
+  /** smtp:// or smtps:// URL of a relay; its password is never repeated in an error. */
+  smtpUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if ((url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname) return value;
+    } catch {
+      // reported below
+    }
+    return this.problem(name, `expected smtp://[user:password@]host:port or smtps://..., got "${redactUrl(value)}"`);
+  }
+
   /** host:port pairs, comma-separated (KAFKA_BROKERS). */
   hostPorts(name: string): string[] | undefined {
     const value = this.raw(name);

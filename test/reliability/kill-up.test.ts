@@ -48,9 +48,17 @@ describe('the platform under kill -9', () => {
 
     // Run until change capture has the server's last transaction and both consumer groups have
     // nothing left, then stop cleanly (the embedded bus and chDB are one process's at a time).
+    // The platform writes too (email statuses): wait until its outbound queue is idle, then take
+    // the server's last transaction as the target.
     const { rootPassword } = JSON.parse(readFileSync(join(dataDir, 'mysql', 'secret.json'), 'utf8'));
     const port = JSON.parse(readFileSync(join(dataDir, 'mysql', 'server.json'), 'utf8')).port as number;
     const pool = await createMysqlPool(`mysql://root:${encodeURIComponent(rootPassword)}@127.0.0.1:${port}/steveslist`);
+    const idleBy = Date.now() + 60_000;
+    for (;;) {
+      const [[pending]] = await pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE status NOT IN ('sent', 'dead')");
+      if (Number(pending!.n) === 0 || Date.now() > idleBy) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const [[gtid]] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
     await pool.end();
     const target = Number(String(gtid!.g).split('-')[2]);

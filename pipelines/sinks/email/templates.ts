@@ -1,0 +1,33 @@
+// The emails the platform sends, as plain text, rendered from a domain event's data. Pure.
+
+export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received';
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+}
+
+const money = (amount: unknown, currency: unknown) => `${(Number(amount) / 100).toFixed(2)} ${String(currency).toUpperCase()}`;
+
+export function renderEmail(template: EmailTemplate, name: string, data: Record<string, unknown>): RenderedEmail {
+  switch (template) {
+    case 'welcome':
+      return { subject: 'Welcome to Steveslist', text: `Hi ${name},\n\nwelcome to Steveslist! List something you no longer need, or find what you are looking for.\n\nThe Steveslist team\n` };
+    case 'order_receipt_buyer':
+      return { subject: `Your order #${data.id}: ${data.listing_name}`, text: `Hi ${name},\n\nyou bought "${data.listing_name}" for ${money(data.amount, data.currency)}. Order number: ${data.id}.\nThe seller has been told.\n\nThe Steveslist team\n` };
+    case 'order_notice_seller':
+      return { subject: `Sold: ${data.listing_name}`, text: `Hi ${name},\n\n"${data.listing_name}" was bought for ${money(data.amount, data.currency)} (order ${data.id}).\n\nThe Steveslist team\n` };
+    case 'message_received':
+      return { subject: 'You have a new message on Steveslist', text: `Hi ${name},\n\nsomeone wrote to you about listing ${data.listing_id ?? '(removed)'}. Log in to read and answer.\n\nThe Steveslist team\n` };
+  }
+}
+
+/** Which emails a domain event causes: (template, user id) pairs. */
+export function emailsFor(type: string, data: Record<string, unknown>): { template: EmailTemplate; userId: number }[] {
+  switch (type) {
+    case 'user.signed_up': return [{ template: 'welcome', userId: Number(data.id) }];
+    case 'order.placed': return [{ template: 'order_receipt_buyer', userId: Number(data.buyer_id) }, { template: 'order_notice_seller', userId: Number(data.seller_id) }];
+    case 'message.received': return [{ template: 'message_received', userId: Number(data.recipient_id) }];
+    default: return [];
+  }
+}
