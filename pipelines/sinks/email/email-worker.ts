@@ -10,6 +10,7 @@ import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
 import { claimDue } from '../outbound/claim-due.js';
+import { PollLoop } from '../outbound/poll-loop.js';
 import { nextAttemptDelayMs } from '../webhooks/retry-schedule.js';
 import { emailsFor, renderEmail, type EmailTemplate } from './templates.js';
 
@@ -59,28 +60,20 @@ export function startEmailEnqueuer(options: EmailWorkerOptions): ConsumerRunner 
 
 export class EmailSender {
   private readonly transport: Transporter;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollLoop;
 
   constructor(private readonly options: EmailWorkerOptions) {
     this.transport = nodemailer.createTransport(options.smtpUrl);
+    this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 500, (error) => options.log.error({ err: error }, 'email sending failed'));
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick().then(() => undefined, (error: unknown) => this.options.log.error({ err: error }, 'email sending failed'));
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.options.pollMs ?? 500);
-    };
-    void loop();
+    this.loop.start();
   }
 
+  /** Finishes the emails in hand, then closes the SMTP connections. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.transport.close();
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
+import { until } from '../../../test/fixtures/eventually.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { silentLogger } from '../../../core/log.js';
 import { createListing } from '../../../marketplace/domain/listings.js';
@@ -41,14 +42,6 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const emails = async (to: string) => {
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT template, status, attempts, subject, smtp_response, last_error FROM email_messages WHERE to_address = ? ORDER BY id', [to]);

@@ -10,6 +10,7 @@ import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
 import { claimDue } from '../outbound/claim-due.js';
+import { PollLoop } from '../outbound/poll-loop.js';
 import { assertDeliverable } from './address-guard.js';
 import { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './retry-schedule.js';
 
@@ -89,26 +90,19 @@ interface DueDelivery {
 }
 
 export class WebhookDispatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly options: WebhookWorkerOptions) {}
-
-  start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick().then(() => undefined, (error: unknown) => this.options.log.error({ err: error }, 'webhook dispatch failed'));
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.options.pollMs ?? 200);
-    };
-    void loop();
+  constructor(private readonly options: WebhookWorkerOptions) {
+    this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Finishes the sends in hand. */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Claims due deliveries and sends them. */

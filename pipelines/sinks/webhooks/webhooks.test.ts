@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
+import { until } from '../../../test/fixtures/eventually.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { generateWebhookSecret, verifyWebhook } from '../../../api/client/webhooks.js';
 import { silentLogger } from '../../../core/log.js';
@@ -68,14 +69,6 @@ async function endpointFor(userId: number, path: string, types: string[] = []): 
   return secret;
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const deliveries = async (eventType: string) => {
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT status, attempts, last_response_code, last_error FROM webhook_deliveries WHERE event_type = ? ORDER BY id', [eventType]);
