@@ -8,6 +8,7 @@ import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
+import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
@@ -24,8 +25,6 @@ export interface LoaderOptions {
   topicPrefix: string;
   log: Logger;
 }
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** ClickHouse's DateTime64 parser wants "YYYY-MM-DD hh:mm:ss.ffffff" (UTC), not ISO's T and Z. */
 function toClickHouseTime(value: unknown): unknown {
@@ -126,7 +125,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
 
   return new ConsumerRunner({
     bus: options.bus, group: WAREHOUSE_GROUP, topicPrefix: options.topicPrefix, handler, maxBatchSize: 5000,
-    topics: [new RegExp(`^${escape(tablePrefix)}`), new RegExp(`^${escape(eventsPrefix)}`)],
+    topics: [tableTopicPattern(options.topicPrefix, options.database), eventsTopicPattern(options.topicPrefix)],
     log: options.log.child({ role: 'warehouse-loader' }),
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsTopic, tableTopic, TableFilter } from './topics.js';
+import { eventsTopic, eventsTopicPattern, tableTopic, tableTopicPattern, TableFilter } from './topics.js';
 
 describe('topics and table filters', () => {
   it('names topics as Debezium does', () => {
@@ -26,5 +26,14 @@ describe('topics and table filters', () => {
     expect(filter.strip('shop', 'webhook_endpoints', { id: 1, secret: 'whsec_x' })).toEqual({ id: 1 });
     expect(filter.strip('shop', 'listings', { id: 1 })).toEqual({ id: 1 });
     expect(filter.strip('shop', 'user_credentials', null)).toBeNull();
+  });
+});
+
+describe('topic patterns', () => {
+  it('match the prefix literally', () => {
+    expect(eventsTopicPattern('sl').test('sl.events.order')).toBe(true);
+    expect(eventsTopicPattern('sl').test('slXevents.order')).toBe(false);
+    expect(tableTopicPattern('sl', 'shop').test('sl.shop.listings')).toBe(true);
+    expect(tableTopicPattern('sl', 'shop').test('sl.shopping.listings')).toBe(false);
   });
 });

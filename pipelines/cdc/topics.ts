@@ -8,6 +8,18 @@ export function eventsTopic(prefix: string, aggregateType: string): string {
   return `${prefix}.events.${aggregateType.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Every domain-event topic, present and future (a consumer subscribes by pattern). */
+export function eventsTopicPattern(prefix: string): RegExp {
+  return new RegExp(`^${escapeRegExp(`${prefix}.events.`)}`);
+}
+
+/** Every row-change topic of one database. */
+export function tableTopicPattern(prefix: string, database: string): RegExp {
+  return new RegExp(`^${escapeRegExp(`${prefix}.${database}.`)}`);
+}
+
 export function isTableTopic(prefix: string, database: string, topic: string): boolean {
   return topic.startsWith(`${prefix}.${database}.`);
 }

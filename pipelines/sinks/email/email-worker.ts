@@ -8,6 +8,7 @@ import type { Logger } from '../../../core/log.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
+import { eventsTopicPattern } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
 import { claimDue } from '../outbound/claim-due.js';
 import { PollLoop } from '../outbound/poll-loop.js';
@@ -54,7 +55,7 @@ export function startEmailEnqueuer(options: EmailWorkerOptions): ConsumerRunner 
   };
   return new ConsumerRunner({
     bus: options.bus, group: EMAIL_GROUP, topicPrefix: options.topicPrefix, handler, log: options.log.child({ role: 'email' }),
-    topics: [new RegExp(`^${options.topicPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.events\\.`)],
+    topics: [eventsTopicPattern(options.topicPrefix)],
   });
 }
 
