@@ -48,32 +48,38 @@ describe('the platform under kill -9', () => {
 
     // Run until change capture has the server's last transaction and both consumer groups have
     // nothing left, then stop cleanly (the embedded bus and chDB are one process's at a time).
-    // The platform writes too (email statuses): wait until its outbound queue is idle, then take
-    // the server's last transaction as the target.
-    const { rootPassword } = JSON.parse(readFileSync(join(dataDir, 'mysql', 'secret.json'), 'utf8'));
-    const port = JSON.parse(readFileSync(join(dataDir, 'mysql', 'server.json'), 'utf8')).port as number;
-    const pool = await createMysqlPool(`mysql://root:${encodeURIComponent(rootPassword)}@127.0.0.1:${port}/steveslist`);
-    const idleBy = Date.now() + 60_000;
-    for (;;) {
-      const [[pending]] = await pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE status NOT IN ('sent', 'dead')");
-      if (Number(pending!.n) === 0 || Date.now() > idleBy) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const [[gtid]] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
-    await pool.end();
-    const target = Number(String(gtid!.g).split('-')[2]);
+    // The platform writes too (email rows and their statuses). Wait until everything is quiet:
+    // the server's GTID position unchanged for a while and change capture at that position. Then
+    // stop cleanly and make sure no consumer group has anything left.
     const statePath = join(dataDir, 'cdc', 'reader-state.json');
     const seq = () => (existsSync(statePath) ? Number(String(JSON.parse(readFileSync(statePath, 'utf8')).gtid ?? '').split('-')[2] ?? 0) : 0);
     for (let round = 0; ; round++) {
-      const deadline = Date.now() + 60_000;
-      while (seq() < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 1000));
+      const { rootPassword } = JSON.parse(readFileSync(join(dataDir, 'mysql', 'secret.json'), 'utf8'));
+      const port = JSON.parse(readFileSync(join(dataDir, 'mysql', 'server.json'), 'utf8')).port as number;
+      const pool = await createMysqlPool(`mysql://root:${encodeURIComponent(rootPassword)}@127.0.0.1:${port}/steveslist`);
+      const serverSeq = async () => {
+        const [[row]] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
+        return Number(String(row!.g).split('-')[2]);
+      };
+      let quiet = -1;
+      const deadline = Date.now() + 90_000;
+      for (let last = -1; Date.now() < deadline;) {
+        const now = await serverSeq();
+        if (now === last && seq() >= now) {
+          quiet = now;
+          break;
+        }
+        last = now;
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      await pool.end();
       up.child.kill('SIGINT');
       expect(await up.exited).toBe(0);
       const bus = await openTestBus(join(dataDir, 'bus'));
-      const behind = [...await bus.lag('search-indexer'), ...await bus.lag('warehouse-loader')].reduce((sum, l) => sum + l.lag, 0);
+      const groups = ['search-indexer', 'warehouse-loader', 'email', 'webhooks'];
+      const behind = (await Promise.all(groups.map((g) => bus.lag(g)))).flat().reduce((sum, l) => sum + l.lag, 0);
       await bus.close();
-      if (behind === 0 && seq() >= target) break;
+      if (quiet >= 0 && behind === 0 && seq() >= quiet) break;
       expect(round).toBeLessThan(5);
       up = await start();
     }
