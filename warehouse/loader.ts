@@ -10,6 +10,7 @@ import { eventVersion } from '../pipelines/cdc/event-version.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
+import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
 import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
@@ -90,7 +91,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     const syncedAt = Date.now();
     if (topic.startsWith(eventsPrefix)) {
       const rows = messages.map((m) => {
-        const event = JSON.parse(m.value!.toString()) as DomainEventMessage;
+        const event = parseMessage<DomainEventMessage>(m, 'a domain event');
         return {
           id: event.id, type: event.type, aggregate_type: event.aggregate_type, aggregate_id: event.aggregate_id,
           created_at: toClickHouseTime(event.created_at), payload: JSON.stringify(event.payload), _synced_at: syncedAt,
@@ -102,12 +103,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     const table = topic.slice(tablePrefix.length);
     const rows: Row[] = [];
     for (const message of messages) {
-      let envelope: ChangeEnvelope;
-      try {
-        envelope = JSON.parse(message.value!.toString()) as ChangeEnvelope;
-      } catch (error) {
-        throw new PoisonMessage(`not a change event: ${(error as Error).message}`);
-      }
+      const envelope = parseMessage<ChangeEnvelope>(message, 'a change event');
       const version = eventVersion(envelope).toString();
       if (envelope.op === 't') {
         // A TRUNCATE: every row older than the truncate goes; lightweight delete keeps it cheap.

@@ -3,13 +3,13 @@
 // queued -> rendering -> sending -> sent, or failed_retrying (backoff) -> ... -> dead, which is
 // logged at error level (the alert) and stays visible in the table.
 import nodemailer, { type Transporter } from 'nodemailer';
-import { PoisonMessage } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { eventsTopicPattern } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
+import { parseMessage } from '../../consumers/parse-message.js';
 import { claimDue } from '../outbound/claim-due.js';
 import { PollLoop } from '../outbound/poll-loop.js';
 import { nextAttemptDelayMs } from '../webhooks/retry-schedule.js';
@@ -33,12 +33,7 @@ export function startEmailEnqueuer(options: EmailWorkerOptions): ConsumerRunner 
   const handler = async (messages: BusMessage[]) => {
     const wanted: { event: DomainEventMessage; template: EmailTemplate; userId: number }[] = [];
     for (const message of messages) {
-      let event: DomainEventMessage;
-      try {
-        event = JSON.parse(message.value!.toString()) as DomainEventMessage;
-      } catch (error) {
-        throw new PoisonMessage(`not a domain event: ${(error as Error).message}`);
-      }
+      const event = parseMessage<DomainEventMessage>(message, 'a domain event');
       for (const email of emailsFor(event.type, (event.payload ?? {}) as Record<string, unknown>)) wanted.push({ event, ...email });
     }
     const userIds = [...new Set(wanted.map((w) => w.userId).filter((id) => Number.isSafeInteger(id) && id > 0))];

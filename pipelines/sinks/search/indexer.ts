@@ -7,6 +7,7 @@ import type { Bus, BusMessage } from '../../bus/port.js';
 import type { ChangeEnvelope } from '../../cdc/envelope.js';
 import { tableTopic } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
+import { parseMessage } from '../../consumers/parse-message.js';
 import { listingChange, newestPerListing, toDocument, type ListingChange } from './listing-changes.js';
 import type { BulkOutcome, SearchService } from './port.js';
 
@@ -22,13 +23,7 @@ export interface SearchIndexerOptions {
   log: Logger;
 }
 
-function parse(message: BusMessage): ChangeEnvelope {
-  try {
-    return JSON.parse(message.value!.toString('utf8')) as ChangeEnvelope;
-  } catch (error) {
-    throw new PoisonMessage(`not a change event (${(error as Error).message})`);
-  }
-}
+const parse = (message: BusMessage) => parseMessage<ChangeEnvelope>(message, 'a change event');
 
 function check(outcome: BulkOutcome): void {
   const retriable = outcome.failed.find((f) => f.retriable);

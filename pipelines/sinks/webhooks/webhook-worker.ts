@@ -10,6 +10,7 @@ import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { eventsTopicPattern } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
+import { parseMessage } from '../../consumers/parse-message.js';
 import { claimDue } from '../outbound/claim-due.js';
 import { PollLoop } from '../outbound/poll-loop.js';
 import { assertDeliverable } from './address-guard.js';
@@ -45,13 +46,7 @@ export interface WebhookWorkerOptions {
 
 export function startWebhookEnqueuer(options: WebhookWorkerOptions): ConsumerRunner {
   const handler = async (messages: BusMessage[]) => {
-    const events = messages.map((m) => {
-      try {
-        return JSON.parse(m.value!.toString()) as DomainEventMessage;
-      } catch (error) {
-        throw new PoisonMessage(`not a domain event: ${(error as Error).message}`);
-      }
-    });
+    const events = messages.map((m) => parseMessage<DomainEventMessage>(m, 'a domain event'));
     const users = [...new Set(events.flatMap(recipients))];
     if (users.length === 0) return;
     const [endpoints] = await options.pool.query<RowDataPacket[]>(
