@@ -1,7 +1,7 @@
 // The API's error shape: {"error": <code>, "message": <what and why>, "field": <which input>}.
 // Validation errors name the field and the reason; nothing leaks a stack trace.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { PlatformError } from '../core/errors.js';
+import { AuthenticationError, ConflictError, ForbiddenError, NotFoundError, PlatformError } from '../core/errors.js';
 
 export class ApiError extends Error {
   constructor(readonly statusCode: number, readonly code: string, message: string, readonly field?: string) {
@@ -15,6 +15,18 @@ export function unauthorized(message = 'log in first: POST /admin/session, then 
 
 export function badRequest(field: string, reason: string): ApiError {
   return new ApiError(400, 'invalid_request', `${field}: ${reason}`, field);
+}
+
+/** Business outcomes the domain reports as typed errors, as the HTTP status each one means. */
+const DOMAIN_STATUSES: [new (...args: never[]) => PlatformError, number, string][] = [
+  [AuthenticationError, 401, 'unauthorized'],
+  [ForbiddenError, 403, 'forbidden'],
+  [NotFoundError, 404, 'not_found'],
+  [ConflictError, 409, 'conflict'],
+];
+
+function fieldOf(message: string): string | undefined {
+  return /^([a-z_]+): /.exec(message)?.[1];
 }
 
 interface ValidationItem {
@@ -37,6 +49,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ error: 'invalid_request', message, field });
     }
     if (error instanceof ApiError) return reply.code(error.statusCode).send({ error: error.code, message: error.message, field: error.field });
+    const domain = DOMAIN_STATUSES.find(([type]) => error instanceof type);
+    if (domain) return reply.code(domain[1]).send({ error: domain[2], message: error.message, field: fieldOf(error.message) });
     if (error instanceof PlatformError && error.retriable) {
       request.log.warn({ err: error }, 'dependency unavailable');
       return reply.code(503).send({ error: 'unavailable', message: 'a service this request needs is unavailable; try again shortly' });

@@ -1,18 +1,31 @@
 // What every HTTP server of the platform shares: fastify with the platform's logger, strict
 // validation (unknown fields are refused, not dropped), the error shape, and listening with
 // errors that name the setting.
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { EnvironmentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { portInUse } from '../core/ports.js';
 import { installErrorHandler } from './errors.js';
 
-export function createHttpServer(options: { log: Logger; server: string; coerceTypes: boolean; bodyLimit?: number }): FastifyInstance {
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function validator(coerceTypes: boolean): Ajv {
+  const options: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, coerceTypes, strict: false };
+  return addFormats(new Ajv(options));
+}
+
+export function createHttpServer(options: { log: Logger; server: string; bodyLimit?: number }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.log.child({ server: options.server }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: options.coerceTypes, useDefaults: true, allErrors: false } },
   });
+  // Query strings, path parameters and headers are text, so their numbers are coerced; a JSON
+  // body has real types, and `"price_amount": "12"` there is a client bug to report, not guess at.
+  const coercing = validator(true);
+  const strict = validator(false);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   installErrorHandler(app);
   return app;
 }

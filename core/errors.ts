@@ -60,6 +60,18 @@ export class NotFoundError extends PlatformError {
   readonly retriable = false;
 }
 
+/** The caller is known but may not do this (someone else's resource, a suspended account). */
+export class ForbiddenError extends PlatformError {
+  readonly code = 'FORBIDDEN';
+  readonly retriable = false;
+}
+
+/** A credential is missing, wrong, expired or revoked. */
+export class AuthenticationError extends PlatformError {
+  readonly code = 'UNAUTHENTICATED';
+  readonly retriable = false;
+}
+
 /** A command-line argument is malformed. */
 export class UsageError extends PlatformError {
   readonly code = 'USAGE';

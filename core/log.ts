@@ -24,7 +24,7 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(options: { level: LogLevel; format: LogFormat; name?: string }): Logger {
+export function createLogger(options: { level: LogLevel; format: LogFormat; name?: string; destination?: NodeJS.WritableStream }): Logger {
   const base = {
     level: options.level,
     name: options.name ?? 'steveslist',
@@ -39,7 +39,7 @@ export function createLogger(options: { level: LogLevel; format: LogFormat; name
       },
     });
   }
-  return pino(base);
+  return options.destination ? pino(base, options.destination) : pino(base);
 }
 
 /** A logger that drops everything, for library code called without one. */

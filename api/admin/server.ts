@@ -10,6 +10,13 @@ import { createHttpServer } from '../http-server.js';
 import { sessionRoutes } from './routes/session.js';
 import { warehouseQueryRoutes } from './routes/warehouse-query.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route needs no admin session (logging in). */
+    public?: boolean;
+  }
+}
+
 export interface AdminServerOptions {
   pool: Pool;
   log: Logger;
@@ -17,9 +24,9 @@ export interface AdminServerOptions {
 }
 
 export async function buildAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
-  const app = createHttpServer({ log: options.log, server: 'admin', coerceTypes: false });
+  const app = createHttpServer({ log: options.log, server: 'admin' });
   app.addHook('preHandler', async (request) => {
-    if ((request.routeOptions.config as { public?: boolean }).public) return;
+    if (request.routeOptions.config.public) return;
     const header = request.headers.authorization ?? '';
     const token = /^Bearer (\S+)$/.exec(header)?.[1];
     const admin = token ? await adminForToken(options.pool, token) : undefined;

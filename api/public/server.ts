@@ -1,10 +1,23 @@
-// The public HTTP server. It only composes route plugins; each plugin owns its schemas.
-import type { FastifyInstance } from 'fastify';
+// The public HTTP server. It only composes route plugins; each plugin owns its schemas, and the
+// OpenAPI document is generated from them.
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../../core/log.js';
+import { tokenHash } from '../../marketplace/auth/secret-token.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { SearchService } from '../../pipelines/sinks/search/port.js';
+import { ApiError } from '../errors.js';
 import { createHttpServer } from '../http-server.js';
+import { credentialOf, installCallerAuth } from './caller.js';
+import { accountRoutes } from './routes/accounts.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { complaintRoutes } from './routes/complaints.js';
 import { healthRoutes } from './routes/health.js';
+import { listingRoutes } from './routes/listings.js';
+import { messageRoutes } from './routes/messages.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { orderRoutes } from './routes/orders.js';
 import { searchRoutes } from './routes/search.js';
 
 export { listen } from '../http-server.js';
@@ -13,12 +26,48 @@ export interface PublicServerOptions {
   pool: Pool;
   log: Logger;
   search?: SearchService;
+  rateLimit?: { perMinute: number; authPerMinute: number };
+}
+
+export const DEFAULT_RATE_LIMIT = { perMinute: 600, authPerMinute: 30 };
+
+/** Per credential when there is one (hashed: the bucket key is kept in memory), else per IP. */
+function rateLimitKey(request: FastifyRequest): string {
+  const credential = credentialOf(request);
+  return credential ? `credential:${tokenHash(credential.value)}` : `ip:${request.ip}`;
 }
 
 export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
-  // Query strings are text: numbers in them are coerced by the schemas.
-  const app = createHttpServer({ log: options.log, server: 'public', coerceTypes: true });
+  const limits = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const app = createHttpServer({ log: options.log, server: 'public' });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Steveslist API', version: '1.0.0', description: 'The public REST API of the Steveslist marketplace.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Steveslist-API-Key' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'a session token (sls_...) or an API key (slk_...)' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
+  await app.register(rateLimit, {
+    max: limits.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+    errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `too many requests: at most ${context.max} a minute; try again in ${context.after}`),
+  });
+  installCallerAuth(app, options.pool);
   await app.register(healthRoutes, { pool: options.pool, startedAt: Date.now() });
+  await app.register(openApiRoutes);
+  await app.register(accountRoutes, { pool: options.pool, authRateLimitPerMinute: limits.authPerMinute });
+  await app.register(apiKeyRoutes, { pool: options.pool });
+  await app.register(listingRoutes, { pool: options.pool });
+  await app.register(orderRoutes, { pool: options.pool });
+  await app.register(messageRoutes, { pool: options.pool });
+  await app.register(complaintRoutes, { pool: options.pool });
   if (options.search) await app.register(searchRoutes, { search: options.search });
   return app;
 }

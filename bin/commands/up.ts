@@ -66,7 +66,10 @@ export const upCommand: Command = {
       const emailSender = new EmailSender(mailOptions);
       emailSender.start();
       closers.push(() => emailSender.stop());
-      const app = await buildPublicServer({ pool: db.pool, log, search });
+      const app = await buildPublicServer({
+        pool: db.pool, log, search,
+        rateLimit: { perMinute: config.http.rateLimitPerMinute, authPerMinute: config.http.authRateLimitPerMinute },
+      });
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
       const admin = await buildAdminServer({ pool: db.pool, log, warehouse });

@@ -25,7 +25,7 @@ describe('configuration', () => {
     expect(config.mysql.url).toBeUndefined();
     expect(config.dataDir).toBe(join(dir.path, '.data'));
     expect(config.mysql.dataDir).toBe(join(dir.path, '.data', 'mysql'));
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 600, authRateLimitPerMinute: 30 });
     expect(config.log.level).toBe('info');
   });
 

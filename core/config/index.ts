@@ -20,7 +20,14 @@ export interface Config {
     /** Port of the private MariaDB; undefined takes a free one. */
     port: number | undefined;
   };
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Requests a minute per API key or session, and per IP for anonymous requests. */
+    rateLimitPerMinute: number;
+    /** Sign-ups and log-ins a minute per IP: caps password guessing. */
+    authRateLimitPerMinute: number;
+  };
   /** The admin service: its own port, loopback only unless told otherwise. */
   admin: { host: string; port: number };
   log: { level: LogLevel; format: LogFormat };
@@ -150,6 +157,8 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     http: {
       host: r.string('HOST', '127.0.0.1'),
       port: r.port('PORT', 3000),
+      rateLimitPerMinute: r.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      authRateLimitPerMinute: r.integer('AUTH_RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
     },
     admin: {
       host: r.string('ADMIN_HOST', '127.0.0.1'),
@@ -192,7 +201,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),
       serverId: r.integer('CDC_SERVER_ID', 54_001, 1, 4_294_967_295),
       includeTables: r.list('CDC_INCLUDE_TABLES', []),
-      excludeTables: r.list('CDC_EXCLUDE_TABLES', ['schema_migrations', 'admin_sessions']),
+      excludeTables: r.list('CDC_EXCLUDE_TABLES', ['schema_migrations', 'admin_sessions', 'user_sessions']),
       excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),

@@ -11,6 +11,12 @@ export interface ScryptParams {
 
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
+
+/**
+ * Verified against when a log-in names no account, so the answer takes as long as for a real
+ * one and timing does not tell which emails or usernames exist. No password matches it.
+ */
+export const NO_SUCH_ACCOUNT_HASH = `scrypt$N=${DEFAULT_SCRYPT_PARAMS.N},r=8,p=1$${'A'.repeat(22)}==$${'A'.repeat(43)}=`;
 const SALT_BYTES = 16;
 
 function scrypt(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {

@@ -83,7 +83,7 @@ export async function lockListing(connection: PoolConnection, id: number): Promi
 export async function updateListing(pool: Pool, id: number, patch: ListingPatch): Promise<Listing> {
   return withTransaction(pool, async (connection) => {
     const before = await lockListing(connection, id);
-    if (before.status === 'removed') throw new ConflictError(`listing ${id} was removed`);
+    if (before.status === 'removed' || before.status === 'sold') throw new ConflictError(`listing ${id} is ${before.status} and can no longer be edited`);
     const changed = (Object.keys(patch) as (keyof ListingPatch)[]).filter((key) => patch[key] !== undefined && patch[key] !== before[key]);
     if (changed.length === 0) return before;
     await connection.query(`UPDATE listings SET ${changed.map((key) => `${key} = ?`).join(', ')} WHERE id = ?`,

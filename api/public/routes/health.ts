@@ -21,7 +21,7 @@ const healthSchema = {
 
 /** GET /health: 200 when every dependency answers, 503 with the failing check otherwise. */
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, options) => {
-  app.get('/health', { schema: healthSchema, logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/health', { schema: healthSchema, logLevel: 'warn', config: { rateLimit: false } }, async (_request, reply) => {
     let mysql: { status: string; error?: string };
     try {
       await options.pool.query('SELECT 1');
