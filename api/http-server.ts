@@ -1,6 +1,7 @@
 // What every HTTP server of the platform shares: fastify with the platform's logger, strict
 // validation (unknown fields are refused, not dropped), the error shape, and listening with
 // errors that name the setting.
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -16,11 +17,13 @@ function validator(coerceTypes: boolean): Ajv {
   return addFormats(new Ajv(options));
 }
 
-export function createHttpServer(options: { log: Logger; server: string; bodyLimit?: number }): FastifyInstance {
-  const app = Fastify({
+export function createHttpServer(options: { log: Logger; server: string; bodyLimit?: number; https?: HttpsServerOptions }): FastifyInstance {
+  const common = {
     loggerInstance: options.log.child({ server: options.server }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-  });
+  };
+  // Routes and hooks do not care which transport carries them; the type only differs in the raw server.
+  const app = options.https ? Fastify({ ...common, https: options.https }) as unknown as FastifyInstance : Fastify(common);
   // Query strings, path parameters and headers are text, so their numbers are coerced; a JSON
   // body has real types, and `"price_amount": "12"` there is a client bug to report, not guess at.
   const coercing = validator(true);

@@ -1,12 +1,13 @@
 import { buildAdminServer } from '../../api/admin/server.js';
+import { loadAdminTls } from '../../api/admin/tls.js';
 import { buildPublicServer, listen } from '../../api/public/server.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
-import { openSearch, startSearchIndexer } from '../../pipelines/sinks/search/index.js';
+import { openSearch, SEARCH_GROUP, startSearchIndexer } from '../../pipelines/sinks/search/index.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
-import { openWarehouse, startWarehouseLoader } from '../../warehouse/index.js';
-import { startWebhookEnqueuer, WebhookDispatcher } from '../../pipelines/sinks/webhooks/webhook-worker.js';
-import { EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
+import { openWarehouse, startWarehouseLoader, WAREHOUSE_GROUP } from '../../warehouse/index.js';
+import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
+import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
@@ -72,7 +73,11 @@ export const upCommand: Command = {
       });
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
-      const admin = await buildAdminServer({ pool: db.pool, log, warehouse });
+      const admin = await buildAdminServer({
+        pool: db.pool, log, warehouse,
+        pipeline: { bus, cdc, topicPrefix: config.topicPrefix, groups: [SEARCH_GROUP, WAREHOUSE_GROUP, WEBHOOKS_GROUP, EMAIL_GROUP] },
+        tls: config.admin.tls && loadAdminTls(config.admin.tls),
+      });
       closers.push(() => admin.close());
       const adminAddress = await listen(admin, config.admin.host, config.admin.port, 'ADMIN_PORT');
       log.info({ health: `${address}/health`, admin: adminAddress, bus: bus.kind, search: search.kind }, 'steveslist is up; Ctrl-C stops it');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDotEnv } from './dotenv.js';
 import { SettingsReader } from './settings-reader.js';
@@ -29,7 +30,12 @@ export interface Config {
     authRateLimitPerMinute: number;
   };
   /** The admin service: its own port, loopback only unless told otherwise. */
-  admin: { host: string; port: number };
+  admin: {
+    host: string;
+    port: number;
+    /** HTTPS that admits only clients with a certificate signed by `caPath`; undefined: plain HTTP. */
+    tls: { certPath: string; keyPath: string; caPath: string } | undefined;
+  };
   log: { level: LogLevel; format: LogFormat };
   /** Topics are `<topicPrefix>.<database>.<table>` and `<topicPrefix>.events.<aggregate>`. */
   topicPrefix: string;
@@ -140,6 +146,27 @@ function readElasticsearch(r: SettingsReader): Config['search']['elasticsearch']
   return url ? { url, username, password, apiKey } : undefined;
 }
 
+const ADMIN_TLS_SETTINGS = ['ADMIN_TLS_CERT', 'ADMIN_TLS_KEY', 'ADMIN_TLS_CA'] as const;
+
+/**
+ * Client-certificate TLS for the admin service: all three files or none. A partial set is a typo
+ * waiting to bite: HTTPS without the CA would admit any client.
+ */
+function readAdminTls(r: SettingsReader): Config['admin']['tls'] {
+  const paths = ADMIN_TLS_SETTINGS.map((name) => [name, r.optionalPath(name)] as const);
+  const given = paths.filter(([, path]) => path !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length < paths.length) {
+    for (const [name] of paths.filter(([, path]) => path === undefined)) {
+      r.fail(name, `missing while ${given.map(([set]) => set).join(' and ')} ${given.length === 1 ? 'is' : 'are'} set: ${ADMIN_TLS_SETTINGS.join(', ')} go together (all three or none)`);
+    }
+    return undefined;
+  }
+  for (const [name, path] of paths) if (!existsSync(path!)) r.fail(name, `no such file: ${path}`);
+  const [certPath, keyPath, caPath] = paths.map(([, path]) => path!) as [string, string, string];
+  return { certPath, keyPath, caPath };
+}
+
 /** Every setting the platform reads, so the README and `steveslist config` can list them. */
 export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): { config: Config; names: string[] } {
   const cwd = options.cwd ?? process.cwd();
@@ -163,6 +190,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     admin: {
       host: r.string('ADMIN_HOST', '127.0.0.1'),
       port: r.port('ADMIN_PORT', 3001),
+      tls: readAdminTls(r),
     },
     log: {
       level: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -97,29 +97,47 @@ export async function updateListing(pool: Pool, id: number, patch: ListingPatch)
   });
 }
 
+export interface RemoveListingOptions {
+  /** Why it was taken down; travels with `listing.removed`. */
+  reason?: string;
+  /**
+   * Who took it down. A moderator's removal always keeps the row (status `removed`): it is the
+   * evidence the complaints and the audit trail point at, and the seller may appeal it.
+   */
+  removedBy?: 'seller' | 'admin';
+}
+
 /**
- * Takes a listing off the marketplace. A listing nobody ordered is deleted outright; one with
- * orders stays (orders point at it) with status `removed`. Either way `listing.removed` is written.
+ * Takes a listing off the marketplace. A listing nobody ordered is deleted outright when its
+ * seller removes it; one with orders (orders point at it) or removed by a moderator stays with
+ * status `removed`. Either way `listing.removed` is written, with the reason and who removed it.
  */
-export async function removeListing(pool: Pool, id: number): Promise<'deleted' | 'removed'> {
-  return withTransaction(pool, async (connection) => {
-    const listing = await lockListing(connection, id);
-    const [orders] = await connection.query<RowDataPacket[]>('SELECT 1 FROM orders WHERE listing_id = ? LIMIT 1', [id]);
-    let outcome: 'deleted' | 'removed';
-    if (orders.length === 0) {
-      // Explicit, not ON DELETE SET NULL: cascades never reach the binlog.
-      await connection.query('UPDATE messages SET listing_id = NULL WHERE listing_id = ?', [id]);
-      await connection.query('UPDATE complaints SET listing_id = NULL WHERE listing_id = ?', [id]);
-      await connection.query<ResultSetHeader>('DELETE FROM listings WHERE id = ?', [id]);
-      outcome = 'deleted';
-    } else {
-      await connection.query('UPDATE listings SET status = ? WHERE id = ?', ['removed', id]);
-      outcome = 'removed';
-    }
-    await appendToOutbox(connection, [{
-      aggregateType: 'listing', aggregateId: id, type: 'listing.removed',
-      payload: { id, seller_id: listing.seller_id, name: listing.name, outcome },
-    }]);
-    return outcome;
-  });
+export async function removeListing(pool: Pool, id: number, options: RemoveListingOptions = {}): Promise<'deleted' | 'removed'> {
+  return withTransaction(pool, (connection) => removeListingWith(connection, id, options));
+}
+
+/** removeListing inside the caller's transaction, for callers that write more alongside it. */
+export async function removeListingWith(connection: PoolConnection, id: number, options: RemoveListingOptions = {}): Promise<'deleted' | 'removed'> {
+  const removedBy = options.removedBy ?? 'seller';
+  const listing = await lockListing(connection, id);
+  // Removed already (by a moderator, or sold then removed): nothing to do, and a seller must not
+  // delete the row a moderator kept as evidence.
+  if (listing.status === 'removed' && removedBy === 'seller') return 'removed';
+  const [orders] = await connection.query<RowDataPacket[]>('SELECT 1 FROM orders WHERE listing_id = ? LIMIT 1', [id]);
+  let outcome: 'deleted' | 'removed';
+  if (orders.length === 0 && removedBy === 'seller') {
+    // Explicit, not ON DELETE SET NULL: cascades never reach the binlog.
+    await connection.query('UPDATE messages SET listing_id = NULL WHERE listing_id = ?', [id]);
+    await connection.query('UPDATE complaints SET listing_id = NULL WHERE listing_id = ?', [id]);
+    await connection.query<ResultSetHeader>('DELETE FROM listings WHERE id = ?', [id]);
+    outcome = 'deleted';
+  } else {
+    await connection.query('UPDATE listings SET status = ? WHERE id = ?', ['removed', id]);
+    outcome = 'removed';
+  }
+  await appendToOutbox(connection, [{
+    aggregateType: 'listing', aggregateId: id, type: 'listing.removed',
+    payload: { id, seller_id: listing.seller_id, name: listing.name, outcome, reason: options.reason ?? null, removed_by: removedBy },
+  }]);
+  return outcome;
 }

@@ -1,0 +1,61 @@
+// The admin audit trail: one row per staff action, written on the connection (and so in the
+// transaction) of the change it records.
+import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
+import { keysetPage, equalities, type Page, type PageRequest } from '../queries/keyset-page.js';
+
+export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+export const AUDIT_ACTIONS = [
+  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'order.refund', 'complaint.resolve', 'complaint.dismiss',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  /** The admin's username, from the session. */
+  admin: string;
+  action: AuditAction;
+  targetType: AuditTargetType;
+  targetId: number;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord {
+  id: number;
+  admin: string;
+  action: AuditAction;
+  target_type: AuditTargetType;
+  target_id: number;
+  reason: string | null;
+  details: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export interface AuditFilter {
+  admin?: string;
+  action?: AuditAction;
+  targetType?: AuditTargetType;
+  targetId?: number;
+}
+
+export async function recordAudit(connection: Pool | PoolConnection, entry: AuditEntry): Promise<number> {
+  const [result] = await connection.query<ResultSetHeader>(
+    'INSERT INTO admin_audit (admin_username, action, target_type, target_id, reason, details) VALUES (?, ?, ?, ?, ?, ?)',
+    [entry.admin, entry.action, entry.targetType, entry.targetId, entry.reason ?? null, entry.details ? JSON.stringify(entry.details) : null],
+  );
+  return result.insertId;
+}
+
+/** Newest first. */
+export async function listAudit(pool: Pool, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
+  const result = await keysetPage<AuditRecord>(
+    pool,
+    'SELECT id, admin_username AS admin, action, target_type, target_id, reason, details, created_at FROM admin_audit',
+    equalities({ admin_username: filter.admin, action: filter.action, target_type: filter.targetType, target_id: filter.targetId }),
+    page,
+  );
+  // MariaDB keeps JSON as text.
+  for (const item of result.items) if (typeof item.details === 'string') item.details = JSON.parse(item.details) as Record<string, unknown>;
+  return result;
+}

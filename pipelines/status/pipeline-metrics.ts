@@ -1,0 +1,39 @@
+// The pipeline's status as Prometheus metric families (see core/prometheus-text.ts).
+import type { MetricFamily } from '../../core/prometheus-text.js';
+import type { CdcStats } from '../cdc/reader.js';
+import type { PipelineStatus } from './pipeline-status.js';
+
+const CDC_PHASES: CdcStats['phase'][] = ['starting', 'snapshot', 'streaming', 'stopped', 'failed'];
+
+const one = (value: number | null | undefined) => (value === null || value === undefined ? [] : [{ value }]);
+
+export function pipelineMetrics(status: PipelineStatus): MetricFamily[] {
+  const cdc = status.cdc;
+  const lagByTopic = status.consumer_groups.flatMap((group) => {
+    const perTopic = new Map<string, number>();
+    for (const p of group.partitions) perTopic.set(p.topic, (perTopic.get(p.topic) ?? 0) + p.lag);
+    return [...perTopic].map(([topic, lag]) => ({ labels: { group: group.group, topic }, value: lag }));
+  });
+  return [
+    {
+      name: 'steveslist_cdc_phase', type: 'gauge', help: 'Phase of the change-capture reader running in this process (1 for the current one).',
+      samples: cdc?.phase ? CDC_PHASES.map((phase) => ({ labels: { phase }, value: phase === cdc.phase ? 1 : 0 })) : [],
+    },
+    { name: 'steveslist_cdc_changes_published_total', type: 'counter', help: 'Row changes and domain events change capture published to the bus since start.', samples: one(cdc?.changes_published) },
+    { name: 'steveslist_cdc_transactions_total', type: 'counter', help: 'Source transactions change capture published since start.', samples: one(cdc?.transactions_published) },
+    { name: 'steveslist_cdc_snapshot_rows_total', type: 'counter', help: 'Rows the snapshot published since start.', samples: one(cdc?.snapshot_rows) },
+    { name: 'steveslist_cdc_lag_bytes', type: 'gauge', help: 'Source binlog bytes change capture has not read yet.', samples: one(cdc?.lag.bytes) },
+    { name: 'steveslist_cdc_lag_transactions', type: 'gauge', help: 'Source transactions change capture has not published yet (MariaDB GTIDs).', samples: one(cdc?.lag.transactions) },
+    { name: 'steveslist_cdc_lag_seconds', type: 'gauge', help: 'How far change capture is behind its source: 0 when caught up, else the age of the newest published commit.', samples: one(cdc?.lag.seconds) },
+    {
+      name: 'steveslist_cdc_last_commit_timestamp_seconds', type: 'gauge', help: 'Commit time of the newest source transaction change capture published.',
+      samples: one(cdc?.last_commit_at ? Date.parse(cdc.last_commit_at) / 1000 : null),
+    },
+    { name: 'steveslist_cdc_source_up', type: 'gauge', help: 'Whether the source binlog position could be read (1) or not (0).', samples: cdc ? [{ value: cdc.source_error ? 0 : 1 }] : [] },
+    { name: 'steveslist_consumer_group_lag_messages', type: 'gauge', help: 'Messages published but not yet handled by the consumer group, per topic.', samples: lagByTopic },
+    {
+      name: 'steveslist_dead_letters', type: 'gauge', help: 'Messages in the dead-letter topic of a consumer group (steveslist dlq list / replay).',
+      samples: status.dead_letters.map((d) => ({ labels: { group: d.group, topic: d.topic }, value: d.count })),
+    },
+  ];
+}
