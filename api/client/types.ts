@@ -1,0 +1,243 @@
+// The API's requests and answers as they travel: snake_case, times as ISO 8601 strings, money as
+// integer minor units. The contract is the API's README; ids are integers, as the server sends them.
+
+export type Id = number;
+/** ISO 8601 in UTC, e.g. `2025-01-31T12:00:00.000Z`. */
+export type Timestamp = string;
+
+/** One page of a list endpoint; pass `next_cursor` back as `cursor`, `null` means the last page. */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface PageParams {
+  /** 1–100, default 20. */
+  limit?: number;
+  cursor?: string;
+}
+
+// ---- accounts
+
+export type UserStatus = 'active' | 'suspended' | 'deleted';
+
+export interface User {
+  id: Id;
+  email: string;
+  name: string;
+  country: string | null;
+  city: string | null;
+  status: UserStatus;
+  created_at: Timestamp;
+}
+
+export interface SignUpParams {
+  email: string;
+  /** 8–200 characters. */
+  password: string;
+  name: string;
+  /** ISO 3166 alpha-2, upper case. */
+  country?: string;
+  city?: string;
+}
+
+export interface SessionToken {
+  /** `sls_...`: send as `Authorization: Bearer`, e.g. via `client.withToken(token)`. */
+  token: string;
+  expires_in_s: number;
+}
+
+export interface SignUpResult {
+  user: User;
+  session: SessionToken;
+}
+
+export interface LogInParams {
+  email: string;
+  password: string;
+}
+
+export interface LogInResult extends SessionToken {
+  user: User;
+}
+
+// ---- API keys
+
+export interface ApiKey {
+  id: Id;
+  name: string;
+  /** The key's first 12 characters, to tell keys apart. */
+  prefix: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface CreateApiKeyParams {
+  name: string;
+}
+
+export interface CreatedApiKey {
+  id: Id;
+  name: string;
+  prefix: string;
+  /** `slk_...`: shown only in this answer. */
+  key: string;
+  created_at: Timestamp;
+}
+
+// ---- listings
+
+export type ListingStatus = 'draft' | 'active' | 'sold' | 'removed';
+
+export interface Listing {
+  id: Id;
+  seller_id: Id;
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  city: string;
+  /** Minor units (cents). */
+  price_amount: number;
+  /** ISO 4217, lower case (`usd`). */
+  price_currency: string;
+  status: ListingStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CreateListingParams {
+  name: string;
+  description: string;
+  /** Lower case, e.g. `electronics`. */
+  category: string;
+  /** ISO 3166 alpha-2, upper case (`US`). */
+  country: string;
+  city: string;
+  /** Integer minor units (cents). */
+  price_amount: number;
+  /** ISO 4217, lower case (`usd`). */
+  price_currency: string;
+  /** Default `active`. */
+  status?: 'active' | 'draft';
+}
+
+export type UpdateListingParams = Partial<CreateListingParams>;
+
+export interface ListListingsParams extends PageParams {
+  category?: string;
+  country?: string;
+  city?: string;
+  seller_id?: Id;
+}
+
+export interface MyListingsParams extends PageParams {
+  status?: ListingStatus;
+}
+
+// ---- orders
+
+export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'completed' | 'cancelled' | 'refunded';
+
+export interface Order {
+  id: Id;
+  listing_id: Id;
+  buyer_id: Id;
+  seller_id: Id;
+  /** Minor units (cents). */
+  amount: number;
+  currency: string;
+  status: OrderStatus;
+  created_at: Timestamp;
+}
+
+export interface ListOrdersParams extends PageParams {
+  /** Default: both roles. */
+  role?: 'buyer' | 'seller';
+}
+
+// ---- messages
+
+export interface Message {
+  id: Id;
+  listing_id: Id | null;
+  sender_id: Id;
+  recipient_id: Id;
+  body: string;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+/** With only `listing_id`, the message goes to that listing's seller. */
+export type SendMessageParams = { body: string } & ({ listing_id: Id; recipient_id?: Id } | { listing_id?: Id; recipient_id: Id });
+
+export type ListMessagesParams = PageParams;
+
+// ---- complaints
+
+export type ComplaintReason = 'spam' | 'fraud' | 'prohibited_item' | 'offensive' | 'other';
+export type ComplaintStatus = 'open' | 'reviewing' | 'resolved' | 'dismissed';
+
+export interface Complaint {
+  id: Id;
+  reporter_id: Id;
+  listing_id: Id | null;
+  reported_user_id: Id | null;
+  reason: ComplaintReason;
+  details: string | null;
+  status: ComplaintStatus;
+  created_at: Timestamp;
+}
+
+/** About a listing, a user, or both: at least one of `listing_id`, `user_id`. */
+export type FileComplaintParams = { reason: ComplaintReason; details?: string } & ({ listing_id: Id; user_id?: Id } | { listing_id?: Id; user_id: Id });
+
+// ---- search
+
+export type SearchSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc';
+
+export interface SearchParams {
+  q?: string;
+  country?: string;
+  city?: string;
+  category?: string;
+  /** Minor units (cents). */
+  min_price?: number;
+  max_price?: number;
+  /** Default `relevance`. */
+  sort?: SearchSort;
+  /** From 1. */
+  page?: number;
+  /** 1–100, default 20. */
+  per_page?: number;
+}
+
+export interface SearchHit {
+  id: Id;
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  city: string;
+  price_amount: number;
+  price_currency: string;
+  seller_name: string | null;
+  created_at: Timestamp;
+  score: number;
+  /** Matched words wrapped in `<mark>…</mark>`, the rest HTML-escaped: safe to render as HTML. */
+  highlight: { name?: string; description?: string };
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface SearchResult {
+  total: number;
+  page: number;
+  per_page: number;
+  hits: SearchHit[];
+  facets: { category: FacetCount[]; city: FacetCount[] };
+}
