@@ -59,4 +59,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
+  // Fastify's own 404 body has a different shape; clients parse one shape for every error.
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]}: no such route` }),
+  );
 }

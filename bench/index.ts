@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
+import { apiBenches } from './api.js';
 import { busBenches } from './bus.js';
 import { cdcBenches } from './cdc.js';
 import { writeBenches } from './marketplace-writes.js';
@@ -18,7 +19,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), webhooks: () => webhookBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), webhooks: () => webhookBenches(server), api: () => apiBenches(server) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.split(',').includes(name)) continue;
     for await (const result of bench()) {

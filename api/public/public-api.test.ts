@@ -176,7 +176,11 @@ describe('listings', () => {
 
     expect((await call('DELETE', `/v1/listings/${id}`, { token: seller.token })).status).toBe(204);
     expect((await call('GET', `/v1/listings/${id}`)).status).toBe(404);
-    expect(await outbox(id, 'listing.removed')).toHaveLength(1);
+    expect(await outbox(id, 'listing.removed')).toEqual([expect.objectContaining({ outcome: 'deleted' })]);
+  });
+
+  it('answers an unknown route with the error shape', async () => {
+    expect(await call('GET', '/v1/no-such-thing')).toMatchObject({ status: 404, body: { error: 'not_found', message: expect.stringContaining('/v1/no-such-thing') } });
   });
 
   it('keeps drafts to their seller', async () => {
@@ -256,6 +260,12 @@ describe('orders', () => {
     const stranger = await signUp();
     expect((await call('GET', `/v1/orders/${won.id}`, { token: stranger.token })).status).toBe(404);
     expect((await call('PATCH', `/v1/listings/${listing.id}`, { token: seller.token, body: { price_amount: 1 } })).status).toBe(409);
+
+    // A sold listing is kept when its seller removes it: the order still points at it.
+    expect((await call('DELETE', `/v1/listings/${listing.id}`, { token: seller.token })).status).toBe(204);
+    expect((await call('GET', `/v1/listings/${listing.id}`, { token: seller.token })).body.status).toBe('removed');
+    expect((await call('GET', `/v1/listings/${listing.id}`)).status).toBe(404);
+    expect((await outbox(listing.id, 'listing.removed'))[0]).toMatchObject({ outcome: 'removed', removed_by: 'seller' });
   });
 
   it('does not let sellers buy their own listing', async () => {

@@ -19,6 +19,7 @@ import { messageRoutes } from './routes/messages.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { orderRoutes } from './routes/orders.js';
 import { searchRoutes } from './routes/search.js';
+import { webAppRoutes } from './routes/web-app.js';
 
 export { listen } from '../http-server.js';
 
@@ -69,5 +70,6 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   await app.register(messageRoutes, { pool: options.pool });
   await app.register(complaintRoutes, { pool: options.pool });
   if (options.search) await app.register(searchRoutes, { search: options.search });
+  await app.register(webAppRoutes);
   return app;
 }

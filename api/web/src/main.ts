@@ -1,0 +1,53 @@
+// The web app's entry: one API client for the page's own origin, the session, and the routes.
+import { AuthenticationError, Steveslist } from '../../client/index.js';
+import type { App } from './app.js';
+import { renderNav } from './nav.js';
+import { editListingPage, newListingPage } from './pages/listing-form.js';
+import { listingPage } from './pages/listing.js';
+import { logInPage } from './pages/log-in.js';
+import { myListingsPage } from './pages/my-listings.js';
+import { notFoundPage } from './pages/not-found.js';
+import { searchPage } from './pages/search.js';
+import { signUpPage } from './pages/sign-up.js';
+import { Router } from './router.js';
+import { SessionStore } from './session.js';
+
+const anonymous = new Steveslist({ baseUrl: location.origin });
+const session = new SessionStore(localStorage);
+let client: { token: string; api: Steveslist } | undefined;
+
+const app: App = {
+  session,
+  api() {
+    const token = session.current?.token;
+    if (!token) return anonymous;
+    if (client?.token !== token) client = { token, api: anonymous.withToken(token) };
+    return client.api;
+  },
+  navigate: (path, options) => router.navigate(path, options),
+};
+
+const router = new Router([
+  { pattern: /^\/$/, page: searchPage },
+  { pattern: /^\/signup$/, page: signUpPage },
+  { pattern: /^\/login$/, page: logInPage },
+  { pattern: /^\/listings\/new$/, page: newListingPage },
+  { pattern: /^\/listings\/(?<id>[1-9]\d*)$/, page: listingPage },
+  { pattern: /^\/listings\/(?<id>[1-9]\d*)\/edit$/, page: editListingPage },
+  { pattern: /^\/me\/listings$/, page: myListingsPage },
+], notFoundPage, document.getElementById('app')!, app);
+
+const nav = document.getElementById('nav')!;
+session.onChange(() => renderNav(nav, app));
+renderNav(nav, app);
+router.start();
+
+// A stored session may have expired or been ended elsewhere: find out once, and refresh the name.
+if (session.current) {
+  const stored = session.current;
+  app.api().accounts.me().then((user) => {
+    if (session.current === stored) session.set({ ...stored, user });
+  }, (error: unknown) => {
+    if (error instanceof AuthenticationError && session.current === stored) session.set(undefined);
+  });
+}

@@ -1,0 +1,53 @@
+// The seller's own listings, any status, newest first, a page at a time.
+import type { Listing } from '../../../client/index.js';
+import type { Page } from '../app.js';
+import { h } from '../dom.js';
+import { messageOf } from '../errors.js';
+import { requireSession } from '../login-redirect.js';
+import { formatPrice } from '../money.js';
+
+const PAGE_SIZE = 20;
+
+export const myListingsPage: Page = {
+  title: 'My listings',
+  async render(context) {
+    if (!requireSession(context)) return h('p', {}, 'Log in to see your listings.');
+    const api = context.app.api();
+    const first = await api.listings.mine({ limit: PAGE_SIZE }, { signal: context.signal });
+    const heading = h('h1', {}, 'My listings');
+    if (first.data.length === 0) {
+      return h('section', {}, heading, h('p', {}, 'You have no listings yet. ', h('a', { href: '/listings/new' }, 'Sell something')));
+    }
+    const body = h('tbody', {}, ...first.data.map(row));
+    const table = h('table', { class: 'mine', 'data-testid': 'my-listings' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Listing'), h('th', { scope: 'col' }, 'Price'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+      body);
+    const more = h('button', { type: 'button' }, 'Show more');
+    const problem = h('p', { class: 'error', role: 'alert' });
+    let cursor = first.next_cursor;
+    more.hidden = cursor === null;
+    more.addEventListener('click', async () => {
+      more.disabled = true;
+      try {
+        const page = await api.listings.mine({ limit: PAGE_SIZE, cursor: cursor ?? undefined }, { signal: context.signal });
+        body.append(...page.data.map(row));
+        cursor = page.next_cursor;
+        more.hidden = cursor === null;
+        problem.textContent = '';
+      } catch (error) {
+        if (!context.signal.aborted) problem.textContent = messageOf(error);
+      }
+      more.disabled = false;
+    });
+    return h('section', {}, heading, h('p', {}, h('a', { href: '/listings/new', class: 'button' }, 'Sell something')), table, more, problem);
+  },
+};
+
+function row(listing: Listing): HTMLElement {
+  const editable = listing.status === 'active' || listing.status === 'draft';
+  return h('tr', {},
+    h('td', {}, h('a', { href: `/listings/${listing.id}` }, listing.name)),
+    h('td', {}, formatPrice(listing.price_amount, listing.price_currency)),
+    h('td', {}, listing.status),
+    h('td', {}, editable ? h('a', { href: `/listings/${listing.id}/edit`, 'aria-label': `Edit ${listing.name}` }, 'Edit') : null));
+}
