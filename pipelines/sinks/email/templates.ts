@@ -1,6 +1,6 @@
 // The emails the platform sends, as plain text, rendered from a domain event's data. Pure.
 
-export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received';
+export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled';
 
 export interface RenderedEmail {
   subject: string;
@@ -19,6 +19,13 @@ export function renderEmail(template: EmailTemplate, name: string, data: Record<
       return { subject: `Sold: ${data.listing_name}`, text: `Hi ${name},\n\n"${data.listing_name}" was bought for ${money(data.amount, data.currency)} (order ${data.id}).\n\nThe Steveslist team\n` };
     case 'message_received':
       return { subject: 'You have a new message on Steveslist', text: `Hi ${name},\n\nsomeone wrote to you about listing ${data.listing_id ?? '(removed)'}. Log in to read and answer.\n\nThe Steveslist team\n` };
+    case 'webhook_endpoint_disabled':
+      return {
+        subject: `Webhook endpoint disabled: ${data.url}`,
+        text: `Hi ${name},\n\nwe disabled your webhook endpoint ${data.url} (id ${data.endpoint_id}): every delivery to it has failed since ${data.failing_since} UTC (${data.days} days).\n`
+          + `The last error: ${data.last_error ?? 'unknown'}.\n\nDeliveries meanwhile are kept. Once the endpoint works again, enable it (PATCH /v1/webhook-endpoints/${data.endpoint_id} {"enabled": true})`
+          + ` and replay what failed (POST /v1/webhook-endpoints/${data.endpoint_id}/replay).\n\nThe Steveslist team\n`,
+      };
   }
 }
 

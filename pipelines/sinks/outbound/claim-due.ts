@@ -11,6 +11,8 @@ export interface ClaimOptions {
   inFlight: string;
   leaseSeconds: number;
   limit: number;
+  /** The sender's clock; without it, the database's. */
+  now?: Date;
 }
 
 /** Claims up to `limit` due rows (waiting and due, or in flight with an expired lease); returns their ids. */
@@ -20,17 +22,18 @@ export async function claimDue(pool: Pool, options: ClaimOptions): Promise<numbe
     await connection.beginTransaction();
     // Only the queue's own rows are locked: locking a joined parent row too would skip rows
     // whenever an insert elsewhere holds that parent's foreign-key lock.
+    const now = options.now ?? null;
     const [rows] = await connection.query<RowDataPacket[]>(
       `SELECT id FROM ${options.table}
-       WHERE (status IN (?) AND next_attempt_at <= UTC_TIMESTAMP(6)) OR (status = ? AND lease_until < UTC_TIMESTAMP(6))
+       WHERE (status IN (?) AND next_attempt_at <= COALESCE(?, UTC_TIMESTAMP(6))) OR (status = ? AND lease_until < COALESCE(?, UTC_TIMESTAMP(6)))
        ORDER BY next_attempt_at LIMIT ${Math.floor(options.limit)} FOR UPDATE SKIP LOCKED`,
-      [options.waiting, options.inFlight],
+      [options.waiting, now, options.inFlight, now],
     );
     const ids = rows.map((row) => Number(row.id));
     if (ids.length > 0) {
       await connection.query(
-        `UPDATE ${options.table} SET status = ?, lease_until = UTC_TIMESTAMP(6) + INTERVAL ${Math.floor(options.leaseSeconds)} SECOND WHERE id IN (?)`,
-        [options.inFlight, ids],
+        `UPDATE ${options.table} SET status = ?, lease_until = COALESCE(?, UTC_TIMESTAMP(6)) + INTERVAL ${Math.floor(options.leaseSeconds)} SECOND WHERE id IN (?)`,
+        [options.inFlight, now, ids],
       );
     }
     await connection.commit();

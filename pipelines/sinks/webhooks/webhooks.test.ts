@@ -130,7 +130,7 @@ describe('webhooks', () => {
   it('refuses private and loopback addresses unless allowed', async () => {
     expect(['127.0.0.1', '10.1.2.3', '192.168.0.4', '172.20.0.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:10.0.0.1'].every(isPrivateAddress)).toBe(true);
     expect(['93.184.216.34', '2606:2800:220:1::1'].some(isPrivateAddress)).toBe(false);
-    const strict = new WebhookDispatcher({ bus: cdc.bus, pool: db.pool, topicPrefix: 'sl', log: silentLogger(), allowPrivate: false, schedule: [0, 50] });
+    const strict = new WebhookDispatcher({ pool: db.pool, log: silentLogger(), allowPrivate: false, schedule: [0, 50] });
     await dispatcher.stop();
     try {
       const user = await createUser(db.pool, { email: 'ssrf@example.com', name: 'SSRF', passwordHash: 'x' });
@@ -141,7 +141,7 @@ describe('webhooks', () => {
       expect(row).toMatchObject({ status: 'failed', attempts: 1, last_response_code: null });
       expect(row!.last_error).toMatch(/resolves to 127\.0\.0\.1, a private, loopback or link-local address/);
     } finally {
-      dispatcher = new WebhookDispatcher({ bus: cdc.bus, pool: db.pool, topicPrefix: 'sl', log: silentLogger(), allowPrivate: true, schedule: [0, 50, 100], pollMs: 25 });
+      dispatcher = new WebhookDispatcher({ pool: db.pool, log: silentLogger(), allowPrivate: true, schedule: [0, 50, 100], pollMs: 25 });
       dispatcher.start();
     }
   });

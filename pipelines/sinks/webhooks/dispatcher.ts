@@ -1,0 +1,208 @@
+// Sends due webhook deliveries, signed per Standard Webhooks, and records every attempt. A failure
+// is retried on the published schedule, which lives in MySQL, so retries survive restarts; a
+// worker dying mid-send leaves a lease that expires. An endpoint that keeps failing for days is
+// disabled and its owner emailed.
+import { performance } from 'node:perf_hooks';
+import { signatureHeader } from '../../../api/client/webhooks.js';
+import { PoisonMessage } from '../../../core/errors.js';
+import type { Logger } from '../../../core/log.js';
+import { withTransaction } from '../../../marketplace/domain/transaction.js';
+import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import { claimDue } from '../outbound/claim-due.js';
+import { PollLoop } from '../outbound/poll-loop.js';
+import { assertDeliverable } from './address-guard.js';
+import { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './retry-schedule.js';
+
+const LEASE_SECONDS = 60;
+const DAY_MS = 86_400_000;
+/** How long an endpoint may fail every delivery before it is disabled. */
+export const DEFAULT_DISABLE_AFTER_MS = 5 * DAY_MS;
+
+export interface WebhookDispatcherOptions {
+  pool: Pool;
+  log: Logger;
+  allowPrivate: boolean;
+  timeoutMs?: number;
+  schedule?: readonly number[];
+  pollMs?: number;
+  disableAfterMs?: number;
+  /**
+   * The clock that schedules attempts and judges how long an endpoint has failed. Signatures
+   * always carry the real time: receivers reject stale timestamps.
+   */
+  clock?: () => Date;
+}
+
+interface DueDelivery {
+  id: number;
+  endpoint_id: number;
+  event_id: string;
+  payload: string;
+  attempts: number;
+  schedule_step: number;
+  url: string;
+  enabled: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+}
+
+interface AttemptOutcome {
+  startedAt: Date;
+  latencyMs: number;
+  code: number | null;
+  responseBody: string | null;
+  error: string | null;
+  /** Retrying cannot help (the address is refused): the delivery fails at once. */
+  fatal: boolean;
+}
+
+function utc(value: string | null): Date | undefined {
+  return value ? new Date(`${value.replace(' ', 'T')}Z`) : undefined;
+}
+
+export class WebhookDispatcher {
+  private readonly loop: PollLoop;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Finishes the sends in hand. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Claims due deliveries and sends them; returns how many it claimed. */
+  async tick(): Promise<number> {
+    const ids = await claimDue(this.options.pool, {
+      table: 'webhook_deliveries', waiting: ['pending', 'retrying'], inFlight: 'sending', leaseSeconds: LEASE_SECONDS, limit: 20, now: this.clock(),
+    });
+    if (ids.length === 0) return 0;
+    const [rows] = await this.options.pool.query<RowDataPacket[]>(
+      `SELECT d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.schedule_step, e.url, e.enabled, e.secret, e.previous_secret, e.previous_secret_expires_at
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (?)`, [ids],
+    );
+    await Promise.all((rows as DueDelivery[]).map((delivery) => this.deliver(delivery)));
+    return ids.length;
+  }
+
+  private async deliver(delivery: DueDelivery): Promise<void> {
+    if (!Number(delivery.enabled)) {
+      // Kept, not sent: once the owner re-enables the endpoint, a replay of failed deliveries sends it.
+      await this.options.pool.query(
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint is disabled', lease_until = NULL, next_attempt_at = NULL WHERE id = ?", [delivery.id],
+      );
+      return;
+    }
+    const outcome = await this.attempt(delivery);
+    if (outcome.error === null) await this.recordSuccess(delivery, outcome);
+    else await this.recordFailure(delivery, outcome);
+  }
+
+  private async attempt(delivery: DueDelivery): Promise<AttemptOutcome> {
+    const startedAt = this.clock();
+    const started = performance.now();
+    const timeoutMs = this.options.timeoutMs ?? 15_000;
+    let code: number | null = null;
+    let responseBody: string | null = null;
+    try {
+      await assertDeliverable(delivery.url, this.options.allowPrivate);
+      const body = typeof delivery.payload === 'string' ? delivery.payload : JSON.stringify(delivery.payload);
+      const timestamp = Math.floor(Date.now() / 1000);
+      const id = `msg_${delivery.event_id}`;
+      const secrets = [delivery.secret];
+      const previousExpires = utc(delivery.previous_secret_expires_at);
+      if (delivery.previous_secret && previousExpires && previousExpires.getTime() > Date.now()) secrets.push(delivery.previous_secret);
+      const response = await fetch(delivery.url, {
+        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs),
+        headers: {
+          'content-type': 'application/json', 'user-agent': 'Steveslist-Webhooks/1',
+          'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body),
+        },
+      });
+      code = response.status;
+      responseBody = (await response.text().catch(() => '')).slice(0, 500) || null;
+      const error = code >= 200 && code < 300 ? null : `HTTP ${code}${responseBody ? `: ${responseBody.slice(0, 200)}` : ''}`;
+      return { startedAt, latencyMs: Math.round(performance.now() - started), code, responseBody, error, fatal: false };
+    } catch (caught) {
+      // fetch says only "fetch failed"; the cause names what happened (ECONNREFUSED, a timeout...).
+      const cause = (caught as { cause?: { code?: string; message?: string } }).cause;
+      const detail = (caught as Error).name === 'TimeoutError' ? `no response within ${timeoutMs / 1000} s` : cause?.code ?? cause?.message;
+      const error = `${(caught as Error).message}${detail ? ` (${detail})` : ''}`.slice(0, 1000);
+      return { startedAt, latencyMs: Math.round(performance.now() - started), code, responseBody, error, fatal: caught instanceof PoisonMessage };
+    }
+  }
+
+  private async recordSuccess(delivery: DueDelivery, outcome: AttemptOutcome): Promise<void> {
+    const attempt = Number(delivery.attempts) + 1;
+    await withTransaction(this.options.pool, async (connection) => {
+      await insertAttempt(connection, delivery.id, attempt, outcome);
+      await connection.query(
+        `UPDATE webhook_deliveries SET status = 'succeeded', attempts = ?, schedule_step = schedule_step + 1, last_attempt_at = ?, last_response_code = ?,
+           last_latency_ms = ?, last_error = NULL, lease_until = NULL, next_attempt_at = NULL WHERE id = ?`,
+        [attempt, outcome.startedAt, outcome.code, outcome.latencyMs, delivery.id],
+      );
+      await connection.query('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL', [delivery.endpoint_id]);
+    });
+  }
+
+  private async recordFailure(delivery: DueDelivery, outcome: AttemptOutcome): Promise<void> {
+    const attempt = Number(delivery.attempts) + 1;
+    const step = Number(delivery.schedule_step) + 1;
+    const delay = outcome.fatal ? undefined : nextAttemptDelayMs(step, this.options.schedule ?? WEBHOOK_RETRY_SCHEDULE_MS);
+    const status = outcome.fatal ? 'failed' : delay === undefined ? 'dead' : 'retrying';
+    const now = this.clock();
+    const next = delay === undefined ? null : new Date(now.getTime() + delay);
+    const disabled = await withTransaction(this.options.pool, async (connection) => {
+      await insertAttempt(connection, delivery.id, attempt, outcome);
+      await connection.query(
+        `UPDATE webhook_deliveries SET status = ?, attempts = ?, schedule_step = ?, last_attempt_at = ?, last_response_code = ?, last_latency_ms = ?,
+           last_error = ?, lease_until = NULL, next_attempt_at = ? WHERE id = ?`,
+        [status, attempt, step, outcome.startedAt, outcome.code, outcome.latencyMs, outcome.error, next, delivery.id],
+      );
+      return this.disableIfFailingTooLong(connection, delivery, outcome, now);
+    });
+    this.options.log.warn({ delivery: delivery.id, endpoint: delivery.endpoint_id, attempt, status, code: outcome.code, latencyMs: outcome.latencyMs }, 'webhook delivery failed');
+    if (disabled) this.options.log.warn({ endpoint: delivery.endpoint_id }, 'webhook endpoint disabled after failing for too long; owner emailed');
+  }
+
+  /** Marks the endpoint failing; disables it and queues the owner's email when that has lasted too long. */
+  private async disableIfFailingTooLong(connection: PoolConnection, delivery: DueDelivery, outcome: AttemptOutcome, now: Date): Promise<boolean> {
+    await connection.query('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL', [now, delivery.endpoint_id]);
+    const threshold = new Date(now.getTime() - (this.options.disableAfterMs ?? DEFAULT_DISABLE_AFTER_MS));
+    const days = Math.round((this.options.disableAfterMs ?? DEFAULT_DISABLE_AFTER_MS) / DAY_MS * 10) / 10;
+    const [result] = await connection.query<ResultSetHeader>(
+      'UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ? WHERE id = ? AND enabled = 1 AND failing_since <= ?',
+      [`every delivery failed for ${days} days`, delivery.endpoint_id, threshold],
+    );
+    if (result.affectedRows === 0) return false;
+    const [owners] = await connection.query<RowDataPacket[]>(
+      'SELECT u.id, u.email, e.url, e.failing_since FROM webhook_endpoints e JOIN users u ON u.id = e.user_id WHERE e.id = ?', [delivery.endpoint_id],
+    );
+    const owner = owners[0];
+    if (owner) {
+      const data = { endpoint_id: Number(delivery.endpoint_id), url: String(owner.url), failing_since: String(owner.failing_since), last_error: outcome.error, days };
+      // A fresh id per disabling: the (event_id, template) key must not merge two separate ones.
+      await connection.query(
+        "INSERT INTO email_messages (user_id, event_id, template, to_address, subject, data, next_attempt_at) VALUES (?, ?, 'webhook_endpoint_disabled', ?, '', ?, ?)",
+        [owner.id, uuidV7(now.getTime()), owner.email, JSON.stringify(data), new Date()],
+      );
+    }
+    return true;
+  }
+}
+
+async function insertAttempt(connection: PoolConnection, deliveryId: number, attempt: number, outcome: AttemptOutcome): Promise<void> {
+  await connection.query(
+    'INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, latency_ms, response_code, response_body, error, succeeded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [deliveryId, attempt, outcome.startedAt, outcome.latencyMs, outcome.code, outcome.responseBody, outcome.error, outcome.error === null ? 1 : 0],
+  );
+}
