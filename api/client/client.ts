@@ -6,6 +6,7 @@ import { ComplaintsResource } from './resources/complaints.js';
 import { ListingsResource } from './resources/listings.js';
 import { MessagesResource } from './resources/messages.js';
 import { OrdersResource } from './resources/orders.js';
+import { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 import type { SearchParams, SearchResult } from './types.js';
 
@@ -39,6 +40,7 @@ export class Steveslist {
   readonly orders: OrdersResource;
   readonly messages: MessagesResource;
   readonly complaints: ComplaintsResource;
+  readonly webhookEndpoints: WebhookEndpointsResource;
   // Private fields, so neither console.log(client) nor JSON.stringify shows the credential.
   readonly #options: ClientOptions;
   readonly #http: HttpClient;
@@ -52,6 +54,7 @@ export class Steveslist {
     this.orders = new OrdersResource(this.#http);
     this.messages = new MessagesResource(this.#http);
     this.complaints = new ComplaintsResource(this.#http);
+    this.webhookEndpoints = new WebhookEndpointsResource(this.#http);
   }
 
   get baseUrl(): string {

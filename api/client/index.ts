@@ -15,6 +15,7 @@ export type { ComplaintsResource } from './resources/complaints.js';
 export type { ListingsResource } from './resources/listings.js';
 export type { MessagesResource } from './resources/messages.js';
 export type { OrdersResource } from './resources/orders.js';
+export type { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 export type {
   Id, Timestamp, Page, PageParams,
   User, UserStatus, SignUpParams, SignUpResult, SessionToken, LogInParams, LogInResult,
@@ -24,4 +25,6 @@ export type {
   Message, SendMessageParams, ListMessagesParams,
   Complaint, ComplaintReason, ComplaintStatus, FileComplaintParams,
   SearchParams, SearchSort, SearchHit, SearchResult, FacetCount,
+  WebhookEventType, WebhookEndpoint, WebhookEndpointWithSecret, CreateWebhookEndpointParams, UpdateWebhookEndpointParams,
+  WebhookDeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryWithAttempts, ListWebhookDeliveriesParams,
 } from './types.js';

@@ -31,7 +31,7 @@ async function signedUp(name: string): Promise<{ client: Steveslist; user: User 
 
 beforeAll(async () => {
   db = await createTestDatabase('client');
-  app = await buildPublicServer({ pool: db.pool, log: silentLogger() });
+  app = await buildPublicServer({ pool: db.pool, log: silentLogger(), webhooksAllowPrivate: true });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   anonymous = new Steveslist({ baseUrl, retryBaseMs: 1 });
 });
@@ -208,5 +208,34 @@ describe('the client against the public API\'s limits', () => {
     const error = await anonymous.listings.create(tv(7, { description: 'x'.repeat(1024 * 1024 + 1) })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ status: 413, code: 'invalid_request' });
+  });
+});
+
+describe('webhook endpoints through the client', () => {
+  it('creates, edits, tests, lists deliveries, rotates and removes an endpoint', async () => {
+    const { client } = await signedUp('hooked');
+    const endpoint = await client.webhookEndpoints.create({ url: 'http://127.0.0.1:9/steveslist', event_types: ['order.placed'] });
+    expect(endpoint).toMatchObject({ url: 'http://127.0.0.1:9/steveslist', event_types: ['order.placed'], enabled: true });
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    expect((await client.webhookEndpoints.list()).data.map((e) => e.id)).toEqual([endpoint.id]);
+    expect(await client.webhookEndpoints.get(endpoint.id)).not.toHaveProperty('secret');
+    expect(await client.webhookEndpoints.update(endpoint.id, { description: 'orders' })).toMatchObject({ description: 'orders' });
+    await expect(client.webhookEndpoints.create({ url: 'gopher://example.com' })).rejects.toMatchObject({ status: 400, field: 'url' });
+
+    const test = await client.webhookEndpoints.sendTest(endpoint.id);
+    expect(test).toMatchObject({ endpoint_id: endpoint.id, event_type: 'webhook.test', status: 'pending' });
+    const seen = [];
+    for await (const delivery of client.webhookEndpoints.iterateDeliveries(endpoint.id, { limit: 1 })) seen.push(delivery.id);
+    expect(seen).toEqual([test.id]);
+    expect(await client.webhookEndpoints.delivery(test.id)).toMatchObject({ id: test.id, attempt_log: [] });
+    // No sender runs here: the delivery is still pending, so there is nothing to replay yet.
+    await expect(client.webhookEndpoints.replay(test.id)).rejects.toBeInstanceOf(ConflictError);
+    expect(await client.webhookEndpoints.replayFailedSince(endpoint.id, new Date(0))).toEqual({ replayed: 0 });
+
+    const rotated = await client.webhookEndpoints.rotateSecret(endpoint.id, { overlap_hours: 1 });
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    expect(rotated.previous_secret_expires_at).not.toBeNull();
+    await client.webhookEndpoints.remove(endpoint.id);
+    await expect(client.webhookEndpoints.get(endpoint.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -241,3 +241,80 @@ export interface SearchResult {
   hits: SearchHit[];
   facets: { category: FacetCount[]; city: FacetCount[] };
 }
+
+// ---- webhook endpoints
+
+export type WebhookEventType =
+  | 'user.signed_up' | 'user.suspended' | 'user.reinstated'
+  | 'listing.created' | 'listing.updated' | 'listing.removed'
+  | 'order.placed' | 'order.refunded' | 'message.received' | 'webhook.test';
+
+export interface WebhookEndpoint {
+  id: Id;
+  url: string;
+  description: string | null;
+  /** Empty: every type. */
+  event_types: WebhookEventType[];
+  enabled: boolean;
+  disabled_reason: string | null;
+  failing_since: Timestamp | null;
+  /** Until then the rotated-out secret signs beside the new one. */
+  previous_secret_expires_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEndpointWithSecret extends WebhookEndpoint {
+  /** `whsec_...`: shown only in this answer. */
+  secret: string;
+}
+
+export interface CreateWebhookEndpointParams {
+  url: string;
+  description?: string | null;
+  event_types?: WebhookEventType[];
+}
+
+export interface UpdateWebhookEndpointParams {
+  url?: string;
+  description?: string | null;
+  event_types?: WebhookEventType[];
+  enabled?: boolean;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'retrying' | 'failed' | 'dead';
+
+export interface WebhookDelivery {
+  id: Id;
+  endpoint_id: Id;
+  /** The delivery's `webhook-id` is `msg_` + this. */
+  event_id: string;
+  event_type: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_response_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveryAttempt {
+  attempt: number;
+  started_at: Timestamp;
+  latency_ms: number;
+  response_code: number | null;
+  /** The first 500 characters of the answer. */
+  response_body: string | null;
+  error: string | null;
+  succeeded: boolean;
+}
+
+export interface WebhookDeliveryWithAttempts extends WebhookDelivery {
+  attempt_log: WebhookDeliveryAttempt[];
+}
+
+export interface ListWebhookDeliveriesParams extends PageParams {
+  status?: WebhookDeliveryStatus;
+}

@@ -20,6 +20,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { orderRoutes } from './routes/orders.js';
 import { searchRoutes } from './routes/search.js';
 import { webAppRoutes } from './routes/web-app.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export { listen } from '../http-server.js';
 
@@ -28,6 +29,8 @@ export interface PublicServerOptions {
   log: Logger;
   search?: SearchService;
   rateLimit?: { perMinute: number; authPerMinute: number };
+  /** Webhook endpoints may point at private and loopback addresses (WEBHOOKS_ALLOW_PRIVATE). */
+  webhooksAllowPrivate?: boolean;
 }
 
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, authPerMinute: 30 };
@@ -69,6 +72,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   await app.register(orderRoutes, { pool: options.pool });
   await app.register(messageRoutes, { pool: options.pool });
   await app.register(complaintRoutes, { pool: options.pool });
+  await app.register(webhookRoutes, { pool: options.pool, allowPrivate: options.webhooksAllowPrivate ?? false });
   if (options.search) await app.register(searchRoutes, { search: options.search });
   await app.register(webAppRoutes);
   return app;

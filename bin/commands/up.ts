@@ -68,7 +68,7 @@ export const upCommand: Command = {
       emailSender.start();
       closers.push(() => emailSender.stop());
       const app = await buildPublicServer({
-        pool: db.pool, log, search,
+        pool: db.pool, log, search, webhooksAllowPrivate: config.webhooks.allowPrivate,
         rateLimit: { perMinute: config.http.rateLimitPerMinute, authPerMinute: config.http.authRateLimitPerMinute },
       });
       closers.push(() => app.close());

@@ -1,0 +1,11 @@
+// The event types an endpoint can subscribe to: the domain events that concern a user (see the
+// webhook enqueuer's recipients), and the test event an owner sends to check a receiver.
+export const WEBHOOK_EVENT_TYPES = [
+  'user.signed_up', 'user.suspended', 'user.reinstated',
+  'listing.created', 'listing.updated', 'listing.removed',
+  'order.placed', 'order.refunded',
+  'message.received',
+  'webhook.test',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
