@@ -13,6 +13,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { sqlCommand } from './commands/sql.js';
 import { upCommand } from './commands/up.js';
 import { warehouseCommand } from './commands/warehouse.js';
+import { webhooksCommand } from './commands/webhooks.js';
 
 export interface CommandContext {
   config: Config;
@@ -40,6 +41,7 @@ export const COMMANDS: Record<string, Command> = {
   sql: sqlCommand,
   warehouse: warehouseCommand,
   dlq: dlqCommand,
+  webhooks: webhooksCommand,
   admin: adminCommand,
   config: configCommand,
 };

@@ -1,0 +1,42 @@
+import { UsageError } from '../../core/errors.js';
+import { portInUse } from '../../core/ports.js';
+import { startWebhookListener } from '../../pipelines/sinks/webhooks/listener.js';
+import { parseOptions, wholeNumber } from '../args.js';
+import type { Command } from '../cli.js';
+import { runUntilSignal } from '../shutdown.js';
+
+const SECRET_VARIABLE = 'STEVESLIST_WEBHOOK_SECRET';
+
+export const webhooksCommand: Command = {
+  summary: 'developer tools for webhooks: a local receiver that prints, verifies and forwards deliveries',
+  usage: `steveslist webhooks listen [--port N (default 4000)] [--host 127.0.0.1] [--secret whsec_... (or ${SECRET_VARIABLE})] [--forward-to <url>]`,
+  longRunning: true,
+  async run(context) {
+    const { values, positionals } = parseOptions(context.args, {
+      port: { type: 'string' }, host: { type: 'string' }, secret: { type: 'string' }, 'forward-to': { type: 'string' },
+    });
+    if (positionals[0] !== 'listen' || positionals.length > 1) throw new UsageError(`usage: ${webhooksCommand.usage}`);
+    const port = wholeNumber('--port', values.port, 4000);
+    if (port > 65_535) throw new UsageError(`--port: expected a port number up to 65535, got "${values.port}"`);
+    const host = values.host ?? '127.0.0.1';
+    // The environment keeps the secret out of shell history and process listings.
+    const secret = values.secret ?? process.env[SECRET_VARIABLE];
+    if (secret !== undefined && !/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) {
+      throw new UsageError(`${values.secret !== undefined ? '--secret' : SECRET_VARIABLE}: expected the endpoint's whsec_... secret`);
+    }
+    const forwardTo = values['forward-to'];
+    if (forwardTo !== undefined && !/^https?:\/\/[^\s]+$/.test(forwardTo)) throw new UsageError(`--forward-to: expected an http(s) URL, got "${forwardTo}"`);
+
+    const print = (line: string) => process.stdout.write(`${line}\n`);
+    let listener;
+    try {
+      listener = await startWebhookListener({ host, port, secret, forwardTo, print });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(host, port, '--port');
+      throw error;
+    }
+    print(`listening on ${listener.url} (${secret ? 'checking signatures' : `not checking signatures: pass --secret or set ${SECRET_VARIABLE}`}`
+      + `${forwardTo ? `, forwarding to ${forwardTo}` : ''}); Ctrl-C stops`);
+    return runUntilSignal(context.log, () => listener.close());
+  },
+};
