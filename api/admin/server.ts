@@ -12,6 +12,7 @@ import { createHttpServer } from '../http-server.js';
 import './admin-of.js';
 import { auditRoutes } from './routes/audit.js';
 import { complaintModerationRoutes } from './routes/complaints.js';
+import { emailRoutes } from './routes/emails.js';
 import { listingModerationRoutes } from './routes/listings.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
@@ -45,6 +46,8 @@ export interface AdminServerOptions {
   warehouse?: ClickHouseClient;
   /** What GET /admin/pipeline and GET /metrics report on; without it those routes are absent. */
   pipeline?: PipelineSources;
+  /** The local mailbox's folder, shown at /admin/mailbox, when the platform runs its own mail server. */
+  mailboxDir?: string;
   /** Serve HTTPS and admit only clients with a certificate signed by `tls.ca`. */
   tls?: AdminTls;
 }
@@ -70,6 +73,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(orderSupportRoutes, { pool: options.pool });
   await app.register(complaintModerationRoutes, { pool: options.pool });
   await app.register(auditRoutes, { pool: options.pool });
+  await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
   if (options.pipeline) {
     const status = new PipelineStatusReader(options.pipeline, options.pool);
     await app.register(pipelineRoutes, { status });

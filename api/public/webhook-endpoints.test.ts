@@ -169,6 +169,7 @@ describe('webhook endpoints API', () => {
     for (const id of ids) await deliveryOf(owner.token, id, (body) => body.status === 'dead');
     const dead = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?status=dead&limit=2`, { token: owner.token });
     expect(dead.body.data.map((d: { id: number }) => d.id)).toEqual([ids[2], ids[1]]);
+    expect(dead.body.data[0].event_id).toMatch(/^[0-9a-f-]{36}$/);
     const rest = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?status=dead&limit=2&cursor=${dead.body.next_cursor}`, { token: owner.token });
     expect(rest.body).toMatchObject({ data: [{ id: ids[0] }], next_cursor: null });
     const log = (await call('GET', `/v1/webhook-deliveries/${ids[0]}`, { token: owner.token })).body;

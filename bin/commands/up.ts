@@ -74,7 +74,7 @@ export const upCommand: Command = {
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
       const admin = await buildAdminServer({
-        pool: db.pool, log, warehouse,
+        pool: db.pool, log, warehouse, mailboxDir: config.mail.smtpUrl ? undefined : config.mail.mailboxDir,
         pipeline: { bus, cdc, topicPrefix: config.topicPrefix, groups: [SEARCH_GROUP, WAREHOUSE_GROUP, WEBHOOKS_GROUP, EMAIL_GROUP] },
         tls: config.admin.tls && loadAdminTls(config.admin.tls),
       });

@@ -3,11 +3,11 @@
 import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
 import { keysetPage, equalities, type Page, type PageRequest } from '../queries/keyset-page.js';
 
-export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint'] as const;
+export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'email'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const AUDIT_ACTIONS = [
-  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'order.refund', 'complaint.resolve', 'complaint.dismiss',
+  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'email.retry',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

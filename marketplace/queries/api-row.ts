@@ -8,7 +8,8 @@ const TIME_COLUMN = /_at$/;
 export function apiRow<T>(row: RowDataPacket): T {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
-    if (value !== null && INTEGER_COLUMN.test(key)) out[key] = Number(value);
+    // Only integers become numbers: some *_id columns hold UUIDs (a webhook's or an email's event_id).
+    if (value !== null && INTEGER_COLUMN.test(key) && (typeof value !== 'string' || /^-?\d+$/.test(value))) out[key] = Number(value);
     else if (typeof value === 'string' && TIME_COLUMN.test(key)) out[key] = `${value.replace(' ', 'T')}Z`;
     else out[key] = value;
   }

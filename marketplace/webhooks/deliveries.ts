@@ -42,8 +42,7 @@ const SELECT = `SELECT id, endpoint_id, event_id, event_type, status, attempts, 
 const FINISHED: DeliveryStatus[] = ['succeeded', 'failed', 'dead'];
 
 function toDelivery(row: RowDataPacket): WebhookDelivery {
-  // event_id is a UUID, not one of the numeric *_id columns apiRow turns into numbers.
-  return { ...apiRow<WebhookDelivery>(row), event_id: String(row.event_id) };
+  return apiRow<WebhookDelivery>(row);
 }
 
 export async function deliveriesOf(pool: Pool, userId: number, endpointId: number, status: DeliveryStatus | undefined, page: PageRequest): Promise<Page<WebhookDelivery>> {

@@ -29,6 +29,8 @@ export interface EmailWorkerOptions {
   pollMs?: number;
 }
 
+export type EmailSenderOptions = Omit<EmailWorkerOptions, 'bus' | 'topicPrefix'>;
+
 export function startEmailEnqueuer(options: EmailWorkerOptions): ConsumerRunner {
   const handler = async (messages: BusMessage[]) => {
     const wanted: { event: DomainEventMessage; template: EmailTemplate; userId: number }[] = [];
@@ -58,7 +60,7 @@ export class EmailSender {
   private readonly transport: Transporter;
   private readonly loop: PollLoop;
 
-  constructor(private readonly options: EmailWorkerOptions) {
+  constructor(private readonly options: EmailSenderOptions) {
     // A pool of SMTP connections: the emails of one tick go out side by side.
     this.transport = nodemailer.createTransport(options.smtpUrl, { pool: true, maxConnections: 5 } as never);
     this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 500, (error) => options.log.error({ err: error }, 'email sending failed'));
