@@ -6,7 +6,9 @@ import { adminCommand } from './commands/admin.js';
 import { cdcCommand } from './commands/cdc.js';
 import { configCommand } from './commands/config.js';
 import { dlqCommand } from './commands/dlq.js';
+import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
+import { schedulerCommand } from './commands/scheduler.js';
 import { searchCommand } from './commands/search.js';
 import { seedCommand } from './commands/seed.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -41,6 +43,8 @@ export const COMMANDS: Record<string, Command> = {
   sql: sqlCommand,
   warehouse: warehouseCommand,
   dlq: dlqCommand,
+  scheduler: schedulerCommand,
+  jobs: jobsCommand,
   webhooks: webhooksCommand,
   admin: adminCommand,
   config: configCommand,

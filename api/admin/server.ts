@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import { adminForToken } from '../../marketplace/auth/admin-accounts.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
+import type { Scheduler } from '../../pipelines/scheduler/index.js';
 import { PipelineStatusReader, type PipelineSources } from '../../pipelines/status/pipeline-status.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import { unauthorized } from '../errors.js';
@@ -13,6 +14,7 @@ import './admin-of.js';
 import { auditRoutes } from './routes/audit.js';
 import { complaintModerationRoutes } from './routes/complaints.js';
 import { emailRoutes } from './routes/emails.js';
+import { jobRoutes } from './routes/jobs.js';
 import { listingModerationRoutes } from './routes/listings.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
@@ -46,6 +48,8 @@ export interface AdminServerOptions {
   warehouse?: ClickHouseClient;
   /** What GET /admin/pipeline and GET /metrics report on; without it those routes are absent. */
   pipeline?: PipelineSources;
+  /** Its jobs and ledger are shown at /admin/jobs. */
+  scheduler?: Scheduler;
   /** The local mailbox's folder, shown at /admin/mailbox, when the platform runs its own mail server. */
   mailboxDir?: string;
   /** Serve HTTPS and admit only clients with a certificate signed by `tls.ca`. */
@@ -74,6 +78,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(complaintModerationRoutes, { pool: options.pool });
   await app.register(auditRoutes, { pool: options.pool });
   await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
+  if (options.scheduler) await app.register(jobRoutes, { pool: options.pool, scheduler: options.scheduler });
   if (options.pipeline) {
     const status = new PipelineStatusReader(options.pipeline, options.pool);
     await app.register(pipelineRoutes, { status });

@@ -9,6 +9,7 @@ import { openWarehouse, startWarehouseLoader, WAREHOUSE_GROUP } from '../../ware
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
+import { platformJobs, Scheduler } from '../../pipelines/scheduler/index.js';
 import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -67,6 +68,9 @@ export const upCommand: Command = {
       const emailSender = new EmailSender(mailOptions);
       emailSender.start();
       closers.push(() => emailSender.stop());
+      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: config.scheduler.timezone }), log });
+      scheduler.start();
+      closers.push(() => scheduler.stop());
       const app = await buildPublicServer({
         pool: db.pool, log, search, webhooksAllowPrivate: config.webhooks.allowPrivate,
         rateLimit: { perMinute: config.http.rateLimitPerMinute, authPerMinute: config.http.authRateLimitPerMinute },
@@ -74,7 +78,7 @@ export const upCommand: Command = {
       closers.push(() => app.close());
       const address = await listen(app, config.http.host, config.http.port);
       const admin = await buildAdminServer({
-        pool: db.pool, log, warehouse, mailboxDir: config.mail.smtpUrl ? undefined : config.mail.mailboxDir,
+        pool: db.pool, log, warehouse, scheduler, mailboxDir: config.mail.smtpUrl ? undefined : config.mail.mailboxDir,
         pipeline: { bus, cdc, topicPrefix: config.topicPrefix, groups: [SEARCH_GROUP, WAREHOUSE_GROUP, WEBHOOKS_GROUP, EMAIL_GROUP] },
         tls: config.admin.tls && loadAdminTls(config.admin.tls),
       });

@@ -68,6 +68,10 @@ export interface Config {
     /** Deliver to private, loopback and link-local addresses (local development only). */
     allowPrivate: boolean;
   };
+  scheduler: {
+    /** IANA time zone the jobs' cron times are in. */
+    timezone: string;
+  };
   mail: {
     /** An SMTP relay (smtp://user:pass@host:port); undefined runs the local mailbox server. */
     smtpUrl: string | undefined;
@@ -146,6 +150,16 @@ function readElasticsearch(r: SettingsReader): Config['search']['elasticsearch']
   return url ? { url, username, password, apiKey } : undefined;
 }
 
+function readTimezone(r: SettingsReader, name: string, fallback: string): string {
+  const zone = r.string(name, fallback);
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    r.fail(name, `"${zone}" is not an IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)`);
+  }
+  return zone;
+}
+
 const ADMIN_TLS_SETTINGS = ['ADMIN_TLS_CERT', 'ADMIN_TLS_KEY', 'ADMIN_TLS_CA'] as const;
 
 /**
@@ -219,6 +233,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       password: r.optionalString('CLICKHOUSE_PASSWORD'),
     },
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
+    scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },
     mail: {
       smtpUrl: r.smtpUrl('SMTP_URL'),
       from: r.string('MAIL_FROM', 'Steveslist <no-reply@steveslist.local>'),

@@ -1,0 +1,20 @@
+import { platformJobs, Scheduler } from '../../pipelines/scheduler/index.js';
+import type { Command } from '../cli.js';
+import { runUntilSignal } from '../shutdown.js';
+import { openDatabase } from './open-database.js';
+
+export const schedulerCommand: Command = {
+  summary: 'run the scheduled jobs alone (any number of schedulers may share a database)',
+  usage: 'steveslist scheduler',
+  longRunning: true,
+  async run(context) {
+    const db = await openDatabase(context);
+    const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone }), log: context.log });
+    scheduler.start();
+    context.log.info({ jobs: scheduler.jobs.map((job) => job.name) }, 'scheduler running; Ctrl-C stops it');
+    return runUntilSignal(context.log, async () => {
+      await scheduler.stop();
+      await db.close();
+    });
+  },
+};
