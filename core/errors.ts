@@ -107,3 +107,9 @@ export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : (error as Error | null)?.name ?? 'Error';
 }
+
+/** A backup file does not match its manifest (damaged, truncated, edited): restoring it would be wrong. */
+export class BackupCorrupted extends PlatformError {
+  readonly code = 'BACKUP_CORRUPTED';
+  readonly retriable = false;
+}

@@ -42,6 +42,11 @@ function findIn(dirs: string[], names: string[]): string | undefined {
   return undefined;
 }
 
+/** The first of `names` found on PATH or in the usual system folders (client tools: mariadb-dump, ...). */
+export function findTool(names: readonly string[], pathVar: string | undefined = process.env.PATH): string | undefined {
+  return findIn(searchDirs(pathVar), [...names]);
+}
+
 /** Looks for a server binary on PATH and in the usual system folders. */
 export function findServerBinary(pathVar: string | undefined = process.env.PATH): ServerBinary | undefined {
   const dirs = searchDirs(pathVar);
