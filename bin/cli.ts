@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../core/config/index.js';
 import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { adminCommand } from './commands/admin.js';
+import { backupCommand } from './commands/backup.js';
 import { cdcCommand } from './commands/cdc.js';
 import { configCommand } from './commands/config.js';
 import { dlqCommand } from './commands/dlq.js';
@@ -44,6 +45,7 @@ export const COMMANDS: Record<string, Command> = {
   warehouse: warehouseCommand,
   dlq: dlqCommand,
   scheduler: schedulerCommand,
+  backup: backupCommand,
   jobs: jobsCommand,
   webhooks: webhooksCommand,
   admin: adminCommand,

@@ -18,7 +18,7 @@ export const jobsCommand: Command = {
     const limit = wholeNumber('--limit', values.limit, 20, 1);
     const db = await openDatabase(context);
     try {
-      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone }), log: context.log });
+      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone, backup: { url: db.source.url, dir: context.config.backup.dir } }), log: context.log });
       if (name && !scheduler.job(name)) {
         throw new UsageError(`no job named "${name}"; the jobs are: ${scheduler.jobs.map((job) => job.name).join(', ')}`);
       }

@@ -9,12 +9,14 @@ export const schedulerCommand: Command = {
   longRunning: true,
   async run(context) {
     const db = await openDatabase(context);
-    const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone }), log: context.log });
+    const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone, backup: { url: db.source.url, dir: context.config.backup.dir } }), log: context.log });
     scheduler.start();
-    context.log.info({ jobs: scheduler.jobs.map((job) => job.name) }, 'scheduler running; Ctrl-C stops it');
-    return runUntilSignal(context.log, async () => {
+    // Listening for signals before saying so: whoever waits for the line may signal at once.
+    const stopped = runUntilSignal(context.log, async () => {
       await scheduler.stop();
       await db.close();
     });
+    context.log.info({ jobs: scheduler.jobs.map((job) => job.name) }, 'scheduler running; Ctrl-C stops it');
+    return stopped;
   },
 };

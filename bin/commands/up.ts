@@ -68,7 +68,7 @@ export const upCommand: Command = {
       const emailSender = new EmailSender(mailOptions);
       emailSender.start();
       closers.push(() => emailSender.stop());
-      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: config.scheduler.timezone }), log });
+      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: config.scheduler.timezone, backup: { url: db.source.url, dir: config.backup.dir } }), log });
       scheduler.start();
       closers.push(() => scheduler.stop());
       const app = await buildPublicServer({
@@ -84,8 +84,10 @@ export const upCommand: Command = {
       });
       closers.push(() => admin.close());
       const adminAddress = await listen(admin, config.admin.host, config.admin.port, 'ADMIN_PORT');
+      // Listening for signals before saying so: whoever waits for the line may signal at once.
+      const stopped = runUntilSignal(log, shutdown, cdc.done);
       log.info({ health: `${address}/health`, admin: adminAddress, bus: bus.kind, search: search.kind }, 'steveslist is up; Ctrl-C stops it');
-      return await runUntilSignal(log, shutdown, cdc.done);
+      return await stopped;
     } catch (error) {
       await shutdown();
       throw error;

@@ -35,8 +35,10 @@ export const webhooksCommand: Command = {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(host, port, '--port');
       throw error;
     }
+    // Listening for signals before saying so: whoever waits for the line may signal at once.
+    const stopped = runUntilSignal(context.log, () => listener.close());
     print(`listening on ${listener.url} (${secret ? 'checking signatures' : `not checking signatures: pass --secret or set ${SECRET_VARIABLE}`}`
       + `${forwardTo ? `, forwarding to ${forwardTo}` : ''}); Ctrl-C stops`);
-    return runUntilSignal(context.log, () => listener.close());
+    return stopped;
   },
 };

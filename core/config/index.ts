@@ -72,6 +72,10 @@ export interface Config {
     /** IANA time zone the jobs' cron times are in. */
     timezone: string;
   };
+  backup: {
+    /** Backups (one folder each) and the binlog archive. */
+    dir: string;
+  };
   mail: {
     /** An SMTP relay (smtp://user:pass@host:port); undefined runs the local mailbox server. */
     smtpUrl: string | undefined;
@@ -234,6 +238,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     },
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },
+    backup: { dir: r.optionalPath('BACKUP_DIR') ?? join(dataDir, 'backups') },
     mail: {
       smtpUrl: r.smtpUrl('SMTP_URL'),
       from: r.string('MAIL_FROM', 'Steveslist <no-reply@steveslist.local>'),

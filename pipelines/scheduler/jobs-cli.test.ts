@@ -55,11 +55,20 @@ describe('steveslist jobs', () => {
 
   it('names the jobs when asked for one that does not exist, and the setting when the time zone is wrong', async () => {
     const unknown = await runCli(['jobs', 'run', 'backups.nightly-typo'], env);
-    expect(unknown).toMatchObject({ code: 2, stderr: 'steveslist: no job named "backups.nightly-typo"; the jobs are: sessions.purge-expired\n' });
+    expect(unknown).toMatchObject({ code: 2, stderr: 'steveslist: no job named "backups.nightly-typo"; the jobs are: sessions.purge-expired, backups.nightly, backups.archive-binlogs\n' });
     expect((await runCli(['jobs', 'explode'], env)).stderr).toMatch(/^steveslist: usage: steveslist jobs list/);
     const zone = await runCli(['jobs', 'list'], { ...env, SCHEDULER_TIMEZONE: 'Mars/Base' });
     expect(zone.code).toBe(2);
     expect(zone.stderr).toContain('SCHEDULER_TIMEZONE: "Mars/Base" is not an IANA time zone');
+  });
+
+  it('runs the nightly backup job: a backup, the binlogs, a restore into a scratch server to prove it', async () => {
+    const backupDir = join(dir.path, 'backups');
+    const ran = await runCli(['jobs', 'run', 'backups.nightly'], { ...env, BACKUP_DIR: backupDir });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/backups\.nightly: succeeded: backup \d{8}T\d{6}Z: \d+ rows, [\d.]+ MB, verified by a restore; \d+ binlog\(s\) archived; 0 old backup\(s\) and \d+ binlog\(s\) pruned/);
+    const listed = await runCli(['backup', 'list'], { ...env, BACKUP_DIR: backupDir });
+    expect(listed.stdout).toMatch(/^\d{8}T\d{6}Z  \S+  \d+ rows .* verified \d{4}-/m);
   });
 
   it('runs the scheduler alone until SIGTERM', async () => {

@@ -1,4 +1,5 @@
 // The platform's scheduled jobs. Adding a job is one entry here.
+import { archiveBinlogs, nightlyBackup } from '../../marketplace/backup/index.js';
 import type { Pool, ResultSetHeader } from '../../marketplace/mysql/connection.js';
 import type { ScheduledJob } from './job.js';
 
@@ -6,10 +7,12 @@ export interface JobDependencies {
   pool: Pool;
   /** The time zone the business keeps its days in (reports, "nightly"). */
   timezone: string;
+  /** The live database and the backup folder; without them there are no backup jobs. */
+  backup?: { url: string; dir: string };
 }
 
 export function platformJobs(deps: JobDependencies): ScheduledJob[] {
-  return [
+  const jobs: ScheduledJob[] = [
     {
       name: 'sessions.purge-expired',
       description: 'Deletes expired user and admin sessions (their tokens no longer work; the rows are clutter).',
@@ -24,4 +27,28 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       },
     },
   ];
+  const backup = deps.backup;
+  if (backup) {
+    jobs.push({
+      name: 'backups.nightly',
+      description: 'A consistent backup, the binlogs since the last one archived, the backup restored into a scratch server to prove it, old ones pruned (7 daily, 4 weekly, 12 monthly).',
+      cron: '30 2 * * *',
+      timezone: deps.timezone,
+      timeLimitMs: 3 * 3_600_000,
+      missed: 'catch-up',
+      run: ({ log }) => nightlyBackup({ url: backup.url, backupDir: backup.dir, log }),
+    }, {
+      name: 'backups.archive-binlogs',
+      description: 'Archives the binlog written since the last archive, so a restore can reach within the hour.',
+      cron: '5 * * * *',
+      timezone: deps.timezone,
+      timeLimitMs: 30 * 60_000,
+      missed: 'skip',
+      async run({ log }) {
+        const archived = await archiveBinlogs(backup.url, backup.dir, log);
+        return `${archived.length} binlog(s) archived`;
+      },
+    });
+  }
+  return jobs;
 }
