@@ -1,5 +1,6 @@
 import { UsageError } from '../../core/errors.js';
-import { lastRuns, platformJobs, runHistory, Scheduler } from '../../pipelines/scheduler/index.js';
+import { lastRuns, runHistory, Scheduler } from '../../pipelines/scheduler/index.js';
+import { jobsFor } from './platform-jobs.js';
 import { parseOptions, wholeNumber } from '../args.js';
 import type { Command } from '../cli.js';
 import { openDatabase } from './open-database.js';
@@ -18,7 +19,7 @@ export const jobsCommand: Command = {
     const limit = wholeNumber('--limit', values.limit, 20, 1);
     const db = await openDatabase(context);
     try {
-      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone, backup: { url: db.source.url, dir: context.config.backup.dir } }), log: context.log });
+      const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(context.config, db), log: context.log });
       if (name && !scheduler.job(name)) {
         throw new UsageError(`no job named "${name}"; the jobs are: ${scheduler.jobs.map((job) => job.name).join(', ')}`);
       }

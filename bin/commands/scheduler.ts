@@ -1,4 +1,5 @@
-import { platformJobs, Scheduler } from '../../pipelines/scheduler/index.js';
+import { Scheduler } from '../../pipelines/scheduler/index.js';
+import { jobsFor } from './platform-jobs.js';
 import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -9,7 +10,7 @@ export const schedulerCommand: Command = {
   longRunning: true,
   async run(context) {
     const db = await openDatabase(context);
-    const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: context.config.scheduler.timezone, backup: { url: db.source.url, dir: context.config.backup.dir } }), log: context.log });
+    const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(context.config, db), log: context.log });
     scheduler.start();
     // Listening for signals before saying so: whoever waits for the line may signal at once.
     const stopped = runUntilSignal(context.log, async () => {

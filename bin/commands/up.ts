@@ -9,7 +9,8 @@ import { openWarehouse, startWarehouseLoader, WAREHOUSE_GROUP } from '../../ware
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
-import { platformJobs, Scheduler } from '../../pipelines/scheduler/index.js';
+import { Scheduler } from '../../pipelines/scheduler/index.js';
+import { jobsFor } from './platform-jobs.js';
 import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -68,7 +69,7 @@ export const upCommand: Command = {
       const emailSender = new EmailSender(mailOptions);
       emailSender.start();
       closers.push(() => emailSender.stop());
-      const scheduler = new Scheduler({ pool: db.pool, jobs: platformJobs({ pool: db.pool, timezone: config.scheduler.timezone, backup: { url: db.source.url, dir: config.backup.dir } }), log });
+      const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse), log });
       scheduler.start();
       closers.push(() => scheduler.stop());
       const app = await buildPublicServer({

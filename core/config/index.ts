@@ -76,6 +76,10 @@ export interface Config {
     /** Backups (one folder each) and the binlog archive. */
     dir: string;
   };
+  reports: {
+    /** Who receives the daily and weekly usage reports; empty: no report jobs. */
+    recipients: string[];
+  };
   mail: {
     /** An SMTP relay (smtp://user:pass@host:port); undefined runs the local mailbox server. */
     smtpUrl: string | undefined;
@@ -152,6 +156,13 @@ function readElasticsearch(r: SettingsReader): Config['search']['elasticsearch']
   const apiKey = r.optionalString('ELASTICSEARCH_API_KEY');
   if (username && !password) r.fail('ELASTICSEARCH_USERNAME', 'needs ELASTICSEARCH_PASSWORD too');
   return url ? { url, username, password, apiKey } : undefined;
+}
+
+function readEmails(r: SettingsReader, name: string): string[] {
+  const emails = r.list(name, []).map((email) => email.toLowerCase());
+  const bad = emails.filter((email) => !/^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/.test(email));
+  if (bad.length > 0) r.fail(name, `not an email address: ${bad.join(', ')} (a comma-separated list, e.g. ops@example.com,ceo@example.com)`);
+  return [...new Set(emails)];
 }
 
 function readTimezone(r: SettingsReader, name: string, fallback: string): string {
@@ -239,6 +250,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },
     backup: { dir: r.optionalPath('BACKUP_DIR') ?? join(dataDir, 'backups') },
+    reports: { recipients: readEmails(r, 'REPORT_RECIPIENTS') },
     mail: {
       smtpUrl: r.smtpUrl('SMTP_URL'),
       from: r.string('MAIL_FROM', 'Steveslist <no-reply@steveslist.local>'),

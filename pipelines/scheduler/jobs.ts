@@ -1,6 +1,8 @@
 // The platform's scheduled jobs. Adding a job is one entry here.
 import { archiveBinlogs, nightlyBackup } from '../../marketplace/backup/index.js';
 import type { Pool, ResultSetHeader } from '../../marketplace/mysql/connection.js';
+import { sendUsageReport } from '../../reports/jobs/send-usage-report.js';
+import type { ClickHouseClient } from '../../warehouse/client.js';
 import type { ScheduledJob } from './job.js';
 
 export interface JobDependencies {
@@ -9,6 +11,8 @@ export interface JobDependencies {
   timezone: string;
   /** The live database and the backup folder; without them there are no backup jobs. */
   backup?: { url: string; dir: string };
+  /** Usage reports: who gets them, and the warehouse to count from (lent for one run). */
+  reports?: { recipients: readonly string[]; withWarehouse<T>(work: (client: ClickHouseClient) => Promise<T>): Promise<T> };
 }
 
 export function platformJobs(deps: JobDependencies): ScheduledJob[] {
@@ -49,6 +53,22 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
         return `${archived.length} binlog(s) archived`;
       },
     });
+  }
+  const reports = deps.reports;
+  if (reports && reports.recipients.length > 0) {
+    for (const [kind, cron] of [['daily', '0 6 * * *'], ['weekly', '0 7 * * 1']] as const) {
+      jobs.push({
+        name: `reports.${kind}-usage`,
+        description: `Emails the ${kind} usage report (key numbers against the period before, CSV detail) to REPORT_RECIPIENTS.`,
+        cron,
+        timezone: deps.timezone,
+        timeLimitMs: 30 * 60_000,
+        missed: 'catch-up',
+        run: ({ scheduledFor }) => reports.withWarehouse((warehouse) => sendUsageReport({
+          kind, at: scheduledFor, timezone: deps.timezone, recipients: reports.recipients, pool: deps.pool, warehouse,
+        })),
+      });
+    }
   }
   return jobs;
 }

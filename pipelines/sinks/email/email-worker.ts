@@ -92,7 +92,10 @@ export class EmailSender {
     const email = renderEmail(row.template as EmailTemplate, String(row.name ?? 'there'), data);
     await this.options.pool.query("UPDATE email_messages SET status = 'sending', subject = ? WHERE id = ?", [email.subject.slice(0, 300), row.id]);
     try {
-      const info = await this.transport.sendMail({ from: this.options.from ?? 'Steveslist <no-reply@steveslist.local>', to: String(row.to_address), subject: email.subject, text: email.text });
+      const info = await this.transport.sendMail({
+        from: this.options.from ?? 'Steveslist <no-reply@steveslist.local>', to: String(row.to_address), subject: email.subject, text: email.text,
+        html: email.html, attachments: email.attachments,
+      });
       await this.options.pool.query(
         "UPDATE email_messages SET status = 'sent', attempts = ?, sent_at = UTC_TIMESTAMP(6), smtp_message_id = ?, smtp_response = ?, last_error = NULL, lease_until = NULL WHERE id = ?",
         [attempt, String(info.messageId).slice(0, 255), String(info.response).slice(0, 1000), row.id],

@@ -1,10 +1,19 @@
-// The emails the platform sends, as plain text, rendered from a domain event's data. Pure.
+// The emails the platform sends, rendered from the data stored with each: a domain event's data,
+// or, for `report`, a message its job rendered whole (subject, text, HTML, attachments). Pure.
 
-export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled';
+export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report';
+
+export interface EmailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
 
 export interface RenderedEmail {
   subject: string;
   text: string;
+  html?: string;
+  attachments?: EmailAttachment[];
 }
 
 const money = (amount: unknown, currency: unknown) => `${(Number(amount) / 100).toFixed(2)} ${String(currency).toUpperCase()}`;
@@ -19,6 +28,12 @@ export function renderEmail(template: EmailTemplate, name: string, data: Record<
       return { subject: `Sold: ${data.listing_name}`, text: `Hi ${name},\n\n"${data.listing_name}" was bought for ${money(data.amount, data.currency)} (order ${data.id}).\n\nThe Steveslist team\n` };
     case 'message_received':
       return { subject: 'You have a new message on Steveslist', text: `Hi ${name},\n\nsomeone wrote to you about listing ${data.listing_id ?? '(removed)'}. Log in to read and answer.\n\nThe Steveslist team\n` };
+    case 'report':
+      return {
+        subject: String(data.subject), text: String(data.text),
+        html: typeof data.html === 'string' ? data.html : undefined,
+        attachments: Array.isArray(data.attachments) ? (data.attachments as EmailAttachment[]) : undefined,
+      };
     case 'webhook_endpoint_disabled':
       return {
         subject: `Webhook endpoint disabled: ${data.url}`,

@@ -1,0 +1,91 @@
+// The numbers of a usage report, from the warehouse's raw layer (current rows, FINAL): signups,
+// new listings and their top categories, orders and GMV per currency (cancelled and refunded left
+// out), messages, listings removed; for the period, the one before, and per hour (daily) or day
+// (weekly) for the attachment.
+import type { ClickHouseClient } from '../../warehouse/client.js';
+import type { ReportPeriod } from './report-period.js';
+
+export interface UsageTotals {
+  signups: number;
+  listings: number;
+  orders: number;
+  messages: number;
+  removals: number;
+  /** GMV in minor units per ISO 4217 currency (lower case). */
+  gmv: Record<string, number>;
+}
+
+export interface UsageBucket extends UsageTotals {
+  start: string;
+}
+
+export interface UsageReport {
+  period: { kind: ReportPeriod['kind']; timezone: string; from: string; to: string; previous_from: string };
+  current: UsageTotals;
+  previous: UsageTotals;
+  top_categories: { category: string; listings: number }[];
+  buckets: UsageBucket[];
+}
+
+const COUNTS = {
+  signups: 'SELECT created_at AS at FROM raw.users FINAL',
+  listings: 'SELECT created_at AS at FROM raw.listings FINAL',
+  messages: 'SELECT created_at AS at FROM raw.messages FINAL',
+  removals: "SELECT created_at AS at FROM raw.domain_events WHERE type = 'listing.removed'",
+} as const;
+
+const ORDERS = "SELECT created_at AS at, currency, amount FROM raw.orders FINAL WHERE status NOT IN ('cancelled', 'refunded')";
+
+const emptyTotals = (): UsageTotals => ({ signups: 0, listings: 0, orders: 0, messages: 0, removals: 0, gmv: {} });
+
+/** Seconds since the epoch, as ClickHouse compares them. */
+const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
+async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<T[]> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+  return result.json<T>();
+}
+
+export async function collectUsage(client: ClickHouseClient, period: ReportPeriod): Promise<UsageReport> {
+  const stepSeconds = period.kind === 'daily' ? 3600 : 86_400;
+  const from = seconds(period.from);
+  const params = { previous: seconds(period.previousFrom), from, to: seconds(period.to), step: stepSeconds };
+  // -1 is the previous period; 0.. are the buckets of this one.
+  const bucketOf = `if(toUnixTimestamp(at) < {from:Int64}, -1, intDiv(toUnixTimestamp(at) - {from:Int64}, {step:Int64}))`;
+  const within = 'toUnixTimestamp(at) >= {previous:Int64} AND toUnixTimestamp(at) < {to:Int64}';
+
+  const bucketCount = Math.ceil((params.to - from) / stepSeconds);
+  const buckets: UsageBucket[] = Array.from({ length: bucketCount }, (_, i) => ({ start: new Date((from + i * stepSeconds) * 1000).toISOString(), ...emptyTotals() }));
+  const current = emptyTotals();
+  const previous = emptyTotals();
+  const totalsFor = (bucket: number): UsageTotals | undefined => (bucket < 0 ? previous : buckets[bucket]);
+
+  for (const [metric, select] of Object.entries(COUNTS) as [keyof typeof COUNTS, string][]) {
+    const counted = await rows<{ bucket: number; n: number }>(client, `SELECT ${bucketOf} AS bucket, count() AS n FROM (${select}) WHERE ${within} GROUP BY bucket`, params);
+    for (const { bucket, n } of counted) {
+      const totals = totalsFor(Number(bucket));
+      if (!totals) continue;
+      totals[metric] += Number(n);
+      if (bucket >= 0) current[metric] += Number(n);
+    }
+  }
+  const orders = await rows<{ bucket: number; currency: string; n: number; gmv: number }>(
+    client, `SELECT ${bucketOf} AS bucket, currency, count() AS n, sum(amount) AS gmv FROM (${ORDERS}) WHERE ${within} GROUP BY bucket, currency`, params,
+  );
+  for (const { bucket, currency, n, gmv } of orders) {
+    const targets = [totalsFor(Number(bucket)), ...(bucket >= 0 ? [current] : [])].filter((t): t is UsageTotals => Boolean(t));
+    for (const totals of targets) {
+      totals.orders += Number(n);
+      totals.gmv[currency] = (totals.gmv[currency] ?? 0) + Number(gmv);
+    }
+  }
+  const topCategories = await rows<{ category: string; listings: number }>(
+    client,
+    'SELECT category, count() AS listings FROM raw.listings FINAL WHERE toUnixTimestamp(created_at) >= {from:Int64} AND toUnixTimestamp(created_at) < {to:Int64} GROUP BY category ORDER BY listings DESC, category LIMIT 5',
+    params,
+  );
+  return {
+    period: { kind: period.kind, timezone: period.timezone, from: period.from.toISOString(), to: period.to.toISOString(), previous_from: period.previousFrom.toISOString() },
+    current, previous, top_categories: topCategories.map((row) => ({ category: row.category, listings: Number(row.listings) })), buckets,
+  };
+}
