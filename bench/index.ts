@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
 import { apiBenches } from './api.js';
+import { backupBenches } from './backup.js';
 import { busBenches } from './bus.js';
 import { cdcBenches } from './cdc.js';
 import { writeBenches } from './marketplace-writes.js';
@@ -19,7 +20,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), webhooks: () => webhookBenches(server), api: () => apiBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), webhooks: () => webhookBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.split(',').includes(name)) continue;
     for await (const result of bench()) {

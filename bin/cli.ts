@@ -11,12 +11,14 @@ import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { schedulerCommand } from './commands/scheduler.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { seedCommand } from './commands/seed.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sqlCommand } from './commands/sql.js';
 import { upCommand } from './commands/up.js';
 import { warehouseCommand } from './commands/warehouse.js';
 import { webhooksCommand } from './commands/webhooks.js';
+import { workerCommand } from './commands/worker.js';
 
 export interface CommandContext {
   config: Config;
@@ -37,6 +39,8 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   up: upCommand,
   cdc: cdcCommand,
+  worker: workerCommand,
+  serve: serveCommand,
   migrate: migrateCommand,
   seed: seedCommand,
   simulate: simulateCommand,

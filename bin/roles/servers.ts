@@ -1,0 +1,22 @@
+// The HTTP roles: the public server (API v1, search, the web app) and the admin service.
+import { buildAdminServer, type AdminServerOptions } from '../../api/admin/server.js';
+import { loadAdminTls } from '../../api/admin/tls.js';
+import { buildPublicServer, listen } from '../../api/public/server.js';
+import type { SearchService } from '../../pipelines/sinks/search/index.js';
+import type { RoleContext } from './role-context.js';
+
+/** Needs no bus: the public server reads MySQL and the search index only. */
+export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: SearchService | undefined): Promise<string> {
+  const app = await buildPublicServer({
+    pool: ctx.db.pool, log: ctx.log, search, webhooksAllowPrivate: ctx.config.webhooks.allowPrivate,
+    rateLimit: { perMinute: ctx.config.http.rateLimitPerMinute, authPerMinute: ctx.config.http.authRateLimitPerMinute },
+  });
+  ctx.closers.push(() => app.close());
+  return listen(app, ctx.config.http.host, ctx.config.http.port);
+}
+
+export async function startAdminServer(ctx: RoleContext, options: Omit<AdminServerOptions, 'pool' | 'log' | 'tls'>): Promise<string> {
+  const admin = await buildAdminServer({ ...options, pool: ctx.db.pool, log: ctx.log, tls: ctx.config.admin.tls && loadAdminTls(ctx.config.admin.tls) });
+  ctx.closers.push(() => admin.close());
+  return listen(admin, ctx.config.admin.host, ctx.config.admin.port, 'ADMIN_PORT');
+}

@@ -1,0 +1,63 @@
+// The consumer roles: each starts its consumer group(s) on the bus and registers how to stop.
+// Several processes running the same role share its consumer group (with Kafka).
+import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
+import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
+import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
+import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
+import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
+import { openWarehouse, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
+import type { RoleContext } from './role-context.js';
+
+export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP } as const;
+export type WorkerRole = keyof typeof WORKER_GROUPS;
+
+const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database;
+
+export async function startSearchWorker(ctx: RoleContext): Promise<SearchService> {
+  const search = await openSearch(ctx.config);
+  ctx.closers.push(() => search.close());
+  const indexer = startSearchIndexer({ bus: ctx.bus, search, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log });
+  await indexer.start();
+  ctx.closers.push(() => indexer.stop());
+  return search;
+}
+
+export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouseClient> {
+  const warehouse = openWarehouse(ctx.config);
+  ctx.closers.push(() => warehouse.close());
+  const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log });
+  await loader.start();
+  ctx.closers.push(() => loader.stop());
+  return warehouse;
+}
+
+export async function startWebhooksWorker(ctx: RoleContext): Promise<void> {
+  const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, allowPrivate: ctx.config.webhooks.allowPrivate };
+  const enqueuer = startWebhookEnqueuer(options);
+  await enqueuer.start();
+  ctx.closers.push(() => enqueuer.stop());
+  const dispatcher = new WebhookDispatcher(options);
+  dispatcher.start();
+  ctx.closers.push(() => dispatcher.stop());
+}
+
+/** Returns the local mailbox's folder when there is no SMTP_URL and it runs one. */
+export async function startEmailWorker(ctx: RoleContext): Promise<string | undefined> {
+  let smtpUrl = ctx.config.mail.smtpUrl;
+  let mailboxDir: string | undefined;
+  if (!smtpUrl) {
+    const mailbox = await startLocalMailbox(ctx.config.mail.mailboxDir, { port: ctx.config.mail.localPort });
+    ctx.closers.push(() => mailbox.close());
+    smtpUrl = mailbox.url;
+    mailboxDir = ctx.config.mail.mailboxDir;
+    ctx.log.info({ smtp: mailbox.url, mailbox: mailboxDir }, 'local mailbox: every email the platform sends lands there');
+  }
+  const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, smtpUrl, from: ctx.config.mail.from };
+  const enqueuer = startEmailEnqueuer(options);
+  await enqueuer.start();
+  ctx.closers.push(() => enqueuer.stop());
+  const sender = new EmailSender(options);
+  sender.start();
+  ctx.closers.push(() => sender.stop());
+  return mailboxDir;
+}
