@@ -37,7 +37,18 @@ class KafkaSubscription implements Subscription {
   constructor(private readonly bus: KafkaBus, private readonly options: SubscribeOptions, private readonly handler: BatchHandler) {}
 
   async start(): Promise<void> {
-    await this.restart();
+    // A topic another process has just created may not be known to every broker yet
+    // ("does not host this topic-partition"): kafkajs marks that retriable, and it passes.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.restart();
+        break;
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable) throw error;
+        if (attempt >= 10) throw new ServiceUnavailable(`Kafka: subscribing ${this.options.group} failed after ${attempt} tries: ${(error as Error).message}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      }
+    }
     if (this.options.topics.some((t) => t instanceof RegExp)) {
       this.refreshTimer = setInterval(() => void this.refresh(), this.bus.topicRefreshMs);
       this.refreshTimer.unref();
