@@ -53,6 +53,13 @@ export interface ToolRun {
   done: Promise<void>;
 }
 
+/** The tool's own error line (ERROR 2006 ...), or its last words; never pages of echoed input. */
+function toolMessage(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  const errors = lines.filter((line) => /^(ERROR|mariadb|mysql|mariadb-dump|mysqldump|mariadb-binlog|mysqlbinlog)\b/i.test(line));
+  return (errors.length > 0 ? errors : lines).slice(-3).map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line)).join(' / ') || 'no message';
+}
+
 /** Starts a client tool; its environment's TZ is UTC so dates on its command line mean UTC. */
 export function runTool(tool: ClientTool, args: string[], options: { stdin?: 'pipe' | 'ignore' } = {}): ToolRun {
   const path = toolPath(tool);
@@ -65,7 +72,7 @@ export function runTool(tool: ClientTool, args: string[], options: { stdin?: 'pi
     child.once('error', reject);
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new ToolFailed(`${path.split('/').pop()} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' / ') || 'no message'}`));
+      else reject(new ToolFailed(`${path.split('/').pop()} failed (${signal ?? `exit ${code}`}): ${toolMessage(stderr)}`));
     });
   });
   return { stdout: child.stdout!, stdin: child.stdin!, done };

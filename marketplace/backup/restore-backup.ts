@@ -108,7 +108,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       '--no-defaults', `--start-position=${backup.binlog.position}`, `--stop-datetime=${stopDatetime(options.at)}`,
       `--database=${backup.database}`, ...rename, ...binlogs,
     ]);
-    const apply = runTool('client', [credentials.option, credentials.database], { stdin: 'pipe' });
+    // Every row change of one statement arrives as one BINLOG statement: allow big ones (the server must too).
+    const apply = runTool('client', [credentials.option, '--max-allowed-packet=1G', credentials.database], { stdin: 'pipe' });
     apply.stdout.resume();
     await Promise.all([pipeline(decode.stdout, counting(replaying), apply.stdin), decode.done, apply.done]);
     replaying.finish(`${binlogs.length} binlog file(s)`);

@@ -207,7 +207,8 @@ function serverArgs(paths: Paths, options: { port?: number; binlogFormat?: Binlo
     '--collation-server=utf8mb4_unicode_ci',
     '--default-time-zone=+00:00',
     '--skip-name-resolve',
-    '--max-allowed-packet=64M',
+    // A point-in-time restore replays all the row changes of one statement as one BINLOG statement.
+    '--max-allowed-packet=1G',
     '--max-connections=300',
     '--innodb-buffer-pool-size=256M',
   ];
