@@ -15,6 +15,7 @@ import { auditRoutes } from './routes/audit.js';
 import { complaintModerationRoutes } from './routes/complaints.js';
 import { emailRoutes } from './routes/emails.js';
 import { jobRoutes } from './routes/jobs.js';
+import { reportRoutes } from './routes/reports.js';
 import { listingModerationRoutes } from './routes/listings.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
@@ -48,6 +49,8 @@ export interface AdminServerOptions {
   warehouse?: ClickHouseClient;
   /** What GET /admin/pipeline and GET /metrics report on; without it those routes are absent. */
   pipeline?: PipelineSources;
+  /** The built Evidence dashboards served at /reports; default reports/build. */
+  reportsDir?: string;
   /** Its jobs and ledger are shown at /admin/jobs. */
   scheduler?: Scheduler;
   /** The local mailbox's folder, shown at /admin/mailbox, when the platform runs its own mail server. */
@@ -79,6 +82,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(auditRoutes, { pool: options.pool });
   await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
   if (options.scheduler) await app.register(jobRoutes, { pool: options.pool, scheduler: options.scheduler });
+  await app.register(reportRoutes, { buildDir: options.reportsDir });
   if (options.pipeline) {
     const status = new PipelineStatusReader(options.pipeline, options.pool);
     await app.register(pipelineRoutes, { status });

@@ -1,6 +1,7 @@
 // The platform's scheduled jobs. Adding a job is one entry here.
 import { archiveBinlogs, nightlyBackup } from '../../marketplace/backup/index.js';
 import type { Pool, ResultSetHeader } from '../../marketplace/mysql/connection.js';
+import { refreshDashboards } from '../../reports/export/build-dashboards.js';
 import { sendUsageReport } from '../../reports/jobs/send-usage-report.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import type { ScheduledJob } from './job.js';
@@ -55,6 +56,17 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
     });
   }
   const reports = deps.reports;
+  if (reports) {
+    jobs.push({
+      name: 'reports.refresh-dashboards',
+      description: 'Exports the warehouse numbers the dashboards show and rebuilds them (Evidence), served at /reports on the admin server.',
+      cron: '30 5 * * *',
+      timezone: deps.timezone,
+      timeLimitMs: 30 * 60_000,
+      missed: 'catch-up',
+      run: ({ log }) => reports.withWarehouse((warehouse) => refreshDashboards({ warehouse, log })),
+    });
+  }
   if (reports && reports.recipients.length > 0) {
     for (const [kind, cron] of [['daily', '0 6 * * *'], ['weekly', '0 7 * * 1']] as const) {
       jobs.push({
