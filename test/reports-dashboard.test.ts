@@ -96,6 +96,8 @@ describe('the dashboards', () => {
     const page = await browser.newPage();
     await page.goto(`${base}/reports/platform`);
     await page.getByText('Emails by status').first().waitFor({ timeout: 60_000 });
+    await page.getByText('Last nightly backup').first().waitFor({ timeout: 60_000 });
+    expect(await page.getByText(/Binder Error|Unexpected end/).count()).toBe(0);
     await page.close();
     const unbuilt = await buildAdminServer({ pool: db.pool, log: silentLogger(), reportsDir: join(dir.path, 'nothing') });
     try {

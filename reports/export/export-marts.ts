@@ -24,6 +24,9 @@ export const DASHBOARD_QUERIES: Record<string, string> = {
     FROM (SELECT arrayJoin(['queued', 'rendering', 'sending', 'sent', 'failed_retrying', 'dead']) AS status) AS s
     LEFT JOIN (SELECT toString(status) AS status, count() AS emails FROM raw.email_messages FINAL GROUP BY status) AS c ON c.status = s.status
     ORDER BY status`,
+  // One row always (an aggregate without GROUP BY): empty values until the first nightly backup.
+  last_backup: `SELECT formatDateTime(maxOrNull(finished_at), '%Y-%m-%d %H:%i:%S') AS last_finished_at, argMaxOrNull(toString(status), finished_at) AS last_status,
+    argMaxOrNull(summary, finished_at) AS last_summary FROM raw.job_runs FINAL WHERE job = 'backups.nightly' AND status <> 'skipped'`,
   job_runs: `SELECT s.status AS status, ifNull(c.runs, 0) AS runs
     FROM (SELECT arrayJoin(['succeeded', 'failed', 'timed_out', 'skipped']) AS status) AS s
     LEFT JOIN (SELECT toString(status) AS status, count() AS runs FROM raw.job_runs FINAL
