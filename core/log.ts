@@ -22,6 +22,10 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-steveslist-api-key"]',
   'res.headers["set-cookie"]',
+  // The MySQL driver puts the failed statement on its errors with the values written in: a
+  // failed insert of a webhook secret or a password hash would log it.
+  'err.sql',
+  '*.err.sql',
 ];
 
 export function createLogger(options: { level: LogLevel; format: LogFormat; name?: string; destination?: NodeJS.WritableStream }): Logger {

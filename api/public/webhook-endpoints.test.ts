@@ -216,6 +216,22 @@ describe('webhook endpoints API', () => {
     expect(Number(rows[0]!.n)).toBe(0);
   });
 
+  it('logs a failed write of a new endpoint without the secret in its statement', async () => {
+    const owner = await signUp();
+    await db.pool.query(`CREATE TRIGGER refuse_marked_endpoint BEFORE INSERT ON webhook_endpoints FOR EACH ROW
+      BEGIN IF NEW.description = 'refuse me' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'endpoint refused by a trigger'; END IF; END`);
+    try {
+      const failed = await call('POST', '/v1/webhook-endpoints', { token: owner.token, body: { url: `${hooks}/refused`, description: 'refuse me' } });
+      expect(failed).toMatchObject({ status: 500, body: { error: 'internal' } });
+    } finally {
+      await db.pool.query('DROP TRIGGER refuse_marked_endpoint');
+    }
+    const line = logged.text().split('\n').find((l) => l.includes('endpoint refused by a trigger'));
+    expect(line).toBeDefined();
+    expect(line).toContain('"sql":"[redacted]"');
+    expect(line).not.toContain('whsec_');
+  });
+
   it('never logs a secret, a token or a key', () => {
     const text = logged.text();
     expect(text.length).toBeGreaterThan(0);

@@ -1,7 +1,10 @@
 // SSRF protection: a webhook URL must not reach the platform's own network. Checked when the
-// delivery is made (not only when the endpoint is saved), since DNS can change in between.
+// endpoint is saved, before each delivery, and on the addresses the sender actually connects to:
+// a host whose DNS answer changes between the check and the connection (rebinding) is caught too.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent } from 'undici';
 import { PoisonMessage } from '../../../core/errors.js';
 
 function v4Private(ip: string): boolean {
@@ -16,13 +19,43 @@ export function isPrivateAddress(ip: string): boolean {
   return lower === '::1' || lower === '::' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80') || lower.startsWith('ff');
 }
 
-/** Throws unless every address the URL's host resolves to is public (or private ones are allowed). */
-export async function assertDeliverable(url: string, allowPrivate: boolean): Promise<void> {
+/**
+ * Throws unless every address the URL's host resolves to is public (or private ones are allowed).
+ * `resolveNames: false` checks IP literals only, for a sender whose sockets resolve through
+ * publicOnlyLookup anyway.
+ */
+export async function assertDeliverable(url: string, allowPrivate: boolean, { resolveNames = true } = {}): Promise<void> {
   const parsed = new URL(url);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new PoisonMessage(`webhook URL ${parsed.protocol} is not http(s)`);
   if (allowPrivate) return;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (!isIP(host) && !resolveNames) return;
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
   const blocked = addresses.find(isPrivateAddress);
-  if (blocked) throw new PoisonMessage(`webhook URL ${parsed.host} resolves to ${blocked}, a private, loopback or link-local address (set WEBHOOKS_ALLOW_PRIVATE=1 for local development)`);
+  if (blocked) throw refusal(parsed.host, blocked);
+}
+
+function refusal(host: string, address: string): PoisonMessage {
+  return new PoisonMessage(`webhook URL ${host} resolves to ${address}, a private, loopback or link-local address (set WEBHOOKS_ALLOW_PRIVATE=1 for local development)`);
+}
+
+/** A resolver for sockets that refuses to hand out a private address. */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    if (error) return callback(error, '', 0);
+    const blocked = addresses.find((a) => isPrivateAddress(a.address));
+    if (blocked) return callback(refusal(hostname, blocked.address) as unknown as NodeJS.ErrnoException, '', 0);
+    if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
+    const first = addresses[0];
+    if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+    return callback(null, first.address, first.family);
+  });
+};
+
+/**
+ * The HTTP agent deliveries go through: with private addresses refused, every connection resolves
+ * through publicOnlyLookup (IP literals never reach a resolver; assertDeliverable checks those).
+ */
+export function deliveryAgent(allowPrivate: boolean): Agent {
+  return new Agent(allowPrivate ? {} : { connect: { lookup: publicOnlyLookup } });
 }

@@ -31,6 +31,13 @@ beforeAll(async () => {
     request.on('end', () => {
       if (request.url === '/hang') return; // never answers
       received.push({ path: request.url ?? '', headers: request.headers });
+      if (request.url === '/endless') {
+        // An answer whose body never ends: the sender must keep its start and hang up.
+        response.writeHead(500, { 'content-type': 'text/plain' });
+        const stream = setInterval(() => response.write('x'.repeat(16_384)), 5);
+        response.on('close', () => clearInterval(stream));
+        return;
+      }
       if (request.url === '/ok' || (request.url === '/flaky' && flakyFailuresLeft-- <= 0)) return response.writeHead(204).end();
       response.writeHead(500).end('boom');
     });
@@ -209,5 +216,17 @@ describe('webhook dispatcher', () => {
     expect(rows[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
     const [endpoints] = await db.pool.query<RowDataPacket[]>('SELECT enabled, failing_since FROM webhook_endpoints WHERE id = ?', [endpointId]);
     expect(endpoints[0]).toMatchObject({ enabled: 1, failing_since: null });
+  });
+
+  it('keeps the start of an answer whose body never ends, and hangs up', async () => {
+    // Last in this file: its retries stay due and would reach the receiver in later tests.
+    const { endpointId } = await endpoint(`${base}/endless`);
+    const id = await delivery(endpointId);
+    // Long enough that reading until the timeout would be a hang, not a slow receiver.
+    await dispatcher({ timeoutMs: 60_000 }).tick();
+    const [row] = await deliveryRows([id]);
+    expect(row).toMatchObject({ status: 'retrying', attempts: 1, last_error: `HTTP 500: ${'x'.repeat(200)}` });
+    const [log] = await db.pool.query<RowDataPacket[]>('SELECT response_code, response_body, error FROM webhook_delivery_attempts WHERE delivery_id = ?', [id]);
+    expect(log).toEqual([{ response_code: 500, response_body: 'x'.repeat(500), error: `HTTP 500: ${'x'.repeat(200)}` }]);
   });
 });

@@ -3,6 +3,7 @@
 // worker dying mid-send leaves a lease that expires. An endpoint that keeps failing for days is
 // disabled and its owner emailed.
 import { performance } from 'node:perf_hooks';
+import { fetch, type Agent, type Response } from 'undici';
 import { signatureHeader } from '../../../api/client/webhooks.js';
 import { PoisonMessage } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
@@ -11,10 +12,12 @@ import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { claimDue } from '../outbound/claim-due.js';
 import { PollLoop } from '../outbound/poll-loop.js';
-import { assertDeliverable } from './address-guard.js';
+import { assertDeliverable, deliveryAgent } from './address-guard.js';
 import { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './retry-schedule.js';
 
 const LEASE_SECONDS = 60;
+/** How much of a receiver's answer is kept (the attempts table's response_body). */
+const RESPONSE_BODY_CHARS = 500;
 const DAY_MS = 86_400_000;
 /** How long an endpoint may fail every delivery before it is disabled. */
 export const DEFAULT_DISABLE_AFTER_MS = 5 * DAY_MS;
@@ -65,9 +68,11 @@ function utc(value: string | null): Date | undefined {
 export class WebhookDispatcher {
   private readonly loop: PollLoop;
   private readonly clock: () => Date;
+  private readonly agent: Agent;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.agent = deliveryAgent(options.allowPrivate);
     this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
   }
 
@@ -76,8 +81,9 @@ export class WebhookDispatcher {
   }
 
   /** Finishes the sends in hand. */
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.agent.close();
   }
 
   /** Claims due deliveries and sends them; returns how many it claimed. */
@@ -114,7 +120,8 @@ export class WebhookDispatcher {
     let code: number | null = null;
     let responseBody: string | null = null;
     try {
-      await assertDeliverable(delivery.url, this.options.allowPrivate);
+      // Names are checked on the addresses the socket connects to (the agent's lookup), not here.
+      await assertDeliverable(delivery.url, this.options.allowPrivate, { resolveNames: false });
       const body = typeof delivery.payload === 'string' ? delivery.payload : JSON.stringify(delivery.payload);
       const timestamp = Math.floor(Date.now() / 1000);
       const id = `msg_${delivery.event_id}`;
@@ -122,19 +129,23 @@ export class WebhookDispatcher {
       const previousExpires = utc(delivery.previous_secret_expires_at);
       if (delivery.previous_secret && previousExpires && previousExpires.getTime() > Date.now()) secrets.push(delivery.previous_secret);
       const response = await fetch(delivery.url, {
-        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs),
+        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), dispatcher: this.agent,
         headers: {
           'content-type': 'application/json', 'user-agent': 'Steveslist-Webhooks/1',
           'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader(secrets, id, timestamp, body),
         },
       });
       code = response.status;
-      responseBody = (await response.text().catch(() => '')).slice(0, 500) || null;
+      responseBody = (await readPrefix(response, RESPONSE_BODY_CHARS)) || null;
       const error = code >= 200 && code < 300 ? null : `HTTP ${code}${responseBody ? `: ${responseBody.slice(0, 200)}` : ''}`;
       return { startedAt, latencyMs: Math.round(performance.now() - started), code, responseBody, error, fatal: false };
     } catch (caught) {
-      // fetch says only "fetch failed"; the cause names what happened (ECONNREFUSED, a timeout...).
+      // fetch says only "fetch failed"; the cause names what happened (ECONNREFUSED, a timeout, an
+      // address refused when connecting...).
       const cause = (caught as { cause?: { code?: string; message?: string } }).cause;
+      if (cause instanceof PoisonMessage) {
+        return { startedAt, latencyMs: Math.round(performance.now() - started), code, responseBody, error: cause.message.slice(0, 1000), fatal: true };
+      }
       const detail = (caught as Error).name === 'TimeoutError' ? `no response within ${timeoutMs / 1000} s` : cause?.code ?? cause?.message;
       const error = `${(caught as Error).message}${detail ? ` (${detail})` : ''}`.slice(0, 1000);
       return { startedAt, latencyMs: Math.round(performance.now() - started), code, responseBody, error, fatal: caught instanceof PoisonMessage };
@@ -198,6 +209,29 @@ export class WebhookDispatcher {
     }
     return true;
   }
+}
+
+/**
+ * The start of the answer's body. Reading stops there: a receiver streaming without end must not
+ * hold the sender until the timeout nor fill its memory. A body cut off by an error keeps what came.
+ */
+async function readPrefix(response: Response, maxChars: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < maxChars) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // The body broke off (reset, timeout): the status already says how the attempt went.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return text.slice(0, maxChars);
 }
 
 async function insertAttempt(connection: PoolConnection, deliveryId: number, attempt: number, outcome: AttemptOutcome): Promise<void> {

@@ -17,7 +17,9 @@ import { createUser } from '../../../marketplace/domain/users.js';
 import type { RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { ConsumerRunner } from '../../consumers/runner.js';
 import { Webhook } from 'standardwebhooks';
-import { isPrivateAddress } from './address-guard.js';
+import { fetch } from 'undici';
+import { PoisonMessage } from '../../../core/errors.js';
+import { deliveryAgent, isPrivateAddress } from './address-guard.js';
 import { startWebhookEnqueuer, WebhookDispatcher } from './webhook-worker.js';
 
 interface Received { headers: IncomingHttpHeaders; body: string }
@@ -140,9 +142,39 @@ describe('webhooks', () => {
       const [row] = await until(async () => { await strict.tick(); return deliveries('ssrf.test'); }, (rows) => rows[0]?.status === 'failed');
       expect(row).toMatchObject({ status: 'failed', attempts: 1, last_response_code: null });
       expect(row!.last_error).toMatch(/resolves to 127\.0\.0\.1, a private, loopback or link-local address/);
+
+      // A name is judged by the address the connection would go to, so nothing reaches the receiver.
+      const sentBefore = received.length;
+      await db.pool.query("UPDATE webhook_endpoints SET url = REPLACE(url, '127.0.0.1', 'localhost') WHERE url LIKE '%/hooks/internal'");
+      await db.pool.query("INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, next_attempt_at) SELECT id, UUID(), 'ssrf.name', '{}', UTC_TIMESTAMP(6) FROM webhook_endpoints WHERE url LIKE '%/hooks/internal'");
+      const [named] = await until(async () => { await strict.tick(); return deliveries('ssrf.name'); }, (rows) => rows[0]?.status === 'failed');
+      expect(named).toMatchObject({ status: 'failed', attempts: 1, last_response_code: null });
+      expect(named!.last_error).toMatch(/^webhook URL localhost resolves to (127\.0\.0\.1|::1), a private, loopback or link-local address/);
+      expect(received.slice(sentBefore).filter((r) => r.headers['webhook-id'] && r.body === '{}')).toEqual([]);
     } finally {
+      await strict.stop();
       dispatcher = new WebhookDispatcher({ pool: db.pool, log: silentLogger(), allowPrivate: true, schedule: [0, 50, 100], pollMs: 25 });
       dispatcher.start();
+    }
+  });
+  it('refuses a private address met when connecting, though the URL was checked before (DNS rebinding)', async () => {
+    // The sender's connections resolve names themselves: a host that answered with a public
+    // address at the check and a private one now is refused when the socket is made.
+    const url = `http://localhost:${new URL(base).port}/hooks/rebound`;
+    const strict = deliveryAgent(false);
+    const lenient = deliveryAgent(true);
+    try {
+      const refused = await fetch(url, { method: 'POST', body: '{}', dispatcher: strict }).then(() => undefined, (error: Error) => error);
+      expect(refused?.cause).toBeInstanceOf(PoisonMessage);
+      expect((refused!.cause as Error).message).toMatch(/localhost resolves to (127\.0\.0\.1|::1), a private, loopback or link-local address/);
+      expect(received.filter((r) => r.body === '{"rebound":true}')).toEqual([]);
+      // The same request through the lenient agent arrives: the refusal above was the guard's.
+      const response = await fetch(url, { method: 'POST', body: '{"rebound":true}', dispatcher: lenient });
+      expect(response.status).toBe(204);
+      expect(received.filter((r) => r.body === '{"rebound":true}')).toHaveLength(1);
+    } finally {
+      await strict.close();
+      await lenient.close();
     }
   });
 });
