@@ -57,6 +57,14 @@ describe('configuration', () => {
     expect(config.log.level).toBe('warn');
   });
 
+  it('reads REPORT_RECIPIENTS as distinct addresses and names the one that is not', () => {
+    expect(loadConfig({}, { cwd: dir.path, dotEnv: false }).reports.recipients).toEqual([]);
+    const config = loadConfig({ REPORT_RECIPIENTS: ' Ops@Example.com, ceo@example.com,ops@example.com ' }, { cwd: dir.path, dotEnv: false });
+    expect(config.reports.recipients).toEqual(['ops@example.com', 'ceo@example.com']);
+    const [problem] = problemsOf({ REPORT_RECIPIENTS: 'ops@example.com;ceo@example.com' });
+    expect(problem).toMatch(/^REPORT_RECIPIENTS: not an email address: ops@example.com;ceo@example.com \(a comma-separated list/);
+  });
+
   it('documents every setting it reads in the README', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const { names } = readConfig({}, { cwd: dir.path, dotEnv: false });

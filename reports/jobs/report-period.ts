@@ -22,6 +22,19 @@ export function reportPeriod(kind: ReportKind, at: Date, timezone: string): Repo
   return { kind, timezone, from, to, previousFrom };
 }
 
+/**
+ * Where the attachment's rows start: every hour of a daily report, every local midnight of a weekly
+ * one (so a week with a daylight-saving change still has one row per local day, of 23 or 25 hours).
+ */
+export function bucketStarts(period: ReportPeriod): Date[] {
+  if (period.kind === 'daily') {
+    const starts: Date[] = [];
+    for (let at = period.from.getTime(); at < period.to.getTime(); at += 3_600_000) starts.push(new Date(at));
+    return starts;
+  }
+  return [period.from, ...occurrencesBetween({ cron: BOUNDARY.daily, timezone: period.timezone }, period.from, new Date(period.to.getTime() - 1))];
+}
+
 /** The period's first day as the business says it, e.g. 2026-11-23. */
 export function localDate(at: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);

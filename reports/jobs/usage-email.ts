@@ -66,11 +66,19 @@ function lines(report: UsageReport): Line[] {
   ];
 }
 
+/** 2026-03-10 14:00 on the business's clock: what staff filter and chart the attachment by. */
+function localMinute(at: Date, timezone: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(at).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
 function csv(report: UsageReport): string {
   const currencies = [...new Set(report.buckets.flatMap((bucket) => Object.keys(bucket.gmv)))].sort();
-  const header = ['start_utc', 'signups', 'listings', 'orders', 'messages', 'removals', ...currencies.map((c) => `gmv_${c}`)];
+  const header = ['start_local', 'start_utc', 'signups', 'listings', 'orders', 'messages', 'removals', ...currencies.map((c) => `gmv_${c}`)];
   const body = report.buckets.map((bucket) => [
-    bucket.start, bucket.signups, bucket.listings, bucket.orders, bucket.messages, bucket.removals,
+    localMinute(new Date(bucket.start), report.period.timezone), bucket.start, bucket.signups, bucket.listings, bucket.orders, bucket.messages, bucket.removals,
     ...currencies.map((c) => majorUnits(bucket.gmv[c] ?? 0, c)),
   ].join(','));
   return `${[header.join(','), ...body].join('\r\n')}\r\n`;
@@ -84,10 +92,11 @@ export function renderUsageEmail(report: UsageReport): ReportEmail {
   const title = `Steveslist ${kind} usage: ${span}`;
   const rows = lines(report);
   const width = Math.max(...rows.map((row) => row.label.length));
-  const categories = report.top_categories.map((c) => `${c.category} ${c.listings.toLocaleString('en')}`).join(', ') || 'none';
+  const valueWidth = Math.max(...rows.map((row) => row.value.length));
+  const categories = report.top_categories.map((c) => `${c.category} ${c.listings.toLocaleString('en')} (vs ${c.previous.toLocaleString('en')})`).join(', ') || 'none';
   const text = [
     `${title} (${timezone})`, '',
-    ...rows.map((row) => `${row.label.padEnd(width)}  ${row.value}  (${row.change})`), '',
+    ...rows.map((row) => `${row.label.padEnd(width)}  ${row.value.padStart(valueWidth)}  (${row.change})`), '',
     `Top categories of new listings: ${categories}`, '',
     `The attachment has the numbers per ${kind === 'daily' ? 'hour' : 'day'}. GMV leaves out cancelled and refunded orders.`, '',
   ].join('\n');
