@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors.js';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { portInUse } from '../../core/ports.js';
 import { startWebhookListener } from '../../pipelines/sinks/webhooks/listener.js';
 import { parseOptions, wholeNumber } from '../args.js';
@@ -32,7 +32,13 @@ export const webhooksCommand: Command = {
     try {
       listener = await startWebhookListener({ host, port, secret, forwardTo, print });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(host, port, '--port');
+      const { code, syscall } = error as NodeJS.ErrnoException;
+      if (code === 'EADDRINUSE') throw portInUse(host, port, '--port');
+      if (code === 'EACCES') throw new EnvironmentError(`--port: not allowed to listen on ${host}:${port} (ports below 1024 need root); pick a port above 1024`);
+      // A name that does not resolve, or an address that is not this machine's.
+      if (syscall === 'getaddrinfo' || code === 'EADDRNOTAVAIL' || code === 'EINVAL' || code === 'EAFNOSUPPORT') {
+        throw new UsageError(`--host: cannot listen on "${host}" (${code}); give an address of this machine, such as 127.0.0.1`);
+      }
       throw error;
     }
     // Listening for signals before saying so: whoever waits for the line may signal at once.

@@ -31,8 +31,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetUrl = `http://127.0.0.1:${(target.address() as { port: number }).port}/hooks`;
-  const port = await freePort();
-  listener = startCli(['webhooks', 'listen', '--port', String(port), '--forward-to', targetUrl], { STEVESLIST_WEBHOOK_SECRET: secret });
+  // Port 0: the listener takes a free one and prints it, so no other process can take it first.
+  listener = startCli(['webhooks', 'listen', '--port', '0', '--forward-to', targetUrl], { STEVESLIST_WEBHOOK_SECRET: secret });
   listenUrl = (await listener.waitFor(/listening on (http:\/\/\S+)/, 30_000))[1]!;
 });
 afterAll(async () => {
@@ -66,10 +66,36 @@ describe('steveslist webhooks listen', () => {
     expect(relayed).toHaveLength(1);
   });
 
+  it('verifies a signed body that is not JSON, and relays its exact bytes', async () => {
+    const body = 'caf\u00e9 \u2014 plain text, not JSON';
+    const response = await fetch(listenUrl, { method: 'POST', headers: { ...signed(body, { id: 'msg_text' }), 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from(body, 'utf8') });
+    expect(response.status).toBe(202);
+    expect(relayed).toHaveLength(2);
+    expect(relayed[1]!.body).toBe(body);
+    expect(relayed[1]!.headers['content-type']).toBe('text/plain; charset=utf-8');
+    await listener.waitFor(/msg_text  \(not JSON\)  signature verified \(body is not JSON\)/);
+  });
+
   it('never prints the secret, and stops cleanly on SIGTERM', async () => {
     expect(listener.output()).not.toContain(secret);
     listener.child.kill('SIGTERM');
     expect(await listener.exited).toBe(0);
+  });
+
+  it('without a secret prints deliveries unchecked, and answers 502 when the forward target is down', async () => {
+    const down = await freePort();
+    const unchecked = startCli(['webhooks', 'listen', '--port', '0', '--forward-to', `http://127.0.0.1:${down}/`], { STEVESLIST_WEBHOOK_SECRET: undefined });
+    try {
+      const url = (await unchecked.waitFor(/listening on (http:\/\/\S+) \(not checking signatures: pass --secret or set STEVESLIST_WEBHOOK_SECRET/, 30_000))[1]!;
+      const body = JSON.stringify({ type: 'user.signed_up', data: { id: 7 } });
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'msg_unchecked' }, body });
+      expect(response.status).toBe(502);
+      await unchecked.waitFor(/msg_unchecked  user\.signed_up  signature not checked \(no secret given\)[\s\S]*"id": 7[\s\S]*failed \(ECONNREFUSED\); answered 502/);
+      expect((await fetch(url)).status).toBe(405);
+    } finally {
+      unchecked.child.kill('SIGTERM');
+      await unchecked.exited;
+    }
   });
 
   it('names the option when one is wrong', async () => {
@@ -77,5 +103,6 @@ describe('steveslist webhooks listen', () => {
     expect(badSecret).toMatchObject({ code: 2, stderr: "steveslist: --secret: expected the endpoint's whsec_... secret\n" });
     expect((await runCli(['webhooks', 'listen', '--forward-to', 'localhost:3000'])).stderr).toMatch(/--forward-to: expected an http\(s\) URL/);
     expect((await runCli(['webhooks', 'serve'])).stderr).toMatch(/usage: steveslist webhooks listen/);
+    expect(await runCli(['webhooks', 'listen', '--host', 'no-such-host.invalid', '--port', '0'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^steveslist: --host: cannot listen on "no-such-host\.invalid"/) });
   });
 });

@@ -50,14 +50,28 @@ function eventType(body: string): string {
   }
 }
 
-async function relay(target: string, headers: IncomingHttpHeaders, body: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+/** Relays the bytes as they came: the signature covers them, so a re-encoded body would not verify. */
+async function relay(target: string, headers: IncomingHttpHeaders, body: Buffer, timeoutMs: number): Promise<{ status: number; contentType: string; body: string }> {
   const forwarded: Record<string, string> = {};
   for (const name of RELAYED) {
     const value = header(headers, name);
     if (value !== undefined) forwarded[name] = value;
   }
   const response = await fetch(target, { method: 'POST', headers: forwarded, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? 'text/plain', body: await response.text() };
+}
+
+/** Whether the delivery verifies, or why not; a signed body that is not JSON still verifies. */
+function verdictOf(secret: string, headers: IncomingHttpHeaders, body: string): { ok: true; verdict: string } | { ok: false; reason: string } {
+  try {
+    verifyWebhook(secret, headers, body);
+    return { ok: true, verdict: 'signature verified' };
+  } catch (error) {
+    // verifyWebhook parses the body only once the signature matched.
+    if (error instanceof SyntaxError) return { ok: true, verdict: 'signature verified (body is not JSON)' };
+    if (error instanceof WebhookVerificationError) return { ok: false, reason: error.message };
+    throw error;
+  }
 }
 
 export async function startWebhookListener(options: ListenerOptions): Promise<WebhookListener> {
@@ -71,7 +85,8 @@ export async function startWebhookListener(options: ListenerOptions): Promise<We
     });
     request.on('end', () => {
       void (async () => {
-        const body = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        const body = raw.toString('utf8');
         const id = header(request.headers, 'webhook-id') ?? '(no webhook-id)';
         const at = new Date().toISOString();
         if (request.method !== 'POST') {
@@ -84,21 +99,19 @@ export async function startWebhookListener(options: ListenerOptions): Promise<We
         }
         let verdict = 'signature not checked (no secret given)';
         if (options.secret) {
-          try {
-            verifyWebhook(options.secret, request.headers as Record<string, string>, body);
-            verdict = 'signature verified';
-          } catch (error) {
-            if (!(error instanceof WebhookVerificationError)) throw error;
-            options.print(`${at}  ${id}  ${eventType(body)}  REJECTED: ${error.message}; answered 401`);
-            return response.writeHead(401, { 'content-type': 'text/plain' }).end(`${error.message}\n`);
+          const checked = verdictOf(options.secret, request.headers, body);
+          if (!checked.ok) {
+            options.print(`${at}  ${id}  ${eventType(body)}  REJECTED: ${checked.reason}; answered 401`);
+            return response.writeHead(401, { 'content-type': 'text/plain' }).end(`${checked.reason}\n`);
           }
+          verdict = checked.verdict;
         }
         options.print(`${at}  ${id}  ${eventType(body)}  ${verdict}\n${preview(body)}`);
         if (!options.forwardTo) return response.writeHead(204).end();
         try {
-          const relayed = await relay(options.forwardTo, request.headers, body, timeoutMs);
+          const relayed = await relay(options.forwardTo, request.headers, raw, timeoutMs);
           options.print(`  -> ${options.forwardTo} answered ${relayed.status}`);
-          return response.writeHead(relayed.status, { 'content-type': 'text/plain' }).end(relayed.body.slice(0, 1000));
+          return response.writeHead(relayed.status, { 'content-type': relayed.contentType }).end(relayed.body.slice(0, 1000));
         } catch (error) {
           const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
           options.print(`  -> ${options.forwardTo} failed (${cause}); answered 502 so the sender retries`);
