@@ -68,9 +68,8 @@ export class ConflictError extends SteveslistError {
   override name = 'ConflictError';
 }
 
-/** 429: too many requests; `retryAfterSeconds` is what the server asked for. */
-export class RateLimitError extends SteveslistError {
-  override name = 'RateLimitError';
+/** A refusal before any work was done: the same request may come again, after `retryAfterSeconds` if the server said. */
+export abstract class RetryLaterError extends SteveslistError {
   override readonly retriable = true;
   readonly retryAfterSeconds: number | undefined;
 
@@ -80,16 +79,14 @@ export class RateLimitError extends SteveslistError {
   }
 }
 
-/** 503: a dependency of the API is down for now. */
-export class ServiceUnavailableError extends SteveslistError {
-  override name = 'ServiceUnavailableError';
-  override readonly retriable = true;
-  readonly retryAfterSeconds: number | undefined;
+/** 429: too many requests; `retryAfterSeconds` is what the server asked for. */
+export class RateLimitError extends RetryLaterError {
+  override name = 'RateLimitError';
+}
 
-  constructor(message: string, code: string, context: ErrorContext) {
-    super(message, code, context);
-    this.retryAfterSeconds = context.retryAfterSeconds;
-  }
+/** 503: a dependency of the API is down for now. */
+export class ServiceUnavailableError extends RetryLaterError {
+  override name = 'ServiceUnavailableError';
 }
 
 /** No answer: the network failed, the connection was reset, or the attempt timed out. */

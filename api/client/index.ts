@@ -5,7 +5,7 @@ export { Steveslist, DEFAULT_BASE_URL, type ClientOptions } from './client.js';
 export { Listing } from './listing.js';
 export {
   SteveslistError, ValidationError, AuthenticationError, PermissionError, NotFoundError, ConflictError,
-  RateLimitError, ServiceUnavailableError, ConnectionError, type ApiErrorBody,
+  RetryLaterError, RateLimitError, ServiceUnavailableError, ConnectionError, type ApiErrorBody,
 } from './errors.js';
 export { paginate, pages, type PageFetcher } from './pagination.js';
 export type { Fetch, RequestOptions } from './http.js';

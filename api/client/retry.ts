@@ -1,5 +1,5 @@
 // When to retry a request and how long to wait first. Pure: values in, values out.
-import { ConnectionError, RateLimitError, ServiceUnavailableError, type SteveslistError } from './errors.js';
+import { ConnectionError, RetryLaterError, type SteveslistError } from './errors.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 turns retrying off. */
@@ -23,14 +23,14 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
  * idempotent methods repeat then.
  */
 export function shouldRetry(error: SteveslistError, method: string): boolean {
-  if (error instanceof RateLimitError || error instanceof ServiceUnavailableError) return true;
+  if (error instanceof RetryLaterError) return true;
   if (error instanceof ConnectionError) return IDEMPOTENT_METHODS.has(method.toUpperCase());
   return false;
 }
 
 /** The server's Retry-After, as the error carries it, when it sent one. */
 export function retryAfterOf(error: SteveslistError): number | undefined {
-  return error instanceof RateLimitError || error instanceof ServiceUnavailableError ? error.retryAfterSeconds : undefined;
+  return error instanceof RetryLaterError ? error.retryAfterSeconds : undefined;
 }
 
 /**
