@@ -73,7 +73,9 @@ export const backupCommand: Command = {
       const target = id ?? listBackups(backupDir).at(-1)?.id;
       if (!target) throw new UsageError(`no backups in ${backupDir} yet (steveslist backup create makes one)`);
       const verified = await verifyBackup({ backupDir, id: target, full: values.full ?? false, log });
-      print(`backup ${verified.id}: ${values.full ? 'restored into a scratch server: every table has its rows' : 'files match the manifest (add --full to restore it into a scratch server)'}`);
+      print(`backup ${verified.id}: ${values.full
+        ? `restored into a scratch server: every table has its rows (compared: ${(verified.verified_with ?? []).join(', ')})`
+        : 'files match the manifest (add --full to restore it into a scratch server)'}`);
       return 0;
     }
     if (action === 'create' || action === 'archive') {

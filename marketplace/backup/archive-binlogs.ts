@@ -4,11 +4,12 @@
 // server as well as the private one; a file already archived is not copied again.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackupCorrupted } from '../../core/errors.js';
+import { BackupCorrupted, EnvironmentError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { connectMysql, type RowDataPacket } from '../mysql/connection.js';
 import { credentialsFor, runTool } from './client-tools.js';
 import { assertIntact, sha256OfFile } from './manifest.js';
+import { binlogNumber } from './retention.js';
 
 export interface ArchivedBinlog {
   name: string;
@@ -37,10 +38,7 @@ function saveIndex(backupDir: string, index: ArchivedBinlog[]): void {
   renameSync(`${path}.partial`, path);
 }
 
-/** The sequence number in a binlog file name (binlog.000042 -> 42). */
-export function binlogNumber(name: string): number {
-  return Number(/\.(\d+)$/.exec(name)?.[1] ?? Number.NaN);
-}
+export { binlogNumber };
 
 /**
  * Closes the current binlog (FLUSH BINARY LOGS) and archives every closed file not archived yet.
@@ -50,21 +48,32 @@ export async function archiveBinlogs(url: string, backupDir: string, log: Logger
   const dir = binlogDir(backupDir);
   mkdirSync(dir, { recursive: true });
   const connection = await connectMysql(url, { noDatabase: true });
-  let closed: string[];
+  let closed: { name: string; bytes: number }[];
   try {
     await connection.query('FLUSH BINARY LOGS');
     const [rows] = await connection.query<RowDataPacket[]>('SHOW BINARY LOGS');
     // The newest file is the one being written: it is archived by a later call, once closed.
-    closed = rows.map((row) => String(row.Log_name)).slice(0, -1);
+    closed = rows.map((row) => ({ name: String(row.Log_name), bytes: Number(row.File_size) })).slice(0, -1);
   } finally {
     await connection.end();
   }
   const index = archivedBinlogs(backupDir);
   const known = new Set(index.map((entry) => entry.name));
+  // Files are known by name; after RESET MASTER (or pointing MYSQL_URL at another server) the
+  // names start over, and skipping a "known" name would later replay the wrong file's events.
+  for (const file of closed) {
+    const archived = index.find((entry) => entry.name === file.name);
+    if (archived && archived.bytes !== file.bytes) {
+      throw new EnvironmentError(
+        `${join(dir, file.name)} (${archived.bytes} bytes) is not the server's ${file.name} (${file.bytes} bytes): the server's binlog numbering started over `
+        + `(RESET MASTER, or another server in MYSQL_URL); move ${dir} aside and take a new backup`,
+      );
+    }
+  }
   const added: ArchivedBinlog[] = [];
   const credentials = credentialsFor(url);
   try {
-    for (const name of closed.filter((file) => !known.has(file))) {
+    for (const { name } of closed.filter((file) => !known.has(file.name))) {
       const partialDir = join(dir, '.partial');
       rmSync(partialDir, { recursive: true, force: true });
       mkdirSync(partialDir);

@@ -36,6 +36,11 @@ describe('dump scanner', () => {
     for (const chunk of [1, 7, 64]) expect(scan(DUMP, chunk).digests()).toEqual(whole.digests());
   });
 
+  it("reads MySQL 8's CHANGE REPLICATION SOURCE TO coordinates", () => {
+    const mysql = scan("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000012', SOURCE_LOG_POS=157;\n", 9);
+    expect(mysql.binlog).toEqual({ file: 'binlog.000012', position: 157 });
+  });
+
   it('gives the same digest for the same rows in another order, and another for other rows', () => {
     const a = scan("CREATE TABLE `t` (\nINSERT INTO `t` VALUES (1,'x'),(2,'y');", 5).digests();
     const b = scan("CREATE TABLE `t` (\nINSERT INTO `t` VALUES (2,'y');\nINSERT INTO `t` VALUES (1,'x');", 5).digests();

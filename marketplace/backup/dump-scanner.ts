@@ -67,7 +67,8 @@ export class DumpScanner {
       if (!this.tables.has(name)) this.tables.set(name, { rows: 0, digest: 0n });
       return;
     }
-    const master = /CHANGE MASTER TO MASTER_LOG_FILE='([^']+)', MASTER_LOG_POS=(\d+)/.exec(line);
+    // MySQL 8.0.26+ writes CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE=..., SOURCE_LOG_POS=...
+    const master = /CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']+)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(line);
     if (master) this.coordinates = { ...this.coordinates, file: master[1]!, position: Number(master[2]) };
     const gtid = /gtid_slave_pos='([^']*)'/.exec(line);
     if (gtid && gtid[1]) this.coordinates.gtid = gtid[1];

@@ -10,6 +10,7 @@ export { archiveBinlogs, archivedBinlogs } from './archive-binlogs.js';
 export { createBackup } from './create-backup.js';
 export { listBackups, readManifest, type BackupManifest } from './manifest.js';
 export { pruneBackups } from './prune-backups.js';
+export { backupsToKeep, binlogsToPrune, DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 export { restoreBackup, chooseBackup, type RestoreOptions, type RestoreResult } from './restore-backup.js';
 export { verifyBackup, digestDatabase, compareDigests } from './verify-backup.js';
 

@@ -18,9 +18,18 @@ export interface BackupManifest {
   sha256: string;
   /** Where the snapshot sits in the binlog: replay starts here. */
   binlog: BinlogCoordinates;
-  tables: Record<string, TableDigest>;
+  tables: Record<string, TableRecord>;
+  /** How the CHECKSUM TABLE values were made to describe the dump's state; absent when they could not be. */
+  checksums_consistent_by?: string;
   /** Set once a restore of this backup into a scratch server matched it. */
   verified_at?: string;
+  /** What that restore was compared on (CHECKSUM TABLE only when the scratch server is of the same release). */
+  verified_with?: string[];
+}
+
+/** A table in the backup: rows and digest read from the dump, CHECKSUM TABLE from the server. */
+export interface TableRecord extends TableDigest {
+  checksum?: string | null;
 }
 
 export const DUMP_FILE = 'dump.sql.gz';

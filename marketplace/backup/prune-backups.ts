@@ -3,9 +3,9 @@
 import { rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../core/log.js';
-import { archivedBinlogs, binlogDir, binlogNumber } from './archive-binlogs.js';
+import { archivedBinlogs, binlogDir } from './archive-binlogs.js';
 import { listBackups } from './manifest.js';
-import { backupsToKeep, DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
+import { backupsToKeep, binlogsToPrune, DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 
 export interface PruneResult {
   deletedBackups: string[];
@@ -17,21 +17,14 @@ export function pruneBackups(backupDir: string, log: Logger, policy: RetentionPo
   const keep = backupsToKeep(backups, policy);
   const deletedBackups = backups.filter((backup) => !keep.has(backup.id)).map((backup) => backup.id);
   for (const id of deletedBackups) rmSync(join(backupDir, id), { recursive: true, force: true });
-  const oldest = backups.find((backup) => keep.has(backup.id));
-  const deletedBinlogs: string[] = [];
-  if (oldest) {
-    const first = binlogNumber(oldest.binlog.file);
-    const index = archivedBinlogs(backupDir);
-    const kept = index.filter((entry) => binlogNumber(entry.name) >= first);
-    for (const entry of index.filter((candidate) => binlogNumber(candidate.name) < first)) {
-      rmSync(join(binlogDir(backupDir), entry.name), { force: true });
-      deletedBinlogs.push(entry.name);
-    }
-    if (deletedBinlogs.length > 0) {
-      const path = join(binlogDir(backupDir), 'index.json');
-      writeFileSync(`${path}.partial`, `${JSON.stringify(kept, null, 2)}\n`);
-      renameSync(`${path}.partial`, path);
-    }
+  const index = archivedBinlogs(backupDir);
+  const deletedBinlogs = binlogsToPrune(index.map((entry) => entry.name), backups.filter((backup) => keep.has(backup.id)));
+  if (deletedBinlogs.length > 0) {
+    // The index first: a crash in between leaves unlisted files, never listed files that are gone.
+    const path = join(binlogDir(backupDir), 'index.json');
+    writeFileSync(`${path}.partial`, `${JSON.stringify(index.filter((entry) => !deletedBinlogs.includes(entry.name)), null, 2)}\n`);
+    renameSync(`${path}.partial`, path);
+    for (const name of deletedBinlogs) rmSync(join(binlogDir(backupDir), name), { force: true });
   }
   if (deletedBackups.length + deletedBinlogs.length > 0) log.info({ backups: deletedBackups, binlogs: deletedBinlogs }, 'old backups pruned');
   return { deletedBackups, deletedBinlogs };

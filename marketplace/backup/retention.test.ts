@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupsToKeep, isoWeek } from './retention.js';
+import { backupsToKeep, binlogsToPrune, isoWeek } from './retention.js';
 
 describe('backup retention', () => {
   it('numbers ISO weeks as the standard does at year ends', () => {
@@ -30,5 +30,14 @@ describe('backup retention', () => {
     expect(kept).not.toContain('2025-11-30T14:00:00.000Z');
     expect(kept.length).toBe(7 + 2 + 11);
     expect(kept.every((id) => id.includes('T14'))).toBe(true);
+  });
+
+  it('prunes the binlogs before the file the oldest kept backup replays from, by number not by name order', () => {
+    const archived = ['binlog.000098', 'binlog.000099', 'binlog.000100', 'binlog.000101', 'binlog.000102'];
+    const kept = [{ binlog: { file: 'binlog.000101' } }, { binlog: { file: 'binlog.000100' } }];
+    expect(binlogsToPrune(archived, kept)).toEqual(['binlog.000098', 'binlog.000099']);
+    expect(binlogsToPrune(['binlog.999999', 'binlog.1000000', 'binlog.1000001'], [{ binlog: { file: 'binlog.1000000' } }])).toEqual(['binlog.999999']);
+    // No backup kept: the archive is all there is, so nothing goes.
+    expect(binlogsToPrune(archived, [])).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Which backups to keep: the newest of each of the last 7 days, 4 ISO weeks and 12 months that
-// have one (a day's newest backup can count for its week and month too). Pure.
+// have one (a day's newest backup can count for its week and month too); and which archived
+// binlogs no kept backup can replay any more. Pure.
 
 export interface RetentionPolicy {
   daily: number;
@@ -20,6 +21,22 @@ export function isoWeek(at: Date): string {
   const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
   const week = Math.ceil(((date.getTime() - yearStart) / 86_400_000 + 1) / 7);
   return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** The sequence number in a binlog file name (binlog.000042 -> 42). */
+export function binlogNumber(name: string): number {
+  return Number(/\.(\d+)$/.exec(name)?.[1] ?? Number.NaN);
+}
+
+/**
+ * The archived binlogs older than the file the oldest kept backup's coordinates point into: a
+ * replay starts at a backup's coordinates, so nothing before them is ever read again. With no
+ * backup kept, nothing is pruned (the binlogs are all there is).
+ */
+export function binlogsToPrune(archived: readonly string[], keptBackups: readonly { binlog: { file: string } }[]): string[] {
+  if (keptBackups.length === 0) return [];
+  const first = Math.min(...keptBackups.map((backup) => binlogNumber(backup.binlog.file)));
+  return archived.filter((name) => binlogNumber(name) < first);
 }
 
 /** The ids to keep of backups taken at the given times. */

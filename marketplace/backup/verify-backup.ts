@@ -1,17 +1,20 @@
 // Checking a backup: its files against the manifest (fast), and, in full, by restoring it into a
-// scratch MariaDB and dumping that copy again: every table must come back with the same rows.
+// scratch MariaDB and dumping that copy again: every table must come back with the same rows, and
+// the same CHECKSUM TABLE values where the manifest has them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackupCorrupted } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import { connectMysql, type RowDataPacket } from '../mysql/connection.js';
 import { LocalMysqlServer } from '../mysql/local-server.js';
 import { archivedBinlogs, binlogsFrom } from './archive-binlogs.js';
 import { credentialsFor, runTool } from './client-tools.js';
-import { DUMP_ARGUMENTS } from './create-backup.js';
+import { DUMP_ARGUMENTS } from './dump-arguments.js';
 import { DumpScanner, type TableDigest } from './dump-scanner.js';
 import { assertIntact, readManifest, writeManifest, type BackupManifest } from './manifest.js';
 import { restoreBackup } from './restore-backup.js';
+import { checksumTables, releaseSeries } from './table-checksums.js';
 
 export interface VerifyOptions {
   backupDir: string;
@@ -52,6 +55,28 @@ export function compareDigests(expected: Record<string, TableDigest>, actual: Re
   return differences;
 }
 
+/**
+ * CHECKSUM TABLE of a restored copy against the manifest's values; null when they cannot be
+ * compared (no values recorded, or another server release, whose checksum may be computed otherwise).
+ */
+export async function checksumDifferences(manifest: BackupManifest, url: string): Promise<string[] | null> {
+  const recorded = Object.entries(manifest.tables).filter(([, table]) => table.checksum !== undefined);
+  if (recorded.length === 0) return null;
+  const connection = await connectMysql(url);
+  let version: string;
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
+    version = String(rows[0]!.version);
+  } finally {
+    await connection.end();
+  }
+  if (releaseSeries(version) !== releaseSeries(manifest.server_version)) return null;
+  const actual = await checksumTables(url, manifest.database, recorded.map(([name]) => name));
+  return recorded
+    .filter(([name, table]) => actual[name]!.checksum !== table.checksum)
+    .map(([name, table]) => `${name}: CHECKSUM TABLE ${actual[name]!.checksum} where the backup has ${table.checksum}`);
+}
+
 export async function verifyBackup(options: VerifyOptions): Promise<BackupManifest> {
   const manifest = readManifest(options.backupDir, options.id);
   await assertIntact(join(options.backupDir, manifest.id, manifest.file), manifest);
@@ -65,8 +90,12 @@ export async function verifyBackup(options: VerifyOptions): Promise<BackupManife
     server = await LocalMysqlServer.open({ dataDir: scratchDir, database: manifest.database, log: options.log });
     await restoreBackup({ backupDir: options.backupDir, id: manifest.id, targetUrl: server.url(), force: true, log: options.log, progressStream: options.progressStream });
     const differences = compareDigests(manifest.tables, await digestDatabase(server.url()));
+    const checksums = await checksumDifferences(manifest, server.url());
+    differences.push(...(checksums ?? []));
     if (differences.length > 0) throw new BackupCorrupted(`backup ${manifest.id} restores to other rows than it was taken with: ${differences.join('; ')}`);
-    const verified = { ...manifest, verified_at: new Date().toISOString() };
+    const verified: BackupManifest = {
+      ...manifest, verified_at: new Date().toISOString(), verified_with: ['row counts', 'row digests', ...(checksums ? ['CHECKSUM TABLE'] : [])],
+    };
     writeManifest(join(options.backupDir, manifest.id), verified);
     options.log.info({ backup: manifest.id, tables: Object.keys(manifest.tables).length }, 'backup verified by a restore into a scratch server');
     return verified;
