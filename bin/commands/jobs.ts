@@ -40,6 +40,9 @@ export const jobsCommand: Command = {
         print(`${runs.length} run(s)`);
         return 0;
       }
+      // Ctrl-C ends the run in the ledger as failed before the process goes, rather than leaving
+      // it "running" until a scheduler finds it abandoned.
+      context.onInterrupt(() => scheduler.stop(0, 'interrupted (Ctrl-C or SIGTERM)'));
       print(`running ${name} now...`);
       const outcome = await scheduler.runNow(name!);
       print(`${name}: ${outcome.status}${outcome.error ? `: ${outcome.error}` : outcome.summary ? `: ${outcome.summary}` : ''}`);

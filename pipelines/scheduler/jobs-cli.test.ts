@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/log.js';
+import { freePort } from '../../core/ports.js';
 import { addAdminUser } from '../../marketplace/auth/admin-accounts.js';
 import { createUser } from '../../marketplace/domain/users.js';
 import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
@@ -49,7 +50,7 @@ describe('steveslist jobs', () => {
     expect(left.map((row) => row.token_hash)).toEqual(['b'.repeat(64)]);
 
     const history = await runCli(['jobs', 'history', 'sessions.purge-expired'], env);
-    expect(history.stdout).toMatch(/sessions\.purge-expired\s+succeeded manual\s+\S+\s+deleted 1 user and 0 admin sessions/);
+    expect(history.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z  sessions\.purge-expired\s+succeeded manual\s+\S+\s+deleted 1 user and 0 admin sessions$/m);
     expect(history.stdout).toContain('1 run(s)');
   });
 
@@ -94,10 +95,55 @@ describe('jobs on the admin server', () => {
         last_run: expect.objectContaining({ status: 'succeeded', trigger_kind: 'manual' }),
       })]);
       const runs = await call('GET', '/admin/jobs/runs?job=sessions.purge-expired&status=succeeded', { token });
-      expect(runs.body.data).toEqual([expect.objectContaining({ job: 'sessions.purge-expired', status: 'succeeded', summary: 'deleted 1 user and 0 admin sessions' })]);
+      expect(runs.body.data).toEqual([expect.objectContaining({
+        job: 'sessions.purge-expired', status: 'succeeded', summary: 'deleted 1 user and 0 admin sessions', scheduled_for: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+      })]);
       expect(await call('GET', '/admin/jobs/runs?status=exploded', { token })).toMatchObject({ status: 400, body: { field: 'status' } });
     } finally {
       await admin.close();
+    }
+  });
+});
+
+describe('jobs on the admin server as its own role', () => {
+  it('lists the jobs on `steveslist serve admin` too (a server that runs none)', async () => {
+    const port = await freePort();
+    const admin = startCli(['serve', 'admin'], { ...env, ADMIN_PORT: String(port), LOG_LEVEL: 'info' });
+    try {
+      await admin.waitFor(/serving; Ctrl-C stops it/);
+      const call = httpClient(`http://127.0.0.1:${port}`);
+      expect((await call('GET', '/admin/jobs')).status).toBe(401);
+      const token = (await call('POST', '/admin/session', { body: { username: 'jo', password: 'correct horse battery staple' } })).body.token as string;
+      const jobs = await call('GET', '/admin/jobs', { token });
+      expect(jobs.status).toBe(200);
+      expect(jobs.body.data.map((job: { name: string }) => job.name)).toContain('sessions.purge-expired');
+    } finally {
+      admin.child.kill('SIGTERM');
+      expect(await admin.exited).toBe(0);
+    }
+  });
+});
+
+// Last: it leaves a failed run as the job's newest, which the tests above do not expect.
+describe('steveslist jobs run, interrupted', () => {
+  it('ends a run by hand that is interrupted as failed in the ledger, not "running"', async () => {
+    const user = await createUser(db.pool, { email: 'locked@example.com', name: 'L', passwordHash: 'x' });
+    // A session row locked by another transaction holds the purge's DELETE until we let go.
+    const holder = await db.pool.getConnection();
+    try {
+      await holder.query('INSERT INTO user_sessions (token_hash, user_id, expires_at) VALUES (?, ?, UTC_TIMESTAMP(6) - INTERVAL 1 DAY)', ['c'.repeat(64), user.id]);
+      await holder.beginTransaction();
+      await holder.query('SELECT * FROM user_sessions WHERE token_hash = ? FOR UPDATE', ['c'.repeat(64)]);
+      const run = startCli(['jobs', 'run', 'sessions.purge-expired'], { ...env, LOG_LEVEL: 'info' });
+      await run.waitFor(/job started/);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(130);
+      const [rows] = await db.pool.query<RowDataPacket[]>("SELECT status, error FROM job_runs WHERE job = 'sessions.purge-expired' ORDER BY id DESC LIMIT 1");
+      expect(rows[0]).toMatchObject({ status: 'failed', error: 'aborted: interrupted (Ctrl-C or SIGTERM)' });
+    } finally {
+      await holder.rollback();
+      holder.release();
+      await db.pool.query('DELETE FROM user_sessions WHERE token_hash = ?', ['c'.repeat(64)]);
     }
   });
 });

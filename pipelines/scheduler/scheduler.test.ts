@@ -1,13 +1,16 @@
-// The scheduler against a real MariaDB ledger, on a clock the test moves: two schedulers run each
-// occurrence once; downtime is caught up or skipped per job; a run over its limit is stopped and
-// marked timed_out; a run whose scheduler died is marked failed; a failing job keeps its error.
+// The scheduler against a real MariaDB ledger, on a clock the test moves: several schedulers run
+// each occurrence once; downtime is caught up or skipped per job; a run over its limit is stopped
+// and marked timed_out; a run whose scheduler died is marked failed; stopping ends runs in the
+// ledger even when a job ignores its signal; a failing job keeps its error.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/log.js';
-import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { createMysqlPool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { until } from '../../test/fixtures/eventually.js';
 import type { JobContext, ScheduledJob } from './job.js';
-import { checkSchedule, occurrencesBetween, planDue } from './occurrences.js';
 import { Scheduler } from './scheduler.js';
 
 let db: TestDatabase;
@@ -32,42 +35,26 @@ async function ledger(name: string): Promise<RowDataPacket[]> {
 
 const settled = (name: string) => until(() => ledger(name), (rows) => rows.every((row) => row.status !== 'running'));
 
-describe('occurrences (pure)', () => {
-  it('follows the time zone across a daylight-saving change', () => {
-    const nightly = { cron: '0 3 * * *', timezone: 'Europe/Berlin' };
-    expect(occurrencesBetween(nightly, at('2026-03-27T12:00:00Z'), at('2026-03-30T12:00:00Z')).map((d) => d.toISOString()))
-      .toEqual(['2026-03-28T02:00:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T01:00:00.000Z']);
-  });
-
-  it('runs the newest missed occurrence under catch-up, none under skip, and an on-time one under both', () => {
-    const due = [at('2026-01-01T00:00:00Z'), at('2026-01-01T00:01:00Z'), at('2026-01-01T00:02:00Z')];
-    const late = at('2026-01-01T00:10:00Z');
-    expect(planDue('catch-up', due, late, MINUTE)).toEqual({ run: due[2], skip: due.slice(0, 2) });
-    expect(planDue('skip', due, late, MINUTE)).toEqual({ skip: due });
-    expect(planDue('skip', due, at('2026-01-01T00:02:30Z'), MINUTE)).toEqual({ run: due[2], skip: due.slice(0, 2) });
-    expect(planDue('catch-up', [], late, MINUTE)).toEqual({ skip: [] });
-  });
-
-  it('names the job when its schedule is wrong', () => {
-    expect(() => checkSchedule({ name: 'broken', cron: '61 * * * *', timezone: 'UTC' })).toThrow(/job broken: cron "61 \* \* \* \*" in UTC: .*minute/);
-    expect(() => checkSchedule({ name: 'lost', cron: '0 3 * * *', timezone: 'Mars/Base' })).toThrow(/job lost: .*Mars\/Base/);
-  });
-});
-
 describe('scheduler', () => {
   it('runs each occurrence once, however many schedulers share the database', async () => {
     let now = at('2026-05-04T10:00:00.500Z');
     const ran: string[] = [];
     const shared = job('shared.every-minute', async ({ scheduledFor }) => { ran.push(scheduledFor.toISOString()); });
-    const schedulers = ['a', 'b', 'c'].map((host) => new Scheduler({ pool: db.pool, jobs: [shared], log: silentLogger(), clock: () => now, host }));
-    for (let minute = 0; minute < 5; minute++) {
-      now = new Date(at('2026-05-04T10:00:00.500Z').getTime() + minute * MINUTE);
-      await Promise.all(schedulers.map((s) => s.tick()));
-      await Promise.all(schedulers.map((s) => s.tick()));
+    // Each on its own pool, as separate processes would be: the claims race on the server.
+    const pools = await Promise.all(['a', 'b', 'c'].map(() => createMysqlPool(db.url)));
+    try {
+      const schedulers = ['a', 'b', 'c'].map((host, i) => new Scheduler({ pool: pools[i]!, jobs: [shared], log: silentLogger(), clock: () => now, host }));
+      for (let minute = 0; minute < 5; minute++) {
+        now = new Date(at('2026-05-04T10:00:00.500Z').getTime() + minute * MINUTE);
+        await Promise.all(schedulers.map((s) => s.tick()));
+        await Promise.all(schedulers.map((s) => s.tick()));
+      }
+      const rows = await settled('shared.every-minute');
+      expect(ran.sort()).toEqual(['10:00', '10:01', '10:02', '10:03', '10:04'].map((t) => `2026-05-04T${t}:00.000Z`));
+      expect(rows.map((row) => row.status)).toEqual(Array(5).fill('succeeded'));
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
     }
-    const rows = await settled('shared.every-minute');
-    expect(ran.sort()).toEqual(['10:00', '10:01', '10:02', '10:03', '10:04'].map((t) => `2026-05-04T${t}:00.000Z`));
-    expect(rows.map((row) => row.status)).toEqual(Array(5).fill('succeeded'));
   });
 
   it('after downtime runs the newest missed occurrence of a catch-up job and skips the rest; a skip job only records them', async () => {
@@ -132,7 +119,7 @@ describe('scheduler', () => {
     const scheduler = new Scheduler({ pool: db.pool, jobs: [job('orphaned', async () => undefined, { cron: '0 7 * * *', timeLimitMs: 10 * MINUTE })], log: silentLogger(), clock: () => now });
     await scheduler.tick();
     const rows = await ledger('orphaned');
-    expect(rows[0]).toMatchObject({ status: 'failed', error: 'abandoned: the scheduler on gone-host:123 stopped while running it' });
+    expect(rows[0]).toMatchObject({ status: 'failed', error: 'abandoned: the scheduler on gone-host:123 stopped while running it (still "running" 60 min after it started, past its time limit of 600 s)' });
     // Still within its limit: it may be running somewhere.
     expect(rows[1]).toMatchObject({ status: 'running' });
   });
@@ -150,5 +137,44 @@ describe('scheduler', () => {
     await settled('handy');
     // The 07-03 03:00 occurrence was missed; the run by hand at 14:00 did not stand in for it.
     expect(runs).toEqual(['2026-07-01T03:00:00.000Z', '2026-07-03T14:00:00.000Z', '2026-07-03T03:00:00.000Z']);
+  });
+
+  it('fails at once a run whose process on this machine is gone, however long its limit', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    const now = at('2026-06-02T08:00:30Z');
+    await db.pool.query(
+      "INSERT INTO job_runs (job, scheduled_for, started_at, status, host) VALUES ('crashed', ?, ?, 'running', ?)",
+      [at('2026-06-02T08:00:00Z'), at('2026-06-02T08:00:00Z'), `${hostname()}:${child.pid}`],
+    );
+    const scheduler = new Scheduler({ pool: db.pool, jobs: [job('crashed', async () => undefined, { cron: '0 0 1 1 *', timeLimitMs: 3 * 60 * MINUTE })], log: silentLogger(), clock: () => now });
+    await scheduler.tick();
+    expect((await ledger('crashed'))[0]).toMatchObject({ status: 'failed', error: `abandoned: the scheduler on ${hostname()}:${child.pid} stopped while running it (process ${child.pid} is gone)` });
+  });
+
+  it('on stop lets a run finish within the grace, and ends one that ignores its signal as failed', async () => {
+    let release: (() => void) | undefined;
+    let deafStarted = false;
+    const quick = job('stop.quick', () => new Promise<string>((resolve) => { release = () => resolve('finished in time'); }));
+    const deaf = job('stop.deaf', () => { deafStarted = true; return new Promise(() => undefined); }, { timeLimitMs: 60 * MINUTE });
+    const scheduler = new Scheduler({ pool: db.pool, jobs: [quick, deaf], log: silentLogger() });
+    const quickRun = scheduler.runNow('stop.quick');
+    await until(() => release, Boolean);
+    const stopping = scheduler.stop(60_000);
+    release!();
+    await stopping;
+    expect(await quickRun).toMatchObject({ status: 'succeeded', summary: 'finished in time' });
+
+    const other = new Scheduler({ pool: db.pool, jobs: [quick, deaf], log: silentLogger() });
+    const deafRun = other.runNow('stop.deaf');
+    await until(() => deafStarted, Boolean);
+    await other.stop(0, 'shutting down for the test');
+    expect(await deafRun).toMatchObject({ status: 'failed', error: 'aborted: shutting down for the test' });
+    expect((await ledger('stop.deaf'))[0]).toMatchObject({ status: 'failed', error: 'aborted: shutting down for the test' });
+  });
+
+  it('records what a job threw when it was not an Error', async () => {
+    const scheduler = new Scheduler({ pool: db.pool, jobs: [job('throws.text', () => Promise.reject('quota exceeded'))], log: silentLogger() });
+    expect(await scheduler.runNow('throws.text')).toMatchObject({ status: 'failed', error: 'quota exceeded' });
   });
 });

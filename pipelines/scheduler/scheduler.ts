@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import type { Logger } from '../../core/log.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { ScheduledJob } from './job.js';
-import { claimRun, failAbandoned, finishRun, lastScheduled, recordSkipped, type RunStatus } from './ledger.js';
+import { abandonedRuns } from './abandoned-runs.js';
+import { claimRun, failAbandoned, finishRun, lastScheduled, recordSkipped, runningRuns, type RunStatus } from './ledger.js';
 import { checkSchedule, nextOccurrence, occurrencesBetween, planDue } from './occurrences.js';
 
 export interface SchedulerOptions {
@@ -32,6 +33,31 @@ export interface RunOutcome {
 
 /** How long past its time limit a "running" row must be before another scheduler calls it abandoned. */
 const ABANDONED_GRACE_MS = 60_000;
+/** The limit assumed for a running job no scheduler here declares (removed, or from newer code). */
+const UNDECLARED_LIMIT_MS = 24 * 3_600_000;
+/** How often the ledger is searched for abandoned runs (the first pass always does). */
+const ABANDONED_CHECK_EVERY_MS = 60_000;
+
+// Symbols, not strings: a job's own summary could be any string.
+const TIMED_OUT = Symbol('timed out');
+const ABORTED = Symbol('aborted');
+
+/**
+ * Occurrences held by any scheduler in this process. Process-wide, not per scheduler: a scheduler
+ * must not take a run of its neighbour in the same process for one a dead process left behind.
+ */
+const heldInThisProcess = new Set<string>();
+const occurrenceKey = (job: string, scheduledFor: Date) => `${job}\n${scheduledFor.toISOString()}`;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export class Scheduler {
   private readonly clock: () => Date;
@@ -40,6 +66,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private abandonedCheckedAt: number | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     for (const job of options.jobs) checkSchedule(job);
@@ -69,8 +96,11 @@ export class Scheduler {
     loop();
   }
 
-  /** Stops scheduling, lets running jobs finish for up to `graceMs`, then aborts them (marked failed). */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Stops scheduling, lets running jobs finish for up to `graceMs`, then aborts them: they are
+   * recorded as failed with `reason` at once, whether or not the job heeds its signal.
+   */
+  async stop(graceMs = 10_000, reason = 'the scheduler is stopping'): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
@@ -78,18 +108,17 @@ export class Scheduler {
     const finished = Promise.all(runs.map((run) => run.done));
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
     if ((await Promise.race([finished, timeout])) === 'timeout') {
-      for (const run of runs) run.controller.abort(new Error('the scheduler is stopping'));
+      for (const run of runs) run.controller.abort(new Error(reason));
       await finished;
     }
   }
 
   /** One pass: fails abandoned runs, records skipped occurrences, starts due ones (without waiting for them). */
   async tick(): Promise<void> {
+    await this.failAbandonedRuns();
     for (const job of this.options.jobs) {
       if (this.stopped) return;
       const now = this.clock();
-      const abandoned = await failAbandoned(this.options.pool, job.name, new Date(now.getTime() - job.timeLimitMs - ABANDONED_GRACE_MS), now);
-      if (abandoned > 0) this.options.log.warn({ job: job.name, runs: abandoned }, 'marked runs abandoned by a stopped scheduler as failed');
       const lateAfterMs = this.options.lateAfterMs ?? 60_000;
       // A job the ledger has never seen starts with an occurrence due now or the next one: a new
       // scheduler does not replay history.
@@ -101,6 +130,26 @@ export class Scheduler {
       }
       if (plan.run) await this.runOccurrence(job, plan.run, 'schedule');
     }
+  }
+
+  /** Marks runs whose scheduler died as failed; at most once a minute, it reads every running row. */
+  private async failAbandonedRuns(): Promise<void> {
+    const now = this.clock();
+    if (this.abandonedCheckedAt !== undefined && now.getTime() - this.abandonedCheckedAt < ABANDONED_CHECK_EVERY_MS) return;
+    this.abandonedCheckedAt = now.getTime();
+    const abandoned = abandonedRuns(await runningRuns(this.options.pool), {
+      now,
+      timeLimitMs: (name) => this.job(name)?.timeLimitMs,
+      undeclaredLimitMs: UNDECLARED_LIMIT_MS,
+      graceMs: ABANDONED_GRACE_MS,
+      hostname: hostname(),
+      pid: process.pid,
+      heldHere: (name, scheduledFor) => heldInThisProcess.has(occurrenceKey(name, scheduledFor)),
+      processAlive,
+    });
+    if (abandoned.length === 0) return;
+    const failed = await failAbandoned(this.options.pool, abandoned, now);
+    if (failed > 0) this.options.log.warn({ runs: abandoned.slice(0, 10) }, `marked ${failed} run(s) whose scheduler stopped as failed`);
   }
 
   /** Runs a job now, outside its schedule (`steveslist jobs run`), and waits for it. */
@@ -119,12 +168,24 @@ export class Scheduler {
 
   /** Claims the occurrence and starts it; resolves when it has started (with a promise of its outcome) or was taken. */
   private async runOccurrence(job: ScheduledJob, scheduledFor: Date, trigger: 'schedule' | 'manual'): Promise<RunOutcome | undefined> {
-    const id = await claimRun(this.options.pool, job.name, scheduledFor, this.host, this.clock(), trigger);
+    // Held before the claim lands, so no neighbour in this process sees the row unheld.
+    const key = occurrenceKey(job.name, scheduledFor);
+    heldInThisProcess.add(key);
+    let id: number | undefined;
+    try {
+      id = await claimRun(this.options.pool, job.name, scheduledFor, this.host, this.clock(), trigger);
+    } finally {
+      if (id === undefined) heldInThisProcess.delete(key);
+    }
     if (id === undefined) return undefined;
+    const runId = id;
     const controller = new AbortController();
-    const log = this.options.log.child({ job: job.name, run: id });
-    const done = this.execute(job, id, scheduledFor, controller, log).finally(() => this.running.delete(id));
-    this.running.set(id, { controller, done });
+    const log = this.options.log.child({ job: job.name, run: runId });
+    const done = this.execute(job, runId, scheduledFor, controller, log).finally(() => {
+      this.running.delete(runId);
+      heldInThisProcess.delete(key);
+    });
+    this.running.set(runId, { controller, done });
     // Scheduled runs go on in the background; a run by hand is waited for.
     if (trigger === 'schedule') {
       void done;
@@ -136,22 +197,32 @@ export class Scheduler {
   private async execute(job: ScheduledJob, id: number, scheduledFor: Date, controller: AbortController, log: Logger): Promise<RunOutcome> {
     log.info({ scheduledFor }, 'job started');
     let timer: NodeJS.Timeout | undefined;
-    const overTime = new Promise<'timed_out'>((resolve) => {
-      timer = setTimeout(() => resolve('timed_out'), job.timeLimitMs);
+    const overTime = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), job.timeLimitMs);
+    });
+    // A job that ignores its signal must not hold the scheduler: once aborted (the scheduler
+    // stopping), the run is over as far as the ledger is concerned.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<typeof ABORTED>((resolve) => {
+      onAbort = () => resolve(ABORTED);
+      controller.signal.addEventListener('abort', onAbort, { once: true });
     });
     let outcome: RunOutcome;
     try {
-      const result = await Promise.race([job.run({ scheduledFor, signal: controller.signal, log }), overTime]);
-      if (result === 'timed_out') {
+      const result = await Promise.race([job.run({ scheduledFor, signal: controller.signal, log }), overTime, aborted]);
+      if (result === TIMED_OUT) {
         controller.abort(new Error(`over its time limit of ${job.timeLimitMs / 1000} s`));
         outcome = { id, status: 'timed_out', error: `stopped after its time limit of ${job.timeLimitMs / 1000} s` };
+      } else if (result === ABORTED) {
+        outcome = { id, status: 'failed', error: `aborted: ${reasonOf(controller.signal.reason)}` };
       } else {
         outcome = { id, status: 'succeeded', summary: result ?? undefined };
       }
     } catch (error) {
-      outcome = { id, status: 'failed', error: controller.signal.aborted ? `aborted: ${(controller.signal.reason as Error).message}` : (error as Error).message };
+      outcome = { id, status: 'failed', error: controller.signal.aborted ? `aborted: ${reasonOf(controller.signal.reason)}` : reasonOf(error) };
     } finally {
       clearTimeout(timer);
+      controller.signal.removeEventListener('abort', onAbort!);
     }
     await finishRun(this.options.pool, id, outcome.status, this.clock(), { error: outcome.error, summary: outcome.summary }).catch((error: unknown) => {
       log.error({ err: error }, 'could not record the outcome of a job run');
@@ -160,4 +231,10 @@ export class Scheduler {
     else log.error({ status: outcome.status, error: outcome.error }, 'job did not succeed');
     return outcome;
   }
+}
+
+/** An error's message; something thrown that is not an Error still says what it was. */
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === 'string' ? error : `a non-error was thrown: ${String(error)}`;
 }
