@@ -1,8 +1,10 @@
 // The dashboards end to end: marketplace rows reach the warehouse (chDB on disk) through change
 // capture, the refresh job exports them and builds the Evidence site (offline), the admin server
-// serves it at /reports, and Chromium shows a chart drawn from that data.
+// serves it at /reports, and Chromium shows a chart drawn from that data. The sample data is
+// seeded as of today's midnight (UTC), so within a day the export is the same and a second run of
+// this file keeps the build instead of spending minutes on an identical one.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
@@ -39,7 +41,8 @@ beforeAll(async () => {
     if (install.status !== 0) throw new Error('npm install in reports/ failed');
   }
   db = await createTestDatabase('dash');
-  await seed(db.pool, { users: 60, listings: 400, seed: 11, progress: () => ({ update() {}, finish() {} }) });
+  const midnight = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  await seed(db.pool, { users: 60, listings: 400, seed: 11, now: midnight, progress: () => ({ update() {}, finish() {} }) });
   // A few orders, so the GMV chart has something to draw.
   const [listings] = await db.pool.query<RowDataPacket[]>("SELECT id, seller_id FROM listings WHERE status = 'active' ORDER BY id LIMIT 5");
   const [[buyer]] = await db.pool.query<RowDataPacket[]>('SELECT MAX(id) AS id FROM users');
@@ -71,7 +74,14 @@ afterAll(async () => {
 
 describe('the dashboards', () => {
   it('are rebuilt from the warehouse by the refresh job', () => {
-    expect(summary).toMatch(/^dashboards rebuilt from \d+ exported rows in \d+ s$/);
+    // "unchanged" when an earlier run today already built them from the same numbers.
+    expect(summary).toMatch(/^dashboards (rebuilt from \d+ exported rows in \d+ s|unchanged \(\d+ exported rows\), the last build kept)$/);
+  });
+
+  it('keep the last build when the numbers and pages did not change', async () => {
+    const builtAt = statSync(join(REPORTS_DIR, 'build', 'index.html')).mtimeMs;
+    expect(await refreshDashboards({ warehouse, log: silentLogger() })).toMatch(/^dashboards unchanged \(\d+ exported rows\), the last build kept$/);
+    expect(statSync(join(REPORTS_DIR, 'build', 'index.html')).mtimeMs).toBe(builtAt);
   });
 
   it('draw the marketplace charts from the warehouse\'s data in Chromium, with no request leaving the machine', async () => {
@@ -82,11 +92,20 @@ describe('the dashboards', () => {
     });
     await page.goto(`${base}/reports/`);
     await page.waitForSelector('[_echarts_instance_] canvas', { timeout: 60_000 });
+    // The first chart (new listings per day) has bars on it: coloured pixels, not only grey axes.
+    expect(await until(() => page.locator('[_echarts_instance_] canvas').first().evaluate((element) => {
+      // Structural type: the test project does not load the DOM typings.
+      const canvas = element as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let coloured = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!) > 40) coloured++;
+      return coloured;
+    }), (coloured) => coloured > 500, 60_000)).toBeGreaterThan(500);
     // The cohort table holds a month from the seeded data, read from the warehouse.
     const [[first]] = await db.pool.query<RowDataPacket[]>("SELECT DATE_FORMAT(MIN(created_at), '%Y-%m') AS month FROM users");
     await page.locator('td', { hasText: String(first!.month) }).first().waitFor({ state: 'attached', timeout: 60_000 });
-    // New listings, GMV and cohorts: three charts, and no error box in place of one.
-    await page.locator('[_echarts_instance_]').nth(2).waitFor({ timeout: 60_000 });
+    // New listings, top cities, GMV and cohorts: four charts, and no error box in place of one.
+    await page.locator('[_echarts_instance_]').nth(3).waitFor({ timeout: 60_000 });
     expect(await page.getByText(/Binder Error|Unexpected end/).count()).toBe(0);
     expect(outside).toEqual([]);
     await page.close();
@@ -97,8 +116,12 @@ describe('the dashboards', () => {
     await page.goto(`${base}/reports/platform`);
     await page.getByText('Emails by status').first().waitFor({ timeout: 60_000 });
     await page.getByText('Last nightly backup').first().waitFor({ timeout: 60_000 });
+    // Deliveries, capture delay, emails and job runs: four charts (zero-filled when the platform was quiet).
+    await page.locator('[_echarts_instance_]').nth(3).waitFor({ timeout: 60_000 });
     expect(await page.getByText(/Binder Error|Unexpected end/).count()).toBe(0);
     await page.close();
+    // The build's own bookkeeping beside the site is not part of it.
+    expect((await fetch(`${base}/reports/.inputs-sha256`)).status).toBe(404);
     const unbuilt = await buildAdminServer({ pool: db.pool, log: silentLogger(), reportsDir: join(dir.path, 'nothing') });
     try {
       const response = await fetch(`${await unbuilt.listen({ host: '127.0.0.1', port: 0 })}/reports/`);

@@ -1,6 +1,6 @@
 // The warehouse client: @clickhouse/client everywhere, over an in-process chDB on one machine or
 // HTTP to a ClickHouse server, so the loader, the marts and analyst SQL share one code path.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { EnvironmentError } from '../core/errors.js';
 
@@ -16,7 +16,9 @@ export interface WarehouseTarget {
 
 export function createWarehouseClient(target: WarehouseTarget): ClickHouseClient {
   if (target.url) {
-    return createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 60_000 });
+    // The client's own logger prints every failed request to the console with a stack; the errors
+    // are thrown to the platform, which logs them once in its own format.
+    return createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 60_000, log: { level: ClickHouseLogLevel.OFF } });
   }
   try {
     return createClient({ connection: createChdbConnection({ path: target.path }) as never });

@@ -32,7 +32,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
   async function send(reply: FastifyReply, relative: string) {
     // SvelteKit's static pages: /reports/platform is platform.html, /reports/ is index.html.
     for (const candidate of [relative, join(relative, 'index.html'), `${relative}.html`]) {
-      if (candidate && !candidate.split(sep).includes('..') && (await isFile(join(root, candidate)))) {
+      // No dot segments: neither a way out of the folder nor the build's own bookkeeping (.inputs-sha256).
+      if (candidate && !candidate.split(sep).some((part) => part.startsWith('.')) && (await isFile(join(root, candidate)))) {
         const immutable = candidate.startsWith(`_app${sep}immutable${sep}`);
         return reply.sendFile(candidate, root, immutable ? { maxAge: '365d', immutable: true } : { maxAge: 0 });
       }
