@@ -2,11 +2,12 @@
 // config` where it is installed, as CI installs it), every platform service runs a real command
 // with settings the platform reads, and the engines' versions are the ones the tests run for real.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMANDS } from '../bin/cli.js';
+import { heartbeatPath } from '../bin/commands/worker.js';
 import { readConfig } from '../core/config/index.js';
 import { ROOT } from './fixtures/run-cli.js';
 
@@ -15,9 +16,11 @@ interface Service {
   build?: unknown;
   command?: string[];
   environment?: Record<string, string | number>;
+  healthcheck?: { test?: string[] };
+  volumes?: string[];
 }
 
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const pom = readFileSync(join(ROOT, 'deploy', 'engines', 'pom.xml'), 'utf8');
 const platform = Object.entries(compose.services).filter(([, service]) => service.build);
 
@@ -52,5 +55,34 @@ describe('docker-compose.yml', () => {
     const version = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(pom)![1]!;
     expect(compose.services.kafka!.image).toBe(`apache/kafka:${version('kafka.version')}`);
     expect(compose.services.elasticsearch!.image).toBe(`docker.elastic.co/elasticsearch/elasticsearch:${version('elasticsearch.version')}`);
+  });
+
+  const connectPom = join(ROOT, 'deploy', 'engines', 'connect', 'pom.xml');
+  it.skipIf(!existsSync(connectPom))('runs the Debezium release the tests run for real', () => {
+    // Debezium publishes its Connect image per minor release (`2.7`), the connector per patch (`2.7.4.Final`).
+    const debezium = /<debezium\.version>(\d+\.\d+)\./.exec(readFileSync(connectPom, 'utf8'))![1];
+    expect(compose.services.connect!.image).toBe(`quay.io/debezium/connect:${debezium}`);
+  });
+
+  it('checks the health of every worker by the age of the heartbeat file the worker writes', () => {
+    const dataDir = /ENV [^\n]*\bDATA_DIR=(\S+)/.exec(readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8'))?.[1];
+    expect(dataDir).toBeDefined();
+    for (const [name, service] of platform.filter(([, s]) => s.command?.[0] === 'worker')) {
+      const path = heartbeatPath(dataDir!, service.command![1]!);
+      const check = service.healthcheck?.test?.join(' ') ?? '';
+      const [, folder, pattern] = /find (\S+) -name '([^']+)'/.exec(check) ?? [];
+      expect(folder, `${name}'s health check looks for the heartbeat`).toBe(dirname(path));
+      expect(basename(path), `${name}'s heartbeat matches ${pattern}`).toMatch(new RegExp(`^${pattern!.replace('.', '\\.').replace('*', '.*')}$`));
+    }
+  });
+
+  it('checks the health of every engine and keeps their data in named volumes', () => {
+    const engines = Object.entries(compose.services).filter(([, service]) => !service.build);
+    for (const [name, service] of engines) expect(service.healthcheck?.test, `${name} has no health check`).toBeDefined();
+    for (const [name, path] of [['mysql', '/var/lib/mysql'], ['kafka', '/var/lib/kafka/data'], ['elasticsearch', '/usr/share/elasticsearch/data'], ['clickhouse', '/var/lib/clickhouse']] as const) {
+      const volume = compose.services[name]!.volumes?.find((entry) => entry.endsWith(`:${path}`))?.split(':')[0];
+      expect(volume, `${name} keeps ${path} in a volume`).toBeDefined();
+      expect(Object.keys(compose.volumes ?? {}), `${name}'s volume is a named one`).toContain(volume);
+    }
   });
 });

@@ -1,13 +1,15 @@
 import { UsageError } from '../../core/errors.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { FileStateStore } from '../../pipelines/cdc/reader-state.js';
-import { openSearch } from '../../pipelines/sinks/search/index.js';
+import { Scheduler } from '../../pipelines/scheduler/index.js';
 import type { Command } from '../cli.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
-import { WORKER_GROUPS } from '../roles/workers.js';
+import { openSearchService, WORKER_GROUPS } from '../roles/workers.js';
+import { waitForService } from '../roles/wait-for-service.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
+import { jobsFor } from './platform-jobs.js';
 
 export const serveCommand: Command = {
   summary: 'run one HTTP role alone: the public API (with search and the web app) or the admin service',
@@ -17,22 +19,28 @@ export const serveCommand: Command = {
     const [role, ...rest] = context.args;
     if ((role !== 'api' && role !== 'admin') || rest.length > 0) throw new UsageError(`usage: ${serveCommand.usage}`);
     const { config, log } = context;
-    const db = await openDatabase(context);
+    // In a scale-out stack a role may start before its servers: it waits for them, for a while.
+    const wait = { timeoutMs: config.startupWaitMs, log };
+    const db = await waitForService(() => openDatabase(context), wait);
     const closers: (() => Promise<void>)[] = [db.close];
     const shutdown = () => closeAll(closers, log);
     try {
       let address: string;
       if (role === 'api') {
-        const search = await openSearch(config);
+        const search = await openSearchService(context);
         closers.push(() => search.close());
         address = await startPublicServer({ config, log, db, closers }, search);
       } else {
         // Pipeline status from the bus and the position change capture saves, wherever it runs.
-        const bus = await openBus(config, log);
+        const bus = await waitForService(() => openBus(config, log), wait);
         closers.push(() => bus.close());
         const ctx: RoleContext = { config, log, db, bus, closers };
         address = await startAdminServer(ctx, {
           pipeline: { bus, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), cdcState: new FileStateStore(config.cdc.dir) },
+          // Without SMTP_URL, `worker email` on this machine keeps its mailbox in the same folder.
+          mailboxDir: config.mail.smtpUrl ? undefined : config.mail.mailboxDir,
+          // Not started: it only lists the jobs and their next runs; `steveslist scheduler` runs them.
+          scheduler: new Scheduler({ pool: db.pool, jobs: jobsFor(config, db), log }),
         });
       }
       const stopped = runUntilSignal(log, shutdown);

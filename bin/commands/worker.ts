@@ -1,12 +1,17 @@
+import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import type { Command } from '../cli.js';
+import { startHeartbeat } from '../roles/heartbeat.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startEmailWorker, startSearchWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS, type WorkerRole } from '../roles/workers.js';
+import { waitForService } from '../roles/wait-for-service.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 
 const ROLES = Object.keys(WORKER_GROUPS) as WorkerRole[];
+/** Rewritten every 15 s while the worker can read its group's lag from the bus; the compose health check reads its age. */
+export const heartbeatPath = (dataDir: string, role: string) => join(dataDir, 'health', `worker-${role}.json`);
 const START = { search: startSearchWorker, warehouse: startWarehouseWorker, webhooks: startWebhooksWorker, email: startEmailWorker };
 
 export const workerCommand: Command = {
@@ -17,14 +22,19 @@ export const workerCommand: Command = {
     const [role, ...rest] = context.args;
     if (!role || rest.length > 0 || !ROLES.includes(role as WorkerRole)) throw new UsageError(`usage: ${workerCommand.usage}`);
     const { config, log } = context;
-    const db = await openDatabase(context);
+    // In a scale-out stack a role may start before its servers: it waits for them, for a while.
+    const wait = { timeoutMs: config.startupWaitMs, log };
+    const db = await waitForService(() => openDatabase(context), wait);
     const closers: (() => Promise<void>)[] = [db.close];
     const shutdown = () => closeAll(closers, log);
     try {
-      const bus = await openBus(config, log);
+      const bus = await waitForService(() => openBus(config, log), wait);
       closers.push(() => bus.close());
       const ctx: RoleContext = { config, log, db, bus, closers };
       await START[role as WorkerRole](ctx);
+      const group = WORKER_GROUPS[role as WorkerRole];
+      const heartbeat = await startHeartbeat(heartbeatPath(config.dataDir, role), async () => ({ role, group, lag: (await bus.lag(group)).reduce((sum, partition) => sum + partition.lag, 0) }), log);
+      closers.push(() => heartbeat.stop());
       const stopped = runUntilSignal(log, shutdown);
       log.info({ role, group: WORKER_GROUPS[role as WorkerRole], bus: bus.kind }, 'worker running; Ctrl-C stops it');
       return await stopped;

@@ -6,15 +6,23 @@ import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js'
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { openWarehouse, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
+import { checkClickHouse, checkSmtp } from './reachability.js';
 import type { RoleContext } from './role-context.js';
+import { waitForService } from './wait-for-service.js';
 
 export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP } as const;
 export type WorkerRole = keyof typeof WORKER_GROUPS;
 
 const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database;
+const waitFor = <T>(ctx: Pick<RoleContext, 'config' | 'log'>, open: () => Promise<T>) => waitForService(open, { timeoutMs: ctx.config.startupWaitMs, log: ctx.log });
+
+/** The search service the configuration names, waiting (bounded) for Elasticsearch to answer. */
+export function openSearchService(ctx: Pick<RoleContext, 'config' | 'log'>): Promise<SearchService> {
+  return waitFor(ctx, () => openSearch(ctx.config));
+}
 
 export async function startSearchWorker(ctx: RoleContext): Promise<SearchService> {
-  const search = await openSearch(ctx.config);
+  const search = await openSearchService(ctx);
   ctx.closers.push(() => search.close());
   const indexer = startSearchIndexer({ bus: ctx.bus, search, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log });
   await indexer.start();
@@ -25,6 +33,8 @@ export async function startSearchWorker(ctx: RoleContext): Promise<SearchService
 export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouseClient> {
   const warehouse = openWarehouse(ctx.config);
   ctx.closers.push(() => warehouse.close());
+  const url = ctx.config.warehouse.url;
+  if (url) await waitFor(ctx, () => checkClickHouse(warehouse, url));
   const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log });
   await loader.start();
   ctx.closers.push(() => loader.stop());
@@ -51,6 +61,9 @@ export async function startEmailWorker(ctx: RoleContext): Promise<string | undef
     smtpUrl = mailbox.url;
     mailboxDir = ctx.config.mail.mailboxDir;
     ctx.log.info({ smtp: mailbox.url, mailbox: mailboxDir }, 'local mailbox: every email the platform sends lands there');
+  } else {
+    const relay = smtpUrl;
+    await waitFor(ctx, () => checkSmtp(relay));
   }
   const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, smtpUrl, from: ctx.config.mail.from };
   const enqueuer = startEmailEnqueuer(options);

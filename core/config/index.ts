@@ -39,6 +39,8 @@ export interface Config {
   log: { level: LogLevel; format: LogFormat };
   /** Topics are `<topicPrefix>.<database>.<table>` and `<topicPrefix>.events.<aggregate>`. */
   topicPrefix: string;
+  /** How long a role waits for its servers (MySQL, Kafka, Elasticsearch, ...) to answer before giving up. */
+  startupWaitMs: number;
   bus: {
     /** Embedded log folder; used when no Kafka brokers are set. */
     dir: string;
@@ -99,6 +101,10 @@ export interface Config {
     excludeColumns: string[];
     snapshotChunkRows: number;
     onMissingBinlog: 'fail' | 'resnapshot';
+    /** builtin: our binlog reader; debezium: Debezium's connector on Kafka Connect, registered by `steveslist cdc`. */
+    engine: 'builtin' | 'debezium';
+    /** Kafka Connect's REST API (needed by CDC_ENGINE=debezium). */
+    kafkaConnectUrl: string | undefined;
   };
 }
 
@@ -226,6 +232,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       format: r.oneOf<LogFormat>('LOG_FORMAT', ['pretty', 'json'], options.tty ? 'pretty' : 'json'),
     },
     topicPrefix: r.string('TOPIC_PREFIX', 'steveslist'),
+    startupWaitMs: r.integer('STARTUP_WAIT_SECONDS', 60, 0, 3600) * 1000,
     bus: {
       dir: r.optionalPath('BUS_DIR') ?? join(dataDir, 'bus'),
       partitions: r.integer('BUS_PARTITIONS', 4, 1, 1024),
@@ -265,8 +272,14 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),
+      engine: r.oneOf('CDC_ENGINE', ['builtin', 'debezium'] as const, 'builtin'),
+      kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },
   };
+  if (config.cdc.engine === 'debezium') {
+    if (!config.bus.kafka) r.fail('CDC_ENGINE', 'debezium writes to Kafka: set KAFKA_BROKERS too');
+    if (!config.cdc.kafkaConnectUrl) r.fail('CDC_ENGINE', 'debezium runs on Kafka Connect: set KAFKA_CONNECT_URL too (e.g. http://127.0.0.1:18083)');
+  }
   r.finish();
   return { config, names: r.names };
 }

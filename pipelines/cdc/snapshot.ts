@@ -17,6 +17,12 @@ export interface SnapshotStart {
 
 const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
+/** MySQL 8.2 renamed SHOW MASTER STATUS to SHOW BINARY LOG STATUS, and 8.4 (the LTS) removed the old name. */
+export function binlogStatusStatement(mysqlVersion: string): string {
+  const [major = 0, minor = 0] = mysqlVersion.split(/[.-]/).map(Number);
+  return major > 8 || (major === 8 && minor >= 2) ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS';
+}
+
 /**
  * Opens the snapshot transaction and returns the binlog position it is consistent with.
  * MariaDB reports it without any lock (binlog_snapshot_file/position); MySQL needs a brief
@@ -37,10 +43,11 @@ export async function beginSnapshot(connection: Connection, flavour: 'mariadb' |
     const [[g]] = await connection.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [file, pos]);
     gtid = (g?.gtid as string | null) || null;
   } else {
+    const [[server]] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
     await connection.query('FLUSH TABLES WITH READ LOCK');
     try {
       await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-      const [[status]] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
+      const [[status]] = await connection.query<RowDataPacket[]>(binlogStatusStatement(String(server!.version)));
       file = String(status!.File);
       pos = Number(status!.Position);
       gtid = (status!.Executed_Gtid_Set as string) || null;

@@ -121,7 +121,7 @@ export class EmbeddedBus implements Bus {
     if (existsSync(lock)) {
       const pid = Number(readFileSync(lock, 'utf8'));
       if (pid !== process.pid && isAlive(pid)) {
-        throw new EnvironmentError(`BUS_DIR: ${options.dir} is in use by process ${pid}; one process owns the embedded bus (use Kafka to share a bus between processes)`);
+        throw new EnvironmentError(`BUS_DIR: ${options.dir} is in use by process ${pid}; one process owns the embedded bus (set KAFKA_BROKERS to share a bus between processes, or run them all in one process with steveslist up)`);
       }
     }
     writeFileSync(lock, String(process.pid));

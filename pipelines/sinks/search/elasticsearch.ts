@@ -4,7 +4,8 @@
 // second alias. Stems and folded words are computed here (query-terms.ts, as the embedded engine
 // does) and indexed in `*_terms` fields, so the mapping needs only built-in analysis.
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
-import { ServiceUnavailable } from '../../../core/errors.js';
+import { redactUrl } from '../../../core/config/redact-url.js';
+import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
 import {
   MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
   type SearchResult, type SearchService, type SearchStore, type VersionedDelete, type VersionedDocument,
@@ -237,7 +238,18 @@ export class ElasticsearchSearch implements SearchService {
     const auth = options.apiKey ? { apiKey: options.apiKey } : options.username ? { username: options.username, password: options.password ?? '' } : undefined;
     const client = new Client({ node: options.url, auth, requestTimeout: 30_000, maxRetries: 2 });
     const service = new ElasticsearchSearch(client, options);
-    await service.ensureIndex();
+    try {
+      await service.ensureIndex();
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      // Said at start-up with the setting to check; later failures keep their shorter form.
+      const where = `Elasticsearch at ${redactUrl(options.url)}`;
+      if (error instanceof ServiceUnavailable) throw new ServiceUnavailable(`ELASTICSEARCH_URL: cannot reach ${where}: ${(error.cause as Error)?.message ?? error.message}`, { cause: error });
+      if (error instanceof errors.ResponseError && (error.statusCode === 401 || error.statusCode === 403)) {
+        throw new EnvironmentError(`ELASTICSEARCH_URL: ${where} refused the request (${error.statusCode}); set ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD, or ELASTICSEARCH_API_KEY`, { cause: error });
+      }
+      throw error;
+    }
     return service;
   }
 
@@ -271,8 +283,17 @@ export class ElasticsearchSearch implements SearchService {
 
   async ensureIndex(): Promise<void> {
     if ((await this.indexesOf(this.options.alias)).length > 0) return;
-    const name = await this.createIndex();
-    await this.client.indices.putAlias({ index: name, name: this.options.alias }).catch(unavailable);
+    // Processes starting together (a compose stack, scaled workers, the API) must end with one
+    // index behind the alias, not one each: the first index has a fixed name and comes with its
+    // alias in the same request, so one creation wins and the others find it.
+    const name = `${this.options.alias}-initial`;
+    try {
+      await this.client.indices.create({ index: name, settings: SETTINGS, mappings: MAPPING, aliases: { [this.options.alias]: {} } });
+    } catch (error) {
+      const type = error instanceof errors.ResponseError ? (error.body as { error?: { type?: string } } | undefined)?.error?.type : undefined;
+      if (type !== 'resource_already_exists_exception') return unavailable(error);
+      if ((await this.indexesOf(this.options.alias)).length === 0) await this.client.indices.putAlias({ index: name, name: this.options.alias }).catch(unavailable);
+    }
   }
 
   async serving(): Promise<SearchStore> {

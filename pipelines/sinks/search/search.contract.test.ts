@@ -164,3 +164,19 @@ describe('the embedded index on disk', () => {
     await second.close();
   });
 });
+
+// Services that start together on a fresh cluster (the API and the search workers of a compose
+// stack) each find no index and create one: they must end with a single index behind the alias.
+describe.skipIf(!process.env.ELASTICSEARCH_URL)('elasticsearch opened by several services at once', () => {
+  it('ends with one index behind the alias, the one every service writes to', async () => {
+    const alias = `together-${randomBytes(4).toString('hex')}`;
+    const services = await Promise.all([1, 2, 3].map(() => ElasticsearchSearch.connect({ url: process.env.ELASTICSEARCH_URL!, alias, refresh: true })));
+    try {
+      const targets = await Promise.all(services.map(async (service) => (await service.writeTargets()).map((store) => store.name)));
+      expect(targets).toEqual([[`${alias}-initial`], [`${alias}-initial`], [`${alias}-initial`]]);
+    } finally {
+      await services[0]!.destroy();
+      await Promise.all(services.map((service) => service.close()));
+    }
+  });
+});

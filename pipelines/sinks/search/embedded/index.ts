@@ -2,7 +2,7 @@
 // alias: which index serves searches and which are being rebuilt. Several processes may share
 // the folder (the platform and `steveslist search reindex`); each re-reads the catalog when it
 // changes.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchService, SearchStore } from '../port.js';
 import { SqliteIndex } from './sqlite-index.js';
@@ -62,9 +62,19 @@ export class EmbeddedSearch implements SearchService {
 
   async ensureIndex(): Promise<void> {
     if (this.readCatalog()) return;
+    // Two processes opening a fresh folder at once (a worker and the API) must agree on one index:
+    // the catalog is created with link(), which fails if another process created it first.
     const name = `${this.alias}-${Date.now()}`;
-    this.store(name);
-    this.writeCatalog({ serving: name, building: [] });
+    const tmp = `${this.catalogPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ serving: name, building: [] } satisfies Catalog));
+    try {
+      linkSync(tmp, this.catalogPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    this.store(this.readCatalog()!.serving);
   }
 
   async serving(): Promise<SearchStore> {
