@@ -7,6 +7,7 @@ import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
+import { datetimeText } from '../pipelines/cdc/debezium/envelope-differences.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
@@ -94,7 +95,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
         const event = parseMessage<DomainEventMessage>(m, 'a domain event');
         return {
           id: event.id, type: event.type, aggregate_type: event.aggregate_type, aggregate_id: event.aggregate_id,
-          created_at: toClickHouseTime(event.created_at), payload: JSON.stringify(event.payload), _synced_at: syncedAt,
+          created_at: toClickHouseTime(datetimeText(event.created_at)), payload: JSON.stringify(event.payload), _synced_at: syncedAt,
         };
       });
       await insert(options.client, EVENTS_TABLE, rows);

@@ -1,26 +1,78 @@
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
-import type { Command } from '../cli.js';
+import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumStatus } from '../../pipelines/cdc/debezium/index.js';
+import type { Command, CommandContext } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 
+const STATUS_EVERY_MS = 10_000;
+
 export const cdcCommand: Command = {
-  summary: 'run change capture alone: snapshot, then the binlog into the bus',
+  summary: 'run change capture alone: snapshot, then the binlog into the bus (CDC_ENGINE=debezium: register Debezium on Kafka Connect and watch it)',
   usage: 'steveslist cdc',
   longRunning: true,
   async run(context) {
     const { config, log } = context;
     const db = await openDatabase(context, { connectionLimit: 1 });
     try {
+      if (config.cdc.engine === 'debezium') return await watchDebezium(context, db.source.url);
       const bus = await openBus(config, log);
       const cdc = startCdc(config, bus, db.source.url, log);
-      log.info({ bus: bus.kind }, 'change capture running; Ctrl-C stops it');
-      return await runUntilSignal(log, async () => {
+      // Signal handlers before the ready line: whoever waits for it may signal at once.
+      const stopped = runUntilSignal(log, async () => {
         await cdc.stop();
         await bus.close();
       }, cdc.done);
+      log.info({ bus: bus.kind }, 'change capture running; Ctrl-C stops it');
+      return await stopped;
     } finally {
       await db.close();
     }
   },
 };
+
+/**
+ * Registers the connector, then reports its state and lag until stopped. Stopping this command
+ * leaves the connector running on Kafka Connect: capture belongs to the Connect cluster.
+ */
+async function watchDebezium(context: CommandContext, sourceUrl: string): Promise<number> {
+  const log = context.log.child({ role: 'cdc', engine: 'debezium' });
+  const target = debeziumTarget(context.config, sourceUrl);
+  await registerDebezium(target, log);
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  let previous = '';
+  const watching = (async () => {
+    while (!stopped) {
+      let status: DebeziumStatus | undefined;
+      try {
+        status = await debeziumStatus(target, sourceUrl);
+      } catch (error) {
+        log.warn({ err: error }, 'Debezium status unavailable');
+      }
+      if (status) {
+        const states = `${status.connector} ${status.tasks.map((t) => t.state).join(',')}`;
+        const failed = status.tasks.filter((t) => t.state === 'FAILED');
+        const fields = { connector: target.name, state: status.connector, tasks: status.tasks, position: status.position, lagBytes: status.lagBytes };
+        if (failed.length > 0 || status.connector === 'FAILED') log.error(fields, 'Debezium connector failed; fix the cause, then POST /connectors/<name>/restart?includeTasks=true on Kafka Connect');
+        else if (states !== previous) log.info(fields, 'Debezium connector state');
+        else log.debug(fields, 'Debezium connector state');
+        previous = states;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STATUS_EVERY_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  })();
+  const done = runUntilSignal(log, async () => {
+    stopped = true;
+    wake();
+    await watching;
+  });
+  log.info({ connector: target.name }, 'Debezium connector registered; reporting its status until stopped (Ctrl-C)');
+  return await done;
+}

@@ -1,6 +1,7 @@
 // `npm run engines:fetch|start|stop|status`: the scale-out engines from Maven Central, run here
 // for real on 127.0.0.1 with data and logs under .data/engines/: Apache Kafka 4 in KRaft mode
-// (one node, broker and controller) and Elasticsearch 8 (one node, security off, loopback only).
+// (one node, broker and controller), a Kafka Connect worker in distributed mode with the Debezium
+// MySQL connector on its plugin path, and Elasticsearch 8 (one node, security off, loopback only).
 // Bounded heaps: they share the machine with everything else.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,9 @@ const KAFKA = join(ENGINES, 'kafka');
 const KAFKA_PORT = Number(process.env.ENGINES_KAFKA_PORT ?? 19092);
 const CONTROLLER_PORT = KAFKA_PORT + 1;
 const KAFKA_HEAP = process.env.ENGINES_KAFKA_HEAP ?? '512m';
+const CONNECT = join(ENGINES, 'connect');
+const CONNECT_PORT = Number(process.env.ENGINES_CONNECT_PORT ?? 18083);
+const CONNECT_HEAP = process.env.ENGINES_CONNECT_HEAP ?? '384m';
 const ELASTIC = join(ENGINES, 'elasticsearch');
 const ES_PORT = Number(process.env.ENGINES_ELASTICSEARCH_PORT ?? 19200);
 const ES_HEAP = process.env.ENGINES_ELASTICSEARCH_HEAP ?? '512m';
@@ -32,10 +36,14 @@ function fetchEngines(): void {
   if (spawnSync('mvn', ['--version'], { stdio: 'ignore' }).status !== 0) {
     fail('Maven is not installed (mvn); on Debian: apt-get install -y maven default-jre-headless');
   }
-  process.stderr.write(`engines: resolving Kafka and Elasticsearch from Maven Central into ${ENGINES}\n`);
+  process.stderr.write(`engines: resolving Kafka, Kafka Connect with Debezium and Elasticsearch from Maven Central into ${ENGINES}\n`);
   const result = spawnSync('mvn', ['-q', '-B', '-f', join(HERE, 'pom.xml'), `-Dengines.dir=${ENGINES}`, 'package'], { stdio: 'inherit' });
   if (result.status !== 0) fail(`mvn package failed (exit ${result.status})`);
-  if (!existsSync(join(KAFKA, 'lib')) || !esHome()) fail(`mvn package finished but ${ENGINES} lacks kafka/lib or elasticsearch/elasticsearch-*`);
+  if (!fetched()) fail(`mvn package finished but ${ENGINES} lacks kafka/lib, connect/lib, connect/plugins or elasticsearch/elasticsearch-*`);
+}
+
+function fetched(): boolean {
+  return existsSync(join(KAFKA, 'lib')) && existsSync(join(CONNECT, 'lib')) && existsSync(join(CONNECT, 'plugins')) && esHome() !== '';
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -89,7 +97,7 @@ rootLogger.appenderRef.file.ref = file
 `;
 
 async function startKafka(): Promise<void> {
-  if (!existsSync(join(KAFKA, 'lib')) || !esHome()) fetchEngines();
+  if (!fetched()) fetchEngines();
   const running = pidOf('kafka');
   if (running) {
     process.stderr.write(`engines: kafka already running (pid ${running}) at 127.0.0.1:${KAFKA_PORT}\n`);
@@ -119,6 +127,87 @@ async function startKafka(): Promise<void> {
   process.stderr.write(`engines: kafka ready at 127.0.0.1:${KAFKA_PORT} (KAFKA_BROKERS=127.0.0.1:${KAFKA_PORT})\n`);
 }
 
+function connectConfig(): string {
+  return [
+    `bootstrap.servers=127.0.0.1:${KAFKA_PORT}`,
+    'group.id=steveslist-connect',
+    `listeners=http://127.0.0.1:${CONNECT_PORT}`,
+    'rest.advertised.host.name=127.0.0.1',
+    `rest.advertised.port=${CONNECT_PORT}`,
+    `plugin.path=${join(CONNECT, 'plugins')}`,
+    // The worker's defaults; each connector sets its own (the platform's: JSON without schemas).
+    'key.converter=org.apache.kafka.connect.json.JsonConverter',
+    'value.converter=org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable=false',
+    'value.converter.schemas.enable=false',
+    // The worker's own state lives in Kafka; one broker, so one replica, and few partitions.
+    'config.storage.topic=_connect-configs',
+    'offset.storage.topic=_connect-offsets',
+    'status.storage.topic=_connect-status',
+    'config.storage.replication.factor=1',
+    'offset.storage.replication.factor=1',
+    'status.storage.replication.factor=1',
+    'offset.storage.partitions=1',
+    'status.storage.partitions=1',
+    // Source offsets (the binlog position) are saved every second, not every minute: a restart
+    // then replays at most a second of changes.
+    'offset.flush.interval.ms=1000',
+    // A worker alone in its group needs no rebalance delay.
+    'scheduled.rebalance.max.delay.ms=0',
+    'topic.creation.enable=true',
+    '',
+  ].join('\n');
+}
+
+const CONNECT_LOG4J = (logs: string) => `log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=${join(logs, 'connect.log')}
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.org.reflections=ERROR
+log4j.logger.org.apache.kafka.clients=WARN
+`;
+
+async function startConnect(): Promise<void> {
+  if (!fetched()) fetchEngines();
+  const running = pidOf('connect');
+  if (running) {
+    process.stderr.write(`engines: kafka connect already running (pid ${running}) at http://127.0.0.1:${CONNECT_PORT}\n`);
+    return;
+  }
+  if (await portOpen(CONNECT_PORT)) fail(`ENGINES_CONNECT_PORT: 127.0.0.1:${CONNECT_PORT} is already in use`);
+  const config = join(CONNECT, 'config');
+  const logs = join(CONNECT, 'logs');
+  mkdirSync(config, { recursive: true });
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(join(config, 'connect-distributed.properties'), connectConfig());
+  writeFileSync(join(config, 'log4j.properties'), CONNECT_LOG4J(logs));
+  const startedAt = Date.now();
+  const child = spawn('java', [
+    '-Xms128m', `-Xmx${CONNECT_HEAP}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
+    `-Dlog4j.configuration=file:${join(config, 'log4j.properties')}`,
+    '-cp', `${join(CONNECT, 'lib')}/*`,
+    'org.apache.kafka.connect.cli.ConnectDistributed', join(config, 'connect-distributed.properties'),
+  ], { detached: true, stdio: 'ignore' });
+  child.unref();
+  writeFileSync(join(CONNECT, 'engine.pid'), String(child.pid));
+  const log = join(logs, 'connect.log');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    // GET /connectors answers only once the worker has joined its group and read its configs.
+    const ready = await fetch(`http://127.0.0.1:${CONNECT_PORT}/connectors`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (!isAlive(child.pid!)) fail(`Kafka Connect exited while starting; see ${log}`);
+    if (Date.now() > deadline) fail(`Kafka Connect did not answer GET /connectors within 180 s; see ${log}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const plugins = await fetch(`http://127.0.0.1:${CONNECT_PORT}/connector-plugins`).then((r) => r.json() as Promise<{ class: string }[]>);
+  if (!plugins.some((p) => p.class === 'io.debezium.connector.mysql.MySqlConnector')) {
+    fail(`Kafka Connect is up but lists no Debezium MySQL connector; check ${join(CONNECT, 'plugins')} and ${log}`);
+  }
+  process.stderr.write(`engines: kafka connect ready at http://127.0.0.1:${CONNECT_PORT} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (KAFKA_CONNECT_URL=http://127.0.0.1:${CONNECT_PORT})\n`);
+}
+
 function esHome(): string {
   const found = existsSync(ELASTIC) ? readdirSync(ELASTIC).find((name) => name.startsWith('elasticsearch-')) : undefined;
   return found ? join(ELASTIC, found) : '';
@@ -131,7 +220,7 @@ function javaHome(): string {
 }
 
 async function startElasticsearch(): Promise<void> {
-  if (!esHome()) fetchEngines();
+  if (!fetched()) fetchEngines();
   const home = esHome();
   const pidFile = join(ELASTIC, 'engine.pid');
   const running = pidOf('elasticsearch');
@@ -183,7 +272,7 @@ async function stop(engine: string): Promise<void> {
 }
 
 async function status(): Promise<void> {
-  for (const [engine, port] of [['kafka', KAFKA_PORT], ['elasticsearch', ES_PORT]] as const) {
+  for (const [engine, port] of [['kafka', KAFKA_PORT], ['connect', CONNECT_PORT], ['elasticsearch', ES_PORT]] as const) {
     const pid = pidOf(engine);
     const open = await portOpen(port);
     process.stdout.write(`${engine.padEnd(13)} ${pid ? `running (pid ${pid})` : 'stopped'}  127.0.0.1:${port} ${open ? 'accepting connections' : 'closed'}\n`);
@@ -197,9 +286,12 @@ switch (command) {
     break;
   case 'start':
     await startKafka();
+    await startConnect();
     await startElasticsearch();
     break;
   case 'stop':
+    // Connect first: it would otherwise spend its shutdown retrying a broker that is gone.
+    await stop('connect');
     await stop('kafka');
     await stop('elasticsearch');
     break;

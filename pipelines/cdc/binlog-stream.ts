@@ -169,7 +169,7 @@ export class BinlogStream {
         }
         // DDL is a transaction of its own (MariaDB marks its GTID standalone; MySQL has no BEGIN).
         const transaction = this.open ?? this.begin(event);
-        transaction.ddl.push({ database: event.schema ?? '', sql, pos: event.nextPosition - event.size });
+        transaction.ddl.push({ database: event.schema ?? '', sql, pos: this.eventStart(event) });
         this.finish(event.nextPosition);
         return;
       }
@@ -180,12 +180,22 @@ export class BinlogStream {
     }
   }
 
+  /**
+   * Where the event starts in the binlog (what SHOW BINLOG EVENTS and Debezium call its position):
+   * zongji's `size` leaves out the 19-byte common header and, when the server checksums events,
+   * the 4-byte checksum.
+   */
+  private eventStart(event: ZongJiEvent): number {
+    const checksum = (this.zongji as unknown as { useChecksum?: boolean } | undefined)?.useChecksum ? 4 : 0;
+    return event.nextPosition - event.size - 19 - checksum;
+  }
+
   private rows(name: string, event: ZongJiEvent): void {
     const table = event.tableMap?.[event.tableId!];
     if (!table || !event.rows) return;
     const transaction = this.open ?? this.begin(event);
     const columnTypes = new Map((table.columns ?? []).map((c) => [c.name, c.type]));
-    const pos = event.nextPosition - event.size;
+    const pos = this.eventStart(event);
     event.rows.forEach((row, index) => {
       const base = { database: table.parentSchema, table: table.tableName, columnTypes, pos, row: index };
       if (name === 'writerows') transaction.changes.push({ ...base, op: 'c', before: null, after: row as Row });

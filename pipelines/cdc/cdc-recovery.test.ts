@@ -69,7 +69,7 @@ describe('change capture under faults', () => {
     const state = () => (existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined);
     const env = {
       MYSQL_URL: db.url, DATA_DIR: dataDir, CDC_SERVER_ID: String(replicaId()), TOPIC_PREFIX: 'sl',
-      CDC_SNAPSHOT_CHUNK_ROWS: '250', BUS_PARTITIONS: '3', BUS_FSYNC: 'never', LOG_LEVEL: 'warn',
+      CDC_SNAPSHOT_CHUNK_ROWS: '250', BUS_PARTITIONS: '3', BUS_FSYNC: 'never', LOG_LEVEL: 'info',
     };
     const kill = async (child: ReturnType<typeof startCli>) => {
       child.child.kill('SIGKILL');
@@ -90,6 +90,8 @@ describe('change capture under faults', () => {
 
     // 3. Runs to the end.
     const third = startCli(['cdc'], env);
+    // Its ready line comes once it handles signals: SIGINT before that would kill it outright.
+    await third.waitFor(/change capture running/);
     expect((await writing).errors).toBe(0);
     const target = await serverGtidSeq(db.url);
     await until(() => Number(String(state()?.gtid ?? '').split('-')[2] ?? 0) >= target, 'the reader to catch up');

@@ -180,7 +180,7 @@ describe('change capture', () => {
 
     const [placed, ...others] = (await readTopic(reader.bus, 'sl.events.order')).map((m) => ({ key: m.key, headers: m.headers, value: JSON.parse(m.value!.toString()) as DomainEventMessage }));
     expect(others).toEqual([]);
-    expect(placed!.key).toBe(String(order.id));
+    expect(placed!.key).toBe(JSON.stringify(String(order.id)));
     expect(placed!.headers).toEqual({ id: placed!.value.id, type: 'order.placed' });
     expect(placed!.value).toMatchObject({
       type: 'order.placed', aggregate_type: 'order', aggregate_id: String(order.id),

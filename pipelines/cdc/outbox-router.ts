@@ -1,6 +1,6 @@
 // The transactional outbox, routed as Debezium's outbox event router does: an inserted outbox
-// row becomes a domain event on `<prefix>.events.<aggregate_type>`, keyed by the aggregate id,
-// instead of a row change on the outbox table's own topic.
+// row becomes a domain event on `<prefix>.events.<aggregate_type>`, keyed by the aggregate id
+// (as JSON), instead of a row change on the outbox table's own topic.
 import type { OutgoingMessage } from '../bus/port.js';
 import type { Row } from './envelope.js';
 import { eventsTopic } from './topics.js';
@@ -37,6 +37,8 @@ export function routeOutboxRow(prefix: string, row: Row): { topic: string; messa
   };
   return {
     topic: eventsTopic(prefix, event.aggregate_type),
-    message: { key: event.aggregate_id, value: JSON.stringify(event), headers: { id: event.id, type: event.type } },
+    // The key as a JSON string ("42"), as Debezium's outbox router writes it through the JSON
+    // converter: both engines then put an aggregate's events in the same partition.
+    message: { key: JSON.stringify(event.aggregate_id), value: JSON.stringify(event), headers: { id: event.id, type: event.type } },
   };
 }

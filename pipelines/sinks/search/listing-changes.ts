@@ -1,5 +1,6 @@
 // What a change on the listings topic means for the index: an active listing is (re)indexed,
 // anything else (sold, removed, draft, deleted) leaves it; a truncate empties it. Pure.
+import { datetimeText } from '../../cdc/debezium/envelope-differences.js';
 import type { ChangeEnvelope, Row } from '../../cdc/envelope.js';
 import { eventVersion } from '../../cdc/event-version.js';
 import type { ListingStatus } from '../../../marketplace/domain/listings.js';
@@ -41,6 +42,7 @@ export function toDocument(row: Row, sellerName: string | null): ListingDocument
     id: Number(row.id), seller_id: Number(row.seller_id), seller_name: sellerName, name: String(row.name),
     description: String(row.description ?? ''), category: String(row.category), country: String(row.country), city: String(row.city),
     price_amount: Number(row.price_amount), price_currency: String(row.price_currency), status: String(row.status) as ListingStatus,
-    created_at: String(row.created_at), updated_at: String(row.updated_at),
+    // Debezium writes DATETIME as µs since the epoch; the built-in reader as ISO text.
+    created_at: datetimeText(row.created_at), updated_at: datetimeText(row.updated_at),
   };
 }

@@ -4,6 +4,7 @@
 import type { Logger } from '../../../core/log.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
+import { datetimeText } from '../../cdc/debezium/envelope-differences.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { eventsTopicPattern } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
@@ -46,7 +47,7 @@ export function startWebhookEnqueuer(options: WebhookEnqueuerOptions): ConsumerR
       for (const endpoint of endpoints) {
         const types = (typeof endpoint.event_types === 'string' ? JSON.parse(endpoint.event_types) : endpoint.event_types) as string[];
         if (!to.has(Number(endpoint.user_id)) || (types.length > 0 && !types.includes(event.type))) continue;
-        const body = JSON.stringify({ type: event.type, timestamp: event.created_at, data: event.payload });
+        const body = JSON.stringify({ type: event.type, timestamp: datetimeText(event.created_at), data: event.payload });
         rows.push([endpoint.id, event.id, event.type, body]);
       }
     }
