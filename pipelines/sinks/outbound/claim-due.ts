@@ -13,6 +13,8 @@ export interface ClaimOptions {
   limit: number;
   /** The sender's clock; without it, the database's. */
   now?: Date;
+  /** Rows whose `column` holds one of `values` are left for later (say, an endpoint with enough sends in flight). */
+  skip?: { column: 'endpoint_id'; values: readonly number[] };
 }
 
 /** Claims up to `limit` due rows (waiting and due, or in flight with an expired lease); returns their ids. */
@@ -23,11 +25,13 @@ export async function claimDue(pool: Pool, options: ClaimOptions): Promise<numbe
     // Only the queue's own rows are locked: locking a joined parent row too would skip rows
     // whenever an insert elsewhere holds that parent's foreign-key lock.
     const now = options.now ?? null;
+    const skip = options.skip && options.skip.values.length > 0 ? options.skip : undefined;
     const [rows] = await connection.query<RowDataPacket[]>(
       `SELECT id FROM ${options.table}
-       WHERE (status IN (?) AND next_attempt_at <= COALESCE(?, UTC_TIMESTAMP(6))) OR (status = ? AND lease_until < COALESCE(?, UTC_TIMESTAMP(6)))
+       WHERE ((status IN (?) AND next_attempt_at <= COALESCE(?, UTC_TIMESTAMP(6))) OR (status = ? AND lease_until < COALESCE(?, UTC_TIMESTAMP(6))))
+       ${skip ? `AND ${skip.column} NOT IN (?)` : ''}
        ORDER BY next_attempt_at LIMIT ${Math.floor(options.limit)} FOR UPDATE SKIP LOCKED`,
-      [options.waiting, now, options.inFlight, now],
+      [options.waiting, now, options.inFlight, now, ...(skip ? [skip.values] : [])],
     );
     const ids = rows.map((row) => Number(row.id));
     if (ids.length > 0) {

@@ -22,6 +22,8 @@ let receiver: Server;
 let base: string;
 const received: Received[] = [];
 let flakyFailuresLeft = 0;
+/** Requests to /hang, held open until the test lets them go. */
+const hanging: import('node:http').ServerResponse[] = [];
 let now = new Date('2026-03-02T09:00:00.000Z');
 const clock = () => now;
 
@@ -29,7 +31,10 @@ beforeAll(async () => {
   receiver = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
-      if (request.url === '/hang') return; // never answers
+      if (request.url === '/hang') {
+        hanging.push(response);
+        return; // never answers
+      }
       received.push({ path: request.url ?? '', headers: request.headers });
       if (request.url === '/endless') {
         // An answer whose body never ends: the sender must keep its start and hang up.
@@ -65,10 +70,17 @@ async function endpoint(url: string): Promise<{ endpointId: number; userId: numb
 }
 
 async function delivery(endpointId: number): Promise<number> {
-  const [result] = await db.pool.query<{ insertId: number } & RowDataPacket[]>(
-    "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, next_attempt_at) VALUES (?, UUID(), 'listing.created', '{}', ?)", [endpointId, now],
-  );
-  return result.insertId;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [result] = await db.pool.query<{ insertId: number } & RowDataPacket[]>(
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, next_attempt_at) VALUES (?, UUID(), 'listing.created', '{}', ?)", [endpointId, now],
+      );
+      return result.insertId;
+    } catch (error) {
+      // A running dispatcher's claim can deadlock an insert, as it can the enqueuer's (which retries too).
+      if ((error as { code?: string }).code !== 'ER_LOCK_DEADLOCK' || attempt === 5) throw error;
+    }
+  }
 }
 
 const utc = (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
@@ -216,6 +228,48 @@ describe('webhook dispatcher', () => {
     expect(rows[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
     const [endpoints] = await db.pool.query<RowDataPacket[]>('SELECT enabled, failing_since FROM webhook_endpoints WHERE id = ?', [endpointId]);
     expect(endpoints[0]).toMatchObject({ enabled: 1, failing_since: null });
+  });
+
+  it('sends to other endpoints while one receiver hangs, holding only a few sends for it', async () => {
+    // Earlier tests' deliveries still waiting would be sent too, with this test's long timeout.
+    await db.pool.query("UPDATE webhook_deliveries SET status = 'failed', lease_until = NULL WHERE status IN ('pending', 'retrying', 'sending')");
+    for (const response of hanging.splice(0)) response.destroy();
+    const stuck = await endpoint(`${base}/hang`);
+    const healthy = await endpoint(`${base}/ok`);
+    const stuckIds = await Promise.all(Array.from({ length: 30 }, () => delivery(stuck.endpointId)));
+    const healthyIds: number[] = [];
+    const sender = dispatcher({ timeoutMs: 120_000, maxInFlightPerEndpoint: 4, pollMs: 20 });
+    sender.start();
+    try {
+      // Due after the stuck ones, so a sender that waited for its whole batch would never get to them.
+      for (let i = 0; i < 20; i++) healthyIds.push(await delivery(healthy.endpointId));
+      for (const deadline = Date.now() + 20_000; ;) {
+        const rows = await deliveryRows(healthyIds);
+        if (rows.every((row) => row.status === 'succeeded')) break;
+        if (Date.now() > deadline) throw new Error(`healthy deliveries stuck: ${JSON.stringify(rows.map((row) => row.status))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Every healthy send finished while the hanging receiver still holds its four.
+      const stuckRows = await deliveryRows(stuckIds);
+      expect(stuckRows.filter((row) => row.status === 'sending')).toHaveLength(4);
+      expect(stuckRows.filter((row) => row.status === 'pending')).toHaveLength(26);
+      expect(hanging).toHaveLength(4);
+    } finally {
+      // Stopped, the sender waits for its sends in hand: the receiver lets them go (and any it
+      // started meanwhile), and each ends as a failed attempt to try again.
+      let stopped = false;
+      const stopping = sender.stop().finally(() => { stopped = true; });
+      while (!stopped) {
+        for (const response of hanging.splice(0)) response.destroy();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await stopping;
+      const after = await deliveryRows(stuckIds);
+      // Not left due for the tests after this one.
+      await db.pool.query("UPDATE webhook_deliveries SET status = 'failed' WHERE endpoint_id = ?", [stuck.endpointId]);
+      expect(after.filter((row) => row.status === 'retrying').length).toBeGreaterThanOrEqual(4);
+      expect(after.every((row) => row.status === 'retrying' || row.status === 'pending')).toBe(true);
+    }
   });
 
   it('keeps the start of an answer whose body never ends, and hangs up', async () => {

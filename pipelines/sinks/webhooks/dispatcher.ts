@@ -30,6 +30,10 @@ export interface WebhookDispatcherOptions {
   schedule?: readonly number[];
   pollMs?: number;
   disableAfterMs?: number;
+  /** Sends in flight at once, over all endpoints. */
+  maxInFlight?: number;
+  /** Sends in flight at once to one endpoint: a receiver that hangs holds no more than these. */
+  maxInFlightPerEndpoint?: number;
   /**
    * The clock that schedules attempts and judges how long an endpoint has failed. Signatures
    * always carry the real time: receivers reject stale timestamps.
@@ -69,11 +73,13 @@ export class WebhookDispatcher {
   private readonly loop: PollLoop;
   private readonly clock: () => Date;
   private readonly agent: Agent;
+  /** Sends under way, by delivery id, with their endpoint. */
+  private readonly inFlight = new Map<number, { endpoint: number; done: Promise<void> }>();
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.agent = deliveryAgent(options.allowPrivate);
-    this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
+    this.loop = new PollLoop(() => this.pump(), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
   }
 
   start(): void {
@@ -83,21 +89,62 @@ export class WebhookDispatcher {
   /** Finishes the sends in hand. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    await Promise.all([...this.inFlight.values()].map((send) => send.done));
     await this.agent.close();
   }
 
-  /** Claims due deliveries and sends them; returns how many it claimed. */
+  /** Claims due deliveries and sends them, waiting for those sends; returns how many it claimed. */
   async tick(): Promise<number> {
+    const started = await this.pump();
+    await Promise.all(started);
+    return started.length;
+  }
+
+  /**
+   * Claims as many due deliveries as there is room for and starts sending them without waiting:
+   * the poll loop claims again while slow receivers are still answering, so one receiver that
+   * hangs until the timeout holds only its own sends, not everyone's.
+   */
+  private async pump(): Promise<Promise<void>[]> {
+    const room = (this.options.maxInFlight ?? 64) - this.inFlight.size;
+    if (room <= 0) return [];
+    const perEndpoint = this.options.maxInFlightPerEndpoint ?? 8;
+    const busy = new Map<number, number>();
+    for (const send of this.inFlight.values()) busy.set(send.endpoint, (busy.get(send.endpoint) ?? 0) + 1);
     const ids = await claimDue(this.options.pool, {
-      table: 'webhook_deliveries', waiting: ['pending', 'retrying'], inFlight: 'sending', leaseSeconds: LEASE_SECONDS, limit: 20, now: this.clock(),
+      table: 'webhook_deliveries', waiting: ['pending', 'retrying'], inFlight: 'sending', leaseSeconds: LEASE_SECONDS,
+      limit: Math.min(room, 20), now: this.clock(),
+      skip: { column: 'endpoint_id', values: [...busy].filter(([, sends]) => sends >= perEndpoint).map(([endpoint]) => endpoint) },
     });
-    if (ids.length === 0) return 0;
+    if (ids.length === 0) return [];
     const [rows] = await this.options.pool.query<RowDataPacket[]>(
       `SELECT d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.schedule_step, e.url, e.enabled, e.secret, e.previous_secret, e.previous_secret_expires_at
-       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (?)`, [ids],
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (?) ORDER BY d.next_attempt_at, d.id`, [ids],
     );
-    await Promise.all((rows as DueDelivery[]).map((delivery) => this.deliver(delivery)));
-    return ids.length;
+    // One claim can hold many deliveries of one endpoint: past its share, they go back to wait.
+    const send: DueDelivery[] = [];
+    const release: number[] = [];
+    for (const delivery of rows as DueDelivery[]) {
+      const endpoint = Number(delivery.endpoint_id);
+      const sends = busy.get(endpoint) ?? 0;
+      if (sends >= perEndpoint) release.push(delivery.id);
+      else {
+        busy.set(endpoint, sends + 1);
+        send.push(delivery);
+      }
+    }
+    if (release.length > 0) {
+      await this.options.pool.query(
+        "UPDATE webhook_deliveries SET status = IF(attempts = 0, 'pending', 'retrying'), lease_until = NULL WHERE id IN (?) AND status = 'sending'", [release],
+      );
+    }
+    return send.map((delivery) => {
+      const done = this.deliver(delivery)
+        .catch((error: unknown) => this.options.log.error({ err: error, delivery: delivery.id }, 'webhook delivery failed to record; its lease expires and it is sent again'))
+        .finally(() => this.inFlight.delete(delivery.id));
+      this.inFlight.set(delivery.id, { endpoint: Number(delivery.endpoint_id), done });
+      return done;
+    });
   }
 
   private async deliver(delivery: DueDelivery): Promise<void> {
