@@ -7,14 +7,14 @@ import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
-import { datetimeText } from '../pipelines/cdc/debezium/envelope-differences.js';
+import { datetimeText, epochDayText, microTimestampText } from '../pipelines/cdc/debezium/envelope-differences.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
-import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
+import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable, type SourceTable } from './raw-schema.js';
 
 export const WAREHOUSE_GROUP = 'warehouse-loader';
 
@@ -33,9 +33,29 @@ function toClickHouseTime(value: unknown): unknown {
   return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? value.replace('T', ' ').replace('Z', '') : value;
 }
 
-export function toRow(row: Row): Row {
+/** What the loader knows of a captured table. */
+interface TableShape {
+  columns: Set<string>;
+  primaryKey: string[];
+  /** DATETIME and DATE columns: Debezium writes them as numbers (µs, days since the epoch). */
+  times: Map<string, 'datetime' | 'date'>;
+}
+
+function shapeOf(source: SourceTable, columns: Set<string>): TableShape {
+  const times = new Map<string, 'datetime' | 'date'>();
+  for (const column of source.columns) {
+    if (column.dataType === 'datetime') times.set(column.name, 'datetime');
+    else if (column.dataType === 'date') times.set(column.name, 'date');
+  }
+  return { columns, primaryKey: source.primaryKey, times };
+}
+
+export function toRow(row: Row, times: ReadonlyMap<string, 'datetime' | 'date'> = new Map()): Row {
   const out: Row = {};
-  for (const [column, value] of Object.entries(row)) out[column] = toClickHouseTime(value);
+  for (const [column, value] of Object.entries(row)) {
+    const time = typeof value === 'number' ? times.get(column) : undefined;
+    out[column] = time === 'datetime' ? toClickHouseTime(microTimestampText(value as number)) : time === 'date' ? epochDayText(value as number) : toClickHouseTime(value);
+  }
   return out;
 }
 
@@ -55,16 +75,16 @@ async function insert(client: ClickHouseClient, table: string, values: Row[]): P
 export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   const tablePrefix = `${options.topicPrefix}.${options.database}.`;
   const eventsPrefix = `${options.topicPrefix}.events.`;
-  const known = new Map<string, Set<string>>();
+  const known = new Map<string, TableShape>();
   let ready: Promise<void> | undefined;
 
   /** The table's columns, (re)synced from MySQL when it is new or a row has a column it lacks. */
-  const columnsFor = async (table: string, row: Row): Promise<Set<string> | undefined> => {
-    const columns = known.get(table);
-    if (columns && Object.keys(row).every((c) => columns.has(c))) return columns;
+  const shapeFor = async (table: string, row: Row): Promise<TableShape | undefined> => {
+    const shape = known.get(table);
+    if (shape && Object.keys(row).every((c) => shape.columns.has(c))) return shape;
     const source = await readSourceTable(options.pool, options.database, table);
     if (!source || source.primaryKey.length === 0) return undefined;
-    const synced = await syncTable(options.client, source);
+    const synced = shapeOf(source, await syncTable(options.client, source));
     known.set(table, synced);
     return synced;
   };
@@ -77,7 +97,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     );
     for (const { name } of tables) {
       const source = await readSourceTable(options.pool, options.database, String(name));
-      if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') known.set(source.table, await syncTable(options.client, source));
+      if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') known.set(source.table, shapeOf(source, await syncTable(options.client, source)));
     }
     for (const { name, error } of await ensureMarts(options.client)) options.log.warn({ mart: name, error }, 'mart not created');
   };
@@ -114,8 +134,15 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       }
       const image = envelope.op === 'd' ? envelope.before : envelope.after;
       if (!image) continue;
-      if (!(await columnsFor(table, image))) return;
-      rows.push({ ...toRow(image), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
+      const shape = await shapeFor(table, image);
+      if (!shape) return;
+      // An UPDATE of the primary key (one 'u' from the built-in reader) also ends the old key's row,
+      // as Debezium's 'd' on the old key does.
+      const before = envelope.op === 'u' ? envelope.before : null;
+      if (before && shape.primaryKey.some((column) => String(before[column]) !== String(image[column]))) {
+        rows.push({ ...toRow(before, shape.times), _version: version, _is_deleted: 1, _synced_at: syncedAt });
+      }
+      rows.push({ ...toRow(image, shape.times), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
     }
     if (rows.length > 0) await insert(options.client, table, rows);
   };

@@ -39,5 +39,8 @@ export function clickhouseType(column: SourceColumn): string {
     // Text, JSON (text on MariaDB), SET labels, TIME, UUID/INET text and base64 binaries.
     default: type = 'String';
   }
-  return column.nullable ? `Nullable(${type})` : type;
+  if (!column.nullable) return type;
+  // ClickHouse nests the other way round for dictionary-encoded columns: LowCardinality(Nullable(T)).
+  const lowCardinality = /^LowCardinality\((.*)\)$/.exec(type);
+  return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${type})`;
 }

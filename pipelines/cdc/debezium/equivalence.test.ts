@@ -17,6 +17,11 @@ import type { ChangeEnvelope, Row } from '../envelope.js';
 import { eventVersion } from '../event-version.js';
 import { TableFilter } from '../topics.js';
 import { ENVELOPE_DIFFERENCES, epochDayText, microTimestampText } from './envelope-differences.js';
+import { silentLogger } from '../../../core/log.js';
+import type { Bus } from '../../bus/port.js';
+import { createWarehouseClient, type ClickHouseClient } from '../../../warehouse/client.js';
+import { startWarehouseLoader } from '../../../warehouse/loader.js';
+import { EVENTS_TABLE, RAW_DATABASE } from '../../../warehouse/raw-schema.js';
 import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumTarget } from './index.js';
 
 const brokers = process.env.KAFKA_BROKERS;
@@ -224,6 +229,35 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     expect({ ...theirValue, created_at: microTimestampText(theirValue.created_at as number) }).toEqual(JSON.parse(mine!.value!.toString()));
     expect(theirValue.payload).toEqual({ title: 'bike', price: '12.50', tags: ['a'] });
   });
+
+  it('leaves the warehouse with the same rows and domain events whichever engine fed it', async () => {
+    const warehouse: ClickHouseClient = createWarehouseClient({ path: `${dir.path}/warehouse` });
+    /** Loads one engine's topics into the raw layer, then reads back what it holds (versions aside: each engine has its own). */
+    const loadFrom = async (bus: Bus) => {
+      for (const table of ['kinds', EVENTS_TABLE]) await warehouse.command({ query: `TRUNCATE TABLE IF EXISTS ${RAW_DATABASE}.${table}` });
+      const loader = startWarehouseLoader({ bus, client: warehouse, pool: db.pool, database: db.name, topicPrefix: prefix, log: silentLogger() });
+      await loader.start();
+      const read = async (query: string) => (await (await warehouse.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>());
+      try {
+        return await until('the loader to load id 99 and the event', async () => {
+          const rows = await read(`SELECT * EXCEPT (_version, _synced_at) FROM ${RAW_DATABASE}.kinds FINAL WHERE _is_deleted = 0 ORDER BY id`).catch(() => []);
+          const events = await read(`SELECT * EXCEPT (_synced_at) FROM ${RAW_DATABASE}.${EVENTS_TABLE} FINAL`).catch(() => []);
+          return rows.some((row) => Number(row.id) === 99) && events.length > 0 ? { rows, events } : undefined;
+        });
+      } finally {
+        await loader.stop();
+      }
+    };
+    try {
+      const fromOurs = await loadFrom(reader.bus);
+      const fromTheirs = await loadFrom(kafka);
+      expect(fromOurs.rows.map((row) => row.id)).toEqual(['-1', '1', '4', '20', '99'].map(Number));
+      expect(fromOurs.rows.find((row) => row.id === 1)).toMatchObject({ at: '2026-11-24 00:00:00.000000', day: '1969-12-31', note: 'one' });
+      expect(fromTheirs).toEqual(fromOurs);
+    } finally {
+      await warehouse.close();
+    }
+  }, 240_000);
 
   it('keeps excluded secret columns out of Kafka, and the database password out of the log', () => {
     for (const { envelope } of [...ours, ...theirs]) {

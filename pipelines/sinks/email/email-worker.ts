@@ -77,7 +77,7 @@ export class EmailSender {
   }
 
   async tick(): Promise<number> {
-    const ids = await claimDue(this.options.pool, { table: 'email_messages', waiting: ['queued', 'failed_retrying'], inFlight: 'rendering', leaseSeconds: 120, limit: 50 });
+    const ids = await claimDue(this.options.pool, { table: 'email_messages', waiting: ['queued', 'failed_retrying'], inFlight: 'rendering', leased: ['rendering', 'sending'], leaseSeconds: 120, limit: 50 });
     if (ids.length === 0) return 0;
     const [rows] = await this.options.pool.query<RowDataPacket[]>(
       'SELECT m.id, m.template, m.to_address, m.attempts, m.data, u.name FROM email_messages m LEFT JOIN users u ON u.id = m.user_id WHERE m.id IN (?)', [ids],

@@ -77,6 +77,19 @@ describe('email', () => {
     expect((await emails('buyer@example.com')).filter((r) => r.template === 'order_receipt_buyer')).toHaveLength(1);
   });
 
+  it('sends again an email whose sender died while sending it, once its lease ran out', async () => {
+    await createUser(db.pool, { email: 'lee@example.com', name: 'Lee', passwordHash: 'x' });
+    await until(() => emails('lee@example.com'), (r) => r[0]?.status === 'sent');
+    // As a sender killed between claiming the row and hearing back from the server leaves it.
+    await db.pool.query(
+      "UPDATE email_messages SET status = 'sending', sent_at = NULL, lease_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE to_address = 'lee@example.com'",
+    );
+    const [row] = await until(() => emails('lee@example.com'), (r) => r[0]?.status === 'sent' && r[0]?.attempts === 2);
+    expect(row).toMatchObject({ template: 'welcome', status: 'sent' });
+    // At least once: the server may have had it the first time too.
+    expect(mailbox.messages().filter((m) => m.includes('lee@example.com'))).toHaveLength(2);
+  });
+
   it('walks an email the server refuses through its retries to dead', async () => {
     refuse = true;
     try {

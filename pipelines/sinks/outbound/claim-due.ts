@@ -9,6 +9,11 @@ export interface ClaimOptions {
   waiting: readonly string[];
   /** The status a claimed row takes while it is being sent. */
   inFlight: string;
+  /**
+   * Every status a row can hold under a lease (default: `inFlight` alone): a sender that dies in
+   * any of them leaves a row to be claimed again once its lease expires.
+   */
+  leased?: readonly string[];
   leaseSeconds: number;
   limit: number;
   /** The sender's clock; without it, the database's. */
@@ -28,10 +33,10 @@ export async function claimDue(pool: Pool, options: ClaimOptions): Promise<numbe
     const skip = options.skip && options.skip.values.length > 0 ? options.skip : undefined;
     const [rows] = await connection.query<RowDataPacket[]>(
       `SELECT id FROM ${options.table}
-       WHERE ((status IN (?) AND next_attempt_at <= COALESCE(?, UTC_TIMESTAMP(6))) OR (status = ? AND lease_until < COALESCE(?, UTC_TIMESTAMP(6))))
+       WHERE ((status IN (?) AND next_attempt_at <= COALESCE(?, UTC_TIMESTAMP(6))) OR (status IN (?) AND lease_until < COALESCE(?, UTC_TIMESTAMP(6))))
        ${skip ? `AND ${skip.column} NOT IN (?)` : ''}
        ORDER BY next_attempt_at LIMIT ${Math.floor(options.limit)} FOR UPDATE SKIP LOCKED`,
-      [options.waiting, now, options.inFlight, now, ...(skip ? [skip.values] : [])],
+      [options.waiting, now, options.leased ?? [options.inFlight], now, ...(skip ? [skip.values] : [])],
     );
     const ids = rows.map((row) => Number(row.id));
     if (ids.length > 0) {
