@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/index.js';
-import { parseMysqlUrl } from '../../../marketplace/mysql/connection.js';
+import { parseMysqlUrl, type RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { capturedLog } from '../../../test/fixtures/captured-log.js';
 import { caughtUp, replicaId, startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
@@ -21,6 +21,8 @@ import { silentLogger } from '../../../core/log.js';
 import type { Bus } from '../../bus/port.js';
 import { createWarehouseClient, type ClickHouseClient } from '../../../warehouse/client.js';
 import { startWarehouseLoader } from '../../../warehouse/loader.js';
+import { EmbeddedSearch } from '../../sinks/search/embedded/index.js';
+import { startSearchIndexer } from '../../sinks/search/indexer.js';
 import { EVENTS_TABLE, RAW_DATABASE } from '../../../warehouse/raw-schema.js';
 import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumTarget } from './index.js';
 
@@ -69,6 +71,8 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
   let oursEvents: BusMessage[];
   let theirsEvents: BusMessage[];
   const used = new Set<string>();
+  let listingA: number;
+  let listingB: number;
 
   beforeAll(async () => {
     db = await createTestDatabase('eq');
@@ -115,6 +119,17 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     await db.pool.query(`CREATE DATABASE ${db.name}_other`);
     await db.pool.query(`CREATE TABLE ${db.name}_other.alien (id UUID PRIMARY KEY, ip INET6, ip4 INET4)`);
     await db.pool.query(`DROP DATABASE ${db.name}_other`);
+    // Listings for the search index: one edited, one published from a draft and repriced.
+    const [seller] = await db.pool.query<{ insertId: number } & RowDataPacket[]>("INSERT INTO users (email, name) VALUES ('eq@example.com', 'Eq Seller')");
+    const listing = async (name: string, status: string) => (await db.pool.query<{ insertId: number } & RowDataPacket[]>(
+      "INSERT INTO listings (seller_id, name, description, category, country, city, price_amount, price_currency, status) VALUES (?, ?, 'x', 'bikes', 'US', 'Austin', 1000, 'usd', ?)",
+      [seller.insertId, name, status],
+    ))[0].insertId;
+    listingA = await listing('Red bike', 'active');
+    listingB = await listing('Blue bike', 'draft');
+    await db.pool.query("UPDATE listings SET status = 'active' WHERE id = ?", [listingB]);
+    await db.pool.query('UPDATE listings SET price_amount = 555 WHERE id = ?', [listingB]);
+    await db.pool.query('UPDATE listings SET price_amount = 777 WHERE id = ?', [listingA]);
     await db.pool.query("INSERT INTO kinds (id, note) VALUES (99, 'end')");
 
     await caughtUp(db.url, reader.reader);
@@ -257,6 +272,30 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     } finally {
       await warehouse.close();
     }
+  }, 240_000);
+
+  it('leaves the search index with the same documents whichever engine fed it', async () => {
+    const documentsFrom = async (bus: Bus, name: string) => {
+      const search = new EmbeddedSearch(`${dir.path}/search-${name}`);
+      await search.ensureIndex();
+      const indexer = startSearchIndexer({ bus, search, pool: db.pool, database: db.name, topicPrefix: prefix, log: silentLogger() });
+      await indexer.start();
+      try {
+        return await until(`the ${name} indexer to index both listings as last edited`, async () => {
+          const docs = await (await search.serving()).scan(0, 100);
+          const price = (id: number) => docs.find((d) => d.doc.id === id)?.doc.price_amount;
+          return price(listingA) === 777 && price(listingB) === 555 ? docs.map((d) => d.doc) : undefined;
+        });
+      } finally {
+        await indexer.stop();
+        await search.close();
+      }
+    };
+    const fromOurs = await documentsFrom(reader.bus, 'ours');
+    const fromTheirs = await documentsFrom(kafka, 'theirs');
+    expect(fromOurs).toHaveLength(2);
+    expect(fromOurs[0]).toMatchObject({ seller_name: 'Eq Seller', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
+    expect(fromTheirs).toEqual(fromOurs);
   }, 240_000);
 
   it('keeps excluded secret columns out of Kafka, and the database password out of the log', () => {
