@@ -22,9 +22,11 @@ export const simulateCommand: Command = {
     try {
       const result = await simulate(db.pool, { ...options, signal: stop.signal });
       const counts = Object.entries(result.operations).map(([op, n]) => `${op} ${n}`).join(', ');
-      process.stdout.write(`simulated ${counts}; ${result.conflicts} conflicts, ${result.errors} errors; ${result.ratePerSecond} ops/s over ${(result.elapsedMs / 1000).toFixed(1)}s\n`);
+      process.stdout.write(`simulated ${counts}; ${result.conflicts} conflicts, ${result.unavailable} refused for want of the database, ${result.errors} errors; ${result.ratePerSecond} ops/s over ${(result.elapsedMs / 1000).toFixed(1)}s\n`);
       for (const line of result.firstErrors) process.stderr.write(`  error: ${line}\n`);
-      return result.errors > 0 ? 1 : 0;
+      // A database that comes back is traffic as usual; one that never answered is a failed run.
+      const succeeded = Object.values(result.operations).reduce((sum, n) => sum + n, 0);
+      return result.errors > 0 || succeeded === 0 ? 1 : 0;
     } finally {
       await db.close();
     }

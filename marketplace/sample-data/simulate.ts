@@ -1,7 +1,7 @@
 // `steveslist simulate`: a steady stream of marketplace activity (signups, new listings, edits,
 // purchases, messages, removals) at a target rate, each a real transaction through the domain
 // layer, so change capture and every sink see realistic traffic.
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, isRetriable, NotFoundError } from '../../core/errors.js';
 import { createProgress, type Progress } from '../../core/progress.js';
 import { hashPassword } from '../auth/password-hash.js';
 import { createListing, removeListing, updateListing } from '../domain/listings.js';
@@ -39,6 +39,12 @@ export interface SimulateResult {
   operations: Record<SimulatedOperation, number>;
   /** Refused by a business rule (listing already sold, removed meanwhile): expected under load. */
   conflicts: number;
+  /**
+   * Failed for want of the database (connection refused or lost, deadlock): what traffic meets
+   * while the server restarts. Such a write did not happen, or happened without the answer
+   * arriving; the copies follow MySQL either way.
+   */
+  unavailable: number;
   errors: number;
   firstErrors: string[];
   elapsedMs: number;
@@ -59,7 +65,7 @@ export async function simulate(pool: Pool, options: SimulateOptions): Promise<Si
   const progress = (options.progress ?? ((label, n) => createProgress({ label, total: n })))('simulate', total);
   const result: SimulateResult = {
     operations: { signup: 0, listing: 0, edit: 0, purchase: 0, message: 0, removal: 0 },
-    conflicts: 0, errors: 0, firstErrors: [], elapsedMs: 0, ratePerSecond: 0,
+    conflicts: 0, unavailable: 0, errors: 0, firstErrors: [], elapsedMs: 0, ratePerSecond: 0,
   };
   const startedAt = Date.now();
   let next = 0;
@@ -137,6 +143,8 @@ export async function simulate(pool: Pool, options: SimulateOptions): Promise<Si
       } catch (error) {
         if (error instanceof ConflictError || error instanceof NotFoundError) {
           result.conflicts++;
+        } else if (isRetriable(error)) {
+          result.unavailable++;
         } else {
           result.errors++;
           if (result.firstErrors.length < 5) result.firstErrors.push(`${operation}: ${(error as Error).message}`);

@@ -1,0 +1,212 @@
+// The fault harness: the platform (`steveslist up` against a MariaDB of the test's own) runs as a
+// child process while `steveslist simulate` writes, and faults are injected at seeded random
+// moments: kill -9 of the whole platform (change capture, search indexer, warehouse loader,
+// webhook and email workers at once), a restart of MariaDB, a search service that stalls (an
+// Elasticsearch behind a proxy that holds every byte for a while; with the embedded index there
+// is no server to stall), and a webhook receiver that never answers. When the writes are done
+// and the platform has caught up, the checker compares MySQL with every copy: nothing lost,
+// nothing phantom, nothing stale. `npm run test:chaos` runs the long version.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTestBus, replicaId } from '../fixtures/cdc.js';
+import { startCli, type RunningCli } from '../fixtures/run-cli.js';
+import { tempDir } from '../fixtures/temp-dir.js';
+import { generateWebhookSecret } from '../../api/client/webhooks.js';
+import { silentLogger } from '../../core/log.js';
+import { createMysqlPool, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { LocalMysqlServer } from '../../marketplace/mysql/local-server.js';
+import { Random } from '../../marketplace/sample-data/random.js';
+import { seed } from '../../marketplace/sample-data/seed.js';
+import { migrate } from '../../marketplace/schema/migrate.js';
+import { ElasticsearchSearch } from '../../pipelines/sinks/search/elasticsearch.js';
+import { EmbeddedSearch } from '../../pipelines/sinks/search/embedded/index.js';
+import type { SearchService } from '../../pipelines/sinks/search/port.js';
+import { recipients } from '../../pipelines/sinks/webhooks/webhook-worker.js';
+import { createWarehouseClient } from '../../warehouse/client.js';
+import { checkCopies, formatCheck } from './checker.js';
+import { StallingProxy } from './stalling-proxy.js';
+
+const dir = tempDir();
+const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
+const WRITES = Number(process.env.CHAOS_WRITES ?? 10_000);
+const SEED = Number(process.env.CHAOS_SEED ?? 2024);
+const RATE = 500;
+const STALL_MS = 8_000;
+const elasticsearch = process.env.ELASTICSEARCH_URL;
+if (!elasticsearch) console.log('platform faults: the stalled-search fault needs Elasticsearch (npm run engines:start, then ELASTICSEARCH_URL=http://127.0.0.1:19200); the embedded index has no server to stall');
+
+const quiet = () => ({ update() {}, finish() {} });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A webhook receiver: records the event ids delivered to each /ok/<name>; requests to /hang never get an answer. */
+async function startReceiver(): Promise<{ server: Server; base: string; received: Map<string, Set<string>> }> {
+  const received = new Map<string, Set<string>>();
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      if (request.url === '/hang') return;
+      const path = request.url ?? '';
+      if (!received.has(path)) received.set(path, new Set());
+      received.get(path)!.add(String(request.headers['webhook-id']).replace(/^msg_/, ''));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received };
+}
+
+/** Stops whatever a failed run left behind: the platform, the simulator, the servers. */
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => undefined);
+  dir.remove();
+});
+
+describe('the platform under faults', () => {
+  it(`loses nothing through ${KILLS} kill -9, a MariaDB restart, a stalled search service and a hanging webhook receiver during ${WRITES} writes`, async () => {
+    const rng = new Random(SEED);
+    const log = silentLogger();
+    let server = await LocalMysqlServer.open({ dataDir: join(dir.path, 'mysql'), log });
+    cleanups.push(() => server.stop());
+    const port = server.port;
+    const url = server.url();
+    await migrate(url);
+    let pool: Pool = await createMysqlPool(url);
+    await seed(pool, { users: 30, listings: 300, seed: SEED, progress: quiet });
+
+    // Three owners with a receiver that answers; the first also has one that hangs.
+    const receiver = await startReceiver();
+    const [owners] = await pool.query<RowDataPacket[]>('SELECT id FROM users ORDER BY id LIMIT 3');
+    const endpoints: { id: number; userId: number; path: string }[] = [];
+    const addEndpoint = async (userId: number, path: string) => {
+      const [result] = await pool.query<{ insertId: number } & RowDataPacket[]>(
+        'INSERT INTO webhook_endpoints (user_id, url, event_types, secret) VALUES (?, ?, ?, ?)', [userId, `${receiver.base}${path}`, '[]', generateWebhookSecret()],
+      );
+      return { id: result.insertId, userId, path };
+    };
+    for (const owner of owners) endpoints.push(await addEndpoint(Number(owner.id), `/ok/${owner.id}`));
+    const hanging = await addEndpoint(Number(owners[0]!.id), '/hang');
+    // Events written before change capture starts are history: its snapshot leaves the outbox out.
+    const [before] = await pool.query<RowDataPacket[]>('SELECT id FROM outbox');
+    const history = new Set(before.map((row) => String(row.id)));
+
+    const proxy = elasticsearch ? await StallingProxy.start(new URL(elasticsearch)) : undefined;
+    const alias = `faults-${randomBytes(4).toString('hex')}`;
+    const dataDir = join(dir.path, 'platform');
+    const env = {
+      MYSQL_URL: url, DATA_DIR: dataDir, PORT: '0', ADMIN_PORT: '0', CDC_SERVER_ID: String(replicaId()), LOG_LEVEL: 'info', BUS_FSYNC: 'never',
+      WEBHOOKS_ALLOW_PRIVATE: 'true', STARTUP_WAIT_SECONDS: '60',
+      ...(proxy ? { ELASTICSEARCH_URL: proxy.url, SEARCH_INDEX: alias } : {}),
+    };
+    const start = async () => {
+      const up = startCli(['up'], env);
+      cleanups.push(() => up.child.kill('SIGKILL'));
+      await up.waitFor(/steveslist is up/, 120_000);
+      return up;
+    };
+
+    // The faults, at seeded moments over the simulation, one after the other.
+    const durationMs = (WRITES / RATE) * 1000;
+    const faults = [
+      ...Array.from({ length: KILLS }, () => ({ at: rng.int(500, durationMs), kind: 'kill -9 of up' as const })),
+      { at: rng.int(500, durationMs), kind: 'MariaDB restart' as const },
+      ...(proxy ? [{ at: rng.int(500, durationMs), kind: 'search stalled' as const }] : []),
+    ].sort((a, b) => a.at - b.at);
+    const injected: string[] = [];
+
+    let up: RunningCli = await start();
+    const simulate = startCli(['simulate', '--rate', `${RATE}/s`, '--duration', `${durationMs / 1000}s`, '--concurrency', '8', '--seed', String(SEED)], { ...env, LOG_LEVEL: 'warn' });
+    cleanups.push(() => simulate.child.kill('SIGKILL'));
+    // Faults begin once the writes do (a simulator that cannot connect at all is no test).
+    await simulate.waitFor(/simulate: /, 60_000);
+    const startedAt = Date.now();
+    for (const fault of faults) {
+      await sleep(fault.at - (Date.now() - startedAt));
+      injected.push(`${fault.kind} at ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+      if (fault.kind === 'kill -9 of up') {
+        up.child.kill('SIGKILL');
+        await up.exited;
+        up = await start();
+      } else if (fault.kind === 'MariaDB restart') {
+        await pool.end();
+        await server.stop();
+        await sleep(1000);
+        server = await LocalMysqlServer.open({ dataDir: join(dir.path, 'mysql'), port, log });
+        pool = await createMysqlPool(url);
+      } else {
+        proxy!.stall();
+        await sleep(STALL_MS);
+        proxy!.resume();
+      }
+    }
+    const simulated = await simulate.exited;
+    expect(simulated, simulate.output()).toBe(0);
+    expect(up.child.exitCode, `up stopped by itself:\n${up.output().slice(-3000)}`).toBeNull();
+
+    // Caught up: the server quiet and change capture at its position, every delivery to a
+    // receiver that answers made, every email final, and, once stopped, nothing left in any group.
+    const statePath = join(dataDir, 'cdc', 'reader-state.json');
+    const capturedSeq = () => (existsSync(statePath) ? Number(String(JSON.parse(readFileSync(statePath, 'utf8')).gtid ?? '').split('-')[2] ?? 0) : 0);
+    const serverSeq = async () => Number(String((await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g'))[0][0]!.g).split('-')[2]);
+    const unsettled = async () => {
+      const [[row]] = await pool.query<RowDataPacket[]>(
+        `SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id IN (?) AND status <> 'succeeded')
+              + (SELECT COUNT(*) FROM email_messages WHERE status NOT IN ('sent', 'dead')) AS n`, [endpoints.map((e) => e.id)],
+      );
+      return Number(row!.n);
+    };
+    for (let round = 0; ; round++) {
+      // Deliveries a killed process held come back when their lease (60 s) runs out.
+      const deadline = Date.now() + 150_000;
+      for (let last = -1; Date.now() < deadline; await sleep(1500)) {
+        const now = await serverSeq();
+        if (now === last && capturedSeq() >= now && (await unsettled()) === 0) break;
+        last = now;
+      }
+      up.child.kill('SIGINT');
+      expect(await up.exited, up.output().slice(-3000)).toBe(0);
+      const bus = await openTestBus(join(dataDir, 'bus'));
+      const behind = (await Promise.all(['search-indexer', 'warehouse-loader', 'email', 'webhooks'].map((g) => bus.lag(g)))).flat().reduce((sum, l) => sum + l.lag, 0);
+      await bus.close();
+      if (behind === 0 && capturedSeq() >= (await serverSeq()) && (await unsettled()) === 0) break;
+      const [waiting] = await pool.query<RowDataPacket[]>(
+        `SELECT 'webhook' AS kind, status, COUNT(*) AS n, MIN(next_attempt_at) AS next FROM webhook_deliveries WHERE endpoint_id IN (?) AND status <> 'succeeded' GROUP BY status
+         UNION ALL SELECT 'email', status, COUNT(*), MIN(next_attempt_at) FROM email_messages WHERE status NOT IN ('sent', 'dead') GROUP BY status`, [endpoints.map((e) => e.id)],
+      );
+      process.stdout.write(`not caught up (round ${round}): ${behind} behind on the bus, captured ${capturedSeq()} of ${await serverSeq()}, waiting ${JSON.stringify(waiting)}\n`);
+      expect(round, 'the platform did not catch up').toBeLessThan(3);
+      up = await start();
+    }
+
+    const search: SearchService = proxy ? await ElasticsearchSearch.connect({ url: elasticsearch!, alias }) : new EmbeddedSearch(join(dataDir, 'search'));
+    const warehouse = createWarehouseClient({ path: join(dataDir, 'warehouse') });
+    try {
+      const rows = await checkCopies({
+        url, pool, database: 'steveslist', search, warehouse, history,
+        endpoints: endpoints.map((endpoint) => ({ ...endpoint, received: receiver.received.get(endpoint.path) ?? new Set() })),
+      });
+      process.stdout.write(formatCheck(`checker after ${injected.join(', ')} (seed ${SEED}, ${WRITES} writes):`, rows));
+      expect(rows.filter((row) => row.lost + row.phantom + row.stale > 0)).toEqual([]);
+      expect(rows.find((row) => row.copy === 'search: listings')!.checked).toBeGreaterThan(300);
+
+      // The receiver that never answered holds a delivery of every event for its owner, none made.
+      const [outbox] = await pool.query<RowDataPacket[]>('SELECT id, type, aggregate_type, aggregate_id, payload FROM outbox');
+      const due = outbox.filter((row) => !history.has(String(row.id)) && recipients({ ...row, payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload } as never).includes(hanging.userId));
+      const [held] = await pool.query<RowDataPacket[]>('SELECT event_id, status FROM webhook_deliveries WHERE endpoint_id = ?', [hanging.id]);
+      expect(new Set(held.map((row) => String(row.event_id)))).toEqual(new Set(due.map((row) => String(row.id))));
+      expect(held.filter((row) => row.status === 'succeeded')).toEqual([]);
+    } finally {
+      if (proxy) await (search as ElasticsearchSearch).destroy().catch(() => undefined);
+      await search.close();
+      await warehouse.close();
+      await proxy?.close();
+      receiver.server.closeAllConnections();
+      receiver.server.close();
+      await pool.end();
+      await server.stop();
+    }
+  }, 1_200_000);
+});
