@@ -17,35 +17,11 @@ import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
 import { EmbeddedSearch } from '../pipelines/sinks/search/embedded/index.js';
 import { startSearchIndexer } from '../pipelines/sinks/search/indexer.js';
-import type { ListingDocument, SearchQuery, SearchService, SearchStore } from '../pipelines/sinks/search/port.js';
+import type { ListingDocument, SearchQuery } from '../pipelines/sinks/search/port.js';
+import { observeSearch, percentile } from './observe.js';
 import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
-/** Wraps the service so the moment each listing became searchable (its index commit) is seen. */
-function observed(service: SearchService, onIndexed: (ids: number[]) => void): SearchService {
-  const wrap = (store: SearchStore): SearchStore => new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === 'upsert') {
-        return async (documents: Parameters<SearchStore['upsert']>[0]) => {
-          const outcome = await target.upsert(documents);
-          onIndexed(documents.map((d) => d.doc.id));
-          return outcome;
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return new Proxy(service, {
-    get(target, property, receiver) {
-      if (property === 'writeTargets') return async () => (await target.writeTargets()).map(wrap);
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 async function commitToSearchable(server: LocalMysqlServer, dir: string): Promise<BenchResult> {
   const url = server.url('bench_search');
@@ -59,7 +35,7 @@ async function commitToSearchable(server: LocalMysqlServer, dir: string): Promis
   const searchableAt = new Map<number, number>();
   const indexer = startSearchIndexer({
     bus, pool, database: 'bench_search', topicPrefix: 'bench', log: silentLogger(),
-    search: observed(search, (ids) => { const now = performance.now(); for (const id of ids) if (!searchableAt.has(id)) searchableAt.set(id, now); }),
+    search: observeSearch(search, (ids) => { const now = performance.now(); for (const id of ids) if (!searchableAt.has(id)) searchableAt.set(id, now); }),
   });
   await indexer.start();
   const reader = CdcReader.start({

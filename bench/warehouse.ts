@@ -18,27 +18,10 @@ import { TableFilter } from '../pipelines/cdc/topics.js';
 import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
 import { ensureMarts } from '../warehouse/marts.js';
+import { observeWarehouse, percentile } from './observe.js';
 import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
-/** Records when each listing id reached the warehouse (its insert returned). */
-function observed(client: ClickHouseClient, onInserted: (ids: number[]) => void): ClickHouseClient {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property === 'insert') {
-        return async (params: { table: string; values: { id?: unknown }[] }) => {
-          const result = await target.insert(params as never);
-          if (params.table.includes('listings')) onInserted(params.values.map((v) => Number(v.id)));
-          return result;
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: string): Promise<BenchResult[]> {
   const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
@@ -46,7 +29,7 @@ async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: 
   let loaded = 0;
   const loader = startWarehouseLoader({
     bus, pool, database: parseMysqlUrl(url).database, topicPrefix: 'wh', log: silentLogger(),
-    client: observed(client, (ids) => { const now = performance.now(); loaded += ids.length; for (const id of ids) if (!inserted.has(id)) inserted.set(id, now); }),
+    client: observeWarehouse(client, (ids) => { const now = performance.now(); loaded += ids.length; for (const id of ids) if (!inserted.has(id)) inserted.set(id, now); }),
   });
   const reader = CdcReader.start({
     url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'wh',

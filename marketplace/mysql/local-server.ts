@@ -203,6 +203,9 @@ function serverArgs(paths: Paths, options: { port?: number; binlogFormat?: Binlo
     '--sync-binlog=1',
     '--binlog-expire-logs-seconds=604800',
     `--server-id=${options.serverId ?? 1}`,
+    // A replica's binlog then carries what it replicates too: change capture can read from a
+    // replica, and resume by GTID on one that was promoted.
+    '--log-slave-updates=ON',
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_unicode_ci',
     '--default-time-zone=+00:00',

@@ -222,8 +222,25 @@ export class CdcReader {
 
   // ---- streaming ---------------------------------------------------------------------------
 
-  /** Where streaming starts, or undefined when a new snapshot must be taken instead. */
+  /**
+   * Where streaming starts, or undefined when a new snapshot must be taken instead. Asked right
+   * after the binlog connection dropped, which is when the source may be restarting: the pool's
+   * connections are then dead or refused for a while, so it asks again until the source answers.
+   */
   private async streamStart(): Promise<StreamStart | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.findStreamStart();
+      } catch (error) {
+        if (!isRetriable(error) || this.stopping) throw error;
+        const waitMs = backoffMs(attempt, 500, 30_000);
+        this.log.warn({ err: error, attempt, waitMs }, 'source unreachable while finding where to resume; trying again');
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  private async findStreamStart(): Promise<StreamStart | undefined> {
     const { state } = this;
     if (state.sourceServerId !== this.serverId) {
       // Another server (failover): its binlog names and offsets are its own; only GTIDs carry over.

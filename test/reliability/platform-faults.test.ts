@@ -33,7 +33,7 @@ const dir = tempDir();
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
 const WRITES = Number(process.env.CHAOS_WRITES ?? 10_000);
 const SEED = Number(process.env.CHAOS_SEED ?? 2024);
-const RATE = 500;
+const RATE = 400;
 const STALL_MS = 8_000;
 const elasticsearch = process.env.ELASTICSEARCH_URL;
 if (!elasticsearch) console.log('platform faults: the stalled-search fault needs Elasticsearch (npm run engines:start, then ELASTICSEARCH_URL=http://127.0.0.1:19200); the embedded index has no server to stall');
@@ -41,13 +41,23 @@ if (!elasticsearch) console.log('platform faults: the stalled-search fault needs
 const quiet = () => ({ update() {}, finish() {} });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A webhook receiver: records the event ids delivered to each /ok/<name>; requests to /hang never get an answer. */
-async function startReceiver(): Promise<{ server: Server; base: string; received: Map<string, Set<string>> }> {
+/**
+ * A webhook receiver: records the event ids delivered to each /ok/<name>; requests to /hang get no
+ * answer until `refuseHanging()`, after which they get a 503 at once (so the platform can go quiet:
+ * its deliveries there then wait minutes for their next attempt).
+ */
+async function startReceiver(): Promise<{ server: Server; base: string; received: Map<string, Set<string>>; refuseHanging(): void }> {
   const received = new Map<string, Set<string>>();
+  const held: import('node:http').ServerResponse[] = [];
+  let hanging = true;
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
-      if (request.url === '/hang') return;
+      if (request.url === '/hang') {
+        if (hanging) held.push(response);
+        else response.writeHead(503).end();
+        return;
+      }
       const path = request.url ?? '';
       if (!received.has(path)) received.set(path, new Set());
       received.get(path)!.add(String(request.headers['webhook-id']).replace(/^msg_/, ''));
@@ -55,7 +65,11 @@ async function startReceiver(): Promise<{ server: Server; base: string; received
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received };
+  const refuseHanging = () => {
+    hanging = false;
+    for (const response of held.splice(0)) response.writeHead(503).end();
+  };
+  return { server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received, refuseHanging };
 }
 
 /** Stops whatever a failed run left behind: the platform, the simulator, the servers. */
@@ -108,13 +122,20 @@ describe('the platform under faults', () => {
       return up;
     };
 
-    // The faults, at seeded moments over the simulation, one after the other.
+    // The faults in a seeded order, one in each slot of the simulation's first 85%, at a seeded
+    // moment within its slot (later if the fault before it took long: they run one at a time).
     const durationMs = (WRITES / RATE) * 1000;
-    const faults = [
-      ...Array.from({ length: KILLS }, () => ({ at: rng.int(500, durationMs), kind: 'kill -9 of up' as const })),
-      { at: rng.int(500, durationMs), kind: 'MariaDB restart' as const },
-      ...(proxy ? [{ at: rng.int(500, durationMs), kind: 'search stalled' as const }] : []),
-    ].sort((a, b) => a.at - b.at);
+    const kinds = [
+      ...Array.from({ length: KILLS }, () => 'kill -9 of up' as const),
+      'MariaDB restart' as const,
+      ...(proxy ? ['search stalled' as const] : []),
+    ];
+    for (let i = kinds.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+    }
+    const slotMs = (durationMs * 0.85) / kinds.length;
+    const faults = kinds.map((kind, i) => ({ kind, at: Math.round((i + 0.1 + rng.next() * 0.8) * slotMs) }));
     const injected: string[] = [];
 
     let up: RunningCli = await start();
@@ -125,7 +146,7 @@ describe('the platform under faults', () => {
     const startedAt = Date.now();
     for (const fault of faults) {
       await sleep(fault.at - (Date.now() - startedAt));
-      injected.push(`${fault.kind} at ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+      injected.push(`${fault.kind} at ${((Date.now() - startedAt) / 1000).toFixed(1)} s${simulate.child.exitCode === null ? '' : ' (writes over)'}`);
       if (fault.kind === 'kill -9 of up') {
         up.child.kill('SIGKILL');
         await up.exited;
@@ -137,12 +158,14 @@ describe('the platform under faults', () => {
         server = await LocalMysqlServer.open({ dataDir: join(dir.path, 'mysql'), port, log });
         pool = await createMysqlPool(url);
       } else {
+        // Alongside the faults after it: a stalled node is no reason for the others to wait.
         proxy!.stall();
-        await sleep(STALL_MS);
-        proxy!.resume();
+        const stalled = sleep(STALL_MS).then(() => proxy!.resume());
+        cleanups.push(() => stalled);
       }
     }
     const simulated = await simulate.exited;
+    receiver.refuseHanging();
     expect(simulated, simulate.output()).toBe(0);
     expect(up.child.exitCode, `up stopped by itself:\n${up.output().slice(-3000)}`).toBeNull();
 
@@ -154,7 +177,8 @@ describe('the platform under faults', () => {
     const unsettled = async () => {
       const [[row]] = await pool.query<RowDataPacket[]>(
         `SELECT (SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id IN (?) AND status <> 'succeeded')
-              + (SELECT COUNT(*) FROM email_messages WHERE status NOT IN ('sent', 'dead')) AS n`, [endpoints.map((e) => e.id)],
+              + (SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'sending')
+              + (SELECT COUNT(*) FROM email_messages WHERE status NOT IN ('sent', 'dead')) AS n`, [endpoints.map((e) => e.id), hanging.id],
       );
       return Number(row!.n);
     };
@@ -169,14 +193,16 @@ describe('the platform under faults', () => {
       up.child.kill('SIGINT');
       expect(await up.exited, up.output().slice(-3000)).toBe(0);
       const bus = await openTestBus(join(dataDir, 'bus'));
-      const behind = (await Promise.all(['search-indexer', 'warehouse-loader', 'email', 'webhooks'].map((g) => bus.lag(g)))).flat().reduce((sum, l) => sum + l.lag, 0);
+      const lags = (await Promise.all(['search-indexer', 'warehouse-loader', 'email', 'webhooks'].map(async (group) => (await bus.lag(group)).map((l) => ({ group, ...l }))))).flat();
+      const behind = lags.reduce((sum, l) => sum + l.lag, 0);
       await bus.close();
       if (behind === 0 && capturedSeq() >= (await serverSeq()) && (await unsettled()) === 0) break;
       const [waiting] = await pool.query<RowDataPacket[]>(
         `SELECT 'webhook' AS kind, status, COUNT(*) AS n, MIN(next_attempt_at) AS next FROM webhook_deliveries WHERE endpoint_id IN (?) AND status <> 'succeeded' GROUP BY status
          UNION ALL SELECT 'email', status, COUNT(*), MIN(next_attempt_at) FROM email_messages WHERE status NOT IN ('sent', 'dead') GROUP BY status`, [endpoints.map((e) => e.id)],
       );
-      process.stdout.write(`not caught up (round ${round}): ${behind} behind on the bus, captured ${capturedSeq()} of ${await serverSeq()}, waiting ${JSON.stringify(waiting)}\n`);
+      const lagging = lags.filter((l) => l.lag > 0).map((l) => `${l.group} ${l.topic}/${l.partition}: ${l.lag}`);
+      process.stdout.write(`not caught up (round ${round}): ${behind} behind on the bus (${lagging.join(', ')}), captured ${capturedSeq()} of ${await serverSeq()}, waiting ${JSON.stringify(waiting)}\n`);
       expect(round, 'the platform did not catch up').toBeLessThan(3);
       up = await start();
     }

@@ -1,0 +1,48 @@
+// Wrappers that see when each listing reached a sink (its index or warehouse write returned), for
+// the commit-to-searchable and commit-to-warehouse latencies.
+import type { ClickHouseClient } from '../warehouse/client.js';
+import type { SearchService, SearchStore } from '../pipelines/sinks/search/port.js';
+
+export const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/** Wraps the service so the moment each listing became searchable (its index commit) is seen. */
+export function observeSearch(service: SearchService, onIndexed: (ids: number[]) => void): SearchService {
+  const wrap = (store: SearchStore): SearchStore => new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'upsert') {
+        return async (documents: Parameters<SearchStore['upsert']>[0]) => {
+          const outcome = await target.upsert(documents);
+          onIndexed(documents.map((d) => d.doc.id));
+          return outcome;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return new Proxy(service, {
+    get(target, property, receiver) {
+      if (property === 'writeTargets') return async () => (await target.writeTargets()).map(wrap);
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Records when each listing id reached the warehouse (its insert returned). */
+export function observeWarehouse(client: ClickHouseClient, onInserted: (ids: number[]) => void): ClickHouseClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'insert') {
+        return async (params: { table: string; values: { id?: unknown }[] }) => {
+          const result = await target.insert(params as never);
+          if (params.table.includes('listings')) onInserted(params.values.map((v) => Number(v.id)));
+          return result;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
