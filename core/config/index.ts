@@ -101,6 +101,8 @@ export interface Config {
     excludeColumns: string[];
     snapshotChunkRows: number;
     onMissingBinlog: 'fail' | 'resnapshot';
+    /** `source.name` of the events: tells several sources (shards) apart on the same topics. */
+    sourceName: string;
     /** builtin: our binlog reader; debezium: Debezium's connector on Kafka Connect, registered by `steveslist cdc`. */
     engine: 'builtin' | 'debezium';
     /** Kafka Connect's REST API (needed by CDC_ENGINE=debezium). */
@@ -272,6 +274,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),
+      sourceName: r.string('CDC_SOURCE_NAME', r.string('TOPIC_PREFIX', 'steveslist')),
       engine: r.oneOf('CDC_ENGINE', ['builtin', 'debezium'] as const, 'builtin'),
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },

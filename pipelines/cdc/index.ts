@@ -16,6 +16,7 @@ export function startCdc(config: Config, bus: Bus, sourceUrl: string, log: Logge
     bus,
     store: new FileStateStore(config.cdc.dir),
     topicPrefix: config.topicPrefix,
+    sourceName: config.cdc.sourceName,
     filter: new TableFilter({
       database: parseMysqlUrl(sourceUrl).database,
       include: config.cdc.includeTables,

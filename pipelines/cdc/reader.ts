@@ -53,6 +53,8 @@ export interface CdcReaderOptions {
   progress?: (label: string, total: number) => Progress;
   /** Row changes published per bus round trip at most. */
   maxBatchEvents?: number;
+  /** `source.name` of every event: which source (shard) it came from. Defaults to the topic prefix. */
+  sourceName?: string;
 }
 
 export interface CdcStats {
@@ -505,7 +507,7 @@ export class CdcReader {
   ): OutgoingMessage {
     const envelope: ChangeEnvelope = {
       before, after,
-      source: { version: CONNECTOR_VERSION, connector: 'mysql', name: this.options.topicPrefix, db: database, thread: null, query: null, ...source },
+      source: { version: CONNECTOR_VERSION, connector: 'mysql', name: this.options.sourceName ?? this.options.topicPrefix, db: database, thread: null, query: null, ...source },
       op, ts_ms: Date.now(), transaction,
     };
     const row = after ?? before;

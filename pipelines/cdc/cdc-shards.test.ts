@@ -1,0 +1,94 @@
+// Several sources: two private MariaDB servers hold shards of one marketplace schema (each with
+// its own key range). A reader per shard, each with its own position and
+// source.name, feeds one bus; one warehouse loader takes both. The topics fold to the union of the
+// shards' tables and the warehouse holds every row of both.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caughtUp, fold, openTestBus, readTopic, replicaId, tableRows } from '../../test/fixtures/cdc.js';
+import { tempDir } from '../../test/fixtures/temp-dir.js';
+import { silentLogger } from '../../core/log.js';
+import { createMysqlPool, withDatabase, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { LocalMysqlServer } from '../../marketplace/mysql/local-server.js';
+import { seed } from '../../marketplace/sample-data/seed.js';
+import { simulate } from '../../marketplace/sample-data/simulate.js';
+import { migrate } from '../../marketplace/schema/migrate.js';
+import { verifyWarehouse } from '../../warehouse/backfill.js';
+import { createWarehouseClient } from '../../warehouse/client.js';
+import { startWarehouseLoader } from '../../warehouse/loader.js';
+import type { Bus } from '../bus/port.js';
+import { CdcReader } from './reader.js';
+import { FileStateStore } from './reader-state.js';
+import { TableFilter } from './topics.js';
+import type { ChangeEnvelope, Row } from './envelope.js';
+
+const dir = tempDir();
+const log = silentLogger();
+const quiet = () => ({ update() {}, finish() {} });
+const shards: { name: string; server: LocalMysqlServer; url: string; pool: Pool }[] = [];
+
+beforeAll(async () => {
+  for (const [index, name] of ['shard-a', 'shard-b'].entries()) {
+    const server = await LocalMysqlServer.open({ dataDir: join(dir.path, name), serverId: 21 + index, log });
+    const url = withDatabase(server.url(), 'shop');
+    await migrate(url);
+    // Each shard has its own key range, so rows of the two never share a primary key.
+    const pool = await createMysqlPool(url, { connectionLimit: 8 });
+    const [tables] = await pool.query<RowDataPacket[]>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND AUTO_INCREMENT IS NOT NULL");
+    for (const { name: table } of tables) await pool.query(`ALTER TABLE \`${table}\` AUTO_INCREMENT = ${1 + index * 1_000_000}`);
+    shards.push({ name, server, url, pool });
+  }
+});
+afterAll(async () => {
+  for (const shard of shards) {
+    await shard.pool.end();
+    await shard.server.stop();
+  }
+  dir.remove();
+});
+
+function startReader(bus: Bus, shard: (typeof shards)[number]): CdcReader {
+  return CdcReader.start({
+    url: shard.url, bus, store: new FileStateStore(join(dir.path, `cdc-${shard.name}`)), topicPrefix: 'sl', sourceName: shard.name,
+    filter: new TableFilter({ database: 'shop', include: [], exclude: ['schema_migrations'], excludeColumns: [] }),
+    replicaServerId: replicaId(), snapshotChunkRows: 1000, onMissingBinlog: 'fail', log, progress: quiet,
+  });
+}
+
+describe('change capture from two shards', () => {
+  it('feeds one bus and one warehouse from both, each source with its own position and name', async () => {
+    for (const [index, shard] of shards.entries()) await seed(shard.pool, { users: 50, listings: 300, seed: 40 + index, progress: quiet });
+    const bus = await openTestBus(join(dir.path, 'bus'));
+    const readers = shards.map((shard) => startReader(bus, shard));
+    const warehouse = createWarehouseClient({ path: join(dir.path, 'warehouse') });
+    const loader = startWarehouseLoader({ bus, client: warehouse, pool: shards[0]!.pool, database: 'shop', topicPrefix: 'sl', log });
+    try {
+      await loader.start();
+      await Promise.all(shards.map((shard, index) => simulate(shard.pool, { ratePerSecond: 200, durationMs: 2000, concurrency: 4, seed: 50 + index, progress: quiet })));
+      await Promise.all(shards.map((shard, index) => caughtUp(shard.url, readers[index]!)));
+
+      for (const table of ['users', 'listings', 'orders', 'messages']) {
+        const union = new Map<string, Row>();
+        for (const shard of shards) for (const [key, row] of await tableRows(shard.url, table)) union.set(key, row);
+        expect(fold(await readTopic(bus, `sl.shop.${table}`)), table).toEqual(union);
+      }
+      const names = new Set((await readTopic(bus, 'sl.shop.listings')).map((m) => (JSON.parse(m.value!.toString()) as ChangeEnvelope).source.name));
+      expect([...names].sort()).toEqual(['shard-a', 'shard-b']);
+
+      // The warehouse holds both shards' rows: every shard's rows present, none beyond the two.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const reports = await Promise.all(shards.map((shard) => verifyWarehouse({ url: shard.url, pool: shard.pool, database: 'shop', client: warehouse, tables: ['users', 'listings', 'orders'] })));
+        const missing = reports.flat().reduce((sum, r) => sum + r.missing.length + r.different.length, 0);
+        const perTable = reports[0]!.map((r, i) => ({ table: r.table, warehouse: r.warehouseRows, shards: r.mysqlRows + reports[1]![i]!.mysqlRows }));
+        if (missing === 0 && perTable.every((t) => t.warehouse === t.shards)) break;
+        if (Date.now() > deadline) throw new Error(`warehouse not caught up: ${JSON.stringify(perTable)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await loader.stop();
+      await Promise.all(readers.map((reader) => reader.stop()));
+      await warehouse.close();
+      await bus.close();
+    }
+  }, 300_000);
+});
