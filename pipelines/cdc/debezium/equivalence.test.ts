@@ -114,6 +114,9 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     } finally {
       connection.release();
     }
+    // A column added mid-stream: rows after it carry it, in both engines and in the warehouse.
+    await db.pool.query('ALTER TABLE kinds ADD COLUMN extra VARCHAR(20) NULL');
+    await db.pool.query("UPDATE kinds SET extra = 'added' WHERE id = 4");
     // Another database on the same server, with types Debezium's DDL parser does not know: not
     // captured, so it must not stop the connector (the writes after it still arrive).
     await db.pool.query(`CREATE DATABASE ${db.name}_other`);
@@ -189,7 +192,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     }));
     const expected = shape(ours, (row) => row);
     expect(expected.map((e) => `${e.op}${e.key}`)).toEqual([
-      'r{"id":-1}', 'c{"id":1}', 'c{"id":2}', 'u{"id":1}', 'u{"id":20}', 'c{"id":3}', 'c{"id":4}', 'u{"id":1}', 'd{"id":3}', 'c{"id":99}',
+      'r{"id":-1}', 'c{"id":1}', 'c{"id":2}', 'u{"id":1}', 'u{"id":20}', 'c{"id":3}', 'c{"id":4}', 'u{"id":1}', 'd{"id":3}', 'u{"id":4}', 'c{"id":99}',
     ]);
     expect(shape(mergeKeyChanges(theirs), asBuiltinRow)).toEqual(expected);
   });
@@ -268,6 +271,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
       const fromTheirs = await loadFrom(kafka);
       expect(fromOurs.rows.map((row) => row.id)).toEqual(['-1', '1', '4', '20', '99'].map(Number));
       expect(fromOurs.rows.find((row) => row.id === 1)).toMatchObject({ at: '2026-11-24 00:00:00.000000', day: '1969-12-31', note: 'one' });
+      expect(fromOurs.rows.find((row) => row.id === 4)).toMatchObject({ extra: 'added' });
       expect(fromTheirs).toEqual(fromOurs);
     } finally {
       await warehouse.close();
