@@ -1,11 +1,15 @@
 // The production topology with Debezium: `steveslist cdc` with CDC_ENGINE=debezium registers the
-// connector on Kafka Connect, Debezium captures MariaDB into Kafka, and the search worker (its
-// own process) indexes from Debezium's topics, so a listing made through the API is found.
+// connector on Kafka Connect, Debezium captures MariaDB into Kafka, and the search and warehouse
+// workers (processes of their own) take Debezium's topics: a listing made through the API is
+// found by search and lands in the warehouse with the same times.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/ports.js';
 import { parseMysqlUrl } from '../marketplace/mysql/connection.js';
+import { KafkaBus } from '../pipelines/bus/kafka.js';
 import { KafkaConnectClient } from '../pipelines/cdc/debezium/connect-client.js';
+import { WAREHOUSE_GROUP } from '../warehouse/loader.js';
+import { createWarehouseClient } from '../warehouse/client.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
@@ -37,7 +41,7 @@ async function stop(cli: RunningCli): Promise<number | null> {
 }
 
 describe.skipIf(!kafka || !connect)('CDC_ENGINE=debezium', () => {
-  it('registers Debezium, reports it running, and the search worker indexes a new listing from its topics', async () => {
+  it('registers Debezium, reports it running, and the search and warehouse workers take a new listing from its topics', async () => {
     const port = await freePort();
     const env = {
       MYSQL_URL: db.url, KAFKA_BROKERS: kafka, KAFKA_CONNECT_URL: connect, KAFKA_REPLICATION_FACTOR: '1', TOPIC_PREFIX: prefix,
@@ -50,9 +54,10 @@ describe.skipIf(!kafka || !connect)('CDC_ENGINE=debezium', () => {
     await cdc.waitFor(/Debezium connector registered/);
     await cdc.waitFor(/"state":"RUNNING".*Debezium connector state|Debezium connector state.*"state":"RUNNING"/, 60_000);
     const worker = startCli(['worker', 'search'], env);
+    const loader = startCli(['worker', 'warehouse'], env);
     const api = startCli(['serve', 'api'], env);
-    running.push(worker, api);
-    await Promise.all([worker.waitFor(/worker running/), api.waitFor(/serving; Ctrl-C stops it/)]);
+    running.push(worker, loader, api);
+    await Promise.all([worker.waitFor(/worker running/), loader.waitFor(/worker running/), api.waitFor(/serving; Ctrl-C stops it/)]);
     const call = httpClient(`http://127.0.0.1:${port}`);
     const seller = await call('POST', '/v1/users', { body: { email: 'debezium@example.com', password: 'correct horse battery', name: 'Debezium Seller' } });
     const listing = await call('POST', '/v1/listings', {
@@ -65,7 +70,27 @@ describe.skipIf(!kafka || !connect)('CDC_ENGINE=debezium', () => {
     // DATETIME arrives from Debezium as µs since the epoch; the indexer makes it the same time.
     expect(found.hits[0].created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(Date.parse(found.hits[0].created_at)).toBe(Date.parse(listing.body.created_at));
-    for (const cli of [api, worker, cdc]) expect(await stop(cli)).toBe(0);
+    // The warehouse worker has taken everything on its topics: then its chDB folder is free to read.
+    const bus = await KafkaBus.connect({ brokers: kafka!.split(','), clientId: 'dbzroles-test', defaultPartitions: 4, replicationFactor: 1 });
+    try {
+      await until(async () => {
+        // The group's name is shared with other runs on the same Kafka: only this run's topics count.
+        const lags = (await bus.lag(WAREHOUSE_GROUP)).filter((l) => l.topic.startsWith(`${prefix}.`));
+        return lags.some((l) => l.topic === `${prefix}.${db.name}.listings`) && lags.every((l) => l.lag === 0) ? true : undefined;
+      }, (done) => done === true, 90_000);
+    } finally {
+      await bus.close();
+    }
+    for (const cli of [api, worker, loader, cdc]) expect(await stop(cli)).toBe(0);
+    const warehouse = createWarehouseClient({ path: join(dir.path, 'scaled', 'warehouse') });
+    try {
+      const rows = await (await warehouse.query({ query: `SELECT name, created_at FROM raw.listings FINAL WHERE id = ${Number(listing.body.id)} AND _is_deleted = 0`, format: 'JSONEachRow' })).json<{ name: string; created_at: string }>();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.name).toBe('Canoe with two paddles');
+      expect(Date.parse(`${rows[0]!.created_at.replace(' ', 'T')}Z`)).toBe(Date.parse(listing.body.created_at));
+    } finally {
+      await warehouse.close();
+    }
     expect(cdc.output()).not.toContain(parseMysqlUrl(db.url).password);
   }, 240_000);
 });
