@@ -1,5 +1,6 @@
 /**
- * Runs `tick` again `pollMs` after each run ends, until stop(); stop() waits for the run in hand.
+ * Runs `tick` again `pollMs` after each run that found nothing (at once after one that did), until
+ * stop(); stop() waits for the run in hand.
  * A failing tick is reported and the loop goes on (the rows it could not handle stay due).
  */
 export class PollLoop {
@@ -12,9 +13,14 @@ export class PollLoop {
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      this.running = this.tick().then(() => undefined, this.onError);
+      let found = false;
+      this.running = this.tick().then((result) => {
+        found = (typeof result === 'number' && result > 0) || (Array.isArray(result) && result.length > 0);
+      }, this.onError);
       await this.running;
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.pollMs);
+      // A tick that found work is followed at once: under a backlog the sender runs flat out
+      // instead of pausing between batches; an idle queue is polled every pollMs.
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), found ? 0 : this.pollMs);
     };
     void loop();
   }
