@@ -182,6 +182,7 @@ describe('the platform under faults', () => {
       );
       return Number(row!.n);
     };
+    let previouslyLeft = Number.POSITIVE_INFINITY;
     for (let round = 0; ; round++) {
       // Deliveries a killed process held come back when their lease (60 s) runs out.
       const deadline = Date.now() + 150_000;
@@ -203,7 +204,11 @@ describe('the platform under faults', () => {
       );
       const lagging = lags.filter((l) => l.lag > 0).map((l) => `${l.group} ${l.topic}/${l.partition}: ${l.lag}`);
       process.stdout.write(`not caught up (round ${round}): ${behind} behind on the bus (${lagging.join(', ')}), captured ${capturedSeq()} of ${await serverSeq()}, waiting ${JSON.stringify(waiting)}\n`);
-      expect(round, 'the platform did not catch up').toBeLessThan(3);
+      // A long run leaves a backlog (tens of thousands of emails): more rounds while it shrinks.
+      const left = behind + (await unsettled());
+      expect(round < 3 || left < previouslyLeft, `the platform did not catch up (${left} left after round ${round})`).toBe(true);
+      expect(round, 'the platform did not catch up').toBeLessThan(12);
+      previouslyLeft = left;
       up = await start();
     }
 
@@ -234,5 +239,5 @@ describe('the platform under faults', () => {
       await pool.end();
       await server.stop();
     }
-  }, 1_200_000);
+  }, Math.max(1_200_000, WRITES * 30));
 });
