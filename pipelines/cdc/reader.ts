@@ -126,9 +126,8 @@ export class CdcReader {
 
   private async run(): Promise<void> {
     try {
-      this.pool = await createMysqlPool(this.options.url, { cdcValues: true, connectionLimit: 3 });
+      const facts = await this.connect();
       this.schemas = new SchemaCache(this.pool);
-      const [[facts]] = await this.pool.query<RowDataPacket[]>('SELECT @@version AS version, @@server_id AS serverId');
       this.flavour = /mariadb/i.test(String(facts!.version)) ? 'mariadb' : 'mysql';
       this.serverId = Number(facts!.serverId);
 
@@ -156,6 +155,26 @@ export class CdcReader {
     } finally {
       await this.stream?.stop();
       await this.pool?.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Opens the reader's pool and reads the source's version and server id. A source that is
+   * restarting as capture starts is waited for, not fatal.
+   */
+  private async connect(): Promise<RowDataPacket> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.pool = await createMysqlPool(this.options.url, { cdcValues: true, connectionLimit: 3 });
+        const [[facts]] = await this.pool.query<RowDataPacket[]>('SELECT @@version AS version, @@server_id AS serverId');
+        return facts!;
+      } catch (error) {
+        await this.pool?.end().catch(() => undefined);
+        if (!isRetriable(error) || this.stopping) throw error;
+        const waitMs = backoffMs(attempt, 500, 30_000);
+        this.log.warn({ err: error, attempt, waitMs }, 'source unreachable as change capture starts; trying again');
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
     }
   }
 

@@ -1,15 +1,16 @@
-// The fault harness's checker: MySQL against every copy the platform keeps. For each copy, how
-// many rows it checked and how many are lost (in MySQL, missing from the copy), phantom (in the
+// The fault harness's checker: MySQL against every copy the platform keeps (the warehouse row by
+// row, every column). For each copy, how many rows it checked and how many are lost (in MySQL, missing from the copy), phantom (in the
 // copy, not in MySQL) or stale (in both, in an older state, or not yet in a final state). After a
 // run has caught up, every count but `checked` must be 0.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { DEFAULT_EXCLUDED_COLUMNS } from '../../core/config/index.js';
 import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { DomainEventMessage } from '../../pipelines/cdc/outbox-router.js';
 import { verify } from '../../pipelines/sinks/search/rebuild.js';
 import type { SearchService } from '../../pipelines/sinks/search/port.js';
 import { recipients } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { verifyWarehouse } from '../../warehouse/backfill.js';
-import { EVENTS_TABLE, RAW_DATABASE } from '../../warehouse/raw-schema.js';
+import { EVENTS_TABLE, RAW_DATABASE, readSourceTable } from '../../warehouse/raw-schema.js';
 
 export interface CheckRow {
   copy: string;
@@ -39,6 +40,53 @@ async function outboxEvents(pool: Pool): Promise<DomainEventMessage[]> {
   }));
 }
 
+/**
+ * A value as text both sides agree on: times as ISO with six fractional digits, numbers by value
+ * (DECIMAL '12.50' and ClickHouse's 12.5), binaries as base64 (how the warehouse keeps them).
+ */
+function canonical(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (typeof value === 'object') return JSON.stringify(value);
+  const text = String(value);
+  const time = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.(\d+))?Z?$/.exec(text);
+  if (time) return `${time[1]}T${time[2]}.${(time[3] ?? '').padEnd(6, '0')}`;
+  if (/^-?\d+(\.\d+)?$/.test(text) && Math.abs(Number(text)) < Number.MAX_SAFE_INTEGER) return String(Number(text));
+  return text;
+}
+
+/**
+ * Every column of every live row, MySQL against the warehouse (FINAL): the rows whose contents
+ * differ.
+ */
+async function differingRows(input: CheckInput, table: string): Promise<number> {
+  // Columns the warehouse does not keep (secrets excluded from capture) are left out.
+  const source = await readSourceTable(input.pool, input.database, table);
+  if (!source || source.primaryKey.length === 0) return 0;
+  let warehouseRows: Record<string, unknown>[];
+  try {
+    warehouseRows = await (await input.warehouse.query({ query: `SELECT * FROM ${RAW_DATABASE}.\`${table}\` FINAL WHERE _is_deleted = 0`, format: 'JSONEachRow' })).json();
+  } catch {
+    return 0; // no table: the key check has counted every row as lost
+  }
+  const kept = new Set(Object.keys(warehouseRows[0] ?? {}));
+  // Secret columns are never captured: the warehouse has them (its schema follows MySQL's) but empty.
+  const excluded = new Set(DEFAULT_EXCLUDED_COLUMNS.filter((column) => column.startsWith(`${table}.`)).map((column) => column.slice(table.length + 1)));
+  const columns = source.columns.map((column) => column.name).filter((name) => kept.has(name) && !excluded.has(name));
+  const keyOf = (row: Record<string, unknown>) => source.primaryKey.map((column) => String(row[column])).join('/');
+  const text = (row: Record<string, unknown>) => columns.map((column) => canonical(row[column])).join('\u0001');
+  const stored = new Map(warehouseRows.map((row) => [keyOf(row), text(row)]));
+  const [rows] = await input.pool.query<RowDataPacket[]>(`SELECT * FROM \`${table}\``);
+  const differing = rows.filter((row) => stored.has(keyOf(row)) && stored.get(keyOf(row)) !== text(row));
+  if (differing.length > 0) {
+    const row = differing[0]!;
+    const theirs = stored.get(keyOf(row))!.split('\u0001');
+    const unlike = columns.filter((column, i) => canonical(row[column]) !== theirs[i]).map((column) => `${column}: ${canonical(row[column])} / ${theirs[columns.indexOf(column)]}`);
+    process.stdout.write(`  ${table} ${keyOf(row)} differs (MySQL / warehouse): ${unlike.join('; ').slice(0, 500)}\n`);
+  }
+  return differing.length;
+}
+
 /** Every domain event in the warehouse's events table, once (FINAL). */
 async function warehouseEvents(warehouse: ClickHouseClient): Promise<Set<string>> {
   const result = await warehouse.query({ query: `SELECT id FROM ${RAW_DATABASE}.${EVENTS_TABLE} FINAL`, format: 'JSONEachRow' });
@@ -51,7 +99,9 @@ export async function checkCopies(input: CheckInput): Promise<CheckRow[]> {
   rows.push({ copy: 'search: listings', checked: search.checked, lost: search.missing.length, phantom: search.phantom.length, stale: search.stale.length });
 
   for (const table of await verifyWarehouse({ url: input.url, pool: input.pool, database: input.database, client: input.warehouse })) {
-    rows.push({ copy: `warehouse: ${table.table}`, checked: table.mysqlRows, lost: table.missing.length, phantom: table.phantom.length, stale: table.different.length });
+    // Stale: an older updated_at, or any column's value other than MySQL's.
+    const stale = Math.max(table.different.length, await differingRows(input, table.table));
+    rows.push({ copy: `warehouse: ${table.table}`, checked: table.mysqlRows, lost: table.missing.length, phantom: table.phantom.length, stale });
   }
 
   const events = (await outboxEvents(input.pool)).filter((event) => !input.history.has(event.id));
