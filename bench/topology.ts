@@ -35,7 +35,7 @@ const RATE = 200;
 const SECONDS = 10;
 
 async function kafkaBus(brokers: string[]): Promise<KafkaBus> {
-  return KafkaBus.connect({ brokers, clientId: 'bench', defaultPartitions: 4, replicationFactor: 1, topicRefreshMs: 1000 });
+  return KafkaBus.connect({ brokers, clientId: 'bench', defaultPartitions: 4, replicationFactor: 1, topicRefreshMs: 1000, groupPrefix: `bench-${Date.now()}.` });
 }
 
 /** Publish with four producers at once, then consume the topic with one group. */

@@ -71,10 +71,9 @@ describe.skipIf(!kafka || !connect)('CDC_ENGINE=debezium', () => {
     expect(found.hits[0].created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(Date.parse(found.hits[0].created_at)).toBe(Date.parse(listing.body.created_at));
     // The warehouse worker has taken everything on its topics: then its chDB folder is free to read.
-    const bus = await KafkaBus.connect({ brokers: kafka!.split(','), clientId: 'dbzroles-test', defaultPartitions: 4, replicationFactor: 1 });
+    const bus = await KafkaBus.connect({ brokers: kafka!.split(','), clientId: 'dbzroles-test', defaultPartitions: 4, replicationFactor: 1, groupPrefix: `${prefix}.` });
     try {
       await until(async () => {
-        // The group's name is shared with other runs on the same Kafka: only this run's topics count.
         const lags = (await bus.lag(WAREHOUSE_GROUP)).filter((l) => l.topic.startsWith(`${prefix}.`));
         return lags.some((l) => l.topic === `${prefix}.${db.name}.listings`) && lags.every((l) => l.lag === 0) ? true : undefined;
       }, (done) => done === true, 90_000);

@@ -78,8 +78,10 @@ describe('role commands', () => {
   if (kafka && !elasticsearch) console.log('roles: the two-worker failover test needs Elasticsearch too (shared by both workers); set ELASTICSEARCH_URL');
   it.skipIf(!kafka || !elasticsearch)('shares the search group between two workers, and one takes over all partitions when the other is killed with -9', async () => {
     const alias = `roles-${Date.now()}`;
+    // Consumer groups are named after the topic prefix in Kafka: `<prefix>.search-indexer`.
+    const failoverPrefix = `failover${Date.now()}`;
     const env = {
-      MYSQL_URL: db.url, KAFKA_BROKERS: kafka, ELASTICSEARCH_URL: elasticsearch, SEARCH_INDEX: alias, TOPIC_PREFIX: `failover${Date.now()}`,
+      MYSQL_URL: db.url, KAFKA_BROKERS: kafka, ELASTICSEARCH_URL: elasticsearch, SEARCH_INDEX: alias, TOPIC_PREFIX: failoverPrefix,
       DATA_DIR: join(dir.path, 'failover'), LOG_LEVEL: 'info', CDC_SERVER_ID: String(70_000 + Math.floor(Math.random() * 10_000)),
     };
     const [seller] = await db.pool.query<{ insertId: number } & RowDataPacket[]>(
@@ -105,7 +107,7 @@ describe('role commands', () => {
     const admin = new Kafka({ clientId: 'roles-test', brokers: kafka!.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const members = await until(async () => (await admin.describeGroups(['search-indexer'])).groups[0]!.members, (list) => list.length === 2, 30_000);
+      const members = await until(async () => (await admin.describeGroups([`${failoverPrefix}.search-indexer`])).groups[0]!.members, (list) => list.length === 2, 30_000);
       const partitions = members.map((member) => Object.values(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}).flat().length);
       expect(partitions.every((n) => n > 0)).toBe(true);
     } finally {

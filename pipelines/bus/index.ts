@@ -19,6 +19,7 @@ export async function openBus(config: Config, log: Logger): Promise<Bus> {
       replicationFactor: bus.kafka.replicationFactor,
       ssl: bus.kafka.ssl,
       sasl: bus.kafka.sasl,
+      groupPrefix: `${config.topicPrefix}.`,
       log: log.child({ bus: 'kafka' }),
     });
   }

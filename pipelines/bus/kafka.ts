@@ -17,6 +17,12 @@ export interface KafkaBusOptions {
   log?: Logger;
   /** How often a pattern subscription looks for new matching topics. */
   topicRefreshMs?: number;
+  /**
+   * Put before every consumer group's name in Kafka (the platform passes `<TOPIC_PREFIX>.`).
+   * kafkajs's assignor hands every topic of a group to all its members, whatever each subscribed
+   * to: two deployments sharing a cluster and a group name would take each other's partitions.
+   */
+  groupPrefix?: string;
 }
 
 function headersOf(raw: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
@@ -74,7 +80,7 @@ class KafkaSubscription implements Subscription {
     for (const topic of explicit) if (!topics.includes(topic)) await this.bus.ensureTopic(topic);
     const all = [...new Set([...topics, ...explicit])];
     this.subscribedTopics = new Set(all);
-    const consumer = this.bus.kafka.consumer({ groupId: this.options.group, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+    const consumer = this.bus.kafka.consumer({ groupId: this.bus.groupId(this.options.group), allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
     this.consumer = consumer;
     await consumer.connect();
     if (all.length > 0) await consumer.subscribe({ topics: all, fromBeginning: this.options.fromBeginning !== false });
@@ -184,8 +190,13 @@ export class KafkaBus implements Bus {
     return { stop: async () => { this.subscriptions.delete(subscription); await subscription.stop(); } };
   }
 
+  /** The group's name in Kafka. */
+  groupId(group: string): string {
+    return `${this.options.groupPrefix ?? ''}${group}`;
+  }
+
   async lag(group: string): Promise<PartitionLag[]> {
-    const committed = await this.admin.fetchOffsets({ groupId: group });
+    const committed = await this.admin.fetchOffsets({ groupId: this.groupId(group) });
     const out: PartitionLag[] = [];
     for (const { topic, partitions } of committed) {
       const high = await this.admin.fetchTopicOffsets(topic);

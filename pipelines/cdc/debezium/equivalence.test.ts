@@ -92,7 +92,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     }, { dotEnv: false, cwd: dir.path });
     target = debeziumTarget(config, db.url);
     expect(await registerDebezium(target, logged.log)).toBe('created');
-    kafka = await KafkaBus.connect({ brokers: brokers!.split(','), clientId: 'equivalence-test', defaultPartitions: 3, replicationFactor: 1, topicRefreshMs: 1000 });
+    kafka = await KafkaBus.connect({ brokers: brokers!.split(','), clientId: 'equivalence-test', defaultPartitions: 3, replicationFactor: 1, topicRefreshMs: 1000, groupPrefix: `${prefix}.` });
     const topic = `${prefix}.${db.name}.kinds`;
     // Once Debezium has snapshotted the row, it streams everything written after.
     await until('Debezium to snapshot the kinds table', async () => ((await readTopic(kafka, topic)).length > 0 ? true : undefined));
@@ -257,10 +257,13 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
       await loader.start();
       const read = async (query: string) => (await (await warehouse.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>());
       try {
-        return await until('the loader to load id 99 and the event', async () => {
+        return await until('the loader to load every row in its last state, and the event', async () => {
           const rows = await read(`SELECT * EXCEPT (_version, _synced_at) FROM ${RAW_DATABASE}.kinds FINAL WHERE _is_deleted = 0 ORDER BY id`).catch(() => []);
           const events = await read(`SELECT * EXCEPT (_synced_at) FROM ${RAW_DATABASE}.${EVENTS_TABLE} FINAL`).catch(() => []);
-          return rows.some((row) => Number(row.id) === 99) && events.length > 0 ? { rows, events } : undefined;
+          // Every partition loaded: the rows' last states, not only the last row's partition.
+          const row = (id: number) => rows.find((r) => Number(r.id) === id);
+          const complete = rows.map((r) => Number(r.id)).join() === '-1,1,4,20,99' && row(1)?.note === 'one' && row(4)?.extra === 'added';
+          return complete && events.length > 0 ? { rows, events } : undefined;
         });
       } finally {
         await loader.stop();
