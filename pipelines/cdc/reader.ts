@@ -159,6 +159,23 @@ export class CdcReader {
   }
 
   /**
+   * Runs a query the stream needs (a table's columns) until the source answers: the binlog events
+   * in hand were read before it went away, and are published once it is back.
+   */
+  private async untilSourceAnswers<T>(query: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await query();
+      } catch (error) {
+        if (!isRetriable(error) || this.stopping) throw error;
+        const waitMs = backoffMs(attempt, 500, 30_000);
+        this.log.warn({ err: error, attempt, waitMs }, 'source unreachable while reading a table\'s columns; trying again');
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  /**
    * Opens the reader's pool and reads the source's version and server id. A source that is
    * restarting as capture starts is waited for, not fatal.
    */
@@ -476,7 +493,7 @@ export class CdcReader {
         }
         continue;
       }
-      const schema = this.schemas.cached(change.database, change.table) ?? await this.schemas.get(change.database, change.table);
+      const schema = this.schemas.cached(change.database, change.table) ?? await this.untilSourceAnswers(() => this.schemas.get(change.database, change.table));
       const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
       const strip = (row: Row | null) => this.options.filter.strip(change.database, change.table, row && normalizeRow(row, types));
       const tableOrder = (perTable.get(change.table) ?? 0) + 1;
