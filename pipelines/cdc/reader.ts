@@ -159,40 +159,34 @@ export class CdcReader {
   }
 
   /**
-   * Runs a query the stream needs (a table's columns) until the source answers: the binlog events
-   * in hand were read before it went away, and are published once it is back.
+   * Runs `query` until the source answers: a source that is restarting (refused or dropped
+   * connections) is waited for with backoff, not fatal. `doing` says in the log what waits.
    */
-  private async untilSourceAnswers<T>(query: () => Promise<T>): Promise<T> {
+  private async untilSourceAnswers<T>(doing: string, query: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await query();
       } catch (error) {
         if (!isRetriable(error) || this.stopping) throw error;
         const waitMs = backoffMs(attempt, 500, 30_000);
-        this.log.warn({ err: error, attempt, waitMs }, 'source unreachable while reading a table\'s columns; trying again');
+        this.log.warn({ err: error, attempt, waitMs }, `source unreachable ${doing}; trying again`);
         await new Promise((r) => setTimeout(r, waitMs));
       }
     }
   }
 
-  /**
-   * Opens the reader's pool and reads the source's version and server id. A source that is
-   * restarting as capture starts is waited for, not fatal.
-   */
-  private async connect(): Promise<RowDataPacket> {
-    for (let attempt = 1; ; attempt++) {
+  /** Opens the reader's pool and reads the source's version and server id. */
+  private connect(): Promise<RowDataPacket> {
+    return this.untilSourceAnswers('as change capture starts', async () => {
       try {
         this.pool = await createMysqlPool(this.options.url, { cdcValues: true, connectionLimit: 3 });
         const [[facts]] = await this.pool.query<RowDataPacket[]>('SELECT @@version AS version, @@server_id AS serverId');
         return facts!;
       } catch (error) {
         await this.pool?.end().catch(() => undefined);
-        if (!isRetriable(error) || this.stopping) throw error;
-        const waitMs = backoffMs(attempt, 500, 30_000);
-        this.log.warn({ err: error, attempt, waitMs }, 'source unreachable as change capture starts; trying again');
-        await new Promise((r) => setTimeout(r, waitMs));
+        throw error;
       }
-    }
+    });
   }
 
   // ---- snapshot ----------------------------------------------------------------------------
@@ -265,17 +259,8 @@ export class CdcReader {
    * after the binlog connection dropped, which is when the source may be restarting: the pool's
    * connections are then dead or refused for a while, so it asks again until the source answers.
    */
-  private async streamStart(): Promise<StreamStart | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.findStreamStart();
-      } catch (error) {
-        if (!isRetriable(error) || this.stopping) throw error;
-        const waitMs = backoffMs(attempt, 500, 30_000);
-        this.log.warn({ err: error, attempt, waitMs }, 'source unreachable while finding where to resume; trying again');
-        await new Promise((r) => setTimeout(r, waitMs));
-      }
-    }
+  private streamStart(): Promise<StreamStart | undefined> {
+    return this.untilSourceAnswers('while finding where to resume', () => this.findStreamStart());
   }
 
   private async findStreamStart(): Promise<StreamStart | undefined> {
@@ -493,7 +478,7 @@ export class CdcReader {
         }
         continue;
       }
-      const schema = this.schemas.cached(change.database, change.table) ?? await this.untilSourceAnswers(() => this.schemas.get(change.database, change.table));
+      const schema = this.schemas.cached(change.database, change.table) ?? await this.untilSourceAnswers("while reading a table's columns", () => this.schemas.get(change.database, change.table));
       const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
       const strip = (row: Row | null) => this.options.filter.strip(change.database, change.table, row && normalizeRow(row, types));
       const tableOrder = (perTable.get(change.table) ?? 0) + 1;
