@@ -16,6 +16,7 @@ import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
+import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
@@ -88,16 +89,11 @@ async function liveLag(url: string, pool: Pool, dir: string): Promise<{ p50: num
   const rng = new Random(8);
   const writes = 1000;
   const ratePerSecond = 200;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: 4 }, async (_, worker) => {
-    for (let i = worker; i < writes; i += 4) {
-      const due = start + (i * 1000) / ratePerSecond;
-      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-      const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
-      const id = await createListing(pool, listing);
-      committedAt.set(id, performance.now());
-    }
-  }));
+  await pacedWrites({ total: writes, ratePerSecond, workers: 4 }, async () => {
+    const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
+    const id = await createListing(pool, listing);
+    committedAt.set(id, performance.now());
+  });
   while (lags.length < writes) await new Promise((r) => setTimeout(r, 10));
   await subscription.stop();
   await reader.stop();

@@ -19,6 +19,7 @@ import { EmbeddedSearch } from '../pipelines/sinks/search/embedded/index.js';
 import { startSearchIndexer } from '../pipelines/sinks/search/indexer.js';
 import type { ListingDocument, SearchQuery } from '../pipelines/sinks/search/port.js';
 import { observeSearch, percentile } from './observe.js';
+import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
@@ -49,19 +50,11 @@ async function commitToSearchable(server: LocalMysqlServer, dir: string): Promis
   const seconds = 8;
   const total = ratePerSecond * seconds;
   const rng = new Random(21);
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const due = start + (i * 1000) / ratePerSecond;
-      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-      const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 1000) }, new Date());
-      const id = await createListing(pool, listing);
-      committedAt.set(id, performance.now());
-    }
-  }));
+  const start = await pacedWrites({ total, ratePerSecond, workers: 16 }, async () => {
+    const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 1000) }, new Date());
+    const id = await createListing(pool, listing);
+    committedAt.set(id, performance.now());
+  });
   const writeSeconds = (performance.now() - start) / 1000;
   const waitUntil = Date.now() + 60_000;
   while (searchableAt.size < total) {

@@ -26,6 +26,7 @@ import { startSearchIndexer } from '../pipelines/sinks/search/indexer.js';
 import { createWarehouseClient } from '../warehouse/client.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
 import { observeSearch, observeWarehouse, percentile } from './observe.js';
+import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
@@ -108,18 +109,10 @@ async function endToEnd(server: LocalMysqlServer, engine: 'builtin' | 'debezium'
     const committedAt = new Map<number, number>();
     const total = RATE * SECONDS;
     const rng = new Random(31);
-    let next = 0;
-    const start = performance.now();
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const due = start + (i * 1000) / RATE;
-        if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-        const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 200) }, new Date());
-        committedAt.set(await createListing(pool, listing), performance.now());
-      }
-    }));
+    const start = await pacedWrites({ total, ratePerSecond: RATE, workers: 8 }, async () => {
+      const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 200) }, new Date());
+      committedAt.set(await createListing(pool, listing), performance.now());
+    });
     const writeMs = performance.now() - start;
     const deadline = Date.now() + 180_000;
     while (searchableAt.size < total || storedAt.size < total) {

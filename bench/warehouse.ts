@@ -19,6 +19,7 @@ import { createWarehouseClient, type ClickHouseClient } from '../warehouse/clien
 import { startWarehouseLoader } from '../warehouse/loader.js';
 import { ensureMarts } from '../warehouse/marts.js';
 import { observeWarehouse, percentile } from './observe.js';
+import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
@@ -46,20 +47,12 @@ async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: 
   const committed = new Map<number, number>();
   const rng = new Random(31);
   const total = 8000;
-  let next = 0;
-  const start = performance.now();
   t = Date.now();
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const due = start + i;
-      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-      const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
-      const id = await createListing(pool, listing);
-      committed.set(id, performance.now());
-    }
-  }));
+  await pacedWrites({ total, ratePerSecond: 1000, workers: 16 }, async () => {
+    const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
+    const id = await createListing(pool, listing);
+    committed.set(id, performance.now());
+  });
   const writeMs = Date.now() - t;
   while ([...committed.keys()].some((id) => !inserted.has(id))) await new Promise((r) => setTimeout(r, 20));
   const lags = [...committed].map(([id, at]) => Math.max(0, inserted.get(id)! - at)).sort((a, b) => a - b);

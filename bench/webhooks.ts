@@ -15,6 +15,7 @@ import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
 import { startWebhookEnqueuer, WebhookDispatcher } from '../pipelines/sinks/webhooks/webhook-worker.js';
+import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -55,19 +56,11 @@ export async function* webhookBenches(server: LocalMysqlServer): AsyncGenerator<
     const total = 3000;
     const ratePerSecond = 300;
     const committedAt = new Map<string, number>();
-    let next = 0;
-    const start = performance.now();
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const due = start + (i * 1000) / ratePerSecond;
-        if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-        const name = `hook-${i}`;
-        await createListing(pool, { sellerId: seller.id, name, description: 'x', category: 'bikes', country: 'US', city: 'Austin', priceAmount: 100, priceCurrency: 'usd' });
-        committedAt.set(name, performance.now());
-      }
-    }));
+    const start = await pacedWrites({ total, ratePerSecond, workers: 8 }, async (i) => {
+      const name = `hook-${i}`;
+      await createListing(pool, { sellerId: seller.id, name, description: 'x', category: 'bikes', country: 'US', city: 'Austin', priceAmount: 100, priceCurrency: 'usd' });
+      committedAt.set(name, performance.now());
+    });
     while (deliveredAt.size < total) await new Promise((r) => setTimeout(r, 20));
     const elapsed = Math.max(...deliveredAt.values()) - start;
     const lags = [...committedAt].map(([name, at]) => deliveredAt.get(name)! - at).sort((a, b) => a - b);
