@@ -4,7 +4,7 @@
 // MySQL connector on its plugin path, and Elasticsearch 8 (one node, security off, loopback only).
 // Bounded heaps: they share the machine with everything else.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ const ES_PORT = Number(process.env.ENGINES_ELASTICSEARCH_PORT ?? 19200);
 const ES_HEAP = process.env.ENGINES_ELASTICSEARCH_HEAP ?? '512m';
 // Elasticsearch refuses to run as root; as root we run it as this system user.
 const ES_USER = 'steveslist-es';
+const FETCH_STAMP = join(ENGINES, 'fetched.sha256');
 
 function fail(message: string): never {
   process.stderr.write(`engines: ${message}\n`);
@@ -37,13 +38,30 @@ function fetchEngines(): void {
     fail('Maven is not installed (mvn); on Debian: apt-get install -y maven default-jre-headless');
   }
   process.stderr.write(`engines: resolving Kafka, Kafka Connect with Debezium and Elasticsearch from Maven Central into ${ENGINES}\n`);
+  // Jars of an earlier release would sit beside the new ones on the same classpath; a running
+  // engine would lose its own under its feet.
+  const running = ['kafka', 'connect', 'elasticsearch'].filter((engine) => pidOf(engine) !== undefined);
+  if (running.length > 0) fail(`cannot replace the engines' jars (deploy/engines/*.xml changed, or a fetch was asked for) while ${running.join(', ')} run(s): npm run engines:stop first`);
+  for (const folder of [join(KAFKA, 'lib'), join(CONNECT, 'lib'), join(CONNECT, 'plugins')]) rmSync(folder, { recursive: true, force: true });
   const result = spawnSync('mvn', ['-q', '-B', '-f', join(HERE, 'pom.xml'), `-Dengines.dir=${ENGINES}`, 'package'], { stdio: 'inherit' });
   if (result.status !== 0) fail(`mvn package failed (exit ${result.status})`);
-  if (!fetched()) fail(`mvn package finished but ${ENGINES} lacks kafka/lib, connect/lib, connect/plugins or elasticsearch/elasticsearch-*`);
+  if (!jarsPresent()) fail(`mvn package finished but ${ENGINES} lacks kafka/lib, connect/lib, connect/plugins or elasticsearch/elasticsearch-*`);
+  writeFileSync(FETCH_STAMP, pomsDigest());
+}
+
+/** The poms' digest: a changed release in either pom means fetching again. */
+function pomsDigest(): string {
+  const hash = createHash('sha256');
+  for (const pom of [join(HERE, 'pom.xml'), join(HERE, 'connect', 'pom.xml')]) hash.update(readFileSync(pom));
+  return hash.digest('hex');
+}
+
+function jarsPresent(): boolean {
+  return existsSync(join(KAFKA, 'lib')) && existsSync(join(CONNECT, 'lib')) && existsSync(join(CONNECT, 'plugins')) && esHome() !== '';
 }
 
 function fetched(): boolean {
-  return existsSync(join(KAFKA, 'lib')) && existsSync(join(CONNECT, 'lib')) && existsSync(join(CONNECT, 'plugins')) && esHome() !== '';
+  return jarsPresent() && existsSync(FETCH_STAMP) && readFileSync(FETCH_STAMP, 'utf8') === pomsDigest();
 }
 
 function portOpen(port: number): Promise<boolean> {
