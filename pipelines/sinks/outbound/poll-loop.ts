@@ -1,18 +1,23 @@
 /**
- * Runs `tick` again `pollMs` after each run that found nothing (at once after one that did), until
- * stop(); stop() waits for the run in hand.
+ * Runs `tick` again `pollMs` after each run that found nothing (at once after one that did, or when
+ * woken), until stop(); stop() waits for the run in hand.
  * A failing tick is reported and the loop goes on (the rows it could not handle stay due).
  */
 export class PollLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** wake() came while a tick ran: run again as soon as it ends. */
+  private woken = false;
+  private loop: (() => Promise<void>) | undefined;
 
   constructor(private readonly tick: () => Promise<unknown>, private readonly pollMs: number, private readonly onError: (error: unknown) => void) {}
 
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
+      this.timer = undefined;
+      this.woken = false;
       let found = false;
       this.running = this.tick().then((result) => {
         found = (typeof result === 'number' && result > 0) || (Array.isArray(result) && result.length > 0);
@@ -20,9 +25,27 @@ export class PollLoop {
       await this.running;
       // A tick that found work is followed at once: under a backlog the sender runs flat out
       // instead of pausing between batches; an idle queue is polled every pollMs.
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), found ? 0 : this.pollMs);
+      this.running = undefined;
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), found || this.woken ? 0 : this.pollMs);
     };
+    this.loop = loop;
     void loop();
+  }
+
+  /** Started and not stopped. */
+  active(): boolean {
+    return this.loop !== undefined && !this.stopped;
+  }
+
+  /** Runs the next tick now instead of after the poll interval (after the tick in hand, if one runs). */
+  wake(): void {
+    if (this.stopped || !this.loop) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop?.(), 0);
   }
 
   async stop(): Promise<void> {

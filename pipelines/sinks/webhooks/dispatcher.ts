@@ -10,10 +10,12 @@ import type { Logger } from '../../../core/log.js';
 import { withTransaction } from '../../../marketplace/domain/transaction.js';
 import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../../../marketplace/mysql/connection.js';
-import { claimDue } from '../outbound/claim-due.js';
+import { claimDueWithin } from '../outbound/claim-due.js';
 import { PollLoop } from '../outbound/poll-loop.js';
 import { assertDeliverable, deliveryAgent } from './address-guard.js';
+import { insertAttempts, type AttemptOutcome } from './attempts.js';
 import { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './retry-schedule.js';
+import { writeSuccesses, type SuccessRecord } from './success-records.js';
 
 const LEASE_SECONDS = 60;
 /** How much of a receiver's answer is kept (the attempts table's response_body). */
@@ -21,6 +23,14 @@ const RESPONSE_BODY_CHARS = 500;
 const DAY_MS = 86_400_000;
 /** How long an endpoint may fail every delivery before it is disabled. */
 export const DEFAULT_DISABLE_AFTER_MS = 5 * DAY_MS;
+/**
+ * One endpoint's sends at once. A delivery holds its slot for the send plus a commit or two (tens
+ * of milliseconds where commits wait for the disk), so this bounds one endpoint's rate: 32 slots
+ * carry several hundred deliveries a second. It is also what a receiver that hangs takes from the
+ * others: an eighth of DEFAULT_MAX_IN_FLIGHT, so eight hanging receivers are needed to stall all.
+ */
+const DEFAULT_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
+const DEFAULT_MAX_IN_FLIGHT = 256;
 
 export interface WebhookDispatcherOptions {
   pool: Pool;
@@ -55,99 +65,121 @@ interface DueDelivery {
   previous_secret_expires_at: string | null;
 }
 
-interface AttemptOutcome {
-  startedAt: Date;
-  latencyMs: number;
-  code: number | null;
-  responseBody: string | null;
-  error: string | null;
-  /** Retrying cannot help (the address is refused): the delivery fails at once. */
-  fatal: boolean;
-}
-
 function utc(value: string | null): Date | undefined {
   return value ? new Date(`${value.replace(' ', 'T')}Z`) : undefined;
+}
+
+interface Send {
+  endpoint: number;
+  /** The attempt is over: a failure is recorded, a success waits in `succeeded` for the next cycle. */
+  attempted: Promise<void>;
+  /** The outcome is committed. */
+  done: Promise<void>;
 }
 
 export class WebhookDispatcher {
   private readonly loop: PollLoop;
   private readonly clock: () => Date;
   private readonly agent: Agent;
-  /** Sends under way, by delivery id, with their endpoint. */
-  private readonly inFlight = new Map<number, { endpoint: number; done: Promise<void> }>();
+  /** Sends under way, by delivery id. */
+  private readonly inFlight = new Map<number, Send>();
+  /** Successes the next cycle commits, with what ends their sends. */
+  private succeeded: { record: SuccessRecord; settle: (error?: unknown) => void }[] = [];
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.agent = deliveryAgent(options.allowPrivate);
-    this.loop = new PollLoop(() => this.pump(), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
+    this.loop = new PollLoop(() => this.cycle(true), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
   }
 
   start(): void {
     this.loop.start();
   }
 
-  /** Finishes the sends in hand. */
+  /** Finishes the sends in hand and records them. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    await Promise.all([...this.inFlight.values()].map((send) => send.done));
+    await this.settle();
     await this.agent.close();
   }
 
-  /** Claims due deliveries and sends them, waiting for those sends; returns how many it claimed. */
+  /** Claims due deliveries, sends them and records the outcomes; returns how many it claimed. */
   async tick(): Promise<number> {
-    const started = await this.pump();
-    await Promise.all(started);
+    const started = await this.cycle(true);
+    await this.settle();
     return started.length;
   }
 
+  /** Waits for every send under way and commits their outcomes. */
+  private async settle(): Promise<void> {
+    const sends = [...this.inFlight.values()];
+    await Promise.all(sends.map((send) => send.attempted));
+    if (this.succeeded.length > 0) await this.cycle(false).catch(() => undefined);
+    await Promise.all(sends.map((send) => send.done));
+  }
+
   /**
-   * Claims as many due deliveries as there is room for and starts sending them without waiting:
-   * the poll loop claims again while slow receivers are still answering, so one receiver that
-   * hangs until the timeout holds only its own sends, not everyone's.
+   * One commit: the successes finished since the last cycle are recorded, and the room they and
+   * the others leave is claimed again. Sends start without being waited for, so one receiver that
+   * hangs until the timeout holds only its own share of slots, not everyone's; and a busy
+   * endpoint costs one commit per batch of sends, not two per send (each commit waits for the
+   * disk).
    */
-  private async pump(): Promise<Promise<void>[]> {
-    const room = (this.options.maxInFlight ?? 64) - this.inFlight.size;
-    if (room <= 0) return [];
-    const perEndpoint = this.options.maxInFlightPerEndpoint ?? 8;
+  private async cycle(claim: boolean): Promise<Send[]> {
+    const succeeded = this.succeeded;
+    this.succeeded = [];
+    const recorded = new Set(succeeded.map(({ record }) => record.deliveryId));
     const busy = new Map<number, number>();
-    for (const send of this.inFlight.values()) busy.set(send.endpoint, (busy.get(send.endpoint) ?? 0) + 1);
-    const ids = await claimDue(this.options.pool, {
-      table: 'webhook_deliveries', waiting: ['pending', 'retrying'], inFlight: 'sending', leaseSeconds: LEASE_SECONDS,
-      limit: Math.min(room, 20), now: this.clock(),
-      skip: { column: 'endpoint_id', values: [...busy].filter(([, sends]) => sends >= perEndpoint).map(([endpoint]) => endpoint) },
-    });
+    for (const [id, send] of this.inFlight) if (!recorded.has(id)) busy.set(send.endpoint, (busy.get(send.endpoint) ?? 0) + 1);
+    const room = claim ? (this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) - (this.inFlight.size - recorded.size) : 0;
+    let ids: number[];
+    try {
+      ids = await withTransaction(this.options.pool, async (connection) => {
+        await writeSuccesses(connection, succeeded.map(({ record }) => record));
+        if (room <= 0) return [];
+        return claimDueWithin(connection, {
+          table: 'webhook_deliveries', waiting: ['pending', 'retrying'], inFlight: 'sending', leaseSeconds: LEASE_SECONDS,
+          limit: room, now: this.clock(), perGroup: { column: 'endpoint_id', max: this.options.maxInFlightPerEndpoint ?? DEFAULT_MAX_IN_FLIGHT_PER_ENDPOINT, busy },
+        });
+      });
+    } catch (error) {
+      // The successes stay queued for the next cycle; if none comes, their leases expire and
+      // they are sent again (at least once).
+      if (this.loop.active()) this.succeeded.unshift(...succeeded);
+      else for (const { settle } of succeeded) settle(error);
+      throw error;
+    }
+    for (const { record, settle } of succeeded) {
+      this.inFlight.delete(record.deliveryId);
+      settle();
+    }
+    return this.send(ids);
+  }
+
+  private async send(ids: readonly number[]): Promise<Send[]> {
     if (ids.length === 0) return [];
     const [rows] = await this.options.pool.query<RowDataPacket[]>(
       `SELECT d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.schedule_step, e.url, e.enabled, e.secret, e.previous_secret, e.previous_secret_expires_at
        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (?) ORDER BY d.next_attempt_at, d.id`, [ids],
     );
-    // One claim can hold many deliveries of one endpoint: past its share, they go back to wait.
-    const send: DueDelivery[] = [];
-    const release: number[] = [];
-    for (const delivery of rows as DueDelivery[]) {
-      const endpoint = Number(delivery.endpoint_id);
-      const sends = busy.get(endpoint) ?? 0;
-      if (sends >= perEndpoint) release.push(delivery.id);
-      else {
-        busy.set(endpoint, sends + 1);
-        send.push(delivery);
-      }
-    }
-    if (release.length > 0) {
-      await this.options.pool.query(
-        "UPDATE webhook_deliveries SET status = IF(attempts = 0, 'pending', 'retrying'), lease_until = NULL WHERE id IN (?) AND status = 'sending'", [release],
-      );
-    }
-    return send.map((delivery) => {
-      const done = this.deliver(delivery)
+    return (rows as DueDelivery[]).map((delivery) => {
+      let markAttempted = () => undefined as void;
+      const attempted = new Promise<void>((resolve) => { markAttempted = resolve; });
+      const done = this.deliver(delivery, markAttempted)
         .catch((error: unknown) => this.options.log.error({ err: error, delivery: delivery.id }, 'webhook delivery failed to record; its lease expires and it is sent again'))
-        .finally(() => this.inFlight.delete(delivery.id));
-      this.inFlight.set(delivery.id, { endpoint: Number(delivery.endpoint_id), done });
-      return done;
+        .finally(() => {
+          markAttempted();
+          // A slot is free (unless a cycle already took it back): claim now rather than at the
+          // next poll, or one endpoint's sends would run at most its share per poll interval.
+          if (this.inFlight.delete(delivery.id)) this.loop.wake();
+        });
+      const send = { endpoint: Number(delivery.endpoint_id), attempted, done };
+      this.inFlight.set(delivery.id, send);
+      return send;
     });
   }
 
-  private async deliver(delivery: DueDelivery): Promise<void> {
+  private async deliver(delivery: DueDelivery, attempted: () => void): Promise<void> {
     if (!Number(delivery.enabled)) {
       // Kept, not sent: once the owner re-enables the endpoint, a replay of failed deliveries sends it.
       await this.options.pool.query(
@@ -156,8 +188,16 @@ export class WebhookDispatcher {
       return;
     }
     const outcome = await this.attempt(delivery);
-    if (outcome.error === null) await this.recordSuccess(delivery, outcome);
-    else await this.recordFailure(delivery, outcome);
+    if (outcome.error !== null) {
+      await this.recordFailure(delivery, outcome);
+      return;
+    }
+    const record = { deliveryId: delivery.id, endpointId: Number(delivery.endpoint_id), attempt: Number(delivery.attempts) + 1, outcome };
+    await new Promise<void>((resolve, reject) => {
+      this.succeeded.push({ record, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      attempted();
+      this.loop.wake();
+    });
   }
 
   private async attempt(delivery: DueDelivery): Promise<AttemptOutcome> {
@@ -199,19 +239,6 @@ export class WebhookDispatcher {
     }
   }
 
-  private async recordSuccess(delivery: DueDelivery, outcome: AttemptOutcome): Promise<void> {
-    const attempt = Number(delivery.attempts) + 1;
-    await withTransaction(this.options.pool, async (connection) => {
-      await insertAttempt(connection, delivery.id, attempt, outcome);
-      await connection.query(
-        `UPDATE webhook_deliveries SET status = 'succeeded', attempts = ?, schedule_step = schedule_step + 1, last_attempt_at = ?, last_response_code = ?,
-           last_latency_ms = ?, last_error = NULL, lease_until = NULL, next_attempt_at = NULL WHERE id = ?`,
-        [attempt, outcome.startedAt, outcome.code, outcome.latencyMs, delivery.id],
-      );
-      await connection.query('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL', [delivery.endpoint_id]);
-    });
-  }
-
   private async recordFailure(delivery: DueDelivery, outcome: AttemptOutcome): Promise<void> {
     const attempt = Number(delivery.attempts) + 1;
     const step = Number(delivery.schedule_step) + 1;
@@ -220,7 +247,7 @@ export class WebhookDispatcher {
     const now = this.clock();
     const next = delay === undefined ? null : new Date(now.getTime() + delay);
     const disabled = await withTransaction(this.options.pool, async (connection) => {
-      await insertAttempt(connection, delivery.id, attempt, outcome);
+      await insertAttempts(connection, [{ deliveryId: delivery.id, attempt, outcome }]);
       await connection.query(
         `UPDATE webhook_deliveries SET status = ?, attempts = ?, schedule_step = ?, last_attempt_at = ?, last_response_code = ?, last_latency_ms = ?,
            last_error = ?, lease_until = NULL, next_attempt_at = ? WHERE id = ?`,
@@ -279,11 +306,4 @@ async function readPrefix(response: Response, maxChars: number): Promise<string>
     await reader.cancel().catch(() => undefined);
   }
   return text.slice(0, maxChars);
-}
-
-async function insertAttempt(connection: PoolConnection, deliveryId: number, attempt: number, outcome: AttemptOutcome): Promise<void> {
-  await connection.query(
-    'INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, latency_ms, response_code, response_body, error, succeeded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    [deliveryId, attempt, outcome.startedAt, outcome.latencyMs, outcome.code, outcome.responseBody, outcome.error, outcome.error === null ? 1 : 0],
-  );
 }
