@@ -14,7 +14,7 @@ import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
-import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable, type SourceTable } from './raw-schema.js';
+import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
 
 export const WAREHOUSE_GROUP = 'warehouse-loader';
 
@@ -102,6 +102,25 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     for (const { name, error } of await ensureMarts(options.client)) options.log.warn({ mart: name, error }, 'mart not created');
   };
 
+  const deleteOlder = async (table: string, below: bigint) => {
+    await options.client.command({ query: `DELETE FROM ${RAW_DATABASE}.\`${table}\` WHERE _version < ${below}` }).catch((error: unknown) => {
+      // A table truncated before any of its rows reached the warehouse has nothing to delete.
+      if (/UNKNOWN_TABLE|does ?n[o']t exist/i.test((error as Error).message)) return;
+      throw new SinkUnavailable(`warehouse: deleting ${table}'s rows older than its truncate failed: ${(error as Error).message}`, { cause: error });
+    });
+  };
+
+  /** Inserts rows, then removes any that a truncate already applied (from another partition) makes void. */
+  const insertKeepingTruncations = async (table: string, rows: Row[]) => {
+    await insert(options.client, table, rows);
+    const result = await options.client.query({
+      query: `SELECT max(below) AS below FROM ${RAW_DATABASE}.${TRUNCATIONS_TABLE} WHERE \`table\` = {table:String}`,
+      query_params: { table }, format: 'JSONEachRow',
+    });
+    const below = BigInt((await result.json<{ below: string }>())[0]?.below ?? 0);
+    if (rows.some((row) => BigInt(String(row._version)) < below)) await deleteOlder(table, below);
+  };
+
   const handler = async (messages: BusMessage[]) => {
     ready ??= prepare().catch((error: unknown) => {
       ready = undefined;
@@ -127,9 +146,11 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       const envelope = parseMessage<ChangeEnvelope>(message, 'a change event');
       const version = eventVersion(envelope).toString();
       if (envelope.op === 't') {
-        // A TRUNCATE: every row older than the truncate goes; lightweight delete keeps it cheap.
-        if (rows.length > 0) await insert(options.client, table, rows.splice(0));
-        await options.client.command({ query: `DELETE FROM ${RAW_DATABASE}.\`${table}\` WHERE _version < ${version}` }).catch(() => undefined);
+        // A TRUNCATE: the mark first, then every row older than it goes (a lightweight delete
+        // keeps it cheap); a batch inserted meanwhile reads the mark after its insert.
+        if (rows.length > 0) await insertKeepingTruncations(table, rows.splice(0));
+        await insert(options.client, TRUNCATIONS_TABLE, [{ table, below: version }]);
+        await deleteOlder(table, BigInt(version));
         continue;
       }
       const image = envelope.op === 'd' ? envelope.before : envelope.after;
@@ -144,7 +165,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       }
       rows.push({ ...toRow(image, shape.times), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
     }
-    if (rows.length > 0) await insert(options.client, table, rows);
+    if (rows.length > 0) await insertKeepingTruncations(table, rows);
   };
 
   return new ConsumerRunner({

@@ -7,6 +7,11 @@ import { clickhouseType, type SourceColumn } from './type-mapping.js';
 
 export const RAW_DATABASE = 'raw';
 export const EVENTS_TABLE = 'domain_events';
+/**
+ * Per raw table, the version of its last TRUNCATE: rows older than it are deleted, and stay so
+ * when their events arrive late from another partition (Debezium sends a truncate on one).
+ */
+export const TRUNCATIONS_TABLE = '_truncations';
 
 const ident = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
 
@@ -54,6 +59,10 @@ export async function ensureRawDatabase(client: ClickHouseClient): Promise<void>
   id String, type LowCardinality(String), aggregate_type LowCardinality(String), aggregate_id String,
   created_at DateTime64(6, 'UTC'), payload String, _synced_at DateTime64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree ORDER BY (aggregate_type, created_at, id)`,
+  });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${RAW_DATABASE}.${TRUNCATIONS_TABLE} (\`table\` String, below UInt64)
+ENGINE = ReplacingMergeTree(below) ORDER BY \`table\``,
   });
 }
 

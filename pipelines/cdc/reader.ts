@@ -445,12 +445,12 @@ export class CdcReader {
   private async transactionMessages(transaction: BinlogTransaction, previousClock: bigint) {
     const messages: { topic: string; message: OutgoingMessage }[] = [];
     const included = transaction.changes.filter((c) => this.options.filter.accepts(c.database, c.table));
-    const truncated: { database: string; table: string }[] = [];
+    const truncated: { database: string; table: string; pos: number }[] = [];
     for (const ddl of transaction.ddl) {
       const match = DDL_TABLE.exec(ddl.sql);
       const database = match?.[1] ?? ddl.database;
       this.schemas.invalidate(database);
-      if (/^TRUNCATE/i.test(ddl.sql) && match && this.options.filter.accepts(database, match[2]!)) truncated.push({ database, table: match[2]! });
+      if (/^TRUNCATE/i.test(ddl.sql) && match && this.options.filter.accepts(database, match[2]!)) truncated.push({ database, table: match[2]!, pos: ddl.pos });
       if (database === this.database) {
         messages.push({
           topic: this.options.topicPrefix,
@@ -489,12 +489,13 @@ export class CdcReader {
           { id: transactionId, total_order: order, data_collection_order: tableOrder }, change.database),
       });
     }
-    for (const { database, table } of truncated) {
+    for (const { database, table, pos } of truncated) {
       order++;
       // Every partition gets the truncate, so each partition's consumer applies it in order.
       const topic = tableTopic(this.options.topicPrefix, database, table);
       await this.options.bus.ensureTopic(topic);
-      const message = this.message('t', null, null, [], sourceOf(table, transaction.endPos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database);
+      // Where the TRUNCATE statement starts in the binlog, as Debezium reports it.
+      const message = this.message('t', null, null, [], sourceOf(table, pos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database);
       for (let partition = 0; partition < (await this.options.bus.partitions(topic)); partition++) {
         messages.push({ topic, message: { ...message, partition } });
       }

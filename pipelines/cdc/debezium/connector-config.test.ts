@@ -22,7 +22,7 @@ describe('Debezium connector configuration', () => {
       'database.server.id': '54001', 'topic.prefix': 'steveslist', 'database.include.list': 'shop',
       'schema.history.internal.kafka.bootstrap.servers': 'k1:9092,k2:9092', 'schema.history.internal.kafka.topic': 'steveslist.schema-history',
       'topic.creation.default.partitions': '4', 'topic.creation.default.replication.factor': '3',
-      'value.converter.schemas.enable': 'false', 'decimal.handling.mode': 'string', 'binary.handling.mode': 'base64', 'snapshot.mode': 'initial',
+      'value.converter.schemas.enable': 'false', 'decimal.handling.mode': 'string', 'binary.handling.mode': 'base64', 'snapshot.mode': 'initial', 'skipped.operations': 'none',
     });
     expect(Object.values(config).every((value) => typeof value === 'string')).toBe(true);
   });

@@ -125,6 +125,10 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     'binary.handling.mode': 'base64',
     // A delete is one event, without the extra null-valued tombstone that log compaction wants.
     'tombstones.on.delete': 'false',
+    // TRUNCATE is sent ('t'), not skipped as by default. Debezium sends it on one partition only;
+    // the sinks keep a per-table truncate mark, so rows older than it stay gone whichever
+    // partition brings them later.
+    'skipped.operations': 'none',
     // JSON without embedded schema, as the built-in reader writes.
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'false',

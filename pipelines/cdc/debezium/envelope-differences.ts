@@ -81,6 +81,13 @@ export const ENVELOPE_DIFFERENCES: readonly EnvelopeDifference[] = [
     builtin: "'true' on every snapshot row and the source's server_id",
     reason: 'Debezium marks where its snapshot begins and ends; the built-in reader resumes an interrupted snapshot by chunk and has no single last row. Sinks ignore both fields.',
   },
+  {
+    id: 'truncate-partitions',
+    field: "the 't' (TRUNCATE) event",
+    debezium: 'one event, on one partition of the table topic (skipped.operations=none)',
+    builtin: 'the same event on every partition of the table topic',
+    reason: "Debezium's fixed behaviour. Sinks end the same either way: the search index and the warehouse keep a per-table truncate mark and refuse rows older than it, whichever partition brings them later.",
+  },
 ];
 
 /**

@@ -111,12 +111,30 @@ class ElasticsearchIndex implements SearchStore {
     return outcome;
   }
 
-  upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome> {
+  async upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome> {
     const operations = documents.flatMap(({ doc, version }) => [
       { index: { _index: this.name, _id: String(doc.id), version: exact(version), version_type: 'external' } },
       source(doc, version),
     ]);
-    return this.bulk(operations, documents.map((d) => d.doc.id));
+    const outcome = await this.bulk(operations, documents.map((d) => d.doc.id));
+    // A TRUNCATE applied from another partition (Debezium sends it on one): a document older than
+    // it must not stay. The mark is read after writing, and truncate() sets it before sweeping:
+    // whichever runs second removes the document.
+    const truncated = await this.truncatedBelow();
+    const late = documents.filter(({ version }) => version < truncated);
+    if (late.length > 0) {
+      const removed = await this.remove(late.map(({ doc }) => ({ id: doc.id, version: truncated })));
+      outcome.applied -= removed.applied;
+      outcome.stale += removed.applied;
+    }
+    return outcome;
+  }
+
+  /** The newest TRUNCATE's version (0 if none), kept in the index mapping's _meta. */
+  private async truncatedBelow(): Promise<bigint> {
+    const response = await this.client.indices.getMapping({ index: this.name }).catch(unavailable);
+    const meta = Object.values(response)[0]?.mappings._meta as { truncated_below?: string } | undefined;
+    return BigInt(meta?.truncated_below ?? 0);
   }
 
   remove(deletes: readonly VersionedDelete[]): Promise<BulkOutcome> {
@@ -128,6 +146,11 @@ class ElasticsearchIndex implements SearchStore {
   }
 
   async truncate(version: bigint): Promise<void> {
+    if (version > (await this.truncatedBelow())) {
+      await this.client.indices.putMapping({ index: this.name, _meta: { truncated_below: version.toString() } }).catch(unavailable);
+    }
+    // Documents written before the mark but not yet refreshed would escape the sweep below.
+    await this.client.indices.refresh({ index: this.name }).catch(unavailable);
     for (;;) {
       const response = await this.client.search<{ id: number }>({
         index: this.name, size: 1000, _source: ['id'],

@@ -60,9 +60,13 @@ export interface SearchResult {
 /** One physical index. */
 export interface SearchStore {
   readonly name: string;
+  /** Documents older than the last truncate() count as stale: they are not kept. */
   upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome>;
   remove(deletes: readonly VersionedDelete[]): Promise<BulkOutcome>;
-  /** Removes every document older than `version` (a TRUNCATE of the source table). */
+  /**
+   * Removes every document older than `version` (a TRUNCATE of the source table), and keeps
+   * refusing them: changes from other partitions may still bring older rows.
+   */
   truncate(version: bigint): Promise<void>;
   setSellerName(sellerId: number, name: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;

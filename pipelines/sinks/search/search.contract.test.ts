@@ -139,6 +139,19 @@ describe.each(adapters)('search contract: $name', (adapter) => {
     expect(ids(await store.search({}))).toEqual([50]);
   });
 
+  it('keeps refusing rows older than a truncate that arrive after it (from another partition)', async () => {
+    const { store } = await withCatalog();
+    await store.truncate(50n);
+    // Older than the truncate: a row that existed before it, its event late on another partition.
+    expect(await store.upsert([{ doc: listing({ id: 60, name: 'Late canoe' }), version: 40n }, { doc: listing({ id: 61, name: 'Fresh canoe' }), version: 60n }]))
+      .toMatchObject({ applied: 1, stale: 1 });
+    expect(ids(await store.search({ q: 'canoe' }))).toEqual([61]);
+    // An earlier truncate arriving late does not lower the mark.
+    await store.truncate(20n);
+    expect(await store.upsert([{ doc: listing({ id: 62, name: 'Old canoe' }), version: 30n }])).toMatchObject({ applied: 0, stale: 1 });
+    expect(await store.count()).toBe(1);
+  });
+
   it('swaps the alias to a rebuilt index that received live writes meanwhile', async () => {
     const { service } = await withCatalog();
     const rebuilt = await service.beginRebuild();

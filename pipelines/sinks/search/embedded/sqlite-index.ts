@@ -34,6 +34,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_terms USING fts5vocab(docs_fts, 'row');
 -- Surface words seen in documents: typo candidates must be real words, since FTS5 stems what
 -- it is asked for and a stem stemmed again may no longer match.
 CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY) WITHOUT ROWID;
+-- The last TRUNCATE's version: a change older than it, arriving late from another partition,
+-- must not bring a row back.
+CREATE TABLE IF NOT EXISTS truncations (only INTEGER PRIMARY KEY CHECK (only = 1), below INTEGER NOT NULL);
 `;
 
 /** BM25 weights of name, description, category, city: a match in the name counts most. */
@@ -99,6 +102,8 @@ export class SqliteIndex implements SearchStore {
       sellerName: db.prepare('UPDATE docs SET seller_name = ? WHERE seller_id = ? AND deleted = 0'),
       count: db.prepare('SELECT COUNT(*) AS n FROM docs WHERE deleted = 0'),
       scan: db.prepare('SELECT * FROM docs WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?').safeIntegers(true),
+      truncatedBelow: db.prepare('SELECT below FROM truncations WHERE only = 1').safeIntegers(true),
+      markTruncated: db.prepare('INSERT INTO truncations (only, below) VALUES (1, ?) ON CONFLICT (only) DO UPDATE SET below = MAX(below, excluded.below)'),
     };
     for (const { word } of db.prepare('SELECT word FROM words').all() as { word: string }[]) this.surfaceWords.add(word);
     for (const { term } of db.prepare('SELECT term FROM docs_terms').all() as { term: string }[]) this.knownStems.add(term);
@@ -120,9 +125,10 @@ export class SqliteIndex implements SearchStore {
   async upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome> {
     const outcome: BulkOutcome = { applied: 0, stale: 0, failed: [] };
     this.db.transaction(() => {
+      const truncated = (this.statements.truncatedBelow.get() as { below: bigint } | undefined)?.below ?? 0n;
       for (const { doc, version } of documents) {
         const row = this.statements.get.get(doc.id) as StoredRow | undefined;
-        if (row && row.version >= version) {
+        if ((row && row.version >= version) || version < truncated) {
           outcome.stale++;
           continue;
         }
@@ -154,6 +160,7 @@ export class SqliteIndex implements SearchStore {
   }
 
   async truncate(version: bigint): Promise<void> {
+    this.statements.markTruncated.run(version);
     const ids = (this.statements.olderLive.all(version) as { id: bigint }[]).map((r) => Number(r.id));
     await this.remove(ids.map((id) => ({ id, version })));
   }
