@@ -7,7 +7,8 @@ import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
-import { datetimeText, epochDayText, microTimestampText } from '../pipelines/cdc/debezium/envelope-differences.js';
+import { asBuiltinRow, debeziumColumn, fromDebezium, type DebeziumColumn } from '../pipelines/cdc/debezium/builtin-row.js';
+import { datetimeText } from '../pipelines/cdc/debezium/envelope-differences.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
@@ -37,25 +38,23 @@ function toClickHouseTime(value: unknown): unknown {
 interface TableShape {
   columns: Set<string>;
   primaryKey: string[];
-  /** DATETIME and DATE columns: Debezium writes them as numbers (µs, days since the epoch). */
-  times: Map<string, 'datetime' | 'date'>;
+  /** Columns whose values Debezium writes differently (times as numbers, BIT as bytes...). */
+  debezium: Map<string, DebeziumColumn>;
 }
 
 function shapeOf(source: SourceTable, columns: Set<string>): TableShape {
-  const times = new Map<string, 'datetime' | 'date'>();
+  const debezium = new Map<string, DebeziumColumn>();
   for (const column of source.columns) {
-    if (column.dataType === 'datetime') times.set(column.name, 'datetime');
-    else if (column.dataType === 'date') times.set(column.name, 'date');
+    const kind = debeziumColumn(column.dataType, column.columnType);
+    if (kind) debezium.set(column.name, kind);
   }
-  return { columns, primaryKey: source.primaryKey, times };
+  return { columns, primaryKey: source.primaryKey, debezium };
 }
 
-export function toRow(row: Row, times: ReadonlyMap<string, 'datetime' | 'date'> = new Map()): Row {
+/** A row in the built-in reader's representation as ClickHouse's JSON input takes it. */
+export function toRow(row: Row): Row {
   const out: Row = {};
-  for (const [column, value] of Object.entries(row)) {
-    const time = typeof value === 'number' ? times.get(column) : undefined;
-    out[column] = time === 'datetime' ? toClickHouseTime(microTimestampText(value as number)) : time === 'date' ? epochDayText(value as number) : toClickHouseTime(value);
-  }
+  for (const [column, value] of Object.entries(row)) out[column] = toClickHouseTime(value);
   return out;
 }
 
@@ -153,17 +152,19 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
         await deleteOlder(table, BigInt(version));
         continue;
       }
-      const image = envelope.op === 'd' ? envelope.before : envelope.after;
-      if (!image) continue;
-      const shape = await shapeFor(table, image);
+      const raw = envelope.op === 'd' ? envelope.before : envelope.after;
+      if (!raw) continue;
+      const shape = await shapeFor(table, raw);
       if (!shape) return;
+      const builtin = (row: Row) => (fromDebezium(envelope) ? asBuiltinRow(row, shape.debezium) : row);
+      const image = builtin(raw);
       // An UPDATE of the primary key (one 'u' from the built-in reader) also ends the old key's row,
       // as Debezium's 'd' on the old key does.
-      const before = envelope.op === 'u' ? envelope.before : null;
+      const before = envelope.op === 'u' && envelope.before ? builtin(envelope.before) : null;
       if (before && shape.primaryKey.some((column) => String(before[column]) !== String(image[column]))) {
-        rows.push({ ...toRow(before, shape.times), _version: version, _is_deleted: 1, _synced_at: syncedAt });
+        rows.push({ ...toRow(before), _version: version, _is_deleted: 1, _synced_at: syncedAt });
       }
-      rows.push({ ...toRow(image, shape.times), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
+      rows.push({ ...toRow(image), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
     }
     if (rows.length > 0) await insertKeepingTruncations(table, rows);
   };

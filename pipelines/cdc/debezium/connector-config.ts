@@ -123,6 +123,8 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     // Value representations chosen to match column-values.ts where Debezium has the same one.
     'decimal.handling.mode': 'string',
     'binary.handling.mode': 'base64',
+    // BIGINT UNSIGNED stays a long (values past 2^63 wrap negative): 'precise' would write every
+    // one as a string, and the platform's ids, keys included, are BIGINT UNSIGNED.
     // A delete is one event, without the extra null-valued tombstone that log compaction wants.
     'tombstones.on.delete': 'false',
     // TRUNCATE is sent ('t'), not skipped as by default. Debezium sends it on one partition only;

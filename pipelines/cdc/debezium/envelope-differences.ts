@@ -21,7 +21,7 @@ export const ENVELOPE_DIFFERENCES: readonly EnvelopeDifference[] = [
   {
     id: 'datetime',
     field: 'before/after: DATETIME columns (and the outbox created_at)',
-    debezium: 'microseconds since the epoch as a number (io.debezium.time.MicroTimestamp)',
+    debezium: 'a number since the epoch: microseconds for DATETIME(4..6) (io.debezium.time.MicroTimestamp), milliseconds for DATETIME(0..3) (io.debezium.time.Timestamp)',
     builtin: 'ISO 8601 UTC text, e.g. 2026-11-23T15:00:01.123456Z',
     reason: 'Debezium has no text representation for DATETIME (time.precision.mode only picks ms or µs numbers); a custom converter would have to be Java code deployed on the Connect worker.',
   },
@@ -31,6 +31,34 @@ export const ENVELOPE_DIFFERENCES: readonly EnvelopeDifference[] = [
     debezium: 'days since the epoch as a number (io.debezium.time.Date)',
     builtin: 'YYYY-MM-DD text',
     reason: 'As for DATETIME: no text mode for DATE in the connector.',
+  },
+  {
+    id: 'time',
+    field: 'before/after: TIME columns',
+    debezium: 'signed microseconds as a number (io.debezium.time.MicroTime)',
+    builtin: "text as MariaDB prints it, e.g. -12:34:56.789012 or 838:59:59",
+    reason: 'As for DATETIME: no text mode for TIME in the connector. Sinks convert (builtin-row.ts).',
+  },
+  {
+    id: 'bit',
+    field: 'before/after: BIT(n) columns',
+    debezium: 'base64 of the bytes, least significant first',
+    builtin: 'a number up to BIT(48), else base64 of the bytes most significant first',
+    reason: "Debezium writes BIT(n>1) as bytes and binary.handling.mode only picks their encoding. Sinks convert (builtin-row.ts).",
+  },
+  {
+    id: 'enum-comma',
+    field: 'before/after: an ENUM value that contains a comma',
+    debezium: 'the comma escaped with a backslash, e.g. b\\,c',
+    builtin: 'the value as stored, e.g. b,c',
+    reason: "Debezium takes the ENUM's values from its DDL parser, which keeps the escape. Sinks unescape for ENUM columns (builtin-row.ts).",
+  },
+  {
+    id: 'bigint-unsigned',
+    field: 'before/after: BIGINT UNSIGNED values of 2^63 and above',
+    debezium: 'wrapped to a negative number (bigint.unsigned.handling.mode=long)',
+    builtin: 'the exact digits as a string (past 2^53)',
+    reason: "'precise' would write every BIGINT UNSIGNED as a string, and the platform's ids, keys included, are BIGINT UNSIGNED. Sinks add 2^64 back (exact while the wrapped value is within 2^53).",
   },
   {
     id: 'primary-key-update',
