@@ -26,7 +26,8 @@ export function debeziumColumn(dataType: string, columnType: string): DebeziumCo
     case 'date': return { kind: 'date' };
     case 'time': return { kind: 'time', digits };
     case 'bit': return { kind: 'bit' };
-    case 'enum': return /\\|,/.test(columnType) ? { kind: 'enum' } : undefined;
+    // Only an ENUM with a comma inside one of its quoted values.
+    case 'enum': return [...columnType.matchAll(/'((?:[^']|'')*)'/g)].some((value) => value[1]!.includes(',')) ? { kind: 'enum' } : undefined;
     case 'bigint': return /unsigned/i.test(columnType) ? { kind: 'ubigint' } : undefined;
     default: return undefined;
   }
