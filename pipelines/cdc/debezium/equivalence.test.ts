@@ -24,6 +24,7 @@ import { createWarehouseClient, type ClickHouseClient } from '../../../warehouse
 import { startWarehouseLoader } from '../../../warehouse/loader.js';
 import { EmbeddedSearch } from '../../sinks/search/embedded/index.js';
 import { startSearchIndexer } from '../../sinks/search/indexer.js';
+import { startWebhookEnqueuer } from '../../sinks/webhooks/webhook-worker.js';
 import { EVENTS_TABLE, RAW_DATABASE, readSourceTable, TRUNCATIONS_TABLE } from '../../../warehouse/raw-schema.js';
 import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumTarget } from './index.js';
 
@@ -86,10 +87,15 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
   let theirsEvents: BusMessage[];
   const used = new Set<string>();
   let listingA: number;
+  let hookOwner: number;
   let listingB: number;
 
   beforeAll(async () => {
     db = await createTestDatabase('eq');
+    // A user with a webhook endpoint: the outbox event below is theirs, so it becomes a delivery.
+    const [owner] = await db.pool.query<{ insertId: number } & RowDataPacket[]>("INSERT INTO users (email, name) VALUES ('hooks@example.com', 'Hook Owner')");
+    hookOwner = owner.insertId;
+    await db.pool.query("INSERT INTO webhook_endpoints (user_id, url, event_types, secret) VALUES (?, 'https://hooks.example.com/in', '[\"listing.created\"]', 'whsec_x')", [hookOwner]);
     await db.pool.query(KINDS);
     await db.pool.query(MORE_KINDS);
     // Present before either engine starts: both snapshot it.
@@ -126,7 +132,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
       await connection.query("UPDATE kinds SET note = 'one', secret = 'hunter3' WHERE id = 1");
       await connection.query('DELETE FROM kinds WHERE id = 3');
       await connection.query('INSERT INTO outbox (id, aggregate_type, aggregate_id, type, payload) VALUES (?, ?, ?, ?, ?)',
-        [randomUUID(), 'listing', '42', 'listing.created', '{"title": "bike", "price": "12.50", "tags": ["a"]}']);
+        [randomUUID(), 'listing', '42', 'listing.created', JSON.stringify({ title: 'bike', price: '12.50', tags: ['a'], seller_id: hookOwner })]);
       await connection.query('COMMIT');
     } finally {
       connection.release();
@@ -280,7 +286,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     const theirValue = JSON.parse(other!.value!.toString()) as Record<string, unknown>;
     // The listed DATETIME difference: created_at is DATETIME(6).
     expect({ ...theirValue, created_at: microTimestampText(theirValue.created_at as number) }).toEqual(JSON.parse(mine!.value!.toString()));
-    expect(theirValue.payload).toEqual({ title: 'bike', price: '12.50', tags: ['a'] });
+    expect(theirValue.payload).toEqual({ title: 'bike', price: '12.50', tags: ['a'], seller_id: hookOwner });
   });
 
   it('leaves the warehouse with the same rows and domain events whichever engine fed it', async () => {
@@ -318,6 +324,27 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
       await warehouse.close();
     }
   }, 240_000);
+
+  it('queues the same webhook deliveries whichever engine fed it', async () => {
+    const deliveriesFrom = async (bus: Bus) => {
+      await db.pool.query('DELETE FROM webhook_deliveries');
+      const enqueuer = startWebhookEnqueuer({ bus, pool: db.pool, topicPrefix: prefix, log: silentLogger() });
+      await enqueuer.start();
+      try {
+        return await until('the delivery', async () => {
+          const [rows] = await db.pool.query<RowDataPacket[]>('SELECT endpoint_id, event_id, event_type, payload, status, attempts FROM webhook_deliveries ORDER BY id');
+          return rows.length > 0 ? rows.map((row) => ({ ...row })) : undefined;
+        });
+      } finally {
+        await enqueuer.stop();
+      }
+    };
+    const fromOurs = await deliveriesFrom(reader.bus);
+    const fromTheirs = await deliveriesFrom(kafka);
+    expect(fromOurs).toHaveLength(1);
+    expect(fromOurs[0]!.payload).toMatchObject({ type: 'listing.created', timestamp: expect.stringMatching(/Z$/), data: { title: 'bike', seller_id: hookOwner } });
+    expect(fromTheirs).toEqual(fromOurs);
+  }, 120_000);
 
   it('leaves the search index with the same documents whichever engine fed it', async () => {
     const documentsFrom = async (bus: Bus, name: string) => {
