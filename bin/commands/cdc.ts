@@ -1,5 +1,5 @@
 import { openBus } from '../../pipelines/bus/index.js';
-import { startCdc } from '../../pipelines/cdc/index.js';
+import { startCdc, startCdcSources } from '../../pipelines/cdc/index.js';
 import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumStatus } from '../../pipelines/cdc/debezium/index.js';
 import type { Command, CommandContext } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
@@ -13,6 +13,7 @@ export const cdcCommand: Command = {
   longRunning: true,
   async run(context) {
     const { config, log } = context;
+    if (config.cdc.sources.length > 0) return captureSources(context);
     const db = await openDatabase(context, { connectionLimit: 1 });
     try {
       if (config.cdc.engine === 'debezium') return await watchDebezium(context, db.source.url);
@@ -30,6 +31,19 @@ export const cdcCommand: Command = {
     }
   },
 };
+
+/** CDC_SOURCES: a reader per source in this process; one that fails stops them all (exit non-zero). */
+async function captureSources(context: CommandContext): Promise<number> {
+  const { config, log } = context;
+  const bus = await openBus(config, log);
+  const readers = startCdcSources(config, bus, log);
+  const stopped = runUntilSignal(log, async () => {
+    await Promise.all(readers.map((reader) => reader.stop()));
+    await bus.close();
+  }, Promise.race(readers.map((reader) => reader.done)));
+  log.info({ bus: bus.kind, sources: config.cdc.sources.map((source) => source.name) }, 'change capture running for every source; Ctrl-C stops it');
+  return await stopped;
+}
 
 /**
  * Registers the connector, then reports its state and lag until stopped. Stopping this command

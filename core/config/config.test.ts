@@ -65,6 +65,20 @@ describe('configuration', () => {
     expect(problem).toMatch(/^REPORT_RECIPIENTS: not an email address: ops@example.com;ceo@example.com \(a comma-separated list/);
   });
 
+  it('reads CDC_SOURCES as named MySQL URLs, and names what is wrong without repeating a password', () => {
+    const config = loadConfig({ CDC_SOURCES: 'shard-a=mysql://cdc:p%2Cw@a:3306/shop, shard-b=mysql://cdc:pw@b:3306/shop' }, { cwd: dir.path, dotEnv: false });
+    expect(config.cdc.sources).toEqual([{ name: 'shard-a', url: 'mysql://cdc:p%2Cw@a:3306/shop' }, { name: 'shard-b', url: 'mysql://cdc:pw@b:3306/shop' }]);
+    expect(loadConfig({}, { cwd: dir.path, dotEnv: false }).cdc.sources).toEqual([]);
+    const problems = problemsOf({ CDC_SOURCES: 'mysql://cdc:hunter2@a:3306/shop,x=mysql://cdc:pw@b:3306/,x=mysql://cdc:pw@c:3306/shop' });
+    expect(problems).toEqual([
+      'CDC_SOURCES: expected name=mysql://user:password@host:port/database[,name=...] (names of letters, digits, _ and -), got "mysql://cdc:***@a:3306/shop"',
+      'CDC_SOURCES: expected mysql://user:password@host:port/database: the database is missing in "mysql://cdc:***@b:3306/"',
+      'CDC_SOURCES: the name "x" is given twice',
+    ]);
+    expect(problemsOf({ CDC_SOURCES: 'a=mysql://cdc:pw@a:3306/shop', CDC_ENGINE: 'debezium', KAFKA_BROKERS: 'k:9092', KAFKA_CONNECT_URL: 'http://c:8083' }))
+      .toEqual([expect.stringMatching(/^CDC_SOURCES: read by the built-in reader; with CDC_ENGINE=debezium register one connector per source/)]);
+  });
+
   it('documents every setting it reads in the README', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const { names } = readConfig({}, { cwd: dir.path, dotEnv: false });

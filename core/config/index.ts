@@ -103,6 +103,12 @@ export interface Config {
     onMissingBinlog: 'fail' | 'resnapshot';
     /** `source.name` of the events: tells several sources (shards) apart on the same topics. */
     sourceName: string;
+    /**
+     * Several sources read by one process (shards, or a primary and a replica), each with its own
+     * position (under dir/<name>), `source.name` and replica server id (serverId + its index).
+     * Empty: the one source is MYSQL_URL.
+     */
+    sources: { name: string; url: string }[];
     /** builtin: our binlog reader; debezium: Debezium's connector on Kafka Connect, registered by `steveslist cdc`. */
     engine: 'builtin' | 'debezium';
     /** Kafka Connect's REST API (needed by CDC_ENGINE=debezium). */
@@ -275,10 +281,14 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),
       sourceName: r.string('CDC_SOURCE_NAME', r.string('TOPIC_PREFIX', 'steveslist')),
+      sources: r.namedMysqlUrls('CDC_SOURCES'),
       engine: r.oneOf('CDC_ENGINE', ['builtin', 'debezium'] as const, 'builtin'),
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },
   };
+  if (config.cdc.sources.length > 0 && config.cdc.engine === 'debezium') {
+    r.fail('CDC_SOURCES', 'read by the built-in reader; with CDC_ENGINE=debezium register one connector per source (one `steveslist cdc` each, with its MYSQL_URL and TOPIC_PREFIX)');
+  }
   if (config.cdc.engine === 'debezium') {
     if (!config.bus.kafka) r.fail('CDC_ENGINE', 'debezium writes to Kafka: set KAFKA_BROKERS too');
     if (!config.cdc.kafkaConnectUrl) r.fail('CDC_ENGINE', 'debezium runs on Kafka Connect: set KAFKA_CONNECT_URL too (e.g. http://127.0.0.1:18083)');

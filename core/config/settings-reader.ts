@@ -135,7 +135,33 @@ export class SettingsReader {
   /** A MySQL connection URL: mysql://user:password@host:port/database. */
   mysqlUrl(name: string): string | undefined {
     const value = this.raw(name);
-    if (value === undefined) return undefined;
+    return value === undefined ? undefined : this.checkMysqlUrl(name, value);
+  }
+
+  /**
+   * name=mysql://... pairs, comma-separated (CDC_SOURCES); a comma in a password is written %2C.
+   * Names are unique: each becomes a folder and a `source.name`.
+   */
+  namedMysqlUrls(name: string): { name: string; url: string }[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const out: { name: string; url: string }[] = [];
+    const seen = new Set<string>();
+    for (const item of value.split(',').map((entry) => entry.trim()).filter(Boolean)) {
+      const match = /^([A-Za-z0-9_-]{1,64})=(.+)$/.exec(item);
+      if (!match) {
+        this.problem(name, `expected name=mysql://user:password@host:port/database[,name=...] (names of letters, digits, _ and -), got "${redactUrl(item)}"`);
+        continue;
+      }
+      if (seen.has(match[1]!)) this.problem(name, `the name "${match[1]}" is given twice`);
+      seen.add(match[1]!);
+      const url = this.checkMysqlUrl(name, match[2]!);
+      if (url) out.push({ name: match[1]!, url });
+    }
+    return out;
+  }
+
+  private checkMysqlUrl(name: string, value: string): string | undefined {
     const shown = redactUrl(value);
     const expected = 'expected mysql://user:password@host:port/database';
     let url: URL;

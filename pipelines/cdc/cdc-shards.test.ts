@@ -2,9 +2,11 @@
 // its own key range). A reader per shard, each with its own position and
 // source.name, feeds one bus; one warehouse loader takes both. The topics fold to the union of the
 // shards' tables and the warehouse holds every row of both.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caughtUp, fold, openTestBus, readTopic, replicaId, tableRows } from '../../test/fixtures/cdc.js';
+import { startCli } from '../../test/fixtures/run-cli.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { silentLogger } from '../../core/log.js';
 import { createMysqlPool, withDatabase, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
@@ -17,7 +19,7 @@ import { createWarehouseClient } from '../../warehouse/client.js';
 import { startWarehouseLoader } from '../../warehouse/loader.js';
 import type { Bus } from '../bus/port.js';
 import { CdcReader } from './reader.js';
-import { FileStateStore } from './reader-state.js';
+import { FileStateStore, type ReaderState } from './reader-state.js';
 import { TableFilter } from './topics.js';
 import type { ChangeEnvelope, Row } from './envelope.js';
 
@@ -45,6 +47,21 @@ afterAll(async () => {
   }
   dir.remove();
 });
+
+/** Waits until the reader (in another process) saved, in `dir`, a position at the shard's binlog end, its snapshot done. */
+async function savedAtBinlogEnd(shard: (typeof shards)[number], dir: string): Promise<void> {
+  const seq = (gtid: string | null | undefined) => BigInt(String(gtid ?? '').split(',').map((g) => g.split('-')[2] ?? '0').sort().pop() || '-1');
+  const [[row]] = await shard.pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
+  const target = seq(String(row!.g));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const path = join(dir, 'reader-state.json');
+    const state = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ReaderState) : undefined;
+    if (state && !state.snapshot && seq(state.gtid) >= target) return;
+    if (Date.now() > deadline) throw new Error(`${shard.name}: no position at the binlog end saved in ${dir}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 function startReader(bus: Bus, shard: (typeof shards)[number]): CdcReader {
   return CdcReader.start({
@@ -88,6 +105,41 @@ describe('change capture from two shards', () => {
       await loader.stop();
       await Promise.all(readers.map((reader) => reader.stop()));
       await warehouse.close();
+      await bus.close();
+    }
+  }, 300_000);
+
+  it('reads every source of CDC_SOURCES in one `steveslist cdc` process, each under its own name and position', async () => {
+    const env = {
+      CDC_SOURCES: shards.map((shard) => `${shard.name}=${shard.url}`).join(','), DATA_DIR: join(dir.path, 'one-process'), TOPIC_PREFIX: 'multi',
+      CDC_SERVER_ID: String(replicaId()), LOG_LEVEL: 'info',
+    };
+    const run = async (write: () => Promise<unknown>) => {
+      const cdc = startCli(['cdc'], env);
+      try {
+        await cdc.waitFor(/change capture running for every source/);
+        await write();
+        await Promise.all(shards.map((shard) => savedAtBinlogEnd(shard, join(env.DATA_DIR, 'cdc', shard.name))));
+      } finally {
+        cdc.child.kill('SIGTERM');
+        expect(await cdc.exited).toBe(0);
+      }
+      return cdc.output();
+    };
+    // First run: both snapshots. Second run: a row on each shard, read from each saved position.
+    await run(async () => undefined);
+    await run(() => Promise.all(shards.map((shard, index) => shard.pool.query("UPDATE users SET name = ? ORDER BY id LIMIT 1", [`renamed ${index}`]))));
+    const bus = await openTestBus(join(dir.path, 'one-process', 'bus'));
+    try {
+      const users = await readTopic(bus, 'multi.shop.users');
+      const bySource = (name: string) => users.map((m) => JSON.parse(m.value!.toString()) as ChangeEnvelope).filter((e) => e.source.name === name);
+      for (const [index, shard] of shards.entries()) {
+        const events = bySource(shard.name);
+        // Each shard's users snapshotted once (the second run resumed, it did not snapshot again), then the rename.
+        expect(events.filter((e) => e.op === 'r')).toHaveLength((await tableRows(shard.url, 'users')).size);
+        expect(events.filter((e) => e.op === 'u').map((e) => e.after?.name)).toEqual([`renamed ${index}`]);
+      }
+    } finally {
       await bus.close();
     }
   }, 300_000);
