@@ -15,6 +15,9 @@ import { simulate } from '../../marketplace/sample-data/simulate.js';
 import { migrate } from '../../marketplace/schema/migrate.js';
 import type { ChangeEnvelope } from './envelope.js';
 import { eventVersion } from './event-version.js';
+import { CdcReader } from './reader.js';
+import { FileStateStore } from './reader-state.js';
+import { TableFilter } from './topics.js';
 
 const dir = tempDir();
 const quiet = () => ({ update() {}, finish() {} });
@@ -119,6 +122,34 @@ describe('change capture under faults', () => {
       for (const table of ['users', 'listings']) expect(fold(await readTopic(reader.bus, `sl.${db.name}.${table}`)), table).toEqual(await tableRows(db.url, table));
     } finally {
       await reader.stop();
+    }
+  });
+
+  it('waits out a source restart during the snapshot, then resumes the snapshot where it was', async () => {
+    const db = await database();
+    await seed(db.pool, { users: 100, listings: 12_000, seed: 12, progress: quiet });
+    const bus = await openTestBus(join(dir.path, 'restart-snapshot', 'bus'));
+    const store = new FileStateStore(join(dir.path, 'restart-snapshot', 'cdc'));
+    const reader = CdcReader.start({
+      url: db.url, bus, store, topicPrefix: 'sl',
+      filter: new TableFilter({ database: db.name, include: [], exclude: ['schema_migrations'], excludeColumns: [] }),
+      replicaServerId: replicaId(), snapshotChunkRows: 250, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
+    });
+    try {
+      await until(async () => { const state = await store.load(); return state?.snapshot?.lastKey?.table === 'listings'; }, 'the snapshot to be inside listings');
+      const port = server.port;
+      await db.pool.end();
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(reader.stats().phase).not.toBe('failed');
+      server = await LocalMysqlServer.open({ dataDir: join(dir.path, 'mysql'), port, log: silentLogger() });
+      await until(() => reader.stats().phase === 'streaming' || reader.stats().phase === 'failed', 'the snapshot to finish', 90_000);
+      expect(reader.stats().phase).toBe('streaming');
+      await caughtUp(db.url, reader);
+      for (const table of ['users', 'listings']) expect(fold(await readTopic(bus, `sl.${db.name}.${table}`)), table).toEqual(await tableRows(db.url, table));
+    } finally {
+      await reader.stop();
+      await bus.close();
     }
   });
 

@@ -132,13 +132,13 @@ export class CdcReader {
       this.serverId = Number(facts!.serverId);
 
       let state = await this.options.store.load();
-      if (!state || state.snapshot) state = await this.snapshot(state);
+      if (!state || state.snapshot) state = await this.snapshotWaitingForSource(state);
       this.state = state;
       this.clock = BigInt(state.clock);
       while (!this.stopping) {
         const from = await this.streamStart();
         if (!from) {
-          this.state = await this.snapshot({ ...this.state, snapshot: undefined });
+          this.state = await this.snapshotWaitingForSource({ ...this.state, snapshot: undefined });
           this.clock = BigInt(this.state.clock);
           continue;
         }
@@ -167,7 +167,10 @@ export class CdcReader {
       try {
         return await query();
       } catch (error) {
-        if (!isRetriable(error) || this.stopping) throw error;
+        // A connection the source dropped fails its next command with `fatal` and no code (a
+        // refused login is fatal too, but has a code: it stays fatal).
+        const dropped = (error as { fatal?: unknown } | null)?.fatal === true && (error as { code?: unknown }).code === undefined;
+        if (!(isRetriable(error) || dropped) || this.stopping) throw error;
         const waitMs = backoffMs(attempt, 500, 30_000);
         this.log.warn({ err: error, attempt, waitMs }, `source unreachable ${doing}; trying again`);
         await new Promise((r) => setTimeout(r, waitMs));
@@ -190,6 +193,19 @@ export class CdcReader {
   }
 
   // ---- snapshot ----------------------------------------------------------------------------
+
+  /**
+   * The snapshot, waiting out a source that restarts meanwhile: each attempt after the first
+   * resumes from the progress the last one saved (its finished tables and last key).
+   */
+  private async snapshotWaitingForSource(previous: ReaderState | undefined): Promise<ReaderState> {
+    let first = true;
+    return this.untilSourceAnswers('during the snapshot', async () => {
+      const from = first ? previous : ((await this.options.store.load()) ?? previous);
+      first = false;
+      return this.snapshot(from);
+    });
+  }
 
   private async snapshot(previous: ReaderState | undefined): Promise<ReaderState> {
     this.statsValue.phase = 'snapshot';
@@ -510,7 +526,10 @@ export class CdcReader {
         await this.options.bus.publish(topic, messages);
         return;
       } catch (error) {
-        if (!isRetriable(error) || this.stopping) throw error;
+        // A connection the source dropped fails its next command with `fatal` and no code (a
+        // refused login is fatal too, but has a code: it stays fatal).
+        const dropped = (error as { fatal?: unknown } | null)?.fatal === true && (error as { code?: unknown }).code === undefined;
+        if (!(isRetriable(error) || dropped) || this.stopping) throw error;
         const waitMs = backoffMs(attempt, 200, 30_000);
         this.log.warn({ err: error, topic, attempt, waitMs }, 'bus unavailable; publishing again');
         await new Promise((r) => setTimeout(r, waitMs));
