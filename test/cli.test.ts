@@ -92,6 +92,15 @@ describe('steveslist up', () => {
     }
   });
 
+  it('prints the effective configuration without a password, key or token anywhere', async () => {
+    const secrets = { MYSQL_URL: 'mysql://app:sekrit1@db:3306/shop', CDC_SOURCES: 'a=mysql://cdc:sekrit2@a:3306/shop', SMTP_URL: 'smtp://mail:sekrit3@relay:587',
+      CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_PASSWORD: 'sekrit4', ELASTICSEARCH_URL: 'http://es:9200', ELASTICSEARCH_PASSWORD: 'sekrit5', ELASTICSEARCH_API_KEY: 'sekrit6' };
+    const result = await runCli(['config'], secrets);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('mysql://cdc:***@a:3306/shop');
+    expect(result.stdout).not.toMatch(/sekrit/);
+  });
+
   it('lists every bad setting together', async () => {
     const result = await runCli(['config'], { PORT: 'x', LOG_LEVEL: 'chatty' });
     expect(result.code).toBe(2);

@@ -1,4 +1,5 @@
-import { readConfig, redactUrl } from '../../core/config/index.js';
+import { readConfig } from '../../core/config/index.js';
+import { redactConfig } from '../../core/config/redact-config.js';
 import type { Command } from '../cli.js';
 
 export const configCommand: Command = {
@@ -6,10 +7,10 @@ export const configCommand: Command = {
   usage: 'steveslist config',
   async run(context) {
     const { names } = readConfig(process.env, { tty: process.stdout.isTTY === true });
-    const shown = {
+    const shown = redactConfig({
       ...context.config,
-      mysql: { ...context.config.mysql, url: context.config.mysql.url ? redactUrl(context.config.mysql.url) : '(private MariaDB)' },
-    };
+      mysql: { ...context.config.mysql, url: context.config.mysql.url ?? '(private MariaDB)' },
+    });
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\nsettings read: ${names.join(', ')}\n`);
   },
 };
