@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive, terminate } from '../../core/process-control.js';
+import { spawnConnectWorker, untilConnectReady } from './connect-worker.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -145,47 +146,6 @@ async function startKafka(): Promise<void> {
   process.stderr.write(`engines: kafka ready at 127.0.0.1:${KAFKA_PORT} (KAFKA_BROKERS=127.0.0.1:${KAFKA_PORT})\n`);
 }
 
-function connectConfig(): string {
-  return [
-    `bootstrap.servers=127.0.0.1:${KAFKA_PORT}`,
-    'group.id=steveslist-connect',
-    `listeners=http://127.0.0.1:${CONNECT_PORT}`,
-    'rest.advertised.host.name=127.0.0.1',
-    `rest.advertised.port=${CONNECT_PORT}`,
-    `plugin.path=${join(CONNECT, 'plugins')}`,
-    // The worker's defaults; each connector sets its own (the platform's: JSON without schemas).
-    'key.converter=org.apache.kafka.connect.json.JsonConverter',
-    'value.converter=org.apache.kafka.connect.json.JsonConverter',
-    'key.converter.schemas.enable=false',
-    'value.converter.schemas.enable=false',
-    // The worker's own state lives in Kafka; one broker, so one replica, and few partitions.
-    'config.storage.topic=_connect-configs',
-    'offset.storage.topic=_connect-offsets',
-    'status.storage.topic=_connect-status',
-    'config.storage.replication.factor=1',
-    'offset.storage.replication.factor=1',
-    'status.storage.replication.factor=1',
-    'offset.storage.partitions=1',
-    'status.storage.partitions=1',
-    // Source offsets (the binlog position) are saved every second, not every minute: a restart
-    // then replays at most a second of changes.
-    'offset.flush.interval.ms=1000',
-    // A worker alone in its group needs no rebalance delay.
-    'scheduled.rebalance.max.delay.ms=0',
-    'topic.creation.enable=true',
-    '',
-  ].join('\n');
-}
-
-const CONNECT_LOG4J = (logs: string) => `log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=${join(logs, 'connect.log')}
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.org.reflections=ERROR
-log4j.logger.org.apache.kafka.clients=WARN
-`;
-
 async function startConnect(): Promise<void> {
   if (!fetched()) fetchEngines();
   const running = pidOf('connect');
@@ -194,35 +154,13 @@ async function startConnect(): Promise<void> {
     return;
   }
   if (await portOpen(CONNECT_PORT)) fail(`ENGINES_CONNECT_PORT: 127.0.0.1:${CONNECT_PORT} is already in use`);
-  const config = join(CONNECT, 'config');
-  const logs = join(CONNECT, 'logs');
-  mkdirSync(config, { recursive: true });
-  mkdirSync(logs, { recursive: true });
-  writeFileSync(join(config, 'connect-distributed.properties'), connectConfig());
-  writeFileSync(join(config, 'log4j.properties'), CONNECT_LOG4J(logs));
   const startedAt = Date.now();
-  const child = spawn('java', [
-    '-Xms128m', `-Xmx${CONNECT_HEAP}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
-    `-Dlog4j.configuration=file:${join(config, 'log4j.properties')}`,
-    '-cp', `${join(CONNECT, 'lib')}/*`,
-    'org.apache.kafka.connect.cli.ConnectDistributed', join(config, 'connect-distributed.properties'),
-  ], { detached: true, stdio: 'ignore' });
-  child.unref();
+  const { child, logFile } = spawnConnectWorker({
+    home: CONNECT, dir: CONNECT, port: CONNECT_PORT, brokers: `127.0.0.1:${KAFKA_PORT}`, groupId: 'steveslist-connect', stateTopics: '_connect',
+    heap: CONNECT_HEAP, detached: true,
+  });
   writeFileSync(join(CONNECT, 'engine.pid'), String(child.pid));
-  const log = join(logs, 'connect.log');
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    // GET /connectors answers only once the worker has joined its group and read its configs.
-    const ready = await fetch(`http://127.0.0.1:${CONNECT_PORT}/connectors`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (!isAlive(child.pid!)) fail(`Kafka Connect exited while starting; see ${log}`);
-    if (Date.now() > deadline) fail(`Kafka Connect did not answer GET /connectors within 180 s; see ${log}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const plugins = await fetch(`http://127.0.0.1:${CONNECT_PORT}/connector-plugins`).then((r) => r.json() as Promise<{ class: string }[]>);
-  if (!plugins.some((p) => p.class === 'io.debezium.connector.mysql.MySqlConnector')) {
-    fail(`Kafka Connect is up but lists no Debezium MySQL connector; check ${join(CONNECT, 'plugins')} and ${log}`);
-  }
+  await untilConnectReady(CONNECT_PORT, child, logFile).catch((error: unknown) => fail((error as Error).message));
   process.stderr.write(`engines: kafka connect ready at http://127.0.0.1:${CONNECT_PORT} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (KAFKA_CONNECT_URL=http://127.0.0.1:${CONNECT_PORT})\n`);
 }
 
