@@ -4,7 +4,7 @@
 import { createProgress, type Progress } from '../core/progress.js';
 import { connectMysql, type Connection, type Pool, type RowDataPacket } from '../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from '../pipelines/cdc/column-values.js';
-import { versionOf } from '../pipelines/cdc/event-version.js';
+import { snapshotVersion, type CaptureEngine } from '../pipelines/cdc/snapshot-version.js';
 import type { ClickHouseClient } from './client.js';
 import { toRow } from './loader.js';
 import { ensureRawDatabase, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
@@ -17,6 +17,8 @@ export interface BackfillOptions {
   tables?: string[];
   chunkRows?: number;
   progress?: (label: string, total: number) => Progress;
+  /** The change-capture engine feeding the warehouse: the rows' versions follow its ordering. */
+  engine?: CaptureEngine;
 }
 
 const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
@@ -53,10 +55,9 @@ export async function backfill(options: BackfillOptions): Promise<{ table: strin
   try {
     await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    // Whole seconds, as binlog commit times: any change committed after this snapshot has a
-    // version above the backfilled rows', so the loader's newer rows keep winning.
-    const [[now]] = await connection.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP() * 1000 AS ms');
-    const version = versionOf(BigInt(Math.floor(Number(now!.ms))), 0).toString();
+    // Any change committed after this snapshot has a version above the backfilled rows', so the
+    // loader's newer rows keep winning.
+    const version = (await snapshotVersion(connection, options.engine ?? 'builtin')).toString();
     for (const table of tables) {
       const source = await readSourceTable(options.pool, options.database, table);
       if (!source || source.primaryKey.length === 0) continue;

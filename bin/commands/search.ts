@@ -16,7 +16,7 @@ export const searchCommand: Command = {
     const search = await openSearch(context.config);
     try {
       if (action === 'reindex') {
-        const result = await reindex({ url: db.source.url, search });
+        const result = await reindex({ url: db.source.url, search, engine: context.config.cdc.engine });
         process.stdout.write(`reindexed ${result.documents} listings into ${result.index} in ${(result.elapsedMs / 1000).toFixed(1)}s; it now serves searches\n`);
         return 0;
       }

@@ -18,7 +18,7 @@ export const warehouseCommand: Command = {
     try {
       const options = { url: db.source.url, pool: db.pool, database: parseMysqlUrl(db.source.url).database, client, tables };
       if (action === 'backfill') {
-        const done = await backfill(options);
+        const done = await backfill({ ...options, engine: context.config.cdc.engine });
         process.stdout.write(`${done.map((d) => `${d.table}: ${d.rows} rows`).join('\n')}\n`);
         return 0;
       }

@@ -38,6 +38,11 @@ export function eventVersion(envelope: ChangeEnvelope): bigint {
   const mysql = /:(\d+)$/.exec(gtid);
   const sequence = mariadb?.[1] ?? mysql?.[1];
   if (sequence) return BigInt(sequence) * ORDER_SPAN + order;
-  const fileIndex = BigInt(/\.(\d+)$/.exec(source.file)?.[1] ?? '0');
-  return (fileIndex << 43n) + (BigInt(source.pos) << 11n) + BigInt(Math.min(source.row, 2047));
+  return positionVersion(source.file, source.pos, source.row);
+}
+
+/** The version of a binlog position (file, pos, row in the event): how Debezium's MariaDB events order. */
+export function positionVersion(file: string, pos: number, row = 0): bigint {
+  const fileIndex = BigInt(/\.(\d+)$/.exec(file)?.[1] ?? '0');
+  return (fileIndex << 43n) + (BigInt(pos) << 11n) + BigInt(Math.min(row, 2047));
 }

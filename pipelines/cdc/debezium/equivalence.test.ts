@@ -24,6 +24,8 @@ import { createWarehouseClient, type ClickHouseClient } from '../../../warehouse
 import { startWarehouseLoader } from '../../../warehouse/loader.js';
 import { EmbeddedSearch } from '../../sinks/search/embedded/index.js';
 import { startSearchIndexer } from '../../sinks/search/indexer.js';
+import { reindex } from '../../sinks/search/rebuild.js';
+import { backfill } from '../../../warehouse/backfill.js';
 import { startWebhookEnqueuer } from '../../sinks/webhooks/webhook-worker.js';
 import { EVENTS_TABLE, RAW_DATABASE, readSourceTable, TRUNCATIONS_TABLE } from '../../../warehouse/raw-schema.js';
 import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumTarget } from './index.js';
@@ -391,4 +393,34 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     expect(status.tasks.map((t) => t.state)).toEqual(['RUNNING']);
     expect(status.position?.file).toBe(status.sourcePosition?.file);
   });
+
+  it('lets later changes win over a search reindex and a warehouse backfill taken while Debezium feeds the sinks', async () => {
+    const quiet = () => ({ update() {}, finish() {} });
+    const search = new EmbeddedSearch(`${dir.path}/search-reindexed`);
+    await search.ensureIndex();
+    const warehouse = createWarehouseClient({ path: `${dir.path}/warehouse-backfilled` });
+    const indexer = startSearchIndexer({ bus: kafka, search, pool: db.pool, database: db.name, topicPrefix: prefix, log: silentLogger() });
+    const loader = startWarehouseLoader({ bus: kafka, client: warehouse, pool: db.pool, database: db.name, topicPrefix: prefix, log: silentLogger() });
+    try {
+      await indexer.start();
+      await loader.start();
+      await reindex({ url: db.url, search, engine: 'debezium', progress: quiet });
+      await backfill({ url: db.url, pool: db.pool, database: db.name, client: warehouse, tables: ['listings'], engine: 'debezium', progress: quiet });
+      // Versioned by time, the snapshot's rows would outrank every later Debezium event (ordered by binlog position).
+      await db.pool.query('UPDATE listings SET price_amount = 888 WHERE id = ?', [listingA]);
+      await until('the reindexed index to take the later change', async () => {
+        const docs = await (await search.serving()).scan(0, 100);
+        return docs.find((d) => d.doc.id === listingA)?.doc.price_amount === 888 ? true : undefined;
+      });
+      await until('the backfilled warehouse to take the later change', async () => {
+        const result = await warehouse.query({ query: `SELECT price_amount FROM ${RAW_DATABASE}.listings FINAL WHERE id = ${listingA}`, format: 'JSONEachRow' });
+        return Number((await result.json<{ price_amount: number }>())[0]?.price_amount) === 888 ? true : undefined;
+      });
+    } finally {
+      await indexer.stop();
+      await loader.stop();
+      await search.close();
+      await warehouse.close();
+    }
+  }, 240_000);
 });

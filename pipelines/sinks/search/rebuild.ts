@@ -3,7 +3,7 @@
 import { createProgress, type Progress } from '../../../core/progress.js';
 import { connectMysql, type Connection, type RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from '../../cdc/column-values.js';
-import { versionOf } from '../../cdc/event-version.js';
+import { snapshotVersion, type CaptureEngine } from '../../cdc/snapshot-version.js';
 import { toDocument } from './listing-changes.js';
 import type { ListingDocument, SearchService } from './port.js';
 
@@ -12,6 +12,8 @@ export interface RebuildOptions {
   search: SearchService;
   chunkRows?: number;
   progress?: (label: string, total: number) => Progress;
+  /** The change-capture engine feeding the index: the documents' versions follow its ordering. */
+  engine?: CaptureEngine;
 }
 
 const ACTIVE_LISTINGS = `SELECT l.*, u.name AS seller_name FROM listings l LEFT JOIN users u ON u.id = l.seller_id
@@ -39,10 +41,7 @@ export async function reindex(options: RebuildOptions): Promise<{ documents: num
   try {
     await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    // Binlog commit times have whole seconds, so a change committed later in this same second
-    // gets a clock of at least this second's start: the snapshot version stays below it.
-    const [[now]] = await connection.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP() * 1000 AS ms');
-    const version = versionOf(BigInt(Math.floor(Number(now!.ms))), 0);
+    const version = await snapshotVersion(connection, options.engine ?? 'builtin');
     const [[count]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM listings WHERE status = 'active'");
     const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))('reindex listings', Number(count!.n));
     let documents = 0;
