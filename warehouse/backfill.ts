@@ -4,7 +4,7 @@
 import { createProgress, type Progress } from '../core/progress.js';
 import { connectMysql, type Connection, type Pool, type RowDataPacket } from '../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from '../pipelines/cdc/column-values.js';
-import { snapshotVersion, type CaptureEngine } from '../pipelines/cdc/snapshot-version.js';
+import { beginVersionedSnapshot, type CaptureEngine } from '../pipelines/cdc/snapshot-version.js';
 import type { ClickHouseClient } from './client.js';
 import { toRow } from './loader.js';
 import { ensureRawDatabase, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
@@ -53,11 +53,9 @@ export async function backfill(options: BackfillOptions): Promise<{ table: strin
   const connection = await connectMysql(options.url, { cdcValues: true });
   const done: { table: string; rows: number }[] = [];
   try {
-    await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     // Any change committed after this snapshot has a version above the backfilled rows', so the
     // loader's newer rows keep winning.
-    const version = (await snapshotVersion(connection, options.engine ?? 'builtin')).toString();
+    const version = (await beginVersionedSnapshot(connection, options.engine ?? 'builtin')).toString();
     for (const table of tables) {
       const source = await readSourceTable(options.pool, options.database, table);
       if (!source || source.primaryKey.length === 0) continue;

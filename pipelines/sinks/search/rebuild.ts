@@ -3,7 +3,7 @@
 import { createProgress, type Progress } from '../../../core/progress.js';
 import { connectMysql, type Connection, type RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from '../../cdc/column-values.js';
-import { snapshotVersion, type CaptureEngine } from '../../cdc/snapshot-version.js';
+import { beginVersionedSnapshot, type CaptureEngine } from '../../cdc/snapshot-version.js';
 import { toDocument } from './listing-changes.js';
 import type { ListingDocument, SearchService } from './port.js';
 
@@ -39,9 +39,7 @@ export async function reindex(options: RebuildOptions): Promise<{ documents: num
   const store = await options.search.beginRebuild();
   const connection = await connectMysql(options.url, { cdcValues: true });
   try {
-    await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const version = await snapshotVersion(connection, options.engine ?? 'builtin');
+    const version = await beginVersionedSnapshot(connection, options.engine ?? 'builtin');
     const [[count]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM listings WHERE status = 'active'");
     const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))('reindex listings', Number(count!.n));
     let documents = 0;
