@@ -130,8 +130,8 @@ class ElasticsearchIndex implements SearchStore {
     return outcome;
   }
 
-  /** The newest TRUNCATE's version (0 if none), kept in the index mapping's _meta. */
-  private async truncatedBelow(): Promise<bigint> {
+  /** Kept in the index mapping's _meta. */
+  async truncatedBelow(): Promise<bigint> {
     const response = await this.client.indices.getMapping({ index: this.name }).catch(unavailable);
     const meta = Object.values(response)[0]?.mappings._meta as { truncated_below?: string } | undefined;
     return BigInt(meta?.truncated_below ?? 0);

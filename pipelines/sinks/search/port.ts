@@ -68,6 +68,8 @@ export interface SearchStore {
    * refusing them: changes from other partitions may still bring older rows.
    */
   truncate(version: bigint): Promise<void>;
+  /** The newest truncate()'s version; 0 when there was none. */
+  truncatedBelow(): Promise<bigint>;
   setSellerName(sellerId: number, name: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;
   /** Searchable documents (deletions not counted). */

@@ -39,6 +39,10 @@ export async function reindex(options: RebuildOptions): Promise<{ documents: num
   const store = await options.search.beginRebuild();
   const connection = await connectMysql(options.url, { cdcValues: true });
   try {
+    // Rows a TRUNCATE removed may still come late from another partition: the new index refuses
+    // them as the serving one does.
+    const truncated = await (await options.search.serving()).truncatedBelow();
+    if (truncated > 0n) await store.truncate(truncated);
     const version = await beginVersionedSnapshot(connection, options.engine ?? 'builtin');
     const [[count]] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM listings WHERE status = 'active'");
     const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))('reindex listings', Number(count!.n));

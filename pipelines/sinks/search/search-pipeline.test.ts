@@ -13,6 +13,7 @@ import type { ConsumerRunner } from '../../consumers/runner.js';
 import { ElasticsearchSearch } from './elasticsearch.js';
 import { EmbeddedSearch } from './embedded/index.js';
 import { startSearchIndexer } from './indexer.js';
+import { versionOf } from '../../cdc/event-version.js';
 import { reindex, verify } from './rebuild.js';
 import type { SearchQuery, SearchService } from './port.js';
 
@@ -166,6 +167,20 @@ async function eventually(query: SearchQuery, expected: number[], timeoutMs = 10
       missing = (await verify({ url: db.url, search })).missing;
     }
     expect(missing).toEqual([victim.doc.id]);
+  });
+
+  it('carries the truncate mark to a rebuilt index, so rows older than the truncate stay out of it too', async () => {
+    const mark = versionOf(BigInt(Date.now() - 3_600_000), 0);
+    await (await search.serving()).truncate(mark);
+    await reindex({ url: db.url, search, progress: () => ({ update() {}, finish() {} }) });
+    const rebuilt = await search.serving();
+    expect(await rebuilt.truncatedBelow()).toBe(mark);
+    const late = {
+      doc: { id: 9_999_999, seller_id: sellerId, seller_name: 'Late', name: 'Truncated lamp', description: 'x', category: 'home-garden', country: 'US', city: 'Austin',
+        price_amount: 100, price_currency: 'usd', status: 'active' as const, created_at: '2026-01-01T00:00:00.000000Z', updated_at: '2026-01-01T00:00:00.000000Z' },
+      version: mark - 1n,
+    };
+    expect(await rebuilt.upsert([late])).toMatchObject({ applied: 0, stale: 1 });
   });
 
   it('serves GET /v1/search with hits, highlights and facets, and refuses bad parameters', async () => {

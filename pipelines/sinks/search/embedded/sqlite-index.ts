@@ -159,6 +159,10 @@ export class SqliteIndex implements SearchStore {
     return outcome;
   }
 
+  async truncatedBelow(): Promise<bigint> {
+    return (this.statements.truncatedBelow.get() as { below: bigint } | undefined)?.below ?? 0n;
+  }
+
   async truncate(version: bigint): Promise<void> {
     this.statements.markTruncated.run(version);
     const ids = (this.statements.olderLive.all(version) as { id: bigint }[]).map((r) => Number(r.id));
