@@ -1,6 +1,7 @@
+import type { Logger } from '../../core/log.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc, startCdcSources } from '../../pipelines/cdc/index.js';
-import { debeziumStatus, debeziumTarget, registerDebezium, type DebeziumStatus } from '../../pipelines/cdc/debezium/index.js';
+import { debeziumSourceTargets, debeziumStatus, debeziumTarget, registerDebezium, type DebeziumStatus, type DebeziumTarget } from '../../pipelines/cdc/debezium/index.js';
 import type { Command, CommandContext } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -13,10 +14,13 @@ export const cdcCommand: Command = {
   longRunning: true,
   async run(context) {
     const { config, log } = context;
-    if (config.cdc.sources.length > 0) return captureSources(context);
+    if (config.cdc.sources.length > 0) {
+      if (config.cdc.engine === 'debezium') return await watchDebezium(context, debeziumSourceTargets(config));
+      return captureSources(context);
+    }
     const db = await openDatabase(context, { connectionLimit: 1 });
     try {
-      if (config.cdc.engine === 'debezium') return await watchDebezium(context, db.source.url);
+      if (config.cdc.engine === 'debezium') return await watchDebezium(context, [{ url: db.source.url, target: debeziumTarget(config, db.source.url) }]);
       const bus = await openBus(config, log);
       const cdc = startCdc(config, bus, db.source.url, log);
       // Signal handlers before the ready line: whoever waits for it may signal at once.
@@ -46,33 +50,18 @@ async function captureSources(context: CommandContext): Promise<number> {
 }
 
 /**
- * Registers the connector, then reports its state and lag until stopped. Stopping this command
- * leaves the connector running on Kafka Connect: capture belongs to the Connect cluster.
+ * Registers the connector(s), then reports their state and lag until stopped. Stopping this
+ * command leaves the connectors running on Kafka Connect: capture belongs to the Connect cluster.
  */
-async function watchDebezium(context: CommandContext, sourceUrl: string): Promise<number> {
+async function watchDebezium(context: CommandContext, sources: { url: string; target: DebeziumTarget }[]): Promise<number> {
   const log = context.log.child({ role: 'cdc', engine: 'debezium' });
-  const target = debeziumTarget(context.config, sourceUrl);
-  await registerDebezium(target, log);
+  for (const { target } of sources) await registerDebezium(target, log);
   let stopped = false;
   let wake: () => void = () => undefined;
-  let previous = '';
+  const previous = new Map<string, string>();
   const watching = (async () => {
     while (!stopped) {
-      let status: DebeziumStatus | undefined;
-      try {
-        status = await debeziumStatus(target, sourceUrl);
-      } catch (error) {
-        log.warn({ err: error }, 'Debezium status unavailable');
-      }
-      if (status) {
-        const states = `${status.connector} ${status.tasks.map((t) => t.state).join(',')}`;
-        const failed = status.tasks.filter((t) => t.state === 'FAILED');
-        const fields = { connector: target.name, state: status.connector, tasks: status.tasks, position: status.position, lagBytes: status.lagBytes };
-        if (failed.length > 0 || status.connector === 'FAILED') log.error(fields, 'Debezium connector failed; fix the cause, then POST /connectors/<name>/restart?includeTasks=true on Kafka Connect');
-        else if (states !== previous) log.info(fields, 'Debezium connector state');
-        else log.debug(fields, 'Debezium connector state');
-        previous = states;
-      }
+      for (const { url, target } of sources) await reportStatus(log, target, url, previous);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, STATUS_EVERY_MS);
         wake = () => {
@@ -87,6 +76,24 @@ async function watchDebezium(context: CommandContext, sourceUrl: string): Promis
     wake();
     await watching;
   });
-  log.info({ connector: target.name }, 'Debezium connector registered; reporting its status until stopped (Ctrl-C)');
+  log.info({ connectors: sources.map(({ target }) => target.name) }, 'Debezium connector registered; reporting its status until stopped (Ctrl-C)');
   return await done;
+}
+
+/** Logs the connector's state when it changes (a failure always, at error level). */
+async function reportStatus(log: Logger, target: DebeziumTarget, sourceUrl: string, previous: Map<string, string>): Promise<void> {
+  let status: DebeziumStatus;
+  try {
+    status = await debeziumStatus(target, sourceUrl);
+  } catch (error) {
+    log.warn({ err: error, connector: target.name }, 'Debezium status unavailable');
+    return;
+  }
+  const states = `${status.connector} ${status.tasks.map((t) => t.state).join(',')}`;
+  const failed = status.tasks.filter((t) => t.state === 'FAILED');
+  const fields = { connector: target.name, state: status.connector, tasks: status.tasks, position: status.position, lagBytes: status.lagBytes };
+  if (failed.length > 0 || status.connector === 'FAILED') log.error(fields, 'Debezium connector failed; fix the cause, then POST /connectors/<name>/restart?includeTasks=true on Kafka Connect');
+  else if (states !== previous.get(target.name)) log.info(fields, 'Debezium connector state');
+  else log.debug(fields, 'Debezium connector state');
+  previous.set(target.name, states);
 }

@@ -75,8 +75,6 @@ describe('configuration', () => {
       'CDC_SOURCES: expected mysql://user:password@host:port/database: the database is missing in "mysql://cdc:***@b:3306/"',
       'CDC_SOURCES: the name "x" is given twice',
     ]);
-    expect(problemsOf({ CDC_SOURCES: 'a=mysql://cdc:pw@a:3306/shop', CDC_ENGINE: 'debezium', KAFKA_BROKERS: 'k:9092', KAFKA_CONNECT_URL: 'http://c:8083' }))
-      .toEqual([expect.stringMatching(/^CDC_SOURCES: read by the built-in reader; with CDC_ENGINE=debezium register one connector per source/)]);
   });
 
   it('documents every setting it reads in the README', () => {

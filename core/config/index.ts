@@ -286,9 +286,6 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },
   };
-  if (config.cdc.sources.length > 0 && config.cdc.engine === 'debezium') {
-    r.fail('CDC_SOURCES', 'read by the built-in reader; with CDC_ENGINE=debezium register one connector per source (one `steveslist cdc` each, with its MYSQL_URL and TOPIC_PREFIX)');
-  }
   if (config.cdc.engine === 'debezium') {
     if (!config.bus.kafka) r.fail('CDC_ENGINE', 'debezium writes to Kafka: set KAFKA_BROKERS too');
     if (!config.cdc.kafkaConnectUrl) r.fail('CDC_ENGINE', 'debezium runs on Kafka Connect: set KAFKA_CONNECT_URL too (e.g. http://127.0.0.1:18083)');

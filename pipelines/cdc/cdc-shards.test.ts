@@ -17,7 +17,9 @@ import { migrate } from '../../marketplace/schema/migrate.js';
 import { verifyWarehouse } from '../../warehouse/backfill.js';
 import { createWarehouseClient } from '../../warehouse/client.js';
 import { startWarehouseLoader } from '../../warehouse/loader.js';
+import { KafkaBus } from '../bus/kafka.js';
 import type { Bus } from '../bus/port.js';
+import { KafkaConnectClient } from './debezium/connect-client.js';
 import { CdcReader } from './reader.js';
 import { FileStateStore, type ReaderState } from './reader-state.js';
 import { TableFilter } from './topics.js';
@@ -62,6 +64,10 @@ async function savedAtBinlogEnd(shard: (typeof shards)[number], dir: string): Pr
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+const kafkaBrokers = process.env.KAFKA_BROKERS;
+const connectUrl = process.env.KAFKA_CONNECT_URL;
+if (!kafkaBrokers || !connectUrl) console.log('cdc shards: the Debezium case needs Kafka and Kafka Connect; run `npm run engines:start` and set KAFKA_BROKERS=127.0.0.1:19092 KAFKA_CONNECT_URL=http://127.0.0.1:18083 to include it');
 
 function startReader(bus: Bus, shard: (typeof shards)[number]): CdcReader {
   return CdcReader.start({
@@ -141,6 +147,39 @@ describe('change capture from two shards', () => {
       }
     } finally {
       await bus.close();
+    }
+  }, 300_000);
+
+  it.skipIf(!kafkaBrokers || !connectUrl)('registers a Debezium connector per source of CDC_SOURCES, all routed to the same topics', async () => {
+    const prefix = `shards${Date.now()}`;
+    const env = {
+      CDC_SOURCES: shards.map((shard) => `${shard.name}=${shard.url}`).join(','), CDC_ENGINE: 'debezium', KAFKA_BROKERS: kafkaBrokers, KAFKA_CONNECT_URL: connectUrl,
+      TOPIC_PREFIX: prefix, BUS_PARTITIONS: '3', KAFKA_REPLICATION_FACTOR: '1', CDC_SERVER_ID: String(replicaId()), DATA_DIR: join(dir.path, 'debezium'), LOG_LEVEL: 'info',
+    };
+    const cdc = startCli(['cdc'], env);
+    const kafka = await KafkaBus.connect({ brokers: kafkaBrokers!.split(','), clientId: 'shards-test', defaultPartitions: 3, replicationFactor: 1, topicRefreshMs: 1000, groupPrefix: `${prefix}.` });
+    const client = new KafkaConnectClient(connectUrl!);
+    try {
+      await cdc.waitFor(/Debezium connector registered; reporting/, 120_000);
+      await Promise.all(shards.map((shard, index) => shard.pool.query('UPDATE users SET name = ? ORDER BY id LIMIT 1', [`debezium ${index}`])));
+      const union = new Map<string, Row>();
+      for (const shard of shards) for (const [key, row] of await tableRows(shard.url, 'users')) union.set(key, row);
+      const deadline = Date.now() + 120_000;
+      let folded = new Map<string, Row>();
+      while (Date.now() < deadline) {
+        folded = fold(await readTopic(kafka, `${prefix}.shop.users`));
+        if (folded.size === union.size && [...union].every(([key, row]) => folded.get(key)?.name === row.name)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect([...folded.keys()].sort()).toEqual([...union.keys()].sort());
+      expect([...folded.values()].filter((row) => String(row.name).startsWith('debezium ')).map((row) => row.name).sort()).toEqual(['debezium 0', 'debezium 1']);
+      const names = new Set((await readTopic(kafka, `${prefix}.shop.users`)).map((m) => (JSON.parse(m.value!.toString()) as ChangeEnvelope).source.name));
+      expect([...names].sort()).toEqual(shards.map((shard) => `${prefix}_${shard.name}`));
+    } finally {
+      cdc.child.kill('SIGTERM');
+      await cdc.exited;
+      for (const shard of shards) await client.delete(`${prefix}-${shard.name}`).catch(() => undefined);
+      await kafka.close();
     }
   }, 300_000);
 });

@@ -49,6 +49,19 @@ describe('Debezium connector configuration', () => {
     expect(config['snapshot.select.statement.overrides.shop.outbox']).toBe('SELECT * FROM `shop`.`outbox` WHERE FALSE');
   });
 
+  it('for one of several sources, gives the connector its own prefix and history topic and routes its topics back', () => {
+    const config = debeziumConnectorConfig({ ...base, sourceName: 'shard-a' });
+    expect(config).toMatchObject({
+      'topic.prefix': 'steveslist_shard-a', 'schema.history.internal.kafka.topic': 'steveslist_shard-a.schema-history',
+      'predicates.isOutbox.pattern': 'steveslist_shard-a\\.shop\\.outbox', 'transforms.outbox.route.topic.replacement': 'steveslist.events.${routedByValue}',
+      transforms: 'outbox,shared', 'transforms.shared.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'transforms.shared.regex': 'steveslist_shard-a(\\..*)?', 'transforms.shared.replacement': 'steveslist$1',
+    });
+    const route = (topic: string) => topic.replace(new RegExp(`^${config['transforms.shared.regex']}$`), config['transforms.shared.replacement']!);
+    expect(['steveslist_shard-a', 'steveslist_shard-a.shop.users', 'steveslist.events.listing'].map(route)).toEqual(['steveslist', 'steveslist.shop.users', 'steveslist.events.listing']);
+    expect(debeziumConnectorConfig(base).transforms).toBe('outbox');
+  });
+
   it('hides the password when the configuration is shown', () => {
     const shown = redactConnectorConfig(debeziumConnectorConfig(base));
     expect(shown['database.password']).toBe('***');

@@ -23,14 +23,24 @@ export interface DebeziumConnectorOptions {
   partitions: number;
   replicationFactor: number;
   snapshotMode?: DebeziumSnapshotMode;
+  /**
+   * One of several sources (CDC_SOURCES): the connector gets a topic prefix of its own (Debezium
+   * wants one per connector) and its topics are routed back to the platform's.
+   */
+  sourceName?: string;
 }
 
 const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const qualify = (database: string, name: string) => (name.includes('.') ? name : `${database}.${name}`);
 
-/** The connector's name in Kafka Connect: one per topic prefix and database. */
-export function debeziumConnectorName(topicPrefix: string, database: string): string {
-  return `${topicPrefix}-${database}`;
+/** The connector's name in Kafka Connect: one per topic prefix and database, or per source. */
+export function debeziumConnectorName(topicPrefix: string, database: string, sourceName?: string): string {
+  return `${topicPrefix}-${sourceName ?? database}`;
+}
+
+/** The connector's own topic prefix (Debezium's `topic.prefix`, and its events' `source.name`). */
+export function connectorTopicPrefix(topicPrefix: string, sourceName?: string): string {
+  return sourceName ? `${topicPrefix}_${sourceName}` : topicPrefix;
 }
 
 export function schemaHistoryTopic(topicPrefix: string): string {
@@ -57,9 +67,12 @@ function filterSettings(filter: TableFilterOptions): Record<string, string> {
   return settings;
 }
 
-/** Debezium's outbox event router on the outbox table's topic, shaped as our DomainEventMessage. */
-function outboxSettings(topicPrefix: string, database: string): Record<string, string> {
-  const outboxTopic = `${topicPrefix}.${database}.${OUTBOX_TABLE}`;
+/**
+ * Debezium's outbox event router on the outbox table's topic, shaped as our DomainEventMessage;
+ * for one of several sources, then a router from the connector's own topics to the platform's.
+ */
+function transformSettings(topicPrefix: string, ownPrefix: string, database: string): Record<string, string> {
+  const outboxTopic = `${ownPrefix}.${database}.${OUTBOX_TABLE}`;
   // The replacement is a template: `${routedByValue}` is Debezium's, not ours.
   const eventsTemplate = eventsTopic(topicPrefix, 'AGGREGATE').replace(/AGGREGATE$/, '${routedByValue}');
   return {
@@ -82,6 +95,13 @@ function outboxSettings(topicPrefix: string, database: string): Record<string, s
     // Housekeeping deletes old outbox rows; those are not events (ours ignores them too).
     'transforms.outbox.route.tombstone.on.empty.payload': 'false',
     'transforms.outbox.debezium.op.invalid.behavior': 'warn',
+    ...(ownPrefix === topicPrefix ? {} : {
+      transforms: 'outbox,shared',
+      'transforms.shared.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      // <own>, <own>.db.table, <own>.transaction -> the same under the platform's prefix.
+      'transforms.shared.regex': `${quote(ownPrefix)}(\\..*)?`,
+      'transforms.shared.replacement': `${topicPrefix}$1`,
+    }),
   };
 }
 
@@ -89,6 +109,7 @@ function outboxSettings(topicPrefix: string, database: string): Record<string, s
 export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Record<string, string> {
   const source = parseMysqlUrl(options.sourceUrl);
   const database = options.filter.database;
+  const ownPrefix = connectorTopicPrefix(options.topicPrefix, options.sourceName);
   return {
     'connector.class': DEBEZIUM_CONNECTOR_CLASS,
     'tasks.max': '1',
@@ -97,7 +118,7 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     'database.user': source.user,
     'database.password': source.password,
     'database.server.id': String(options.serverId),
-    'topic.prefix': options.topicPrefix,
+    'topic.prefix': ownPrefix,
     ...filterSettings(options.filter),
     'snapshot.mode': options.snapshotMode ?? 'initial',
     // Outbox rows already there are events of the past (sent before, or about to be deleted by
@@ -106,7 +127,7 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     'snapshot.select.statement.overrides': `${database}.${OUTBOX_TABLE}`,
     [`snapshot.select.statement.overrides.${database}.${OUTBOX_TABLE}`]: `SELECT * FROM \`${database}\`.\`${OUTBOX_TABLE}\` WHERE FALSE`,
     'schema.history.internal.kafka.bootstrap.servers': options.kafkaBrokers.join(','),
-    'schema.history.internal.kafka.topic': schemaHistoryTopic(options.topicPrefix),
+    'schema.history.internal.kafka.topic': schemaHistoryTopic(ownPrefix),
     // Only the captured tables' DDL is kept. Debezium still parses every DDL statement in the
     // binlog, of every database on the server, and stops on one its parser does not know
     // (MariaDB's UUID, INET4, INET6 types): such a statement is logged by Connect and skipped.
@@ -139,7 +160,7 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     // Topics Connect creates get the bus's partition count, so keys spread the same way.
     'topic.creation.default.partitions': String(options.partitions),
     'topic.creation.default.replication.factor': String(options.replicationFactor),
-    ...outboxSettings(options.topicPrefix, database),
+    ...transformSettings(options.topicPrefix, ownPrefix, database),
   };
 }
 

@@ -9,7 +9,7 @@ import { KafkaConnectClient, type ConnectorState, type ConnectorStatus } from '.
 import { debeziumConnectorConfig, debeziumConnectorName, redactConnectorConfig, type DebeziumConnectorOptions } from './connector-config.js';
 
 export { KafkaConnectClient, ConnectRequestRejected } from './connect-client.js';
-export { debeziumConnectorConfig, debeziumConnectorName, redactConnectorConfig, schemaHistoryTopic } from './connector-config.js';
+export { connectorTopicPrefix, debeziumConnectorConfig, debeziumConnectorName, redactConnectorConfig, schemaHistoryTopic } from './connector-config.js';
 
 export interface DebeziumTarget {
   client: KafkaConnectClient;
@@ -37,9 +37,16 @@ export function debeziumTarget(config: Config, sourceUrl: string, overrides: Par
   };
   return {
     client: new KafkaConnectClient(connectUrl),
-    name: debeziumConnectorName(options.topicPrefix, database),
+    name: debeziumConnectorName(options.topicPrefix, database, options.sourceName),
     config: debeziumConnectorConfig(options),
   };
+}
+
+/** One connector per source of CDC_SOURCES, each with its own topic prefix and replica server id. */
+export function debeziumSourceTargets(config: Config): { source: string; url: string; target: DebeziumTarget }[] {
+  return config.cdc.sources.map((source, index) => ({
+    source: source.name, url: source.url, target: debeziumTarget(config, source.url, { sourceName: source.name, serverId: config.cdc.serverId + index }),
+  }));
 }
 
 /** Creates the connector or brings its configuration up to date; running it twice changes nothing. */
