@@ -7,7 +7,7 @@ import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
-import { asBuiltinRow, debeziumColumn, fromDebezium, type DebeziumColumn } from '../pipelines/cdc/debezium/builtin-row.js';
+import { asBuiltinRow, debeziumColumns, fromDebezium, type DebeziumColumn } from '../pipelines/cdc/debezium/builtin-row.js';
 import { datetimeText } from '../pipelines/cdc/debezium/envelope-differences.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
@@ -43,12 +43,7 @@ interface TableShape {
 }
 
 function shapeOf(source: SourceTable, columns: Set<string>): TableShape {
-  const debezium = new Map<string, DebeziumColumn>();
-  for (const column of source.columns) {
-    const kind = debeziumColumn(column.dataType, column.columnType);
-    if (kind) debezium.set(column.name, kind);
-  }
-  return { columns, primaryKey: source.primaryKey, debezium };
+  return { columns, primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
 }
 
 /** A row in the built-in reader's representation as ClickHouse's JSON input takes it. */

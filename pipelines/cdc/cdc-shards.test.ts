@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caughtUp, fold, openTestBus, readTopic, replicaId, tableRows } from '../../test/fixtures/cdc.js';
+import { caughtUp, fold, gtidSequence, openTestBus, readTopic, replicaId, tableRows } from '../../test/fixtures/cdc.js';
 import { startCli } from '../../test/fixtures/run-cli.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { silentLogger } from '../../core/log.js';
@@ -52,7 +52,7 @@ afterAll(async () => {
 
 /** Waits until the reader (in another process) saved, in `dir`, a position at the shard's binlog end, its snapshot done. */
 async function savedAtBinlogEnd(shard: (typeof shards)[number], dir: string): Promise<void> {
-  const seq = (gtid: string | null | undefined) => BigInt(String(gtid ?? '').split(',').map((g) => g.split('-')[2] ?? '0').sort().pop() || '-1');
+  const seq = (gtid: string | null | undefined) => gtidSequence(gtid) ?? -1n;
   const [[row]] = await shard.pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
   const target = seq(String(row!.g));
   const deadline = Date.now() + 60_000;

@@ -56,6 +56,11 @@ export function inet6Text(bytes: Buffer): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
+/** A BIT(n) value from its bytes, most significant first: a number up to 48 bits, else base64. */
+export function bitValue(value: Buffer): number | string {
+  return value.length <= 6 ? value.readUIntBE(0, Math.max(value.length, 1)) : value.toString('base64');
+}
+
 function binary(value: Buffer, special: SpecialType | undefined): unknown {
   switch (special) {
     case 'uuid':
@@ -65,7 +70,7 @@ function binary(value: Buffer, special: SpecialType | undefined): unknown {
     case 'inet4':
       return value.length === 4 ? [...value].join('.') : value.toString('utf8');
     case 'bit':
-      return value.length <= 6 ? value.readUIntBE(0, Math.max(value.length, 1)) : value.toString('base64');
+      return bitValue(value);
     default:
       return value.toString('base64');
   }

@@ -69,6 +69,14 @@ export interface CdcStats {
 
 const HIGH_WATER = 50_000;
 const SAVE_EVERY_MS = 250;
+
+/**
+ * A connection the source dropped fails its next command with mysql2's `fatal` and no code (a
+ * refused login is fatal too, but has a code: it stays fatal).
+ */
+function sourceDropped(error: unknown): boolean {
+  return (error as { fatal?: unknown } | null)?.fatal === true && (error as { code?: unknown }).code === undefined;
+}
 const LOW_WATER = 10_000;
 const DDL_TABLE = /^(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)\s+(?:TABLE\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?(?:([\w$]+)`?\.`?)?([\w$]+)`?/i;
 
@@ -167,10 +175,7 @@ export class CdcReader {
       try {
         return await query();
       } catch (error) {
-        // A connection the source dropped fails its next command with `fatal` and no code (a
-        // refused login is fatal too, but has a code: it stays fatal).
-        const dropped = (error as { fatal?: unknown } | null)?.fatal === true && (error as { code?: unknown }).code === undefined;
-        if (!(isRetriable(error) || dropped) || this.stopping) throw error;
+        if (!(isRetriable(error) || sourceDropped(error)) || this.stopping) throw error;
         const waitMs = backoffMs(attempt, 500, 30_000);
         this.log.warn({ err: error, attempt, waitMs }, `source unreachable ${doing}; trying again`);
         await new Promise((r) => setTimeout(r, waitMs));
@@ -526,10 +531,7 @@ export class CdcReader {
         await this.options.bus.publish(topic, messages);
         return;
       } catch (error) {
-        // A connection the source dropped fails its next command with `fatal` and no code (a
-        // refused login is fatal too, but has a code: it stays fatal).
-        const dropped = (error as { fatal?: unknown } | null)?.fatal === true && (error as { code?: unknown }).code === undefined;
-        if (!(isRetriable(error) || dropped) || this.stopping) throw error;
+        if (!isRetriable(error) || this.stopping) throw error;
         const waitMs = backoffMs(attempt, 200, 30_000);
         this.log.warn({ err: error, topic, attempt, waitMs }, 'bus unavailable; publishing again');
         await new Promise((r) => setTimeout(r, waitMs));

@@ -2,6 +2,7 @@
 // either engine's topics and must end with the same contents. Only the column kinds whose values
 // Debezium writes differently are touched (envelope-differences.ts says why each differs); the
 // kinds come from information_schema, since Debezium's JSON without schema does not carry them.
+import { bitValue } from '../column-values.js';
 import { CONNECTOR_VERSION, type ChangeEnvelope, type Row } from '../envelope.js';
 import { epochDayText, microTimestampText } from './envelope-differences.js';
 
@@ -33,6 +34,16 @@ export function debeziumColumn(dataType: string, columnType: string): DebeziumCo
   }
 }
 
+/** The columns of a table (as information_schema lists them) that need converting, by name. */
+export function debeziumColumns(columns: readonly { name: string; dataType: string; columnType: string }[]): Map<string, DebeziumColumn> {
+  const out = new Map<string, DebeziumColumn>();
+  for (const column of columns) {
+    const kind = debeziumColumn(column.dataType, column.columnType);
+    if (kind) out.set(column.name, kind);
+  }
+  return out;
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** TIME as Debezium writes it (signed µs, up to ±838 hours) as text, with the column's digits. */
@@ -44,13 +55,9 @@ export function microTimeText(micros: number, digits = 6): string {
   return `${micros < 0 ? '-' : ''}${clock}${fraction ? `.${fraction}` : ''}`;
 }
 
-/**
- * BIT(n) as Debezium writes it (base64 of the bytes, least significant first) as the built-in
- * reader's value: a number up to 48 bits, else base64 of the bytes most significant first.
- */
-export function bitValue(base64: string): number | string {
-  const bytes = Buffer.from(base64, 'base64').reverse();
-  return bytes.length <= 6 ? bytes.readUIntBE(0, Math.max(bytes.length, 1)) : bytes.toString('base64');
+/** BIT(n) as Debezium writes it (base64 of the bytes, least significant first) as the built-in reader's value. */
+export function debeziumBitValue(base64: string): number | string {
+  return bitValue(Buffer.from(base64, 'base64').reverse());
 }
 
 /**
@@ -73,7 +80,7 @@ export function asBuiltinRow(row: Row, columns: ReadonlyMap<string, DebeziumColu
       out[name] = microTimeText(value, column.digits);
       undid('time');
     } else if (column.kind === 'bit' && typeof value === 'string') {
-      out[name] = bitValue(value);
+      out[name] = debeziumBitValue(value);
       undid('bit');
     } else if (column.kind === 'ubigint' && typeof value === 'number' && value < 0) {
       // Wrapped past 2^63; exact only while the wrapped value is (it is, within 2^53 of 2^64).

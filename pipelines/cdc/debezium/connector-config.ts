@@ -146,6 +146,7 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     'binary.handling.mode': 'base64',
     // BIGINT UNSIGNED stays a long (values past 2^63 wrap negative): 'precise' would write every
     // one as a string, and the platform's ids, keys included, are BIGINT UNSIGNED.
+    'bigint.unsigned.handling.mode': 'long',
     // A delete is one event, without the extra null-valued tombstone that log compaction wants.
     'tombstones.on.delete': 'false',
     // TRUNCATE is sent ('t'), not skipped as by default. Debezium sends it on one partition only;

@@ -19,7 +19,7 @@ import { readSourceTable } from '../../../warehouse/raw-schema.js';
 import { KafkaBus } from '../../bus/kafka.js';
 import { readTopic } from '../../bus/read-topic.js';
 import type { Row } from '../envelope.js';
-import { asBuiltinRow, debeziumColumn, type DebeziumColumn } from './builtin-row.js';
+import { asBuiltinRow, debeziumColumns } from './builtin-row.js';
 import { KafkaConnectClient } from './connect-client.js';
 import { debeziumTarget, registerDebezium } from './index.js';
 
@@ -57,11 +57,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 async function differences(): Promise<string[]> {
   const out: string[] = [];
   for (const table of TABLES) {
-    const columns = new Map<string, DebeziumColumn>();
-    for (const column of (await readSourceTable(db!.pool, db!.name, table))!.columns) {
-      const kind = debeziumColumn(column.dataType, column.columnType);
-      if (kind) columns.set(column.name, kind);
-    }
+    const columns = debeziumColumns((await readSourceTable(db!.pool, db!.name, table))!.columns);
     const folded = new Map([...fold(await readTopic(kafka!, `${prefix}.${db!.name}.${table}`))].map(([key, row]) => [key, asBuiltinRow(row, columns)]));
     const mysql = await tableRows(db!.url, table);
     const same = (a: Row | undefined, b: Row | undefined) => JSON.stringify(a) === JSON.stringify(b);

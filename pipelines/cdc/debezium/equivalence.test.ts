@@ -16,7 +16,7 @@ import { readTopic } from '../../bus/read-topic.js';
 import type { ChangeEnvelope, Row } from '../envelope.js';
 import { eventVersion } from '../event-version.js';
 import { TableFilter } from '../topics.js';
-import { asBuiltinRow, debeziumColumn, type DebeziumColumn } from './builtin-row.js';
+import { asBuiltinRow, debeziumColumns, type DebeziumColumn } from './builtin-row.js';
 import { ENVELOPE_DIFFERENCES, microTimestampText } from './envelope-differences.js';
 import { silentLogger } from '../../../core/log.js';
 import type { Bus } from '../../bus/port.js';
@@ -169,14 +169,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     ours = oneTruncate(byVersion(await readTopic(reader.bus, `${prefix}.${db.name}.kinds`)));
     theirs = byVersion(await readTopic(kafka, topic));
     oursMore = byVersion(await readTopic(reader.bus, `${prefix}.${db.name}.more_kinds`));
-    for (const table of ['kinds', 'more_kinds']) {
-      const kinds = new Map<string, DebeziumColumn>();
-      for (const column of (await readSourceTable(db.pool, db.name, table))!.columns) {
-        const kind = debeziumColumn(column.dataType, column.columnType);
-        if (kind) kinds.set(column.name, kind);
-      }
-      columns.set(table, kinds);
-    }
+    for (const table of ['kinds', 'more_kinds']) columns.set(table, debeziumColumns((await readSourceTable(db.pool, db.name, table))!.columns));
     theirsMore = byVersion(await readTopic(kafka, `${prefix}.${db.name}.more_kinds`));
     oursEvents = await readTopic(reader.bus, `${prefix}.events.listing`);
     theirsEvents = await until('the routed outbox event', async () => {

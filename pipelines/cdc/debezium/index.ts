@@ -43,9 +43,9 @@ export function debeziumTarget(config: Config, sourceUrl: string, overrides: Par
 }
 
 /** One connector per source of CDC_SOURCES, each with its own topic prefix and replica server id. */
-export function debeziumSourceTargets(config: Config): { source: string; url: string; target: DebeziumTarget }[] {
+export function debeziumSourceTargets(config: Config): { url: string; target: DebeziumTarget }[] {
   return config.cdc.sources.map((source, index) => ({
-    source: source.name, url: source.url, target: debeziumTarget(config, source.url, { sourceName: source.name, serverId: config.cdc.serverId + index }),
+    url: source.url, target: debeziumTarget(config, source.url, { sourceName: source.name, serverId: config.cdc.serverId + index }),
   }));
 }
 
