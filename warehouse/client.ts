@@ -1,8 +1,8 @@
 // The warehouse client: @clickhouse/client everywhere, over an in-process chDB on one machine or
 // HTTP to a ClickHouse server, so the loader, the marts and analyst SQL share one code path.
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import { EnvironmentError } from '../core/errors.js';
+import { createScopedChdbConnection } from './chdb/scoped-settings-connection.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -21,7 +21,9 @@ export function createWarehouseClient(target: WarehouseTarget): ClickHouseClient
     return createClient({ url: target.url, username: target.username, password: target.password, request_timeout: 60_000, log: { level: ClickHouseLogLevel.OFF } });
   }
   try {
-    return createClient({ connection: createChdbConnection({ path: target.path }) as never });
+    // Each client is a chDB session of its own (several may share the folder in one process),
+    // and a call's settings end with the call.
+    return createClient({ connection: createScopedChdbConnection(target.path) as never });
   } catch (error) {
     throw new EnvironmentError(`WAREHOUSE_DIR: ${target.path} cannot be opened (${(error as Error).message}); chDB allows one process per folder: stop the process that has it open, or, while the platform runs, use the admin service's POST /warehouse/query`, { cause: error });
   }
