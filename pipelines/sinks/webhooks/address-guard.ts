@@ -1,22 +1,21 @@
-// SSRF protection: a webhook URL must not reach the platform's own network. Checked when the
-// endpoint is saved, before each delivery, and on the addresses the sender actually connects to:
-// a host whose DNS answer changes between the check and the connection (rebinding) is caught too.
+// SSRF protection: a webhook URL must reach public addresses only, never the platform's own
+// network. Checked when the endpoint is saved, before each delivery, and on the addresses the
+// sender actually connects to: a host whose DNS answer changes between the check and the
+// connection (rebinding) is caught too.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent } from 'undici';
 import { PoisonMessage } from '../../../core/errors.js';
+import { nonPublicRange } from './public-address.js';
 
-function v4Private(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
-}
-
-export function isPrivateAddress(ip: string): boolean {
-  if (isIP(ip) === 4) return v4Private(ip);
-  const lower = ip.toLowerCase();
-  if (lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4) return v4Private(lower.slice(7));
-  return lower === '::1' || lower === '::' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80') || lower.startsWith('ff');
+/** The first address that must not be reached, with why. */
+function firstRefused(addresses: readonly string[]): { address: string; range: string } | undefined {
+  for (const address of addresses) {
+    const range = nonPublicRange(address);
+    if (range) return { address, range };
+  }
+  return undefined;
 }
 
 /**
@@ -31,20 +30,20 @@ export async function assertDeliverable(url: string, allowPrivate: boolean, { re
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   if (!isIP(host) && !resolveNames) return;
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-  const blocked = addresses.find(isPrivateAddress);
+  const blocked = firstRefused(addresses);
   if (blocked) throw refusal(parsed.host, blocked);
 }
 
-function refusal(host: string, address: string): PoisonMessage {
-  return new PoisonMessage(`webhook URL ${host} resolves to ${address}, a private, loopback or link-local address (set WEBHOOKS_ALLOW_PRIVATE=1 for local development)`);
+function refusal(host: string, { address, range }: { address: string; range: string }): PoisonMessage {
+  return new PoisonMessage(`webhook URL ${host} resolves to ${address}, not a public address (${range}); set WEBHOOKS_ALLOW_PRIVATE=1 for local development`);
 }
 
-/** A resolver for sockets that refuses to hand out a private address. */
+/** A resolver for sockets that refuses to hand out an address that is not public. */
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, '', 0);
-    const blocked = addresses.find((a) => isPrivateAddress(a.address));
-    if (blocked) return callback(refusal(hostname, blocked.address) as unknown as NodeJS.ErrnoException, '', 0);
+    const blocked = firstRefused(addresses.map((a) => a.address));
+    if (blocked) return callback(refusal(hostname, blocked) as unknown as NodeJS.ErrnoException, '', 0);
     if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
     const first = addresses[0];
     if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
