@@ -1,0 +1,164 @@
+// DDL while the initial snapshot runs, as on any live database (a migration, a new feature's
+// table): tables created, altered and dropped while a large table is being read. Change capture
+// carries on, and the topics end with MySQL's rows.
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
+import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
+import { tempDir } from '../../test/fixtures/temp-dir.js';
+import type { Row } from './envelope.js';
+import { FileStateStore, type ReaderState } from './reader-state.js';
+
+const dir = tempDir();
+const open: { db: TestDatabase; reader?: TestReader }[] = [];
+afterEach(async () => {
+  for (const { reader, db } of open.splice(0)) {
+    await reader?.stop();
+    await db.close();
+  }
+});
+afterAll(() => dir.remove());
+
+const BIG_ROWS = 150_000;
+
+interface Hooks {
+  /** Runs after the snapshot's transaction began, before it lists the tables. */
+  atStart?(db: TestDatabase): Promise<void>;
+  /** Runs once the first chunk of `big` is published; the snapshot goes on meanwhile. */
+  duringBig(db: TestDatabase): Promise<void>;
+}
+
+/** A database with a large table `big`, and a reader whose snapshot reads it in small chunks. */
+async function snapshotWithDdl(name: string, prepare: (db: TestDatabase) => Promise<void>, hooks: Hooks) {
+  const db = await createTestDatabase('ddl');
+  open.push({ db });
+  await db.pool.query('CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)');
+  await db.pool.query(`INSERT INTO big SELECT seq, CONCAT('row ', seq) FROM seq_1_to_${BIG_ROWS}`);
+  await prepare(db);
+  const store = new FileStateStore(join(dir.path, name, 'cdc'));
+  let started = false;
+  let during: Promise<string> | undefined;
+  const reader = await startTestReader(db.url, join(dir.path, name), {
+    snapshotChunkRows: 500,
+    store: {
+      load: () => store.load(),
+      async save(state: ReaderState) {
+        if (state.snapshot && !started) {
+          started = true;
+          await hooks.atStart?.(db);
+        }
+        await store.save(state);
+      },
+    },
+    progress: (label) => ({
+      update() {
+        if (label !== 'snapshot big' || during) return;
+        during = hooks.duringBig(db).then(async () => ((await store.load())?.snapshot ? 'snapshot' : 'done'));
+      },
+      finish() {},
+    }),
+  });
+  open[open.length - 1]!.reader = reader;
+  // The DDL ran while the snapshot was still under way.
+  expect(await during).toBe('snapshot');
+  return { db, reader, topic: (table: string) => `sl.${db.name}.${table}` };
+}
+
+/** Rows as a sink has them: a column added after a row was last written reads NULL there. */
+function withColumnsOf(rows: Map<string, Row>, mysql: Map<string, Row>): Map<string, Row> {
+  const columns = Object.keys(mysql.values().next().value ?? {});
+  return new Map([...rows].map(([key, row]) => [key, Object.fromEntries(columns.map((c) => [c, row[c] ?? null]))]));
+}
+
+describe('the snapshot under DDL', () => {
+  it('captures tables created while the snapshot runs, their rows from the binlog', async () => {
+    const { db, reader, topic } = await snapshotWithDdl('create', async () => undefined, {
+      // Created after the snapshot's point but before it lists the tables: listed, yet not in its view.
+      async atStart(d) {
+        await d.pool.query('CREATE TABLE early (id INT PRIMARY KEY, v VARCHAR(20))');
+        await d.pool.query("INSERT INTO early VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+      },
+      async duringBig(d) {
+        await d.pool.query('CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(20))');
+        await d.pool.query("INSERT INTO late SELECT seq, CONCAT('late ', seq) FROM seq_1_to_1000");
+        await d.pool.query("UPDATE late SET v = 'changed' WHERE id <= 10");
+        await d.pool.query('DELETE FROM late WHERE id = 1000');
+        await d.pool.query("UPDATE early SET v = 'TWO' WHERE id = 2");
+      },
+    });
+    await db.pool.query("INSERT INTO late VALUES (1001, 'streamed')");
+    await db.pool.query('DELETE FROM early WHERE id = 3');
+    await caughtUp(db.url, reader.reader);
+    for (const table of ['big', 'early', 'late']) {
+      expect(fold(await readTopic(reader.bus, topic(table))), table).toEqual(await tableRows(db.url, table));
+    }
+    // `late` did not exist at the snapshot's point: every one of its rows came from the binlog.
+    expect(envelopes(await readTopic(reader.bus, topic('late'))).filter((e) => e.op === 'r')).toEqual([]);
+  });
+
+  it('captures tables altered while the snapshot runs, in their new shape once they have it', async () => {
+    let alterBig: Promise<unknown> | undefined;
+    const { db, reader, topic } = await snapshotWithDdl('alter', async (d) => {
+      for (const table of ['instant', 'rebuilt']) {
+        await d.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
+        await d.pool.query(`INSERT INTO ${table} SELECT seq, CONCAT('before ', seq) FROM seq_1_to_2000`);
+      }
+    }, {
+      async duringBig(d) {
+        // The table being read: the ALTER waits for the snapshot to finish with it.
+        alterBig = d.pool.query('ALTER TABLE big ADD COLUMN extra INT NULL');
+        await d.pool.query("INSERT INTO instant VALUES (2001, 'old shape')");
+        await d.pool.query('ALTER TABLE instant ADD COLUMN note VARCHAR(20) NULL, ALGORITHM=INSTANT');
+        await d.pool.query("INSERT INTO instant VALUES (2002, 'new shape', 'noted')");
+        await d.pool.query("UPDATE instant SET note = 'touched' WHERE id <= 5");
+        // A copying ALTER gives the table a new definition the snapshot's view cannot read.
+        await d.pool.query("INSERT INTO rebuilt VALUES (2001, 'old shape')");
+        await d.pool.query('ALTER TABLE rebuilt ADD COLUMN note VARCHAR(20) NULL, MODIFY v VARCHAR(40), ALGORITHM=COPY');
+        await d.pool.query("INSERT INTO rebuilt VALUES (2002, 'new shape', 'noted')");
+        await d.pool.query("UPDATE rebuilt SET note = 'touched' WHERE id <= 5");
+      },
+    });
+    await alterBig;
+    await db.pool.query('UPDATE big SET extra = id WHERE id <= 100');
+    await db.pool.query("INSERT INTO instant VALUES (2003, 'streamed', 'n')");
+    await caughtUp(db.url, reader.reader);
+    for (const table of ['big', 'instant', 'rebuilt']) {
+      const mysql = await tableRows(db.url, table);
+      expect(withColumnsOf(fold(await readTopic(reader.bus, topic(table))), mysql), table).toEqual(mysql);
+    }
+    // Rows the snapshot read after the ALTER carry the new column.
+    const instant = fold(await readTopic(reader.bus, topic('instant')));
+    expect(instant.get('{"id":1000}')).toEqual({ id: 1000, v: 'before 1000', note: null });
+    expect(fold(await readTopic(reader.bus, topic('rebuilt'))).get('{"id":1000}')).toEqual({ id: 1000, v: 'before 1000', note: null });
+    const ddl = (await readTopic(reader.bus, 'sl')).map((m) => JSON.parse(m.value!.toString()).ddl as string);
+    expect(ddl.filter((sql) => /^ALTER TABLE/.test(sql))).toHaveLength(3);
+  });
+
+  it('keeps the rows of tables dropped while the snapshot runs as they were, and passes the DROP on', async () => {
+    let dropRead: Promise<unknown> | undefined;
+    const { db, reader, topic } = await snapshotWithDdl('drop', async (d) => {
+      // `aaa_read` is snapshotted before `big`, `zzz_unread` after it.
+      for (const table of ['aaa_read', 'zzz_unread']) {
+        await d.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
+        await d.pool.query(`INSERT INTO ${table} SELECT seq, CONCAT('row ', seq) FROM seq_1_to_500`);
+      }
+    }, {
+      async duringBig(d) {
+        // A table the snapshot already read: the DROP waits for the snapshot to finish.
+        dropRead = d.pool.query('DROP TABLE aaa_read');
+        await d.pool.query("INSERT INTO zzz_unread VALUES (501, 'inserted')");
+        await d.pool.query('DROP TABLE zzz_unread');
+      },
+    });
+    const aaaRows = fold(await readTopic(reader.bus, topic('aaa_read')));
+    await dropRead;
+    await db.pool.query("UPDATE big SET v = 'after the drops' WHERE id = 1");
+    await caughtUp(db.url, reader.reader);
+    expect(fold(await readTopic(reader.bus, topic('big')))).toEqual(await tableRows(db.url, 'big'));
+    // Rows sent stay as of the snapshot's point; the DROP follows them.
+    expect(aaaRows.size).toBe(500);
+    expect(envelopes(await readTopic(reader.bus, topic('zzz_unread'))).filter((e) => e.op === 'r')).toEqual([]);
+    const ddl = (await readTopic(reader.bus, 'sl')).map((m) => JSON.parse(m.value!.toString()).ddl as string);
+    expect(ddl.filter((sql) => /^DROP TABLE/.test(sql)).sort()).toEqual(['DROP TABLE `aaa_read` /* generated by server */', 'DROP TABLE `zzz_unread` /* generated by server */'].sort());
+  });
+});
