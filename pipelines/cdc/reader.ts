@@ -14,7 +14,7 @@ import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row
 import { nextClock, versionOf } from './event-version.js';
 import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
 import { advanceGtid, type ReaderState, type SnapshotProgress, type StateStore } from './reader-state.js';
-import { beginSnapshot, countRows, listTables, readTable } from './snapshot.js';
+import { beginSnapshot, listTables, openSnapshotTable, readTable } from './snapshot.js';
 import { SchemaCache } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
 
@@ -238,24 +238,32 @@ export class CdcReader {
       for (const table of tables) {
         if (this.stopping) throw new SnapshotInterrupted();
         if (progress.tablesDone.includes(table)) continue;
-        const schema = await this.schemas.get(this.database, table);
-        if (!schema) continue;
-        const total = await countRows(connection, this.database, table);
+        const source = await openSnapshotTable(connection, this.schemas, this.database, table, () => connectMysql(this.options.url, { cdcValues: true }));
+        if (!source) {
+          this.log.info({ table }, 'table dropped since the snapshot began; its DROP comes from the binlog');
+          continue;
+        }
+        if (source.outside) this.log.info({ table }, 'table created or rebuilt since the snapshot began; reading it as it is now, the binlog replays its changes since');
+        const { schema, total } = source;
         const bar = total === 0 ? { update() {}, finish() {} } : (this.options.progress ?? ((label, n) => createProgress({ label, total: n })))(`snapshot ${table}`, total);
         const resumeKey = progress.lastKey?.table === table ? progress.lastKey.values : undefined;
         let done = 0;
         const topic = tableTopic(this.options.topicPrefix, this.database, table);
-        for await (const chunk of readTable(connection, schema, this.options.snapshotChunkRows, resumeKey)) {
-          const messages = chunk.rows.map((row, index) => this.message('r', null, this.options.filter.strip(this.database, table, row), schema.primaryKey, {
-            table, file: progress.file, pos: progress.pos, row: index, gtid: progress.gtid, ts_ms: opened.serverTimeMs, snapshot: 'true', sequence: version, server_id: this.serverId,
-          }, null));
-          await this.publish(topic, messages);
-          done += chunk.rows.length;
-          this.statsValue.snapshotRows += chunk.rows.length;
-          bar.update(done);
-          if (chunk.lastKey) progress.lastKey = { table, values: chunk.lastKey };
-          await save();
-          if (this.stopping) break;
+        try {
+          for await (const chunk of readTable(source.connection, schema, this.options.snapshotChunkRows, resumeKey)) {
+            const messages = chunk.rows.map((row, index) => this.message('r', null, this.options.filter.strip(this.database, table, row), schema.primaryKey, {
+              table, file: progress.file, pos: progress.pos, row: index, gtid: progress.gtid, ts_ms: opened.serverTimeMs, snapshot: 'true', sequence: version, server_id: this.serverId,
+            }, null));
+            await this.publish(topic, messages);
+            done += chunk.rows.length;
+            this.statsValue.snapshotRows += chunk.rows.length;
+            bar.update(done);
+            if (chunk.lastKey) progress.lastKey = { table, values: chunk.lastKey };
+            await save();
+            if (this.stopping) break;
+          }
+        } finally {
+          await source.close();
         }
         if (this.stopping) throw new SnapshotInterrupted();
         bar.finish();

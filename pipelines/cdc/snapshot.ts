@@ -6,7 +6,7 @@ import { SourceMisconfigured } from '../../core/errors.js';
 import type { Connection, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from './column-values.js';
 import type { Row } from './envelope.js';
-import type { TableSchema } from './table-schema.js';
+import type { SchemaCache, TableSchema } from './table-schema.js';
 
 export interface SnapshotStart {
   file: string;
@@ -70,6 +70,62 @@ export async function listTables(connection: Connection, database: string): Prom
 export async function countRows(connection: Connection, database: string, table: string): Promise<number> {
   const [[row]] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(database)}.${ident(table)}`);
   return Number(row!.n);
+}
+
+const ER_NO_SUCH_TABLE = 1146;
+const ER_TABLE_DEF_CHANGED = 1412;
+const errnoOf = (error: unknown) => (error as { errno?: unknown } | null)?.errno;
+
+/** A table as the snapshot reads it: its columns, its row count, and the connection to read it on. */
+export interface SnapshotTable {
+  schema: TableSchema;
+  total: number;
+  connection: Connection;
+  /** True when the table is read as it is now, outside the snapshot's transaction. */
+  outside: boolean;
+  /** Ends the connection the table was given of its own, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a listed table for the snapshot, or returns undefined when it is gone (dropped since the
+ * snapshot began: its DROP comes from the binlog). A table whose definition is newer than the
+ * snapshot's view (created, or rebuilt by a copying ALTER or TRUNCATE, after the snapshot began)
+ * cannot be read in its transaction (ER_TABLE_DEF_CHANGED): it is read as it is now, with its
+ * columns read again, on a connection of its own. That is safe because streaming starts at the
+ * snapshot's position: every change since comes again from the binlog with a higher version, so
+ * sinks end with the same rows; a table created after the point only gets its rows twice.
+ * DDL on a table the snapshot has already read waits for the snapshot to end (its transaction
+ * holds the table's metadata lock, as mysqldump --single-transaction's does).
+ */
+export async function openSnapshotTable(
+  snapshot: Connection,
+  schemas: SchemaCache,
+  database: string,
+  table: string,
+  connect: () => Promise<Connection>,
+): Promise<SnapshotTable | undefined> {
+  const schema = await schemas.get(database, table);
+  if (!schema) return undefined;
+  try {
+    const total = await countRows(snapshot, database, table);
+    return { schema, total, connection: snapshot, outside: false, close: async () => undefined };
+  } catch (error) {
+    if (errnoOf(error) === ER_NO_SUCH_TABLE) return undefined;
+    if (errnoOf(error) !== ER_TABLE_DEF_CHANGED) throw error;
+  }
+  schemas.invalidate(database, table);
+  const current = await schemas.get(database, table);
+  if (!current) return undefined;
+  const own = await connect();
+  try {
+    const total = await countRows(own, database, table);
+    return { schema: current, total, connection: own, outside: true, close: () => own.end() };
+  } catch (error) {
+    await own.end().catch(() => undefined);
+    if (errnoOf(error) === ER_NO_SUCH_TABLE) return undefined;
+    throw error;
+  }
 }
 
 export interface SnapshotChunk {
