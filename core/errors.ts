@@ -102,6 +102,18 @@ export function isRetriable(error: unknown): boolean {
   return typeof code === 'string' && TRANSIENT_SYSTEM_CODES.has(code);
 }
 
+/** Codes of failures that restarting cannot fix: the setting or the environment must change first. */
+const STOPS_THE_PLATFORM = new Set(['CONFIG_INVALID', 'ENVIRONMENT', 'SOURCE_MISCONFIGURED', 'BINLOG_PURGED']);
+
+/**
+ * Whether a role's failure should stop the whole platform rather than restart the role: only a
+ * non-retriable configuration or environment error (wrong credentials, a binlog purged under
+ * CDC_ON_MISSING_BINLOG=fail), whose message names the setting to fix. Anything else restarts.
+ */
+export function stopsThePlatform(error: unknown): boolean {
+  return error instanceof PlatformError && !error.retriable && STOPS_THE_PLATFORM.has(error.code);
+}
+
 export function errorCode(error: unknown): string {
   if (error instanceof PlatformError) return error.code;
   const code = (error as { code?: unknown } | null)?.code;

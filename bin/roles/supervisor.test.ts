@@ -1,0 +1,99 @@
+// The supervisor over small roles of the test's own (a role here is anything with `done` and
+// `stop`), on the real clock with short backoffs.
+import { describe, expect, it } from 'vitest';
+import { EnvironmentError, SinkUnavailable } from '../../core/errors.js';
+import { capturedLog } from '../../test/fixtures/captured-log.js';
+import { until } from '../../test/fixtures/eventually.js';
+import { Supervisor, type Restartable } from './supervisor.js';
+
+/** A role that runs until the test fails it or it is stopped. */
+class TestRole implements Restartable {
+  readonly done: Promise<void>;
+  /** Whether it works yet (for change capture: reading). */
+  working = false;
+  private end!: (error?: unknown) => void;
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.end = (error) => (error ? reject(error) : resolve());
+    });
+    this.done.catch(() => undefined);
+  }
+  fail(error: unknown): void {
+    this.end(error);
+  }
+  async stop(): Promise<void> {
+    this.end();
+  }
+}
+
+const options = { deadLetterWindowMs: 60_000, initialBackoffMs: 20, maxBackoffMs: 80 };
+
+describe('Supervisor', () => {
+  it('restarts a failed role with backoff, shows it degraded meanwhile and ok once the new one works', async () => {
+    const { log, text } = capturedLog('info');
+    const supervisor = new Supervisor(log, { ...options, initialBackoffMs: 200, maxBackoffMs: 400 });
+    const started: TestRole[] = [];
+    const role = supervisor.supervise('cdc', () => {
+      started.push(new TestRole());
+      return started.at(-1)!;
+    }, { healthy: (instance) => instance.working });
+    started[0]!.fail(new Error('Table definition has changed, please retry transaction'));
+    const degraded = await until(async () => supervisor.list()[0]!, (s) => s.status === 'degraded');
+    expect(degraded).toMatchObject({ role: 'cdc', status: 'degraded', error: 'Table definition has changed, please retry transaction', restarts: 0 });
+    await until(async () => started.length, (n) => n === 2);
+    // Restarted but not working yet: still degraded.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(supervisor.list()[0]).toMatchObject({ status: 'degraded', restarts: 1 });
+    started[1]!.fail(new Error('Table definition has changed, please retry transaction'));
+    await until(async () => started.length, (n) => n === 3);
+    started[2]!.working = true;
+    const recovered = await until(async () => supervisor.list()[0]!, (s) => s.status === 'ok');
+    expect(recovered).toMatchObject({ role: 'cdc', status: 'ok', restarts: 2, failures: 2 });
+    expect(role.current()).toBe(started[2]);
+    await role.stop();
+
+    const lines = text().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; err?: { stack?: string } });
+    // The cause once with its stack, then one short line per further restart, then the recovery.
+    expect(lines.filter((l) => l.err?.stack)).toHaveLength(1);
+    expect(lines.map((l) => l.msg)).toEqual([
+      'role failed; restarting it in 0.2 s (/health shows it degraded meanwhile)',
+      'role still failing; restarting it in 0.4 s',
+      'role recovered',
+    ]);
+  });
+
+  it('stops the platform on a configuration error, naming the setting', async () => {
+    const supervisor = new Supervisor(capturedLog().log, options);
+    const role = new TestRole();
+    supervisor.supervise('cdc', () => role);
+    role.fail(new EnvironmentError('MYSQL_URL: access denied for mysql://steveslist@127.0.0.1:3306/steveslist; check the user and password'));
+    await expect(supervisor.fatal).rejects.toThrow(/^MYSQL_URL: access denied/);
+  });
+
+  it('does not restart a role the platform stops', async () => {
+    const supervisor = new Supervisor(capturedLog().log, options);
+    let starts = 0;
+    const role = supervisor.supervise('cdc', () => {
+      starts++;
+      return new TestRole();
+    });
+    await role.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(starts).toBe(1);
+    expect(supervisor.list()[0]!.status).toBe('ok');
+  });
+
+  it('gives a role that retries on its own its backoff, and logs its failure once', () => {
+    const { log, text } = capturedLog('info');
+    const supervisor = new Supervisor(log, options);
+    const scheduler = supervisor.reporter('scheduler');
+    expect([1, 2, 3, 4].map(() => scheduler.failed(new SinkUnavailable('job_runs is gone')))).toEqual([20, 40, 80, 80]);
+    expect(supervisor.list()[0]).toMatchObject({ role: 'scheduler', status: 'degraded', failures: 4 });
+    scheduler.succeeded();
+    expect(supervisor.list()[0]!.status).toBe('ok');
+    expect(text().trim().split('\n').map((line) => JSON.parse(line).msg)).toEqual([
+      'role failed; it retries on its own (/health shows it degraded meanwhile)',
+      'role recovered',
+    ]);
+  });
+});

@@ -1,0 +1,150 @@
+// Runs the roles of one process so that none takes the others down: a role's unexpected failure is
+// logged once with its cause, the role is restarted with backoff (1 s doubling to 60 s) and shows
+// degraded on /health meanwhile. Only a configuration or environment error that no restart can fix
+// (stopsThePlatform) ends the process, through `fatal`, with the message naming the setting.
+import { stopsThePlatform } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { RoleHealth, type RoleReporter, type RoleStatus, type Transition } from '../../core/role-health.js';
+
+/** A role the supervisor can restart: `done` settles when it ends (rejecting when it failed). */
+export interface Restartable {
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SupervisedRole<T> {
+  /** The instance running now (a new one after each restart). */
+  current(): T;
+  stop(): Promise<void>;
+}
+
+export interface SuperviseOptions<T> {
+  /** Whether a restarted instance is working again (polled each second); default: once started. */
+  healthy?: (instance: T) => boolean;
+}
+
+/** Ended without being asked to stop: as unexpected as a failure. */
+class EndedOnItsOwn extends Error {}
+
+const HEALTHY_POLL_MS = 1000;
+
+export class Supervisor {
+  readonly health: RoleHealth;
+  /** Rejects with the first failure that must stop the platform; never resolves. */
+  readonly fatal: Promise<never>;
+  private failFatal!: (error: unknown) => void;
+  private stopping = false;
+
+  constructor(private readonly log: Logger, options: { deadLetterWindowMs: number; initialBackoffMs?: number; maxBackoffMs?: number }) {
+    this.health = new RoleHealth(options);
+    this.fatal = new Promise<never>((_resolve, reject) => {
+      this.failFatal = reject;
+    });
+    // Whoever runs the platform awaits `fatal`; it must not also surface as unhandled.
+    this.fatal.catch(() => undefined);
+  }
+
+  list(): RoleStatus[] {
+    return this.health.list();
+  }
+
+  /** For a role that retries on its own (a consumer group, a poll loop): reports and logs its attempts. */
+  reporter(role: string, group?: string): RoleReporter {
+    this.health.register(role, group);
+    const log = this.log.child(group ? { role, group } : { role });
+    return {
+      failed: (error) => {
+        if (stopsThePlatform(error)) this.stopPlatform(role, error);
+        const { transition, delayMs, attempt } = this.health.failed(role, error);
+        this.logFailure(log, transition, error, attempt, delayMs, 'retries');
+        return delayMs;
+      },
+      succeeded: () => this.logRecovery(log, this.health.succeeded(role)),
+      deadLettered: (count, firstError) => {
+        const { transition } = this.health.deadLettered(role, count, firstError);
+        if (transition === 'degraded') log.error({ err: firstError, deadLettered: count }, `${role} is dead-lettering messages; /health shows it degraded`);
+      },
+    };
+  }
+
+  /**
+   * Starts a role that runs until it fails (change capture) and starts it again after each
+   * failure, with backoff, until stop().
+   */
+  supervise<T extends Restartable>(role: string, start: () => T, options: SuperviseOptions<T> = {}): SupervisedRole<T> {
+    this.health.register(role);
+    const log = this.log.child({ role });
+    const healthy = options.healthy ?? (() => true);
+    let instance = start();
+    let stopped = false;
+    let cancelWait: () => void = () => undefined;
+    const waitMs = (ms: number) => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      cancelWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+    const run = async () => {
+      for (;;) {
+        const failure = await instance.done.then(() => new EndedOnItsOwn(`${role} ended without being asked to stop`), (error: unknown) => error);
+        if (stopped || this.stopping) return;
+        if (stopsThePlatform(failure)) {
+          this.stopPlatform(role, failure);
+          return;
+        }
+        const { transition, delayMs, attempt } = this.health.failed(role, failure);
+        this.logFailure(log, transition, failure, attempt, delayMs, 'restarts');
+        await waitMs(delayMs);
+        if (stopped || this.stopping) return;
+        this.health.restarted(role);
+        instance = start();
+        // Ok again once the new instance works (for change capture: it is reading again), unless it fails first.
+        const started = instance;
+        void (async () => {
+          while (!stopped && started === instance && !healthy(started)) await sleep(HEALTHY_POLL_MS);
+          if (!stopped && started === instance) this.logRecovery(log, this.health.succeeded(role));
+        })();
+      }
+    };
+    const running = run();
+
+    return {
+      current: () => instance,
+      stop: async () => {
+        stopped = true;
+        cancelWait();
+        await instance.stop();
+        await running;
+      },
+    };
+  }
+
+  /** Stops restarting anything: the platform is shutting down. */
+  shutdown(): void {
+    this.stopping = true;
+  }
+
+  private stopPlatform(role: string, error: unknown): void {
+    this.log.error({ role, err: error }, `${role} failed in a way no restart can fix; stopping the platform`);
+    this.failFatal(error);
+  }
+
+  /**
+   * The cause once, with its stack, when the role turns degraded. While it keeps failing: one short
+   * line per restart of a supervised role, nothing above debug for a role that retries on its own
+   * (it logs its attempts itself).
+   */
+  private logFailure(log: Logger, transition: Transition, error: unknown, attempt: number, delayMs: number, kind: 'restarts' | 'retries'): void {
+    const seconds = Math.round(delayMs / 100) / 10;
+    const next = kind === 'restarts' ? `restarting it in ${seconds} s` : 'it retries on its own';
+    if (transition === 'degraded') log.error({ err: error, attempt, retryInMs: delayMs }, `role failed; ${next} (/health shows it degraded meanwhile)`);
+    else log[kind === 'restarts' ? 'warn' : 'debug']({ error: (error as Error)?.message ?? String(error), attempt, retryInMs: delayMs }, `role still failing; ${next}`);
+  }
+
+  private logRecovery(log: Logger, { transition, degradedForMs }: { transition: Transition; degradedForMs: number }): void {
+    if (transition === 'recovered') log.info({ degradedForMs }, 'role recovered');
+  }
+}
