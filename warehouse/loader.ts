@@ -3,6 +3,7 @@
 // reordered events collapse to the newest one (ReplacingMergeTree); inserts are idempotent.
 import { PoisonMessage, SinkUnavailable } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { RoleReporter } from '../core/role-health.js';
 import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
@@ -27,6 +28,8 @@ export interface LoaderOptions {
   database: string;
   topicPrefix: string;
   log: Logger;
+  /** Told of failing batches and dead letters, so /health shows the group degraded. */
+  health?: RoleReporter;
 }
 
 /** ClickHouse's DateTime64 parser wants "YYYY-MM-DD hh:mm:ss.ffffff" (UTC), not ISO's T and Z. */
@@ -167,6 +170,6 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   return new ConsumerRunner({
     bus: options.bus, group: WAREHOUSE_GROUP, topicPrefix: options.topicPrefix, handler, maxBatchSize: 5000,
     topics: [tableTopicPattern(options.topicPrefix, options.database), eventsTopicPattern(options.topicPrefix)],
-    log: options.log.child({ role: 'warehouse-loader' }),
+    log: options.log.child({ role: 'warehouse-loader' }), health: options.health,
   });
 }

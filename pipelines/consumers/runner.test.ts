@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { PoisonMessage, SinkUnavailable } from '../../core/errors.js';
+import { RoleHealth, type RoleReporter } from '../../core/role-health.js';
+import { capturedLog } from '../../test/fixtures/captured-log.js';
 import { EmbeddedBus } from '../bus/embedded/index.js';
 import type { BusMessage } from '../bus/port.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letter-tools.js';
@@ -100,6 +102,47 @@ describe('the consumer runner', () => {
     await until(() => sink.rows.get('b') === 'needs-fix');
     // A second replay sends nothing again.
     expect(await replayDeadLetters(bus, 'sl', 'email')).toBe(0);
+    await runner.stop();
+  });
+});
+
+describe('a sink that keeps failing', () => {
+  const reporterOf = (health: RoleHealth, role: string): RoleReporter => ({
+    failed: (error) => health.failed(role, error).delayMs,
+    succeeded: () => void health.succeeded(role),
+    deadLettered: (count, error) => void health.deadLettered(role, count, error),
+  });
+
+  it('logs one line per failing batch with the count and the first error, and shows the group degraded until the window passes', async () => {
+    const { log, text } = capturedLog('info');
+    let now = Date.now();
+    const health = new RoleHealth({ deadLetterWindowMs: 60_000, clock: () => now });
+    let broken = true;
+    await bus.publish('t', Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: 0 })));
+    const runner = new ConsumerRunner({
+      bus, group: 'warehouse-loader', topics: ['t'], topicPrefix: 'sl', maxBatchSize: 100, log, health: reporterOf(health, 'warehouse-loader'),
+      handler: async () => {
+        if (broken) throw new PoisonMessage('Table raw.orders does not exist. (UNKNOWN_TABLE)\n    at stack line');
+      },
+    });
+    await runner.start();
+    await until(async () => (await runner.stats()).deadLettered === 300);
+    expect(health.list()).toMatchObject([{ role: 'warehouse-loader', status: 'degraded', error: 'Table raw.orders does not exist. (UNKNOWN_TABLE)', dead_letters: 300 }]);
+
+    const lines = text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const perBatch = lines.filter((line) => line.msg === '100 of 100 messages dead-lettered; the group moves on');
+    expect(perBatch).toHaveLength(3);
+    expect(perBatch[0]).toMatchObject({ group: 'warehouse-loader', deadLettered: 100, error: 'Table raw.orders does not exist. (UNKNOWN_TABLE)', code: 'POISON_MESSAGE' });
+    expect(lines).toHaveLength(3);
+    expect(text()).not.toContain('at stack line');
+
+    // Fixed: the next batches succeed, and once no dead letter is younger than the window the group is ok.
+    broken = false;
+    await bus.publish('t', [{ key: 'fine', value: 'v', partition: 0 }]);
+    await until(async () => (await runner.stats()).handled === 301);
+    expect(health.list()[0]!.status).toBe('degraded');
+    now += 60_000;
+    expect(health.list()[0]).toMatchObject({ status: 'ok', dead_letters: 300 });
     await runner.stop();
   });
 });

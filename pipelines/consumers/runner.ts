@@ -2,8 +2,9 @@
 // failures with backoff, isolates the message that keeps failing and sends it to the group's
 // dead-letter topic with the error, then lets the group move on. The bus commits a batch only
 // after the runner returned, so a crash anywhere here means redelivery, never a skip.
-import { isRetriable } from '../../core/errors.js';
+import { errorCode, isRetriable } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import type { RoleReporter } from '../../core/role-health.js';
 import type { Batch, Bus, BusMessage, Subscription } from '../bus/port.js';
 import { deadLetterTopic, toDeadLetter } from './dead-letter.js';
 import { backoffMs } from './retry-schedule.js';
@@ -23,6 +24,8 @@ export interface RunnerOptions {
   maxAttempts?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Told of every failing batch and every dead letter, so /health shows the group degraded. */
+  health?: RoleReporter;
 }
 
 export interface RunnerStats {
@@ -79,41 +82,47 @@ export class ConsumerRunner {
 
   private async handleBatch(batch: Batch): Promise<void> {
     try {
-      await this.attempt(batch.messages, batch);
+      await this.attempt(batch.messages, batch, 'batch');
     } catch (error) {
       if (error instanceof Stopping) throw error;
       // The batch as a whole keeps failing: find the message(s) responsible, one by one.
-      this.log.warn({ topic: batch.topic, partition: batch.partition, size: batch.messages.length, err: error }, 'batch failed; handling its messages one by one');
+      const letters: { message: BusMessage; error: unknown }[] = [];
       for (const message of batch.messages) {
         try {
-          await this.attempt([message], batch);
+          await this.attempt([message], batch, 'message');
         } catch (messageError) {
           if (messageError instanceof Stopping) throw messageError;
-          await this.deadLetter(message, messageError);
+          letters.push({ message, error: messageError });
         }
       }
+      await this.deadLetter(batch, letters, error);
     }
+    this.options.health?.succeeded();
     this.handled += batch.messages.length;
   }
 
   /**
    * Runs the handler, retrying retriable errors up to the limit; a fatal error ends at once, so a
-   * failing batch gets split and only the message at fault is dead-lettered.
+   * failing batch gets split and only the message at fault is dead-lettered. A whole batch's
+   * failures are reported and logged (one line each, no stack); a lone message's retries while
+   * splitting are not, or a batch of thousands would log thousands of lines.
    */
-  private async attempt(messages: BusMessage[], batch: Batch): Promise<void> {
+  private async attempt(messages: BusMessage[], batch: Batch, scope: 'batch' | 'message'): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.handler(messages, batch);
         return;
       } catch (error) {
+        if (scope === 'batch') this.options.health?.failed(error);
         if (!isRetriable(error) || attempt >= maxAttempts) {
           (error as { attempts?: number }).attempts = attempt;
           throw error;
         }
         this.retries++;
         const waitMs = backoffMs(attempt, this.options.initialBackoffMs ?? 200, this.options.maxBackoffMs ?? 30_000);
-        this.log.warn({ topic: batch.topic, partition: batch.partition, attempt, waitMs, err: error }, 'sink failed (retriable); retrying');
+        this.log[scope === 'batch' ? 'warn' : 'debug']({ topic: batch.topic, partition: batch.partition, size: messages.length, attempt, waitMs, error: messageOf(error), code: errorCode(error) },
+          'sink failed (retriable); retrying');
         await this.sleep(waitMs);
       }
     }
@@ -135,12 +144,28 @@ export class ConsumerRunner {
     });
   }
 
-  private async deadLetter(message: BusMessage, error: unknown): Promise<void> {
-    const attempts = (error as { attempts?: number }).attempts ?? 1;
-    // Publishing the dead letter must succeed before the group moves past the message.
-    await this.options.bus.publish(this.deadLetterTopic, [toDeadLetter(message, this.options.group, error, attempts)]);
-    this.deadLettered++;
-    this.log.error({ topic: message.topic, partition: message.partition, offset: message.offset, dlq: this.deadLetterTopic, err: error },
-      'message dead-lettered; the group moves on');
+  /**
+   * Sends the batch's failed messages to the dead-letter topic in one publish, which must succeed
+   * before the group moves past them, and logs one line for the batch with the count and the
+   * first error's message.
+   */
+  private async deadLetter(batch: Batch, letters: { message: BusMessage; error: unknown }[], batchError: unknown): Promise<void> {
+    const where = { topic: batch.topic, partition: batch.partition, offsets: `${batch.messages[0]?.offset}-${batch.messages.at(-1)?.offset}`, size: batch.messages.length };
+    if (letters.length === 0) {
+      this.log.warn({ ...where, error: messageOf(batchError), code: errorCode(batchError) }, 'batch failed as a whole, but each of its messages succeeded alone');
+      return;
+    }
+    await this.options.bus.publish(this.deadLetterTopic, letters.map(({ message, error }) =>
+      toDeadLetter(message, this.options.group, error, (error as { attempts?: number }).attempts ?? 1)));
+    this.deadLettered += letters.length;
+    const first = letters[0]!.error;
+    this.options.health?.deadLettered(letters.length, first);
+    this.log.error({ ...where, deadLettered: letters.length, dlq: this.deadLetterTopic, error: messageOf(first), code: errorCode(first) },
+      `${letters.length} of ${batch.messages.length} messages dead-lettered; the group moves on`);
   }
+}
+
+/** An error's first line: the log keeps one line per failing batch, the dead letter the whole message. */
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 500);
 }

@@ -4,6 +4,7 @@
 // caught up or skipped per job; a run whose scheduler died is marked failed by the next one.
 import { hostname } from 'node:os';
 import type { Logger } from '../../core/log.js';
+import type { RoleReporter } from '../../core/role-health.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { ScheduledJob } from './job.js';
 import { abandonedRuns } from './abandoned-runs.js';
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   lateAfterMs?: number;
   /** Recorded in the ledger as who ran it. Default the host name and process id. */
   host?: string;
+  /** Told of every failed and succeeded pass: a failing scheduler shows degraded and backs off. */
+  health?: RoleReporter;
 }
 
 export interface RunOutcome {
@@ -86,11 +89,16 @@ export class Scheduler {
   }
 
   start(): void {
+    const health = this.options.health;
     const loop = () => {
+      let backoffMs: number | undefined;
       this.ticking = this.tick()
-        .catch((error: unknown) => this.options.log.error({ err: error }, 'scheduler tick failed'))
+        .then(() => health?.succeeded(), (error: unknown) => {
+          if (health) backoffMs = health.failed(error);
+          else this.options.log.error({ err: error }, 'scheduler tick failed');
+        })
         .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.options.tickMs ?? 1000);
+          if (!this.stopped) this.timer = setTimeout(loop, backoffMs ?? this.options.tickMs ?? 1000);
         });
     };
     loop();

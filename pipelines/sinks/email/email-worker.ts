@@ -4,6 +4,7 @@
 // logged at error level (the alert) and stays visible in the table.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../../../core/log.js';
+import type { RoleReporter } from '../../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
@@ -27,6 +28,8 @@ export interface EmailWorkerOptions {
   from?: string;
   schedule?: readonly number[];
   pollMs?: number;
+  /** Told of every failing batch or tick, so /health shows the enqueuer or the sender degraded. */
+  health?: RoleReporter;
 }
 
 export type EmailSenderOptions = Omit<EmailWorkerOptions, 'bus' | 'topicPrefix'>;
@@ -51,7 +54,7 @@ export function startEmailEnqueuer(options: EmailWorkerOptions): ConsumerRunner 
     }
   };
   return new ConsumerRunner({
-    bus: options.bus, group: EMAIL_GROUP, topicPrefix: options.topicPrefix, handler, log: options.log.child({ role: 'email' }),
+    bus: options.bus, group: EMAIL_GROUP, topicPrefix: options.topicPrefix, handler, log: options.log.child({ role: 'email' }), health: options.health,
     topics: [eventsTopicPattern(options.topicPrefix)],
   });
 }
@@ -63,7 +66,7 @@ export class EmailSender {
   constructor(private readonly options: EmailSenderOptions) {
     // A pool of SMTP connections: the emails of one tick go out side by side.
     this.transport = nodemailer.createTransport(options.smtpUrl, { pool: true, maxConnections: 5 } as never);
-    this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 500, (error) => options.log.error({ err: error }, 'email sending failed'));
+    this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 500, (error) => options.log.error({ err: error }, 'email sending failed'), options.health);
   }
 
   start(): void {

@@ -1,7 +1,10 @@
+import type { RoleReporter } from '../../../core/role-health.js';
+
 /**
  * Runs `tick` again `pollMs` after each run that found nothing (at once after one that did, or when
  * woken), until stop(); stop() waits for the run in hand.
- * A failing tick is reported and the loop goes on (the rows it could not handle stay due).
+ * A failing tick is reported and the loop goes on (the rows it could not handle stay due); with a
+ * `health` reporter, the next tick waits for the reporter's backoff and only it logs the failure.
  */
 export class PollLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -10,8 +13,15 @@ export class PollLoop {
   /** wake() came while a tick ran: run again as soon as it ends. */
   private woken = false;
   private loop: (() => Promise<void>) | undefined;
+  /** The last tick failed: the next waits out the backoff, whatever wakes it. */
+  private failing = false;
 
-  constructor(private readonly tick: () => Promise<unknown>, private readonly pollMs: number, private readonly onError: (error: unknown) => void) {}
+  constructor(
+    private readonly tick: () => Promise<unknown>,
+    private readonly pollMs: number,
+    private readonly onError: (error: unknown) => void,
+    private readonly health?: RoleReporter,
+  ) {}
 
   start(): void {
     const loop = async () => {
@@ -19,14 +29,20 @@ export class PollLoop {
       this.timer = undefined;
       this.woken = false;
       let found = false;
+      let backoffMs: number | undefined;
       this.running = this.tick().then((result) => {
         found = (typeof result === 'number' && result > 0) || (Array.isArray(result) && result.length > 0);
-      }, this.onError);
+        this.health?.succeeded();
+      }, (error: unknown) => {
+        if (this.health) backoffMs = this.health.failed(error);
+        else this.onError(error);
+      });
       await this.running;
+      this.failing = backoffMs !== undefined;
       // A tick that found work is followed at once: under a backlog the sender runs flat out
       // instead of pausing between batches; an idle queue is polled every pollMs.
       this.running = undefined;
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), found || this.woken ? 0 : this.pollMs);
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), backoffMs ?? (found || this.woken ? 0 : this.pollMs));
     };
     this.loop = loop;
     void loop();
@@ -39,7 +55,7 @@ export class PollLoop {
 
   /** Runs the next tick now instead of after the poll interval (after the tick in hand, if one runs). */
   wake(): void {
-    if (this.stopped || !this.loop) return;
+    if (this.stopped || !this.loop || this.failing) return;
     if (this.running) {
       this.woken = true;
       return;

@@ -2,6 +2,7 @@
 // that keeps every index the alias needs up to date, batch by batch, with external versions.
 import { PoisonMessage, SinkUnavailable } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
+import type { RoleReporter } from '../../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { ChangeEnvelope } from '../../cdc/envelope.js';
@@ -21,6 +22,8 @@ export interface SearchIndexerOptions {
   database: string;
   topicPrefix: string;
   log: Logger;
+  /** Told of failing batches and dead letters, so /health shows the group degraded. */
+  health?: RoleReporter;
 }
 
 const parse = (message: BusMessage) => parseMessage<ChangeEnvelope>(message, 'a change event');
@@ -86,7 +89,7 @@ export function startSearchIndexer(options: SearchIndexerOptions): ConsumerRunne
 
   const runner = new ConsumerRunner({
     bus: options.bus, group: SEARCH_GROUP, topics: [listingsTopic, usersTopic], topicPrefix: options.topicPrefix,
-    handler, log: options.log.child({ role: 'search-indexer' }), maxBatchSize: 1000,
+    handler, log: options.log.child({ role: 'search-indexer' }), maxBatchSize: 1000, health: options.health,
   });
   return runner;
 }

@@ -7,6 +7,7 @@ import { fetch, type Agent, type Response } from 'undici';
 import { signatureHeader } from '../../../api/client/webhooks.js';
 import { PoisonMessage } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
+import type { RoleReporter } from '../../../core/role-health.js';
 import { withTransaction } from '../../../marketplace/domain/transaction.js';
 import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../../../marketplace/mysql/connection.js';
@@ -49,6 +50,8 @@ export interface WebhookDispatcherOptions {
    * always carry the real time: receivers reject stale timestamps.
    */
   clock?: () => Date;
+  /** Told of every failed and succeeded cycle, so /health shows the dispatcher degraded while it fails. */
+  health?: RoleReporter;
 }
 
 interface DueDelivery {
@@ -89,7 +92,7 @@ export class WebhookDispatcher {
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.agent = deliveryAgent(options.allowPrivate);
-    this.loop = new PollLoop(() => this.cycle(true), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'));
+    this.loop = new PollLoop(() => this.cycle(true), options.pollMs ?? 200, (error) => options.log.error({ err: error }, 'webhook dispatch failed'), options.health);
   }
 
   start(): void {

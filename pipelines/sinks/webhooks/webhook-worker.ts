@@ -2,6 +2,7 @@
 // subscribed endpoint (idempotent: one row per endpoint and event); the dispatcher (dispatcher.ts)
 // sends them.
 import type { Logger } from '../../../core/log.js';
+import type { RoleReporter } from '../../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import { datetimeText } from '../../cdc/debezium/envelope-differences.js';
@@ -31,6 +32,8 @@ export interface WebhookEnqueuerOptions {
   pool: Pool;
   topicPrefix: string;
   log: Logger;
+  /** Told of failing batches and dead letters, so /health shows the group degraded. */
+  health?: RoleReporter;
 }
 
 export function startWebhookEnqueuer(options: WebhookEnqueuerOptions): ConsumerRunner {
@@ -59,7 +62,7 @@ export function startWebhookEnqueuer(options: WebhookEnqueuerOptions): ConsumerR
   };
   return new ConsumerRunner({
     bus: options.bus, group: WEBHOOKS_GROUP, topics: [eventsTopicPattern(options.topicPrefix)],
-    topicPrefix: options.topicPrefix, handler, log: options.log.child({ role: 'webhooks' }),
+    topicPrefix: options.topicPrefix, handler, log: options.log.child({ role: 'webhooks' }), health: options.health,
   });
 }
 
