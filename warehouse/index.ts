@@ -1,13 +1,26 @@
 // The warehouse: client, raw layer, loader, marts and analyst SQL.
 import type { Config } from '../core/config/index.js';
 import { createWarehouseClient, type ClickHouseClient } from './client.js';
+import { readServedWarehouse } from './http/served-warehouse.js';
 
 export { startWarehouseLoader, WAREHOUSE_GROUP } from './loader.js';
 export { analystQuery, AnalystQueryError, type AnalystFormat } from './analyst-query.js';
 export type { ClickHouseClient } from './client.js';
+export { readServedWarehouse, type ServedWarehouse } from './http/served-warehouse.js';
 
-export function openWarehouse(config: Config): ClickHouseClient {
+/** The configured ClickHouse server, or the chDB folder itself: for the process that owns (and serves) it. */
+export function openWarehouseOwner(config: Config): ClickHouseClient {
   return createWarehouseClient({
     url: config.warehouse.url, path: config.warehouse.dir, username: config.warehouse.username, password: config.warehouse.password,
   });
+}
+
+/**
+ * The warehouse for a command: the configured server; else, while the platform runs, the warehouse
+ * it serves (chDB allows one process per folder), with the loader's read-write user; else the folder.
+ */
+export function openWarehouse(config: Config): ClickHouseClient {
+  const served = config.warehouse.url ? undefined : readServedWarehouse(config.warehouse.dir);
+  if (!served) return openWarehouseOwner(config);
+  return createWarehouseClient({ url: served.url, path: config.warehouse.dir, username: served.loader.user, password: served.loader.password });
 }

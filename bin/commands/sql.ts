@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../../core/errors.js';
-import { analystQuery, openWarehouse, type AnalystFormat } from '../../warehouse/index.js';
+import { createWarehouseClient } from '../../warehouse/client.js';
+import { servedAnalystQuery } from '../../warehouse/http/served-analyst-query.js';
+import { analystQuery, openWarehouseOwner, readServedWarehouse, type AnalystFormat } from '../../warehouse/index.js';
+import type { Config } from '../../core/config/index.js';
 import { parseOptions, wholeNumber } from '../args.js';
 import type { Command } from '../cli.js';
 
@@ -16,22 +19,23 @@ export const sqlCommand: Command = {
     const format = (values.format ?? 'table') as AnalystFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
     const options = { format, maxRows: wholeNumber('--max-rows', values['max-rows'], 100_000, 1), timeoutSeconds: wholeNumber('--timeout', values.timeout, 30, 1) };
-    const client = openWarehouse(context.config);
+    const { client, query } = connect(context.config);
+    const analystQuery = (sql: string, opts: typeof options) => query(client, sql, opts);
     try {
       const sql = positionals.join(' ').trim();
       if (sql) {
-        process.stdout.write(await analystQuery(client, sql, options));
+        process.stdout.write(await analystQuery(sql, options));
         return 0;
       }
       if (!process.stdin.isTTY) {
         const piped = readFileSync(0, 'utf8').trim();
         if (!piped) throw new UsageError(`usage: ${sqlCommand.usage}`);
-        process.stdout.write(await analystQuery(client, piped, options));
+        process.stdout.write(await analystQuery(piped, options));
         return 0;
       }
       await repl(context.config.dataDir, async (statement) => {
         try {
-          process.stdout.write(await analystQuery(client, statement, { ...options, format: options.format === 'arrow' ? 'table' : options.format }));
+          process.stdout.write(await analystQuery(statement, { ...options, format: options.format === 'arrow' ? 'table' : options.format }));
         } catch (error) {
           process.stdout.write(`error: ${(error as Error).message}\n`);
         }
@@ -42,6 +46,19 @@ export const sqlCommand: Command = {
     }
   },
 };
+
+/**
+ * While the platform runs it owns the chDB folder and serves it: the query goes there, as the
+ * local analyst user, and the serving process confines it. Otherwise this process opens the folder
+ * (or the configured ClickHouse server) and confines the query itself.
+ */
+function connect(config: Config) {
+  const served = config.warehouse.url ? undefined : readServedWarehouse(config.warehouse.dir);
+  if (served) {
+    return { client: createWarehouseClient({ url: served.url, path: config.warehouse.dir, username: served.analyst.user, password: served.analyst.password }), query: servedAnalystQuery };
+  }
+  return { client: openWarehouseOwner(config), query: analystQuery };
+}
 
 /** A prompt with history kept across sessions; statements end with ";". */
 async function repl(dataDir: string, run: (statement: string) => Promise<void>): Promise<void> {

@@ -1,0 +1,243 @@
+// The warehouse served over ClickHouse's HTTP interface, so that any ClickHouse client (JDBC,
+// @clickhouse/client, Grafana, DBeaver, curl) reaches the one-machine warehouse while the platform
+// runs. Every request runs on a chDB session of its own, opened for it and closed after it: no
+// setting, database or limit one request chooses can reach another.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib';
+import { Session } from 'chdb';
+import type { Logger } from '../../core/log.js';
+import { analystSettings } from './analyst-settings.js';
+import { ACCESS_DENIED, AUTHENTICATION_FAILED, BAD_ARGUMENTS, exception, exceptionBody, fromEngineError, httpStatusOf, READONLY, TOO_MANY_SIMULTANEOUS_QUERIES, type ClickHouseException } from './clickhouse-exception.js';
+import { contentTypeOf } from './content-types.js';
+import { formatClauseOf, readRequestParams, type RequestParams } from './request-params.js';
+import type { WarehouseUser, WarehouseUsers } from './warehouse-users.js';
+
+/** Confines an analyst's SQL to what analysts may reach; returns the one statement to run. */
+export type ConfineQuery = (ask: (sql: string) => Promise<string>, sql: string) => Promise<string>;
+
+export interface WarehouseHttpOptions {
+  /** The chDB folder (the process must own it: chDB allows one process per folder). */
+  dir: string;
+  host: string;
+  port: number;
+  users: WarehouseUsers;
+  confine: ConfineQuery;
+  log: Logger;
+  /** Largest request body (SQL plus inserted data). */
+  maxBodyBytes?: number;
+}
+
+export interface WarehouseHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+class Refused extends Error {
+  constructor(readonly exception: ClickHouseException) {
+    super(exception.message);
+  }
+}
+
+const DISPLAY_NAME = 'steveslist-warehouse';
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise<WarehouseHttpServer> {
+  const version = await engineVersion(options.dir);
+  const running = new Map<string, number>();
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      options.log.error({ err: error }, 'warehouse HTTP interface: request failed');
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://warehouse');
+    const queryId = url.searchParams.get('query_id') || randomUUID();
+    const fail = (e: ClickHouseException) => {
+      response.writeHead(httpStatusOf(e.code), {
+        'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(e.code), 'X-ClickHouse-Query-Id': queryId,
+        'X-ClickHouse-Server-Display-Name': DISPLAY_NAME,
+      }).end(exceptionBody(e, version));
+    };
+    if (request.method === 'HEAD' || ((url.pathname === '/ping' || url.pathname === '/replicas_status') && request.method === 'GET')) {
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end(request.method === 'HEAD' ? undefined : 'Ok.\n');
+      return;
+    }
+    if (url.pathname !== '/' || (request.method !== 'GET' && request.method !== 'POST')) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' }).end(`There is no handle ${url.pathname}\n\nUse / or /ping\n`);
+      return;
+    }
+    const params = readRequestParams(url.searchParams);
+    const body = await readBody(request, params, options.maxBodyBytes ?? 256 * 1024 * 1024);
+    if (request.method === 'GET' && !params.query) {
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
+      return;
+    }
+    const user = authenticate(request, url.searchParams, options.users);
+    if (!user) return fail(exception(AUTHENTICATION_FAILED, `${credentialsOf(request, url.searchParams).name}: Authentication failed: password is incorrect, or there is no user with such name`));
+    const sql = [params.query, body.toString('utf8')].filter((part) => part && part.trim()).join('\n');
+    if (!sql.trim()) return fail(exception(BAD_ARGUMENTS, 'Empty query'));
+
+    const active = running.get(user.name) ?? 0;
+    if (active >= user.limits.maxConcurrentQueries) {
+      return fail(exception(TOO_MANY_SIMULTANEOUS_QUERIES, `Too many simultaneous queries for user ${user.name}. Current: ${active}, maximum: ${user.limits.maxConcurrentQueries}`));
+    }
+    running.set(user.name, active + 1);
+    const session = new Session(options.dir);
+    try {
+      const result = await run(session, user, params, sql, request.method === 'GET');
+      await respond(request, response, params, result, queryId);
+    } catch (error) {
+      const e = error instanceof Refused ? error.exception : fromEngineError(error);
+      // chDB runs everything as its one user "default"; the client knows itself by its own name.
+      fail({ ...e, message: e.message.replace(/^default: /, `${user.name}: `) });
+    } finally {
+      session.close();
+      running.set(user.name, (running.get(user.name) ?? 1) - 1);
+    }
+  }
+
+  async function run(session: Session, user: WarehouseUser, params: RequestParams, sql: string, readOnlyMethod: boolean) {
+    const ask = async (statement: string) => (await session.queryAsync(statement, { format: 'TSVRaw' })).text();
+    if (params.database) {
+      if (!IDENTIFIER.test(params.database)) throw new Refused(exception(BAD_ARGUMENTS, `database: "${params.database}" is not a database name`));
+      await session.queryAsync(`USE ${params.database}`, { format: 'TSV' });
+    }
+    let statement = sql;
+    let settings = params.settings;
+    if (user.role === 'analyst') {
+      const verdict = analystSettings(params.settings, user.limits);
+      if (!verdict.ok) throw new Refused(exception(READONLY, `Cannot modify '${verdict.setting}' setting: ${verdict.reason} (user ${user.name})`));
+      settings = verdict.settings;
+    }
+    for (const [name, value] of Object.entries(settings)) {
+      if (!IDENTIFIER.test(name)) throw new Refused(exception(BAD_ARGUMENTS, `"${name}" is not a setting name`));
+      await session.queryAsync(`SET ${name} = ${quote(value)}`, { format: 'TSV' });
+    }
+    // ClickHouse answers GET with readonly=2 whoever asks; analysts are read-only over any method.
+    if (user.role === 'analyst' || readOnlyMethod) await session.queryAsync(`SET readonly = ${user.role === 'analyst' ? 1 : 2}`, { format: 'TSV' });
+    if (user.role === 'analyst') {
+      try {
+        statement = await options.confine(ask, sql);
+      } catch (error) {
+        throw new Refused(refusalOf(error));
+      }
+    }
+    const format = formatClauseOf(user.role === 'analyst' ? statement : sql.split('\n')[0]!) ?? params.defaultFormat ?? 'TabSeparated';
+    const queryOptions = { format: params.defaultFormat ?? 'TabSeparated' };
+    const result = Object.keys(params.queryParams).length > 0
+      ? await session.queryBindAsync(statement, params.queryParams, queryOptions)
+      : await session.queryAsync(statement, queryOptions);
+    return { result, format };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    port,
+    close: () => closeServer(server),
+  };
+}
+
+function refusalOf(error: unknown): ClickHouseException {
+  const message = (error as Error).message;
+  // The engine's own parse errors keep their code (a syntax error is a 400, like ClickHouse's).
+  if (/^Code: \d+\./.test(message)) return fromEngineError(error);
+  return exception(ACCESS_DENIED, message);
+}
+
+const quote = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+
+async function engineVersion(dir: string): Promise<string> {
+  const session = new Session(dir);
+  try {
+    return (await session.queryAsync('SELECT version()', { format: 'TSVRaw' })).text().trim();
+  } finally {
+    session.close();
+  }
+}
+
+function credentialsOf(request: IncomingMessage, search: URLSearchParams): { name: string; password: string } {
+  const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? { name: decoded, password: '' } : { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  const headerUser = request.headers['x-clickhouse-user'];
+  if (typeof headerUser === 'string') return { name: headerUser, password: String(request.headers['x-clickhouse-key'] ?? '') };
+  return { name: search.get('user') ?? 'default', password: search.get('password') ?? '' };
+}
+
+function authenticate(request: IncomingMessage, search: URLSearchParams, users: WarehouseUsers): WarehouseUser | undefined {
+  const { name, password } = credentialsOf(request, search);
+  return users.authenticate(name, password);
+}
+
+const decoders: Record<string, (b: Buffer) => Promise<Buffer>> = { gzip: promisify(gunzip), deflate: promisify(inflate), br: promisify(brotliDecompress) };
+const encoders: Record<string, (b: Buffer) => Promise<Buffer>> = { gzip: promisify(gzip), deflate: promisify(deflate), br: promisify(brotliCompress) };
+
+async function readBody(request: IncomingMessage, params: RequestParams, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new Refused(exception({ code: 301, name: 'QUERY_IS_TOO_LARGE' }, `request body over ${maxBytes} bytes`));
+    chunks.push(chunk as Buffer);
+  }
+  let body: Buffer = Buffer.concat(chunks);
+  const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    const decode = decoders[encoding];
+    if (!decode) throw new Refused(exception({ code: 336, name: 'UNKNOWN_COMPRESSION_METHOD' }, `Unknown Content-Encoding: ${encoding}`));
+    body = await decode(body);
+  }
+  // TODO(native): ClickHouse's compressed blocks (decompress=1)
+  return body;
+}
+
+async function respond(request: IncomingMessage, response: ServerResponse, params: RequestParams, run: { result: { bytes(): Uint8Array; elapsed: number; rowsRead: number; bytesRead: number }; format: string }, queryId: string): Promise<void> {
+  const raw = run.result.bytes();
+  let body: Buffer = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const headers: Record<string, string> = {
+    'Content-Type': contentTypeOf(run.format),
+    'X-ClickHouse-Format': run.format,
+    'X-ClickHouse-Query-Id': queryId,
+    'X-ClickHouse-Timezone': 'UTC',
+    'X-ClickHouse-Server-Display-Name': DISPLAY_NAME,
+    'X-ClickHouse-Summary': JSON.stringify({
+      read_rows: String(run.result.rowsRead), read_bytes: String(run.result.bytesRead), written_rows: '0', written_bytes: '0',
+      total_rows_to_read: String(run.result.rowsRead), result_rows: '0', result_bytes: String(body.length), elapsed_ns: String(Math.round(run.result.elapsed * 1e9)),
+    }),
+  };
+  if (params.httpCompression) {
+    const accepted = String(request.headers['accept-encoding'] ?? '').split(',').map((e) => e.trim().split(';')[0]!.toLowerCase());
+    const encoding = ['gzip', 'br', 'deflate'].find((e) => accepted.includes(e));
+    if (encoding) {
+      body = Buffer.from(await encoders[encoding]!(body));
+      headers['Content-Encoding'] = encoding;
+    }
+  }
+  response.writeHead(200, { ...headers, 'Content-Length': String(body.length) }).end(body);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
