@@ -15,6 +15,7 @@ import { commandLine, isAlive, terminate } from '../../core/process-control.js';
 import { ensureServerBinary, type ServerBinary } from './server-binary.js';
 
 export type BinlogFormat = 'ROW' | 'STATEMENT' | 'MIXED';
+export type BinlogRowMetadata = 'FULL' | 'MINIMAL' | 'NO_LOG';
 
 export interface LocalMysqlOptions {
   /** Folder the server owns: the datadir proper lives in `data/` below it. */
@@ -25,6 +26,8 @@ export interface LocalMysqlOptions {
   database?: string;
   /** ROW unless a test needs to prove that anything else is refused. */
   binlogFormat?: BinlogFormat;
+  /** FULL unless a test needs a server as most run theirs (MINIMAL, or MariaDB's default NO_LOG). */
+  binlogRowMetadata?: BinlogRowMetadata;
   serverId?: number;
   log: Logger;
   binary?: ServerBinary;
@@ -187,7 +190,10 @@ function readSecret(paths: Paths): string {
   return (JSON.parse(readFileSync(paths.secret, 'utf8')) as { rootPassword: string }).rootPassword;
 }
 
-function serverArgs(paths: Paths, options: { port?: number; binlogFormat?: BinlogFormat; serverId?: number; networking: boolean }): string[] {
+function serverArgs(
+  paths: Paths,
+  options: { port?: number; binlogFormat?: BinlogFormat; binlogRowMetadata?: BinlogRowMetadata; serverId?: number; networking: boolean },
+): string[] {
   const args = [
     '--no-defaults',
     `--datadir=${paths.data}`,
@@ -197,7 +203,7 @@ function serverArgs(paths: Paths, options: { port?: number; binlogFormat?: Binlo
     '--log-bin=binlog',
     `--binlog-format=${options.binlogFormat ?? 'ROW'}`,
     '--binlog-row-image=FULL',
-    '--binlog-row-metadata=FULL',
+    `--binlog-row-metadata=${options.binlogRowMetadata ?? 'FULL'}`,
     // Without sync_binlog=1 a machine crash can lose binlog events of committed transactions,
     // which change capture would then never see.
     '--sync-binlog=1',

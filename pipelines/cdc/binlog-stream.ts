@@ -3,6 +3,7 @@
 // the transaction, which is where reading resumes. A transaction is only handed over complete.
 import ZongJi from '@vlasky/zongji';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
+import { enumSetLabels } from './enum-labels.js';
 import type { Row } from './envelope.js';
 
 export interface RowChange {
@@ -174,9 +175,25 @@ export class BinlogStream {
         return;
       }
       case 'tablemap':
+        this.labelEnumsAndSets(event.tableId!);
         return;
       default:
         this.rows(name, event);
+    }
+  }
+
+  /**
+   * Without FULL row metadata the binlog carries no ENUM/SET labels, and zongji would take them
+   * from COLUMN_TYPE split on every comma (so a label holding a comma or a quote comes out
+   * wrong). The table's column schemas are in place when its TableMap is handed over and its
+   * rows are decoded after, so the labels read properly go there first.
+   */
+  private labelEnumsAndSets(tableId: number): void {
+    for (const column of this.zongji?.tableMap[tableId]?.columnSchemas ?? []) {
+      if (column.ENUM_VALUES || column.SET_VALUES) continue;
+      const parsed = enumSetLabels(column.COLUMN_TYPE);
+      if (parsed?.kind === 'enum') column.ENUM_VALUES = parsed.labels;
+      else if (parsed?.kind === 'set') column.SET_VALUES = parsed.labels;
     }
   }
 

@@ -1,7 +1,10 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
+import { silentLogger } from '../../core/log.js';
+import { LocalMysqlServer } from '../../marketplace/mysql/local-server.js';
 import { createListing } from '../../marketplace/domain/listings.js';
 import { placeOrder } from '../../marketplace/domain/orders.js';
 import { createUser } from '../../marketplace/domain/users.js';
@@ -18,10 +21,26 @@ afterEach(async () => {
     await db?.close();
   }
 });
-afterAll(() => dir.remove());
+// Most servers log less row metadata than the shared test server (FULL): the binlog then carries
+// no column names nor ENUM/SET labels, and the reader takes them from information_schema.
+let minimalServer: Promise<LocalMysqlServer> | undefined;
+afterAll(async () => {
+  await (await minimalServer)?.stop();
+  dir.remove();
+});
+const SOURCES = [
+  { metadata: 'FULL', serverUrl: async () => inject('mysqlUrl') },
+  {
+    metadata: 'MINIMAL',
+    serverUrl: async () => {
+      minimalServer ??= LocalMysqlServer.open({ dataDir: join(dir.path, 'minimal-server'), binlogRowMetadata: 'MINIMAL', serverId: 31, log: silentLogger() });
+      return (await minimalServer).url();
+    },
+  },
+];
 
-async function setUp(name: string, prepare?: (db: TestDatabase) => Promise<void>) {
-  const db = await createTestDatabase('cdc');
+async function setUp(name: string, prepare?: (db: TestDatabase) => Promise<void>, serverUrl?: string) {
+  const db = await createTestDatabase('cdc', serverUrl);
   await prepare?.(db);
   const reader = await startTestReader(db.url, `${dir.path}/${name}`);
   open.push({ db, reader });
@@ -37,9 +56,21 @@ const FULL_ROW = `(1, -9007199254740993, 18446744073709551615, -32768, '12345678
   '2026-11-23 15:00:01.123456', '2026-11-23 15:00:02.123', '2026-02-28', '-12:34:56.789012', 2026, '{"a": [1, 2, {"b": 12345678901234567890}]}', 'b,c', 'x,z',
   0x00FF10, 0xDEADBEEF, 'héllo wörld 🚀', 'ab', '6ccd780c-baba-1026-9564-5b8c656024db', '2001:db8::1', '192.168.0.1', b'10101', 1, 'café', NULL)`;
 
-describe('change capture', () => {
+const LABELS_TABLE = `CREATE TABLE labels (
+  id INT PRIMARY KEY, en ENUM('a','b,c','d''e','f\\\\g','(x)','',' ,y','h"i'), st SET('x','w''q','b\\\\s','p"q')
+)`;
+const LABEL_ROWS = [
+  "(1, 'a', 'x')", "(2, 'b,c', 'w''q')", "(3, 'd''e', 'x,w''q,b\\\\s')",
+  "(4, 'f\\\\g', 'p\"q')", "(5, '(x)', '')", "(6, '', NULL)", "(7, ' ,y', 'b\\\\s,p\"q')", "(8, 'h\"i', 'x,p\"q')",
+];
+/** What MySQL holds at the end, label by label. */
+const LABEL_VALUES: Record<number, [string | null, string | null]> = {
+  2: ["d'e", 'w\'q,p"q'], 3: ["d'e", "x,w'q,b\\s"], 4: ['f\\g', 'p"q'], 5: ['b,c', ''], 6: ['', null], 7: [' ,y', 'b\\s,p"q'], 8: ['h"i', 'x,p"q'],
+};
+
+describe.each(SOURCES)('column values with binlog_row_metadata=$metadata', ({ metadata, serverUrl }) => {
   it('turns inserts, updates and deletes of every column type into envelopes that match what SELECT returns', async () => {
-    const { db, reader, topic } = await setUp('types', async (d) => { await d.pool.query(TYPES_TABLE); });
+    const { db, reader, topic } = await setUp(`types-${metadata}`, async (d) => { await d.pool.query(TYPES_TABLE); }, await serverUrl());
     await db.pool.query(`INSERT INTO types VALUES ${FULL_ROW}`);
     await db.pool.query('INSERT INTO types (id, maybe) VALUES (2, \'\')');
     const selected = await tableRows(db.url, 'types');
@@ -70,6 +101,29 @@ describe('change capture', () => {
     expect(events.map((e) => e.source.pos)).toEqual([...events.map((e) => e.source.pos)].sort((a, b) => a - b));
   });
 
+  it('keeps ENUM and SET labels holding commas, quotes and backslashes exactly, snapshotted and streamed', async () => {
+    const { db, reader, topic } = await setUp(`labels-${metadata}`, async (d) => {
+      await d.pool.query(LABELS_TABLE);
+      await d.pool.query(`INSERT INTO labels VALUES ${LABEL_ROWS.slice(0, 3).join(', ')}`);
+    }, await serverUrl());
+    await db.pool.query(`INSERT INTO labels VALUES ${LABEL_ROWS.slice(3).join(', ')}`);
+    await db.pool.query("UPDATE labels SET en = 'd''e', st = 'w''q,p\"q' WHERE id = 2");
+    await db.pool.query("UPDATE labels SET en = 'b,c' WHERE id = 5");
+    await db.pool.query('DELETE FROM labels WHERE id = 1');
+    await caughtUp(db.url, reader.reader);
+
+    const events = envelopes(await readTopic(reader.bus, topic('labels')));
+    expect(events.map((e) => e.op)).toEqual(['r', 'r', 'r', 'c', 'c', 'c', 'c', 'c', 'u', 'u', 'd']);
+    const expected = new Map(Object.entries(LABEL_VALUES).map(([id, [en, st]]) => [`{"id":${id}}`, { id: Number(id), en, st }]));
+    expect(fold(await readTopic(reader.bus, topic('labels')))).toEqual(expected);
+    expect(await tableRows(db.url, 'labels')).toEqual(expected);
+    // Before-images come through the same labels.
+    expect(events.find((e) => e.op === 'u' && e.after!.id === 2)!.before).toEqual({ id: 2, en: 'b,c', st: "w'q" });
+    expect(events.find((e) => e.op === 'd')!.before).toEqual({ id: 1, en: 'a', st: 'x' });
+  });
+});
+
+describe('change capture', () => {
   it('delivers an UPDATE of 10,000 rows in one statement complete and in order', async () => {
     const { db, reader, topic } = await setUp('big-update', async (d) => {
       await d.pool.query('CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL, note VARCHAR(40))');
