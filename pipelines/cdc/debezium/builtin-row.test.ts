@@ -19,8 +19,9 @@ describe("Debezium's values in the built-in reader's representation", () => {
     const columns = debeziumColumns(([
       ['at', 'datetime', 'datetime(6)'], ['at0', 'datetime', 'datetime'], ['day', 'date', 'date'], ['tm', 'time', 'time(6)'], ['bt', 'bit', 'bit(5)'],
       ['en', 'enum', "enum('a','b,c')"], ['plain', 'enum', "enum('a','b')"], ['ub', 'bigint', 'bigint(20) unsigned'], ['n', 'int', 'int(11)'],
+      ['quoted', 'enum', "enum('it''s','x\\\\y')"], ['quotedComma', 'enum', "enum('it''s, ok','z')"],
     ] as const).map(([name, dataType, columnType]) => ({ name, dataType, columnType })));
-    expect([...columns.keys()]).toEqual(['at', 'at0', 'day', 'tm', 'bt', 'en', 'ub']);
+    expect([...columns.keys()]).toEqual(['at', 'at0', 'day', 'tm', 'bt', 'en', 'ub', 'quotedComma']);
     const undid: string[] = [];
     const row = asBuiltinRow(
       { at: 1_795_446_001_123_456, at0: 1_795_446_001_000, day: -1, tm: 0, bt: 'AA==', en: 'b\\,c', plain: 'a', ub: -1, n: -1, none: null },

@@ -3,6 +3,7 @@
 // Debezium writes differently are touched (envelope-differences.ts says why each differs); the
 // kinds come from information_schema, since Debezium's JSON without schema does not carry them.
 import { bitValue } from '../column-values.js';
+import { enumSetLabels } from '../enum-labels.js';
 import { CONNECTOR_VERSION, type ChangeEnvelope, type Row } from '../envelope.js';
 import { epochDayText, microTimestampText } from './envelope-differences.js';
 
@@ -28,7 +29,7 @@ export function debeziumColumn(dataType: string, columnType: string): DebeziumCo
     case 'time': return { kind: 'time', digits };
     case 'bit': return { kind: 'bit' };
     // Only an ENUM with a comma inside one of its quoted values.
-    case 'enum': return [...columnType.matchAll(/'((?:[^']|'')*)'/g)].some((value) => value[1]!.includes(',')) ? { kind: 'enum' } : undefined;
+    case 'enum': return enumSetLabels(columnType)?.labels.some((label) => label.includes(',')) ? { kind: 'enum' } : undefined;
     case 'bigint': return /unsigned/i.test(columnType) ? { kind: 'ubigint' } : undefined;
     default: return undefined;
   }
