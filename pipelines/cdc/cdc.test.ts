@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
+import { until } from '../../test/fixtures/eventually.js';
 import { silentLogger } from '../../core/log.js';
 import { LocalMysqlServer } from '../../marketplace/mysql/local-server.js';
 import { createListing } from '../../marketplace/domain/listings.js';
@@ -10,6 +11,8 @@ import { placeOrder } from '../../marketplace/domain/orders.js';
 import { createUser } from '../../marketplace/domain/users.js';
 import { seed } from '../../marketplace/sample-data/seed.js';
 import { simulate } from '../../marketplace/sample-data/simulate.js';
+import { createWarehouseClient, type ClickHouseClient } from '../../warehouse/client.js';
+import { startWarehouseLoader } from '../../warehouse/loader.js';
 import type { DomainEventMessage } from './outbox-router.js';
 
 const dir = tempDir();
@@ -24,7 +27,10 @@ afterEach(async () => {
 // Most servers log less row metadata than the shared test server (FULL): the binlog then carries
 // no column names nor ENUM/SET labels, and the reader takes them from information_schema.
 let minimalServer: Promise<LocalMysqlServer> | undefined;
+// chDB allows one data folder per process: the label tests share it.
+let warehouse: ClickHouseClient | undefined;
 afterAll(async () => {
+  await warehouse?.close();
   await (await minimalServer)?.stop();
   dir.remove();
 });
@@ -120,6 +126,18 @@ describe.each(SOURCES)('column values with binlog_row_metadata=$metadata', ({ me
     // Before-images come through the same labels.
     expect(events.find((e) => e.op === 'u' && e.after!.id === 2)!.before).toEqual({ id: 2, en: 'b,c', st: "w'q" });
     expect(events.find((e) => e.op === 'd')!.before).toEqual({ id: 1, en: 'a', st: 'x' });
+
+    // The warehouse loader takes the labels as they are.
+    warehouse ??= createWarehouseClient({ path: join(dir.path, 'warehouse') });
+    await warehouse.command({ query: 'DROP TABLE IF EXISTS raw.labels' });
+    const loader = startWarehouseLoader({ bus: reader.bus, client: warehouse, pool: db.pool, database: db.name, topicPrefix: 'sl', log: silentLogger() });
+    await loader.start();
+    try {
+      const loaded = async () => (await warehouse!.query({ query: 'SELECT id, en, st FROM raw.labels FINAL WHERE _is_deleted = 0 ORDER BY id', format: 'JSONEachRow' })).json();
+      expect(await until(() => loaded().catch(() => []), (rows) => rows.length === expected.size, 30_000)).toEqual([...expected.values()]);
+    } finally {
+      await loader.stop();
+    }
   });
 });
 
