@@ -97,6 +97,8 @@ export class CdcReader {
   private enqueued: { file: string; pos: number; gtid: string | null } | undefined;
   private serverId = 0;
   private inflight: Promise<void> = Promise.resolve();
+  /** The batch in flight failed (its publish or the save after it): reading must stop, even if no new change comes to notice. */
+  private inflightFailure: unknown;
   private builtGtid: string | null = null;
   private unsaved = false;
   private savedAt = 0;
@@ -341,6 +343,7 @@ export class CdcReader {
         });
         this.wake = undefined;
       }
+      if (this.inflightFailure) throw this.inflightFailure;
       if (this.streamError) {
         const error = this.streamError;
         this.streamError = undefined;
@@ -422,7 +425,10 @@ export class CdcReader {
     const previous = this.inflight;
     const publishing = Promise.all([...built.byTopic].map(([topic, messages]) => this.publish(topic, messages)));
     this.inflight = Promise.all([previous, publishing]).then(() => this.committed(built));
-    this.inflight.catch(() => undefined);
+    this.inflight.catch((error: unknown) => {
+      this.inflightFailure ??= error;
+      this.wake?.();
+    });
     await previous;
     if (this.paused && this.queuedChanges < LOW_WATER) {
       this.paused = false;
