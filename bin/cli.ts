@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../core/config/index.js';
 import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { adminCommand } from './commands/admin.js';
+import { analystCommand } from './commands/analyst.js';
 import { backupCommand } from './commands/backup.js';
 import { cdcCommand } from './commands/cdc.js';
 import { configCommand } from './commands/config.js';
@@ -46,6 +47,7 @@ export const COMMANDS: Record<string, Command> = {
   simulate: simulateCommand,
   search: searchCommand,
   sql: sqlCommand,
+  analyst: analystCommand,
   warehouse: warehouseCommand,
   dlq: dlqCommand,
   scheduler: schedulerCommand,

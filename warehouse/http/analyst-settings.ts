@@ -5,7 +5,8 @@ import type { QueryLimits } from './warehouse-users.js';
 
 const OUTPUT_SHAPING = /^(output_format_|format_|date_time_output_format$|session_timezone$|join_use_nulls$|log_comment$|max_block_size$|extremes$|aggregate_functions_null_for_empty$|use_client_time_zone$|enable_named_columns_in_function_tuple$)/;
 
-export type SettingsVerdict = { ok: true; settings: Record<string, string> } | { ok: false; setting: string; reason: string };
+/** output: what the client asked for its output; limits: the user's limits, tightened where the client asked. */
+export type SettingsVerdict = { ok: true; output: Record<string, string>; limits: Record<string, string> } | { ok: false; setting: string; reason: string };
 
 /** The settings to apply for an analyst's query: the client's, checked, with the user's limits on top. */
 export function analystSettings(requested: Record<string, string>, limits: QueryLimits): SettingsVerdict {
@@ -32,5 +33,5 @@ export function analystSettings(requested: Record<string, string>, limits: Query
       return { ok: false, setting: name, reason: 'analysts may set output format settings and lower their own limits only' };
     }
   }
-  return { ok: true, settings: { ...settings, max_result_rows: String(maxRows), result_overflow_mode: 'throw', max_execution_time: String(maxSeconds) } };
+  return { ok: true, output: settings, limits: { max_result_rows: String(maxRows), result_overflow_mode: 'throw', max_execution_time: String(maxSeconds) } };
 }

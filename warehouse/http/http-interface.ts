@@ -12,6 +12,7 @@ import type { Logger } from '../../core/log.js';
 import { analystSettings } from './analyst-settings.js';
 import { ACCESS_DENIED, AUTHENTICATION_FAILED, BAD_ARGUMENTS, exception, exceptionBody, fromEngineError, httpStatusOf, READONLY, TOO_MANY_SIMULTANEOUS_QUERIES, type ClickHouseException } from './clickhouse-exception.js';
 import { contentTypeOf } from './content-types.js';
+import { compressBlocks, decompressBlocks, NativeCompressionError } from './native-compression.js';
 import { formatClauseOf, readRequestParams, type RequestParams } from './request-params.js';
 import type { WarehouseUser, WarehouseUsers } from './warehouse-users.js';
 
@@ -104,36 +105,38 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
   }
 
   async function run(session: Session, user: WarehouseUser, params: RequestParams, sql: string, readOnlyMethod: boolean) {
-    const ask = async (statement: string) => (await session.queryAsync(statement, { format: 'TSVRaw' })).text();
+    const bound = Object.keys(params.queryParams).length > 0;
+    const execute = (statement: string, format: string) => (bound ? session.queryBindAsync(statement, params.queryParams, { format }) : session.queryAsync(statement, { format }));
+    const set = async (settings: Record<string, string>) => {
+      for (const [name, value] of Object.entries(settings)) {
+        if (!IDENTIFIER.test(name)) throw new Refused(exception(BAD_ARGUMENTS, `"${name}" is not a setting name`));
+        await session.queryAsync(`SET ${name} = ${quote(value)}`, { format: 'TSV' });
+      }
+    };
     if (params.database) {
       if (!IDENTIFIER.test(params.database)) throw new Refused(exception(BAD_ARGUMENTS, `database: "${params.database}" is not a database name`));
       await session.queryAsync(`USE ${params.database}`, { format: 'TSV' });
     }
     let statement = sql;
-    let settings = params.settings;
     if (user.role === 'analyst') {
       const verdict = analystSettings(params.settings, user.limits);
       if (!verdict.ok) throw new Refused(exception(READONLY, `Cannot modify '${verdict.setting}' setting: ${verdict.reason} (user ${user.name})`));
-      settings = verdict.settings;
-    }
-    for (const [name, value] of Object.entries(settings)) {
-      if (!IDENTIFIER.test(name)) throw new Refused(exception(BAD_ARGUMENTS, `"${name}" is not a setting name`));
-      await session.queryAsync(`SET ${name} = ${quote(value)}`, { format: 'TSV' });
-    }
-    // ClickHouse answers GET with readonly=2 whoever asks; analysts are read-only over any method.
-    if (user.role === 'analyst' || readOnlyMethod) await session.queryAsync(`SET readonly = ${user.role === 'analyst' ? 1 : 2}`, { format: 'TSV' });
-    if (user.role === 'analyst') {
+      await set(verdict.output);
+      await session.queryAsync('SET readonly = 2', { format: 'TSV' });
       try {
-        statement = await options.confine(ask, sql);
+        statement = await options.confine(async (text) => (await execute(text, 'TabSeparated')).text(), sql);
       } catch (error) {
         throw new Refused(refusalOf(error));
       }
+      // The limits come after the guard's own look-ups, which they would otherwise count.
+      await set(verdict.limits);
+    } else {
+      await set(params.settings);
+      // ClickHouse answers GET with readonly=2 whoever asks.
+      if (readOnlyMethod) await session.queryAsync('SET readonly = 2', { format: 'TSV' });
     }
     const format = formatClauseOf(user.role === 'analyst' ? statement : sql.split('\n')[0]!) ?? params.defaultFormat ?? 'TabSeparated';
-    const queryOptions = { format: params.defaultFormat ?? 'TabSeparated' };
-    const result = Object.keys(params.queryParams).length > 0
-      ? await session.queryBindAsync(statement, params.queryParams, queryOptions)
-      : await session.queryAsync(statement, queryOptions);
+    const result = await execute(statement, params.defaultFormat ?? 'TabSeparated');
     return { result, format };
   }
 
@@ -157,7 +160,7 @@ function refusalOf(error: unknown): ClickHouseException {
   const message = (error as Error).message;
   // The engine's own parse errors keep their code (a syntax error is a 400, like ClickHouse's).
   if (/^Code: \d+\./.test(message)) return fromEngineError(error);
-  return exception(ACCESS_DENIED, message);
+  return exception(/read-only/.test(message) ? READONLY : ACCESS_DENIED, message);
 }
 
 const quote = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
@@ -206,8 +209,13 @@ async function readBody(request: IncomingMessage, params: RequestParams, maxByte
     if (!decode) throw new Refused(exception({ code: 336, name: 'UNKNOWN_COMPRESSION_METHOD' }, `Unknown Content-Encoding: ${encoding}`));
     body = await decode(body);
   }
-  // TODO(native): ClickHouse's compressed blocks (decompress=1)
-  return body;
+  if (!params.decompressRequest) return body;
+  try {
+    return decompressBlocks(body, { maxBytes });
+  } catch (error) {
+    if (error instanceof NativeCompressionError) throw new Refused(exception(error.kind, error.message));
+    throw error;
+  }
 }
 
 async function respond(request: IncomingMessage, response: ServerResponse, params: RequestParams, run: { result: { bytes(): Uint8Array; elapsed: number; rowsRead: number; bytesRead: number }; format: string }, queryId: string): Promise<void> {
@@ -224,7 +232,10 @@ async function respond(request: IncomingMessage, response: ServerResponse, param
       total_rows_to_read: String(run.result.rowsRead), result_rows: '0', result_bytes: String(body.length), elapsed_ns: String(Math.round(run.result.elapsed * 1e9)),
     }),
   };
-  if (params.httpCompression) {
+  if (params.compressResponse) {
+    // ClickHouse's own framing (LZ4 blocks with CityHash128 checksums), which JDBC and native-protocol clients ask for.
+    body = compressBlocks(body);
+  } else if (params.httpCompression) {
     const accepted = String(request.headers['accept-encoding'] ?? '').split(',').map((e) => e.trim().split(';')[0]!.toLowerCase());
     const encoding = ['gzip', 'br', 'deflate'].find((e) => accepted.includes(e));
     if (encoding) {
