@@ -1,8 +1,11 @@
-// Analyst SQL against the warehouse: read-only (ClickHouse's readonly=2: no writes, no DDL), with
-// a time limit and a row limit, in the format the analyst's tool wants. ClickHouse's own error
-// message reaches the analyst.
-import { PlatformError } from '../core/errors.js';
+// Analyst SQL against the warehouse: confined by the guard to the warehouse's own databases
+// (analyst-guard.ts), read-only (ClickHouse's readonly=2), with a time limit and a row limit, in
+// the format the analyst's tool wants. ClickHouse's own error message reaches the analyst.
 import type { ClickHouseClient } from './client.js';
+import { AnalystQueryError } from './analyst-errors.js';
+import { analystSettings, askClickHouse, confineAnalystQuery } from './analyst-guard.js';
+
+export { AnalystQueryError, AnalystQueryRefused } from './analyst-errors.js';
 
 export type AnalystFormat = 'table' | 'csv' | 'json' | 'arrow';
 
@@ -10,12 +13,6 @@ export interface AnalystQueryOptions {
   format: AnalystFormat;
   maxRows?: number;
   timeoutSeconds?: number;
-}
-
-/** The query was refused or failed in ClickHouse; the message is ClickHouse's. */
-export class AnalystQueryError extends PlatformError {
-  readonly code = 'QUERY_FAILED';
-  readonly retriable = false;
 }
 
 const FORMATS: Record<AnalystFormat, string> = {
@@ -26,6 +23,7 @@ const FORMATS: Record<AnalystFormat, string> = {
 };
 
 function describe(error: unknown): AnalystQueryError {
+  if (error instanceof AnalystQueryError) return error;
   const message = (error as Error).message.replace(/\s+$/, '');
   if (/readonly mode/i.test(message)) {
     return new AnalystQueryError(`the warehouse is read-only for analyst SQL (no INSERT, ALTER, CREATE, DROP...): ${message}`, { cause: error });
@@ -35,28 +33,22 @@ function describe(error: unknown): AnalystQueryError {
 
 /** Runs one statement and returns its output (Arrow IPC bytes for `arrow`, text otherwise). */
 export async function analystQuery(client: ClickHouseClient, sql: string, options: AnalystQueryOptions): Promise<Buffer> {
-  const statement = sql.trim().replace(/;\s*$/, '');
-  if (!statement) throw new AnalystQueryError('the query is empty');
-  const settings = {
-    readonly: '2',
-    max_execution_time: options.timeoutSeconds ?? 30,
-    max_result_rows: String(options.maxRows ?? 100_000),
-    result_overflow_mode: 'throw',
+  const ask = askClickHouse(client);
+  const statement = await confineAnalystQuery(ask, sql, { formatClause: false });
+  // The limits are part of the statement (a trailing SETTINGS clause): they hold for this query
+  // only and nothing stays on a shared chDB session.
+  const settings = analystSettings({
+    maxRows: options.maxRows ?? 100_000,
+    timeoutSeconds: options.timeoutSeconds ?? 30,
     // Uncompressed Arrow: every Arrow reader can open it (not all bundle LZ4).
-    output_format_arrow_compression_method: 'none',
-    output_format_json_quote_64bit_integers: 1,
-  };
+    extra: { output_format_arrow_compression_method: 'none', output_format_json_quote_64bit_integers: 1 },
+  });
   try {
-    if (options.format === 'arrow') {
-      // Binary output: the raw response stream, not text.
-      const { stream } = await client.exec({ query: `${statement}\nFORMAT ${FORMATS.arrow}`, clickhouse_settings: settings as never });
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-      return Buffer.concat(chunks);
-    }
-    const result = await client.query({ query: statement, format: FORMATS[options.format] as never, clickhouse_settings: settings as never });
-    const text = await result.text();
-    return Buffer.from(options.format === 'table' ? alignedTable(text) : text);
+    const { stream } = await client.exec({ query: `${statement}\nFORMAT ${FORMATS[options.format]}\n${settings}` });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+    const output = Buffer.concat(chunks);
+    return options.format === 'table' ? Buffer.from(alignedTable(output.toString('utf8'))) : output;
   } catch (error) {
     // chDB can keep the partial output of a query that failed while writing it (a row limit hit)
     // and hand it to the next query: a throwaway query takes it.

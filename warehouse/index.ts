@@ -4,7 +4,8 @@ import { createWarehouseClient, type ClickHouseClient } from './client.js';
 import { readServedWarehouse } from './http/served-warehouse.js';
 
 export { startWarehouseLoader, WAREHOUSE_GROUP } from './loader.js';
-export { analystQuery, AnalystQueryError, type AnalystFormat } from './analyst-query.js';
+export { analystQuery, AnalystQueryError, AnalystQueryRefused, type AnalystFormat } from './analyst-query.js';
+export { analystSettings, askClickHouse, confineAnalystQuery, type AskWarehouse, type ConfineOptions } from './analyst-guard.js';
 export type { ClickHouseClient } from './client.js';
 export { readServedWarehouse, type ServedWarehouse } from './http/served-warehouse.js';
 
