@@ -35,7 +35,7 @@ export interface RoleStatus {
   code?: string;
   /** While degraded: when it turned so (ISO time). */
   since?: string;
-  /** Restarts (or retries after a failure) since this process started. */
+  /** How often the role was started again after failing, since this process started (change capture; the others retry in place). */
   restarts: number;
   /** Failed attempts since this process started (for a consumer: failed batch attempts). */
   failures: number;

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../../core/log.js';
+import type { RoleStatus } from '../../core/role-health.js';
 import { tokenHash } from '../../marketplace/auth/secret-token.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { SearchService } from '../../pipelines/sinks/search/port.js';
@@ -31,6 +32,8 @@ export interface PublicServerOptions {
   rateLimit?: { perMinute: number; authPerMinute: number };
   /** Webhook endpoints may point at private and loopback addresses (WEBHOOKS_ALLOW_PRIVATE). */
   webhooksAllowPrivate?: boolean;
+  /** The roles running beside the server in this process (`up`), reported on /health. */
+  roles?: () => RoleStatus[];
 }
 
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, authPerMinute: 30 };
@@ -64,7 +67,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
     errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `too many requests: at most ${context.max} a minute; try again in ${context.after}`),
   });
   installCallerAuth(app, options.pool);
-  await app.register(healthRoutes, { pool: options.pool, startedAt: Date.now() });
+  await app.register(healthRoutes, { pool: options.pool, startedAt: Date.now(), roles: options.roles });
   await app.register(openApiRoutes);
   await app.register(accountRoutes, { pool: options.pool, authRateLimitPerMinute: limits.authPerMinute });
   await app.register(apiKeyRoutes, { pool: options.pool });

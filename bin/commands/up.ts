@@ -4,6 +4,7 @@ import { Scheduler } from '../../pipelines/scheduler/index.js';
 import type { Command } from '../cli.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
+import { Supervisor } from '../roles/supervisor.js';
 import { startEmailWorker, startSearchWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS } from '../roles/workers.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -12,6 +13,7 @@ import { jobsFor } from './platform-jobs.js';
 /**
  * Everything on one machine in one process: the private MariaDB (or MYSQL_URL), migrations,
  * change capture into the bus, every consumer, the scheduler, and the public and admin servers.
+ * A role that fails is restarted under the supervisor; only an error no restart can fix ends it.
  */
 export const upCommand: Command = {
   summary: 'run the whole platform in this process (private MariaDB unless MYSQL_URL is set)',
@@ -21,29 +23,35 @@ export const upCommand: Command = {
     const { config, log } = context;
     const db = await openDatabase(context);
     const closers: (() => Promise<void>)[] = [db.close];
-    const shutdown = () => closeAll(closers, log);
+    const supervisor = new Supervisor(log, { deadLetterWindowMs: config.deadLetterHealthWindowMs });
+    const shutdown = () => {
+      supervisor.shutdown();
+      return closeAll(closers, log);
+    };
     try {
       const bus = await openBus(config, log);
       closers.push(() => bus.close());
-      const ctx: RoleContext = { config, log, db, bus, closers };
+      const ctx: RoleContext = { config, log, db, bus, closers, supervisor };
       // Started first and so stopped after the sinks: what they write while stopping (email
       // statuses, delivery rows) is still captured.
-      const cdc = startCdc(config, bus, db.source.url, log);
+      const cdc = supervisor.supervise('cdc', () => startCdc(config, bus, db.source.url, log), {
+        healthy: (reader) => ['snapshot', 'streaming'].includes(reader.stats().phase),
+      });
       closers.push(() => cdc.stop());
       const search = await startSearchWorker(ctx);
       const warehouse = await startWarehouseWorker(ctx);
       await startWebhooksWorker(ctx);
       const mailboxDir = await startEmailWorker(ctx);
-      const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse), log });
+      const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse), log, health: supervisor.reporter('scheduler') });
       scheduler.start();
       closers.push(() => scheduler.stop());
       const address = await startPublicServer(ctx, search);
       const adminAddress = await startAdminServer(ctx, {
         warehouse, scheduler, mailboxDir,
-        pipeline: { bus, cdc, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS) },
+        pipeline: { bus, cdc: { stats: () => cdc.current().stats() }, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), roles: () => supervisor.list() },
       });
       // Listening for signals before saying so: whoever waits for the line may signal at once.
-      const stopped = runUntilSignal(log, shutdown, cdc.done);
+      const stopped = runUntilSignal(log, shutdown, supervisor.fatal);
       log.info({ health: `${address}/health`, admin: adminAddress, bus: bus.kind, search: search.kind }, 'steveslist is up; Ctrl-C stops it');
       return await stopped;
     } catch (error) {

@@ -5,6 +5,7 @@ import type { Config } from '../../core/config/index.js';
 import type { Logger } from '../../core/log.js';
 import type { Bus } from '../../pipelines/bus/port.js';
 import type { OpenDatabase } from '../commands/open-database.js';
+import type { Supervisor } from './supervisor.js';
 
 export interface RoleContext {
   config: Config;
@@ -12,6 +13,8 @@ export interface RoleContext {
   db: OpenDatabase;
   bus: Bus;
   closers: (() => Promise<void>)[];
+  /** Where the roles report failures, for /health; without it they only log them. */
+  supervisor?: Supervisor;
 }
 
 /** Runs the closers in reverse order, each once, logging (not throwing) what fails. */

@@ -8,7 +8,7 @@ import type { RoleContext } from './role-context.js';
 /** Needs no bus: the public server reads MySQL and the search index only. */
 export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: SearchService | undefined): Promise<string> {
   const app = await buildPublicServer({
-    pool: ctx.db.pool, log: ctx.log, search, webhooksAllowPrivate: ctx.config.webhooks.allowPrivate,
+    pool: ctx.db.pool, log: ctx.log, search, webhooksAllowPrivate: ctx.config.webhooks.allowPrivate, roles: ctx.supervisor && (() => ctx.supervisor!.list()),
     rateLimit: { perMinute: ctx.config.http.rateLimitPerMinute, authPerMinute: ctx.config.http.authRateLimitPerMinute },
   });
   ctx.closers.push(() => app.close());

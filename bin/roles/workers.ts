@@ -14,6 +14,8 @@ export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP,
 export type WorkerRole = keyof typeof WORKER_GROUPS;
 
 const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database;
+/** How a consumer group (or a sender) reports its failures, when something supervises this process. */
+const health = (ctx: RoleContext, role: string, group?: string) => ctx.supervisor?.reporter(role, group);
 const waitFor = <T>(ctx: Pick<RoleContext, 'config' | 'log'>, open: () => Promise<T>) => waitForService(open, { timeoutMs: ctx.config.startupWaitMs, log: ctx.log });
 
 /** The search service the configuration names, waiting (bounded) for Elasticsearch to answer. */
@@ -24,7 +26,7 @@ export function openSearchService(ctx: Pick<RoleContext, 'config' | 'log'>): Pro
 export async function startSearchWorker(ctx: RoleContext): Promise<SearchService> {
   const search = await openSearchService(ctx);
   ctx.closers.push(() => search.close());
-  const indexer = startSearchIndexer({ bus: ctx.bus, search, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log });
+  const indexer = startSearchIndexer({ bus: ctx.bus, search, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log, health: health(ctx, SEARCH_GROUP, SEARCH_GROUP) });
   await indexer.start();
   ctx.closers.push(() => indexer.stop());
   return search;
@@ -35,7 +37,7 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
   ctx.closers.push(() => warehouse.close());
   const url = ctx.config.warehouse.url;
   if (url) await waitFor(ctx, () => checkClickHouse(warehouse, url));
-  const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log });
+  const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log, health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP) });
   await loader.start();
   ctx.closers.push(() => loader.stop());
   return warehouse;
@@ -43,10 +45,10 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
 
 export async function startWebhooksWorker(ctx: RoleContext): Promise<void> {
   const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, allowPrivate: ctx.config.webhooks.allowPrivate };
-  const enqueuer = startWebhookEnqueuer(options);
+  const enqueuer = startWebhookEnqueuer({ ...options, health: health(ctx, WEBHOOKS_GROUP, WEBHOOKS_GROUP) });
   await enqueuer.start();
   ctx.closers.push(() => enqueuer.stop());
-  const dispatcher = new WebhookDispatcher(options);
+  const dispatcher = new WebhookDispatcher({ ...options, health: health(ctx, 'webhook-dispatcher') });
   dispatcher.start();
   ctx.closers.push(() => dispatcher.stop());
 }
@@ -66,10 +68,10 @@ export async function startEmailWorker(ctx: RoleContext): Promise<string | undef
     await waitFor(ctx, () => checkSmtp(relay));
   }
   const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, smtpUrl, from: ctx.config.mail.from };
-  const enqueuer = startEmailEnqueuer(options);
+  const enqueuer = startEmailEnqueuer({ ...options, health: health(ctx, EMAIL_GROUP, EMAIL_GROUP) });
   await enqueuer.start();
   ctx.closers.push(() => enqueuer.stop());
-  const sender = new EmailSender(options);
+  const sender = new EmailSender({ ...options, health: health(ctx, 'email-sender') });
   sender.start();
   ctx.closers.push(() => sender.stop());
   return mailboxDir;

@@ -41,6 +41,8 @@ export interface Config {
   topicPrefix: string;
   /** How long a role waits for its servers (MySQL, Kafka, Elasticsearch, ...) to answer before giving up. */
   startupWaitMs: number;
+  /** How long a consumer group's dead letter keeps /health degraded (a failing role stays degraded until it recovers). */
+  deadLetterHealthWindowMs: number;
   bus: {
     /** Embedded log folder; used when no Kafka brokers are set. */
     dir: string;
@@ -241,6 +243,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     },
     topicPrefix: r.string('TOPIC_PREFIX', 'steveslist'),
     startupWaitMs: r.integer('STARTUP_WAIT_SECONDS', 60, 0, 3600) * 1000,
+    deadLetterHealthWindowMs: r.integer('HEALTH_DEAD_LETTER_WINDOW_SECONDS', 300, 0, 86_400) * 1000,
     bus: {
       dir: r.optionalPath('BUS_DIR') ?? join(dataDir, 'bus'),
       partitions: r.integer('BUS_PARTITIONS', 4, 1, 1024),

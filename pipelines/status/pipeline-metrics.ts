@@ -1,5 +1,6 @@
 // The pipeline's status as Prometheus metric families (see core/prometheus-text.ts).
 import type { MetricFamily } from '../../core/prometheus-text.js';
+import type { RoleStatus } from '../../core/role-health.js';
 import type { CdcStats } from '../cdc/reader.js';
 import type { PipelineStatus } from './pipeline-status.js';
 
@@ -35,5 +36,20 @@ export function pipelineMetrics(status: PipelineStatus): MetricFamily[] {
       name: 'steveslist_dead_letters', type: 'gauge', help: 'Messages in the dead-letter topic of a consumer group (steveslist dlq list / replay).',
       samples: status.dead_letters.map((d) => ({ labels: { group: d.group, topic: d.topic }, value: d.count })),
     },
+    ...roleMetrics(status.roles),
+  ];
+}
+
+/** Per role supervised in this process: up or degraded, restarts, failures, dead letters sent since start. */
+function roleMetrics(roles: readonly RoleStatus[]): MetricFamily[] {
+  const labels = (role: RoleStatus): Record<string, string> => (role.group ? { role: role.role, group: role.group } : { role: role.role });
+  const family = (name: string, type: MetricFamily['type'], help: string, value: (role: RoleStatus) => number): MetricFamily => ({
+    name, type, help, samples: roles.map((role) => ({ labels: labels(role), value: value(role) })),
+  });
+  return [
+    family('steveslist_role_up', 'gauge', 'Whether the role works (1) or is degraded (0): failing, restarting, or a consumer that dead-lettered within HEALTH_DEAD_LETTER_WINDOW_SECONDS.', (r) => (r.status === 'ok' ? 1 : 0)),
+    family('steveslist_role_restarts_total', 'counter', 'Times the role was started again after failing since the process started (change capture; the other roles retry in place).', (r) => r.restarts),
+    family('steveslist_role_errors_total', 'counter', 'Failed attempts of the role since the process started (for a consumer group: failed batch attempts).', (r) => r.failures),
+    family('steveslist_role_dead_lettered_total', 'counter', 'Messages the role sent to its dead-letter topic since the process started.', (r) => r.dead_letters),
   ];
 }

@@ -1,5 +1,7 @@
 // What the admin service reports about the pipeline: where change capture is and how far behind
-// its source, each consumer group's lag, and the dead letters waiting per group.
+// its source, each consumer group's lag, the dead letters waiting per group, and the health of the
+// roles running in this process (which is failing, why, since when).
+import type { RoleStatus } from '../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus } from '../bus/port.js';
 import type { CdcStats } from '../cdc/reader.js';
@@ -16,6 +18,8 @@ export interface PipelineSources {
   cdc?: { stats(): CdcStats };
   /** Where a reader running in another process saves its position; read when `cdc` is absent. */
   cdcState?: StateStore;
+  /** The roles supervised in this process (`up`): their health, failures and dead letters. */
+  roles?: () => RoleStatus[];
 }
 
 export interface CdcStatus {
@@ -52,6 +56,8 @@ export interface PipelineStatus {
   cdc: CdcStatus | null;
   consumer_groups: GroupStatus[];
   dead_letters: DeadLetterCount[];
+  /** Empty where no role runs under a supervisor in this process. */
+  roles: RoleStatus[];
 }
 
 async function sourcePosition(source: Pool): Promise<{ files: BinlogFile[]; gtid: string | null }> {
@@ -121,6 +127,6 @@ export class PipelineStatusReader {
       Promise.all(this.sources.groups.map((group) => groupStatus(this.sources.bus, group))),
       this.deadLetters.count(),
     ]);
-    return { bus: this.sources.bus.kind, cdc, consumer_groups: groups, dead_letters: deadLetters };
+    return { bus: this.sources.bus.kind, cdc, consumer_groups: groups, dead_letters: deadLetters, roles: this.sources.roles?.() ?? [] };
   }
 }

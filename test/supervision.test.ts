@@ -1,0 +1,187 @@
+// No role takes the platform down, and no sink fails silently: a real `steveslist up` against a
+// private MariaDB, with real faults put into its parts while it runs (a trigger in the search index
+// that rejects every document, a folder where change capture saves its position, a trigger that
+// stops email sending), each seen on /health, /admin/pipeline and /metrics within seconds, and
+// everything written meanwhile arriving once the fault is gone.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../core/ports.js';
+import type { RoleStatus } from '../core/role-health.js';
+import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
+import type { RowDataPacket } from '../marketplace/mysql/connection.js';
+import type { PipelineStatus } from '../pipelines/status/pipeline-status.js';
+import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
+import { until } from './fixtures/eventually.js';
+import { httpClient } from './fixtures/http-client.js';
+import { parsePrometheusText } from './fixtures/prometheus-text.js';
+import { startCli, type RunningCli } from './fixtures/run-cli.js';
+import { tempDir } from './fixtures/temp-dir.js';
+
+const PASSWORD = 'correct horse battery staple';
+const WINDOW_SECONDS = 3;
+const dir = tempDir();
+let db: TestDatabase;
+let up: RunningCli;
+let call: ReturnType<typeof httpClient>;
+let admin: ReturnType<typeof httpClient>;
+let adminOrigin: string;
+let token: string;
+
+interface Health {
+  status: 'ok' | 'degraded';
+  degraded: string[];
+  checks: Record<string, Partial<RoleStatus> & { status: string }>;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('supervision');
+  await addAdminUser(db.pool, 'ops', PASSWORD);
+  const [port, adminPort, warehousePort] = [await freePort(), await freePort(), await freePort()];
+  up = startCli(['up'], {
+    MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: String(port), ADMIN_PORT: String(adminPort), WAREHOUSE_HTTP_PORT: String(warehousePort),
+    CDC_SERVER_ID: String(90_000 + Math.floor(Math.random() * 10_000)), HEALTH_DEAD_LETTER_WINDOW_SECONDS: String(WINDOW_SECONDS), LOG_LEVEL: 'info',
+  });
+  await up.waitFor(/steveslist is up/, 120_000);
+  call = httpClient(`http://127.0.0.1:${port}`);
+  adminOrigin = `http://127.0.0.1:${adminPort}`;
+  admin = httpClient(adminOrigin);
+  token = (await admin('POST', '/admin/session', { body: { username: 'ops', password: PASSWORD } })).body.token;
+}, 180_000);
+afterAll(async () => {
+  if (up && up.child.exitCode === null) {
+    up.child.kill('SIGTERM');
+    await up.exited;
+  }
+  await db?.close();
+  dir.remove();
+});
+
+const health = async () => (await call<Health>('GET', '/health')).body;
+const pipeline = async () => (await admin<PipelineStatus>('GET', '/admin/pipeline', { token })).body;
+async function metrics() {
+  const families = parsePrometheusText(await (await fetch(`${adminOrigin}/metrics`)).text());
+  return (name: string, labels: Record<string, string>) =>
+    families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+let sellerId: number | undefined;
+/** A listing written straight to MySQL, as the marketplace would; returns its id. */
+async function addListing(name: string): Promise<number> {
+  if (sellerId === undefined) {
+    const [seller] = await db.pool.query<{ insertId: number } & RowDataPacket[]>("INSERT INTO users (email, name) VALUES ('supervised@example.com', 'Supervised Seller')");
+    sellerId = seller.insertId;
+  }
+  const [listing] = await db.pool.query<{ insertId: number } & RowDataPacket[]>(
+    "INSERT INTO listings (seller_id, name, description, category, country, city, price_amount, price_currency, status) VALUES (?, ?, 'x', 'bikes', 'US', 'Austin', 1000, 'usd', 'active')",
+    [sellerId, name],
+  );
+  return listing.insertId;
+}
+
+const searchable = (word: string) => until(async () => (await call('GET', `/v1/search?q=${word}`)).body, (body) => body?.total === 1, 60_000);
+
+/** The embedded search index's SQLite file, which the test opens beside the platform. */
+function searchIndexFile(): string {
+  const file = readdirSync(join(dir.path, 'search')).find((name) => name.endsWith('.sqlite'));
+  if (!file) throw new Error('no search index file');
+  return join(dir.path, 'search', file);
+}
+
+describe('a running platform under faults', () => {
+  it('starts with every role ok', async () => {
+    const body = await health();
+    expect(body.status).toBe('ok');
+    expect(Object.keys(body.checks).sort()).toEqual(['cdc', 'email', 'email-sender', 'mysql', 'scheduler', 'search-indexer', 'warehouse-loader', 'webhook-dispatcher', 'webhooks']);
+    await addListing('Velocipede warmup');
+    await searchable('velocipede');
+  });
+
+  it('shows a sink that dead-letters on /health, /admin/pipeline and /metrics within seconds, logs a line per batch, and is ok again after the window', async () => {
+    const index = new Database(searchIndexFile());
+    try {
+      index.exec("CREATE TRIGGER maintenance BEFORE INSERT ON docs BEGIN SELECT RAISE(ABORT, 'search index closed for maintenance'); END;");
+      const started = Date.now();
+      await addListing('Dandyhorse rejected');
+      const degraded = await until(health, (body) => body.degraded?.includes('search-indexer'), 30_000);
+      const seconds = (Date.now() - started) / 1000;
+      expect(seconds).toBeLessThan(10);
+      expect(degraded).toMatchObject({ status: 'degraded' });
+      expect(degraded.checks['search-indexer']).toMatchObject({ status: 'degraded', group: 'search-indexer', error: expect.stringContaining('search index closed for maintenance'), dead_letters: 1 });
+      // The public server keeps serving while a role is degraded.
+      expect((await call('GET', '/health')).status).toBe(200);
+      expect((await call('GET', '/v1/search?q=velocipede')).body.total).toBe(1);
+
+      const status = await pipeline();
+      expect(status.roles.find((r) => r.role === 'search-indexer')).toMatchObject({ status: 'degraded', dead_letters: 1 });
+      expect(status.dead_letters).toContainEqual({ topic: 'steveslist.dlq.search-indexer', group: 'search-indexer', count: 1 });
+      const value = await metrics();
+      expect(value('steveslist_role_up', { role: 'search-indexer' })).toBe(0);
+      expect(value('steveslist_role_dead_lettered_total', { role: 'search-indexer', group: 'search-indexer' })).toBe(1);
+      expect(value('steveslist_role_errors_total', { role: 'search-indexer' })).toBeGreaterThanOrEqual(1);
+      expect(value('steveslist_dead_letters', { group: 'search-indexer' })).toBe(1);
+
+      // One line for the failing batch, with the count and the first error, and no stack per message.
+      const lines = up.output().split('\n').filter((line) => line.includes('"group":"search-indexer"'));
+      const perBatch = lines.filter((line) => line.includes('messages dead-lettered'));
+      expect(perBatch).toHaveLength(1);
+      expect(JSON.parse(perBatch[0]!)).toMatchObject({ deadLettered: 1, error: expect.stringContaining('search index closed for maintenance') });
+      expect(lines.filter((line) => line.includes('"stack"')).length).toBeLessThanOrEqual(1);
+    } finally {
+      index.exec('DROP TRIGGER IF EXISTS maintenance');
+      index.close();
+    }
+    await addListing('Draisine accepted');
+    await searchable('draisine');
+    const recovered = await until(health, (body) => body.status === 'ok', (WINDOW_SECONDS + 10) * 1000);
+    expect(recovered.checks['search-indexer']).toMatchObject({ status: 'ok', dead_letters: 1 });
+  });
+
+  it('restarts change capture that fails, degraded meanwhile, and loses nothing written in between', async () => {
+    // The reader saves its position beside this name and renames it in place: a folder there makes every save fail.
+    const blocker = join(dir.path, 'cdc', 'reader-state.json.tmp');
+    mkdirSync(blocker);
+    try {
+      await addListing('Boneshaker during outage');
+      const degraded = await until(health, (body) => body.degraded?.includes('cdc'), 30_000);
+      expect(degraded.checks.cdc).toMatchObject({ status: 'degraded', error: expect.stringMatching(/EISDIR|illegal operation on a directory/), since: expect.any(String) });
+      await addListing('Highwheel during outage');
+      // Still serving, and still restarting it with backoff.
+      expect((await call('GET', '/v1/search?q=velocipede')).body.total).toBe(1);
+      await until(health, (body) => (body.checks.cdc?.restarts ?? 0) >= 1, 30_000);
+    } finally {
+      rmSync(blocker, { recursive: true, force: true });
+    }
+    const recovered = await until(health, (body) => body.checks.cdc?.status === 'ok', 90_000);
+    expect(recovered.checks.cdc!.restarts).toBeGreaterThanOrEqual(1);
+    await searchable('boneshaker');
+    await searchable('highwheel');
+    expect(up.output().match(/"role":"cdc".*"stack"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it('backs off a sender whose table refuses its claims, and sends what waited once it recovers', async () => {
+    await db.pool.query(`CREATE TRIGGER no_sending BEFORE UPDATE ON email_messages FOR EACH ROW
+      BEGIN IF NEW.status = 'rendering' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'email_messages is frozen for maintenance'; END IF; END`);
+    let signedUp: number;
+    try {
+      const response = await call('POST', '/v1/users', { body: { email: 'waits@example.com', password: 'correct horse battery', name: 'Waits' } });
+      expect(response.status).toBe(201);
+      signedUp = Number(response.body.user?.id ?? response.body.id);
+      const degraded = await until(health, (body) => body.degraded?.includes('email-sender'), 30_000);
+      expect(degraded.checks['email-sender']).toMatchObject({ status: 'degraded', error: 'email_messages is frozen for maintenance' });
+    } finally {
+      await db.pool.query('DROP TRIGGER IF EXISTS no_sending');
+    }
+    await until(health, (body) => body.checks['email-sender']?.status === 'ok', 90_000);
+    const sent = await until(async () => (await db.pool.query<RowDataPacket[]>("SELECT status FROM email_messages WHERE to_address = 'waits@example.com'"))[0], (rows) => rows[0]?.status === 'sent', 60_000);
+    expect(sent).toEqual([{ status: 'sent' }]);
+    expect(signedUp).toBeGreaterThan(0);
+  });
+
+  it('is still the same process, and stops cleanly', async () => {
+    expect(up.child.exitCode).toBeNull();
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+  });
+});
