@@ -101,10 +101,12 @@ export class Supervisor {
         if (stopped || this.stopping) return;
         this.health.restarted(role);
         instance = start();
-        // Ok again once the new instance works (for change capture: it is reading again), unless it fails first.
+        // Ok again once the new instance has run a while and works (for change capture: it is
+        // reading again), unless it fails first.
         const started = instance;
         void (async () => {
-          while (!stopped && started === instance && !healthy(started)) await sleep(HEALTHY_POLL_MS);
+          do await sleep(HEALTHY_POLL_MS);
+          while (!stopped && started === instance && !healthy(started));
           if (!stopped && started === instance) this.logRecovery(log, this.health.succeeded(role));
         })();
       }
