@@ -59,7 +59,7 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://warehouse');
-    const queryId = url.searchParams.get('query_id') || randomUUID();
+    const queryId = url.searchParams.get('query_id') || String(request.headers['x-clickhouse-query-id'] ?? '') || randomUUID();
     const fail = (e: ClickHouseException) => {
       response.writeHead(httpStatusOf(e.code), {
         'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(e.code), 'X-ClickHouse-Query-Id': queryId,
@@ -74,7 +74,7 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' }).end(`There is no handle ${url.pathname}\n\nUse / or /ping\n`);
       return;
     }
-    const params = readRequestParams(url.searchParams);
+    const params = readRequestParams(url.searchParams, request.headers);
     const body = await readBody(request, params, options.maxBodyBytes ?? 256 * 1024 * 1024);
     if (request.method === 'GET' && !params.query) {
       response.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');

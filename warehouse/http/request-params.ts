@@ -30,7 +30,11 @@ export interface RequestParams {
   settings: Record<string, string>;
 }
 
-export function readRequestParams(search: URLSearchParams): RequestParams {
+/** Request headers ClickHouse takes in place of URL parameters (JDBC sends these). */
+export type RequestHeaders = Record<string, string | string[] | undefined>;
+
+export function readRequestParams(search: URLSearchParams, headers: RequestHeaders = {}): RequestParams {
+  const header = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined) || undefined;
   const queryParams: Record<string, string> = {};
   const settings: Record<string, string> = {};
   for (const [name, value] of search) {
@@ -40,9 +44,9 @@ export function readRequestParams(search: URLSearchParams): RequestParams {
   const flag = (name: string) => ['1', 'true'].includes(search.get(name) ?? '');
   return {
     query: search.get('query') ?? undefined,
-    database: search.get('database') || undefined,
-    defaultFormat: search.get('default_format') || undefined,
-    queryId: search.get('query_id') || undefined,
+    database: search.get('database') || header('x-clickhouse-database'),
+    defaultFormat: search.get('default_format') || header('x-clickhouse-format'),
+    queryId: search.get('query_id') || header('x-clickhouse-query-id'),
     compressResponse: flag('compress'),
     decompressRequest: flag('decompress'),
     httpCompression: flag('enable_http_compression'),
