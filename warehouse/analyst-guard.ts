@@ -3,7 +3,7 @@
 // tree that text parses to, and the canonical text is what runs. Anything the guard cannot
 // read or does not know is refused (fails closed). chDB has no user-files restriction and runs
 // several statements in one call, so this check is what keeps analysts off the server's files,
-// the network and other databases; the trailing SETTINGS of analystSettings keeps their limits.
+// the network and other databases; the trailing SETTINGS of analystQuerySettings keeps their limits.
 import type { ClickHouseClient } from './client.js';
 import { readExplainAst, UnreadableAst, walkAst, type AstNode } from './analyst-ast.js';
 import { AnalystQueryError, AnalystQueryRefused } from './analyst-errors.js';
@@ -51,7 +51,7 @@ export async function confineAnalystQuery(ask: AskWarehouse, sql: string, option
 }
 
 /** The settings every analyst query runs with, as a trailing clause: they hold for this query only. */
-export function analystSettings(limits: { maxRows: number; timeoutSeconds: number; extra?: Record<string, string | number> }): string {
+export function analystQuerySettings(limits: { maxRows: number; timeoutSeconds: number; extra?: Record<string, string | number> }): string {
   const databases = ANALYST_DATABASES.map(sqlString).join(', ');
   // The catalog tables show the warehouse's databases only (information_schema reads them too).
   const filters = `{${sqlString('system.tables')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.columns')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.databases')}: ${sqlString(`name IN (${databases})`)}}`;

@@ -3,7 +3,7 @@
 // the format the analyst's tool wants. ClickHouse's own error message reaches the analyst.
 import type { ClickHouseClient } from './client.js';
 import { AnalystQueryError } from './analyst-errors.js';
-import { analystSettings, askClickHouse, confineAnalystQuery } from './analyst-guard.js';
+import { analystQuerySettings, askClickHouse, confineAnalystQuery } from './analyst-guard.js';
 
 export { AnalystQueryError, AnalystQueryRefused } from './analyst-errors.js';
 
@@ -37,7 +37,7 @@ export async function analystQuery(client: ClickHouseClient, sql: string, option
   const statement = await confineAnalystQuery(ask, sql, { formatClause: false });
   // The limits are part of the statement (a trailing SETTINGS clause): they hold for this query
   // only and nothing stays on a shared chDB session.
-  const settings = analystSettings({
+  const settings = analystQuerySettings({
     maxRows: options.maxRows ?? 100_000,
     timeoutSeconds: options.timeoutSeconds ?? 30,
     // Uncompressed Arrow: every Arrow reader can open it (not all bundle LZ4).

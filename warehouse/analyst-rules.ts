@@ -6,7 +6,7 @@ export const ANALYST_DATABASES = ['raw', 'marts'] as const;
 
 /**
  * Tables outside raw and marts that analysts' tools read. The rows of tables, columns and
- * databases are confined to raw and marts by the query's settings (analystSettings), and
+ * databases are confined to raw and marts by the query's settings (analystQuerySettings), and
  * information_schema's views read those three.
  */
 export const ANALYST_SYSTEM_TABLES = new Set([

@@ -5,7 +5,7 @@ import { readServedWarehouse } from './http/served-warehouse.js';
 
 export { startWarehouseLoader, WAREHOUSE_GROUP } from './loader.js';
 export { analystQuery, AnalystQueryError, AnalystQueryRefused, type AnalystFormat } from './analyst-query.js';
-export { analystSettings, askClickHouse, confineAnalystQuery, type AskWarehouse, type ConfineOptions } from './analyst-guard.js';
+export { analystQuerySettings, askClickHouse, confineAnalystQuery, type AskWarehouse, type ConfineOptions } from './analyst-guard.js';
 export type { ClickHouseClient } from './client.js';
 export { readServedWarehouse, type ServedWarehouse } from './http/served-warehouse.js';
 

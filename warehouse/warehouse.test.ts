@@ -192,11 +192,11 @@ describe('the warehouse', () => {
     }
   });
 
-  it('refuses writes and DDL through analyst SQL, with ClickHouse\'s reason', async () => {
+  it('refuses writes and DDL through analyst SQL, naming the statement', async () => {
     for (const statement of ['DROP TABLE raw.users', "INSERT INTO raw.users (id, email, name) VALUES (1, 'x', 'y')", 'CREATE TABLE raw.x (a UInt8) ENGINE = Memory']) {
       const error = await analystQuery(client, statement, { format: 'json' }).catch((e: unknown) => e);
       expect(error, statement).toBeInstanceOf(AnalystQueryError);
-      expect((error as Error).message).toMatch(/^the warehouse is read-only for analyst SQL .*readonly/);
+      expect((error as Error).message).toMatch(/^the warehouse is read-only for analyst SQL: (DROP|INSERT|CREATE) is not allowed/);
     }
     const tooMany = await analystQuery(client, 'SELECT number FROM numbers(1000)', { format: 'csv', maxRows: 10 }).catch((e: unknown) => e);
     expect((tooMany as Error).message).toMatch(/Limit for result exceeded|TOO_MANY_ROWS/i);
