@@ -88,6 +88,14 @@ describe('the warehouse while the platform runs', () => {
     expect(after).toBeGreaterThan(before);
   }, 120_000);
 
+  it('builds the dashboards from the running warehouse (the staff\'s report job)', async () => {
+    const job = await cli(['jobs', 'run', 'reports.refresh-dashboards']);
+    expect(job.stderr + job.stdout).not.toMatch(/one process per folder|cannot be opened/);
+    expect(job.code, job.stderr + job.stdout).toBe(0);
+    const status = await (await fetch(health)).json() as { status: string };
+    expect(status.status).toBe('ok');
+  }, 300_000);
+
   it('keeps the served file private and leaves nothing behind after a stop', async () => {
     const served = join(dataDir, 'warehouse.served.json');
     const { mode } = await import('node:fs').then((fs) => fs.statSync(served));
