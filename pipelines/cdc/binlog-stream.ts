@@ -39,11 +39,23 @@ export interface BinlogTransaction {
 
 export type StreamStart = { file: string; pos: number } | { gtid: string };
 
+/**
+ * Rows of a table the source has no columns for (information_schema lists none: dropped or
+ * renamed since the rows were written), in a binlog that does not name them itself.
+ */
+export class TableColumnsUnknown extends Error {
+  constructor(readonly database: string, readonly table: string) {
+    super(`the binlog holds rows of ${database}.${table}, whose columns the source no longer lists`);
+  }
+}
+
 export interface BinlogStreamOptions {
   url: string;
   /** Replica id this reader announces to the source. */
   replicaServerId: number;
   databases: string[];
+  /** Tables whose rows are passed over (database, table). */
+  skipTables?: readonly { database: string; table: string }[];
   onTransaction(transaction: BinlogTransaction): void;
   onError(error: Error & { code?: string | number; errno?: number }): void;
 }
@@ -92,13 +104,19 @@ export class BinlogStream {
       }
     });
     zongji.on('error', (error: Error) => {
-      if (!this.stopped) this.options.onError(error);
+      if (this.stopped) return;
+      // zongji's words when information_schema lists no columns for a table it must decode.
+      const unknown = /^Insufficient permissions to access: ([^.]+)\.(.+)$/.exec(error.message);
+      this.options.onError(unknown ? new TableColumnsUnknown(unknown[1]!, unknown[2]!) : error);
     });
     const includeSchema = Object.fromEntries(this.options.databases.map((db) => [db, true as const]));
+    const excludeSchema: Record<string, string[]> = {};
+    for (const { database, table } of this.options.skipTables ?? []) (excludeSchema[database] ??= []).push(table);
     zongji.start({
       serverId: this.options.replicaServerId,
       includeEvents: EVENTS,
       includeSchema,
+      excludeSchema,
       ...('file' in from ? { filename: from.file, position: from.pos } : { gtidSet: from.gtid }),
     });
   }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { until } from '../../test/fixtures/eventually.js';
+import { rowMetadataSources } from '../../test/fixtures/row-metadata.js';
 import { silentLogger } from '../../core/log.js';
-import { LocalMysqlServer } from '../../marketplace/mysql/local-server.js';
 import { createListing } from '../../marketplace/domain/listings.js';
 import { placeOrder } from '../../marketplace/domain/orders.js';
 import { createUser } from '../../marketplace/domain/users.js';
@@ -24,26 +24,14 @@ afterEach(async () => {
     await db?.close();
   }
 });
-// Most servers log less row metadata than the shared test server (FULL): the binlog then carries
-// no column names nor ENUM/SET labels, and the reader takes them from information_schema.
-let minimalServer: Promise<LocalMysqlServer> | undefined;
+const servers = rowMetadataSources(dir.path);
 // chDB allows one data folder per process: the label tests share it.
 let warehouse: ClickHouseClient | undefined;
 afterAll(async () => {
   await warehouse?.close();
-  await (await minimalServer)?.stop();
+  await servers.stop();
   dir.remove();
 });
-const SOURCES = [
-  { metadata: 'FULL', serverUrl: async () => inject('mysqlUrl') },
-  {
-    metadata: 'MINIMAL',
-    serverUrl: async () => {
-      minimalServer ??= LocalMysqlServer.open({ dataDir: join(dir.path, 'minimal-server'), binlogRowMetadata: 'MINIMAL', serverId: 31, log: silentLogger() });
-      return (await minimalServer).url();
-    },
-  },
-];
 
 async function setUp(name: string, prepare?: (db: TestDatabase) => Promise<void>, serverUrl?: string) {
   const db = await createTestDatabase('cdc', serverUrl);
@@ -74,7 +62,7 @@ const LABEL_VALUES: Record<number, [string | null, string | null]> = {
   2: ["d'e", 'w\'q,p"q'], 3: ["d'e", "x,w'q,b\\s"], 4: ['f\\g', 'p"q'], 5: ['b,c', ''], 6: ['', null], 7: [' ,y', 'b\\s,p"q'], 8: ['h"i', 'x,p"q'],
 };
 
-describe.each(SOURCES)('column values with binlog_row_metadata=$metadata', ({ metadata, serverUrl }) => {
+describe.each(servers.sources)('column values with binlog_row_metadata=$metadata', ({ metadata, serverUrl }) => {
   it('turns inserts, updates and deletes of every column type into envelopes that match what SELECT returns', async () => {
     const { db, reader, topic } = await setUp(`types-${metadata}`, async (d) => { await d.pool.query(TYPES_TABLE); }, await serverUrl());
     await db.pool.query(`INSERT INTO types VALUES ${FULL_ROW}`);

@@ -8,7 +8,7 @@ import type { Logger } from '../../core/log.js';
 import { connectMysql, createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus, OutgoingMessage } from '../bus/port.js';
 import { backoffMs } from '../consumers/retry-schedule.js';
-import { BinlogStream, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
+import { BinlogStream, TableColumnsUnknown, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
 import { normalizeRow } from './column-values.js';
 import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
 import { nextClock, versionOf } from './event-version.js';
@@ -20,6 +20,9 @@ import { tableTopic, type TableFilter } from './topics.js';
 
 /** stop() arrived during the snapshot; its progress is saved and it resumes on the next start. */
 class SnapshotInterrupted extends Error {}
+
+/** The binlog connection is to be opened again at the enqueued position, with other tables skipped. */
+class StreamReopen extends Error {}
 
 /** The binlog the saved position needs is gone: events in between can never be read. */
 export class BinlogPurged extends PlatformError {
@@ -103,6 +106,11 @@ export class CdcReader {
   private unsaved = false;
   private savedAt = 0;
   private flavour: 'mariadb' | 'mysql' = 'mariadb';
+  /**
+   * Tables (database.table) whose rows the binlog holds but cannot be decoded: they are gone from
+   * the source and the binlog does not name their columns. Skipped until DDL names them again.
+   */
+  private readonly undecodable = new Map<string, { database: string; table: string }>();
   private readonly statsValue: CdcStats = {
     phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined,
   };
@@ -349,6 +357,11 @@ export class CdcReader {
         this.streamError = undefined;
         await this.stream?.stop();
         this.stream = undefined;
+        const reopen = error instanceof StreamReopen || (error instanceof TableColumnsUnknown && await this.skipUndecodable(error));
+        if (reopen) {
+          this.openStream({ file: this.enqueued.file, pos: this.enqueued.pos });
+          continue;
+        }
         if (error.errno === 1236 || error.code === 1236 || /purged|could not find first log|1236/i.test(error.message)) {
           await this.drain();
           const start = await this.streamStart();
@@ -379,14 +392,23 @@ export class CdcReader {
 
   private openStream(from: StreamStart): void {
     this.paused = false;
+    // Set once this connection is to be replaced: what it still reads is read again by the next.
+    let retired = false;
     this.stream = new BinlogStream({
       url: this.options.url,
       replicaServerId: this.options.replicaServerId,
       databases: [this.database],
+      skipTables: [...this.undecodable.values()],
       onTransaction: (transaction) => {
+        if (retired) return;
         this.queue.push(transaction);
         this.queuedChanges += transaction.changes.length;
         this.enqueued = { file: transaction.file, pos: transaction.endPos, gtid: advanceGtid(this.enqueued?.gtid ?? null, transaction.gtid) };
+        if (this.namesUndecodable(transaction)) {
+          // Past the DDL a table of that name holds rows of its own again: read them.
+          retired = true;
+          this.streamError ??= new StreamReopen();
+        }
         if (!this.paused && this.queuedChanges > HIGH_WATER) {
           this.paused = true;
           this.stream?.pause();
@@ -399,6 +421,35 @@ export class CdcReader {
       },
     });
     this.stream.start(from);
+  }
+
+  /**
+   * Whether the rows of a table the source no longer lists can be skipped: only when it is truly
+   * gone (not hidden by missing privileges). Without FULL row metadata the binlog does not name
+   * their columns, so they cannot be told apart; the DROP that follows them still goes out.
+   */
+  private async skipUndecodable({ database, table }: TableColumnsUnknown): Promise<boolean> {
+    const [rows] = await this.untilSourceAnswers('while looking for a table', () => this.pool.query<RowDataPacket[]>(
+      'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table],
+    ));
+    if (rows.length > 0) return false;
+    this.undecodable.set(`${database}.${table}`, { database, table });
+    this.log.warn(
+      { database, table },
+      'the binlog holds rows of a table dropped or renamed since, and does not name their columns (binlog_row_metadata is not FULL): skipping them; set binlog_row_metadata=FULL to capture them',
+    );
+    return true;
+  }
+
+  /** Whether a transaction's DDL names a table whose rows are being skipped, and stops skipping it. */
+  private namesUndecodable(transaction: BinlogTransaction): boolean {
+    let named = false;
+    for (const ddl of transaction.ddl) {
+      const match = DDL_TABLE.exec(ddl.sql);
+      const key = match && `${match[1] ?? ddl.database}.${match[2]}`;
+      if (key && this.undecodable.delete(key)) named = true;
+    }
+    return named;
   }
 
   private async drain(): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
+import { rowMetadataSources } from '../../test/fixtures/row-metadata.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import type { Row } from './envelope.js';
 import { FileStateStore, type ReaderState } from './reader-state.js';
@@ -17,7 +18,11 @@ afterEach(async () => {
     await db.close();
   }
 });
-afterAll(() => dir.remove());
+const servers = rowMetadataSources(dir.path);
+afterAll(async () => {
+  await servers.stop();
+  dir.remove();
+});
 
 const BIG_ROWS = 150_000;
 
@@ -29,8 +34,8 @@ interface Hooks {
 }
 
 /** A database with a large table `big`, and a reader whose snapshot reads it in small chunks. */
-async function snapshotWithDdl(name: string, prepare: (db: TestDatabase) => Promise<void>, hooks: Hooks) {
-  const db = await createTestDatabase('ddl');
+async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: TestDatabase) => Promise<void>, hooks: Hooks) {
+  const db = await createTestDatabase('ddl', serverUrl);
   open.push({ db });
   await db.pool.query('CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)');
   await db.pool.query(`INSERT INTO big SELECT seq, CONCAT('row ', seq) FROM seq_1_to_${BIG_ROWS}`);
@@ -70,9 +75,9 @@ function withColumnsOf(rows: Map<string, Row>, mysql: Map<string, Row>): Map<str
   return new Map([...rows].map(([key, row]) => [key, Object.fromEntries(columns.map((c) => [c, row[c] ?? null]))]));
 }
 
-describe('the snapshot under DDL', () => {
+describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$metadata', ({ metadata, serverUrl }) => {
   it('captures tables created while the snapshot runs, their rows from the binlog', async () => {
-    const { db, reader, topic } = await snapshotWithDdl('create', async () => undefined, {
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `create-${metadata}`, async () => undefined, {
       // Created after the snapshot's point but before it lists the tables: listed, yet not in its view.
       async atStart(d) {
         await d.pool.query('CREATE TABLE early (id INT PRIMARY KEY, v VARCHAR(20))');
@@ -98,7 +103,7 @@ describe('the snapshot under DDL', () => {
 
   it('captures tables altered while the snapshot runs, in their new shape once they have it', async () => {
     let alterBig: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl('alter', async (d) => {
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `alter-${metadata}`, async (d) => {
       for (const table of ['instant', 'rebuilt']) {
         await d.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
         await d.pool.query(`INSERT INTO ${table} SELECT seq, CONCAT('before ', seq) FROM seq_1_to_2000`);
@@ -136,7 +141,7 @@ describe('the snapshot under DDL', () => {
 
   it('keeps the rows of tables dropped while the snapshot runs as they were, and passes the DROP on', async () => {
     let dropRead: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl('drop', async (d) => {
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, async (d) => {
       // `aaa_read` is snapshotted before `big`, `zzz_unread` after it.
       for (const table of ['aaa_read', 'zzz_unread']) {
         await d.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
@@ -153,8 +158,12 @@ describe('the snapshot under DDL', () => {
     const aaaRows = fold(await readTopic(reader.bus, topic('aaa_read')));
     await dropRead;
     await db.pool.query("UPDATE big SET v = 'after the drops' WHERE id = 1");
+    // A table of the same name again: its rows are captured.
+    await db.pool.query('CREATE TABLE zzz_unread (id INT PRIMARY KEY, w INT)');
+    await db.pool.query('INSERT INTO zzz_unread VALUES (1, 10), (2, 20)');
     await caughtUp(db.url, reader.reader);
     expect(fold(await readTopic(reader.bus, topic('big')))).toEqual(await tableRows(db.url, 'big'));
+    expect(fold(await readTopic(reader.bus, topic('zzz_unread')))).toEqual(await tableRows(db.url, 'zzz_unread'));
     // Rows sent stay as of the snapshot's point; the DROP follows them.
     expect(aaaRows.size).toBe(500);
     expect(envelopes(await readTopic(reader.bus, topic('zzz_unread'))).filter((e) => e.op === 'r')).toEqual([]);
