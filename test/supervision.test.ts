@@ -3,8 +3,9 @@
 // that rejects every document, a folder where change capture saves its position, a trigger that
 // stops email sending), each seen on /health, /admin/pipeline and /metrics within seconds, and
 // everything written meanwhile arriving once the fault is gone.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/ports.js';
@@ -12,11 +13,12 @@ import type { RoleStatus } from '../core/role-health.js';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { PipelineStatus } from '../pipelines/status/pipeline-status.js';
+import { readServedWarehouse } from '../warehouse/index.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
 import { parsePrometheusText } from './fixtures/prometheus-text.js';
-import { startCli, type RunningCli } from './fixtures/run-cli.js';
+import { runCli, startCli, type RunningCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -104,7 +106,8 @@ describe('a running platform under faults', () => {
       index.exec("CREATE TRIGGER maintenance BEFORE INSERT ON docs BEGIN SELECT RAISE(ABORT, 'search index closed for maintenance'); END;");
       const started = Date.now();
       await addListing('Dandyhorse rejected');
-      const degraded = await until(health, (body) => body.degraded?.includes('search-indexer'), 30_000);
+      // Degraded from the failing batch on; the dead letter follows within the same second.
+      const degraded = await until(health, (body) => body.degraded?.includes('search-indexer') && body.checks['search-indexer']!.dead_letters === 1, 30_000);
       const seconds = (Date.now() - started) / 1000;
       expect(seconds).toBeLessThan(10);
       expect(degraded).toMatchObject({ status: 'degraded' });
@@ -136,6 +139,30 @@ describe('a running platform under faults', () => {
     await searchable('draisine');
     const recovered = await until(health, (body) => body.status === 'ok', (WINDOW_SECONDS + 10) * 1000);
     expect(recovered.checks['search-indexer']).toMatchObject({ status: 'ok', dead_letters: 1 });
+  });
+
+  it('shows the warehouse loader degraded while its target table is gone, and loads again once it is back', async () => {
+    const served = readServedWarehouse(join(dir.path, 'warehouse'))!;
+    const warehouse = createClient({ url: served.url, username: served.loader.user, password: served.loader.password });
+    const rows = async (name: string) => (await (await warehouse.query({ query: `SELECT id FROM raw.listings FINAL WHERE name = {name:String} AND _is_deleted = 0`, query_params: { name }, format: 'JSONEachRow' })).json()).length;
+    try {
+      await until(() => rows('Draisine accepted'), (n) => n === 1, 30_000);
+      const [{ statement }] = await (await warehouse.query({ query: 'SHOW CREATE TABLE raw.listings', format: 'JSONEachRow' })).json<{ statement: string }>() as [{ statement: string }];
+      await warehouse.command({ query: 'DROP TABLE raw.listings' });
+      await addListing('Tricycle while dropped');
+      const degraded = await until(health, (body) => (body.checks['warehouse-loader']?.dead_letters ?? 0) >= 1, 30_000);
+      expect(degraded.checks['warehouse-loader']).toMatchObject({ status: 'degraded', group: 'warehouse-loader', error: expect.stringMatching(/listings/) });
+      const value = await metrics();
+      expect(value('steveslist_role_dead_lettered_total', { role: 'warehouse-loader' })).toBeGreaterThanOrEqual(1);
+      expect((await pipeline()).dead_letters.find((d) => d.group === 'warehouse-loader')?.count).toBeGreaterThanOrEqual(1);
+
+      await warehouse.command({ query: statement });
+      await addListing('Quadricycle after restore');
+      await until(() => rows('Quadricycle after restore'), (n) => n === 1, 60_000);
+      await until(health, (body) => body.checks['warehouse-loader']?.status === 'ok', (WINDOW_SECONDS + 10) * 1000);
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('restarts change capture that fails, degraded meanwhile, and loses nothing written in between', async () => {
@@ -179,9 +206,40 @@ describe('a running platform under faults', () => {
     expect(signedUp).toBeGreaterThan(0);
   });
 
+  it('backs off the scheduler while its ledger table is gone, and it runs again once the table is back', async () => {
+    await db.pool.query('RENAME TABLE job_runs TO job_runs_aside');
+    try {
+      const degraded = await until(health, (body) => body.degraded?.includes('scheduler'), 30_000);
+      expect(degraded.checks.scheduler).toMatchObject({ status: 'degraded', error: expect.stringContaining('job_runs'), code: 'ER_NO_SUCH_TABLE' });
+      expect((await call('GET', '/v1/search?q=velocipede')).body.total).toBe(1);
+    } finally {
+      await db.pool.query('RENAME TABLE job_runs_aside TO job_runs');
+    }
+    await until(health, (body) => body.checks.scheduler?.status === 'ok', 90_000);
+  });
+
   it('is still the same process, and stops cleanly', async () => {
     expect(up.child.exitCode).toBeNull();
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
+  });
+});
+
+describe('a fault no restart can fix', () => {
+  it('stops the platform with one line naming the setting', async () => {
+    // A saved position on a binlog the source does not have, as after a purge.
+    const data = join(dir.path, 'purged');
+    mkdirSync(join(data, 'cdc'), { recursive: true });
+    writeFileSync(join(data, 'cdc', 'reader-state.json'), JSON.stringify({
+      sourceServerId: 4_000_000_000, file: 'binlog.999999', pos: 4, gtid: null, clock: '1', updatedAt: new Date().toISOString(),
+    }));
+    const result = await runCli(['up'], {
+      MYSQL_URL: db.url, DATA_DIR: data, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), WAREHOUSE_HTTP_PORT: String(await freePort()),
+      CDC_SERVER_ID: String(90_000 + Math.floor(Math.random() * 10_000)), CDC_ON_MISSING_BINLOG: 'fail',
+    });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^steveslist: CDC: the saved position binlog\.999999:4 .*Set CDC_ON_MISSING_BINLOG=resnapshot/);
   });
 });
