@@ -5,7 +5,9 @@ import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/si
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
-import { openWarehouse, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
+import { openWarehouseOwner, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
+import { serveWarehouse } from '../../warehouse/http/serve.js';
+import { confineAnalystQuery } from '../../warehouse/analyst-guard.js';
 import { checkClickHouse, checkSmtp } from './reachability.js';
 import type { RoleContext } from './role-context.js';
 import { waitForService } from './wait-for-service.js';
@@ -33,10 +35,16 @@ export async function startSearchWorker(ctx: RoleContext): Promise<SearchService
 }
 
 export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouseClient> {
-  const warehouse = openWarehouse(ctx.config);
+  // A command that opened the folder while the platform was down may still hold it for a moment.
+  const warehouse = await waitFor(ctx, async () => openWarehouseOwner(ctx.config));
   ctx.closers.push(() => warehouse.close());
   const url = ctx.config.warehouse.url;
   if (url) await waitFor(ctx, () => checkClickHouse(warehouse, url));
+  else {
+    // This process owns the chDB folder: analysts, dashboards and local commands reach it here.
+    const served = await serveWarehouse(ctx.config, confineAnalystQuery, ctx.log);
+    ctx.closers.push(() => served.close());
+  }
   const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log, health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP) });
   await loader.start();
   ctx.closers.push(() => loader.stop());

@@ -67,6 +67,13 @@ export interface Config {
     url: string | undefined;
     username: string | undefined;
     password: string | undefined;
+    /** ClickHouse's HTTP interface served by the process that owns the chDB folder (one machine). */
+    http: {
+      host: string;
+      port: number;
+      /** The port was chosen by WAREHOUSE_HTTP_PORT: when taken, starting fails instead of taking a free one. */
+      portChosen: boolean;
+    };
   };
   webhooks: {
     /** Deliver to private, loopback and link-local addresses (local development only). */
@@ -264,6 +271,11 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       url: r.httpUrl('CLICKHOUSE_URL'),
       username: r.optionalString('CLICKHOUSE_USER'),
       password: r.optionalString('CLICKHOUSE_PASSWORD'),
+      http: {
+        host: r.string('WAREHOUSE_HTTP_HOST', '127.0.0.1'),
+        port: r.port('WAREHOUSE_HTTP_PORT', 8123),
+        portChosen: r.isSet('WAREHOUSE_HTTP_PORT'),
+      },
     },
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },

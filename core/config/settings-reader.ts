@@ -15,6 +15,11 @@ export class SettingsReader {
     private readonly cwd: string,
   ) {}
 
+  /** Whether the setting was given at all (to tell a chosen value from the default). */
+  isSet(name: string): boolean {
+    return this.raw(name) !== undefined;
+  }
+
   private raw(name: string): string | undefined {
     this.names.push(name);
     const value = this.env[name];

@@ -64,7 +64,7 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       timezone: deps.timezone,
       timeLimitMs: 30 * 60_000,
       missed: 'catch-up',
-      run: ({ log }) => reports.withWarehouse((warehouse) => refreshDashboards({ warehouse, log })),
+      run: ({ log }) => refreshDashboards({ warehouse: (work) => reports.withWarehouse(work), log }),
     });
   }
   if (reports && reports.recipients.length > 0) {

@@ -67,12 +67,20 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
 }
 
 /** Exports the dashboards' data from `warehouse` and builds the site into reports/build; returns a summary line. */
-export async function refreshDashboards(options: { warehouse: ClickHouseClient; log: Logger; reportsDir?: string }): Promise<string> {
+/** Lends a warehouse client for `work` and takes it back after. */
+export type WarehouseLender = <T>(work: (client: ClickHouseClient) => Promise<T>) => Promise<T>;
+
+/**
+ * `warehouse` is a client, or lends one for the export alone: the build that follows takes a minute
+ * or more, and a warehouse folder held that long keeps its owner (a restarting platform) from it.
+ */
+export async function refreshDashboards(options: { warehouse: ClickHouseClient | WarehouseLender; log: Logger; reportsDir?: string }): Promise<string> {
   const dir = options.reportsDir ?? REPORTS_DIR;
   const evidence = join(dir, 'node_modules', '.bin', 'evidence');
   if (!existsSync(evidence)) throw new EnvironmentError('the dashboards need their own install once: npm run reports:install');
   const started = Date.now();
-  const rows = await exportDashboardData(options.warehouse, join(dir, 'sources', 'warehouse'));
+  const exportTo = (client: ClickHouseClient) => exportDashboardData(client, join(dir, 'sources', 'warehouse'));
+  const rows = typeof options.warehouse === 'function' ? await options.warehouse(exportTo) : await exportTo(options.warehouse);
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   const inputs = buildInputsHash(dir);
   const marker = join(dir, 'build', INPUTS_FILE);
