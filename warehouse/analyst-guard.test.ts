@@ -2,6 +2,7 @@
 // databases or the query's own settings is refused with the reason, and nothing it names is
 // touched (a local HTTP server sees no request, no file content comes back); ordinary analyst
 // queries still run. chDB allows one data folder per process: this file uses one.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +15,9 @@ import { tempDir } from '../test/fixtures/temp-dir.js';
 import { analystQuery, AnalystQueryError, AnalystQueryRefused } from './analyst-query.js';
 import { askClickHouse, confineAnalystQuery } from './analyst-guard.js';
 import { ALLOWED_TABLE_FUNCTIONS, REFUSED_TABLE_FUNCTIONS } from './analyst-rules.js';
+import { withWarehouseEngine } from './chdb/engine-folders.js';
 import { createWarehouseClient, type ClickHouseClient } from './client.js';
+import { EnvironmentError } from '../core/errors.js';
 
 const dir = tempDir();
 let client: ClickHouseClient;
@@ -25,7 +28,8 @@ const probeRequests: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('guard');
-  client = createWarehouseClient({ path: join(dir.path, 'warehouse') });
+  // As the process that owns the warehouse opens it (openWarehouseOwner).
+  client = withWarehouseEngine(join(dir.path, 'warehouse'), () => createWarehouseClient({ path: join(dir.path, 'warehouse') }));
   for (const statement of [
     'CREATE DATABASE IF NOT EXISTS raw', 'CREATE DATABASE IF NOT EXISTS marts',
     'CREATE TABLE raw.users (id UInt64, email String, country String) ENGINE = MergeTree ORDER BY id',
@@ -217,5 +221,29 @@ describe('analysts\' ordinary queries', () => {
     expect(session).toEqual([{ r: 0, m: 0 }]);
     // The loader's session still writes.
     await client.command({ query: "INSERT INTO raw.users VALUES (4, 'd@example.com', 'DE')" });
+  });
+});
+
+describe('the warehouse engine\'s folders', () => {
+  it('keeps user_files and user_scripts as empty folders of the warehouse', async () => {
+    const paths = await (await client.query({
+      query: "SELECT name, value FROM system.server_settings WHERE name IN ('user_files_path', 'user_scripts_path') ORDER BY name", format: 'JSONEachRow',
+    })).json();
+    const warehouse = join(dir.path, 'warehouse');
+    expect(paths).toEqual([
+      { name: 'user_files_path', value: `${join(warehouse, 'user_files')}/` },
+      { name: 'user_scripts_path', value: `${join(warehouse, 'user_scripts')}/` },
+    ]);
+    expect(readdirSync(join(warehouse, 'user_files'))).toEqual([]);
+    expect(readdirSync(join(warehouse, 'user_scripts'))).toEqual([]);
+  });
+
+  it('refuses to start the engine while user_files holds a file', () => {
+    const other = join(dir.path, 'other-warehouse');
+    mkdirSync(join(other, 'user_files'), { recursive: true });
+    writeFileSync(join(other, 'user_files', 'secret.json'), '{}');
+    const error = (() => { try { withWarehouseEngine(other, () => undefined); } catch (e) { return e as Error; } })();
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect(error!.message).toMatch(/user_files holds 1 file\(s\) \(secret\.json\)/);
   });
 });

@@ -1,6 +1,7 @@
 // The warehouse: client, raw layer, loader, marts and analyst SQL.
 import type { Config } from '../core/config/index.js';
 import { createWarehouseClient, type ClickHouseClient } from './client.js';
+import { withWarehouseEngine } from './chdb/engine-folders.js';
 import { readServedWarehouse } from './http/served-warehouse.js';
 
 export { startWarehouseLoader, WAREHOUSE_GROUP } from './loader.js';
@@ -11,9 +12,10 @@ export { readServedWarehouse, type ServedWarehouse } from './http/served-warehou
 
 /** The configured ClickHouse server, or the chDB folder itself: for the process that owns (and serves) it. */
 export function openWarehouseOwner(config: Config): ClickHouseClient {
-  return createWarehouseClient({
+  const open = () => createWarehouseClient({
     url: config.warehouse.url, path: config.warehouse.dir, username: config.warehouse.username, password: config.warehouse.password,
   });
+  return config.warehouse.url ? open() : withWarehouseEngine(config.warehouse.dir, open);
 }
 
 /**
