@@ -2,6 +2,7 @@
 // their row changes with before/after images, the DDL among them, and the position just after
 // the transaction, which is where reading resumes. A transaction is only handed over complete.
 import ZongJi from '@vlasky/zongji';
+import { PlatformError } from '../../core/errors.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import { enumSetLabels } from './enum-labels.js';
 import type { Row } from './envelope.js';
@@ -49,6 +50,32 @@ export class TableColumnsUnknown extends Error {
   }
 }
 
+/**
+ * Rows written with more columns than their table has now, in a binlog that does not name them:
+ * which value belongs to which column cannot be known. Retrying meets the same rows.
+ */
+export class TableColumnsChanged extends PlatformError {
+  readonly code = 'TABLE_COLUMNS_CHANGED';
+  readonly retriable = false;
+
+  constructor(database: string, table: string) {
+    super(
+      `CDC: the binlog holds rows of ${database}.${table} written before columns were dropped from it, and without ` +
+        'binlog_row_metadata=FULL it does not name their columns, so they cannot be decoded. Set binlog_row_metadata=FULL ' +
+        "(SET GLOBAL binlog_row_metadata=FULL, and in the server's config) and take a new snapshot (CDC_ON_MISSING_BINLOG=resnapshot, or a new position folder)",
+    );
+  }
+}
+
+/** zongji's own errors that mean a table's rows cannot be decoded, as the reader's types. */
+function decodingError(error: Error): Error {
+  const unknown = /^Insufficient permissions to access: ([^.]+)\.(.+)$/.exec(error.message);
+  if (unknown) return new TableColumnsUnknown(unknown[1]!, unknown[2]!);
+  const changed = /^Table ([^.]+)\.(\S+) schema changed between binlog event and metadata fetch/.exec(error.message);
+  if (changed) return new TableColumnsChanged(changed[1]!, changed[2]!);
+  return error;
+}
+
 export interface BinlogStreamOptions {
   url: string;
   /** Replica id this reader announces to the source. */
@@ -83,6 +110,11 @@ export class BinlogStream {
   private file = '';
   private open: BinlogTransaction | undefined;
   private stopped = false;
+  /**
+   * Set by the first error: nothing after it is handed over, so a transaction zongji decoded
+   * without the rows it failed on never moves the position past them.
+   */
+  private failed = false;
 
   constructor(private readonly options: BinlogStreamOptions) {}
 
@@ -96,18 +128,20 @@ export class BinlogStream {
     this.zongji = zongji;
     this.open = undefined;
     if ('file' in from) this.file = from.file;
+    this.failed = false;
     zongji.on('binlog', (event: ZongJiEvent) => {
+      if (this.failed) return;
       try {
         this.handle(event);
       } catch (error) {
+        this.failed = true;
         this.options.onError(error as Error);
       }
     });
     zongji.on('error', (error: Error) => {
       if (this.stopped) return;
-      // zongji's words when information_schema lists no columns for a table it must decode.
-      const unknown = /^Insufficient permissions to access: ([^.]+)\.(.+)$/.exec(error.message);
-      this.options.onError(unknown ? new TableColumnsUnknown(unknown[1]!, unknown[2]!) : error);
+      this.failed = true;
+      this.options.onError(decodingError(error));
     });
     const includeSchema = Object.fromEntries(this.options.databases.map((db) => [db, true as const]));
     const excludeSchema: Record<string, string[]> = {};

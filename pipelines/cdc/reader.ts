@@ -8,7 +8,7 @@ import type { Logger } from '../../core/log.js';
 import { connectMysql, createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus, OutgoingMessage } from '../bus/port.js';
 import { backoffMs } from '../consumers/retry-schedule.js';
-import { BinlogStream, TableColumnsUnknown, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
+import { BinlogStream, TableColumnsChanged, TableColumnsUnknown, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
 import { normalizeRow } from './column-values.js';
 import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
 import { nextClock, versionOf } from './event-version.js';
@@ -361,6 +361,10 @@ export class CdcReader {
         if (reopen) {
           this.openStream({ file: this.enqueued.file, pos: this.enqueued.pos });
           continue;
+        }
+        if (error instanceof TableColumnsChanged) {
+          await this.drain();
+          throw error;
         }
         if (error.errno === 1236 || error.code === 1236 || /purged|could not find first log|1236/i.test(error.message)) {
           await this.drain();
