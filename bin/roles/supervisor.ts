@@ -54,6 +54,8 @@ export class Supervisor {
     const log = this.log.child(group ? { role, group } : { role });
     return {
       failed: (error) => {
+        // A role cut off by the shutdown (its pool closed under it) waits like any other, but is not news.
+        if (this.stopping) return this.health.failed(role, error).delayMs;
         if (stopsThePlatform(error)) this.stopPlatform(role, error);
         const { transition, delayMs, attempt } = this.health.failed(role, error);
         this.logFailure(log, transition, error, attempt, delayMs, 'retries');
