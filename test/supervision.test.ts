@@ -1,16 +1,20 @@
 // No role takes the platform down, and no sink fails silently: a real `steveslist up` against a
-// private MariaDB, with real faults put into its parts while it runs (a trigger in the search index
-// that rejects every document, a folder where change capture saves its position, a trigger that
-// stops email sending), each seen on /health, /admin/pipeline and /metrics within seconds, and
-// everything written meanwhile arriving once the fault is gone.
+// private MariaDB, with real faults put into each role's parts while it runs (a trigger in the
+// search index that rejects every document, the warehouse's target table dropped, a folder where
+// change capture saves its position, triggers on the tables the webhook and email roles write,
+// the scheduler's ledger renamed away), each seen on /health, /admin/pipeline and /metrics within
+// seconds, and everything written meanwhile arriving once the fault is gone.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateWebhookSecret } from '../api/client/webhooks.js';
 import { freePort } from '../core/ports.js';
 import type { RoleStatus } from '../core/role-health.js';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
+import { createListing } from '../marketplace/domain/listings.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { PipelineStatus } from '../pipelines/status/pipeline-status.js';
 import { readServedWarehouse } from '../warehouse/index.js';
@@ -30,6 +34,9 @@ let call: ReturnType<typeof httpClient>;
 let admin: ReturnType<typeof httpClient>;
 let adminOrigin: string;
 let token: string;
+let receiver: Server;
+/** Paths of the webhook requests the receiver got. */
+const received: string[] = [];
 
 interface Health {
   status: 'ok' | 'degraded';
@@ -40,10 +47,17 @@ interface Health {
 beforeAll(async () => {
   db = await createTestDatabase('supervision');
   await addAdminUser(db.pool, 'ops', PASSWORD);
+  receiver = createServer((request, response) => {
+    received.push(request.url ?? '');
+    request.resume();
+    request.on('end', () => response.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const [port, adminPort, warehousePort] = [await freePort(), await freePort(), await freePort()];
   up = startCli(['up'], {
     MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: String(port), ADMIN_PORT: String(adminPort), WAREHOUSE_HTTP_PORT: String(warehousePort),
     CDC_SERVER_ID: String(90_000 + Math.floor(Math.random() * 10_000)), HEALTH_DEAD_LETTER_WINDOW_SECONDS: String(WINDOW_SECONDS), LOG_LEVEL: 'info',
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
   });
   await up.waitFor(/steveslist is up/, 120_000);
   call = httpClient(`http://127.0.0.1:${port}`);
@@ -56,6 +70,7 @@ afterAll(async () => {
     up.child.kill('SIGTERM');
     await up.exited;
   }
+  await new Promise((resolve) => receiver?.close(resolve));
   await db?.close();
   dir.remove();
 });
@@ -185,6 +200,51 @@ describe('a running platform under faults', () => {
     await searchable('boneshaker');
     await searchable('highwheel');
     expect(up.output().match(/"role":"cdc".*"stack"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it('shows the webhook enqueuer dead-lettering and the dispatcher failing while their table refuses rows, and delivers what waited', async () => {
+    await addListing('Webhook seller warmup');
+    const port = (receiver.address() as { port: number }).port;
+    await db.pool.query('INSERT INTO webhook_endpoints (user_id, url, event_types, secret) VALUES (?, ?, ?, ?)', [sellerId, `http://127.0.0.1:${port}/hook`, '[]', generateWebhookSecret()]);
+    const listing = { sellerId: sellerId!, description: 'x', category: 'bikes', country: 'US', city: 'Austin', priceAmount: 1000, priceCurrency: 'usd' };
+
+    await db.pool.query(`CREATE TRIGGER no_deliveries BEFORE INSERT ON webhook_deliveries FOR EACH ROW
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'webhook_deliveries refuses new rows'`);
+    try {
+      await createListing(db.pool, { ...listing, name: 'Unicycle never announced' });
+      const degraded = await until(health, (body) => (body.checks.webhooks?.dead_letters ?? 0) >= 1, 30_000);
+      expect(degraded.checks.webhooks).toMatchObject({ status: 'degraded', group: 'webhooks', error: 'webhook_deliveries refuses new rows' });
+    } finally {
+      await db.pool.query('DROP TRIGGER IF EXISTS no_deliveries');
+    }
+
+    await db.pool.query(`CREATE TRIGGER no_sending_hooks BEFORE UPDATE ON webhook_deliveries FOR EACH ROW
+      BEGIN IF NEW.status = 'sending' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'webhook_deliveries is frozen for maintenance'; END IF; END`);
+    try {
+      await createListing(db.pool, { ...listing, name: 'Tandem announced late' });
+      const degraded = await until(health, (body) => body.degraded?.includes('webhook-dispatcher'), 30_000);
+      expect(degraded.checks['webhook-dispatcher']).toMatchObject({ status: 'degraded', error: 'webhook_deliveries is frozen for maintenance' });
+      expect(received).toEqual([]);
+    } finally {
+      await db.pool.query('DROP TRIGGER IF EXISTS no_sending_hooks');
+    }
+    await until(async () => received.length, (n) => n === 1, 90_000);
+    expect(received).toEqual(['/hook']);
+    const recovered = await until(health, (body) => body.checks['webhook-dispatcher']?.status === 'ok' && body.checks.webhooks?.status === 'ok', (WINDOW_SECONDS + 60) * 1000);
+    expect(recovered.checks.webhooks!.dead_letters).toBe(1);
+  });
+
+  it('shows the email enqueuer dead-lettering while its table refuses rows', async () => {
+    await db.pool.query(`CREATE TRIGGER no_emails BEFORE INSERT ON email_messages FOR EACH ROW
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'email_messages refuses new rows'`);
+    try {
+      expect((await call('POST', '/v1/users', { body: { email: 'unwelcome@example.com', password: 'correct horse battery', name: 'Unwelcome' } })).status).toBe(201);
+      const degraded = await until(health, (body) => (body.checks.email?.dead_letters ?? 0) >= 1, 30_000);
+      expect(degraded.checks.email).toMatchObject({ status: 'degraded', group: 'email', error: 'email_messages refuses new rows' });
+    } finally {
+      await db.pool.query('DROP TRIGGER IF EXISTS no_emails');
+    }
+    await until(health, (body) => body.checks.email?.status === 'ok', (WINDOW_SECONDS + 10) * 1000);
   });
 
   it('backs off a sender whose table refuses its claims, and sends what waited once it recovers', async () => {
