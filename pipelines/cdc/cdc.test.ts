@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
+import { caughtUp, ddlStatements, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { until } from '../../test/fixtures/eventually.js';
@@ -205,7 +205,7 @@ describe('change capture', () => {
       { id: 2, name: 'after', color: 'blue' },
       { id: 1, name: 'before', color: 'green' },
     ]);
-    const ddl = (await readTopic(reader.bus, 'sl')).map((m) => JSON.parse(m.value!.toString()).ddl as string);
+    const ddl = await ddlStatements(reader.bus);
     expect(ddl.some((sql) => /ALTER TABLE gadgets ADD COLUMN color/.test(sql))).toBe(true);
   });
 

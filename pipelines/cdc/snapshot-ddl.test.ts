@@ -3,7 +3,7 @@
 // carries on, and the topics end with MySQL's rows.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { caughtUp, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
+import { caughtUp, ddlStatements, envelopes, fold, readTopic, startTestReader, tableRows, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { rowMetadataSources } from '../../test/fixtures/row-metadata.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
@@ -33,12 +33,24 @@ interface Hooks {
   duringBig(db: TestDatabase): Promise<void>;
 }
 
+/** Runs statements one after the other. */
+async function run(db: TestDatabase, statements: string[]): Promise<void> {
+  for (const sql of statements) await db.pool.query(sql);
+}
+
+/** Tables (id, v) of `rows` rows each. */
+async function filledTables(db: TestDatabase, tables: string[], rows: number): Promise<void> {
+  for (const table of tables) {
+    await db.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
+    await db.pool.query(`INSERT INTO ${table} SELECT seq, CONCAT('before ', seq) FROM seq_1_to_${rows}`);
+  }
+}
+
 /** A database with a large table `big`, and a reader whose snapshot reads it in small chunks. */
 async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: TestDatabase) => Promise<void>, hooks: Hooks) {
   const db = await createTestDatabase('ddl', serverUrl);
   open.push({ db });
-  await db.pool.query('CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)');
-  await db.pool.query(`INSERT INTO big SELECT seq, CONCAT('row ', seq) FROM seq_1_to_${BIG_ROWS}`);
+  await filledTables(db, ['big'], BIG_ROWS);
   await prepare(db);
   const store = new FileStateStore(join(dir.path, name, 'cdc'));
   let started = false;
@@ -84,11 +96,13 @@ describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$met
         await d.pool.query("INSERT INTO early VALUES (1, 'one'), (2, 'two'), (3, 'three')");
       },
       async duringBig(d) {
-        await d.pool.query('CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(20))');
-        await d.pool.query("INSERT INTO late SELECT seq, CONCAT('late ', seq) FROM seq_1_to_1000");
-        await d.pool.query("UPDATE late SET v = 'changed' WHERE id <= 10");
-        await d.pool.query('DELETE FROM late WHERE id = 1000');
-        await d.pool.query("UPDATE early SET v = 'TWO' WHERE id = 2");
+        await run(d, [
+          'CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(20))',
+          "INSERT INTO late SELECT seq, CONCAT('late ', seq) FROM seq_1_to_1000",
+          "UPDATE late SET v = 'changed' WHERE id <= 10",
+          'DELETE FROM late WHERE id = 1000',
+          "UPDATE early SET v = 'TWO' WHERE id = 2",
+        ]);
       },
     });
     await db.pool.query("INSERT INTO late VALUES (1001, 'streamed')");
@@ -103,24 +117,21 @@ describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$met
 
   it('captures tables altered while the snapshot runs, in their new shape once they have it', async () => {
     let alterBig: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `alter-${metadata}`, async (d) => {
-      for (const table of ['instant', 'rebuilt']) {
-        await d.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
-        await d.pool.query(`INSERT INTO ${table} SELECT seq, CONCAT('before ', seq) FROM seq_1_to_2000`);
-      }
-    }, {
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `alter-${metadata}`, (d) => filledTables(d, ['instant', 'rebuilt'], 2000), {
       async duringBig(d) {
         // The table being read: the ALTER waits for the snapshot to finish with it.
         alterBig = d.pool.query('ALTER TABLE big ADD COLUMN extra INT NULL');
-        await d.pool.query("INSERT INTO instant VALUES (2001, 'old shape')");
-        await d.pool.query('ALTER TABLE instant ADD COLUMN note VARCHAR(20) NULL, ALGORITHM=INSTANT');
-        await d.pool.query("INSERT INTO instant VALUES (2002, 'new shape', 'noted')");
-        await d.pool.query("UPDATE instant SET note = 'touched' WHERE id <= 5");
-        // A copying ALTER gives the table a new definition the snapshot's view cannot read.
-        await d.pool.query("INSERT INTO rebuilt VALUES (2001, 'old shape')");
-        await d.pool.query('ALTER TABLE rebuilt ADD COLUMN note VARCHAR(20) NULL, MODIFY v VARCHAR(40), ALGORITHM=COPY');
-        await d.pool.query("INSERT INTO rebuilt VALUES (2002, 'new shape', 'noted')");
-        await d.pool.query("UPDATE rebuilt SET note = 'touched' WHERE id <= 5");
+        await run(d, [
+          "INSERT INTO instant VALUES (2001, 'old shape')",
+          'ALTER TABLE instant ADD COLUMN note VARCHAR(20) NULL, ALGORITHM=INSTANT',
+          "INSERT INTO instant VALUES (2002, 'new shape', 'noted')",
+          "UPDATE instant SET note = 'touched' WHERE id <= 5",
+          // A copying ALTER gives the table a new definition the snapshot's view cannot read.
+          "INSERT INTO rebuilt VALUES (2001, 'old shape')",
+          'ALTER TABLE rebuilt ADD COLUMN note VARCHAR(20) NULL, MODIFY v VARCHAR(40), ALGORITHM=COPY',
+          "INSERT INTO rebuilt VALUES (2002, 'new shape', 'noted')",
+          "UPDATE rebuilt SET note = 'touched' WHERE id <= 5",
+        ]);
       },
     });
     await alterBig;
@@ -135,19 +146,13 @@ describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$met
     const instant = fold(await readTopic(reader.bus, topic('instant')));
     expect(instant.get('{"id":1000}')).toEqual({ id: 1000, v: 'before 1000', note: null });
     expect(fold(await readTopic(reader.bus, topic('rebuilt'))).get('{"id":1000}')).toEqual({ id: 1000, v: 'before 1000', note: null });
-    const ddl = (await readTopic(reader.bus, 'sl')).map((m) => JSON.parse(m.value!.toString()).ddl as string);
-    expect(ddl.filter((sql) => /^ALTER TABLE/.test(sql))).toHaveLength(3);
+    expect((await ddlStatements(reader.bus)).filter((sql) => /^ALTER TABLE/.test(sql))).toHaveLength(3);
   });
 
   it('keeps the rows of tables dropped while the snapshot runs as they were, and passes the DROP on', async () => {
     let dropRead: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, async (d) => {
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, (d) => filledTables(d, ['aaa_read', 'zzz_unread'], 500), {
       // `aaa_read` is snapshotted before `big`, `zzz_unread` after it.
-      for (const table of ['aaa_read', 'zzz_unread']) {
-        await d.pool.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v VARCHAR(20))`);
-        await d.pool.query(`INSERT INTO ${table} SELECT seq, CONCAT('row ', seq) FROM seq_1_to_500`);
-      }
-    }, {
       async duringBig(d) {
         // A table the snapshot already read: the DROP waits for the snapshot to finish.
         dropRead = d.pool.query('DROP TABLE aaa_read');
@@ -167,7 +172,6 @@ describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$met
     // Rows sent stay as of the snapshot's point; the DROP follows them.
     expect(aaaRows.size).toBe(500);
     expect(envelopes(await readTopic(reader.bus, topic('zzz_unread'))).filter((e) => e.op === 'r')).toEqual([]);
-    const ddl = (await readTopic(reader.bus, 'sl')).map((m) => JSON.parse(m.value!.toString()).ddl as string);
-    expect(ddl.filter((sql) => /^DROP TABLE/.test(sql)).sort()).toEqual(['DROP TABLE `aaa_read` /* generated by server */', 'DROP TABLE `zzz_unread` /* generated by server */'].sort());
+    expect((await ddlStatements(reader.bus)).filter((sql) => /^DROP TABLE/.test(sql)).sort()).toEqual(['DROP TABLE `aaa_read` /* generated by server */', 'DROP TABLE `zzz_unread` /* generated by server */'].sort());
   });
 });
