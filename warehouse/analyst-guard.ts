@@ -52,18 +52,21 @@ export async function confineAnalystQuery(ask: AskWarehouse, sql: string, option
 
 /** The settings every analyst query runs with, as a trailing clause: they hold for this query only. */
 export function analystQuerySettings(limits: { maxRows: number; timeoutSeconds: number; extra?: Record<string, string | number> }): string {
-  const databases = ANALYST_DATABASES.map(sqlString).join(', ');
-  // The catalog tables show the warehouse's databases only (information_schema reads them too).
-  const filters = `{${sqlString('system.tables')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.columns')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.databases')}: ${sqlString(`name IN (${databases})`)}}`;
   const settings: [string, string][] = [
     ...Object.entries(limits.extra ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'number' ? String(v) : sqlString(v)]),
     ['max_execution_time', String(limits.timeoutSeconds)],
     ['max_result_rows', String(limits.maxRows)],
     ['result_overflow_mode', sqlString('throw')],
-    ['additional_table_filters', filters],
+    ['additional_table_filters', catalogFilters()],
     ['readonly', '2'],
   ];
   return `SETTINGS ${settings.map(([k, v]) => `${k} = ${v}`).join(', ')}`;
+}
+
+/** The additional_table_filters value (a map literal) that shows analysts the warehouse's databases only in the catalog tables (information_schema reads them too). */
+export function catalogFilters(): string {
+  const databases = ANALYST_DATABASES.map(sqlString).join(', ');
+  return `{${sqlString('system.tables')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.columns')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.databases')}: ${sqlString(`name IN (${databases})`)}}`;
 }
 
 /** An AskWarehouse over @clickhouse/client (chDB or a ClickHouse server): nothing stays on the session. */
@@ -216,7 +219,8 @@ async function checkNamesInWarehouse(ask: AskWarehouse, names: Names): Promise<v
   const plain = "'^[A-Za-z0-9_]+$'";
   const found = await ask([
     `SELECT 'database', name FROM system.databases WHERE NOT match(name, ${plain})`,
-    `SELECT 'table', name FROM system.tables WHERE database = currentDatabase() AND (NOT match(name, ${plain}) OR has(${list(names.unqualifiedTables)}, name))`,
+    // In raw or marts (a client's chosen database, as JDBC tools send it) a bare name is one of theirs.
+    `SELECT 'table', name FROM system.tables WHERE database = currentDatabase() AND (NOT match(name, ${plain}) OR (has(${list(names.unqualifiedTables)}, name) AND currentDatabase() NOT IN (${ANALYST_DATABASES.map(sqlString).join(', ')})))`,
     `SELECT 'function', name FROM system.functions WHERE origin != 'System' AND has(${list(names.functions)}, name)`,
   ].join(' UNION ALL '));
   const [kind, name] = found.split('\n').find(Boolean)?.split('\t') ?? [];

@@ -1,7 +1,7 @@
 // The warehouse client: @clickhouse/client everywhere, over an in-process chDB on one machine or
 // HTTP to a ClickHouse server, so the loader, the marts and analyst SQL share one code path.
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { EnvironmentError, ServiceUnavailable } from '../core/errors.js';
+import { folderError } from './chdb/folder-error.js';
 import { createScopedChdbConnection } from './chdb/scoped-settings-connection.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
@@ -25,13 +25,6 @@ export function createWarehouseClient(target: WarehouseTarget): ClickHouseClient
     // and a call's settings end with the call.
     return createClient({ connection: createScopedChdbConnection(target.path) as never });
   } catch (error) {
-    const reason = (error as Error).message;
-    const advice = 'chDB allows one process per folder: while the platform runs, steveslist commands reach its warehouse through it; otherwise stop the process that has it open';
-    // Another process holding the folder (a command that opened it while the platform was down)
-    // lets go of it: worth waiting for. Anything else about the folder is not.
-    if (/Cannot lock file|Another server instance|Failed to create connection/i.test(reason)) {
-      throw new ServiceUnavailable(`WAREHOUSE_DIR: ${target.path} is open in another process; ${advice}`, { cause: error });
-    }
-    throw new EnvironmentError(`WAREHOUSE_DIR: ${target.path} cannot be opened (${reason}); ${advice}`, { cause: error });
+    throw folderError(target.path, error);
   }
 }

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { EnvironmentError } from '../../core/errors.js';
+import { folderError } from './folder-error.js';
 
 export const ENGINE_FOLDERS = ['user_files', 'user_scripts'] as const;
 
@@ -30,7 +31,7 @@ export function withWarehouseEngine<T>(dir: string, open: () => T): T {
   try {
     starter = new Session(dir, { connectionArgs: args });
   } catch (error) {
-    throw new EnvironmentError(`WAREHOUSE_DIR: ${dir} cannot be opened (${(error as Error).message}); chDB allows one process per folder: stop the process that has it open`, { cause: error });
+    throw folderError(dir, error);
   }
   try {
     return open();

@@ -71,6 +71,9 @@ describe('the served warehouse', () => {
     expect(rows.map((r) => Number(r.running))).toEqual([100, 300, 600]);
     const columns = await analyst.query({ query: "SELECT name, type FROM system.columns WHERE database = 'raw' AND table = 'listings' ORDER BY position", format: 'JSONEachRow' }).then((r) => r.json<{ name: string }>());
     expect(columns.map((c) => c.name)).toEqual(['id', 'title', 'price_cents', 'created_at']);
+    // The catalog shows the warehouse's databases only.
+    const databases = await analyst.query({ query: 'SELECT DISTINCT database FROM system.tables ORDER BY database', format: 'JSONEachRow' }).then((r) => r.json<{ database: string }>());
+    expect(databases.map((d) => d.database)).toEqual(['raw']);
   });
 
   it('binds query parameters and takes the database from the request', async () => {

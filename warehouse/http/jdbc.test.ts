@@ -45,6 +45,11 @@ describe('the JDBC driver on the served warehouse', () => {
     expect(rows.rows).toEqual([['2026-12-01', '12', '1500.0', 'Austin', null], ['2026-12-02', '7', '999.0', 'Boston', 'snow']]);
   });
 
+  it('reads the tables of the database a tool chose by their bare names', async () => {
+    const result = await runJdbcQuery({ url: `jdbc:clickhouse:${server.url}/marts`, user: 'dbeaver', password, sql: 'SELECT count() FROM daily_orders' });
+    expect((result as JdbcRows).rows, JSON.stringify(result)).toEqual([['2']]);
+  });
+
   it('reads with ClickHouse\'s own compression switched off as well as on', async () => {
     const result = await jdbc('SELECT sum(orders) FROM marts.daily_orders', { properties: { compress: 'false' } });
     expect((result as JdbcRows).rows).toEqual([['19']]);
