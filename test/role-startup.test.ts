@@ -60,7 +60,10 @@ describe('role commands on one machine', () => {
     expect(found.hits[0]).toMatchObject({ name: 'Penny-farthing, restored' });
     // The heartbeat a container health check reads: written before the worker says it runs.
     const heartbeat = heartbeatPath(env.DATA_DIR, 'search');
-    expect(JSON.parse(readFileSync(heartbeat, 'utf8'))).toMatchObject({ role: 'search', group: 'search-indexer', lag: expect.any(Number), pid: worker.child.pid });
+    expect(JSON.parse(readFileSync(heartbeat, 'utf8'))).toMatchObject({
+      role: 'search', group: 'search-indexer', lag: expect.any(Number), pid: worker.child.pid,
+      roles: [{ role: 'search-indexer', group: 'search-indexer', status: 'ok', failures: 0, dead_letters: 0 }],
+    });
 
     // A second consumer role cannot share the embedded bus: it says which setting shares one.
     const webhooks = await runCli(['worker', 'webhooks'], env);

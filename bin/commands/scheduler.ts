@@ -1,6 +1,7 @@
 import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { jobsFor } from './platform-jobs.js';
 import type { Command } from '../cli.js';
+import { Supervisor } from '../roles/supervisor.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 
@@ -10,13 +11,16 @@ export const schedulerCommand: Command = {
   longRunning: true,
   async run(context) {
     const db = await openDatabase(context);
-    const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(context.config, db), log: context.log });
+    // A failing pass is logged once and retried with backoff; a configuration error stops the command.
+    const supervisor = new Supervisor(context.log, { deadLetterWindowMs: context.config.deadLetterHealthWindowMs });
+    const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(context.config, db), log: context.log, health: supervisor.reporter('scheduler') });
     scheduler.start();
     // Listening for signals before saying so: whoever waits for the line may signal at once.
     const stopped = runUntilSignal(context.log, async () => {
+      supervisor.shutdown();
       await scheduler.stop();
       await db.close();
-    });
+    }, supervisor.fatal);
     context.log.info({ jobs: scheduler.jobs.map((job) => job.name) }, 'scheduler running; Ctrl-C stops it');
     return stopped;
   },

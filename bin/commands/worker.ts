@@ -4,6 +4,7 @@ import { openBus } from '../../pipelines/bus/index.js';
 import type { Command } from '../cli.js';
 import { startHeartbeat } from '../roles/heartbeat.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
+import { Supervisor } from '../roles/supervisor.js';
 import { startEmailWorker, startSearchWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS, type WorkerRole } from '../roles/workers.js';
 import { waitForService } from '../roles/wait-for-service.js';
 import { runUntilSignal } from '../shutdown.js';
@@ -26,16 +27,23 @@ export const workerCommand: Command = {
     const wait = { timeoutMs: config.startupWaitMs, log };
     const db = await waitForService(() => openDatabase(context), wait);
     const closers: (() => Promise<void>)[] = [db.close];
-    const shutdown = () => closeAll(closers, log);
+    // Backs off and logs once for the role's consumer group and sender; the heartbeat carries their health.
+    const supervisor = new Supervisor(log, { deadLetterWindowMs: config.deadLetterHealthWindowMs });
+    const shutdown = () => {
+      supervisor.shutdown();
+      return closeAll(closers, log);
+    };
     try {
       const bus = await waitForService(() => openBus(config, log), wait);
       closers.push(() => bus.close());
-      const ctx: RoleContext = { config, log, db, bus, closers };
+      const ctx: RoleContext = { config, log, db, bus, closers, supervisor };
       await START[role as WorkerRole](ctx);
       const group = WORKER_GROUPS[role as WorkerRole];
-      const heartbeat = await startHeartbeat(heartbeatPath(config.dataDir, role), async () => ({ role, group, lag: (await bus.lag(group)).reduce((sum, partition) => sum + partition.lag, 0) }), log);
+      const heartbeat = await startHeartbeat(heartbeatPath(config.dataDir, role), async () => ({
+        role, group, lag: (await bus.lag(group)).reduce((sum, partition) => sum + partition.lag, 0), roles: supervisor.list(),
+      }), log);
       closers.push(() => heartbeat.stop());
-      const stopped = runUntilSignal(log, shutdown);
+      const stopped = runUntilSignal(log, shutdown, supervisor.fatal);
       log.info({ role, group: WORKER_GROUPS[role as WorkerRole], bus: bus.kind }, 'worker running; Ctrl-C stops it');
       return await stopped;
     } catch (error) {
