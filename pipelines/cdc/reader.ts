@@ -14,7 +14,7 @@ import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row
 import { nextClock, versionOf } from './event-version.js';
 import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
 import { advanceGtid, type ReaderState, type SnapshotProgress, type StateStore } from './reader-state.js';
-import { beginSnapshot, listTables, openSnapshotTable, readTable } from './snapshot.js';
+import { beginSnapshot, listTables, openCurrentTable, openSnapshotTable, readTable, type SnapshotTable } from './snapshot.js';
 import { SchemaCache } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
 
@@ -244,42 +244,34 @@ export class CdcReader {
       const save = () => this.options.store.save({ ...base, snapshot: progress, updatedAt: new Date().toISOString() });
       await save();
       const version = versionOf(BigInt(progress.clock), 0).toString();
-      const tables = (await listTables(connection, this.database)).filter((t) => t !== OUTBOX_TABLE && this.options.filter.accepts(this.database, t));
+      const captured = (table: string) => table !== OUTBOX_TABLE && this.options.filter.accepts(this.database, table);
+      const tables = (await listTables(connection, this.database)).filter(captured);
+      const connect = () => connectMysql(this.options.url, { cdcValues: true });
+      const read = { progress, save, version, serverTimeMs: opened.serverTimeMs };
+      let vanished = false;
       for (const table of tables) {
         if (this.stopping) throw new SnapshotInterrupted();
         if (progress.tablesDone.includes(table)) continue;
-        const source = await openSnapshotTable(connection, this.schemas, this.database, table, () => connectMysql(this.options.url, { cdcValues: true }));
+        const source = await openSnapshotTable(connection, this.schemas, this.database, table, connect);
         if (!source) {
-          this.log.info({ table }, 'table dropped since the snapshot began; its DROP comes from the binlog');
+          vanished = true;
+          this.log.info({ table }, 'table dropped or renamed since the snapshot began; its DDL comes from the binlog');
           continue;
         }
         if (source.outside) this.log.info({ table }, 'table created or rebuilt since the snapshot began; reading it as it is now, the binlog replays its changes since');
-        const { schema, total } = source;
-        const bar = total === 0 ? { update() {}, finish() {} } : (this.options.progress ?? ((label, n) => createProgress({ label, total: n })))(`snapshot ${table}`, total);
-        const resumeKey = progress.lastKey?.table === table ? progress.lastKey.values : undefined;
-        let done = 0;
-        const topic = tableTopic(this.options.topicPrefix, this.database, table);
-        try {
-          for await (const chunk of readTable(source.connection, schema, this.options.snapshotChunkRows, resumeKey)) {
-            const messages = chunk.rows.map((row, index) => this.message('r', null, this.options.filter.strip(this.database, table, row), schema.primaryKey, {
-              table, file: progress.file, pos: progress.pos, row: index, gtid: progress.gtid, ts_ms: opened.serverTimeMs, snapshot: 'true', sequence: version, server_id: this.serverId,
-            }, null));
-            await this.publish(topic, messages);
-            done += chunk.rows.length;
-            this.statsValue.snapshotRows += chunk.rows.length;
-            bar.update(done);
-            if (chunk.lastKey) progress.lastKey = { table, values: chunk.lastKey };
-            await save();
-            if (this.stopping) break;
-          }
-        } finally {
-          await source.close();
+        await this.snapshotTable(source, table, read);
+      }
+      if (vanished) {
+        // A table renamed away keeps its rows under a name not listed, and the binlog has none of
+        // them from before the snapshot: read the tables that appeared as they are now (one that
+        // was merely created gets its rows twice).
+        for (const table of (await listTables(connection, this.database)).filter((t) => captured(t) && !tables.includes(t) && !progress.tablesDone.includes(t))) {
+          if (this.stopping) throw new SnapshotInterrupted();
+          const source = await openCurrentTable(this.schemas, this.database, table, connect);
+          if (!source) continue;
+          this.log.info({ table }, 'table appeared since the snapshot began while another went; reading it as it is now');
+          await this.snapshotTable(source, table, read);
         }
-        if (this.stopping) throw new SnapshotInterrupted();
-        bar.finish();
-        progress.tablesDone.push(table);
-        progress.lastKey = undefined;
-        await save();
       }
       await connection.query('COMMIT');
       const state: ReaderState = { ...base, updatedAt: new Date().toISOString() };
@@ -289,6 +281,40 @@ export class CdcReader {
     } finally {
       await connection.end().catch(() => undefined);
     }
+  }
+
+  /** Publishes a table's rows as snapshot reads, saving progress after each chunk. */
+  private async snapshotTable(
+    source: SnapshotTable,
+    table: string,
+    { progress, save, version, serverTimeMs }: { progress: SnapshotProgress; save: () => Promise<void>; version: string; serverTimeMs: number },
+  ): Promise<void> {
+    const { schema, total } = source;
+    const bar = total === 0 ? { update() {}, finish() {} } : (this.options.progress ?? ((label, n) => createProgress({ label, total: n })))(`snapshot ${table}`, total);
+    const resumeKey = progress.lastKey?.table === table ? progress.lastKey.values : undefined;
+    let done = 0;
+    const topic = tableTopic(this.options.topicPrefix, this.database, table);
+    try {
+      for await (const chunk of readTable(source.connection, schema, this.options.snapshotChunkRows, resumeKey)) {
+        const messages = chunk.rows.map((row, index) => this.message('r', null, this.options.filter.strip(this.database, table, row), schema.primaryKey, {
+          table, file: progress.file, pos: progress.pos, row: index, gtid: progress.gtid, ts_ms: serverTimeMs, snapshot: 'true', sequence: version, server_id: this.serverId,
+        }, null));
+        await this.publish(topic, messages);
+        done += chunk.rows.length;
+        this.statsValue.snapshotRows += chunk.rows.length;
+        bar.update(done);
+        if (chunk.lastKey) progress.lastKey = { table, values: chunk.lastKey };
+        await save();
+        if (this.stopping) break;
+      }
+    } finally {
+      await source.close();
+    }
+    if (this.stopping) throw new SnapshotInterrupted();
+    bar.finish();
+    progress.tablesDone.push(table);
+    progress.lastKey = undefined;
+    await save();
   }
 
   // ---- streaming ---------------------------------------------------------------------------

@@ -149,15 +149,21 @@ describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$met
     expect((await ddlStatements(reader.bus)).filter((sql) => /^ALTER TABLE/.test(sql))).toHaveLength(3);
   });
 
-  it('keeps the rows of tables dropped while the snapshot runs as they were, and passes the DROP on', async () => {
+  it('keeps the rows of tables dropped while the snapshot runs as they were, passes the DROP on, and follows a rename', async () => {
     let dropRead: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, (d) => filledTables(d, ['aaa_read', 'zzz_unread'], 500), {
-      // `aaa_read` is snapshotted before `big`, `zzz_unread` after it.
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, (d) => filledTables(d, ['aaa_read', 'zzz_unread', 'zzz_moving'], 500), {
+      // `aaa_read` is snapshotted before `big`, the others after it.
       async duringBig(d) {
         // A table the snapshot already read: the DROP waits for the snapshot to finish.
         dropRead = d.pool.query('DROP TABLE aaa_read');
-        await d.pool.query("INSERT INTO zzz_unread VALUES (501, 'inserted')");
-        await d.pool.query('DROP TABLE zzz_unread');
+        await run(d, [
+          "INSERT INTO zzz_unread VALUES (501, 'inserted')",
+          'DROP TABLE zzz_unread',
+          // Gone under the name listed, its rows (from before the snapshot too) live on under another.
+          "INSERT INTO zzz_moving VALUES (501, 'inserted')",
+          'RENAME TABLE zzz_moving TO zzz_moved',
+          "UPDATE zzz_moved SET v = 'moved' WHERE id <= 10",
+        ]);
       },
     });
     const aaaRows = fold(await readTopic(reader.bus, topic('aaa_read')));
@@ -169,6 +175,8 @@ describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$met
     await caughtUp(db.url, reader.reader);
     expect(fold(await readTopic(reader.bus, topic('big')))).toEqual(await tableRows(db.url, 'big'));
     expect(fold(await readTopic(reader.bus, topic('zzz_unread')))).toEqual(await tableRows(db.url, 'zzz_unread'));
+    expect(fold(await readTopic(reader.bus, topic('zzz_moved')))).toEqual(await tableRows(db.url, 'zzz_moved'));
+    expect((await tableRows(db.url, 'zzz_moved')).size).toBe(501);
     // Rows sent stay as of the snapshot's point; the DROP follows them.
     expect(aaaRows.size).toBe(500);
     expect(envelopes(await readTopic(reader.bus, topic('zzz_unread'))).filter((e) => e.op === 'r')).toEqual([]);

@@ -105,24 +105,45 @@ export async function openSnapshotTable(
   table: string,
   connect: () => Promise<Connection>,
 ): Promise<SnapshotTable | undefined> {
-  const schema = await schemas.get(database, table);
-  if (!schema) return undefined;
   try {
-    const total = await countRows(snapshot, database, table);
-    return { schema, total, connection: snapshot, outside: false, close: async () => undefined };
+    const found = await tableOn(snapshot, schemas, database, table);
+    return found && { ...found, connection: snapshot, outside: false, close: async () => undefined };
   } catch (error) {
-    if (errnoOf(error) === ER_NO_SUCH_TABLE) return undefined;
     if (errnoOf(error) !== ER_TABLE_DEF_CHANGED) throw error;
   }
   schemas.invalidate(database, table);
-  const current = await schemas.get(database, table);
-  if (!current) return undefined;
+  return openCurrentTable(schemas, database, table, connect);
+}
+
+/**
+ * Opens a table to be read as it is now, on a connection of its own (see openSnapshotTable), or
+ * returns undefined when it does not exist.
+ */
+export async function openCurrentTable(
+  schemas: SchemaCache,
+  database: string,
+  table: string,
+  connect: () => Promise<Connection>,
+): Promise<SnapshotTable | undefined> {
   const own = await connect();
   try {
-    const total = await countRows(own, database, table);
-    return { schema: current, total, connection: own, outside: true, close: () => own.end() };
+    const found = await tableOn(own, schemas, database, table);
+    if (found) return { ...found, connection: own, outside: true, close: () => own.end() };
   } catch (error) {
     await own.end().catch(() => undefined);
+    throw error;
+  }
+  await own.end().catch(() => undefined);
+  return undefined;
+}
+
+/** A table's columns and its row count as `connection` sees it; undefined when it does not exist. */
+async function tableOn(connection: Connection, schemas: SchemaCache, database: string, table: string) {
+  const schema = await schemas.get(database, table);
+  if (!schema) return undefined;
+  try {
+    return { schema, total: await countRows(connection, database, table) };
+  } catch (error) {
     if (errnoOf(error) === ER_NO_SUCH_TABLE) return undefined;
     throw error;
   }
