@@ -4,6 +4,7 @@ import { caughtUp, ddlStatements, envelopes, fold, readTopic, startTestReader, t
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { until } from '../../test/fixtures/eventually.js';
+import { capturedLog } from '../../test/fixtures/captured-log.js';
 import { rowMetadataSources } from '../../test/fixtures/row-metadata.js';
 import { silentLogger } from '../../core/log.js';
 import { createListing } from '../../marketplace/domain/listings.js';
@@ -138,13 +139,18 @@ describe.each(servers.sources)('column values with binlog_row_metadata=$metadata
     await db.pool.query('ALTER TABLE shrinking DROP COLUMN a');
     await db.pool.query("INSERT INTO shrinking VALUES (2, 'b2')");
     await reader.bus.close();
-    const again = await startTestReader(db.url, `${dir.path}/dropped-column-${metadata}`);
+    const logged = capturedLog('info');
+    const again = await startTestReader(db.url, `${dir.path}/dropped-column-${metadata}`, { log: logged.log });
     open.push({ reader: again });
     const topic = `sl.${db.name}.shrinking`;
+    const warned = /binlog_row_metadata is not FULL/.test(logged.text());
     if (metadata === 'FULL') {
       await caughtUp(db.url, again.reader);
       expect(envelopes(await readTopic(again.bus, topic)).map((e) => e.after)).toEqual([{ id: 1, a: 'a1', b: 'b1' }, { id: 2, b: 'b2' }]);
+      expect(warned).toBe(false);
     } else {
+      // Said at start, before any such row is met.
+      expect(warned).toBe(true);
       await expect(caughtUp(db.url, again.reader)).rejects.toThrow(/rows of .*\.shrinking .*binlog_row_metadata=FULL/);
       // Nothing after the rows it could not decode went out, so nothing was skipped.
       expect(await readTopic(again.bus, topic)).toEqual([]);

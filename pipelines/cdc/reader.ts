@@ -148,6 +148,7 @@ export class CdcReader {
       this.schemas = new SchemaCache(this.pool);
       this.flavour = /mariadb/i.test(String(facts!.version)) ? 'mariadb' : 'mysql';
       this.serverId = Number(facts!.serverId);
+      await this.warnWithoutFullRowMetadata();
 
       let state = await this.options.store.load();
       if (!state || state.snapshot) state = await this.snapshotWaitingForSource(state);
@@ -205,6 +206,21 @@ export class CdcReader {
         throw error;
       }
     });
+  }
+
+  /**
+   * Rows decode by position with the table's current columns when the binlog does not name them:
+   * said once at start, since column changes while capture lags then fail (see RELIABILITY.md).
+   */
+  private async warnWithoutFullRowMetadata(): Promise<void> {
+    // Servers older than MariaDB 10.5 / MySQL 8.0.1 have no such setting, and log no names.
+    const [[row]] = await this.pool.query<RowDataPacket[]>('SELECT @@binlog_row_metadata AS metadata').catch(() => [[{ metadata: 'none' }]] as never);
+    const metadata = String(row?.metadata ?? 'none').toUpperCase();
+    if (metadata === 'FULL') return;
+    this.log.warn(
+      { binlogRowMetadata: metadata },
+      'the source logs rows without column names (binlog_row_metadata is not FULL): rows written before a column is dropped or inserted ahead of others cannot be decoded; SET GLOBAL binlog_row_metadata=FULL (and in the server\'s config) to capture through such changes',
+    );
   }
 
   // ---- snapshot ----------------------------------------------------------------------------
