@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
+import { analystBenches } from './analysts.js';
 import { apiBenches } from './api.js';
 import { backupBenches } from './backup.js';
 import { busBenches } from './bus.js';
@@ -23,7 +24,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.split(',').includes(name)) continue;
     for await (const result of bench()) {
