@@ -41,12 +41,15 @@ export interface BinlogTransaction {
 export type StreamStart = { file: string; pos: number } | { gtid: string };
 
 /**
- * Rows of a table the source has no columns for (information_schema lists none: dropped or
- * renamed since the rows were written), in a binlog that does not name them itself.
+ * Rows of a table the source lists no columns for (dropped or renamed since the rows were
+ * written, or hidden from the user), in a binlog that does not name them itself.
  */
-export class TableColumnsUnknown extends Error {
+export class TableColumnsUnknown extends PlatformError {
+  readonly code = 'TABLE_COLUMNS_UNKNOWN';
+  readonly retriable = true;
+
   constructor(readonly database: string, readonly table: string) {
-    super(`the binlog holds rows of ${database}.${table}, whose columns the source no longer lists`);
+    super(`CDC: the binlog holds rows of ${database}.${table}, but information_schema lists no columns of it for this user (GRANT SELECT ON ${database}.* if it exists)`);
   }
 }
 

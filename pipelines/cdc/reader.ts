@@ -401,7 +401,7 @@ export class CdcReader {
         this.stream = undefined;
         const reopen = error instanceof StreamReopen || (error instanceof TableColumnsUnknown && await this.skipUndecodable(error));
         if (reopen) {
-          this.openStream({ file: this.enqueued.file, pos: this.enqueued.pos });
+          this.openStream(this.enqueuedStart());
           continue;
         }
         if (error instanceof TableColumnsChanged) {
@@ -420,8 +420,7 @@ export class CdcReader {
         await this.drain();
         await new Promise((r) => setTimeout(r, waitMs));
         if (this.stopping) break;
-        this.openStream(this.enqueued.gtid && this.state.sourceServerId !== this.serverId
-          ? { gtid: this.enqueued.gtid } : { file: this.enqueued.file, pos: this.enqueued.pos });
+        this.openStream(this.enqueuedStart());
         continue;
       }
       if (this.queue.length > 0) {
@@ -434,6 +433,12 @@ export class CdcReader {
       }
     }
     await this.drain();
+  }
+
+  /** Where to read again after the last transaction handed over (by GTID after a failover). */
+  private enqueuedStart(): StreamStart {
+    const enqueued = this.enqueued!;
+    return enqueued.gtid && this.state.sourceServerId !== this.serverId ? { gtid: enqueued.gtid } : { file: enqueued.file, pos: enqueued.pos };
   }
 
   private openStream(from: StreamStart): void {
