@@ -87,7 +87,8 @@ function withColumnsOf(rows: Map<string, Row>, mysql: Map<string, Row>): Map<str
   return new Map([...rows].map(([key, row]) => [key, Object.fromEntries(columns.map((c) => [c, row[c] ?? null]))]));
 }
 
-describe.each(servers.sources)('the snapshot under DDL, binlog_row_metadata=$metadata', ({ metadata, serverUrl }) => {
+// NO_LOG decodes as MINIMAL does here (both take names from information_schema): two suffice.
+describe.each(servers.sources.filter((s) => s.metadata !== 'NO_LOG'))('the snapshot under DDL, binlog_row_metadata=$metadata', ({ metadata, serverUrl }) => {
   it('captures tables created while the snapshot runs, their rows from the binlog', async () => {
     const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `create-${metadata}`, async () => undefined, {
       // Created after the snapshot's point but before it lists the tables: listed, yet not in its view.
