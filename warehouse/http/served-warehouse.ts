@@ -1,6 +1,7 @@
 // Where local commands find the running warehouse: the owner of the chDB folder writes its URL and
 // the platform users' passwords beside the folder (mode 0600) while it serves, and removes them after.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAlive } from '../../core/process-control.js';
 
 export interface ServedWarehouse {
   url: string;
@@ -22,22 +23,13 @@ export function removeServedWarehouse(warehouseDir: string, pid = process.pid): 
   if (current?.pid === pid) rmSync(servedFileOf(warehouseDir), { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The warehouse a live process serves from this folder; undefined when none (a file left by a killed process does not count). */
 export function readServedWarehouse(warehouseDir: string): ServedWarehouse | undefined {
   const file = servedFileOf(warehouseDir);
   if (!existsSync(file)) return undefined;
   try {
     const served = JSON.parse(readFileSync(file, 'utf8')) as ServedWarehouse;
-    return alive(served.pid) ? served : undefined;
+    return isAlive(served.pid) ? served : undefined;
   } catch {
     return undefined;
   }
