@@ -67,7 +67,7 @@ export async function listTables(connection: Connection, database: string): Prom
   return rows.map((row) => String(row.name));
 }
 
-export async function countRows(connection: Connection, database: string, table: string): Promise<number> {
+async function countRows(connection: Connection, database: string, table: string): Promise<number> {
   const [[row]] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(database)}.${ident(table)}`);
   return Number(row!.n);
 }
@@ -88,8 +88,8 @@ export interface SnapshotTable {
 }
 
 /**
- * Opens a listed table for the snapshot, or returns undefined when it is gone (dropped since the
- * snapshot began: its DROP comes from the binlog). A table whose definition is newer than the
+ * Opens a listed table for the snapshot, or returns undefined when it is gone (dropped or renamed
+ * since the snapshot began: its DDL comes from the binlog). A table whose definition is newer than the
  * snapshot's view (created, or rebuilt by a copying ALTER or TRUNCATE, after the snapshot began)
  * cannot be read in its transaction (ER_TABLE_DEF_CHANGED): it is read as it is now, with its
  * columns read again, on a connection of its own. That is safe because streaming starts at the
