@@ -107,6 +107,15 @@ describe('the served warehouse', () => {
     expect(gunzipSync(gzipSync('x')).toString()).toBe('x');
   });
 
+  it('refuses an analyst\'s request body over a megabyte, and an unknown Content-Encoding, as ClickHouse errors', async () => {
+    const big = await post(`SELECT '${'x'.repeat(1_100_000)}'`);
+    expect(big.status).toBe(413);
+    expect(big.headers.get('x-clickhouse-exception-code')).toBe('301');
+    const odd = await post('SELECT 1', '', { 'content-encoding': 'lzma' });
+    expect(odd.status).toBe(500);
+    expect(await odd.text()).toMatch(/^Code: 336\. DB::Exception: Unknown Content-Encoding: lzma/);
+  });
+
   it('refuses a wrong password as ClickHouse does (401, code 516), by any way of sending it', async () => {
     for (const headers of [{ authorization: basic('ana', 'wrong') }, { 'x-clickhouse-user': 'ana', 'x-clickhouse-key': 'wrong' }, {}] as Record<string, string>[]) {
       const response = await fetch(`${server.url}/?query=SELECT%201`, { headers });

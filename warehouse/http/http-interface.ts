@@ -45,6 +45,8 @@ class Refused extends Error {
 }
 
 const DISPLAY_NAME = 'steveslist-warehouse';
+/** An analyst's request is SQL alone: a megabyte of it is a mistake, not a query. */
+const ANALYST_BODY_BYTES = 1024 * 1024;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise<WarehouseHttpServer> {
@@ -76,14 +78,26 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
       return;
     }
     const params = readRequestParams(url.searchParams, request.headers);
-    const body = await readBody(request, params, options.maxBodyBytes ?? 256 * 1024 * 1024);
     if (request.method === 'GET' && !params.query) {
       response.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
       return;
     }
+    // Who asks is known before anything of the body is read: a stranger's upload costs nothing.
     const user = authenticate(request, url.searchParams, options.users);
-    if (!user) return fail(exception(AUTHENTICATION_FAILED, `${credentialsOf(request, url.searchParams).name}: Authentication failed: password is incorrect, or there is no user with such name`));
-    const sql = [params.query, body.toString('utf8')].filter((part) => part && part.trim()).join('\n');
+    if (!user) {
+      request.resume();
+      return fail(exception(AUTHENTICATION_FAILED, `${credentialsOf(request, url.searchParams).name}: Authentication failed: password is incorrect, or there is no user with such name`));
+    }
+    let sql: string;
+    try {
+      // An analyst sends SQL only; the loader's inserts carry their rows.
+      const body = await readBody(request, params, user.role === 'analyst' ? ANALYST_BODY_BYTES : options.maxBodyBytes ?? 256 * 1024 * 1024);
+      sql = [params.query, body.toString('utf8')].filter((part) => part && part.trim()).join('\n');
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      request.resume();
+      return fail(error.exception);
+    }
     if (!sql.trim()) return fail(exception(BAD_ARGUMENTS, 'Empty query'));
 
     const active = running.get(user.name) ?? 0;
