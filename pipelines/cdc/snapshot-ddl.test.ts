@@ -26,11 +26,14 @@ afterAll(async () => {
 
 const BIG_ROWS = 150_000;
 
-interface Hooks {
-  /** Runs after the snapshot's transaction began, before it lists the tables. */
-  atStart?(db: TestDatabase): Promise<void>;
-  /** Runs once the first chunk of `big` is published; the snapshot goes on meanwhile. */
-  duringBig(db: TestDatabase): Promise<void>;
+/** Statements run while the snapshot runs. */
+interface Ddl {
+  /** After the snapshot's transaction began, before it lists the tables. */
+  atStart?: string[];
+  /** Once the first chunk of `big` is published; the snapshot goes on meanwhile. */
+  duringBig: string[];
+  /** Sent with `duringBig` on a table the snapshot holds: it waits for the snapshot to finish. */
+  waiting?: string;
 }
 
 /** Runs statements one after the other. */
@@ -47,7 +50,7 @@ async function filledTables(db: TestDatabase, tables: string[], rows: number): P
 }
 
 /** A database with a large table `big`, and a reader whose snapshot reads it in small chunks. */
-async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: TestDatabase) => Promise<void>, hooks: Hooks) {
+async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: TestDatabase) => Promise<void>, ddl: Ddl) {
   const db = await createTestDatabase('ddl', serverUrl);
   open.push({ db });
   await filledTables(db, ['big'], BIG_ROWS);
@@ -55,6 +58,7 @@ async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: Te
   const store = new FileStateStore(join(dir.path, name, 'cdc'));
   let started = false;
   let during: Promise<string> | undefined;
+  let waited: Promise<unknown> = Promise.resolve();
   const reader = await startTestReader(db.url, join(dir.path, name), {
     snapshotChunkRows: 500,
     store: {
@@ -62,7 +66,7 @@ async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: Te
       async save(state: ReaderState) {
         if (state.snapshot && !started) {
           started = true;
-          await hooks.atStart?.(db);
+          await run(db, ddl.atStart ?? []);
         }
         await store.save(state);
       },
@@ -70,7 +74,8 @@ async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: Te
     progress: (label) => ({
       update() {
         if (label !== 'snapshot big' || during) return;
-        during = hooks.duringBig(db).then(async () => ((await store.load())?.snapshot ? 'snapshot' : 'done'));
+        if (ddl.waiting) waited = db.pool.query(ddl.waiting);
+        during = run(db, ddl.duringBig).then(async () => ((await store.load())?.snapshot ? 'snapshot' : 'done'));
       },
       finish() {},
     }),
@@ -78,7 +83,7 @@ async function snapshotWithDdl(serverUrl: string, name: string, prepare: (db: Te
   open[open.length - 1]!.reader = reader;
   // The DDL ran while the snapshot was still under way.
   expect(await during).toBe('snapshot');
-  return { db, reader, topic: (table: string) => `sl.${db.name}.${table}` };
+  return { db, reader, waited, topic: (table: string) => `sl.${db.name}.${table}` };
 }
 
 /** Rows as a sink has them: a column added after a row was last written reads NULL there. */
@@ -92,19 +97,14 @@ describe.each(servers.sources.filter((s) => s.metadata !== 'NO_LOG'))('the snaps
   it('captures tables created while the snapshot runs, their rows from the binlog', async () => {
     const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `create-${metadata}`, async () => undefined, {
       // Created after the snapshot's point but before it lists the tables: listed, yet not in its view.
-      async atStart(d) {
-        await d.pool.query('CREATE TABLE early (id INT PRIMARY KEY, v VARCHAR(20))');
-        await d.pool.query("INSERT INTO early VALUES (1, 'one'), (2, 'two'), (3, 'three')");
-      },
-      async duringBig(d) {
-        await run(d, [
-          'CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(20))',
-          "INSERT INTO late SELECT seq, CONCAT('late ', seq) FROM seq_1_to_1000",
-          "UPDATE late SET v = 'changed' WHERE id <= 10",
-          'DELETE FROM late WHERE id = 1000',
-          "UPDATE early SET v = 'TWO' WHERE id = 2",
-        ]);
-      },
+      atStart: ['CREATE TABLE early (id INT PRIMARY KEY, v VARCHAR(20))', "INSERT INTO early VALUES (1, 'one'), (2, 'two'), (3, 'three')"],
+      duringBig: [
+        'CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(20))',
+        "INSERT INTO late SELECT seq, CONCAT('late ', seq) FROM seq_1_to_1000",
+        "UPDATE late SET v = 'changed' WHERE id <= 10",
+        'DELETE FROM late WHERE id = 1000',
+        "UPDATE early SET v = 'TWO' WHERE id = 2",
+      ],
     });
     await db.pool.query("INSERT INTO late VALUES (1001, 'streamed')");
     await db.pool.query('DELETE FROM early WHERE id = 3');
@@ -117,25 +117,22 @@ describe.each(servers.sources.filter((s) => s.metadata !== 'NO_LOG'))('the snaps
   });
 
   it('captures tables altered while the snapshot runs, in their new shape once they have it', async () => {
-    let alterBig: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `alter-${metadata}`, (d) => filledTables(d, ['instant', 'rebuilt'], 2000), {
-      async duringBig(d) {
-        // The table being read: the ALTER waits for the snapshot to finish with it.
-        alterBig = d.pool.query('ALTER TABLE big ADD COLUMN extra INT NULL');
-        await run(d, [
-          "INSERT INTO instant VALUES (2001, 'old shape')",
-          'ALTER TABLE instant ADD COLUMN note VARCHAR(20) NULL, ALGORITHM=INSTANT',
-          "INSERT INTO instant VALUES (2002, 'new shape', 'noted')",
-          "UPDATE instant SET note = 'touched' WHERE id <= 5",
-          // A copying ALTER gives the table a new definition the snapshot's view cannot read.
-          "INSERT INTO rebuilt VALUES (2001, 'old shape')",
-          'ALTER TABLE rebuilt ADD COLUMN note VARCHAR(20) NULL, MODIFY v VARCHAR(40), ALGORITHM=COPY',
-          "INSERT INTO rebuilt VALUES (2002, 'new shape', 'noted')",
-          "UPDATE rebuilt SET note = 'touched' WHERE id <= 5",
-        ]);
-      },
+    const { db, reader, topic, waited } = await snapshotWithDdl(await serverUrl(), `alter-${metadata}`, (d) => filledTables(d, ['instant', 'rebuilt'], 2000), {
+      // The table being read.
+      waiting: 'ALTER TABLE big ADD COLUMN extra INT NULL',
+      duringBig: [
+        "INSERT INTO instant VALUES (2001, 'old shape')",
+        'ALTER TABLE instant ADD COLUMN note VARCHAR(20) NULL, ALGORITHM=INSTANT',
+        "INSERT INTO instant VALUES (2002, 'new shape', 'noted')",
+        "UPDATE instant SET note = 'touched' WHERE id <= 5",
+        // A copying ALTER gives the table a new definition the snapshot's view cannot read.
+        "INSERT INTO rebuilt VALUES (2001, 'old shape')",
+        'ALTER TABLE rebuilt ADD COLUMN note VARCHAR(20) NULL, MODIFY v VARCHAR(40), ALGORITHM=COPY',
+        "INSERT INTO rebuilt VALUES (2002, 'new shape', 'noted')",
+        "UPDATE rebuilt SET note = 'touched' WHERE id <= 5",
+      ],
     });
-    await alterBig;
+    await waited;
     await db.pool.query('UPDATE big SET extra = id WHERE id <= 100');
     await db.pool.query("INSERT INTO instant VALUES (2003, 'streamed', 'n')");
     await caughtUp(db.url, reader.reader);
@@ -151,24 +148,21 @@ describe.each(servers.sources.filter((s) => s.metadata !== 'NO_LOG'))('the snaps
   });
 
   it('keeps the rows of tables dropped while the snapshot runs as they were, passes the DROP on, and follows a rename', async () => {
-    let dropRead: Promise<unknown> | undefined;
-    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, (d) => filledTables(d, ['aaa_read', 'zzz_unread', 'zzz_moving'], 500), {
-      // `aaa_read` is snapshotted before `big`, the others after it.
-      async duringBig(d) {
-        // A table the snapshot already read: the DROP waits for the snapshot to finish.
-        dropRead = d.pool.query('DROP TABLE aaa_read');
-        await run(d, [
-          "INSERT INTO zzz_unread VALUES (501, 'inserted')",
-          'DROP TABLE zzz_unread',
-          // Gone under the name listed, its rows (from before the snapshot too) live on under another.
-          "INSERT INTO zzz_moving VALUES (501, 'inserted')",
-          'RENAME TABLE zzz_moving TO zzz_moved',
-          "UPDATE zzz_moved SET v = 'moved' WHERE id <= 10",
-        ]);
-      },
+    // `aaa_read` is snapshotted before `big`, the others after it.
+    const { db, reader, topic, waited } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, (d) => filledTables(d, ['aaa_read', 'zzz_unread', 'zzz_moving'], 500), {
+      // A table the snapshot already read.
+      waiting: 'DROP TABLE aaa_read',
+      duringBig: [
+        "INSERT INTO zzz_unread VALUES (501, 'inserted')",
+        'DROP TABLE zzz_unread',
+        // Gone under the name listed, its rows (from before the snapshot too) live on under another.
+        "INSERT INTO zzz_moving VALUES (501, 'inserted')",
+        'RENAME TABLE zzz_moving TO zzz_moved',
+        "UPDATE zzz_moved SET v = 'moved' WHERE id <= 10",
+      ],
     });
     const aaaRows = fold(await readTopic(reader.bus, topic('aaa_read')));
-    await dropRead;
+    await waited;
     await db.pool.query("UPDATE big SET v = 'after the drops' WHERE id = 1");
     // A table of the same name again: its rows are captured.
     await db.pool.query('CREATE TABLE zzz_unread (id INT PRIMARY KEY, w INT)');
