@@ -12,6 +12,7 @@ import { BinlogStream, TableColumnsChanged, TableColumnsUnknown, type BinlogTran
 import { normalizeRow } from './column-values.js';
 import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
 import { nextClock, versionOf } from './event-version.js';
+import { ddlTable } from './ddl-table.js';
 import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
 import { advanceGtid, type ReaderState, type SnapshotProgress, type StateStore } from './reader-state.js';
 import { beginSnapshot, listTables, openCurrentTable, openSnapshotTable, readTable, type SnapshotTable } from './snapshot.js';
@@ -81,7 +82,6 @@ function sourceDropped(error: unknown): boolean {
   return (error as { fatal?: unknown } | null)?.fatal === true && (error as { code?: unknown }).code === undefined;
 }
 const LOW_WATER = 10_000;
-const DDL_TABLE = /^(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)\s+(?:TABLE\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?(?:([\w$]+)`?\.`?)?([\w$]+)`?/i;
 
 export class CdcReader {
   private readonly database: string;
@@ -496,9 +496,8 @@ export class CdcReader {
   private namesUndecodable(transaction: BinlogTransaction): boolean {
     let named = false;
     for (const ddl of transaction.ddl) {
-      const match = DDL_TABLE.exec(ddl.sql);
-      const key = match && `${match[1] ?? ddl.database}.${match[2]}`;
-      if (key && this.undecodable.delete(key)) named = true;
+      const changed = ddlTable(ddl.sql, ddl.database);
+      if (changed && this.undecodable.delete(`${changed.database}.${changed.table}`)) named = true;
     }
     return named;
   }
@@ -584,10 +583,10 @@ export class CdcReader {
     const included = transaction.changes.filter((c) => this.options.filter.accepts(c.database, c.table));
     const truncated: { database: string; table: string; pos: number }[] = [];
     for (const ddl of transaction.ddl) {
-      const match = DDL_TABLE.exec(ddl.sql);
-      const database = match?.[1] ?? ddl.database;
+      const changed = ddlTable(ddl.sql, ddl.database);
+      const database = changed?.database ?? ddl.database;
       this.schemas.invalidate(database);
-      if (/^TRUNCATE/i.test(ddl.sql) && match && this.options.filter.accepts(database, match[2]!)) truncated.push({ database, table: match[2]!, pos: ddl.pos });
+      if (/^TRUNCATE/i.test(ddl.sql) && changed && this.options.filter.accepts(database, changed.table)) truncated.push({ database, table: changed.table, pos: ddl.pos });
       if (database === this.database) {
         messages.push({
           topic: this.options.topicPrefix,
