@@ -210,6 +210,23 @@ function checkTable(detail: string, names: Names): void {
 }
 
 /**
+ * The engine's own functions, read once: they change only with its version, and a user-defined
+ * function can never take a built-in's name, so a query naming only these needs no look-up
+ * (reading system.functions is most of what confining a query costs).
+ */
+let builtinFunctions: Promise<Set<string>> | undefined;
+
+function builtins(ask: AskWarehouse): Promise<Set<string>> {
+  builtinFunctions ??= ask("SELECT name FROM system.functions WHERE origin = 'System'")
+    .then((text) => new Set(text.split('\n').filter(Boolean).map(unescapeTsv)))
+    .catch((error: unknown) => {
+      builtinFunctions = undefined;
+      throw error;
+    });
+  return builtinFunctions;
+}
+
+/**
  * What only the warehouse knows: whether an unqualified name is a table of the current database
  * (not a CTE), whether a function is user-defined (its body is not in the tree), and whether a
  * database or table name could print like another in EXPLAIN AST (`raw.x` quoted as one name).
@@ -217,11 +234,13 @@ function checkTable(detail: string, names: Names): void {
 async function checkNamesInWarehouse(ask: AskWarehouse, names: Names): Promise<void> {
   const list = (values: Set<string>) => (values.size === 0 ? "CAST([], 'Array(String)')" : `[${[...values].map((v) => `unhex('${Buffer.from(v, 'utf8').toString('hex')}')`).join(', ')}]`);
   const plain = "'^[A-Za-z0-9_]+$'";
+  const known = await builtins(ask);
+  const unknown = new Set([...names.functions].filter((name) => !known.has(name)));
   const found = await ask([
     `SELECT 'database', name FROM system.databases WHERE NOT match(name, ${plain})`,
     // In raw or marts (a client's chosen database, as JDBC tools send it) a bare name is one of theirs.
     `SELECT 'table', name FROM system.tables WHERE database = currentDatabase() AND (NOT match(name, ${plain}) OR (has(${list(names.unqualifiedTables)}, name) AND currentDatabase() NOT IN (${ANALYST_DATABASES.map(sqlString).join(', ')})))`,
-    `SELECT 'function', name FROM system.functions WHERE origin != 'System' AND has(${list(names.functions)}, name)`,
+    ...(unknown.size > 0 ? [`SELECT 'function', name FROM system.functions WHERE origin != 'System' AND has(${list(unknown)}, name)`] : []),
   ].join(' UNION ALL '));
   const [kind, name] = found.split('\n').find(Boolean)?.split('\t') ?? [];
   if (kind === 'function') throw new AnalystQueryRefused(`user-defined function ${name}() is not allowed: analysts use ClickHouse's own functions`);
