@@ -147,6 +147,32 @@ describe.each(servers.sources.filter((s) => s.metadata !== 'NO_LOG'))('the snaps
     expect((await ddlStatements(reader.bus)).filter((sql) => /^ALTER TABLE/.test(sql))).toHaveLength(3);
   });
 
+  it('decodes the rows written before a column was inserted ahead of others or dropped during the snapshot with the columns they had', async () => {
+    const { db, reader, topic } = await snapshotWithDdl(await serverUrl(), `columns-${metadata}`, (d) => filledTables(d, ['reordered', 'shrunk'], 1000), {
+      duringBig: [
+        "INSERT INTO reordered VALUES (1001, 'old shape')",
+        "UPDATE reordered SET v = 'updated' WHERE id = 1",
+        'ALTER TABLE reordered ADD COLUMN f VARCHAR(10) NULL FIRST',
+        "INSERT INTO reordered VALUES ('new', 1002, 'new shape')",
+        "INSERT INTO shrunk VALUES (1001, 'old shape')",
+        'ALTER TABLE shrunk DROP COLUMN v',
+        'INSERT INTO shrunk VALUES (1002)',
+      ],
+    });
+    await db.pool.query("UPDATE reordered SET f = 'streamed' WHERE id = 2");
+    await caughtUp(db.url, reader.reader);
+    for (const table of ['reordered', 'shrunk']) {
+      const mysql = await tableRows(db.url, table);
+      expect(withColumnsOf(fold(await readTopic(reader.bus, topic(table))), mysql), table).toEqual(mysql);
+    }
+    expect(envelopes(await readTopic(reader.bus, topic('reordered'))).filter((e) => e.op !== 'r').map((e) => e.after)).toEqual([
+      { id: 1001, v: 'old shape' }, { id: 1, v: 'updated' }, { f: 'new', id: 1002, v: 'new shape' }, { f: 'streamed', id: 2, v: 'before 2' },
+    ]);
+    expect(envelopes(await readTopic(reader.bus, topic('shrunk'))).filter((e) => e.op !== 'r').map((e) => e.after)).toEqual([
+      { id: 1001, v: 'old shape' }, { id: 1002 },
+    ]);
+  });
+
   it('keeps the rows of tables dropped while the snapshot runs as they were, passes the DROP on, and follows a rename', async () => {
     // `aaa_read` is snapshotted before `big`, the others after it.
     const { db, reader, topic, waited } = await snapshotWithDdl(await serverUrl(), `drop-${metadata}`, (d) => filledTables(d, ['aaa_read', 'zzz_unread', 'zzz_moving'], 500), {
