@@ -1,9 +1,10 @@
 // Reads the binlog over the replication protocol (zongji) and hands over whole transactions:
 // their row changes with before/after images, the DDL among them, and the position just after
 // the transaction, which is where reading resumes. A transaction is only handed over complete.
-import ZongJi from '@vlasky/zongji';
+import ZongJi, { type ColumnSchema } from '@vlasky/zongji';
 import { PlatformError } from '../../core/errors.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
+import { ddlTable } from './ddl-table.js';
 import { enumSetLabels } from './enum-labels.js';
 import type { Row } from './envelope.js';
 
@@ -86,6 +87,12 @@ export interface BinlogStreamOptions {
   databases: string[];
   /** Tables whose rows are passed over (database, table). */
   skipTables?: readonly { database: string; table: string }[];
+  /**
+   * The columns of tables (by `database.table`) as they were where reading starts, used for
+   * their rows until their next DDL, which removes them from the map. information_schema knows
+   * only a table's columns now, and a binlog without FULL row metadata does not name them.
+   */
+  columnsUntilDdl?: Map<string, ColumnSchema[]>;
   onTransaction(transaction: BinlogTransaction): void;
   onError(error: Error & { code?: string | number; errno?: number }): void;
 }
@@ -108,6 +115,35 @@ interface ZongJiEvent {
   rows?: (Row | { before: Row; after: Row })[];
 }
 
+interface TableMapFetch {
+  tableId: number;
+  schemaName: string;
+  tableName: string;
+  columnCount: number;
+}
+
+/**
+ * zongji, told the columns of a table whose rows it meets before the table's next DDL instead of
+ * asking information_schema (see columnsUntilDdl). zongji offers no hook there: this overrides
+ * its method that fetches a table's columns, falling back to it for every other table.
+ */
+class ZongJiWithColumns extends ZongJi {
+  constructor(dsn: ConstructorParameters<typeof ZongJi>[0], private readonly columnsOf: (fetch: TableMapFetch) => ColumnSchema[] | undefined) {
+    super(dsn);
+  }
+
+  _fetchTableInfo(fetch: TableMapFetch, next: () => void): void {
+    const columns = this.columnsOf(fetch);
+    if (!columns) {
+      (ZongJi.prototype as unknown as { _fetchTableInfo(this: ZongJi, fetch: TableMapFetch, next: () => void): void })._fetchTableInfo.call(this, fetch, next);
+      return;
+    }
+    // Copies: zongji writes signedness into them, and this stream ENUM/SET labels.
+    this.tableMap[fetch.tableId] = { columnSchemas: columns.map((column) => ({ ...column })), parentSchema: fetch.schemaName, tableName: fetch.tableName };
+    next();
+  }
+}
+
 export class BinlogStream {
   private zongji: ZongJi | undefined;
   private file = '';
@@ -124,10 +160,13 @@ export class BinlogStream {
   start(from: StreamStart): void {
     const target = parseMysqlUrl(this.options.url);
     // Values as the snapshot's SELECT returns them; see column-values.ts for the final form.
-    const zongji = new ZongJi({
+    const zongji = new ZongJiWithColumns({
       host: target.host, port: target.port, user: target.user, password: target.password,
       dateStrings: true, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, decimalNumbers: false, jsonStrings: true,
-    } as never);
+    } as never, ({ schemaName, tableName, columnCount }) => {
+      const columns = this.options.columnsUntilDdl?.get(`${schemaName}.${tableName}`);
+      return columns?.length === columnCount ? columns : undefined;
+    });
     this.zongji = zongji;
     this.open = undefined;
     if ('file' in from) this.file = from.file;
@@ -156,6 +195,11 @@ export class BinlogStream {
       excludeSchema,
       ...('file' in from ? { filename: from.file, position: from.pos } : { gtidSet: from.gtid }),
     });
+  }
+
+  /** Hands nothing more over: the reader will read on from its own position with another stream. */
+  halt(): void {
+    this.failed = true;
   }
 
   /** Stops reading from the socket until resume(): the consumer is behind. */
@@ -224,6 +268,7 @@ export class BinlogStream {
           return;
         }
         // DDL is a transaction of its own (MariaDB marks its GTID standalone; MySQL has no BEGIN).
+        this.forgetColumns(sql, event.schema ?? '');
         const transaction = this.open ?? this.begin(event);
         transaction.ddl.push({ database: event.schema ?? '', sql, pos: this.eventStart(event) });
         this.finish(event.nextPosition);
@@ -234,6 +279,17 @@ export class BinlogStream {
         return;
       default:
         this.rows(name, event);
+    }
+  }
+
+  /** Past DDL on a table, its rows have other columns than those known from before: forget them. */
+  private forgetColumns(sql: string, database: string): void {
+    const changed = ddlTable(sql, database);
+    if (!changed) return;
+    this.options.columnsUntilDdl?.delete(`${changed.database}.${changed.table}`);
+    const tableMap = this.zongji?.tableMap ?? {};
+    for (const [id, entry] of Object.entries(tableMap)) {
+      if (entry.parentSchema === changed.database && entry.tableName === changed.table) delete tableMap[Number(id)];
     }
   }
 

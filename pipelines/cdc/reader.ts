@@ -15,7 +15,7 @@ import { nextClock, versionOf } from './event-version.js';
 import { ddlTable } from './ddl-table.js';
 import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
 import { advanceGtid, type ReaderState, type SnapshotProgress, type StateStore } from './reader-state.js';
-import { beginSnapshot, listTables, openCurrentTable, openSnapshotTable, readTable, type SnapshotTable } from './snapshot.js';
+import { beginSnapshot, columnsByTable, listTables, openCurrentTable, openSnapshotTable, readTable, type SnapshotTable, type TableColumns } from './snapshot.js';
 import { SchemaCache } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
 
@@ -111,6 +111,8 @@ export class CdcReader {
    * the source and the binlog does not name their columns. Skipped until DDL names them again.
    */
   private readonly undecodable = new Map<string, { database: string; table: string }>();
+  /** Tables' columns as the snapshot began, for their rows until their next DDL (see BinlogStream). */
+  private columnsUntilDdl = new Map<string, TableColumns>();
   private readonly statsValue: CdcStats = {
     phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined,
   };
@@ -210,7 +212,8 @@ export class CdcReader {
 
   /**
    * Rows decode by position with the table's current columns when the binlog does not name them:
-   * said once at start, since column changes while capture lags then fail (see RELIABILITY.md).
+   * said once at start, since column changes while capture lags can then fail or misname values
+   * (RELIABILITY.md says which).
    */
   private async warnWithoutFullRowMetadata(): Promise<void> {
     // Servers older than MariaDB 10.5 / MySQL 8.0.1 have no such setting, and log no names.
@@ -219,7 +222,7 @@ export class CdcReader {
     if (metadata === 'FULL') return;
     this.log.warn(
       { binlogRowMetadata: metadata },
-      'the source logs rows without column names (binlog_row_metadata is not FULL): rows written before a column is dropped or inserted ahead of others cannot be decoded; SET GLOBAL binlog_row_metadata=FULL (and in the server\'s config) to capture through such changes',
+      'the source logs rows without column names (binlog_row_metadata is not FULL): rows read after their table\'s columns changed are decoded by position with its current columns, beyond the first change during a snapshot; SET GLOBAL binlog_row_metadata=FULL (and in the server\'s config) to capture through any column change',
     );
   }
 
@@ -252,6 +255,8 @@ export class CdcReader {
       } else {
         const clock = nextClock(BigInt(previous?.clock ?? '0'), opened.serverTimeMs);
         progress = { file: opened.file, pos: opened.pos, gtid: opened.gtid, clock: clock.toString(), tablesDone: [] };
+        // Only a snapshot taken by this run knows the columns at its position (a resumed one began later).
+        this.columnsUntilDdl = await columnsByTable(connection, this.database);
         this.log.info({ file: opened.file, pos: opened.pos, gtid: opened.gtid }, 'snapshot started');
       }
       const base: ReaderState = {
@@ -443,21 +448,20 @@ export class CdcReader {
 
   private openStream(from: StreamStart): void {
     this.paused = false;
-    // Set once this connection is to be replaced: what it still reads is read again by the next.
-    let retired = false;
-    this.stream = new BinlogStream({
+    const stream = new BinlogStream({
       url: this.options.url,
       replicaServerId: this.options.replicaServerId,
       databases: [this.database],
       skipTables: [...this.undecodable.values()],
+      columnsUntilDdl: this.columnsUntilDdl,
       onTransaction: (transaction) => {
-        if (retired) return;
         this.queue.push(transaction);
         this.queuedChanges += transaction.changes.length;
         this.enqueued = { file: transaction.file, pos: transaction.endPos, gtid: advanceGtid(this.enqueued?.gtid ?? null, transaction.gtid) };
         if (this.namesUndecodable(transaction)) {
-          // Past the DDL a table of that name holds rows of its own again: read them.
-          retired = true;
+          // Past the DDL a table of that name holds rows of its own again: read them, with
+          // another connection; what this one still reads is read again by the next.
+          stream.halt();
           this.streamError ??= new StreamReopen();
         }
         if (!this.paused && this.queuedChanges > HIGH_WATER) {
@@ -471,7 +475,8 @@ export class CdcReader {
         this.wake?.();
       },
     });
-    this.stream.start(from);
+    this.stream = stream;
+    stream.start(from);
   }
 
   /**

@@ -2,6 +2,7 @@
 // transaction whose binlog position is known, so streaming can start exactly there (no gap, no
 // double). Large tables are read in primary-key order, a chunk at a time, so progress can be
 // saved and a crashed snapshot resumed.
+import type { ColumnSchema } from '@vlasky/zongji';
 import { SourceMisconfigured } from '../../core/errors.js';
 import type { Connection, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from './column-values.js';
@@ -57,6 +58,27 @@ export async function beginSnapshot(connection: Connection, flavour: 'mariadb' |
   }
   const [[now]] = await connection.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms');
   return { file, pos, gtid, serverTimeMs: Math.floor(Number(now!.ms)) };
+}
+
+/** A table's columns in the form zongji decodes rows with, as information_schema lists them. */
+export type TableColumns = ColumnSchema[];
+
+/**
+ * Every table's columns now, by `database.table`. Read as the snapshot begins, they are the
+ * columns of each table's rows in the binlog from the snapshot's position until its next DDL.
+ */
+export async function columnsByTable(connection: Connection, database: string): Promise<Map<string, TableColumns>> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS tableName, COLUMN_NAME, COLLATION_NAME, CHARACTER_SET_NAME, COLUMN_COMMENT, COLUMN_TYPE
+     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [database],
+  );
+  const tables = new Map<string, TableColumns>();
+  for (const { tableName, ...column } of rows) {
+    const key = `${database}.${String(tableName)}`;
+    tables.set(key, [...(tables.get(key) ?? []), column as ColumnSchema]);
+  }
+  return tables;
 }
 
 export async function listTables(connection: Connection, database: string): Promise<string[]> {
