@@ -4,7 +4,6 @@
 import ZongJi, { type ColumnSchema } from '@vlasky/zongji';
 import { PlatformError } from '../../core/errors.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
-import { ddlTable } from './ddl-table.js';
 import { enumSetLabels } from './enum-labels.js';
 import type { Row } from './envelope.js';
 
@@ -268,7 +267,7 @@ export class BinlogStream {
           return;
         }
         // DDL is a transaction of its own (MariaDB marks its GTID standalone; MySQL has no BEGIN).
-        this.forgetColumns(sql, event.schema ?? '');
+        this.forgetColumns(sql);
         const transaction = this.open ?? this.begin(event);
         transaction.ddl.push({ database: event.schema ?? '', sql, pos: this.eventStart(event) });
         this.finish(event.nextPosition);
@@ -282,14 +281,23 @@ export class BinlogStream {
     }
   }
 
-  /** Past DDL on a table, its rows have other columns than those known from before: forget them. */
-  private forgetColumns(sql: string, database: string): void {
-    const changed = ddlTable(sql, database);
-    if (!changed) return;
-    this.options.columnsUntilDdl?.delete(`${changed.database}.${changed.table}`);
+  /**
+   * Past DDL on a table its rows may have other columns than those known from before: forget
+   * them. Any statement that mentions the table counts (a leading comment, ALTER ONLINE, a
+   * multi-table RENAME...): forgetting too much only means asking information_schema.
+   */
+  private forgetColumns(sql: string): void {
+    const known = this.options.columnsUntilDdl;
+    if (!known || known.size === 0) return;
+    const text = sql.toLowerCase();
     const tableMap = this.zongji?.tableMap ?? {};
-    for (const [id, entry] of Object.entries(tableMap)) {
-      if (entry.parentSchema === changed.database && entry.tableName === changed.table) delete tableMap[Number(id)];
+    for (const key of [...known.keys()]) {
+      const table = key.slice(key.indexOf('.') + 1);
+      if (!text.includes(table.toLowerCase())) continue;
+      known.delete(key);
+      for (const [id, entry] of Object.entries(tableMap)) {
+        if (`${entry.parentSchema}.${entry.tableName}` === key) delete tableMap[Number(id)];
+      }
     }
   }
 
