@@ -92,6 +92,40 @@ describe('the embedded log on disk', () => {
     await log.close();
   });
 
+  it('lets several groups read more than ten partitions at once without a process warning or a file left open', async () => {
+    const o = options({ defaultPartitions: 12, segmentBytes: 1 << 20 });
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const bus = await EmbeddedBus.open(o);
+      await bus.publish('wide', Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: `m${i}` })));
+      // Three groups start together, as the platform's consumers do: each opens every segment at once.
+      const read = await Promise.all(['a', 'b', 'c'].map(async (group) => {
+        let count = 0;
+        let done: () => void = () => undefined;
+        const all = new Promise<void>((resolve) => { done = resolve; });
+        const subscription = await bus.subscribe({ group, topics: ['wide'] }, async (batch) => {
+          count += batch.messages.length;
+          if (count === 120) done();
+        });
+        await all;
+        await subscription.stop();
+        return count;
+      }));
+      await bus.close();
+      expect(read).toEqual([120, 120, 120]);
+      // Node reports warnings on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+      expect(openFiles()).toBe(before);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('refuses a folder another live process owns', async () => {
     const o = options();
     const bus = await EmbeddedBus.open(o);

@@ -1,6 +1,7 @@
 // The embedded bus: Kafka's model (topics, partitions, offsets, consumer groups) on local disk,
 // for the one-machine mode. One process owns a bus folder at a time.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../../../core/errors.js';
 import { silentLogger, type Logger } from '../../../core/log.js';
@@ -38,8 +39,18 @@ function matches(topic: string, patterns: readonly (string | RegExp)[]): boolean
   return patterns.some((p) => (typeof p === 'string' ? p === topic : p.test(topic)));
 }
 
+/**
+ * Every partition loop of a subscription waits on its stop signal, one listener each (removed when
+ * the wait ends): more than ten partitions is no leak, so no limit (Node warns above ten).
+ */
+function abortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 class GroupSubscription implements Subscription {
-  private readonly stopping = new AbortController();
+  private readonly stopping = abortController();
   private readonly loops = new Map<string, Promise<void>>();
 
   constructor(

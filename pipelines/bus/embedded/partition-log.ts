@@ -36,7 +36,15 @@ interface Segment {
   lastTimestampMs: number;
   /** Sparse [offset, byte position] pairs, ascending, for seeking without a full scan. */
   index: [number, number][];
-  reader?: FileHandle;
+  /** The promise, not the handle: consumer groups reading at once share one open instead of leaking the loser's. */
+  reader?: Promise<FileHandle>;
+}
+
+async function closeReader(segment: Segment): Promise<void> {
+  const reader = segment.reader;
+  segment.reader = undefined;
+  // A reader that failed to open has nothing to close; the read that opened it got the error.
+  await reader?.then((handle) => handle.close(), () => undefined);
 }
 
 interface PendingAppend {
@@ -260,7 +268,7 @@ export class PartitionLog {
       const tooOld = oldest.lastTimestampMs > 0 && now - oldest.lastTimestampMs > this.options.retentionMs;
       if (!tooBig && !tooOld) break;
       this.segments.shift();
-      await oldest.reader?.close();
+      await closeReader(oldest);
       await rm(oldest.path, { force: true });
       removed++;
     }
@@ -301,7 +309,10 @@ export class PartitionLog {
   }
 
   private async readSegment(segment: Segment, fromOffset: number, maxMessages: number, maxBytes: number): Promise<StoredRecord[]> {
-    segment.reader ??= await open(segment.path, 'r');
+    const reader = await (segment.reader ??= open(segment.path, 'r').catch((error: unknown) => {
+      segment.reader = undefined;
+      throw error;
+    }));
     let position = 0;
     for (const [offset, at] of segment.index) {
       if (offset > fromOffset) break;
@@ -312,7 +323,7 @@ export class PartitionLog {
     let want = Math.min(maxBytes, limit - position);
     while (out.length < maxMessages && position < limit) {
       const buffer = Buffer.allocUnsafe(Math.max(want, 8));
-      const { bytesRead } = await segment.reader.read(buffer, 0, Math.min(buffer.length, limit - position), position);
+      const { bytesRead } = await reader.read(buffer, 0, Math.min(buffer.length, limit - position), position);
       const view = buffer.subarray(0, bytesRead);
       let at = 0;
       for (;;) {
@@ -363,8 +374,7 @@ export class PartitionLog {
       this.writer = undefined;
     }
     for (const segment of this.segments) {
-      await segment.reader?.close();
-      segment.reader = undefined;
+      await closeReader(segment);
     }
   }
 }
