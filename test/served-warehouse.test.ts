@@ -58,6 +58,10 @@ describe('the warehouse while the platform runs', () => {
     expect(verified.stderr + verified.stdout).not.toMatch(/refuse|one process/i);
     expect(verified.code).toBe(0);
     expect(await count('listings')).toBeGreaterThan(0);
+    // A backfill while the loader runs writes through the same served warehouse, and changes nothing.
+    const backfilled = await cli(['warehouse', 'backfill', 'listings']);
+    expect(backfilled.code, backfilled.stderr).toBe(0);
+    expect((await cli(['warehouse', 'verify'])).code).toBe(0);
     const status = await (await fetch(health)).json() as { status: string };
     expect(status.status).toBe('ok');
   }, 120_000);
