@@ -27,7 +27,10 @@ async function isFile(path: string): Promise<boolean> {
 
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, options) => {
   const root = options.buildDir ?? DEFAULT_REPORTS_BUILD;
-  await app.register(fastifyStatic, { root, serve: false });
+  // No root here: every sendFile names the folder, and the plugin would warn at start-up about a
+  // folder that exists only once the dashboards are built. The start-up says how to build them instead.
+  await app.register(fastifyStatic, { serve: false });
+  if (!(await isFile(join(root, 'index.html')))) app.log.info({ dashboards: root }, NOT_BUILT.trim());
 
   async function send(reply: FastifyReply, relative: string) {
     // SvelteKit's static pages: /reports/platform is platform.html, /reports/ is index.html.
