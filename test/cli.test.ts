@@ -24,9 +24,15 @@ function expectOneLineError(result: { code: number | null; stderr: string }, cod
 
 describe('steveslist up', () => {
   it('brings up MariaDB, migrations and /health; Ctrl-C stops everything; a second start reuses the data', async () => {
-    const env = { DATA_DIR: join(dir.path, 'data'), PORT: '0', ADMIN_PORT: '0' };
+    const env = { DATA_DIR: join(dir.path, 'data'), PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0' };
     const first = startCli(['up'], env);
     const [, healthUrl] = await first.waitFor(/"health":"(http:[^"]+)"/);
+    // The ready line says what to open and what to do next.
+    const ready = JSON.parse(first.output().split('\n').find((line) => line.includes('steveslist is up'))!);
+    const url = expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+/);
+    expect(ready).toMatchObject({ web: url, admin: url, dashboards: url, warehouse: url, mailbox: join(dir.path, 'data', 'mailbox') });
+    expect(ready.next.join('\n')).toMatch(/steveslist seed[\s\S]*steveslist admin add-user[\s\S]*steveslist analyst add/);
+    expect((await fetch(ready.web)).headers.get('content-type')).toMatch(/text\/html/);
     const response = await fetch(healthUrl!);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', checks: { mysql: { status: 'up' } } });
@@ -50,6 +56,9 @@ describe('steveslist up', () => {
     expect(second.output()).not.toContain('applied migration');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+
+    // A clean start, and a second one over data, warn about nothing.
+    expect(first.output() + second.output()).not.toMatch(/Warning|"level":40/);
 
     // The private server's root password never reaches the output.
     const { rootPassword } = JSON.parse(readFileSync(join(dir.path, 'data', 'mysql', 'secret.json'), 'utf8'));

@@ -1,6 +1,7 @@
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
 import { Scheduler } from '../../pipelines/scheduler/index.js';
+import { readServedWarehouse } from '../../warehouse/index.js';
 import type { Command } from '../cli.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
@@ -9,6 +10,12 @@ import { startEmailWorker, startSearchWorker, startWarehouseWorker, startWebhook
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 import { jobsFor } from './platform-jobs.js';
+
+const NEXT_STEPS = [
+  'npx steveslist seed: sample users and listings to search and buy',
+  'echo "$PASSWORD" | npx steveslist admin add-user <name>: a staff login for the admin service (POST /admin/session)',
+  'npx steveslist analyst add <name>: a warehouse login for ClickHouse clients (npx steveslist sql needs none)',
+];
 
 /**
  * Everything on one machine in one process: the private MariaDB (or MYSQL_URL), migrations,
@@ -52,7 +59,12 @@ export const upCommand: Command = {
       });
       // Listening for signals before saying so: whoever waits for the line may signal at once.
       const stopped = runUntilSignal(log, shutdown, supervisor.fatal);
-      log.info({ health: `${address}/health`, admin: adminAddress, bus: bus.kind, search: search.kind }, 'steveslist is up; Ctrl-C stops it');
+      // What a newcomer opens first and does next; the served warehouse's URL, never a CLICKHOUSE_URL (it may hold a password).
+      const served = config.warehouse.url ? undefined : readServedWarehouse(config.warehouse.dir);
+      log.info({
+        web: `${address}/`, health: `${address}/health`, admin: adminAddress, dashboards: `${adminAddress}/reports/`,
+        ...(served && { warehouse: served.url }), ...(mailboxDir && { mailbox: mailboxDir }), bus: bus.kind, search: search.kind, next: NEXT_STEPS,
+      }, 'steveslist is up; Ctrl-C stops it');
       return await stopped;
     } catch (error) {
       await shutdown();
