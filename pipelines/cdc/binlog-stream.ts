@@ -65,7 +65,7 @@ export class TableColumnsChanged extends PlatformError {
     super(
       `CDC: the binlog holds rows of ${database}.${table} written before columns were dropped from it, and without ` +
         'binlog_row_metadata=FULL it does not name their columns, so they cannot be decoded. Set binlog_row_metadata=FULL ' +
-        "(SET GLOBAL binlog_row_metadata=FULL, and in the server's config) and take a new snapshot (CDC_ON_MISSING_BINLOG=resnapshot, or a new position folder)",
+        "(SET GLOBAL binlog_row_metadata=FULL, and in the server's config), then take a new snapshot: stop change capture and move its position (reader-state.json in CDC_DIR) away",
     );
   }
 }
