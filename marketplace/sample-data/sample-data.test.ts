@@ -78,4 +78,28 @@ describe('simulate', () => {
     expect(events).toBeLessThanOrEqual(ops);
     expect(events).toBeGreaterThan(ops - result.operations.edit - 1);
   });
+
+  it("writes only through the accounts it signs up, never an existing user's, unless asked to", async () => {
+    const db = await database();
+    await seed(db.pool, { users: 20, listings: 100, progress: quiet });
+    const lastUser = await count(db, 'SELECT MAX(id) FROM users');
+    const lastListing = await count(db, 'SELECT MAX(id) FROM listings');
+    const existingListings = 'SELECT id, status, price_amount, description, updated_at FROM listings WHERE id <= ? ORDER BY id';
+    const [before] = await db.pool.query<RowDataPacket[]>(existingListings, [lastListing]);
+    const touchingExisting = () => count(db, `SELECT
+      (SELECT COUNT(*) FROM listings WHERE id > ${lastListing} AND seller_id <= ${lastUser})
+      + (SELECT COUNT(*) FROM orders WHERE buyer_id <= ${lastUser} OR seller_id <= ${lastUser})
+      + (SELECT COUNT(*) FROM messages WHERE sender_id <= ${lastUser} OR recipient_id <= ${lastUser})`);
+
+    const own = await simulate(db.pool, { ratePerSecond: 300, durationMs: 1000, concurrency: 4, progress: quiet });
+    expect(own.errors).toBe(0);
+    expect(own.operations.purchase + own.operations.message).toBeGreaterThan(0);
+    expect(await touchingExisting()).toBe(0);
+    const [after] = await db.pool.query<RowDataPacket[]>(existingListings, [lastListing]);
+    expect(after).toEqual(before);
+
+    const asked = await simulate(db.pool, { ratePerSecond: 300, durationMs: 1000, concurrency: 4, progress: quiet, existingUsers: true });
+    expect(asked.errors).toBe(0);
+    expect(await touchingExisting()).toBeGreaterThan(0);
+  });
 });

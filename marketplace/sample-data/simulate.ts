@@ -33,6 +33,12 @@ export interface SimulateOptions {
   progress?: (label: string, total: number) => Progress;
   /** Stops early (Ctrl-C); operations in flight finish. */
   signal?: AbortSignal;
+  /**
+   * Act through every active account and listing in the database, real users' included. By default
+   * a run acts only through the accounts it signs up and their listings, so no real user finds
+   * simulated listings, orders or messages in theirs.
+   */
+  existingUsers?: boolean;
 }
 
 export interface SimulateResult {
@@ -56,6 +62,12 @@ interface Picked {
   sellerId: number;
 }
 
+interface Account {
+  id: number;
+  country: string | null;
+  city: string | null;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function simulate(pool: Pool, options: SimulateOptions): Promise<SimulateResult> {
@@ -74,38 +86,47 @@ export async function simulate(pool: Pool, options: SimulateOptions): Promise<Si
   const runTag = `sim${startedAt.toString(36)}`;
   let signups = 0;
 
-  const randomUser = async (): Promise<{ id: number; country: string | null; city: string | null } | undefined> => {
+  // This run's own accounts and their listings still on sale (listings leave when sold or removed).
+  const own = { users: [] as Account[], listings: [] as Picked[] };
+  const ownPick = <T>(items: T[]) => (items.length > 0 ? rng.pick(items) : undefined);
+  const forget = (listingId: number) => {
+    const at = own.listings.findIndex((listing) => listing.id === listingId);
+    if (at >= 0) own.listings.splice(at, 1);
+  };
+
+  const anyUser = async (): Promise<Account | undefined> => {
     const [rows] = await pool.query<RowDataPacket[]>(
       "SELECT id, country, city FROM users WHERE status = 'active' AND id >= (SELECT FLOOR(MIN(id) + ? * (MAX(id) - MIN(id))) FROM users) ORDER BY id LIMIT 1",
       [rng.next()],
     );
     return rows[0] ? { id: Number(rows[0].id), country: rows[0].country, city: rows[0].city } : undefined;
   };
-  const randomActiveListing = async (): Promise<Picked | undefined> => {
+  const anyActiveListing = async (): Promise<Picked | undefined> => {
     const [rows] = await pool.query<RowDataPacket[]>(
       "SELECT id, seller_id FROM listings WHERE status = 'active' AND id >= (SELECT FLOOR(MIN(id) + ? * (MAX(id) - MIN(id))) FROM listings) ORDER BY id LIMIT 1",
       [rng.next()],
     );
     return rows[0] ? { id: Number(rows[0].id), sellerId: Number(rows[0].seller_id) } : undefined;
   };
+  const randomUser = options.existingUsers ? anyUser : async () => ownPick(own.users);
+  const randomActiveListing = options.existingUsers ? anyActiveListing : async () => ownPick(own.listings);
+  const newListing = async (seller: Account) => {
+    const { createdAt: _ignored, ...listing } = sampleListing(rng, seller, new Date());
+    own.listings.push({ id: await createListing(pool, listing), sellerId: seller.id });
+    return 'listing' as const;
+  };
 
   const run = async (operation: SimulatedOperation): Promise<SimulatedOperation> => {
     const user = operation === 'signup' ? undefined : await randomUser();
     if (!user) {
-      await createUser(pool, sampleUser(rng, `${runTag}${++signups}`, passwordHash, new Date()));
+      const signup = sampleUser(rng, `${runTag}${++signups}`, passwordHash, new Date());
+      const { id } = await createUser(pool, signup);
+      own.users.push({ id, country: signup.country ?? null, city: signup.city ?? null });
       return 'signup';
     }
-    if (operation === 'listing') {
-      const { createdAt: _ignored, ...listing } = sampleListing(rng, user, new Date());
-      await createListing(pool, listing);
-      return 'listing';
-    }
+    if (operation === 'listing') return newListing(user);
     const target = await randomActiveListing();
-    if (!target) {
-      const { createdAt: _ignored, ...listing } = sampleListing(rng, user, new Date());
-      await createListing(pool, listing);
-      return 'listing';
-    }
+    if (!target) return newListing(user);
     switch (operation) {
       case 'edit': {
         const [rows] = await pool.query<RowDataPacket[]>('SELECT category, description FROM listings WHERE id = ?', [target.id]);
@@ -119,6 +140,7 @@ export async function simulate(pool: Pool, options: SimulateOptions): Promise<Si
       case 'purchase':
         if (target.sellerId === user.id) throw new ConflictError('picked the seller as buyer');
         await placeOrder(pool, target.id, user.id);
+        forget(target.id);
         return 'purchase';
       case 'message':
         if (target.sellerId === user.id) throw new ConflictError('picked the seller as sender');
@@ -126,6 +148,7 @@ export async function simulate(pool: Pool, options: SimulateOptions): Promise<Si
         return 'message';
       default:
         await removeListing(pool, target.id);
+        forget(target.id);
         return 'removal';
     }
   };
