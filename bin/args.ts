@@ -8,7 +8,7 @@ export function parseOptions<T extends Options>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify.*$/s, ''));
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')} (--help lists the options)`);
   }
 }
 

@@ -1,7 +1,9 @@
 // Dispatches `steveslist <command>` and turns every expected failure into one line on stderr.
+import { readFileSync } from 'node:fs';
 import { loadConfig, type Config } from '../core/config/index.js';
 import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { commandHelp } from './command-help.js';
 import { adminCommand } from './commands/admin.js';
 import { analystCommand } from './commands/analyst.js';
 import { backupCommand } from './commands/backup.js';
@@ -29,9 +31,20 @@ export interface CommandContext {
   onInterrupt(cleanup: () => Promise<void>): void;
 }
 
+export interface OptionHelp {
+  /** As typed, with its value: `--users N`. */
+  flag: string;
+  help: string;
+  default?: string | number;
+}
+
 export interface Command {
   summary: string;
   usage: string;
+  /** Listed by --help with their defaults. */
+  options?: OptionHelp[];
+  /** Command lines to copy, shown by --help. */
+  examples: string[];
   /** Handles SIGINT/SIGTERM itself (shuts down in order) instead of the default interrupt. */
   longRunning?: boolean;
   run(context: CommandContext): Promise<number | void>;
@@ -65,12 +78,31 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
     '',
-    'Run `steveslist <command> --help` for its options. Settings come from environment variables (and .env); see README.md.',
+    'Run `steveslist help <command>` (or `steveslist <command> --help`) for its options and an example;',
+    '`steveslist --version` for the version. Settings come from environment variables (and .env); see README.md.',
   ].join('\n');
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `steveslist ${manifest.version} (Node ${process.versions.node})`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (name === 'help' && args.length > 0) {
+    const about = COMMANDS[args[0]!];
+    if (!about) {
+      process.stderr.write(`steveslist: no command "${args[0]}"; the commands are: ${Object.keys(COMMANDS).join(', ')}\n`);
+      return 2;
+    }
+    process.stdout.write(`${commandHelp(about)}\n`);
+    return 0;
+  }
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${help()}\n`);
     return name ? 0 : 2;
@@ -81,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`usage: ${command.usage}\n`);
+    process.stdout.write(`${commandHelp(command)}\n`);
     return 0;
   }
 

@@ -3,12 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { commandHelp } from '../bin/command-help.js';
+import { COMMANDS } from '../bin/cli.js';
 import { isAlive } from '../core/process-control.js';
 import { PoisonMessage } from '../core/errors.js';
 import { toDeadLetter } from '../pipelines/consumers/dead-letter.js';
 import { openTestBus, readTopic, replicaId } from './fixtures/cdc.js';
 import { newDatabaseUrl } from './fixtures/database.js';
-import { runCli, startCli } from './fixtures/run-cli.js';
+import { ROOT, runCli, startCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const dir = tempDir();
@@ -116,6 +118,37 @@ describe('steveslist up', () => {
     expect(result.stderr).toContain('PORT: expected a whole number, got "x"');
     expect(result.stderr).toContain('LOG_LEVEL: expected one of');
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('steveslist help', () => {
+  it('shows a command\'s options with their defaults and an example, by --help or help <command>', async () => {
+    const help = await runCli(['seed', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: steveslist seed /);
+    expect(help.stdout).toMatch(/^ {2}--users N +sample users to add \(default: 100\)$/m);
+    expect(help.stdout).toMatch(/^example:\n {2}npx steveslist seed --users \d+/m);
+    expect(await runCli(['help', 'seed'])).toEqual(help);
+    expectOneLineError(await runCli(['help', 'sedd']), 2, /^steveslist: no command "sedd"; the commands are: up, /);
+  });
+
+  it('lists every option a command\'s usage names, and an example, for every command', () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      const text = commandHelp(command);
+      const listed = text.slice(text.indexOf('\noptions:\n'), text.search(/\nexamples?:\n/));
+      for (const flag of command.usage.match(/--[a-z-]+/g) ?? []) expect(listed, `${name} ${flag}`).toMatch(new RegExp(`^ {2}${flag}\\b`, 'm'));
+      expect(command.examples.length, name).toBeGreaterThan(0);
+      for (const example of command.examples) expect(example, name).toContain(`steveslist ${name}`);
+    }
+  });
+
+  it('prints the version', async () => {
+    const result = await runCli(['--version']);
+    expect(result).toMatchObject({ code: 0, stdout: `steveslist ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} (Node ${process.versions.node})\n` });
+  });
+
+  it('refuses an unknown option in one line that points at --help', async () => {
+    expectOneLineError(await runCli(['seed', '--userz', '3']), 2, /^steveslist: Unknown option '--userz' \(--help lists the options\)\n$/);
   });
 });
 

@@ -8,6 +8,7 @@ import { openDatabase } from './open-database.js';
 export const adminCommand: Command = {
   summary: 'manage admin-service staff accounts (the password is read from standard input)',
   usage: 'echo "$PASSWORD" | steveslist admin add-user <username>',
+  examples: ['echo "$ADMIN_PASSWORD" | npx steveslist admin add-user ana'],
   async run(context) {
     const { positionals } = parseOptions(context.args, {});
     const [action, username] = positionals;

@@ -45,6 +45,13 @@ function sameDatabase(a: string, b: string): boolean {
 export const backupCommand: Command = {
   summary: 'consistent backups with binlog archiving: create, list, verify, restore to a point in time, prune',
   usage: USAGE,
+  options: [
+    { flag: '--full', help: 'verify: restore the backup into a scratch MariaDB and compare every table (default: check the files)' },
+    { flag: '--at <time>', help: 'restore: replay the archived binlog up to this ISO 8601 time with its zone (default: the backup as taken)' },
+    { flag: '--into <MYSQL_URL>', help: 'restore: into this server (default: a new private MariaDB under DATA_DIR/restores)' },
+    { flag: '--force', help: 'restore: allow --into to name the live database' },
+  ],
+  examples: ['npx steveslist backup create', 'npx steveslist backup restore --at 2026-11-24T14:05:00Z'],
   async run(context) {
     const { values, positionals } = parseOptions(context.args, {
       at: { type: 'string' }, into: { type: 'string' }, force: { type: 'boolean' }, full: { type: 'boolean' },

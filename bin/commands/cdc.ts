@@ -11,6 +11,7 @@ const STATUS_EVERY_MS = 10_000;
 export const cdcCommand: Command = {
   summary: 'run change capture alone: snapshot, then the binlog into the bus (CDC_ENGINE=debezium: register Debezium on Kafka Connect and watch it)',
   usage: 'steveslist cdc',
+  examples: ['npx steveslist cdc', 'MYSQL_URL=\'mysql://repl:...@db:3306/steveslist\' KAFKA_BROKERS=kafka:9092 npx steveslist cdc'],
   longRunning: true,
   async run(context) {
     const { config, log } = context;

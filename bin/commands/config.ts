@@ -5,6 +5,7 @@ import type { Command } from '../cli.js';
 export const configCommand: Command = {
   summary: 'validate the settings and print the effective configuration (secrets hidden)',
   usage: 'steveslist config',
+  examples: ['PORT=8080 npx steveslist config'],
   async run(context) {
     const { names } = readConfig(process.env, { tty: process.stdout.isTTY === true });
     const shown = redactConfig({

@@ -6,17 +6,20 @@ import type { Command } from '../cli.js';
 import { openDatabase } from './open-database.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
+const DEFAULT_LIMIT = 20;
 
 export const jobsCommand: Command = {
   summary: 'the scheduled jobs: list them, show the run ledger, or run one now',
   usage: 'steveslist jobs list | steveslist jobs history [<job>] [--limit N] | steveslist jobs run <job>',
+  options: [{ flag: '--limit N', help: 'history: the N newest runs', default: DEFAULT_LIMIT }],
+  examples: ['npx steveslist jobs list', 'npx steveslist jobs run reports.refresh-dashboards'],
   async run(context) {
     const { values, positionals } = parseOptions(context.args, { limit: { type: 'string' } });
     const [action, name, ...rest] = positionals;
     if (!['list', 'history', 'run'].includes(action ?? '') || rest.length > 0 || (action === 'run' && !name) || (action === 'list' && name)) {
       throw new UsageError(`usage: ${jobsCommand.usage}`);
     }
-    const limit = wholeNumber('--limit', values.limit, 20, 1);
+    const limit = wholeNumber('--limit', values.limit, DEFAULT_LIMIT, 1);
     const db = await openDatabase(context);
     try {
       const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(context.config, db), log: context.log });

@@ -5,6 +5,7 @@ import type { Command } from '../cli.js';
 export const migrateCommand: Command = {
   summary: 'apply pending schema migrations (creates the database if needed)',
   usage: 'steveslist migrate',
+  examples: ['MYSQL_URL=\'mysql://app:...@db:3306/steveslist\' npx steveslist migrate'],
   async run(context) {
     const source = await openMysqlSource(context.config, context.log);
     context.onInterrupt(() => source.close());

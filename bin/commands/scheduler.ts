@@ -8,6 +8,7 @@ import { openDatabase } from './open-database.js';
 export const schedulerCommand: Command = {
   summary: 'run the scheduled jobs alone (any number of schedulers may share a database)',
   usage: 'steveslist scheduler',
+  examples: ['npx steveslist scheduler'],
   longRunning: true,
   async run(context) {
     const db = await openDatabase(context);

@@ -8,6 +8,7 @@ import { openDatabase } from './open-database.js';
 export const searchCommand: Command = {
   summary: 'rebuild the search index from MySQL (alias swap), or compare it with MySQL',
   usage: 'steveslist search reindex | steveslist search verify',
+  examples: ['npx steveslist search verify'],
   async run(context) {
     const { positionals } = parseOptions(context.args, {});
     const [action] = positionals;

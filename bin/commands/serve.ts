@@ -14,6 +14,7 @@ import { jobsFor } from './platform-jobs.js';
 export const serveCommand: Command = {
   summary: 'run one HTTP role alone: the public API (with search and the web app) or the admin service',
   usage: 'steveslist serve <api|admin>',
+  examples: ['npx steveslist serve api'],
   longRunning: true,
   async run(context) {
     const [role, ...rest] = context.args;

@@ -10,15 +10,22 @@ import { parseOptions, wholeNumber } from '../args.js';
 import type { Command } from '../cli.js';
 
 const FORMATS: AnalystFormat[] = ['table', 'csv', 'json', 'arrow'];
+const DEFAULTS = { format: 'table' as AnalystFormat, maxRows: 100_000, timeoutSeconds: 30 };
 
 export const sqlCommand: Command = {
   summary: 'analyst SQL on the warehouse (read-only): one query, or an interactive prompt',
   usage: 'steveslist sql ["SELECT ..."] [--format table|csv|json|arrow] [--max-rows N] [--timeout SECONDS]',
+  options: [
+    { flag: `--format ${FORMATS.join('|')}`, help: 'how results are printed (arrow: Arrow IPC bytes, for a pipe)', default: DEFAULTS.format },
+    { flag: '--max-rows N', help: 'most rows a query may return', default: DEFAULTS.maxRows },
+    { flag: '--timeout SECONDS', help: 'longest a query may run', default: DEFAULTS.timeoutSeconds },
+  ],
+  examples: ['npx steveslist sql "SELECT city, count() FROM raw.listings FINAL GROUP BY city" --format csv', 'npx steveslist sql   # a prompt with history; .help lists what it understands'],
   async run(context) {
     const { values, positionals } = parseOptions(context.args, { format: { type: 'string' }, 'max-rows': { type: 'string' }, timeout: { type: 'string' } });
-    const format = (values.format ?? 'table') as AnalystFormat;
+    const format = (values.format ?? DEFAULTS.format) as AnalystFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
-    const options = { format, maxRows: wholeNumber('--max-rows', values['max-rows'], 100_000, 1), timeoutSeconds: wholeNumber('--timeout', values.timeout, 30, 1) };
+    const options = { format, maxRows: wholeNumber('--max-rows', values['max-rows'], DEFAULTS.maxRows, 1), timeoutSeconds: wholeNumber('--timeout', values.timeout, DEFAULTS.timeoutSeconds, 1) };
     const { client, query } = connect(context.config);
     const analystQuery = (sql: string, opts: typeof options) => query(client, sql, opts);
     try {

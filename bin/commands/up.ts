@@ -25,6 +25,7 @@ const NEXT_STEPS = [
 export const upCommand: Command = {
   summary: 'run the whole platform in this process (private MariaDB unless MYSQL_URL is set)',
   usage: 'steveslist up',
+  examples: ['npx steveslist up', 'PORT=8080 LOG_LEVEL=debug npx steveslist up'],
   longRunning: true,
   async run(context) {
     const { config, log } = context;

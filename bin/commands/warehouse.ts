@@ -9,6 +9,7 @@ import { openDatabase } from './open-database.js';
 export const warehouseCommand: Command = {
   summary: 'reload raw warehouse tables from MySQL, or compare them with MySQL',
   usage: 'steveslist warehouse backfill [table ...] | steveslist warehouse verify [table ...]',
+  examples: ['npx steveslist warehouse verify listings users'],
   async run(context) {
     const { positionals } = parseOptions(context.args, {});
     const [action, ...tables] = positionals;

@@ -6,19 +6,27 @@ import type { Command } from '../cli.js';
 import { runUntilSignal } from '../shutdown.js';
 
 const SECRET_VARIABLE = 'STEVESLIST_WEBHOOK_SECRET';
+const DEFAULTS = { port: 4000, host: '127.0.0.1' };
 
 export const webhooksCommand: Command = {
   summary: 'developer tools for webhooks: a local receiver that prints, verifies and forwards deliveries',
   usage: `steveslist webhooks listen [--port N (default 4000)] [--host 127.0.0.1] [--secret whsec_... (or ${SECRET_VARIABLE})] [--forward-to <url>]`,
+  options: [
+    { flag: '--port N', help: 'port to listen on (0: a free one)', default: DEFAULTS.port },
+    { flag: '--host ADDRESS', help: 'address to listen on', default: DEFAULTS.host },
+    { flag: '--secret whsec_...', help: `the endpoint's secret, to verify signatures (default: ${SECRET_VARIABLE}, else not checked)` },
+    { flag: '--forward-to URL', help: 'relay accepted deliveries unchanged to this URL and answer with its status (default: answer 204)' },
+  ],
+  examples: ['STEVESLIST_WEBHOOK_SECRET=whsec_... npx steveslist webhooks listen --forward-to http://127.0.0.1:8080/hooks'],
   longRunning: true,
   async run(context) {
     const { values, positionals } = parseOptions(context.args, {
       port: { type: 'string' }, host: { type: 'string' }, secret: { type: 'string' }, 'forward-to': { type: 'string' },
     });
     if (positionals[0] !== 'listen' || positionals.length > 1) throw new UsageError(`usage: ${webhooksCommand.usage}`);
-    const port = wholeNumber('--port', values.port, 4000);
+    const port = wholeNumber('--port', values.port, DEFAULTS.port);
     if (port > 65_535) throw new UsageError(`--port: expected a port number up to 65535, got "${values.port}"`);
-    const host = values.host ?? '127.0.0.1';
+    const host = values.host ?? DEFAULTS.host;
     // The environment keeps the secret out of shell history and process listings.
     const secret = values.secret ?? process.env[SECRET_VARIABLE];
     if (secret !== undefined && !/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) {

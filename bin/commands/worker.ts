@@ -18,6 +18,7 @@ const START = { search: startSearchWorker, warehouse: startWarehouseWorker, webh
 export const workerCommand: Command = {
   summary: 'run one consumer role alone (several processes share its consumer group on Kafka)',
   usage: `steveslist worker <${ROLES.join('|')}>`,
+  examples: ['KAFKA_BROKERS=kafka:9092 npx steveslist worker search'],
   longRunning: true,
   async run(context) {
     const [role, ...rest] = context.args;
