@@ -6,7 +6,7 @@
 // the network and other databases; the trailing SETTINGS of analystQuerySettings keeps their limits.
 import type { ClickHouseClient } from './client.js';
 import { readExplainAst, UnreadableAst, walkAst, type AstNode } from './analyst-ast.js';
-import { AnalystQueryError, AnalystQueryRefused } from './analyst-errors.js';
+import { AnalystQueryError, AnalystQueryRefused, inAnalystTerms } from './analyst-errors.js';
 import { ALLOWED_FORMATS, ANALYST_DATABASES, ANALYST_SYSTEM_TABLES, refusedFunction } from './analyst-rules.js';
 
 /**
@@ -39,7 +39,7 @@ export async function confineAnalystQuery(ask: AskWarehouse, sql: string, option
   const canonical = await canonicalStatement(ask, sql);
   let tree: AstNode;
   try {
-    tree = readExplainAst(unescapeTsv(await askClickHouseAbout(ask, `EXPLAIN AST ${canonical}`)));
+    tree = readExplainAst(unescapeTsv(await askClickHouseAbout(ask, `EXPLAIN AST ${canonical}`, sql)));
   } catch (error) {
     if (error instanceof UnreadableAst) throw new AnalystQueryRefused(`the query cannot be checked (${error.message}); quoted names holding line breaks are not allowed`);
     throw error;
@@ -82,8 +82,9 @@ export function askClickHouse(client: ClickHouseClient): AskWarehouse {
 
 async function canonicalStatement(ask: AskWarehouse, sql: string): Promise<string> {
   // Hex keeps the analyst's text a value: no quoting of it can end the literal.
+  const wrapped = `SELECT hex(formatQuery(unhex('${Buffer.from(sql, 'utf8').toString('hex')}')))`;
   try {
-    const hex = (await askClickHouseAbout(ask, `SELECT hex(formatQuery(unhex('${Buffer.from(sql, 'utf8').toString('hex')}')))`)).trim();
+    const hex = (await askClickHouseAbout(ask, wrapped, sql)).trim();
     return Buffer.from(hex, 'hex').toString('utf8');
   } catch (error) {
     const message = (error as Error).message;
@@ -95,14 +96,14 @@ async function canonicalStatement(ask: AskWarehouse, sql: string): Promise<strin
 }
 
 /** ClickHouse refusing the analyst's text (a syntax error) is the analyst's error, not the warehouse's. */
-async function askClickHouseAbout(ask: AskWarehouse, sql: string): Promise<string> {
+async function askClickHouseAbout(ask: AskWarehouse, sql: string, analyst: string): Promise<string> {
   try {
     return await ask(sql);
   } catch (error) {
     const message = (error as Error).message ?? '';
     if (/multi-?statements? (are|is) not allowed/i.test(message)) throw error;
     if (/syntax error|SYNTAX_ERROR|Empty query|EMPTY_QUERY/i.test(message)) {
-      throw new AnalystQueryError(message.replace(/\s+$/, ''), { cause: error });
+      throw new AnalystQueryError(inAnalystTerms(message, { text: sql, analyst }), { cause: error });
     }
     throw error;
   }

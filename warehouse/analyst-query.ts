@@ -2,7 +2,7 @@
 // (analyst-guard.ts), read-only (ClickHouse's readonly=2), with a time limit and a row limit, in
 // the format the analyst's tool wants. ClickHouse's own error message reaches the analyst.
 import type { ClickHouseClient } from './client.js';
-import { AnalystQueryError } from './analyst-errors.js';
+import { AnalystQueryError, inAnalystTerms } from './analyst-errors.js';
 import { analystQuerySettings, askClickHouse, confineAnalystQuery } from './analyst-guard.js';
 
 export { AnalystQueryError, AnalystQueryRefused } from './analyst-errors.js';
@@ -22,9 +22,9 @@ const FORMATS: Record<AnalystFormat, string> = {
   arrow: 'ArrowStream',
 };
 
-function describe(error: unknown): AnalystQueryError {
+function describe(error: unknown, sent: Parameters<typeof inAnalystTerms>[1]): AnalystQueryError {
   if (error instanceof AnalystQueryError) return error;
-  const message = (error as Error).message.replace(/\s+$/, '');
+  const message = inAnalystTerms((error as Error).message, sent);
   if (/readonly mode/i.test(message)) {
     return new AnalystQueryError(`the warehouse is read-only for analyst SQL (no INSERT, ALTER, CREATE, DROP...): ${message}`, { cause: error });
   }
@@ -43,8 +43,9 @@ export async function analystQuery(client: ClickHouseClient, sql: string, option
     // Uncompressed Arrow: every Arrow reader can open it (not all bundle LZ4).
     extra: { output_format_arrow_compression_method: 'none', output_format_json_quote_64bit_integers: 1 },
   });
+  const appended = `\nFORMAT ${FORMATS[options.format]}\n${settings}`;
   try {
-    const { stream } = await client.exec({ query: `${statement}\nFORMAT ${FORMATS[options.format]}\n${settings}` });
+    const { stream } = await client.exec({ query: `${statement}${appended}` });
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
     const output = Buffer.concat(chunks);
@@ -53,7 +54,7 @@ export async function analystQuery(client: ClickHouseClient, sql: string, option
     // chDB can keep the partial output of a query that failed while writing it (a row limit hit)
     // and hand it to the next query: a throwaway query takes it.
     await client.query({ query: 'SELECT 1', format: 'CSV' }).then((r) => r.text()).catch(() => undefined);
-    throw describe(error);
+    throw describe(error, { text: `${statement}${appended}`, analyst: sql, appended });
   }
 }
 

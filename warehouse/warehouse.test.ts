@@ -15,6 +15,7 @@ import { createUser } from '../marketplace/domain/users.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import { seed } from '../marketplace/sample-data/seed.js';
 import type { ConsumerRunner } from '../pipelines/consumers/runner.js';
+import { inAnalystTerms } from './analyst-errors.js';
 import { analystQuery, AnalystQueryError } from './analyst-query.js';
 import { createWarehouseClient, type ClickHouseClient } from './client.js';
 import { backfill, verifyWarehouse } from './backfill.js';
@@ -202,8 +203,19 @@ describe('the warehouse', () => {
     expect((tooMany as Error).message).toMatch(/Limit for result exceeded|TOO_MANY_ROWS/i);
     const syntax = await analystQuery(client, 'SELEC 1', { format: 'csv' }).catch((e: unknown) => e);
     expect((syntax as Error).message).toMatch(/Syntax error/);
+    // Where ClickHouse quotes the query, the analyst reads their own, not the guard's wrapper or appended clauses.
+    const incomplete = await analystQuery(client, 'SELECT 1 +', { format: 'csv' }).catch((e: unknown) => e);
+    expect((incomplete as Error).message).toMatch(/Syntax error[\s\S]*In scope SELECT 1 \+\.$/);
+    expect((incomplete as Error).message).not.toMatch(/hex|formatQuery|FORMAT|SETTINGS/);
     // A failed query leaves nothing behind for the next one.
     expect((await analystQuery(client, 'SELECT 7 AS seven', { format: 'csv' })).toString()).toBe('"seven"\n7\n');
+  });
+
+  it('tells an engine message that quotes the statement sent in terms of the analyst\'s query', () => {
+    const appended = "\nFORMAT CSVWithNames\nSETTINGS max_result_rows = 10, readonly = 2";
+    const sent = { text: `SELECT nope${appended}`, analyst: 'select nope;\n', appended };
+    expect(inAnalystTerms(`Unknown identifier nope in query: SELECT nope${appended}. `, sent)).toBe('Unknown identifier nope in query: select nope;.');
+    expect(inAnalystTerms(`Syntax error: failed at position 12 (line 2, col 1): ${appended.trim()}`, sent)).toBe('Syntax error: failed at position 12 (line 2, col 1):');
   });
 
   it('answers in CSV, JSON, an aligned table and Arrow IPC that apache-arrow reads back', async () => {
