@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { createWarehouseClient } from '../../warehouse/client.js';
 import { servedAnalystQuery } from '../../warehouse/http/served-analyst-query.js';
@@ -8,6 +7,7 @@ import { analystQuery, openWarehouseOwner, readServedWarehouse, type AnalystForm
 import type { Config } from '../../core/config/index.js';
 import { parseOptions, wholeNumber } from '../args.js';
 import type { Command } from '../cli.js';
+import { sqlPrompt } from './sql-prompt.js';
 
 const FORMATS: AnalystFormat[] = ['table', 'csv', 'json', 'arrow'];
 const DEFAULTS = { format: 'table' as AnalystFormat, maxRows: 100_000, timeoutSeconds: 30 };
@@ -40,12 +40,9 @@ export const sqlCommand: Command = {
         process.stdout.write(await analystQuery(piped, options));
         return 0;
       }
-      await repl(context.config.dataDir, async (statement) => {
-        try {
-          process.stdout.write(await analystQuery(statement, { ...options, format: options.format === 'arrow' ? 'table' : options.format }));
-        } catch (error) {
-          process.stdout.write(`error: ${(error as Error).message}\n`);
-        }
+      await sqlPrompt({
+        input: process.stdin, output: process.stdout, terminal: true, historyPath: join(context.config.dataDir, 'sql_history'),
+        run: (statement) => analystQuery(statement, { ...options, format: options.format === 'arrow' ? 'table' : options.format }),
       });
       return 0;
     } finally {
@@ -65,25 +62,4 @@ function connect(config: Config) {
     return { client: createWarehouseClient({ url: served.url, path: config.warehouse.dir, username: served.analyst.user, password: served.analyst.password }), query: servedAnalystQuery };
   }
   return { client: openWarehouseOwner(config), query: analystQuery };
-}
-
-/** A prompt with history kept across sessions; statements end with ";". */
-async function repl(dataDir: string, run: (statement: string) => Promise<void>): Promise<void> {
-  const historyPath = join(dataDir, 'sql_history');
-  const history = existsSync(historyPath) ? readFileSync(historyPath, 'utf8').split('\n').filter(Boolean).reverse() : [];
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'warehouse> ', history, historySize: 1000 });
-  process.stdout.write('Read-only SQL on the warehouse (databases raw, marts). End statements with ";", Ctrl-D to leave.\n');
-  let buffer = '';
-  rl.prompt();
-  for await (const line of rl) {
-    buffer += `${line}\n`;
-    if (buffer.trim().endsWith(';')) {
-      await run(buffer);
-      buffer = '';
-    }
-    rl.setPrompt(buffer ? '        -> ' : 'warehouse> ');
-    rl.prompt();
-  }
-  mkdirSync(dirname(historyPath), { recursive: true });
-  writeFileSync(historyPath, `${[...(rl as unknown as { history: string[] }).history].reverse().join('\n')}\n`);
 }
