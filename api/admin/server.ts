@@ -11,8 +11,10 @@ import type { ClickHouseClient } from '../../warehouse/client.js';
 import { unauthorized } from '../errors.js';
 import { createHttpServer } from '../http-server.js';
 import './admin-of.js';
+import { isLoopback, localCommandActor } from './local-commands.js';
 import { auditRoutes } from './routes/audit.js';
 import { complaintModerationRoutes } from './routes/complaints.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
 import { emailRoutes } from './routes/emails.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
@@ -32,15 +34,15 @@ declare module 'fastify' {
      * loopback or with a verified client certificate (a metrics scraper cannot log in).
      */
     public?: boolean | 'local';
+    /** Local commands may call the route with the secret the platform gave them (see local-commands.ts). */
+    localCommand?: boolean;
   }
 }
 
 /** Loopback peers and peers whose client certificate the TLS layer verified. */
 function isLocalOrCertified(request: FastifyRequest): boolean {
   const socket = request.raw.socket as Partial<TLSSocket>;
-  if (socket.encrypted && socket.authorized) return true;
-  const address = request.socket.remoteAddress ?? '';
-  return /^(127\.|::ffff:127\.)/.test(address) || address === '::1';
+  return (socket.encrypted && socket.authorized) || isLoopback(request);
 }
 
 export interface AdminServerOptions {
@@ -57,6 +59,8 @@ export interface AdminServerOptions {
   mailboxDir?: string;
   /** Serve HTTPS and admit only clients with a certificate signed by `tls.ca`. */
   tls?: AdminTls;
+  /** The secret local commands present, from loopback, on the routes that admit them. */
+  localCommandSecret?: string;
 }
 
 export async function buildAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
@@ -68,7 +72,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     if (access === true || (access === 'local' && isLocalOrCertified(request))) return;
     const header = request.headers.authorization ?? '';
     const token = /^Bearer (\S+)$/.exec(header)?.[1];
-    const admin = token ? await adminForToken(options.pool, token) : undefined;
+    const local = token && options.localCommandSecret && request.routeOptions.config?.localCommand ? localCommandActor(request, token, options.localCommandSecret) : undefined;
+    const admin = local ?? (token ? await adminForToken(options.pool, token) : undefined);
     if (!admin) throw unauthorized();
     request.adminUsername = admin;
     request.log.info({ admin, route: request.routeOptions.url }, 'admin request');
@@ -87,6 +92,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     const status = new PipelineStatusReader(options.pipeline, options.pool);
     await app.register(pipelineRoutes, { status });
     await app.register(metricsRoutes, { status });
+    await app.register(deadLetterRoutes, { pool: options.pool, bus: options.pipeline.bus, topicPrefix: options.pipeline.topicPrefix });
   }
   return app;
 }

@@ -3,11 +3,12 @@
 import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
 import { keysetPage, equalities, type Page, type PageRequest } from '../queries/keyset-page.js';
 
-export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'email'] as const;
+export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'email', 'consumer_group'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const AUDIT_ACTIONS = [
   'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'email.retry',
+  'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -16,7 +17,8 @@ export interface AuditEntry {
   admin: string;
   action: AuditAction;
   targetType: AuditTargetType;
-  targetId: number;
+  /** Absent for a target known by name (a consumer group): its name goes in `details`. */
+  targetId?: number;
   reason?: string | null;
   details?: Record<string, unknown>;
 }
@@ -26,7 +28,7 @@ export interface AuditRecord {
   admin: string;
   action: AuditAction;
   target_type: AuditTargetType;
-  target_id: number;
+  target_id: number | null;
   reason: string | null;
   details: Record<string, unknown> | null;
   created_at: string;
@@ -42,7 +44,7 @@ export interface AuditFilter {
 export async function recordAudit(connection: Pool | PoolConnection, entry: AuditEntry): Promise<number> {
   const [result] = await connection.query<ResultSetHeader>(
     'INSERT INTO admin_audit (admin_username, action, target_type, target_id, reason, details) VALUES (?, ?, ?, ?, ?, ?)',
-    [entry.admin, entry.action, entry.targetType, entry.targetId, entry.reason ?? null, entry.details ? JSON.stringify(entry.details) : null],
+    [entry.admin, entry.action, entry.targetType, entry.targetId ?? null, entry.reason ?? null, entry.details ? JSON.stringify(entry.details) : null],
   );
   return result.insertId;
 }

@@ -5,6 +5,38 @@ import type { Bus, BusMessage } from '../bus/port.js';
 import { readTopic } from '../bus/read-topic.js';
 import { deadLetterTopic, fromDeadLetter } from './dead-letter.js';
 
+/** A dead letter as people read it (the admin service's answer, the CLI's lines). */
+export interface DeadLetterEntry {
+  failed_at: string;
+  /** Where it came from: topic, partition, offset. */
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  error_code: string;
+  error: string;
+  retriable: boolean;
+  attempts: number;
+  /** The message's value as UTF-8 text (change events are JSON). */
+  value: string | null;
+}
+
+export function describeDeadLetter(message: BusMessage): DeadLetterEntry {
+  const h = message.headers;
+  return {
+    failed_at: h['dlq.failed_at'] ?? new Date(message.timestampMs).toISOString(),
+    topic: h['dlq.topic'] ?? message.topic,
+    partition: Number(h['dlq.partition'] ?? message.partition),
+    offset: Number(h['dlq.offset'] ?? message.offset),
+    key: message.key,
+    error_code: h['dlq.error.code'] ?? '',
+    error: h['dlq.error'] ?? '',
+    retriable: h['dlq.retriable'] === 'true',
+    attempts: Number(h['dlq.attempts'] ?? 0),
+    value: message.value === null ? null : message.value.toString('utf8'),
+  };
+}
+
 export async function listDeadLetters(bus: Bus, prefix: string, group: string, max = 1000): Promise<BusMessage[]> {
   const letters = await readTopic(bus, deadLetterTopic(prefix, group), max);
   return letters.sort((a, b) => a.timestampMs - b.timestampMs);
@@ -24,10 +56,14 @@ export async function replayDeadLetters(bus: Bus, prefix: string, group: string)
     }
   });
   try {
-    // Done when the replay group has caught up with the dead-letter topic.
+    // Done when the replay group has passed where the dead-letter topic ended when the replay
+    // began. Not "caught up": while the platform runs, a replayed message that fails again is
+    // dead-lettered again, and chasing the end would send it round for ever.
+    const ends = new Map<number, number>();
     for (;;) {
       const lag = (await bus.lag(replayGroup)).filter((l) => l.topic === topic);
-      if (lag.length > 0 && lag.every((l) => l.lag === 0)) break;
+      for (const l of lag) if (!ends.has(l.partition)) ends.set(l.partition, l.highWatermark);
+      if (lag.length > 0 && lag.every((l) => l.committed >= ends.get(l.partition)!)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
