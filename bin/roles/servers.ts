@@ -2,6 +2,8 @@
 import { buildAdminServer, type AdminServerOptions } from '../../api/admin/server.js';
 import { loadAdminTls } from '../../api/admin/tls.js';
 import { buildPublicServer, listen } from '../../api/public/server.js';
+import { localSecret } from '../../core/served-file.js';
+import { removeBusOwner, writeBusOwner } from '../../pipelines/bus/embedded/bus-owner.js';
 import type { SearchService } from '../../pipelines/sinks/search/index.js';
 import type { RoleContext } from './role-context.js';
 
@@ -15,8 +17,15 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
   return listen(app, ctx.config.http.host, ctx.config.http.port);
 }
 
-export async function startAdminServer(ctx: RoleContext, options: Omit<AdminServerOptions, 'pool' | 'log' | 'tls'>): Promise<string> {
-  const admin = await buildAdminServer({ ...options, pool: ctx.db.pool, log: ctx.log, tls: ctx.config.admin.tls && loadAdminTls(ctx.config.admin.tls) });
+export async function startAdminServer(ctx: RoleContext, options: Omit<AdminServerOptions, 'pool' | 'log' | 'tls' | 'localCommandSecret'>): Promise<string> {
+  // While this process owns the embedded bus, local commands that need it (steveslist dlq) come through here.
+  const localCommandSecret = ctx.bus.kind === 'embedded' ? localSecret() : undefined;
+  const admin = await buildAdminServer({ ...options, pool: ctx.db.pool, log: ctx.log, tls: ctx.config.admin.tls && loadAdminTls(ctx.config.admin.tls), localCommandSecret });
   ctx.closers.push(() => admin.close());
-  return listen(admin, ctx.config.admin.host, ctx.config.admin.port, 'ADMIN_PORT');
+  const address = await listen(admin, ctx.config.admin.host, ctx.config.admin.port, 'ADMIN_PORT');
+  if (localCommandSecret) {
+    writeBusOwner(ctx.config.bus.dir, { pid: process.pid, admin: address, secret: localCommandSecret });
+    ctx.closers.push(async () => removeBusOwner(ctx.config.bus.dir));
+  }
+  return address;
 }
