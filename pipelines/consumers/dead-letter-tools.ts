@@ -42,32 +42,49 @@ export async function listDeadLetters(bus: Bus, prefix: string, group: string, m
   return letters.sort((a, b) => a.timestampMs - b.timestampMs);
 }
 
-/** Republishes every dead letter not replayed yet; resolves with how many were sent back. */
+/** Thrown for a batch the replay leaves to the next one: rejecting keeps it uncommitted. */
+class ReplayFinished extends Error {}
+
+/**
+ * Republishes every dead letter not replayed yet; resolves with how many were sent back. It stops
+ * where each partition ended when the replay reached it: while the platform runs, a replayed
+ * message that fails again is dead-lettered again, and chasing the end would send it round for
+ * ever. What came after that end stays for the next replay.
+ */
 export async function replayDeadLetters(bus: Bus, prefix: string, group: string): Promise<number> {
   const topic = deadLetterTopic(prefix, group);
   const replayGroup = `${group}.dlq-replay`;
   if ((await bus.partitions(topic)) === 0) return 0;
   let replayed = 0;
+  const ends = new Map<number, number>();
+  const done = new Set<number>();
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => { finish = resolve; });
   const subscription = await bus.subscribe({ group: replayGroup, topics: [topic] }, async (batch) => {
+    if (done.has(batch.partition)) {
+      // Held until the replay stops, then refused, so it is neither replayed now nor committed.
+      await finished;
+      throw new ReplayFinished('replay finished');
+    }
+    if (!ends.has(batch.partition)) ends.set(batch.partition, batch.highWatermark);
     for (const message of batch.messages) {
       const original = fromDeadLetter(message);
       await bus.publish(original.topic, [original.message]);
       replayed++;
     }
+    if (batch.messages[batch.messages.length - 1]!.offset + 1 >= ends.get(batch.partition)!) done.add(batch.partition);
   });
   try {
-    // Done when the replay group has passed where the dead-letter topic ended when the replay
-    // began. Not "caught up": while the platform runs, a replayed message that fails again is
-    // dead-lettered again, and chasing the end would send it round for ever.
-    const ends = new Map<number, number>();
     for (;;) {
       const lag = (await bus.lag(replayGroup)).filter((l) => l.topic === topic);
-      for (const l of lag) if (!ends.has(l.partition)) ends.set(l.partition, l.highWatermark);
-      if (lag.length > 0 && lag.every((l) => l.committed >= ends.get(l.partition)!)) break;
+      if (lag.length > 0 && lag.every((l) => done.has(l.partition) || l.lag === 0)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
-    await subscription.stop();
+    // stop() marks the subscription stopping at once, so a held batch refused next is not delivered again now.
+    const stopping = subscription.stop();
+    finish();
+    await stopping;
   }
   return replayed;
 }

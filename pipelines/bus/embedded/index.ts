@@ -95,8 +95,12 @@ class GroupSubscription implements Subscription {
           await this.handler(batch);
           break;
         } catch (error) {
+          // Refused while stopping, it is not committed: the group's next subscriber gets it (a replay leaves what it did not reach that way).
+          if (signal.aborted) {
+            this.log.debug({ err: error, group: this.options.group, topic, partition, offset }, 'batch not finished before stop; the group gets it again');
+            return;
+          }
           this.log.error({ err: error, group: this.options.group, topic, partition, offset, attempt }, 'batch handler failed; delivering the batch again');
-          if (signal.aborted) return;
           await new Promise((r) => setTimeout(r, Math.min(this.redeliveryDelayMs * attempt, 30_000)));
         }
       }
