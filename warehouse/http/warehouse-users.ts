@@ -1,10 +1,11 @@
 // Who may use the served warehouse: analysts (read-only, with limits) kept in a file of the
 // deployment, and the platform's own users made at start-up. Passwords are random 32-byte tokens
 // shown once; only their SHA-256 is kept (a token that long needs no slow hash).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { localSecret } from '../../core/served-file.js';
 
 export interface QueryLimits {
   /** Rows a result may have; more is an error, never a silent cut. */
@@ -31,7 +32,7 @@ const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const RESERVED = /^(default|steveslist_.*)$/;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-export const newToken = () => randomBytes(32).toString('base64url');
+export const newToken = localSecret;
 
 function sameDigest(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
