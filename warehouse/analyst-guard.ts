@@ -7,7 +7,7 @@
 import type { ClickHouseClient } from './client.js';
 import { readExplainAst, UnreadableAst, walkAst, type AstNode } from './analyst-ast.js';
 import { AnalystQueryError, AnalystQueryRefused, inAnalystTerms } from './analyst-errors.js';
-import { ALLOWED_FORMATS, ANALYST_DATABASES, ANALYST_SYSTEM_TABLES, refusedFunction } from './analyst-rules.js';
+import { ALLOWED_FORMATS, ANALYST_DATABASES, ANALYST_QUERY_BOUNDS, ANALYST_SYSTEM_TABLES, refusedFunction } from './analyst-rules.js';
 
 /**
  * Runs one statement on the warehouse, as the user and in the database the analyst's query will
@@ -54,6 +54,7 @@ export async function confineAnalystQuery(ask: AskWarehouse, sql: string, option
 export function analystQuerySettings(limits: { maxRows: number; timeoutSeconds: number; extra?: Record<string, string | number> }): string {
   const settings: [string, string][] = [
     ...Object.entries(limits.extra ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'number' ? String(v) : sqlString(v)]),
+    ...Object.entries(ANALYST_QUERY_BOUNDS),
     ['max_execution_time', String(limits.timeoutSeconds)],
     ['max_result_rows', String(limits.maxRows)],
     ['result_overflow_mode', sqlString('throw')],

@@ -1,5 +1,6 @@
 // What analyst SQL may name: the lists the guard (analyst-guard.ts) checks ClickHouse's parse
 // against. Names are compared lower-cased: ClickHouse accepts `FiLe(...)` as file().
+import { availableParallelism } from 'node:os';
 
 /** The warehouse's own databases: every table in them is the analysts'. */
 export const ANALYST_DATABASES = ['raw', 'marts'] as const;
@@ -28,7 +29,7 @@ export const ANALYST_SYSTEM_TABLES = new Set([
  */
 export const ALLOWED_TABLE_FUNCTIONS = new Set([
   'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'primes', 'generaterandom', 'generate_series', 'generateseries',
-  'values', 'sqlstandardvalues', 'null', 'format', 'view',
+  'values', 'sqlstandardvalues', 'null', 'view',
 ]);
 
 /**
@@ -37,6 +38,9 @@ export const ALLOWED_TABLE_FUNCTIONS = new Set([
  * covers every table function the engine knows that is not allowed.
  */
 export const REFUSED_TABLE_FUNCTIONS = new Set([
+  // format() parses its text with any input format, and some of those read schema or template
+  // files or fetch a schema registry named by settings: not worth an allowlist of its own.
+  'format',
   'arrowstream', 'azureblobstorage', 'azureblobstoragecluster', 'cluster', 'clusterallreplicas', 'cosn',
   'deltalake', 'deltalakeazure', 'deltalakeazurecluster', 'deltalakecluster', 'deltalakelocal', 'deltalakes3', 'deltalakes3cluster',
   'dictionary', 'eval', 'executable', 'file', 'filecluster', 'filesystem', 'fuzzjson', 'fuzzquery', 'gcs', 'hdfs', 'hdfscluster',
@@ -102,3 +106,11 @@ export const ALLOWED_FORMATS = new Set([
   'arrow', 'arrowstream', 'parquet', 'orc', 'avro', 'native', 'rowbinary', 'rowbinarywithnames', 'rowbinarywithnamesandtypes',
   'msgpack', 'bsoneachrow', 'rawblob', 'null',
 ]);
+
+/** What one analyst query may spend besides rows and seconds: memory and result size (the process also loads the warehouse and serves the marketplace). */
+export const ANALYST_QUERY_BOUNDS = {
+  max_memory_usage: String(2 * 1024 ** 3),
+  max_result_bytes: String(1024 ** 3),
+  // Half the cores at most: the loader and the API keep the rest.
+  max_threads: String(Math.max(1, Math.floor(availableParallelism() / 2))),
+};

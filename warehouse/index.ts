@@ -12,10 +12,14 @@ export { readServedWarehouse, type ServedWarehouse } from './http/served-warehou
 
 /** The configured ClickHouse server, or the chDB folder itself: for the process that owns (and serves) it. */
 export function openWarehouseOwner(config: Config): ClickHouseClient {
-  const open = () => createWarehouseClient({
+  return config.warehouse.url ? openWarehouseSession(config) : withWarehouseEngine(config.warehouse.dir, () => openWarehouseSession(config));
+}
+
+/** One more session on the warehouse this process owns (a chDB session of its own: nothing it runs waits for another's). */
+export function openWarehouseSession(config: Config): ClickHouseClient {
+  return createWarehouseClient({
     url: config.warehouse.url, path: config.warehouse.dir, username: config.warehouse.username, password: config.warehouse.password,
   });
-  return config.warehouse.url ? open() : withWarehouseEngine(config.warehouse.dir, open);
 }
 
 /**

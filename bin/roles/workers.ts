@@ -5,7 +5,7 @@ import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/si
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
-import { openWarehouseOwner, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
+import { openWarehouseOwner, openWarehouseSession, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
 import { serveWarehouse } from '../../warehouse/http/serve.js';
 import { confineAnalystQuery } from '../../warehouse/analyst-guard.js';
 import { checkClickHouse, checkSmtp } from './reachability.js';
@@ -34,6 +34,7 @@ export async function startSearchWorker(ctx: RoleContext): Promise<SearchService
   return search;
 }
 
+/** Starts the loader (and, on one machine, serves the warehouse); returns a client for the process's other roles, apart from the loader's. */
 export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouseClient> {
   // A command that opened the folder while the platform was down may still hold it for a moment.
   const warehouse = await waitFor(ctx, async () => openWarehouseOwner(ctx.config));
@@ -48,7 +49,11 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
   const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log, health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP) });
   await loader.start();
   ctx.closers.push(() => loader.stop());
-  return warehouse;
+  // Staff's queries and the report jobs of this process get a session of their own: a long query
+  // on the loader's session held every insert behind it.
+  const readers = openWarehouseSession(ctx.config);
+  ctx.closers.push(() => readers.close());
+  return readers;
 }
 
 export async function startWebhooksWorker(ctx: RoleContext): Promise<void> {

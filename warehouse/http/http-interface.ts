@@ -10,6 +10,7 @@ import { brotliCompress, brotliDecompress, deflate, gunzip, gzip, inflate } from
 import { Session } from 'chdb';
 import type { Logger } from '../../core/log.js';
 import { catalogFilters } from '../analyst-guard.js';
+import { ALLOWED_FORMATS } from '../analyst-rules.js';
 import { analystSettings } from './analyst-settings.js';
 import { ACCESS_DENIED, AUTHENTICATION_FAILED, BAD_ARGUMENTS, exception, exceptionBody, fromEngineError, httpStatusOf, READONLY, TOO_MANY_SIMULTANEOUS_QUERIES, type ClickHouseException } from './clickhouse-exception.js';
 import { contentTypeOf } from './content-types.js';
@@ -52,6 +53,10 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise<WarehouseHttpServer> {
   const version = await engineVersion(options.dir);
   const running = new Map<string, number>();
+  // chDB's queries run on libuv's thread pool, which the loader, password hashing and compression
+  // share: analysts together never take more than half of it.
+  const maxAnalystQueries = Math.max(1, Math.floor(threadPoolSize() / 2));
+  let analystsRunning = 0;
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       options.log.error({ err: error }, 'warehouse HTTP interface: request failed');
@@ -88,25 +93,31 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
       request.resume();
       return fail(exception(AUTHENTICATION_FAILED, `${credentialsOf(request, url.searchParams).name}: Authentication failed: password is incorrect, or there is no user with such name`));
     }
-    let sql: string;
-    try {
-      // An analyst sends SQL only; the loader's inserts carry their rows.
-      const body = await readBody(request, params, user.role === 'analyst' ? ANALYST_BODY_BYTES : options.maxBodyBytes ?? 256 * 1024 * 1024);
-      sql = [params.query, body.toString('utf8')].filter((part) => part && part.trim()).join('\n');
-    } catch (error) {
-      if (!(error instanceof Refused)) throw error;
-      request.resume();
-      return fail(error.exception);
-    }
-    if (!sql.trim()) return fail(exception(BAD_ARGUMENTS, 'Empty query'));
-
+    // The slot is taken before the body is read: requests being read count against the limits too.
     const active = running.get(user.name) ?? 0;
     if (active >= user.limits.maxConcurrentQueries) {
+      request.resume();
       return fail(exception(TOO_MANY_SIMULTANEOUS_QUERIES, `Too many simultaneous queries for user ${user.name}. Current: ${active}, maximum: ${user.limits.maxConcurrentQueries}`));
     }
+    if (user.role === 'analyst' && analystsRunning >= maxAnalystQueries) {
+      request.resume();
+      return fail(exception(TOO_MANY_SIMULTANEOUS_QUERIES, `Too many simultaneous analyst queries on this warehouse. Current: ${analystsRunning}, maximum: ${maxAnalystQueries}`));
+    }
     running.set(user.name, active + 1);
-    const session = new Session(options.dir);
+    if (user.role === 'analyst') analystsRunning += 1;
+    let session: Session | undefined;
     try {
+      let sql: string;
+      try {
+        // An analyst sends SQL only; the loader's inserts carry their rows.
+        const body = await readBody(request, params, user.role === 'analyst' ? ANALYST_BODY_BYTES : options.maxBodyBytes ?? 256 * 1024 * 1024);
+        sql = [params.query, body.toString('utf8')].filter((part) => part && part.trim()).join('\n');
+      } catch (error) {
+        if (error instanceof Refused) request.resume();
+        throw error;
+      }
+      if (!sql.trim()) throw new Refused(exception(BAD_ARGUMENTS, 'Empty query'));
+      session = new Session(options.dir);
       const result = await run(session, user, params, sql, request.method === 'GET');
       await respond(request, response, params, result, queryId);
     } catch (error) {
@@ -114,8 +125,9 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
       // chDB runs everything as its one user "default"; the client knows itself by its own name.
       fail({ ...e, message: e.message.replace(/^default: /, `${user.name}: `) });
     } finally {
-      session.close();
+      session?.close();
       running.set(user.name, (running.get(user.name) ?? 1) - 1);
+      if (user.role === 'analyst') analystsRunning -= 1;
     }
   }
 
@@ -134,6 +146,11 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
     }
     let statement = sql;
     if (user.role === 'analyst') {
+      // A format also decides what the engine reads and writes beside the output (schema files):
+      // the one asked for as a parameter or header is held to the FORMAT clause's list.
+      if (params.defaultFormat && !ALLOWED_FORMATS.has(params.defaultFormat.toLowerCase())) {
+        throw new Refused(exception(ACCESS_DENIED, `format ${params.defaultFormat} is not allowed for analysts (default_format / X-ClickHouse-Format)`));
+      }
       const verdict = analystSettings(params.settings, user.limits);
       if (!verdict.ok) throw new Refused(exception(READONLY, `Cannot modify '${verdict.setting}' setting: ${verdict.reason} (user ${user.name})`));
       await set(verdict.output);
@@ -207,7 +224,14 @@ function authenticate(request: IncomingMessage, search: URLSearchParams, users: 
   return users.authenticate(name, password);
 }
 
-const decoders: Record<string, (b: Buffer) => Promise<Buffer>> = { gzip: promisify(gunzip), deflate: promisify(inflate), br: promisify(brotliDecompress) };
+type Inflate = (b: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>;
+const decoders: Record<string, Inflate> = { gzip: promisify(gunzip) as Inflate, deflate: promisify(inflate) as Inflate, br: promisify(brotliDecompress) as Inflate };
+
+/** libuv's thread pool: UV_THREADPOOL_SIZE, 4 when unset. */
+function threadPoolSize(): number {
+  const size = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(size) && size > 0 ? size : 4;
+}
 const encoders: Record<string, (b: Buffer) => Promise<Buffer>> = { gzip: promisify(gzip), deflate: promisify(deflate), br: promisify(brotliCompress) };
 
 async function readBody(request: IncomingMessage, params: RequestParams, maxBytes: number): Promise<Buffer> {
@@ -223,7 +247,13 @@ async function readBody(request: IncomingMessage, params: RequestParams, maxByte
   if (encoding && encoding !== 'identity') {
     const decode = decoders[encoding];
     if (!decode) throw new Refused(exception({ code: 336, name: 'UNKNOWN_COMPRESSION_METHOD' }, `Unknown Content-Encoding: ${encoding}`));
-    body = await decode(body);
+    try {
+      // The limit holds for what the body inflates to: a small gzip can be a gigabyte of text.
+      body = await decode(body, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Refused(exception({ code: 301, name: 'QUERY_IS_TOO_LARGE' }, `request body over ${maxBytes} bytes once decompressed`));
+      throw new Refused(exception({ code: 271, name: 'CANNOT_DECOMPRESS' }, `the body is not valid ${encoding}: ${(error as Error).message}`));
+    }
   }
   if (!params.decompressRequest) return body;
   try {
