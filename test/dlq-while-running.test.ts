@@ -14,6 +14,7 @@ import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
 import { runCli, startCli, type RunningCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
+import { directListings, type DirectListings } from './fixtures/direct-listings.js';
 
 const dir = tempDir();
 const busDir = join(dir.path, 'bus');
@@ -38,18 +39,10 @@ afterAll(async () => {
   dir.remove();
 });
 
-let sellerId: number | undefined;
-async function addListing(name: string): Promise<number> {
-  if (sellerId === undefined) {
-    const [seller] = await db.pool.query<{ insertId: number } & RowDataPacket[]>("INSERT INTO users (email, name) VALUES ('dlq@example.com', 'Dead Letter Seller')");
-    sellerId = seller.insertId;
-  }
-  const [listing] = await db.pool.query<{ insertId: number } & RowDataPacket[]>(
-    "INSERT INTO listings (seller_id, name, description, category, country, city, price_amount, price_currency, status) VALUES (?, ?, 'x', 'bikes', 'US', 'Austin', 1000, 'usd', 'active')",
-    [sellerId, name],
-  );
-  return listing.insertId;
-}
+/** A listing written straight to MySQL, as the marketplace would; returns its id. */
+let listings: DirectListings | undefined;
+const writer = () => (listings ??= directListings(db.pool, { email: 'dlq@example.com', name: 'Dead Letter Seller' }));
+const addListing = (name: string) => writer().add(name);
 
 const searchable = (word: string) => until(async () => (await call('GET', `/v1/search?q=${word}`)).body, (body) => body?.total === 1, 60_000);
 

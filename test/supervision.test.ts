@@ -24,6 +24,7 @@ import { httpClient } from './fixtures/http-client.js';
 import { parsePrometheusText } from './fixtures/prometheus-text.js';
 import { runCli, startCli, type RunningCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
+import { directListings, type DirectListings } from './fixtures/direct-listings.js';
 
 const PASSWORD = 'correct horse battery staple';
 const WINDOW_SECONDS = 3;
@@ -83,19 +84,10 @@ async function metrics() {
     families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-let sellerId: number | undefined;
 /** A listing written straight to MySQL, as the marketplace would; returns its id. */
-async function addListing(name: string): Promise<number> {
-  if (sellerId === undefined) {
-    const [seller] = await db.pool.query<{ insertId: number } & RowDataPacket[]>("INSERT INTO users (email, name) VALUES ('supervised@example.com', 'Supervised Seller')");
-    sellerId = seller.insertId;
-  }
-  const [listing] = await db.pool.query<{ insertId: number } & RowDataPacket[]>(
-    "INSERT INTO listings (seller_id, name, description, category, country, city, price_amount, price_currency, status) VALUES (?, ?, 'x', 'bikes', 'US', 'Austin', 1000, 'usd', 'active')",
-    [sellerId, name],
-  );
-  return listing.insertId;
-}
+let listings: DirectListings | undefined;
+const writer = () => (listings ??= directListings(db.pool, { email: 'supervised@example.com', name: 'Supervised Seller' }));
+const addListing = (name: string) => writer().add(name);
 
 const searchable = (word: string) => until(async () => (await call('GET', `/v1/search?q=${word}`)).body, (body) => body?.total === 1, 60_000);
 
@@ -204,9 +196,10 @@ describe('a running platform under faults', () => {
 
   it('shows the webhook enqueuer dead-lettering and the dispatcher failing while their table refuses rows, and delivers what waited', async () => {
     await addListing('Webhook seller warmup');
+    const sellerId = await writer().seller();
     const port = (receiver.address() as { port: number }).port;
     await db.pool.query('INSERT INTO webhook_endpoints (user_id, url, event_types, secret) VALUES (?, ?, ?, ?)', [sellerId, `http://127.0.0.1:${port}/hook`, '[]', generateWebhookSecret()]);
-    const listing = { sellerId: sellerId!, description: 'x', category: 'bikes', country: 'US', city: 'Austin', priceAmount: 1000, priceCurrency: 'usd' };
+    const listing = { sellerId, description: 'x', category: 'bikes', country: 'US', city: 'Austin', priceAmount: 1000, priceCurrency: 'usd' };
 
     await db.pool.query(`CREATE TRIGGER no_deliveries BEFORE INSERT ON webhook_deliveries FOR EACH ROW
       SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'webhook_deliveries refuses new rows'`);
