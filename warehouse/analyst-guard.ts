@@ -4,7 +4,7 @@
 // read or does not know is refused (fails closed). chDB has no user-files restriction and runs
 // several statements in one call, so this check is what keeps analysts off the server's files,
 // the network and other databases; the trailing SETTINGS of analystQuerySettings keeps their limits.
-import type { ClickHouseClient } from './client.js';
+import { readAll, type ClickHouseClient } from './client.js';
 import { readExplainAst, UnreadableAst, walkAst, type AstNode } from './analyst-ast.js';
 import { AnalystQueryError, AnalystQueryRefused, inAnalystTerms } from './analyst-errors.js';
 import { ALLOWED_FORMATS, ANALYST_DATABASES, ANALYST_QUERY_BOUNDS, ANALYST_SYSTEM_TABLES, refusedFunction } from './analyst-rules.js';
@@ -54,18 +54,28 @@ export async function confineAnalystQuery(ask: AskWarehouse, sql: string, option
 export function analystQuerySettings(limits: { maxRows: number; timeoutSeconds: number; extra?: Record<string, string | number> }): string {
   const settings: [string, string][] = [
     ...Object.entries(limits.extra ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'number' ? String(v) : sqlString(v)]),
-    ...Object.entries(ANALYST_QUERY_BOUNDS),
-    ['max_execution_time', String(limits.timeoutSeconds)],
-    ['max_result_rows', String(limits.maxRows)],
-    ['result_overflow_mode', sqlString('throw')],
-    ['additional_table_filters', catalogFilters()],
+    ...analystLimitSettings(limits),
     ['readonly', '2'],
   ];
   return `SETTINGS ${settings.map(([k, v]) => `${k} = ${v}`).join(', ')}`;
 }
 
+/**
+ * An analyst query's limits and catalog filters as settings with SQL values: a trailing clause in
+ * process, SET on its own session by the served warehouse.
+ */
+export function analystLimitSettings(limits: { maxRows: number; timeoutSeconds: number }): [string, string][] {
+  return [
+    ...Object.entries(ANALYST_QUERY_BOUNDS),
+    ['max_execution_time', String(limits.timeoutSeconds)],
+    ['max_result_rows', String(limits.maxRows)],
+    ['result_overflow_mode', sqlString('throw')],
+    ['additional_table_filters', catalogFilters()],
+  ];
+}
+
 /** The additional_table_filters value (a map literal) that shows analysts the warehouse's databases only in the catalog tables (information_schema reads them too). */
-export function catalogFilters(): string {
+function catalogFilters(): string {
   const databases = ANALYST_DATABASES.map(sqlString).join(', ');
   return `{${sqlString('system.tables')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.columns')}: ${sqlString(`database IN (${databases})`)}, ${sqlString('system.databases')}: ${sqlString(`name IN (${databases})`)}}`;
 }
@@ -75,9 +85,7 @@ export function askClickHouse(client: ClickHouseClient): AskWarehouse {
   return async (sql) => {
     // default_format is the HTTP interface's URL parameter; the chDB connection passes it as the format option, not SET.
     const { stream } = await client.exec({ query: sql, clickhouse_settings: { default_format: 'TabSeparated' } as never });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-    return Buffer.concat(chunks).toString('utf8');
+    return (await readAll(stream)).toString('utf8');
   };
 }
 

@@ -1,7 +1,7 @@
 // Analyst SQL against the warehouse: confined by the guard to the warehouse's own databases
 // (analyst-guard.ts), read-only (ClickHouse's readonly=2), with a time limit and a row limit, in
 // the format the analyst's tool wants. ClickHouse's own error message reaches the analyst.
-import type { ClickHouseClient } from './client.js';
+import { readAll, type ClickHouseClient } from './client.js';
 import { AnalystQueryError, inAnalystTerms } from './analyst-errors.js';
 import { analystQuerySettings, askClickHouse, confineAnalystQuery } from './analyst-guard.js';
 
@@ -46,9 +46,7 @@ export async function analystQuery(client: ClickHouseClient, sql: string, option
   const appended = `\nFORMAT ${FORMATS[options.format]}\n${settings}`;
   try {
     const { stream } = await client.exec({ query: `${statement}${appended}` });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-    const output = Buffer.concat(chunks);
+    const output = await readAll(stream);
     return options.format === 'table' ? Buffer.from(alignedTable(output.toString('utf8'))) : output;
   } catch (error) {
     // chDB can keep the partial output of a query that failed while writing it (a row limit hit)

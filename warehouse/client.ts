@@ -28,3 +28,10 @@ export function createWarehouseClient(target: WarehouseTarget): ClickHouseClient
     throw folderError(target.path, error);
   }
 }
+
+/** The whole of a result stream (exec's), as bytes. */
+export async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}

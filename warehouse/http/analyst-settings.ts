@@ -1,7 +1,6 @@
 // Which settings an analyst's client may send with a query. ClickHouse's readonly=2 users may set
 // anything but readonly; here an analyst may shape the output and tighten its own limits, and
 // nothing else: a setting that widens what a query can reach or spend is refused by name.
-import { ANALYST_QUERY_BOUNDS } from '../analyst-rules.js';
 import type { QueryLimits } from './warehouse-users.js';
 
 /**
@@ -25,7 +24,7 @@ const OUTPUT_SHAPING = new Set([
 ]);
 
 
-export type SettingsVerdict = { ok: true; output: Record<string, string>; limits: Record<string, string> } | { ok: false; setting: string; reason: string };
+export type SettingsVerdict = { ok: true; output: Record<string, string>; limits: { maxRows: number; timeoutSeconds: number } } | { ok: false; setting: string; reason: string };
 
 /** The settings to apply for an analyst's query: the client's, checked, with the user's limits on top. */
 export function analystSettings(requested: Record<string, string>, limits: QueryLimits): SettingsVerdict {
@@ -52,5 +51,5 @@ export function analystSettings(requested: Record<string, string>, limits: Query
       return { ok: false, setting: name, reason: 'analysts may set output format settings and lower their own limits only' };
     }
   }
-  return { ok: true, output: settings, limits: { ...ANALYST_QUERY_BOUNDS, max_result_rows: String(maxRows), result_overflow_mode: 'throw', max_execution_time: String(maxSeconds) } };
+  return { ok: true, output: settings, limits: { maxRows, timeoutSeconds: maxSeconds } };
 }

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib';
 import { Session } from 'chdb';
 import type { Logger } from '../../core/log.js';
-import { catalogFilters } from '../analyst-guard.js';
+import { analystLimitSettings } from '../analyst-guard.js';
 import { ALLOWED_FORMATS } from '../analyst-rules.js';
 import { analystSettings } from './analyst-settings.js';
 import { ACCESS_DENIED, AUTHENTICATION_FAILED, BAD_ARGUMENTS, exception, exceptionBody, fromEngineError, httpStatusOf, READONLY, TOO_MANY_SIMULTANEOUS_QUERIES, type ClickHouseException } from './clickhouse-exception.js';
@@ -161,8 +161,7 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
         throw new Refused(refusalOf(error));
       }
       // The limits come after the guard's own look-ups, which they would otherwise count.
-      await set(verdict.limits);
-      await session.queryAsync(`SET additional_table_filters = ${catalogFilters()}`, { format: 'TSV' });
+      for (const [name, value] of analystLimitSettings(verdict.limits)) await session.queryAsync(`SET ${name} = ${value}`, { format: 'TSV' });
     } else {
       await set(params.settings);
       // ClickHouse answers GET with readonly=2 whoever asks.

@@ -2,7 +2,7 @@
 // applies the analyst user's limits, so the statement goes as written, with the limits asked for
 // as that request's settings.
 import { AnalystQueryError, alignedTable, type AnalystQueryOptions } from '../analyst-query.js';
-import type { ClickHouseClient } from '../client.js';
+import { readAll, type ClickHouseClient } from '../client.js';
 
 const WIRE_FORMATS = { table: 'JSONCompactEachRowWithNames', csv: 'CSVWithNames', json: 'JSONEachRow', arrow: 'ArrowStream' } as const;
 
@@ -21,9 +21,7 @@ export async function servedAnalystQuery(client: ClickHouseClient, sql: string, 
         output_format_json_quote_64bit_integers: 1,
       },
     });
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-    const output = Buffer.concat(chunks);
+    const output = await readAll(stream);
     return options.format === 'table' ? Buffer.from(alignedTable(output.toString('utf8'))) : output;
   } catch (error) {
     throw new AnalystQueryError((error as Error).message.replace(/\s+$/, ''), { cause: error });
