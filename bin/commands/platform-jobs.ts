@@ -1,6 +1,7 @@
 import type { Config } from '../../core/config/index.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
-import { platformJobs, type ScheduledJob } from '../../pipelines/scheduler/index.js';
+import type { ScheduledJob } from '../../pipelines/scheduler/index.js';
+import { platformJobs } from '../job-catalogue.js';
 import { openWarehouse, type ClickHouseClient } from '../../warehouse/index.js';
 
 /**

@@ -1,10 +1,12 @@
-// The platform's scheduled jobs. Adding a job is one entry here.
-import { archiveBinlogs, nightlyBackup } from '../../marketplace/backup/index.js';
-import type { Pool, ResultSetHeader } from '../../marketplace/mysql/connection.js';
-import { refreshDashboards } from '../../reports/export/build-dashboards.js';
-import { sendUsageReport } from '../../reports/jobs/send-usage-report.js';
-import type { ClickHouseClient } from '../../warehouse/client.js';
-import type { ScheduledJob } from './job.js';
+// The platform's scheduled jobs: wiring (backups, reports, the warehouse) for the scheduler, so it
+// lives with the other wiring in bin/ and the scheduler itself imports none of it. Adding a job is one
+// entry here.
+import { archiveBinlogs, nightlyBackup } from '../marketplace/backup/index.js';
+import type { Pool, ResultSetHeader } from '../marketplace/mysql/connection.js';
+import { refreshDashboards } from '../reports/export/build-dashboards.js';
+import { sendUsageReport } from '../reports/jobs/send-usage-report.js';
+import type { ClickHouseClient } from '../warehouse/client.js';
+import type { ScheduledJob } from '../pipelines/scheduler/job.js';
 
 export interface JobDependencies {
   pool: Pool;

@@ -12,8 +12,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/fixtures/datab
 import { httpClient } from '../../test/fixtures/http-client.js';
 import { runCli, startCli } from '../../test/fixtures/run-cli.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
-import { platformJobs } from './jobs.js';
-import { Scheduler } from './scheduler.js';
+import { platformJobs } from '../job-catalogue.js';
+import { Scheduler } from '../../pipelines/scheduler/scheduler.js';
 
 const dir = tempDir();
 let db: TestDatabase;
