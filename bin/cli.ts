@@ -1,8 +1,9 @@
 // Dispatches `steveslist <command>` and turns every expected failure into one line on stderr.
 import { readFileSync } from 'node:fs';
-import { loadConfig, type Config } from '../core/config/index.js';
+import { loadConfig } from '../core/config/index.js';
 import { ConfigError, PlatformError, UsageError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
+import { createLogger } from '../core/log.js';
+import type { Command } from './command.js';
 import { commandHelp } from './command-help.js';
 import { adminCommand } from './commands/admin.js';
 import { analystCommand } from './commands/analyst.js';
@@ -22,33 +23,6 @@ import { upCommand } from './commands/up.js';
 import { warehouseCommand } from './commands/warehouse.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { workerCommand } from './commands/worker.js';
-
-export interface CommandContext {
-  config: Config;
-  log: Logger;
-  args: string[];
-  /** Registers cleanup that must run if the user interrupts (stopping the private MariaDB). */
-  onInterrupt(cleanup: () => Promise<void>): void;
-}
-
-export interface OptionHelp {
-  /** As typed, with its value: `--users N`. */
-  flag: string;
-  help: string;
-  default?: string | number;
-}
-
-export interface Command {
-  summary: string;
-  usage: string;
-  /** Listed by --help with their defaults. */
-  options?: OptionHelp[];
-  /** Command lines to copy, shown by --help. */
-  examples: string[];
-  /** Handles SIGINT/SIGTERM itself (shuts down in order) instead of the default interrupt. */
-  longRunning?: boolean;
-  run(context: CommandContext): Promise<number | void>;
-}
 
 export const COMMANDS: Record<string, Command> = {
   up: upCommand,

@@ -1,5 +1,5 @@
 // What `steveslist <command> --help` and `steveslist help <command>` print.
-import type { Command } from './cli.js';
+import type { Command } from './command.js';
 
 const HELP_OPTION = { flag: '-h, --help', help: 'show this help' };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { addAdminUser } from '../../marketplace/auth/admin-accounts.js';
 import { parseOptions } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { openDatabase } from './open-database.js';
 
 export const adminCommand: Command = {

@@ -3,7 +3,7 @@ import { readServedWarehouse } from '../../warehouse/index.js';
 import { warehouseUsersOf } from '../../warehouse/http/serve.js';
 import { DEFAULT_ANALYST_LIMITS } from '../../warehouse/http/warehouse-users.js';
 import { parseOptions, wholeNumber } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 
 export const analystCommand: Command = {
   summary: 'manage analysts of the served warehouse (read-only ClickHouse users with limits)',

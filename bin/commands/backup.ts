@@ -7,7 +7,7 @@ import {
 import { chooseBackup } from '../../marketplace/backup/restore-backup.js';
 import { LocalMysqlServer, openMysqlSource, parseMysqlUrl } from '../../marketplace/mysql/index.js';
 import { parseOptions } from '../args.js';
-import type { Command, CommandContext } from '../cli.js';
+import type { Command, CommandContext } from '../command.js';
 
 const USAGE = [
   'steveslist backup create',

@@ -2,7 +2,7 @@ import type { Logger } from '../../core/log.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc, startCdcSources } from '../../pipelines/cdc/index.js';
 import { debeziumSourceTargets, debeziumStatus, debeziumTarget, registerDebezium, type DebeziumStatus, type DebeziumTarget } from '../../pipelines/cdc/debezium/index.js';
-import type { Command, CommandContext } from '../cli.js';
+import type { Command, CommandContext } from '../command.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 

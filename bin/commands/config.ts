@@ -1,6 +1,6 @@
 import { readConfig } from '../../core/config/index.js';
 import { redactConfig } from '../../core/config/redact-config.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 
 export const configCommand: Command = {
   summary: 'validate the settings and print the effective configuration (secrets hidden)',

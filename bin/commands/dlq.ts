@@ -3,7 +3,7 @@ import { openBus } from '../../pipelines/bus/index.js';
 import { readBusOwner, type BusOwner } from '../../pipelines/bus/embedded/bus-owner.js';
 import { describeDeadLetter, listDeadLetters, replayDeadLetters, type DeadLetterEntry } from '../../pipelines/consumers/dead-letter-tools.js';
 import { parseOptions, wholeNumber } from '../args.js';
-import type { Command, CommandContext } from '../cli.js';
+import type { Command, CommandContext } from '../command.js';
 import { callBusOwner } from './bus-owner-client.js';
 
 const DEFAULT_MAX = 100;

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { lastRuns, runHistory, Scheduler } from '../../pipelines/scheduler/index.js';
 import { jobsFor } from './platform-jobs.js';
 import { parseOptions, wholeNumber } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { openDatabase } from './open-database.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,6 +1,6 @@
 import { openMysqlSource } from '../../marketplace/mysql/index.js';
 import { migrate } from '../../marketplace/schema/migrate.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 
 export const migrateCommand: Command = {
   summary: 'apply pending schema migrations (creates the database if needed)',

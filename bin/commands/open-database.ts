@@ -1,7 +1,7 @@
 import { openMysqlSource, type MysqlSource } from '../../marketplace/mysql/index.js';
 import { createMysqlPool, type Pool } from '../../marketplace/mysql/connection.js';
 import { migrate } from '../../marketplace/schema/migrate.js';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from '../command.js';
 
 export interface OpenDatabase {
   source: MysqlSource;

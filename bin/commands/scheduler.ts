@@ -1,6 +1,6 @@
 import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { jobsFor } from './platform-jobs.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { Supervisor } from '../roles/supervisor.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { openSearch } from '../../pipelines/sinks/search/index.js';
 import { reindex, verify } from '../../pipelines/sinks/search/rebuild.js';
 import { parseOptions } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { openDatabase } from './open-database.js';
 
 export const searchCommand: Command = {

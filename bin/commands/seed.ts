@@ -1,6 +1,6 @@
 import { seed } from '../../marketplace/sample-data/seed.js';
 import { parseOptions, wholeNumber } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { openDatabase } from './open-database.js';
 
 const DEFAULTS = { users: 100, listings: 1000, seed: 1, batch: 1000 };

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { FileStateStore } from '../../pipelines/cdc/reader-state.js';
 import { Scheduler } from '../../pipelines/scheduler/index.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
 import { openSearchService, WORKER_GROUPS } from '../roles/workers.js';

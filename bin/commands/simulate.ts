@@ -1,6 +1,6 @@
 import { simulate } from '../../marketplace/sample-data/simulate.js';
 import { duration, parseOptions, rate, wholeNumber } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { openDatabase } from './open-database.js';
 
 const DEFAULTS = { rate: '200/s', duration: '60s', concurrency: 8, seed: 1 };

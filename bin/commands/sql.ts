@@ -6,7 +6,7 @@ import { servedAnalystQuery } from '../../warehouse/http/served-analyst-query.js
 import { analystQuery, openWarehouseOwner, readServedWarehouse, type AnalystFormat } from '../../warehouse/index.js';
 import type { Config } from '../../core/config/index.js';
 import { parseOptions, wholeNumber } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { sqlPrompt } from './sql-prompt.js';
 
 const FORMATS: AnalystFormat[] = ['table', 'csv', 'json', 'arrow'];

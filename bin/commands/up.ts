@@ -2,7 +2,7 @@ import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
 import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { readServedWarehouse } from '../../warehouse/index.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
 import { Supervisor } from '../roles/supervisor.js';

@@ -3,7 +3,7 @@ import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import { openWarehouse } from '../../warehouse/index.js';
 import { backfill, verifyWarehouse } from '../../warehouse/backfill.js';
 import { parseOptions } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { openDatabase } from './open-database.js';
 
 export const warehouseCommand: Command = {

@@ -2,7 +2,7 @@ import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { portInUse } from '../../core/ports.js';
 import { startWebhookListener } from '../../pipelines/sinks/webhooks/listener.js';
 import { parseOptions, wholeNumber } from '../args.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { runUntilSignal } from '../shutdown.js';
 
 const SECRET_VARIABLE = 'STEVESLIST_WEBHOOK_SECRET';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { openBus } from '../../pipelines/bus/index.js';
-import type { Command } from '../cli.js';
+import type { Command } from '../command.js';
 import { startHeartbeat } from '../roles/heartbeat.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { Supervisor } from '../roles/supervisor.js';
