@@ -43,6 +43,7 @@ export const order = {
   properties: {
     id, listing_id: id, buyer_id: id, seller_id: id, amount: { type: 'integer' }, currency: { type: 'string' },
     status: { type: 'string' }, created_at: time,
+    listing_name: nullableString, buyer_name: nullableString, seller_name: nullableString,
   },
 } as const;
 

@@ -12,9 +12,18 @@ export interface Order {
   currency: string;
   status: string;
   created_at: string;
+  /** Names as they are now, so a buyer sees who sold it and a seller who bought it. */
+  listing_name: string | null;
+  buyer_name: string | null;
+  seller_name: string | null;
 }
 
-const SELECT = 'SELECT id, listing_id, buyer_id, seller_id, amount, currency, status, created_at FROM orders';
+// Scalar subqueries rather than joins keep `id` unambiguous for the keyset page's WHERE and ORDER BY.
+const SELECT = `SELECT id, listing_id, buyer_id, seller_id, amount, currency, status, created_at,
+  (SELECT l.name FROM listings l WHERE l.id = orders.listing_id) AS listing_name,
+  (SELECT b.name FROM users b WHERE b.id = orders.buyer_id) AS buyer_name,
+  (SELECT s.name FROM users s WHERE s.id = orders.seller_id) AS seller_name
+  FROM orders`;
 
 /** An order its buyer or seller may see; to anyone else it does not exist. */
 export async function getOrder(pool: Pool, id: number, viewerId: number): Promise<Order> {

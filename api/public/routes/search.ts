@@ -56,7 +56,7 @@ const schema = {
             },
           },
         },
-        facets: { type: 'object', properties: { category: facet, city: facet } },
+        facets: { type: 'object', properties: { category: facet, city: facet, country: facet } },
       },
     },
   },

@@ -229,7 +229,7 @@ class ElasticsearchIndex implements SearchStore {
       index: this.name, from: (page - 1) * perPage, size: perPage, track_total_hits: true,
       query: { bool: { must, filter } },
       sort: order as never,
-      aggs: { category: { terms: { field: 'category', size: 20 } }, city: { terms: { field: 'city', size: 20 } } },
+      aggs: { category: { terms: { field: 'category', size: 20 } }, city: { terms: { field: 'city', size: 20 } }, country: { terms: { field: 'country', size: 20 } } },
       highlight: words_ ? {
         pre_tags: [MARK_OPEN], post_tags: [MARK_CLOSE], require_field_match: true,
         highlight_query: { multi_match: { query: words_, fields: ['name', 'description'], fuzziness: 'AUTO' } },
@@ -248,7 +248,7 @@ class ElasticsearchIndex implements SearchStore {
       };
     });
     const total = typeof response.hits.total === 'number' ? response.hits.total : response.hits.total?.value ?? 0;
-    return { total, hits, facets: { category: buckets('category'), city: buckets('city') } };
+    return { total, hits, facets: { category: buckets('category'), city: buckets('city'), country: buckets('country') } };
   }
 }
 

@@ -54,7 +54,7 @@ export interface FacetCount {
 export interface SearchResult {
   total: number;
   hits: SearchHit[];
-  facets: { category: FacetCount[]; city: FacetCount[] };
+  facets: { category: FacetCount[]; city: FacetCount[]; country: FacetCount[] };
 }
 
 /** One physical index. */

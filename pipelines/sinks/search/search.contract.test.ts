@@ -101,6 +101,7 @@ describe.each(adapters)('search contract: $name', (adapter) => {
     expect(result.total).toBe(3);
     expect(result.facets.category).toEqual([{ value: 'electronics', count: 2 }, { value: 'furniture', count: 1 }]);
     expect(result.facets.city).toEqual([{ value: 'Boston', count: 2 }, { value: 'Chicago', count: 1 }]);
+    expect(result.facets.country).toEqual([{ value: 'US', count: 3 }]);
   });
 
   it('highlights what matched, with the rest of the text escaped', async () => {

@@ -240,16 +240,18 @@ export class SqliteIndex implements SearchStore {
       : 'NULL AS name_hl, NULL AS description_hl';
     const rows = this.db.prepare(`SELECT d.*, ${score} AS score, ${highlights} ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...params, perPage, (page - 1) * perPage) as Record<string, unknown>[];
-    // One pass over the matches gives the total and both facets.
-    const groups = this.db.prepare(`SELECT d.category AS category, d.city AS city, COUNT(*) AS n ${filter} GROUP BY d.category, d.city`)
-      .all(...params) as { category: string; city: string; n: number }[];
+    // One pass over the matches gives the total and every facet.
+    const groups = this.db.prepare(`SELECT d.category AS category, d.country AS country, d.city AS city, COUNT(*) AS n ${filter} GROUP BY d.category, d.country, d.city`)
+      .all(...params) as { category: string; country: string; city: string; n: number }[];
     let total = 0;
     const byCategory = new Map<string, number>();
     const byCity = new Map<string, number>();
+    const byCountry = new Map<string, number>();
     for (const group of groups) {
       total += group.n;
       byCategory.set(group.category, (byCategory.get(group.category) ?? 0) + group.n);
       byCity.set(group.city, (byCity.get(group.city) ?? 0) + group.n);
+      byCountry.set(group.country, (byCountry.get(group.country) ?? 0) + group.n);
     }
     const facet = (counts: Map<string, number>): FacetCount[] => [...counts]
       .map(([value, count]) => ({ value, count }))
@@ -261,7 +263,7 @@ export class SqliteIndex implements SearchStore {
       seller_name: (row.seller_name as string | null) ?? null, created_at: String(row.created_at), score: Number(row.score),
       highlight: { name: marked(row.name_hl as string | null), description: marked(row.description_hl as string | null) },
     }));
-    return { total, hits, facets: { category: facet(byCategory), city: facet(byCity) } };
+    return { total, hits, facets: { category: facet(byCategory), city: facet(byCity), country: facet(byCountry) } };
   }
 
   close(): void {
