@@ -7,7 +7,7 @@ import { createProgress, type Progress } from '../../core/progress.js';
 import type { Logger } from '../../core/log.js';
 import { connectMysql, createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus, OutgoingMessage } from '../bus/port.js';
-import { backoffMs } from '../consumers/retry-schedule.js';
+import { backoffMs } from '../../core/retry-schedule.js';
 import { BinlogStream, TableColumnsChanged, TableColumnsUnknown, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
 import { normalizeRow } from './column-values.js';
 import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';

@@ -7,7 +7,7 @@ import { capturedLog } from '../../test/fixtures/captured-log.js';
 import { EmbeddedBus } from '../bus/embedded/index.js';
 import type { BusMessage } from '../bus/port.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letter-tools.js';
-import { backoffMs } from './retry-schedule.js';
+import { backoffMs } from '../../core/retry-schedule.js';
 import { ConsumerRunner } from './runner.js';
 
 const dir = tempDir();

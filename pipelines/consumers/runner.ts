@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../core/log.js';
 import type { RoleReporter } from '../../core/role-health.js';
 import type { Batch, Bus, BusMessage, Subscription } from '../bus/port.js';
 import { deadLetterTopic, toDeadLetter } from './dead-letter.js';
-import { backoffMs } from './retry-schedule.js';
+import { backoffMs } from '../../core/retry-schedule.js';
 
 /** A sink's write of a batch; must be idempotent, since batches can be delivered again. */
 export type SinkHandler = (messages: BusMessage[], batch: Batch) => Promise<void>;
