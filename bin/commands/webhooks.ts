@@ -1,6 +1,6 @@
 import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { portInUse } from '../../core/ports.js';
-import { startWebhookListener } from '../../pipelines/sinks/webhooks/listener.js';
+import { startWebhookListener } from './webhook-listener.js';
 import { parseOptions, wholeNumber } from '../args.js';
 import type { Command } from '../command.js';
 import { runUntilSignal } from '../shutdown.js';

@@ -1,8 +1,10 @@
 // A receiver for developers, like a request bin: prints every delivery it gets, says whether its
 // Standard Webhooks signature verifies (given the endpoint's secret), and can relay it to a local
 // server unchanged, so a receiver under development gets real, signed deliveries.
+// It is the body of `steveslist webhooks listen`, a tool for people writing receivers, not a sink:
+// it lives beside its command.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { verifyWebhook, WebhookVerificationError } from '../../../api/client/webhooks.js';
+import { verifyWebhook, WebhookVerificationError } from '../../api/client/webhooks.js';
 
 export interface ListenerOptions {
   host: string;

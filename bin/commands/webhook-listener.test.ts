@@ -3,9 +3,9 @@
 // local receiver unchanged.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateWebhookSecret, signatureHeader, verifyWebhook } from '../../../api/client/webhooks.js';
-import { freePort } from '../../../core/ports.js';
-import { runCli, startCli, type RunningCli } from '../../../test/fixtures/run-cli.js';
+import { generateWebhookSecret, signatureHeader, verifyWebhook } from '../../api/client/webhooks.js';
+import { freePort } from '../../core/ports.js';
+import { runCli, startCli, type RunningCli } from '../../test/fixtures/run-cli.js';
 
 const secret = generateWebhookSecret();
 let target: Server;
