@@ -16,6 +16,9 @@ export interface RenderedEmail {
   attachments?: EmailAttachment[];
 }
 
+/** The web app's page of the conversation a message belongs to (the site's address comes first). */
+const threadPath = (data: Record<string, unknown>) => `/messages/with/${data.sender_id}${data.listing_id == null ? '' : `?listing=${data.listing_id}`}`;
+
 const money = (amount: unknown, currency: unknown) => `${(Number(amount) / 100).toFixed(2)} ${String(currency).toUpperCase()}`;
 
 export function renderEmail(template: EmailTemplate, name: string, data: Record<string, unknown>): RenderedEmail {
@@ -27,7 +30,7 @@ export function renderEmail(template: EmailTemplate, name: string, data: Record<
     case 'order_notice_seller':
       return { subject: `Sold: ${data.listing_name}`, text: `Hi ${name},\n\n"${data.listing_name}" was bought for ${money(data.amount, data.currency)} (order ${data.id}).\n\nThe Steveslist team\n` };
     case 'message_received':
-      return { subject: 'You have a new message on Steveslist', text: `Hi ${name},\n\nsomeone wrote to you about listing ${data.listing_id ?? '(removed)'}. Log in to read and answer.\n\nThe Steveslist team\n` };
+      return { subject: 'You have a new message on Steveslist', text: `Hi ${name},\n\nsomeone wrote to you${data.listing_id == null ? '' : ` about listing ${data.listing_id}`}. Read and answer it on Steveslist at ${threadPath(data)} (or under Messages once logged in).\n\nThe Steveslist team\n` };
     case 'report':
       return {
         subject: String(data.subject), text: String(data.text),
