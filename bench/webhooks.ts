@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateWebhookSecret } from '../api/client/webhooks.js';
+import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { silentLogger } from '../core/log.js';
 import { createListing } from '../marketplace/domain/listings.js';
 import { createUser } from '../marketplace/domain/users.js';

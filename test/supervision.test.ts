@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateWebhookSecret } from '../api/client/webhooks.js';
+import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { freePort } from '../core/ports.js';
 import type { RoleStatus } from '../core/role-health.js';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';

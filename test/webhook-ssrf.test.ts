@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPublicServer } from '../api/public/server.js';
-import { generateWebhookSecret } from '../api/client/webhooks.js';
+import { generateWebhookSecret } from '../core/webhook-signature.js';
 import { silentLogger } from '../core/log.js';
 import type { ResultSetHeader, RowDataPacket } from '../marketplace/mysql/connection.js';
 import { WebhookDispatcher } from '../pipelines/sinks/webhooks/dispatcher.js';

@@ -3,7 +3,7 @@
 // local receiver unchanged.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateWebhookSecret, signatureHeader, verifyWebhook } from '../../api/client/webhooks.js';
+import { generateWebhookSecret, signatureHeader, verifyWebhook } from '../../core/webhook-signature.js';
 import { freePort } from '../../core/ports.js';
 import { runCli, startCli, type RunningCli } from '../../test/fixtures/run-cli.js';
 

@@ -4,7 +4,7 @@
 // It is the body of `steveslist webhooks listen`, a tool for people writing receivers, not a sink:
 // it lives beside its command.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { verifyWebhook, WebhookVerificationError } from '../../api/client/webhooks.js';
+import { verifyWebhook, WebhookVerificationError } from '../../core/webhook-signature.js';
 
 export interface ListenerOptions {
   host: string;

@@ -1,7 +1,7 @@
 // Webhook endpoints, owned by a user: created with a signing secret shown once, edited, enabled
 // and disabled, rotated with an overlap (the old secret keeps signing beside the new one so a
 // receiver can switch without dropping deliveries), deleted with their delivery history.
-import { generateWebhookSecret } from '../../api/client/webhooks.js';
+import { generateWebhookSecret } from '../../core/webhook-signature.js';
 import { NotFoundError } from '../../core/errors.js';
 import { withTransaction } from '../domain/transaction.js';
 import type { Pool, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';

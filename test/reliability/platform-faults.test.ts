@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openTestBus, replicaId } from '../fixtures/cdc.js';
 import { runCli, startCli, type RunningCli } from '../fixtures/run-cli.js';
 import { tempDir } from '../fixtures/temp-dir.js';
-import { generateWebhookSecret } from '../../api/client/webhooks.js';
+import { generateWebhookSecret } from '../../core/webhook-signature.js';
 import { silentLogger } from '../../core/log.js';
 import { createMysqlPool, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import { LocalMysqlServer } from '../../marketplace/mysql/local-server.js';

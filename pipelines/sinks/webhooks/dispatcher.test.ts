@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
-import { generateWebhookSecret } from '../../../api/client/webhooks.js';
+import { generateWebhookSecret } from '../../../core/webhook-signature.js';
 import { silentLogger } from '../../../core/log.js';
 import { freePort } from '../../../core/ports.js';
 import { createUser } from '../../../marketplace/domain/users.js';

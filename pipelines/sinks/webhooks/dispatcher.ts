@@ -4,7 +4,7 @@
 // disabled and its owner emailed.
 import { performance } from 'node:perf_hooks';
 import { fetch, type Agent, type Response } from 'undici';
-import { signatureHeader } from '../../../api/client/webhooks.js';
+import { signatureHeader } from '../../../core/webhook-signature.js';
 import { PoisonMessage } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';

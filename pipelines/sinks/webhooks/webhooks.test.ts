@@ -8,7 +8,7 @@ import { startTestReader, type TestReader } from '../../../test/fixtures/cdc.js'
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
 import { until } from '../../../test/fixtures/eventually.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
-import { generateWebhookSecret, verifyWebhook } from '../../../api/client/webhooks.js';
+import { generateWebhookSecret, verifyWebhook } from '../../../core/webhook-signature.js';
 import { silentLogger } from '../../../core/log.js';
 import { freePort } from '../../../core/ports.js';
 import { createListing } from '../../../marketplace/domain/listings.js';
