@@ -1,12 +1,21 @@
-// Who is acting: the session check puts the admin's username on the request, and the routes
-// take it from there for the audit trail.
+// Who is acting: the session check puts the staff member's username, role and session on the
+// request, and the routes take them from there for the audit trail.
 import type { FastifyRequest } from 'fastify';
+import type { SessionKind, StaffRole } from '../../marketplace/auth/admin-accounts.js';
 import { unauthorized } from '../errors.js';
+
+export interface StaffOnRequest {
+  role: StaffRole;
+  kind: SessionKind | 'local';
+  /** The session's token, to end it on log-out; absent for local commands. */
+  token?: string;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The logged-in admin's username, set for every route that needs a session. */
     adminUsername: string | undefined;
+    staff: StaffOnRequest | undefined;
   }
 }
 
@@ -14,4 +23,9 @@ declare module 'fastify' {
 export function adminOf(request: FastifyRequest): string {
   if (!request.adminUsername) throw unauthorized();
   return request.adminUsername;
+}
+
+export function staffOf(request: FastifyRequest): StaffOnRequest & { username: string } {
+  if (!request.adminUsername || !request.staff) throw unauthorized();
+  return { username: request.adminUsername, ...request.staff };
 }

@@ -3,12 +3,13 @@
 import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
 import { keysetPage, equalities, type Page, type PageRequest } from '../queries/keyset-page.js';
 
-export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'email', 'consumer_group'] as const;
+export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'email', 'consumer_group', 'admin_user', 'warehouse', 'job'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const AUDIT_ACTIONS = [
   'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'email.retry',
   'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters',
+  'admin_user.login', 'admin_user.login_failed', 'admin_user.locked', 'admin_user.logout', 'warehouse.query', 'job.run',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -39,6 +40,9 @@ export interface AuditFilter {
   action?: AuditAction;
   targetType?: AuditTargetType;
   targetId?: number;
+  /** ISO 8601 times: rows at or after `since`, before `until`. */
+  since?: string;
+  until?: string;
 }
 
 export async function recordAudit(connection: Pool | PoolConnection, entry: AuditEntry): Promise<number> {
@@ -49,12 +53,23 @@ export async function recordAudit(connection: Pool | PoolConnection, entry: Audi
   return result.insertId;
 }
 
+/** MariaDB's DATETIME literal for an ISO time, in UTC like every stored time. */
+function toUtcDatetime(iso: string): string {
+  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+}
+
 /** Newest first. */
 export async function listAudit(pool: Pool, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
+  const where = equalities({ admin_username: filter.admin, action: filter.action, target_type: filter.targetType, target_id: filter.targetId });
+  for (const [bound, operator] of [[filter.since, '>='], [filter.until, '<']] as const) {
+    if (bound === undefined) continue;
+    where.conditions.push(`created_at ${operator} ?`);
+    where.params.push(toUtcDatetime(bound));
+  }
   const result = await keysetPage<AuditRecord>(
     pool,
     'SELECT id, admin_username AS admin, action, target_type, target_id, reason, details, created_at FROM admin_audit',
-    equalities({ admin_username: filter.admin, action: filter.action, target_type: filter.targetType, target_id: filter.targetId }),
+    where,
     page,
   );
   // MariaDB keeps JSON as text.

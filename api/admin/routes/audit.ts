@@ -13,6 +13,8 @@ const query = {
     action: { type: 'string', enum: AUDIT_ACTIONS },
     target_type: { type: 'string', enum: AUDIT_TARGET_TYPES },
     target_id: idParams.properties.id,
+    since: { type: 'string', format: 'date-time' },
+    until: { type: 'string', format: 'date-time' },
   },
 } as const;
 
@@ -21,12 +23,14 @@ interface AuditQuery extends PageQuery {
   action?: AuditAction;
   target_type?: AuditTargetType;
   target_id?: number;
+  since?: string;
+  until?: string;
 }
 
-/** GET /admin/audit: what staff did, newest first, filterable by admin, action and target. */
+/** GET /admin/audit: what staff did, newest first, filterable by admin, action, target and time. */
 export const auditRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { pool }) => {
   app.get<{ Querystring: AuditQuery }>('/admin/audit', { schema: { querystring: query } }, async (request) => {
-    const { admin, action, target_type: targetType, target_id: targetId } = request.query;
-    return pageResponse(await listAudit(pool, { admin, action, targetType, targetId }, pageRequest(request.query)));
+    const { admin, action, target_type: targetType, target_id: targetId, since, until } = request.query;
+    return pageResponse(await listAudit(pool, { admin, action, targetType, targetId, since, until }, pageRequest(request.query)));
   });
 };

@@ -4,6 +4,7 @@ import { apiRow } from '../../../marketplace/queries/api-row.js';
 import { reinstateUser, suspendUser } from '../../../marketplace/moderation/user-status.js';
 import { userDetails } from '../../../marketplace/moderation/user-details.js';
 import { warnUser } from '../../../marketplace/moderation/warn-user.js';
+import { badRequest } from '../../errors.js';
 import { idParams, reason, reasonBody, reasonOf, type ReasonBody } from '../schemas.js';
 import { adminOf } from '../admin-of.js';
 
@@ -78,19 +79,36 @@ const warnBody = {
 
 const lookupQuery = {
   type: 'object',
-  required: ['email'],
   additionalProperties: false,
-  properties: { email: { type: 'string', minLength: 3, maxLength: 254 } },
+  properties: {
+    email: { type: 'string', minLength: 3, maxLength: 254, description: 'exactly this email' },
+    q: { type: 'string', minLength: 1, maxLength: 254, description: 'an id, the start of an email, or part of a name' },
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+  },
 } as const;
 
+const USER_COLUMNS = 'SELECT id, email, name, country, city, status, created_at, updated_at FROM users';
+
+/** What the search box means: a number is an id, text with @ the start of an email, anything else part of a name. */
+function userSearch(query: { email?: string; q?: string; limit: number }): { sql: string; params: unknown[] } {
+  if (query.email !== undefined) return { sql: `${USER_COLUMNS} WHERE email = ?`, params: [query.email] };
+  const text = query.q?.trim() ?? '';
+  if (text === '') throw badRequest('q', 'type an id, an email or a name to search for');
+  const like = `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (/^\d+$/.test(text)) return { sql: `${USER_COLUMNS} WHERE id = ?`, params: [Number(text)] };
+  if (text.includes('@')) return { sql: `${USER_COLUMNS} WHERE email LIKE ? ORDER BY email LIMIT ?`, params: [like, query.limit] };
+  return { sql: `${USER_COLUMNS} WHERE name LIKE ? ORDER BY name, id LIMIT ?`, params: [`%${like}`, query.limit] };
+}
+
 /**
- * Support and moderation of marketplace users: find by email, view, warn, suspend, reinstate.
+ * Support and moderation of marketplace users: find by id, email or name, view, warn, suspend, reinstate.
  * Viewing is audited too, since it shows personal data.
  */
 export const userSupportRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { pool }) => {
-  app.get<{ Querystring: { email: string } }>('/admin/users', { schema: { querystring: lookupQuery, response: { 200: { type: 'object', properties: { data: { type: 'array', items: profile } } } } } },
+  app.get<{ Querystring: { email?: string; q?: string; limit: number } }>('/admin/users', { schema: { querystring: lookupQuery, response: { 200: { type: 'object', properties: { data: { type: 'array', items: profile } } } } } },
     async (request) => {
-      const [rows] = await pool.query<RowDataPacket[]>('SELECT id, email, name, country, city, status, created_at, updated_at FROM users WHERE email = ?', [request.query.email]);
+      const { sql, params } = userSearch(request.query);
+      const [rows] = await pool.query<RowDataPacket[]>(sql, params);
       return { data: rows.map((row) => apiRow(row)) };
     });
 
