@@ -1,19 +1,21 @@
 // The admin service: a separate server (bound to 127.0.0.1 by default) for staff, with its own
-// accounts, never reachable on the public port. Every route but login needs a session token.
+// accounts, never reachable on the public port. Every route but login (and the console's files)
+// needs a session, a bearer token or the console's cookie, and a role the route admits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/log.js';
-import { adminForToken } from '../../marketplace/auth/admin-accounts.js';
+import { staffForToken, type LockoutPolicy } from '../../marketplace/auth/admin-accounts.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { Scheduler } from '../../pipelines/scheduler/index.js';
 import { PipelineStatusReader, type PipelineSources } from '../../pipelines/status/pipeline-status.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
-import { unauthorized } from '../errors.js';
+import { ApiError, unauthorized } from '../errors.js';
 import { createHttpServer } from '../http-server.js';
 import './admin-of.js';
 import { isLoopback, localCommandActor } from './local-commands.js';
 import { auditRoutes } from './routes/audit.js';
 import { complaintModerationRoutes } from './routes/complaints.js';
+import { consoleRoutes, isApiPath } from './routes/console.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { emailRoutes } from './routes/emails.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -24,7 +26,9 @@ import { orderSupportRoutes } from './routes/orders.js';
 import { pipelineRoutes } from './routes/pipeline.js';
 import { sessionRoutes } from './routes/session.js';
 import { userSupportRoutes } from './routes/users.js';
-import { warehouseQueryRoutes } from './routes/warehouse-query.js';
+import { queryHistoryRoutes, warehouseQueryRoutes } from './routes/warehouse-query.js';
+import { mayCall } from './route-roles.js';
+import { csrfOk, CSRF_HEADER, sessionCookie } from './staff-cookies.js';
 import { httpsOptions, type AdminTls } from './tls.js';
 
 declare module 'fastify' {
@@ -61,25 +65,51 @@ export interface AdminServerOptions {
   tls?: AdminTls;
   /** The secret local commands present, from loopback, on the routes that admit them. */
   localCommandSecret?: string;
+  /** Failed log-ins that lock a staff account, and for how long. */
+  lockout?: LockoutPolicy;
+  /** The built staff console served at /; default api/admin/console/dist. */
+  consoleDir?: string;
 }
 
 export async function buildAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
   const app = createHttpServer({ log: options.log, server: 'admin', https: options.tls && httpsOptions(options.tls) });
   app.decorateRequest('adminUsername', undefined);
-  // Before validation, so a caller without a session learns nothing about a route's input.
+  app.decorateRequest('staff', undefined);
+  // Before validation, so a caller without a session (or the role) learns nothing about a route's input.
   app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config?.public;
     if (access === true || (access === 'local' && isLocalOrCertified(request))) return;
+    const consolePath = request.routeOptions.config?.console === true;
+    if (consolePath && !isApiPath(request.url)) return;
     const header = request.headers.authorization ?? '';
-    const token = /^Bearer (\S+)$/.exec(header)?.[1];
-    const local = token && options.localCommandSecret && request.routeOptions.config?.localCommand ? localCommandActor(request, token, options.localCommandSecret) : undefined;
-    const admin = local ?? (token ? await adminForToken(options.pool, token) : undefined);
-    if (!admin) throw unauthorized();
-    request.adminUsername = admin;
-    request.log.info({ admin, route: request.routeOptions.url }, 'admin request');
+    const bearer = /^Bearer (\S+)$/.exec(header)?.[1];
+    const local = bearer && options.localCommandSecret && request.routeOptions.config?.localCommand ? localCommandActor(request, bearer, options.localCommandSecret) : undefined;
+    if (local) {
+      // Local commands run the pipeline's tools (steveslist dlq): an operator's rights.
+      request.adminUsername = local;
+      request.staff = { role: 'operator', kind: 'local' };
+    } else {
+      // A bearer token wins over a cookie: a script that sends one means it.
+      const token = bearer ?? sessionCookie(request);
+      const holder = token ? await staffForToken(options.pool, token) : undefined;
+      if (!holder || (!bearer && holder.kind !== 'cookie')) throw unauthorized();
+      if (!bearer && !csrfOk(request, holder.csrfHash)) {
+        throw new ApiError(403, 'csrf', `a change made with the console's cookie needs the ${CSRF_HEADER} header the log-in gave (reload the console)`, CSRF_HEADER);
+      }
+      request.adminUsername = holder.username;
+      request.staff = { role: holder.role, kind: holder.kind, token };
+    }
+    // An unknown API path reaches the console's catch-all, which answers 404 to anyone logged in.
+    if (!consolePath && !mayCall(request.staff.role, request)) {
+      throw new ApiError(403, 'forbidden', `the ${request.staff.role} role may not ${request.method} ${request.routeOptions.url ?? request.url} (see the roles in the README)`);
+    }
+    request.log.info({ admin: request.adminUsername, role: request.staff.role, route: request.routeOptions.url }, 'admin request');
   });
-  await app.register(sessionRoutes, { pool: options.pool });
-  if (options.warehouse) await app.register(warehouseQueryRoutes, { warehouse: options.warehouse });
+  await app.register(sessionRoutes, { pool: options.pool, lockout: options.lockout });
+  if (options.warehouse) {
+    await app.register(warehouseQueryRoutes, { warehouse: options.warehouse, pool: options.pool });
+    await app.register(queryHistoryRoutes, { pool: options.pool });
+  }
   await app.register(listingModerationRoutes, { pool: options.pool });
   await app.register(userSupportRoutes, { pool: options.pool });
   await app.register(orderSupportRoutes, { pool: options.pool });
@@ -94,5 +124,6 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     await app.register(metricsRoutes, { status });
     await app.register(deadLetterRoutes, { pool: options.pool, bus: options.pipeline.bus, topicPrefix: options.pipeline.topicPrefix });
   }
+  await app.register(consoleRoutes, { distDir: options.consoleDir });
   return app;
 }

@@ -35,6 +35,8 @@ export interface Config {
     port: number;
     /** HTTPS that admits only clients with a certificate signed by `caPath`; undefined: plain HTTP. */
     tls: { certPath: string; keyPath: string; caPath: string } | undefined;
+    /** A staff account is locked for `minutes` after `maxFailures` failed log-ins in a row. */
+    lockout: { maxFailures: number; minutes: number };
   };
   log: { level: LogLevel; format: LogFormat };
   /** Topics are `<topicPrefix>.<database>.<table>` and `<topicPrefix>.events.<aggregate>`. */
@@ -149,6 +151,7 @@ export const DEFAULT_EXCLUDED_COLUMNS = [
   'webhook_endpoints.secret',
   'webhook_endpoints.previous_secret',
   'admin_users.password_hash',
+  'admin_users.totp_secret',
 ];
 
 function readKafka(r: SettingsReader): KafkaConfig | undefined {
@@ -243,6 +246,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       host: r.string('ADMIN_HOST', '127.0.0.1'),
       port: r.port('ADMIN_PORT', 3001),
       tls: readAdminTls(r),
+      lockout: { maxFailures: r.integer('ADMIN_LOGIN_MAX_FAILURES', 5, 1, 1000), minutes: r.integer('ADMIN_LOCKOUT_MINUTES', 15, 1, 10_080) },
     },
     log: {
       level: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

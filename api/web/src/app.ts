@@ -1,5 +1,5 @@
 // What every page gets: the API client for the current session, the session, and navigation.
-import type { Steveslist } from '../../client/index.js';
+import type { Steveslist } from '../../../client/index.js';
 import type { SessionStore } from './session.js';
 
 export interface App {

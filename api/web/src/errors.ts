@@ -1,5 +1,5 @@
 // Errors as people should read them. The API's messages already name the field and the reason.
-import { ConnectionError, RateLimitError } from '../../client/index.js';
+import { ConnectionError, RateLimitError } from '../../../client/index.js';
 
 export function messageOf(error: unknown): string {
   if (error instanceof ConnectionError) return 'Could not reach Steveslist. Check your connection and try again.';

@@ -1,6 +1,6 @@
 // A labelled form whose errors appear next to the field the API names (`field` of a 400), or
 // above the form when no field of ours is at fault.
-import { SteveslistError } from '../../client/index.js';
+import { SteveslistError } from '../../../client/index.js';
 import { h } from './dom.js';
 import { messageOf, withoutFieldPrefix } from './errors.js';
 

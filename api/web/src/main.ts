@@ -1,5 +1,5 @@
 // The web app's entry: one API client for the page's own origin, the session, and the routes.
-import { AuthenticationError, Steveslist } from '../../client/index.js';
+import { AuthenticationError, Steveslist } from '../../../client/index.js';
 import type { App } from './app.js';
 import { renderNav } from './nav.js';
 import { editListingPage, newListingPage } from './pages/listing-form.js';

@@ -1,5 +1,5 @@
 // The header's links, which depend on whether someone is logged in.
-import { AuthenticationError } from '../../client/index.js';
+import { AuthenticationError } from '../../../client/index.js';
 import type { App } from './app.js';
 import { h, replaceChildren } from './dom.js';
 

@@ -1,5 +1,5 @@
 // The logged-in session, kept in localStorage so a reload or a new tab stays logged in.
-import type { User } from '../../client/index.js';
+import type { User } from '../../../client/index.js';
 
 export interface Session {
   token: string;

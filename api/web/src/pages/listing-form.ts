@@ -1,5 +1,5 @@
 // Creating and editing a listing. Prices are typed in major units and sent as integer minor units.
-import type { CreateListingParams, Listing, UpdateListingParams } from '../../../client/index.js';
+import type { CreateListingParams, Listing, UpdateListingParams } from '../../../../client/index.js';
 import type { Page, PageContext } from '../app.js';
 import { h } from '../dom.js';
 import { Form } from '../form.js';

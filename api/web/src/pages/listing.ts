@@ -1,5 +1,5 @@
 // One listing: what it is, and what the visitor can do with it (buy it, or edit and remove their own).
-import { ConflictError, NotFoundError, type Listing } from '../../../client/index.js';
+import { ConflictError, NotFoundError, type Listing } from '../../../../client/index.js';
 import type { App, Page } from '../app.js';
 import { h, replaceChildren } from '../dom.js';
 import { messageOf } from '../errors.js';

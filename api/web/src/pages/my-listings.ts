@@ -1,5 +1,5 @@
 // The seller's own listings, any status, newest first, a page at a time.
-import type { Listing } from '../../../client/index.js';
+import type { Listing } from '../../../../client/index.js';
 import type { Page } from '../app.js';
 import { h } from '../dom.js';
 import { messageOf } from '../errors.js';

@@ -1,6 +1,6 @@
 // Results as you type: each keystroke restarts a short wait, then one search; an answer to an
 // older query is dropped, so results never flicker back to what was typed before.
-import type { SearchResult } from '../../../client/index.js';
+import type { SearchResult } from '../../../../client/index.js';
 import type { Page } from '../app.js';
 import { h, replaceChildren } from '../dom.js';
 import { messageOf } from '../errors.js';
