@@ -6,7 +6,7 @@ import {
   AuthenticationError, ConflictError, ConnectionError, NotFoundError, PermissionError, RateLimitError,
   ServiceUnavailableError, Steveslist, SteveslistError, ValidationError, paginate, type Listing,
 } from './index.js';
-import { until } from '../../test/fixtures/eventually.js';
+import { until } from './testing/until.js';
 import type { CreateListingParams } from './types.js';
 import { hang, json, noContent, reset, startScriptedServer, text, type ScriptedServer } from './testing/scripted-server.js';
 

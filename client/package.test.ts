@@ -1,7 +1,7 @@
 // The package as its consumers meet it: entries that exist, and a main entry a browser can
-// bundle, with no node: module anywhere in its import graph.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// bundle, with no node: module anywhere in its import graph; and nothing of the platform imported.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,16 @@ describe('@steveslist/client as a package', () => {
   it('keeps node:crypto to the webhooks entry', () => {
     const { external } = importGraph(join(root, 'webhooks.ts'));
     expect(external).toEqual(['node:crypto']);
+  });
+
+  it('imports no file outside its own folder (it is its own package), tests included', () => {
+    const sources = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.ts') && !name.startsWith('dist') && !name.includes('node_modules'));
+    expect(sources.length).toBeGreaterThan(10);
+    const outside = sources.flatMap((name) => ts.preProcessFile(readFileSync(join(root, name), 'utf8'), true, true).importedFiles
+      .map(({ fileName }) => fileName)
+      .filter((specifier) => specifier.startsWith('.') && relative(root, resolve(dirname(join(root, name)), specifier)).startsWith('..'))
+      .map((specifier) => `${name} -> ${specifier}`));
+    expect(outside).toEqual([]);
   });
 });

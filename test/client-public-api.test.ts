@@ -2,13 +2,13 @@
 // buyer's browser do, end to end.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/log.js';
-import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
-import { buildPublicServer } from '../public/server.js';
+import { silentLogger } from '../core/log.js';
+import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
+import { buildPublicServer } from '../api/public/server.js';
 import {
   AuthenticationError, ConflictError, Listing, NotFoundError, PermissionError, RateLimitError, Steveslist, ValidationError,
   type CreateListingParams, type User,
-} from './index.js';
+} from '../client/index.js';
 
 let db: TestDatabase;
 let app: FastifyInstance;

@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Steveslist } from '../api/client/index.js';
+import { Steveslist } from '../client/index.js';
 import { webAppRoutes } from '../api/public/routes/web-app.js';
 import { ROOT, startCli, type RunningCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
@@ -23,7 +23,7 @@ function builtAtMs(): number {
 
 function newestSourceMs(): number {
   const sources = [join(WEB, 'index.html'), join(WEB, 'vite.config.ts')];
-  for (const folder of [join(WEB, 'src'), join(ROOT, 'api', 'client')]) {
+  for (const folder of [join(WEB, 'src'), join(ROOT, 'client')]) {
     for (const name of readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
       if (/\.(ts|css)$/.test(name) && !name.startsWith('dist')) sources.push(join(folder, name));
     }

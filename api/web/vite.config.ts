@@ -10,6 +10,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
   },
-  // The client library lives beside the app (api/client) and is bundled from source.
-  server: { fs: { allow: ['..'] } },
+  // The client library (client/ at the top of the repository) is bundled from source.
+  server: { fs: { allow: ['../..'] } },
 });
