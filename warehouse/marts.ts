@@ -1,13 +1,31 @@
-// The modelled layer: views over the raw tables answering the analysts' standing questions.
-// Views (not materialized) read FINAL, so they are always exactly as fresh as the raw layer.
+// The modelled layer: the analysts' standing questions, answered ahead of time. Each mart is a
+// ClickHouse refreshable materialized view: the warehouse recomputes it from the raw tables every
+// MART_REFRESH_SECONDS into a new table and swaps it in whole, so a reader never sees a
+// half-built mart, refreshes of one mart never overlap, and a dashboard pays no FINAL or join.
+// chDB runs these refreshes in the background of the process that owns the folder.
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from './client.js';
 
 export const MARTS_DATABASE = 'marts';
+export const DEFAULT_MART_REFRESH_SECONDS = 30;
 
-export const MARTS: Record<string, string> = {
+export interface MartDefinition {
+  /** Raw tables the mart reads: the newest change of theirs a refresh saw is what it reflects. */
+  sources: readonly string[];
+  /** The mart table's sorting key: the column its readers filter on. */
+  orderBy: string;
+  /** The defining query over the raw layer; the mart holds its answer as of the last refresh. */
+  select: string;
+}
+
+/** Every mart, by name. Adding one is one entry here; the warehouse creates it on its next start. */
+export const MARTS: Record<string, MartDefinition> = {
   // Every listing ever created, by the day it was listed, place and category. Deleted listings
   // count too: their raw row keeps the last image, with _is_deleted = 1.
-  daily_listings: `
+  daily_listings: {
+    sources: ['listings'],
+    orderBy: 'day',
+    select: `
     SELECT toDate(created_at) AS day, country, city, category, count() AS listings
     FROM (
       -- Not FINAL: FINAL drops deleted rows, and a deleted listing was still listed that day.
@@ -16,15 +34,23 @@ export const MARTS: Record<string, string> = {
       FROM raw.listings GROUP BY id
     )
     GROUP BY day, country, city, category`,
+  },
   // Orders and gross merchandise value by day, listing category and currency (minor units).
-  orders_daily: `
+  orders_daily: {
+    sources: ['orders', 'listings'],
+    orderBy: '(day, category, currency)',
+    select: `
     SELECT toDate(o.created_at) AS day, l.category AS category, o.currency AS currency,
            count() AS orders, sum(o.amount) AS gmv_minor
     FROM (SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')) AS o
     LEFT JOIN (SELECT id, category FROM raw.listings FINAL) AS l ON l.id = o.listing_id
     GROUP BY day, category, currency`,
+  },
   // Users by signup month, and how many of them listed something within 90 days of signing up.
-  user_cohorts: `
+  user_cohorts: {
+    sources: ['users', 'listings'],
+    orderBy: 'signup_month',
+    select: `
     SELECT toStartOfMonth(u.created_at) AS signup_month,
            count() AS users,
            countIf(first_listing_at IS NOT NULL AND first_listing_at <= u.created_at + INTERVAL 90 DAY) AS listed_within_90_days,
@@ -35,26 +61,139 @@ export const MARTS: Record<string, string> = {
     ) AS f ON f.seller_id = u.id
     GROUP BY signup_month
     SETTINGS join_use_nulls = 1`,
+  },
   // Per seller: listings, sold listings and takings.
-  seller_activity: `
+  seller_activity: {
+    sources: ['listings'],
+    orderBy: 'seller_id',
+    select: `
     SELECT l.seller_id AS seller_id, count() AS listings, countIf(l.status = 'sold') AS sold,
            countIf(l.status = 'active') AS active, max(l.created_at) AS last_listed_at
     FROM raw.listings AS l FINAL
     WHERE l._is_deleted = 0
     GROUP BY l.seller_id`,
+  },
 };
 
-/** Creates or updates every mart; returns those that could not be made (a raw table missing). */
-export async function ensureMarts(client: ClickHouseClient): Promise<{ name: string; error: string }[]> {
+const ident = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
+export const martTable = (name: string) => `${MARTS_DATABASE}.${ident(name)}`;
+
+/** Marks a mart's table with its definition, so a changed definition is rebuilt and an unchanged one left alone. */
+export function definitionTag(definition: MartDefinition): string {
+  return `steveslist mart ${createHash('sha256').update(`${definition.orderBy}\n${definition.select}`).digest('hex').slice(0, 16)}`;
+}
+
+export function createMartSql(table: string, definition: MartDefinition, refreshSeconds: number): string {
+  return `CREATE MATERIALIZED VIEW ${table} REFRESH EVERY ${refreshSeconds} SECOND
+    ENGINE = MergeTree ORDER BY ${definition.orderBy}
+    COMMENT '${definitionTag(definition)}'
+    AS ${definition.select}`;
+}
+
+interface ExistingMart { name: string; engine: string; comment: string; refreshSeconds: number | undefined }
+
+async function existingMarts(client: ClickHouseClient): Promise<Map<string, ExistingMart>> {
+  const result = await client.query({
+    query: 'SELECT name, engine, comment, create_table_query AS ddl FROM system.tables WHERE database = {db:String}',
+    query_params: { db: MARTS_DATABASE }, format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ name: string; engine: string; comment: string; ddl: string }>();
+  return new Map(rows.map((r) => {
+    const every = /\bREFRESH EVERY (\d+) SECOND\b/.exec(r.ddl);
+    return [r.name, { name: r.name, engine: r.engine, comment: r.comment, refreshSeconds: every ? Number(every[1]) : undefined }];
+  }));
+}
+
+/**
+ * Builds the mart beside the one readers use, waits for its first refresh, then swaps the two in
+ * one step: readers see the old answer until the new one is whole. Also replaces a plain view of
+ * the same name (the marts were views before).
+ */
+async function buildMart(client: ClickHouseClient, name: string, definition: MartDefinition, refreshSeconds: number, exists: boolean): Promise<void> {
+  const next = martTable(`${name}__next`);
+  await client.command({ query: `DROP TABLE IF EXISTS ${next}` });
+  await client.command({ query: createMartSql(next, definition, refreshSeconds) });
+  try {
+    await client.command({ query: `SYSTEM WAIT VIEW ${next}` });
+    if (exists) {
+      await client.command({ query: `EXCHANGE TABLES ${next} AND ${martTable(name)}` });
+      await client.command({ query: `DROP TABLE ${next}` });
+    } else {
+      await client.command({ query: `RENAME TABLE ${next} TO ${martTable(name)}` });
+    }
+  } catch (error) {
+    await client.command({ query: `DROP TABLE IF EXISTS ${next}` }).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface EnsureMartsOptions {
+  /** How often each mart is recomputed; undefined keeps an existing mart's and gives a new one the default. */
+  refreshSeconds?: number;
+  /** Refresh the marts that were already there and wait for it (default true): callers then read current answers. */
+  refresh?: boolean;
+  marts?: Record<string, MartDefinition>;
+}
+
+/**
+ * Creates every mart that is missing, rebuilds one whose definition changed, sets the refresh
+ * interval, and (unless told not to) brings them up to date; returns those that could not be made
+ * (a raw table missing) or refreshed.
+ */
+export async function ensureMarts(client: ClickHouseClient, options: EnsureMartsOptions = {}): Promise<{ name: string; error: string }[]> {
+  const marts = options.marts ?? MARTS;
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${MARTS_DATABASE}` });
+  await ensureRefreshLedger(client);
+  const existing = await existingMarts(client);
   const failed: { name: string; error: string }[] = [];
-  for (const [name, select] of Object.entries(MARTS)) {
+  const current: string[] = [];
+  for (const [name, definition] of Object.entries(marts)) {
+    const found = existing.get(name);
     try {
-      // CREATE OR REPLACE keeps a changed definition in step with the code.
-      await client.command({ query: `CREATE OR REPLACE VIEW ${MARTS_DATABASE}.${name} AS ${select}` });
+      if (!found || found.engine !== 'MaterializedView' || found.comment !== definitionTag(definition)) {
+        await buildMart(client, name, definition, options.refreshSeconds ?? found?.refreshSeconds ?? DEFAULT_MART_REFRESH_SECONDS, found !== undefined);
+        continue;
+      }
+      if (options.refreshSeconds !== undefined && found.refreshSeconds !== options.refreshSeconds) {
+        await client.command({ query: `ALTER TABLE ${martTable(name)} MODIFY REFRESH EVERY ${options.refreshSeconds} SECOND` });
+      }
+      current.push(name);
+    } catch (error) {
+      failed.push({ name, error: (error as Error).message });
+    }
+  }
+  if (options.refresh ?? true) failed.push(...await refreshMarts(client, current));
+  return failed;
+}
+
+/** Recomputes the marts now (all by default) and waits until each is swapped in; returns those whose refresh failed. */
+export async function refreshMarts(client: ClickHouseClient, names: readonly string[] = Object.keys(MARTS)): Promise<{ name: string; error: string }[]> {
+  const failed: { name: string; error: string }[] = [];
+  for (const name of names) {
+    try {
+      await client.command({ query: `SYSTEM REFRESH VIEW ${martTable(name)}` });
+      await client.command({ query: `SYSTEM WAIT VIEW ${martTable(name)}` });
     } catch (error) {
       failed.push({ name, error: (error as Error).message });
     }
   }
   return failed;
+}
+
+/** Per mart, its latest refresh as the warehouse role saw it: readable by any process over the served warehouse. */
+export const REFRESH_LEDGER = `${MARTS_DATABASE}._refreshes`;
+
+export async function ensureRefreshLedger(client: ClickHouseClient): Promise<void> {
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${REFRESH_LEDGER} (
+  mart String,
+  refresh_seconds UInt32,
+  refreshed_at Nullable(DateTime('UTC')),
+  duration_ms UInt64,
+  source_synced_through Nullable(DateTime64(3, 'UTC')),
+  error String,
+  failed_at Nullable(DateTime('UTC')),
+  recorded_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(recorded_at) ORDER BY mart`,
+  });
 }

@@ -76,6 +76,8 @@ export interface Config {
       /** The port was chosen by WAREHOUSE_HTTP_PORT: when taken, starting fails instead of taking a free one. */
       portChosen: boolean;
     };
+    /** How often each mart is recomputed from the raw tables (MART_REFRESH_SECONDS). */
+    martRefreshSeconds: number;
   };
   webhooks: {
     /** Deliver to private, loopback and link-local addresses (local development only). */
@@ -280,6 +282,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
         port: r.port('WAREHOUSE_HTTP_PORT', 8123),
         portChosen: r.isSet('WAREHOUSE_HTTP_PORT'),
       },
+      martRefreshSeconds: r.integer('MART_REFRESH_SECONDS', 30, 1, 86_400),
     },
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },

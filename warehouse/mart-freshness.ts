@@ -1,0 +1,51 @@
+// How fresh each mart is, read from the refresh ledger the warehouse role keeps: any process that
+// can query the warehouse (the admin service in another process, over the served warehouse) gets
+// the same answer as the owner.
+import type { ClickHouseClient } from './client.js';
+import { MARTS, REFRESH_LEDGER } from './marts.js';
+
+export interface MartFreshness {
+  mart: string;
+  /** When the last successful refresh began (ISO time); null before the first. */
+  refreshed_at: string | null;
+  /** Seconds since then; null before the first refresh. */
+  age_seconds: number | null;
+  /** The newest raw change (its `_synced_at`) the mart is known to include; null when its sources were empty. */
+  source_synced_through: string | null;
+  refresh_seconds: number | null;
+  duration_ms: number | null;
+  /** The last refresh's error while it is failing; absent when the last refresh succeeded. */
+  error?: string;
+  failed_at?: string;
+}
+
+interface LedgerRow {
+  mart: string; refresh_seconds: number; refreshed_ms: number | null; duration_ms: number;
+  synced_ms: number | null; error: string; failed_ms: number | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Every mart of the registry, in its order, with what the ledger knows of it. */
+export async function readMartFreshness(client: ClickHouseClient, nowMs = Date.now()): Promise<MartFreshness[]> {
+  const result = await client.query({
+    query: `SELECT mart, refresh_seconds, toUnixTimestamp(refreshed_at) * 1000 AS refreshed_ms, duration_ms,
+              toUnixTimestamp64Milli(source_synced_through) AS synced_ms, error, toUnixTimestamp(failed_at) * 1000 AS failed_ms
+            FROM ${REFRESH_LEDGER} FINAL`,
+    format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  const ledger = new Map((await result.json<LedgerRow>()).map((row) => [row.mart, row]));
+  return Object.keys(MARTS).map((mart) => {
+    const row = ledger.get(mart);
+    const refreshedMs = row?.refreshed_ms ?? null;
+    return {
+      mart,
+      refreshed_at: iso(refreshedMs),
+      age_seconds: refreshedMs === null ? null : Math.max(0, (nowMs - refreshedMs) / 1000),
+      source_synced_through: iso(row?.synced_ms ?? null),
+      refresh_seconds: row?.refresh_seconds ?? null,
+      duration_ms: row?.duration_ms ?? null,
+      ...(row?.error ? { error: row.error, failed_at: iso(row.failed_ms) ?? undefined } : {}),
+    };
+  });
+}

@@ -1,0 +1,166 @@
+// The materialized marts: after a refresh each holds exactly what its defining query answers over
+// the raw tables (updates, deletes, refunds and late events included), a refresh swaps the whole
+// answer in, and the keeper records each refresh's age and failure. The raw tables are made from
+// the marketplace's real schema and filled directly, as the loader would, with explicit versions.
+// chDB allows one data folder per process: this file uses one.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedLog } from '../test/fixtures/captured-log.js';
+import { createTestDatabase, type TestDatabase } from '../test/fixtures/database.js';
+import { until } from '../test/fixtures/eventually.js';
+import { tempDir } from '../test/fixtures/temp-dir.js';
+import { Supervisor } from '../bin/roles/supervisor.js';
+import { createWarehouseClient, type ClickHouseClient } from './client.js';
+import { readMartFreshness } from './mart-freshness.js';
+import { MartKeeper } from './mart-keeper.js';
+import { ensureMarts, MARTS, refreshMarts } from './marts.js';
+import { ensureRawDatabase, readSourceTable, syncTable } from './raw-schema.js';
+
+const dir = tempDir();
+let db: TestDatabase;
+let client: ClickHouseClient;
+
+type Row = Record<string, unknown>;
+
+async function rows<T = Row>(query: string): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+  return result.json<T>();
+}
+
+/** Rows as the loader writes them: a change event's version, deleted or not, when it was loaded. */
+async function load(table: string, version: number, values: Row[], deleted = 0, syncedAt = '2026-03-20 12:00:00.000'): Promise<void> {
+  await client.insert({
+    table: `raw.${table}`, format: 'JSONEachRow',
+    values: values.map((v) => ({ ...v, _version: version, _is_deleted: deleted, _synced_at: syncedAt })),
+    clickhouse_settings: { date_time_input_format: 'best_effort' },
+  });
+}
+
+const user = (id: number, createdAt: string) => ({ id, email: `u${id}@example.com`, name: `User ${id}`, created_at: createdAt, updated_at: createdAt });
+const listing = (id: number, sellerId: number, category: string, city: string, status: string, createdAt: string) => ({
+  id, seller_id: sellerId, name: `Listing ${id}`, description: '', category, country: 'US', city, price_amount: 1000 * id, price_currency: 'usd', status, created_at: createdAt, updated_at: createdAt,
+});
+const order = (id: number, listingId: number, amount: number, currency: string, status: string, createdAt: string) => ({
+  id, listing_id: listingId, buyer_id: 1, seller_id: 2, amount, currency, status, created_at: createdAt, updated_at: createdAt,
+});
+
+/** Each mart beside its defining query over the raw tables now, as sorted rows. */
+async function martsAndQueries(): Promise<Record<string, { mart: Row[]; query: Row[] }>> {
+  const out: Record<string, { mart: Row[]; query: Row[] }> = {};
+  for (const [name, definition] of Object.entries(MARTS)) {
+    out[name] = { mart: await rows(`SELECT * FROM marts.${name} ORDER BY ALL`), query: await rows(`SELECT * FROM (${definition.select}) ORDER BY ALL`) };
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('marts');
+  client = createWarehouseClient({ path: join(dir.path, 'warehouse') });
+  await ensureRawDatabase(client);
+  for (const table of ['users', 'listings', 'orders']) await syncTable(client, (await readSourceTable(db.pool, db.name, table))!);
+  await load('users', 1, [user(1, '2026-01-05 10:00:00'), user(2, '2026-01-20 10:00:00'), user(3, '2026-02-02 10:00:00'), user(4, '2026-03-01 10:00:00')]);
+  await load('listings', 1, [
+    listing(1, 2, 'bikes', 'Austin', 'active', '2026-01-25 09:00:00'), listing(2, 2, 'furniture', 'Austin', 'sold', '2026-03-02 09:00:00'),
+    listing(3, 3, 'bikes', 'Boston', 'active', '2026-03-02 11:00:00'), listing(4, 4, 'vehicles', 'Boston', 'active', '2026-03-03 09:00:00'),
+    listing(5, 4, 'bikes', 'Austin', 'active', '2026-03-03 10:00:00'),
+  ]);
+  await load('orders', 1, [
+    order(1, 2, 15_000, 'usd', 'paid', '2026-03-04 10:00:00'), order(2, 3, 9_900, 'eur', 'paid', '2026-03-04 11:00:00'),
+    order(3, 3, 4_500, 'eur', 'placed', '2026-03-04 12:00:00'), order(4, 4, 120_000, 'usd', 'completed', '2026-03-05 10:00:00'),
+    order(5, 5, 7_000, 'usd', 'cancelled', '2026-03-05 11:00:00'),
+  ]);
+  expect(await ensureMarts(client, { refreshSeconds: 3600 })).toEqual([]);
+});
+afterAll(async () => {
+  await client?.close();
+  await db?.close();
+  dir.remove();
+});
+
+describe('the materialized marts', () => {
+  it('each equals its defining query over the raw tables once refreshed, through updates, deletes, refunds and late events', async () => {
+    const first = await martsAndQueries();
+    for (const name of Object.keys(MARTS)) expect(first[name]!.mart, name).toEqual(first[name]!.query);
+    expect(await rows('SELECT toString(day) AS day, category, currency, orders, gmv_minor FROM marts.orders_daily ORDER BY ALL')).toEqual([
+      { day: '2026-03-04', category: 'bikes', currency: 'eur', orders: 2, gmv_minor: 14_400 },
+      { day: '2026-03-04', category: 'furniture', currency: 'usd', orders: 1, gmv_minor: 15_000 },
+      { day: '2026-03-05', category: 'vehicles', currency: 'usd', orders: 1, gmv_minor: 120_000 },
+    ]);
+
+    // Changes stream in: a refund, a changed amount, a listing moved to another category, a
+    // deleted order, a deleted listing and a deleted user; then an older version of the changed
+    // order arriving late, which must not undo the newer one.
+    await load('orders', 2, [order(4, 4, 120_000, 'usd', 'refunded', '2026-03-05 10:00:00'), order(2, 3, 11_000, 'eur', 'paid', '2026-03-04 11:00:00')], 0, '2026-03-20 12:05:00.000');
+    await load('listings', 2, [listing(3, 3, 'sports', 'Boston', 'sold', '2026-03-02 11:00:00')], 0, '2026-03-20 12:05:00.000');
+    await load('orders', 2, [order(3, 3, 4_500, 'eur', 'placed', '2026-03-04 12:00:00')], 1, '2026-03-20 12:05:00.000');
+    await load('listings', 2, [listing(5, 4, 'bikes', 'Austin', 'active', '2026-03-03 10:00:00')], 1, '2026-03-20 12:05:00.000');
+    await load('users', 2, [user(3, '2026-02-02 10:00:00')], 1, '2026-03-20 12:05:00.000');
+    await load('orders', 1, [order(2, 3, 9_900, 'eur', 'paid', '2026-03-04 11:00:00')], 0, '2026-03-20 12:06:00.000');
+
+    // Until refreshed, readers keep the last whole answer.
+    const stale = await martsAndQueries();
+    expect(stale.orders_daily!.mart).toEqual(first.orders_daily!.mart);
+    expect(stale.orders_daily!.mart).not.toEqual(stale.orders_daily!.query);
+
+    expect(await refreshMarts(client)).toEqual([]);
+    const fresh = await martsAndQueries();
+    for (const name of Object.keys(MARTS)) expect(fresh[name]!.mart, name).toEqual(fresh[name]!.query);
+    expect(await rows('SELECT toString(day) AS day, category, currency, orders, gmv_minor FROM marts.orders_daily ORDER BY ALL')).toEqual([
+      { day: '2026-03-04', category: 'furniture', currency: 'usd', orders: 1, gmv_minor: 15_000 },
+      { day: '2026-03-04', category: 'sports', currency: 'eur', orders: 1, gmv_minor: 11_000 },
+    ]);
+    // A deleted listing still counts on the day it was listed; a deleted user leaves the cohorts.
+    expect(await rows('SELECT toString(day) AS day, sum(listings) AS n FROM marts.daily_listings WHERE day = \'2026-03-03\' GROUP BY day')).toEqual([{ day: '2026-03-03', n: 2 }]);
+    expect(await rows('SELECT toString(signup_month) AS month, users FROM marts.user_cohorts ORDER BY month')).toEqual([
+      { month: '2026-01-01', users: 2 }, { month: '2026-03-01', users: 1 },
+    ]);
+    expect(await rows('SELECT seller_id, listings, sold, active FROM marts.seller_activity ORDER BY seller_id')).toEqual([
+      { seller_id: 2, listings: 2, sold: 1, active: 1 }, { seller_id: 3, listings: 1, sold: 1, active: 0 }, { seller_id: 4, listings: 1, sold: 0, active: 1 },
+    ]);
+  });
+
+  it('rebuilds a mart whose definition changed, and replaces a plain view of the same name', async () => {
+    await client.command({ query: 'DROP TABLE marts.seller_activity' });
+    await client.command({ query: 'CREATE VIEW marts.seller_activity AS SELECT 1 AS seller_id' });
+    const changed = { ...MARTS, orders_daily: { ...MARTS.orders_daily!, select: `${MARTS.orders_daily!.select} HAVING orders > 0` } };
+    expect(await ensureMarts(client, { marts: changed })).toEqual([]);
+    const tables = await rows<{ name: string; engine: string }>("SELECT name, engine FROM system.tables WHERE database = 'marts' AND name NOT LIKE '\\_%' AND name NOT LIKE '.inner%' ORDER BY name");
+    expect(tables).toEqual(Object.keys(MARTS).sort().map((name) => ({ name, engine: 'MaterializedView' })));
+    const { seller_activity: sellers } = await martsAndQueries();
+    expect(sellers!.mart).toEqual(sellers!.query);
+    expect(await ensureMarts(client)).toEqual([]);
+  });
+
+  it('records each refresh\'s time and the newest raw change it includes, and reports a failing refresh until it recovers', async () => {
+    const captured = capturedLog('info');
+    const supervisor = new Supervisor(captured.log, { deadLetterWindowMs: 60_000 });
+    const keeper = new MartKeeper({ client, refreshSeconds: 1, log: captured.log, health: supervisor.reporter('marts'), pollMs: 200 });
+    keeper.start();
+    try {
+      const fresh = await until(() => readMartFreshness(client), (marts) => marts.every((m) => m.refresh_seconds === 1 && m.age_seconds !== null && m.age_seconds < 5), 20_000);
+      expect(fresh.map((m) => m.mart)).toEqual(Object.keys(MARTS));
+      expect(fresh.find((m) => m.mart === 'orders_daily')).toMatchObject({ source_synced_through: '2026-03-20T12:06:00.000Z' });
+      expect(fresh.find((m) => m.mart === 'user_cohorts')).toMatchObject({ source_synced_through: '2026-03-20T12:05:00.000Z' });
+      expect(fresh.every((m) => m.error === undefined)).toBe(true);
+
+      // The orders mart can no longer be computed: it keeps its last answer, and says why.
+      const before = await rows('SELECT * FROM marts.orders_daily ORDER BY ALL');
+      await client.command({ query: 'ALTER TABLE raw.orders RENAME COLUMN currency TO currency_code' });
+      const failing = await until(() => readMartFreshness(client), (marts) => marts.some((m) => m.error !== undefined), 20_000);
+      expect(failing.filter((m) => m.error).map((m) => m.mart)).toEqual(['orders_daily']);
+      expect(failing.find((m) => m.mart === 'orders_daily')!.error).toMatch(/currency/);
+      expect(supervisor.list().find((r) => r.role === 'marts')).toMatchObject({ status: 'degraded', code: 'MART_REFRESH_FAILED' });
+      expect(await rows('SELECT * FROM marts.orders_daily ORDER BY ALL')).toEqual(before);
+      const lines = captured.text().split('\n').filter((l) => l.includes('mart refresh failed'));
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ mart: 'orders_daily' });
+
+      await client.command({ query: 'ALTER TABLE raw.orders RENAME COLUMN currency_code TO currency' });
+      await until(() => readMartFreshness(client), (marts) => marts.every((m) => m.error === undefined), 20_000);
+      await until(() => supervisor.list().find((r) => r.role === 'marts')!.status, (status) => status === 'ok', 10_000);
+    } finally {
+      await keeper.stop();
+      supervisor.shutdown();
+    }
+  });
+});
