@@ -1,11 +1,14 @@
 // The consumer roles: each starts its consumer group(s) on the bus and registers how to stop.
 // Several processes running the same role share its consumer group (with Kafka).
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
+import type { Bus } from '../../pipelines/bus/port.js';
+import { createCapturedTopics } from '../../pipelines/cdc/captured-topics.js';
+import { TableFilter } from '../../pipelines/cdc/topics.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
-import { openWarehouseOwner, openWarehouseSession, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
+import { MartKeeper, openWarehouseOwner, openWarehouseSession, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
 import { serveWarehouse } from '../../warehouse/http/serve.js';
 import { confineAnalystQuery } from '../../warehouse/analyst-guard.js';
 import { checkClickHouse, checkSmtp } from './reachability.js';
@@ -19,6 +22,26 @@ const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database
 /** How a consumer group (or a sender) reports its failures, when something supervises this process. */
 const health = (ctx: RoleContext, role: string, group?: string) => ctx.supervisor?.reporter(role, group);
 const waitFor = <T>(ctx: Pick<RoleContext, 'config' | 'log'>, open: () => Promise<T>) => waitForService(open, { timeoutMs: ctx.config.startupWaitMs, log: ctx.log });
+
+const topicsCreated = new WeakMap<Bus, Promise<void>>();
+
+/**
+ * On Kafka, creates every topic change capture will write before a consumer subscribes by pattern
+ * (once per bus): a topic created later is picked up only by the group joining again.
+ */
+function createTopicsOnce(ctx: RoleContext): Promise<void> {
+  if (ctx.bus.kind !== 'kafka') return Promise.resolve();
+  let created = topicsCreated.get(ctx.bus);
+  if (!created) {
+    const { cdc } = ctx.config;
+    const filter = new TableFilter({ database: database(ctx), include: cdc.includeTables, exclude: cdc.excludeTables, excludeColumns: [] });
+    created = createCapturedTopics(ctx.bus, ctx.db.pool, { topicPrefix: ctx.config.topicPrefix, database: database(ctx), filter }).then(() => undefined);
+    // A failure is the caller's to report; the next role to start tries again.
+    created.catch(() => topicsCreated.delete(ctx.bus));
+    topicsCreated.set(ctx.bus, created);
+  }
+  return created;
+}
 
 /** The search service the configuration names, waiting (bounded) for Elasticsearch to answer. */
 export function openSearchService(ctx: Pick<RoleContext, 'config' | 'log'>): Promise<SearchService> {
@@ -46,9 +69,17 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
     const served = await serveWarehouse(ctx.config, confineAnalystQuery, ctx.log);
     ctx.closers.push(() => served.close());
   }
+  await createTopicsOnce(ctx);
   const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log, health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP) });
   await loader.start();
   ctx.closers.push(() => loader.stop());
+  // The marts refresh themselves (ClickHouse's refreshable views, run by this process on one
+  // machine); the keeper holds them to MART_REFRESH_SECONDS and records each refresh and failure.
+  const martSession = openWarehouseSession(ctx.config);
+  ctx.closers.push(() => martSession.close());
+  const keeper = new MartKeeper({ client: martSession, refreshSeconds: ctx.config.warehouse.martRefreshSeconds, log: ctx.log.child({ role: 'marts' }), health: health(ctx, 'marts') });
+  keeper.start();
+  ctx.closers.push(() => keeper.stop());
   // Staff's queries and the report jobs of this process get a session of their own: a long query
   // on the loader's session held every insert behind it.
   const readers = openWarehouseSession(ctx.config);
@@ -58,6 +89,7 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
 
 export async function startWebhooksWorker(ctx: RoleContext): Promise<void> {
   const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, allowPrivate: ctx.config.webhooks.allowPrivate };
+  await createTopicsOnce(ctx);
   const enqueuer = startWebhookEnqueuer({ ...options, health: health(ctx, WEBHOOKS_GROUP, WEBHOOKS_GROUP) });
   await enqueuer.start();
   ctx.closers.push(() => enqueuer.stop());
@@ -81,6 +113,7 @@ export async function startEmailWorker(ctx: RoleContext): Promise<string | undef
     await waitFor(ctx, () => checkSmtp(relay));
   }
   const options = { bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, smtpUrl, from: ctx.config.mail.from };
+  await createTopicsOnce(ctx);
   const enqueuer = startEmailEnqueuer({ ...options, health: health(ctx, EMAIL_GROUP, EMAIL_GROUP) });
   await enqueuer.start();
   ctx.closers.push(() => enqueuer.stop());

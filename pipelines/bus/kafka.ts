@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { ServiceUnavailable } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import { KafkaTopicWatch } from './kafka-topic-watch.js';
 import type { BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from './port.js';
 
 export interface KafkaBusOptions {
@@ -15,8 +16,16 @@ export interface KafkaBusOptions {
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
   log?: Logger;
-  /** How often a pattern subscription looks for new matching topics. */
+  /** How often pattern subscriptions look for new matching topics (one metadata request for the whole bus). */
   topicRefreshMs?: number;
+  /**
+   * Longest a fetch waits on the broker when there is nothing to read. Leaving the group (a stop,
+   * or joining again with a new topic) waits for the fetch in hand, and so does noticing that
+   * another member asked for a rebalance: kafkajs's 5 s default made both cost seconds.
+   */
+  fetchMaxWaitMs?: number;
+  /** How often a member tells the group it is alive, and so how soon it hears of a rebalance. */
+  heartbeatIntervalMs?: number;
   /**
    * Put before every consumer group's name in Kafka (the platform passes `<TOPIC_PREFIX>.`).
    * kafkajs's assignor hands every topic of a group to all its members, whatever each subscribed
@@ -34,53 +43,77 @@ function headersOf(raw: Record<string, Buffer | string | (Buffer | string)[] | u
   return out;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 class KafkaSubscription implements Subscription {
   private consumer: Consumer | undefined;
   private subscribedTopics = new Set<string>();
-  private refreshTimer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  private rejoining: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly bus: KafkaBus, private readonly options: SubscribeOptions, private readonly handler: BatchHandler) {}
 
   async start(): Promise<void> {
-    // A topic another process has just created may not be known to every broker yet
-    // ("does not host this topic-partition"): kafkajs marks that retriable, and it passes.
+    await this.joinWithRetries();
+    if (this.options.topics.some((t) => t instanceof RegExp)) this.unwatch = this.bus.topicWatch.watch((topics) => this.onTopics(topics));
+  }
+
+  /**
+   * A topic another process has just created may not be known to every broker yet ("does not
+   * host this topic-partition"): kafkajs marks that retriable, and it passes.
+   */
+  private async joinWithRetries(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.restart();
-        break;
+        await this.join();
+        return;
       } catch (error) {
-        if (!(error as { retriable?: boolean }).retriable) throw error;
+        if (!(error as { retriable?: boolean }).retriable || this.stopped) throw error;
         if (attempt >= 10) throw new ServiceUnavailable(`Kafka: subscribing ${this.options.group} failed after ${attempt} tries: ${(error as Error).message}`, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+        await sleep(300 * attempt);
       }
-    }
-    if (this.options.topics.some((t) => t instanceof RegExp)) {
-      this.refreshTimer = setInterval(() => void this.refresh(), this.bus.topicRefreshMs);
-      this.refreshTimer.unref();
     }
   }
 
-  private async matchingTopics(): Promise<string[]> {
-    const all = await this.bus.listTopics();
+  private matching(all: readonly string[]): string[] {
     return all.filter((topic) => this.options.topics.some((p) => (typeof p === 'string' ? p === topic : p.test(topic))));
   }
 
-  /** kafkajs resolves patterns once, at subscribe time: pick up topics created since. */
-  private async refresh(): Promise<void> {
-    if (this.stopped) return;
-    const topics = await this.matchingTopics().catch(() => undefined);
-    if (topics && topics.some((t) => !this.subscribedTopics.has(t))) await this.restart();
+  /**
+   * kafkajs resolves patterns once, at subscribe time: a matching topic created since is taken by
+   * joining the group again with it. The platform creates every topic it knows of before its
+   * consumers subscribe, so this is for topics nobody knew at start-up.
+   */
+  private async onTopics(all: readonly string[]): Promise<void> {
+    if (this.stopped || this.rejoining) return;
+    const fresh = this.matching(all).filter((t) => !this.subscribedTopics.has(t));
+    if (fresh.length === 0) return;
+    this.rejoining = this.rejoin(fresh).finally(() => { this.rejoining = undefined; });
+    await this.rejoining;
   }
 
-  private async restart(): Promise<void> {
+  private async rejoin(fresh: string[]): Promise<void> {
+    const startedAt = Date.now();
+    try {
+      await this.joinWithRetries();
+      this.bus.log.info({ group: this.options.group, topics: fresh, ms: Date.now() - startedAt }, 'Kafka: joined the group again to consume new topics');
+    } catch (error) {
+      // The next look at the topic list tries again; a consumer left without one must not stay so.
+      this.bus.log.error({ err: error, group: this.options.group, topics: fresh }, 'Kafka: joining the group with new topics failed');
+    }
+  }
+
+  private async join(): Promise<void> {
     await this.consumer?.disconnect();
-    const topics = await this.matchingTopics();
+    this.consumer = undefined;
+    if (this.stopped) return;
+    const topics = this.matching(await this.bus.listTopics());
     const explicit = this.options.topics.filter((t): t is string => typeof t === 'string');
     for (const topic of explicit) if (!topics.includes(topic)) await this.bus.ensureTopic(topic);
     const all = [...new Set([...topics, ...explicit])];
     this.subscribedTopics = new Set(all);
-    const consumer = this.bus.kafka.consumer({ groupId: this.bus.groupId(this.options.group), allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+    const consumer = this.bus.consumer(this.bus.groupId(this.options.group));
     this.consumer = consumer;
     await consumer.connect();
     if (all.length > 0) await consumer.subscribe({ topics: all, fromBeginning: this.options.fromBeginning !== false });
@@ -109,7 +142,8 @@ class KafkaSubscription implements Subscription {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.unwatch?.();
+    await this.rejoining;
     // disconnect() waits for the batch in hand to finish.
     await this.consumer?.disconnect();
   }
@@ -121,11 +155,16 @@ export class KafkaBus implements Bus {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly known = new Set<string>();
+  private readonly creating = new Map<string, Promise<void>>();
+  private createQueue: { topic: string; numPartitions: number; replicationFactor: number }[] = [];
+  private createBatch: Promise<void> | undefined;
   private readonly subscriptions = new Set<KafkaSubscription>();
-  readonly topicRefreshMs: number;
+  readonly topicWatch: KafkaTopicWatch;
+  readonly log: Logger;
 
   private constructor(private readonly options: KafkaBusOptions) {
     const log = options.log ?? silentLogger();
+    this.log = log;
     const config: KafkaConfig = {
       clientId: options.clientId,
       brokers: options.brokers,
@@ -141,7 +180,7 @@ export class KafkaBus implements Bus {
     this.kafka = new Kafka(config);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.admin = this.kafka.admin();
-    this.topicRefreshMs = options.topicRefreshMs ?? 10_000;
+    this.topicWatch = new KafkaTopicWatch(() => this.listTopics(), options.topicRefreshMs ?? 1000, log);
   }
 
   static async connect(options: KafkaBusOptions): Promise<KafkaBus> {
@@ -155,13 +194,41 @@ export class KafkaBus implements Bus {
     return bus;
   }
 
-  async ensureTopic(topic: string, partitions?: number): Promise<void> {
-    if (this.known.has(topic)) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions ?? this.options.defaultPartitions, replicationFactor: this.options.replicationFactor }],
+  /** Calls made together (the platform's known topics at start-up, a snapshot's tables) share one request. */
+  ensureTopic(topic: string, partitions?: number): Promise<void> {
+    if (this.known.has(topic)) return Promise.resolve();
+    const inFlight = this.creating.get(topic);
+    if (inFlight) return inFlight;
+    this.createQueue.push({ topic, numPartitions: partitions ?? this.options.defaultPartitions, replicationFactor: this.options.replicationFactor });
+    this.createBatch ??= new Promise((resolve) => setImmediate(resolve)).then(() => this.createQueued());
+    const created = this.createBatch.then(() => { this.known.add(topic); }).finally(() => this.creating.delete(topic));
+    this.creating.set(topic, created);
+    return created;
+  }
+
+  private async createQueued(): Promise<void> {
+    const topics = this.createQueue;
+    this.createQueue = [];
+    this.createBatch = undefined;
+    const createdAll = await this.admin.createTopics({ waitForLeaders: true, topics });
+    // false: some of them existed already, and kafkajs then skips waiting for the others' leaders.
+    if (!createdAll) await this.waitForLeaders(topics.map((t) => t.topic));
+  }
+
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const metadata = await this.admin.fetchTopicMetadata({ topics }).catch(() => undefined);
+      if (metadata?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      await sleep(100);
+    }
+  }
+
+  /** A consumer of the group, with the fetch wait and heartbeat that keep joins and rebalances short. */
+  consumer(groupId: string): Consumer {
+    return this.kafka.consumer({
+      groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 250, heartbeatInterval: this.options.heartbeatIntervalMs ?? 500,
     });
-    this.known.add(topic);
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
@@ -216,7 +283,7 @@ export class KafkaBus implements Bus {
     if (fromOffset >= high) return [];
     const want = Math.min(maxMessages, high - fromOffset);
     const groupId = `steveslist-reader-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId });
+    const consumer = this.consumer(groupId);
     const out: BusMessage[] = [];
     try {
       await consumer.connect();
@@ -256,6 +323,7 @@ export class KafkaBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.topicWatch.stop();
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.producer.disconnect();
     await this.admin.disconnect();
