@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.js';
 import { staffForToken, type LockoutPolicy } from '../../marketplace/auth/admin-accounts.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { Scheduler } from '../../pipelines/scheduler/index.js';
+import { DeadLetterCounter } from '../../pipelines/status/dead-letter-counts.js';
 import { PipelineStatusReader, type PipelineSources } from '../../pipelines/status/pipeline-status.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import { ApiError, unauthorized } from '../errors.js';
@@ -25,6 +26,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
 import { pipelineRoutes } from './routes/pipeline.js';
 import { sessionRoutes } from './routes/session.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { userSupportRoutes } from './routes/users.js';
 import { queryHistoryRoutes, warehouseQueryRoutes } from './routes/warehouse-query.js';
 import { mayCall } from './route-roles.js';
@@ -118,6 +120,11 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
   if (options.scheduler) await app.register(jobRoutes, { pool: options.pool, scheduler: options.scheduler });
   await app.register(reportRoutes, { buildDir: options.reportsDir });
+  const deadLetters = options.pipeline && new DeadLetterCounter(options.pipeline.bus, options.pipeline.topicPrefix);
+  await app.register(subscriptionRoutes, {
+    pool: options.pool, log: options.log, warehouse: options.warehouse,
+    deadLetters: deadLetters && (async () => (await deadLetters.count()).reduce((sum, topic) => sum + topic.count, 0)),
+  });
   if (options.pipeline) {
     const status = new PipelineStatusReader(options.pipeline, options.pool);
     await app.register(pipelineRoutes, { status });

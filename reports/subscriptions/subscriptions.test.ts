@@ -1,0 +1,354 @@
+// Staff subscriptions and threshold alerts end to end: managed through the admin service over real
+// HTTP (staff sessions, roles), run against a real warehouse (chDB on disk, the raw layer's own
+// table layout), queued in the email queue and sent by the email worker over real SMTP to the
+// local mailbox, where the test reads the messages and their CSV attachments.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAdminServer } from '../../api/admin/server.js';
+import { silentLogger } from '../../core/log.js';
+import { addAdminUser } from '../../marketplace/auth/admin-accounts.js';
+import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { EmailSender } from '../../pipelines/sinks/email/email-worker.js';
+import { startLocalMailbox, type LocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
+import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
+import { until } from '../../test/fixtures/eventually.js';
+import { httpClient } from '../../test/fixtures/http-client.js';
+import { tempDir } from '../../test/fixtures/temp-dir.js';
+import { withWarehouseEngine } from '../../warehouse/chdb/engine-folders.js';
+import { createWarehouseClient, type ClickHouseClient } from '../../warehouse/client.js';
+import { readSourceTable, syncTable } from '../../warehouse/raw-schema.js';
+import { getAlert } from './alert-store.js';
+import { dueOccurrence } from './cadence.js';
+import { breaches } from './checks.js';
+import { evaluateAlert, evaluateAlerts } from './evaluate-alerts.js';
+import { checkAlert, checkSubscription, ReportInputError } from './report-input.js';
+import { csvRecordCount, dashboardPages, pageName, pageTables } from './report-target.js';
+import { sendDueSubscriptions, sendSubscription } from './send-subscriptions.js';
+import { createSubscription, getSubscription } from './subscription-store.js';
+
+describe('schedules, CSV and input (pure)', () => {
+  const daily = { cadence: 'daily' as const, hour: 7, weekday: null, timezone: 'UTC' };
+
+  it('is due once per occurrence, never for one before the subscription existed', () => {
+    const created = new Date('2026-03-10T09:00:00Z');
+    expect(dueOccurrence(daily, new Date('2026-03-10T12:00:00Z'), null, created)).toBeUndefined();
+    const next = dueOccurrence(daily, new Date('2026-03-11T07:04:00Z'), null, created);
+    expect(next?.toISOString()).toBe('2026-03-11T07:00:00.000Z');
+    expect(dueOccurrence(daily, new Date('2026-03-11T07:09:00Z'), next!, created)).toBeUndefined();
+    // Down for three days: the newest occurrence once, not three emails.
+    expect(dueOccurrence(daily, new Date('2026-03-14T10:00:00Z'), next!, created)?.toISOString()).toBe('2026-03-14T07:00:00.000Z');
+    // Weekly on Monday at 07:00 in Berlin (06:00 UTC in winter); 2026-03-16 is a Monday.
+    const weekly = { cadence: 'weekly' as const, hour: 7, weekday: 1, timezone: 'Europe/Berlin' };
+    expect(dueOccurrence(weekly, new Date('2026-03-15T23:00:00Z'), null, created)).toBeUndefined();
+    expect(dueOccurrence(weekly, new Date('2026-03-16T06:01:00Z'), null, created)?.toISOString()).toBe('2026-03-16T06:00:00.000Z');
+  });
+
+  it('counts CSV records, line breaks inside quotes included', () => {
+    expect(csvRecordCount('"a","b"\n')).toBe(1);
+    expect(csvRecordCount('"a","b"\n1,"two\nlines"\n3,"x"')).toBe(3);
+    expect(csvRecordCount('')).toBe(0);
+  });
+
+  it('reads a page path and the dashboard tables its SQL uses', () => {
+    expect(pageName('/reports/platform/')).toBe('platform');
+    expect(pageName('/reports/')).toBe('index');
+    expect(pageTables('select * from warehouse.daily_listings join warehouse.not_a_table\nfrom warehouse.daily_listings, warehouse.build_info')).toEqual(['daily_listings', 'build_info']);
+  });
+
+  it('says which field is wrong and why', () => {
+    const fieldOf = (work: () => unknown) => {
+      try {
+        work();
+        return 'accepted';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ReportInputError);
+        return (error as ReportInputError).field;
+      }
+    };
+    const good = { name: 'Paid orders', email: 'ana@example.com', sql: 'SELECT 1', cadence: 'daily', hour: 7 };
+    const sub = (change: Record<string, unknown>) => fieldOf(() => checkSubscription({ ...good, ...change }, ['index', 'platform'], pageName));
+    expect(sub({})).toBe('accepted');
+    expect(sub({ cadence: 'hourly' })).toBe('cadence');
+    expect(sub({ hour: 24 })).toBe('hour');
+    expect(sub({ email: 'ana' })).toBe('email');
+    expect(sub({ page: 'platform' })).toBe('sql');
+    expect(sub({ sql: undefined, page: 'nope' })).toBe('page');
+    expect(sub({ weekday: 'monday' })).toBe('weekday');
+    expect(sub({ cadence: 'weekly', weekday: 'someday' })).toBe('weekday');
+    expect(sub({ timezone: 'Mars/Olympus' })).toBe('timezone');
+    const alert = (input: Record<string, unknown>) => fieldOf(() => checkAlert({ name: 'x', recipients: ['ops@example.com'], ...input }));
+    expect(alert({ check: 'dead_letters_above_zero' })).toBe('accepted');
+    expect(alert({ check: 'query', sql: 'SELECT 1' })).toBe('comparison');
+    expect(alert({ check: 'query', sql: 'SELECT 1', comparison: '>' })).toBe('threshold');
+    expect(alert({ check: 'nonsense' })).toBe('check');
+    expect(alert({ check: 'dead_letters_above_zero', recipients: ['ok@example.com', 'nope'] })).toBe('recipients.1');
+    expect(breaches(0.25, '<', 0.5)).toBe(true);
+    expect(breaches(null, '<', 0.5)).toBe(false);
+  });
+});
+
+const dir = tempDir();
+const pagesDir = join(dir.path, 'pages');
+let db: TestDatabase;
+let warehouse: ClickHouseClient;
+let mailbox: LocalMailbox;
+let sender: EmailSender;
+let admin: FastifyInstance;
+let call: ReturnType<typeof httpClient>;
+let analyst: string;
+let support: string;
+let nextOrderId = 1;
+const log = silentLogger();
+
+/** Orders straight into the warehouse's raw table (the loader's layout): the checks read only the warehouse. */
+async function warehouseOrder(row: { status: string; amount?: number; at: Date; deleted?: boolean; id?: number; version?: number }): Promise<number> {
+  const id = row.id ?? nextOrderId++;
+  const at = row.at.toISOString().replace('T', ' ').replace('Z', '');
+  await warehouse.command({
+    query: `INSERT INTO raw.orders (id, listing_id, buyer_id, seller_id, amount, currency, status, created_at, updated_at, _version, _is_deleted, _synced_at)
+            VALUES (${id}, 1, 2, 3, ${row.amount ?? 1000}, 'usd', '${row.status}', '${at}', '${at}', ${row.version ?? 1}, ${row.deleted ? 1 : 0}, now64(3))`,
+  });
+  return id;
+}
+
+async function login(username: string): Promise<string> {
+  return (await call('POST', '/admin/session', { body: { username, password: 'correct horse battery staple' } })).body.token;
+}
+
+async function mails(count: number): Promise<ParsedMail[]> {
+  const raw = await until(() => mailbox.messages(), (messages) => messages.length >= count);
+  return Promise.all(raw.map((text) => simpleParser(text)));
+}
+
+async function emailRows(): Promise<number> {
+  const [[row]] = await db.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE template = 'report'");
+  return Number(row!.n);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('subs');
+  mailbox = await startLocalMailbox(join(dir.path, 'mailbox'));
+  sender = new EmailSender({ pool: db.pool, log, smtpUrl: mailbox.url, pollMs: 25 });
+  sender.start();
+  warehouse = withWarehouseEngine(join(dir.path, 'warehouse'), () => createWarehouseClient({ path: join(dir.path, 'warehouse') }));
+  await warehouse.command({ query: 'CREATE DATABASE IF NOT EXISTS raw' });
+  await syncTable(warehouse, (await readSourceTable(db.pool, db.name, 'orders'))!);
+  await addAdminUser(db.pool, 'ana', 'correct horse battery staple', { role: 'analyst' });
+  await addAdminUser(db.pool, 'sam', 'correct horse battery staple', { role: 'support' });
+  admin = await buildAdminServer({ pool: db.pool, log, warehouse });
+  call = httpClient(await admin.listen({ host: '127.0.0.1', port: 0 }));
+  analyst = await login('ana');
+  support = await login('sam');
+});
+afterAll(async () => {
+  await sender?.stop();
+  await admin?.close();
+  await warehouse?.close();
+  await mailbox?.close();
+  await db?.close();
+  dir.remove();
+});
+
+describe('managing subscriptions and alerts in the admin service', () => {
+  it('refuses callers without a session, and staff whose role is not analyst or admin', async () => {
+    const body = { name: 'x', email: 'x@example.com', sql: 'SELECT 1', cadence: 'daily', hour: 7 };
+    expect((await call('POST', '/admin/subscriptions', { body })).status).toBe(401);
+    expect((await call('GET', '/admin/alerts')).status).toBe(401);
+    expect((await call('GET', '/admin/subscriptions', { token: 'sla_not-a-session' })).status).toBe(401);
+    expect((await call('POST', '/admin/subscriptions', { token: support, body })).status).toBe(403);
+    expect((await call('GET', '/admin/alerts', { token: support })).status).toBe(403);
+    const [[row]] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM report_subscriptions');
+    expect(Number(row!.n)).toBe(0);
+  });
+
+  it('answers bad input with 400 naming the field and why', async () => {
+    const good = { name: 'Paid orders', email: 'ana@example.com', sql: 'SELECT id FROM raw.orders', cadence: 'daily', hour: 7 };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ ...good, cadence: 'hourly' }, 'cadence', /choose one of daily, weekly/],
+      [{ ...good, hour: 31 }, 'hour', /0 to 23/],
+      [{ ...good, email: 'ana at example' }, 'email', /not an email address/],
+      [{ ...good, page: 'platform' }, 'sql', /either page .* or sql/],
+      [{ ...good, sql: "SELECT * FROM file('/etc/passwd', 'LineAsString')" }, 'sql', /file\(\) is not allowed/],
+      [{ ...good, sql: 'SELEKT 1' }, 'sql', /syntax/i],
+      [{ ...good, colour: 'red' }, 'colour', /unknown field/],
+    ];
+    for (const [body, field, reason] of cases) {
+      const response = await call('POST', '/admin/subscriptions', { token: analyst, body });
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.field).toBe(field);
+      expect(response.body.message).toMatch(reason);
+    }
+    const alert = await call('POST', '/admin/alerts', { token: analyst, body: { name: 'x', check: 'query', sql: 'SELECT 1 AS value', threshold: 1, recipients: ['ops@example.com'] } });
+    expect(alert.status).toBe(400);
+    expect(alert.body).toMatchObject({ field: 'comparison', message: expect.stringMatching(/^comparison: .*choose one of/) });
+  });
+
+  it('creates, reads, changes and deletes a subscription', async () => {
+    const created = await call('POST', '/admin/subscriptions', {
+      token: analyst, body: { name: 'Weekly refunds', email: 'ana@example.com', sql: 'SELECT id FROM raw.orders', cadence: 'weekly', weekday: 'friday', hour: 9 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ owner: 'ana', cadence: 'weekly', weekday: 5, hour: 9, timezone: 'UTC', schedule: 'weekly on friday at 09:00 UTC', enabled: true });
+    const changed = await call('PATCH', `/admin/subscriptions/${created.body.id}`, { token: analyst, body: { cadence: 'daily', enabled: false } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ cadence: 'daily', weekday: null, enabled: false, sql: 'SELECT id FROM raw.orders' });
+    expect((await call('PATCH', `/admin/subscriptions/${created.body.id}`, { token: analyst, body: { hour: -1 } })).body.field).toBe('hour');
+    expect((await call('GET', '/admin/subscriptions', { token: analyst })).body.data.map((s: { id: number }) => s.id)).toContain(created.body.id);
+    expect((await call('DELETE', `/admin/subscriptions/${created.body.id}`, { token: analyst })).status).toBe(204);
+    expect((await call('GET', `/admin/subscriptions/${created.body.id}`, { token: analyst })).status).toBe(404);
+  });
+});
+
+describe('subscriptions', () => {
+  it('mails a daily subscription its CSV with the query\'s rows once per occurrence, and nothing when the result is empty', async () => {
+    const day = new Date(Date.UTC(2026, 2, 10, 12));
+    await warehouseOrder({ status: 'paid', amount: 2500, at: day });
+    await warehouseOrder({ status: 'paid', amount: 1999, at: day });
+    await warehouseOrder({ status: 'placed', amount: 700, at: day });
+    const paid = await call('POST', '/admin/subscriptions', {
+      token: analyst,
+      body: { name: 'Paid orders', email: 'ana@example.com', sql: "SELECT id, amount, currency FROM raw.orders FINAL WHERE status = 'paid' ORDER BY id", cadence: 'daily', hour: 7 },
+    });
+    const empty = await call('POST', '/admin/subscriptions', {
+      token: analyst,
+      body: { name: 'Refunds', email: 'ana@example.com', sql: "SELECT id FROM raw.orders FINAL WHERE status = 'refunded'", cadence: 'daily', hour: 7 },
+    });
+    expect([paid.status, empty.status]).toEqual([201, 201]);
+    const before = mailbox.messages().length;
+
+    // Not due yet: created after today's 07:00.
+    const created = new Date(paid.body.created_at);
+    expect(await sendDueSubscriptions({ pool: db.pool, warehouse, log, now: created })).toBe('0 mailed, 0 skipped (empty), 0 failed');
+    const tomorrow = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate() + 1, 7, 3));
+    expect(await sendDueSubscriptions({ pool: db.pool, warehouse, log, now: tomorrow })).toBe('1 mailed, 1 skipped (empty), 0 failed');
+    // The same occurrence again (a second run, a second scheduler): nothing more.
+    expect(await sendDueSubscriptions({ pool: db.pool, warehouse, log, now: new Date(tomorrow.getTime() + 5 * 60_000) })).toBe('0 mailed, 0 skipped (empty), 0 failed');
+
+    const received = (await mails(before + 1)).slice(before);
+    expect(received).toHaveLength(1);
+    const [mail] = received;
+    const date = tomorrow.toISOString().slice(0, 10);
+    expect(mail!.subject).toBe(`Paid orders: ${date}`);
+    expect(mail!.to).toMatchObject({ text: 'ana@example.com' });
+    expect(mail!.text).toContain('paid-orders');
+    expect(mail!.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`paid-orders-${date}.csv`, 'text/csv']]);
+    expect(mail!.attachments[0]!.content.toString('utf8')).toBe('"id","amount","currency"\n1,2500,"usd"\n2,1999,"usd"\n');
+
+    const log1 = await call('GET', `/admin/subscriptions/${paid.body.id}`, { token: analyst });
+    expect(log1.body.last_occurrence_at).toBe(new Date(Date.UTC(tomorrow.getUTCFullYear(), tomorrow.getUTCMonth(), tomorrow.getUTCDate(), 7)).toISOString());
+    expect(log1.body.deliveries).toEqual([expect.objectContaining({ trigger: 'schedule', outcome: 'queued', rows: 2, email_status: 'sent' })]);
+    const log2 = await call('GET', `/admin/subscriptions/${empty.body.id}`, { token: analyst });
+    expect(log2.body.deliveries).toEqual([expect.objectContaining({ outcome: 'skipped_empty', rows: 0, email_message_id: null })]);
+    // Empty means no email at all, not an email the worker has yet to send.
+    const [[queued]] = await db.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE subject LIKE 'Refunds%'");
+    expect(Number(queued!.n)).toBe(0);
+
+    // Send now: mailed whatever the schedule, recorded as manual.
+    const now = await call('POST', `/admin/subscriptions/${paid.body.id}/send`, { token: analyst });
+    expect(now.body).toMatchObject({ outcome: 'queued', rows: 2 });
+    expect((await mails(before + 2)).slice(before)).toHaveLength(2);
+    expect((await call('POST', `/admin/subscriptions/${empty.body.id}/send`, { token: analyst })).body).toMatchObject({ outcome: 'skipped_empty' });
+  });
+
+  it('mails a dashboard page\'s data, one CSV per table the page reads', async () => {
+    mkdirSync(pagesDir, { recursive: true });
+    writeFileSync(join(pagesDir, 'ops.md'), '# Ops\n\n```sql info\nselect * from warehouse.build_info\n```\n');
+    const subscription = await createSubscription(db.pool, 'ana', { name: 'Ops page', email: 'ops@example.com', page: '/reports/ops', cadence: 'daily' }, {
+      pages: () => dashboardPages(pagesDir), pageName,
+    });
+    expect(subscription.target).toEqual({ kind: 'page', page: 'ops' });
+    const before = mailbox.messages().length;
+    const outcome = await sendSubscription({ pool: db.pool, warehouse, log, pagesDir, dashboardsUrl: 'http://127.0.0.1:9/reports/' }, await getSubscription(db.pool, subscription.id), new Date(), 'manual');
+    expect(outcome).toMatchObject({ outcome: 'queued', rows: 1 });
+    const [mail] = (await mails(before + 1)).slice(before);
+    expect(mail!.text).toContain('Open the page: http://127.0.0.1:9/reports/ops');
+    expect(mail!.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/^ops-build_info-\d{4}-\d\d-\d\d\.csv$/)]);
+    expect(mail!.attachments[0]!.content.toString('utf8')).toMatch(/^"data_as_of"\n"\d{4}-\d\d-\d\d \d\d:\d\d UTC"\n$/);
+  });
+});
+
+describe('alerts', () => {
+  it('mails once when a query alert enters breach, not while it stays breached, and again after it cleared', async () => {
+    const created = await call('POST', '/admin/alerts', {
+      token: analyst,
+      body: { name: 'Refunds', check: 'query', sql: "SELECT count() AS value FROM raw.orders FINAL WHERE status = 'refunded'", comparison: '>', threshold: 0, recipients: ['ops@example.com', 'ana@example.com'] },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as number;
+    const check = async () => (await call('POST', `/admin/alerts/${id}/check`, { token: analyst })).body;
+    const emailsBefore = await emailRows();
+    const before = mailbox.messages().length;
+
+    expect(await check()).toMatchObject({ value: 0, breached: false, change: 'still_ok', emails: [] });
+    const refund = await warehouseOrder({ status: 'refunded', amount: 5000, at: new Date() });
+    const first = await check();
+    expect(first).toMatchObject({ value: 1, breached: true, change: 'breached' });
+    expect(first.emails).toHaveLength(2);
+    // Still in breach, a minute later and by the job: no mail.
+    expect(await check()).toMatchObject({ value: 1, change: 'still_breached', emails: [] });
+    await evaluateAlerts({ pool: db.pool, warehouse, log, now: new Date() });
+    expect(await emailRows()).toBe(emailsBefore + 2);
+
+    const received = (await mails(before + 2)).slice(before);
+    expect(received.map((m) => m.to && 'text' in m.to ? m.to.text : '').sort()).toEqual(['ana@example.com', 'ops@example.com']);
+    expect(received[0]!.subject).toBe('Alert: Refunds (1 > 0)');
+    expect(received[0]!.text).toContain('the value is 1 (fires when value > 0)');
+    expect(received[0]!.text).toContain('value: 1');
+
+    // The refund is deleted in the warehouse: cleared, no mail.
+    await warehouseOrder({ id: refund, status: 'refunded', at: new Date(), version: 2, deleted: true });
+    expect(await check()).toMatchObject({ value: 0, change: 'cleared', emails: [] });
+    const stored = await getAlert(db.pool, id);
+    expect(stored).toMatchObject({ state: 'ok', lastValue: 0 });
+    expect(stored.lastClearedAt).not.toBeNull();
+    // Breached again: mailed again.
+    await warehouseOrder({ status: 'refunded', amount: 100, at: new Date() });
+    expect(await check()).toMatchObject({ value: 1, change: 'breached' });
+    expect(await emailRows()).toBe(emailsBefore + 4);
+    expect((await mails(before + 4)).slice(before)).toHaveLength(4);
+    const detail = await call('GET', `/admin/alerts/${id}`, { token: analyst });
+    expect(detail.body).toMatchObject({ state: 'breached', last_value: 1 });
+    expect(detail.body.deliveries).toHaveLength(4);
+    expect(detail.body.deliveries.every((d: { email_message_id: number | null }) => d.email_message_id !== null)).toBe(true);
+  });
+
+  it('fires the built-in orders check when today has under half the orders of the same weekday last week, with the counts', async () => {
+    // Its own day far from the other tests' orders: a Wednesday at 15:00 UTC.
+    const at = new Date('2025-06-18T15:00:00Z');
+    const lastWeek = new Date(at.getTime() - 7 * 86_400_000);
+    for (const hour of [8, 9, 10, 11]) await warehouseOrder({ status: 'paid', at: new Date(lastWeek.getTime() - (15 - hour) * 3_600_000) });
+    // Later that day last week: after the time of day compared, so not counted.
+    await warehouseOrder({ status: 'paid', at: new Date(lastWeek.getTime() + 3_600_000) });
+    await warehouseOrder({ status: 'paid', at: new Date(at.getTime() - 3_600_000) });
+    const created = await call('POST', '/admin/alerts', {
+      token: analyst, body: { name: 'Orders slump', check: 'orders_today_below_half_same_weekday_last_week', recipients: ['ops@example.com'] },
+    });
+    expect(created.body).toMatchObject({ comparison: '<', threshold: 0.5, state: 'ok' });
+    const before = mailbox.messages().length;
+    const outcome = await evaluateAlert({ pool: db.pool, warehouse, log }, await getAlert(db.pool, created.body.id), at);
+    expect(outcome).toMatchObject({ value: 0.25, change: 'breached', details: { orders_today: 1, orders_same_weekday_last_week: 4 } });
+    const [mail] = (await mails(before + 1)).slice(before);
+    expect(mail!.subject).toBe('Alert: Orders slump (0.25 < 0.5)');
+    expect(mail!.text).toContain('orders_today: 1');
+    expect(mail!.text).toContain('orders_same_weekday_last_week: 4');
+    // With the threshold at a quarter it is not a breach: the threshold is data.
+    const changed = await call('PATCH', `/admin/alerts/${created.body.id}`, { token: analyst, body: { threshold: 0.2 } });
+    expect(changed.body).toMatchObject({ threshold: 0.2, state: 'ok' });
+    expect(await evaluateAlert({ pool: db.pool, warehouse, log }, await getAlert(db.pool, created.body.id), at)).toMatchObject({ value: 0.25, change: 'still_ok' });
+  });
+
+  it('fires the built-in dead-letter check when an email is dead', async () => {
+    const created = await call('POST', '/admin/alerts', { token: analyst, body: { name: 'Dead letters', check: 'dead_letters_above_zero', recipients: ['ops@example.com'] } });
+    expect((await call('POST', `/admin/alerts/${created.body.id}/check`, { token: analyst })).body).toMatchObject({ value: 0, change: 'still_ok' });
+    await db.pool.query("INSERT INTO email_messages (template, to_address, subject, status, attempts) VALUES ('welcome', 'gone@example.com', 'Welcome', 'dead', 6)");
+    const before = mailbox.messages().length;
+    const fired = (await call('POST', `/admin/alerts/${created.body.id}/check`, { token: analyst })).body;
+    expect(fired).toMatchObject({ value: 1, change: 'breached', details: { dead_emails: 1, dead_webhook_deliveries: 0 } });
+    const [mail] = (await mails(before + 1)).slice(before);
+    expect(mail!.subject).toBe('Alert: Dead letters (1 > 0)');
+    expect(mail!.text).toContain('dead_emails: 1');
+  });
+});
