@@ -8,7 +8,7 @@ import { MessagesResource } from './resources/messages.js';
 import { OrdersResource } from './resources/orders.js';
 import { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
-import type { SearchParams, SearchResult } from './types.js';
+import type { FormOptions, SearchParams, SearchResult } from './types.js';
 
 export interface ClientOptions {
   /** `slk_...`, sent as X-Steveslist-API-Key. Give this or `token`, not both. */
@@ -74,6 +74,11 @@ export class Steveslist {
   /** Full-text search over active listings; needs no credential. */
   search(params: SearchParams = {}, options?: RequestOptions): Promise<SearchResult> {
     return this.#http.request({ ...options, method: 'GET', path: '/v1/search', query: { ...params } });
+  }
+
+  /** The categories, currencies and countries a listing form offers; needs no credential. */
+  formOptions(options?: RequestOptions): Promise<FormOptions> {
+    return this.#http.request({ ...options, method: 'GET', path: '/v1/form-options' });
   }
 }
 

@@ -18,13 +18,14 @@ export type { OrdersResource } from './resources/orders.js';
 export type { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 export type {
   Id, Timestamp, Page, PageParams,
-  User, UserStatus, SignUpParams, SignUpResult, SessionToken, LogInParams, LogInResult,
+  User, UserStatus, Profile, SignUpParams, SignUpResult, SessionToken, LogInParams, LogInResult,
   ApiKey, CreateApiKeyParams, CreatedApiKey,
   ListingStatus, CreateListingParams, UpdateListingParams, ListListingsParams, MyListingsParams,
   Order, OrderStatus, ListOrdersParams,
-  Message, SendMessageParams, ListMessagesParams,
+  Message, SendMessageParams, ListMessagesParams, MessageThread, ListThreadsParams, ThreadParams,
   Complaint, ComplaintReason, ComplaintStatus, FileComplaintParams,
   SearchParams, SearchSort, SearchHit, SearchResult, FacetCount,
+  Choice, FormOptions,
   WebhookEventType, WebhookEndpoint, WebhookEndpointWithSecret, CreateWebhookEndpointParams, UpdateWebhookEndpointParams,
   WebhookDeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryWithAttempts, ListWebhookDeliveriesParams,
 } from './types.js';

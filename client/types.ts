@@ -31,6 +31,15 @@ export interface User {
   created_at: Timestamp;
 }
 
+/** What one member sees of another: never the email. */
+export interface Profile {
+  id: Id;
+  name: string;
+  country: string | null;
+  city: string | null;
+  created_at: Timestamp;
+}
+
 export interface SignUpParams {
   email: string;
   /** 8–200 characters. */
@@ -150,6 +159,10 @@ export interface Order {
   currency: string;
   status: OrderStatus;
   created_at: Timestamp;
+  /** The listing's and the parties' names as they are now; null once deleted. */
+  listing_name: string | null;
+  buyer_name: string | null;
+  seller_name: string | null;
 }
 
 export interface ListOrdersParams extends PageParams {
@@ -173,6 +186,29 @@ export interface Message {
 export type SendMessageParams = { body: string } & ({ listing_id: Id; recipient_id?: Id } | { listing_id?: Id; recipient_id: Id });
 
 export type ListMessagesParams = PageParams;
+
+/** One conversation: the messages between you and one counterpart about one listing (or none). */
+export interface MessageThread {
+  listing_id: Id | null;
+  listing_name: string | null;
+  counterpart_id: Id;
+  counterpart_name: string;
+  last_message_id: Id;
+  last_sender_id: Id;
+  last_body: string;
+  last_at: Timestamp;
+  /** Messages to you in this thread not read yet. */
+  unread: number;
+}
+
+export type ListThreadsParams = PageParams;
+
+export interface ThreadParams {
+  /** The other person's user id. */
+  with: Id;
+  /** Absent: the conversation about no listing. */
+  listing_id?: Id;
+}
 
 // ---- complaints
 
@@ -239,7 +275,22 @@ export interface SearchResult {
   page: number;
   per_page: number;
   hits: SearchHit[];
-  facets: { category: FacetCount[]; city: FacetCount[] };
+  facets: { category: FacetCount[]; city: FacetCount[]; country: FacetCount[] };
+}
+
+// ---- form options
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** The categories, currencies and countries a listing form offers. */
+export interface FormOptions {
+  categories: Choice[];
+  currencies: Choice[];
+  /** Each with the currency listings there usually use. */
+  countries: (Choice & { currency: string })[];
 }
 
 // ---- webhook endpoints

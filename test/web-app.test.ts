@@ -1,84 +1,27 @@
 // The web app in a real browser against the real platform (`steveslist up`): sign up, sell
-// something, find it by typing, and buy it.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// something, find it by typing, and buy it through the confirmation step.
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Steveslist } from '../client/index.js';
 import { webAppRoutes } from '../api/public/routes/web-app.js';
-import { ROOT, startCli, type RunningCli } from './fixtures/run-cli.js';
-import { tempDir } from './fixtures/temp-dir.js';
+import { PASSWORD, startWebApp, type WebApp } from './fixtures/web-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PASSWORD = 'correct horse battery';
-
-const WEB = join(ROOT, 'api', 'web');
-
-function builtAtMs(): number {
-  const index = join(WEB, 'dist', 'index.html');
-  return existsSync(index) ? statSync(index).mtimeMs : 0;
-}
-
-function newestSourceMs(): number {
-  const sources = [join(WEB, 'index.html'), join(WEB, 'vite.config.ts')];
-  for (const folder of [join(WEB, 'src'), join(ROOT, 'client')]) {
-    for (const name of readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
-      if (/\.(ts|css)$/.test(name) && !name.startsWith('dist')) sources.push(join(folder, name));
-    }
-  }
-  return Math.max(...sources.map((path) => statSync(path).mtimeMs));
-}
-
-const dir = tempDir();
-let platform: RunningCli | undefined;
-let browser: Browser | undefined;
+let web: WebApp;
 let baseUrl: string;
 
 beforeAll(async () => {
-  // `npm install` builds the app (prepare); build it here too when that has not run, or when
-  // its sources changed since, so the browser never tests an old bundle.
-  if (builtAtMs() < newestSourceMs()) await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
-  platform = startCli(['up'], { DATA_DIR: join(dir.path, 'data'), PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'info' });
-  const [[, health], launched] = await Promise.all([
-    platform.waitFor(/"health":"(http:[^"]+)"/, 120_000),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
-  ]);
-  browser = launched;
-  baseUrl = new URL(health!).origin;
+  web = await startWebApp();
+  baseUrl = web.baseUrl;
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (platform) {
-    platform.child.kill('SIGINT');
-    await platform.exited;
-  }
-  dir.remove();
+  await web?.stop();
 });
 
-/** A page in a fresh browser context (its own localStorage), failing the test on any script error. */
-async function openPage(path: string): Promise<{ page: Page; scriptErrors: string[] }> {
-  const context = await browser!.newContext({ locale: 'en-US' });
-  const page = await context.newPage();
-  const scriptErrors: string[] = [];
-  page.on('pageerror', (error) => scriptErrors.push(error.message));
-  await page.goto(baseUrl + path);
-  return { page, scriptErrors };
-}
-
-/** Signs up through the form and answers the email used. */
-async function signUp(page: Page, name: string): Promise<string> {
-  const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${Date.now()}@example.com`;
-  await page.goto(`${baseUrl}/signup`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByTestId('signed-in-as').filter({ hasText: name }).waitFor();
-  return email;
-}
+const openPage = (path: string) => web.openPage(path);
+const signUp = (page: Page, name: string) => web.signUp(page, name);
 
 describe('the web app', () => {
   it('answers page paths with the app, and unknown API paths and files with 404', async () => {
@@ -96,7 +39,7 @@ describe('the web app', () => {
 
   it('says how to build it when it is not built', async () => {
     const app = Fastify();
-    await app.register(webAppRoutes, { distDir: join(dir.path, 'no-dist') });
+    await app.register(webAppRoutes, { distDir: join(web.dataDir, 'no-dist') });
     const answer = await app.inject({ url: '/' });
     await app.close();
     expect(answer.statusCode).toBe(503);
@@ -112,18 +55,21 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'Sell', exact: true }).click();
     await page.getByLabel('Title').fill('Walnut sideboard, mid-century');
     await page.getByLabel('Description').fill('Solid walnut, three drawers. Pick-up only.');
-    await page.getByLabel('Category').fill('Home & Garden');
     await page.getByLabel('Price').fill('125.5');
-    await page.getByLabel('Country').fill('us');
+    await page.getByLabel('Country').selectOption('US');
     await page.getByLabel('City').fill('Boston');
     await page.getByRole('button', { name: 'Publish' }).click();
 
-    // The API refuses the category; its message appears beside that field, and the form stays.
+    // No category chosen: the form says so beside that field, in words, and stays.
     const category = page.getByLabel('Category');
-    await page.locator('.field', { has: category }).locator('.field-error').filter({ hasText: /pattern/ }).waitFor();
+    await page.locator('.field', { has: category }).locator('.field-error').filter({ hasText: 'Choose a category.' }).waitFor();
     expect(await category.getAttribute('aria-invalid')).toBe('true');
-
-    await category.fill('furniture');
+    // The API's own 400 lands beside its field too, written for people.
+    await category.selectOption('furniture');
+    await page.getByLabel('Price').fill('99999999999.99');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('.field', { has: page.getByLabel('Price') }).locator('.field-error').filter({ hasText: 'must be at most' }).waitFor();
+    await page.getByLabel('Price').fill('125.5');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('heading', { name: 'Walnut sideboard, mid-century' }).waitFor();
     expect(page.url()).toMatch(/\/listings\/\d+$/);
@@ -194,12 +140,18 @@ describe('the web app', () => {
       await page.getByRole('heading', { name: 'Road bike' }).waitFor();
     }
 
-    await first.page.getByRole('button', { name: /^Buy for/ }).click();
-    await first.page.getByRole('status').filter({ hasText: /You bought it\. Order #\d+/ }).waitFor();
-    // The second page still shows the Buy button it loaded before the sale.
-    await second.page.getByRole('button', { name: /^Buy for/ }).click();
+    // Both reach the confirmation step before either confirms.
+    for (const { page } of [first, second]) {
+      await page.getByRole('link', { name: /^Buy for/ }).click();
+      await page.getByRole('heading', { name: 'Confirm your purchase' }).waitFor();
+    }
+    await first.page.getByRole('button', { name: /^Confirm purchase/ }).click();
+    await first.page.getByRole('status').filter({ hasText: /You bought it for/ }).waitFor();
+    expect(first.page.url()).toMatch(/\/orders\/\d+\?placed=1$/);
+    // The second page still shows the button it loaded before the sale.
+    await second.page.getByRole('button', { name: /^Confirm purchase/ }).click();
     await second.page.getByRole('status').filter({ hasText: 'Already sold: someone else bought it first.' }).waitFor();
-    expect(await second.page.getByRole('button', { name: /^Buy for/ }).count()).toBe(0);
+    expect(await second.page.getByRole('button', { name: /^Confirm purchase/ }).count()).toBe(0);
     expect([...first.scriptErrors, ...second.scriptErrors]).toEqual([]);
   });
 });

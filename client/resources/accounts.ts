@@ -1,5 +1,6 @@
 import type { HttpClient, RequestOptions } from '../http.js';
-import type { LogInParams, LogInResult, SignUpParams, SignUpResult, User } from '../types.js';
+import type { Id, LogInParams, LogInResult, Profile, SignUpParams, SignUpResult, User } from '../types.js';
+import { segment } from './path.js';
 
 export class AccountsResource {
   readonly #http: HttpClient;
@@ -25,5 +26,10 @@ export class AccountsResource {
 
   me(options?: RequestOptions): Promise<User> {
     return this.#http.request({ ...options, method: 'GET', path: '/v1/me' });
+  }
+
+  /** Another member's name and place (members only); a deleted account is a NotFoundError. */
+  profile(id: Id, options?: RequestOptions): Promise<Profile> {
+    return this.#http.request({ ...options, method: 'GET', path: `/v1/users/${segment(id)}` });
   }
 }

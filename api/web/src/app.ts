@@ -7,6 +7,8 @@ export interface App {
   api(): Steveslist;
   readonly session: SessionStore;
   navigate(path: string, options?: { replace?: boolean }): void;
+  /** Asks the server again how many messages are unread, for the header. */
+  refreshUnread(): void;
 }
 
 export interface PageContext {

@@ -61,6 +61,12 @@ export class Form {
     control.focus();
   }
 
+  /** Back to the values the form started with, errors cleared (after a message is sent, say). */
+  reset(): void {
+    this.element.reset();
+    this.clearErrors();
+  }
+
   clearErrors(): void {
     this.#summary.hidden = true;
     this.#summary.textContent = '';

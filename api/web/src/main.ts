@@ -1,14 +1,19 @@
 // The web app's entry: one API client for the page's own origin, the session, and the routes.
 import { AuthenticationError, Steveslist } from '../../../client/index.js';
 import type { App } from './app.js';
-import { renderNav } from './nav.js';
+import { createNav } from './nav.js';
+import { checkoutPage } from './pages/checkout.js';
+import { inboxPage } from './pages/inbox.js';
 import { editListingPage, newListingPage } from './pages/listing-form.js';
 import { listingPage } from './pages/listing.js';
 import { logInPage } from './pages/log-in.js';
 import { myListingsPage } from './pages/my-listings.js';
 import { notFoundPage } from './pages/not-found.js';
+import { orderPage } from './pages/order.js';
+import { ordersPage } from './pages/orders.js';
 import { searchPage } from './pages/search.js';
 import { signUpPage } from './pages/sign-up.js';
+import { threadPage } from './pages/thread.js';
 import { Router } from './router.js';
 import { SessionStore } from './session.js';
 
@@ -25,6 +30,7 @@ const app: App = {
     return client.api;
   },
   navigate: (path, options) => router.navigate(path, options),
+  refreshUnread: () => nav.refreshUnread(),
 };
 
 const router = new Router([
@@ -34,12 +40,17 @@ const router = new Router([
   { pattern: /^\/listings\/new$/, page: newListingPage },
   { pattern: /^\/listings\/(?<id>[1-9]\d*)$/, page: listingPage },
   { pattern: /^\/listings\/(?<id>[1-9]\d*)\/edit$/, page: editListingPage },
+  { pattern: /^\/listings\/(?<id>[1-9]\d*)\/buy$/, page: checkoutPage },
   { pattern: /^\/me\/listings$/, page: myListingsPage },
+  { pattern: /^\/orders$/, page: ordersPage },
+  { pattern: /^\/orders\/(?<id>[1-9]\d*)$/, page: orderPage },
+  { pattern: /^\/messages$/, page: inboxPage },
+  { pattern: /^\/messages\/with\/(?<user>[1-9]\d*)$/, page: threadPage },
 ], notFoundPage, document.getElementById('app')!, app);
 
-const nav = document.getElementById('nav')!;
-session.onChange(() => renderNav(nav, app));
-renderNav(nav, app);
+const nav = createNav(document.getElementById('nav')!, app);
+session.onChange(() => nav.render());
+nav.render();
 router.start();
 
 // A stored session may have expired or been ended elsewhere: find out once, and refresh the name.

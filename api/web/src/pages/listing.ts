@@ -1,9 +1,12 @@
-// One listing: what it is, and what the visitor can do with it (buy it, or edit and remove their own).
-import { ConflictError, NotFoundError, type Listing } from '../../../../client/index.js';
+// One listing: what it is, and what the visitor can do with it (buy it or ask the seller; edit
+// and remove their own, or see who bought it).
+import { NotFoundError, type Listing } from '../../../../client/index.js';
 import type { App, Page } from '../app.js';
 import { h, replaceChildren } from '../dom.js';
 import { messageOf } from '../errors.js';
+import { formOptions, labelOf } from '../form-options.js';
 import { formatPrice } from '../money.js';
+import { threadPath } from '../threads.js';
 
 export const listingPage: Page = {
   title: 'Listing',
@@ -13,20 +16,22 @@ export const listingPage: Page = {
     try {
       listing = await app.api().listings.get(id, { signal });
     } catch (error) {
-      if (error instanceof NotFoundError) return h('section', {}, h('h1', {}, 'Listing not found'), h('p', {}, 'It does not exist, or it is no longer on the marketplace. ', h('a', { href: '/' }, 'Search again')));
+      if (error instanceof NotFoundError) return notFound();
       throw error;
     }
+    // Labels are a nicety: without them the codes still read.
+    const options = await formOptions(app).catch(() => undefined);
     document.title = `${listing.name} · Steveslist`;
     const notice = h('p', { class: 'notice', role: 'status' });
     const actions = h('div', { class: 'actions' });
-    replaceChildren(actions, ...actionsFor(app, listing, actions, notice));
+    replaceChildren(actions, ...actionsFor(app, listing, notice));
     return h('article', { class: 'listing' },
       h('h1', {}, listing.name),
       h('p', { class: 'price', 'data-testid': 'listing-price' }, formatPrice(listing.price_amount, listing.price_currency)),
       listing.status === 'active' ? null : h('p', { class: `badge badge-${listing.status}` }, statusText(listing.status)),
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Category'), h('dd', {}, listing.category),
-        h('dt', {}, 'Location'), h('dd', {}, `${listing.city}, ${listing.country}`),
+        h('dt', {}, 'Category'), h('dd', {}, labelOf(options?.categories ?? [], listing.category)),
+        h('dt', {}, 'Location'), h('dd', {}, `${listing.city}, ${labelOf(options?.countries ?? [], listing.country)}`),
         h('dt', {}, 'Listed'), h('dd', {}, new Date(listing.created_at).toLocaleDateString())),
       h('p', { class: 'description' }, listing.description),
       actions,
@@ -34,15 +39,19 @@ export const listingPage: Page = {
   },
 };
 
+export function notFound(): HTMLElement {
+  return h('section', {}, h('h1', {}, 'Listing not found'), h('p', {}, 'It does not exist, or it is no longer on the marketplace. ', h('a', { href: '/' }, 'Search again')));
+}
+
 function statusText(status: Listing['status']): string {
   return { active: 'For sale', draft: 'Draft: only you can see it', sold: 'Sold', removed: 'Removed' }[status];
 }
 
-function actionsFor(app: App, listing: Listing, actions: HTMLElement, notice: HTMLElement): Node[] {
+function actionsFor(app: App, listing: Listing, notice: HTMLElement): Node[] {
   const session = app.session.current;
-  const open = listing.status === 'active' || listing.status === 'draft';
   if (session?.user.id === listing.seller_id) {
-    if (!open) return [];
+    if (listing.status === 'sold') return [soldTo(app, listing)];
+    if (listing.status === 'removed') return [];
     const remove = h('button', { type: 'button', class: 'danger' }, 'Remove listing');
     remove.addEventListener('click', async () => {
       if (!confirm(`Remove “${listing.name}” from the marketplace?`)) return;
@@ -58,33 +67,23 @@ function actionsFor(app: App, listing: Listing, actions: HTMLElement, notice: HT
     return [h('a', { href: `/listings/${listing.id}/edit`, class: 'button' }, 'Edit'), remove];
   }
   if (listing.status !== 'active') return [];
-  if (!session) return [h('a', { href: `/login?next=${encodeURIComponent(`/listings/${listing.id}`)}`, class: 'button' }, 'Log in to buy')];
-  const buy = h('button', { type: 'button' }, `Buy for ${formatPrice(listing.price_amount, listing.price_currency)}`);
-  buy.addEventListener('click', async () => {
-    buy.disabled = true;
-    try {
-      const order = await app.api().orders.place(listing.id);
-      actions.replaceChildren();
-      notice.textContent = `You bought it. Order #${order.id}; the seller has been told.`;
-    } catch (error) {
-      if (error instanceof ConflictError && (await isSold(app, listing.id))) {
-        actions.replaceChildren();
-        notice.textContent = 'Already sold: someone else bought it first.';
-        return;
-      }
-      notice.textContent = messageOf(error);
-      buy.disabled = false;
-    }
-  });
-  return [buy];
+  if (!session) return [h('a', { href: `/login?next=${encodeURIComponent(`/listings/${listing.id}`)}`, class: 'button' }, 'Log in to buy or ask')];
+  // Buying goes through a summary to confirm: one click never spends money.
+  return [
+    h('a', { href: `/listings/${listing.id}/buy`, class: 'button' }, `Buy for ${formatPrice(listing.price_amount, listing.price_currency)}`),
+    h('a', { href: threadPath(listing.seller_id, listing.id), class: 'button secondary' }, 'Message the seller'),
+  ];
 }
 
-/** A 409 on buying is most often a sale that beat ours; the listing's status says for sure. */
-async function isSold(app: App, id: number): Promise<boolean> {
-  try {
-    return (await app.api().listings.get(id)).status === 'sold';
-  } catch {
-    // Gone or unreachable: the caller shows the API's own 409 message instead.
-    return false;
-  }
+/** The seller's own sold listing names its buyer, found among the seller's recent sales. */
+function soldTo(app: App, listing: Listing): HTMLElement {
+  const line = h('p', { 'data-testid': 'sold-to' }, 'Sold. ', h('a', { href: '/orders?role=seller' }, 'See your sales'));
+  void app.api().orders.list({ role: 'seller', limit: 100 }).then((page) => {
+    const order = page.data.find((candidate) => candidate.listing_id === listing.id);
+    if (!order) return;
+    replaceChildren(line, `Sold to ${order.buyer_name ?? 'a former member'} for ${formatPrice(order.amount, order.currency)}. `,
+      h('a', { href: `/orders/${order.id}` }, `Order #${order.id}`), ' · ',
+      h('a', { href: threadPath(order.buyer_id, listing.id) }, 'Message the buyer'));
+  }, () => undefined);
+  return line;
 }

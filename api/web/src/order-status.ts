@@ -1,0 +1,9 @@
+// An order's status in words.
+import type { OrderStatus } from '../../../client/index.js';
+
+export function orderStatusText(status: OrderStatus | string): string {
+  const words: Record<string, string> = {
+    placed: 'Placed', paid: 'Paid', shipped: 'Shipped', completed: 'Completed', cancelled: 'Cancelled', refunded: 'Refunded',
+  };
+  return words[status] ?? status;
+}
