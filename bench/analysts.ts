@@ -15,7 +15,7 @@ import { confineAnalystQuery } from '../warehouse/analyst-guard.js';
 import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
 import { serveWarehouseHttp } from '../warehouse/http/http-interface.js';
 import { DEFAULT_ANALYST_LIMITS, WarehouseUsers } from '../warehouse/http/warehouse-users.js';
-import { toRow } from '../warehouse/loader.js';
+import { toRow } from '../warehouse/raw-rows.js';
 import { createTableSql, RAW_DATABASE, readSourceTable } from '../warehouse/raw-schema.js';
 import { percentile } from './observe.js';
 import { measure, type BenchResult } from './table.js';

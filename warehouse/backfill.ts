@@ -6,7 +6,7 @@ import { connectMysql, type Connection, type Pool, type RowDataPacket } from '..
 import { normalizeRow, type ColumnTypes } from '../pipelines/cdc/column-values.js';
 import { beginVersionedSnapshot, type CaptureEngine } from '../pipelines/cdc/snapshot-version.js';
 import type { ClickHouseClient } from './client.js';
-import { toRow } from './loader.js';
+import { toRow } from './raw-rows.js';
 import { ensureRawDatabase, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
 
 export interface BackfillOptions {

@@ -8,8 +8,7 @@ import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
-import { asBuiltinRow, debeziumColumns, fromDebezium, type DebeziumColumn } from '../pipelines/cdc/debezium/builtin-row.js';
-import { datetimeText } from '../pipelines/cdc/debezium/envelope-differences.js';
+import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
@@ -17,6 +16,7 @@ import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
 import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
+import { changedImage, changeRows, domainEventRow, type RowShape } from './raw-rows.js';
 
 export const WAREHOUSE_GROUP = 'warehouse-loader';
 
@@ -32,28 +32,13 @@ export interface LoaderOptions {
   health?: RoleReporter;
 }
 
-/** ClickHouse's DateTime64 parser wants "YYYY-MM-DD hh:mm:ss.ffffff" (UTC), not ISO's T and Z. */
-function toClickHouseTime(value: unknown): unknown {
-  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? value.replace('T', ' ').replace('Z', '') : value;
-}
-
-/** What the loader knows of a captured table. */
-interface TableShape {
+/** What the loader knows of a captured table: its columns in the warehouse, and what the row mapping needs. */
+interface TableShape extends RowShape {
   columns: Set<string>;
-  primaryKey: string[];
-  /** Columns whose values Debezium writes differently (times as numbers, BIT as bytes...). */
-  debezium: Map<string, DebeziumColumn>;
 }
 
 function shapeOf(source: SourceTable, columns: Set<string>): TableShape {
   return { columns, primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
-}
-
-/** A row in the built-in reader's representation as ClickHouse's JSON input takes it. */
-export function toRow(row: Row): Row {
-  const out: Row = {};
-  for (const [column, value] of Object.entries(row)) out[column] = toClickHouseTime(value);
-  return out;
 }
 
 async function insert(client: ClickHouseClient, table: string, values: Row[]): Promise<void> {
@@ -127,13 +112,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     const topic = messages[0]!.topic;
     const syncedAt = Date.now();
     if (topic.startsWith(eventsPrefix)) {
-      const rows = messages.map((m) => {
-        const event = parseMessage<DomainEventMessage>(m, 'a domain event');
-        return {
-          id: event.id, type: event.type, aggregate_type: event.aggregate_type, aggregate_id: event.aggregate_id,
-          created_at: toClickHouseTime(datetimeText(event.created_at)), payload: JSON.stringify(event.payload), _synced_at: syncedAt,
-        };
-      });
+      const rows = messages.map((m) => domainEventRow(parseMessage<DomainEventMessage>(m, 'a domain event'), syncedAt));
       await insert(options.client, EVENTS_TABLE, rows);
       return;
     }
@@ -141,28 +120,20 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     const rows: Row[] = [];
     for (const message of messages) {
       const envelope = parseMessage<ChangeEnvelope>(message, 'a change event');
-      const version = eventVersion(envelope).toString();
       if (envelope.op === 't') {
         // A TRUNCATE: the mark first, then every row older than it goes (a lightweight delete
         // keeps it cheap); a batch inserted meanwhile reads the mark after its insert.
+        const version = eventVersion(envelope).toString();
         if (rows.length > 0) await insertKeepingTruncations(table, rows.splice(0));
         await insert(options.client, TRUNCATIONS_TABLE, [{ table, below: version }]);
         await deleteOlder(table, BigInt(version));
         continue;
       }
-      const raw = envelope.op === 'd' ? envelope.before : envelope.after;
-      if (!raw) continue;
-      const shape = await shapeFor(table, raw);
+      const image = changedImage(envelope);
+      if (!image) continue;
+      const shape = await shapeFor(table, image);
       if (!shape) return;
-      const builtin = (row: Row) => (fromDebezium(envelope) ? asBuiltinRow(row, shape.debezium) : row);
-      const image = builtin(raw);
-      // An UPDATE of the primary key (one 'u' from the built-in reader) also ends the old key's row,
-      // as Debezium's 'd' on the old key does.
-      const before = envelope.op === 'u' && envelope.before ? builtin(envelope.before) : null;
-      if (before && shape.primaryKey.some((column) => String(before[column]) !== String(image[column]))) {
-        rows.push({ ...toRow(before), _version: version, _is_deleted: 1, _synced_at: syncedAt });
-      }
-      rows.push({ ...toRow(image), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
+      rows.push(...changeRows(envelope, shape, syncedAt));
     }
     if (rows.length > 0) await insertKeepingTruncations(table, rows);
   };
