@@ -5,6 +5,10 @@ import { archiveBinlogs, nightlyBackup } from '../marketplace/backup/index.js';
 import type { Pool, ResultSetHeader } from '../marketplace/mysql/connection.js';
 import { refreshDashboards } from '../reports/export/build-dashboards.js';
 import { sendUsageReport } from '../reports/jobs/send-usage-report.js';
+import { anyAlertEnabled } from '../reports/subscriptions/alert-store.js';
+import { evaluateAlerts } from '../reports/subscriptions/evaluate-alerts.js';
+import { sendDueSubscriptions } from '../reports/subscriptions/send-subscriptions.js';
+import { anySubscriptionEnabled } from '../reports/subscriptions/subscription-store.js';
 import type { ClickHouseClient } from '../warehouse/client.js';
 import type { ScheduledJob } from '../pipelines/scheduler/job.js';
 
@@ -67,6 +71,32 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       timeLimitMs: 30 * 60_000,
       missed: 'catch-up',
       run: ({ log }) => refreshDashboards({ warehouse: (work) => reports.withWarehouse(work), log }),
+    });
+  }
+  if (reports) {
+    // Staff's own subscriptions and alerts (managed at /admin/subscriptions and /admin/alerts): a
+    // missed run is not caught up, the next one finds what is due by then. With none, a run does
+    // not open the warehouse.
+    jobs.push({
+      name: 'reports.subscriptions',
+      description: 'Mails the staff subscriptions that are due (a dashboard page or a saved query as CSV; nothing when the result is empty).',
+      cron: '*/5 * * * *',
+      timezone: 'UTC',
+      timeLimitMs: 10 * 60_000,
+      missed: 'skip',
+      run: async ({ scheduledFor, log }) => (await anySubscriptionEnabled(deps.pool)
+        ? reports.withWarehouse((warehouse) => sendDueSubscriptions({ pool: deps.pool, warehouse, log, now: scheduledFor }))
+        : 'no subscriptions'),
+    }, {
+      name: 'reports.alerts',
+      description: 'Checks the staff threshold alerts and mails each once when it enters breach, with the values.',
+      cron: '* * * * *',
+      timezone: 'UTC',
+      timeLimitMs: 5 * 60_000,
+      missed: 'skip',
+      run: async ({ scheduledFor, log }) => (await anyAlertEnabled(deps.pool)
+        ? reports.withWarehouse((warehouse) => evaluateAlerts({ pool: deps.pool, warehouse, log, now: scheduledFor }))
+        : 'no alerts'),
     });
   }
   if (reports && reports.recipients.length > 0) {

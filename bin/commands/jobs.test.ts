@@ -56,7 +56,7 @@ describe('steveslist jobs', () => {
 
   it('names the jobs when asked for one that does not exist, and the setting when the time zone is wrong', async () => {
     const unknown = await runCli(['jobs', 'run', 'backups.nightly-typo'], env);
-    expect(unknown).toMatchObject({ code: 2, stderr: 'steveslist: no job named "backups.nightly-typo"; the jobs are: sessions.purge-expired, backups.nightly, backups.archive-binlogs, reports.refresh-dashboards\n' });
+    expect(unknown).toMatchObject({ code: 2, stderr: 'steveslist: no job named "backups.nightly-typo"; the jobs are: sessions.purge-expired, backups.nightly, backups.archive-binlogs, reports.refresh-dashboards, reports.subscriptions, reports.alerts\n' });
     expect((await runCli(['jobs', 'explode'], env)).stderr).toMatch(/^steveslist: usage: steveslist jobs list/);
     const zone = await runCli(['jobs', 'list'], { ...env, SCHEDULER_TIMEZONE: 'Mars/Base' });
     expect(zone.code).toBe(2);

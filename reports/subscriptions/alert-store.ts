@@ -107,3 +107,9 @@ export async function deleteAlert(pool: Pool, id: number): Promise<void> {
   const [result] = await pool.query<ResultSetHeader>('DELETE FROM report_alerts WHERE id = ?', [id]);
   if (result.affectedRows === 0) throw new NotFoundError(`no alert ${id}`);
 }
+
+/** Whether the alerts job has anything to do: without alerts it need not open the warehouse. */
+export async function anyAlertEnabled(pool: Pool): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM report_alerts WHERE enabled = 1 LIMIT 1');
+  return rows.length > 0;
+}

@@ -129,3 +129,9 @@ export async function claimOccurrence(pool: Pool, id: number, occurrence: Date):
   );
   return result.affectedRows === 1;
 }
+
+/** Whether the subscriptions job has anything to do: without subscriptions it need not open the warehouse. */
+export async function anySubscriptionEnabled(pool: Pool): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM report_subscriptions WHERE enabled = 1 LIMIT 1');
+  return rows.length > 0;
+}

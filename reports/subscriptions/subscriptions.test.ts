@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../api/admin/server.js';
+import { platformJobs } from '../../bin/job-catalogue.js';
 import { silentLogger } from '../../core/log.js';
 import { addAdminUser } from '../../marketplace/auth/admin-accounts.js';
 import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
@@ -350,5 +351,24 @@ describe('alerts', () => {
     const [mail] = (await mails(before + 1)).slice(before);
     expect(mail!.subject).toBe('Alert: Dead letters (1 > 0)');
     expect(mail!.text).toContain('dead_emails: 1');
+  });
+});
+
+describe('the scheduled jobs', () => {
+  it('runs subscriptions every five minutes and alerts every minute through the scheduler\'s catalogue, opening the warehouse only when there is work', async () => {
+    let lent = 0;
+    const jobs = platformJobs({ pool: db.pool, timezone: 'UTC', reports: { recipients: [], withWarehouse: (work) => { lent++; return work(warehouse); } } });
+    const subscriptions = jobs.find((job) => job.name === 'reports.subscriptions')!;
+    const alerts = jobs.find((job) => job.name === 'reports.alerts')!;
+    expect([subscriptions.cron, alerts.cron]).toEqual(['*/5 * * * *', '* * * * *']);
+    const context = { scheduledFor: new Date(), signal: new AbortController().signal, log };
+    expect(await alerts.run(context)).toMatch(/^\d+ breached \(mailed\), \d+ still breached, \d+ cleared, \d+ ok, 0 failed$/);
+    expect(await subscriptions.run(context)).toMatch(/^\d+ mailed, \d+ skipped \(empty\), 0 failed$/);
+    expect(lent).toBe(2);
+    await db.pool.query('UPDATE report_alerts SET enabled = 0');
+    await db.pool.query('UPDATE report_subscriptions SET enabled = 0');
+    expect(await alerts.run(context)).toBe('no alerts');
+    expect(await subscriptions.run(context)).toBe('no subscriptions');
+    expect(lent).toBe(2);
   });
 });
