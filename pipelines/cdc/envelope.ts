@@ -10,7 +10,8 @@ export interface SourceInfo {
   /** The topic prefix (Debezium's logical server name). */
   name: string;
   ts_ms: number;
-  snapshot: 'true' | 'last' | 'false';
+  /** 'incremental' for rows read by a signalled (incremental) snapshot while streaming, as Debezium says. */
+  snapshot: 'true' | 'last' | 'false' | 'incremental';
   db: string;
   /**
    * The row version as a decimal string: a clock the reader keeps (see event-version.ts) that

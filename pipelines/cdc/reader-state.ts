@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { IncrementalProgress } from './snapshot-windows.js';
 
 export interface SnapshotProgress {
   /** Binlog position and GTID the snapshot is consistent with; streaming starts there. */
@@ -26,6 +27,10 @@ export interface ReaderState {
   /** Decimal bigint; see event-version.ts. */
   clock: string;
   snapshot?: SnapshotProgress;
+  /** A signalled snapshot's progress as of this position (see snapshot-windows.ts). */
+  incremental?: IncrementalProgress;
+  /** Tables a signal added to capture beyond CDC_INCLUDE_TABLES. */
+  addedTables?: string[];
   updatedAt: string;
 }
 

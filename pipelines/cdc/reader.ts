@@ -1,48 +1,34 @@
 // The change-capture reader: snapshot first (resumable), then the binlog from exactly the
-// snapshot's position. Row changes become Debezium envelopes on `<prefix>.<db>.<table>`, outbox
-// inserts become domain events. The position is saved only after the bus acknowledged every
-// event before it, so after a crash reading resumes there and nothing is lost.
-import { isRetriable, PlatformError } from '../../core/errors.js';
-import { createProgress, type Progress } from '../../core/progress.js';
+// snapshot's position, and incremental snapshots when a signal asks for one while it streams.
+// This file holds the lifecycle, flow control and saving the position: the position is saved
+// only after the bus acknowledged every event before it, so after a crash reading resumes there
+// and nothing is lost. What the events look like is change-events.ts; where to resume,
+// resume-position.ts; the snapshots, initial-snapshot.ts and incremental-snapshot.ts.
+import { isRetriable } from '../../core/errors.js';
+import type { Progress } from '../../core/progress.js';
 import type { Logger } from '../../core/log.js';
-import { connectMysql, createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus, OutgoingMessage } from '../bus/port.js';
 import { backoffMs } from '../../core/retry-schedule.js';
 import { BinlogStream, TableColumnsChanged, TableColumnsUnknown, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
-import { normalizeRow } from './column-values.js';
-import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
-import { nextClock, versionOf } from './event-version.js';
+import { ChangeEvents, type TransactionEvents } from './change-events.js';
 import { ddlTable } from './ddl-table.js';
-import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
-import { advanceGtid, type ReaderState, type SnapshotProgress, type StateStore } from './reader-state.js';
-import { beginSnapshot, columnsByTable, listTables, openCurrentTable, openSnapshotTable, readTable, type SnapshotTable, type TableColumns } from './snapshot.js';
+import type { Row } from './envelope.js';
+import { runIncrementalSnapshots } from './incremental-snapshot.js';
+import { SnapshotInterrupted, takeSnapshot } from './initial-snapshot.js';
+import { OUTBOX_TABLE } from './outbox-router.js';
+import { advanceGtid, type ReaderState, type StateStore } from './reader-state.js';
+import { BinlogPurged, resumePosition } from './resume-position.js';
+import { parseSignal } from './signals.js';
+import { SnapshotWindows } from './snapshot-windows.js';
+import type { TableColumns } from './snapshot.js';
 import { SchemaCache } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
 
-/** stop() arrived during the snapshot; its progress is saved and it resumes on the next start. */
-class SnapshotInterrupted extends Error {}
+export { BinlogPurged, gtidBehind } from './resume-position.js';
 
 /** The binlog connection is to be opened again at the enqueued position, with other tables skipped. */
 class StreamReopen extends Error {}
-
-/** The binlog the saved position needs is gone: events in between can never be read. */
-export class BinlogPurged extends PlatformError {
-  readonly code = 'BINLOG_PURGED';
-  readonly retriable = false;
-}
-
-/** True when `current` lacks, or is behind, a domain of the `saved` MariaDB GTID position. */
-export function gtidBehind(current: string, saved: string): boolean {
-  const seqs = new Map(current.split(',').filter(Boolean).map((g) => {
-    const [domain, , seq] = g.split('-');
-    return [domain!, BigInt(seq!)] as const;
-  }));
-  return saved.split(',').filter(Boolean).some((g) => {
-    const [domain, , seq] = g.split('-');
-    const now = seqs.get(domain!);
-    return now === undefined || now < BigInt(seq!);
-  });
-}
 
 export interface CdcReaderOptions {
   url: string;
@@ -59,6 +45,17 @@ export interface CdcReaderOptions {
   maxBatchEvents?: number;
   /** `source.name` of every event: which source (shard) it came from. Defaults to the topic prefix. */
   sourceName?: string;
+  /** Table of the captured database that signals are written to (Debezium's shape); never published. */
+  signalTable?: string;
+}
+
+export interface IncrementalSnapshotStats {
+  /** The table being read; undefined when every table is done. */
+  table: string | undefined;
+  tablesDone: number;
+  tables: number;
+  rows: number;
+  paused: boolean;
 }
 
 export interface CdcStats {
@@ -69,7 +66,11 @@ export interface CdcStats {
   /** Commit time of the newest published transaction (ms since epoch). */
   lastCommitMs: number | undefined;
   position: { file: string; pos: number; gtid: string | null } | undefined;
+  /** The last signalled snapshot, while it runs and after. */
+  incrementalSnapshot: IncrementalSnapshotStats | undefined;
 }
+
+export const DEFAULT_SIGNAL_TABLE = 'cdc_signals';
 
 const HIGH_WATER = 50_000;
 const SAVE_EVERY_MS = 250;
@@ -90,7 +91,13 @@ export class CdcReader {
   private stream: BinlogStream | undefined;
   private state!: ReaderState;
   private clock = 0n;
-  private lastTransactionEvents = 1;
+  private events!: ChangeEvents;
+  private windows!: SnapshotWindows;
+  /** Tables a signal added to capture (see ReaderState.addedTables). */
+  private readonly added = new Set<string>();
+  private readonly signalTable: string;
+  /** The configured filter, plus tables signals added, minus the signal table. */
+  private readonly filter: Pick<TableFilter, 'accepts' | 'strip'>;
   private stopping = false;
   private wake: (() => void) | undefined;
   private readonly queue: BinlogTransaction[] = [];
@@ -114,12 +121,18 @@ export class CdcReader {
   /** Tables' columns as the snapshot began, for their rows until their next DDL (see BinlogStream). */
   private columnsUntilDdl = new Map<string, TableColumns>();
   private readonly statsValue: CdcStats = {
-    phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined,
+    phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined, incrementalSnapshot: undefined,
   };
   readonly done: Promise<void>;
 
   private constructor(private readonly options: CdcReaderOptions) {
     this.database = parseMysqlUrl(options.url).database;
+    this.signalTable = options.signalTable ?? DEFAULT_SIGNAL_TABLE;
+    const base = options.filter;
+    this.filter = {
+      accepts: (database, table) => database === this.database && table === this.signalTable ? false : base.accepts(database, table) || (database === this.database && this.added.has(table)),
+      strip: (database, table, row) => base.strip(database, table, row),
+    };
     this.done = this.run();
     // The caller awaits `done`; keep an early failure from also surfacing as unhandled.
     this.done.catch(() => undefined);
@@ -130,7 +143,11 @@ export class CdcReader {
   }
 
   stats(): CdcStats {
-    return { ...this.statsValue };
+    const progress = this.windows?.progress();
+    const incrementalSnapshot = progress && {
+      table: progress.tables[progress.current]?.table, tablesDone: Math.min(progress.current, progress.tables.length), tables: progress.tables.length, rows: progress.rows, paused: progress.paused,
+    };
+    return { ...this.statsValue, incrementalSnapshot };
   }
 
   /** Stops reading, publishes what was read completely, saves the position. */
@@ -145,17 +162,33 @@ export class CdcReader {
   }
 
   private async run(): Promise<void> {
+    let incremental: Promise<void> | undefined;
     try {
       const facts = await this.connect();
       this.schemas = new SchemaCache(this.pool);
       this.flavour = /mariadb/i.test(String(facts!.version)) ? 'mariadb' : 'mysql';
       this.serverId = Number(facts!.serverId);
       await this.warnWithoutFullRowMetadata();
+      this.events = new ChangeEvents({
+        database: this.database, topicPrefix: this.options.topicPrefix, sourceName: this.options.sourceName ?? this.options.topicPrefix, filter: this.filter,
+        schemaOf: (database, table) => this.schemas.cached(database, table) ?? this.untilSourceAnswers("while reading a table's columns", () => this.schemas.get(database, table)),
+        forgetSchemas: (database) => this.schemas.invalidate(database),
+        partitionsOf: async (topic) => {
+          await this.options.bus.ensureTopic(topic);
+          return this.options.bus.partitions(topic);
+        },
+      });
 
       let state = await this.options.store.load();
+      for (const table of state?.addedTables ?? []) this.added.add(table);
+      this.windows = new SnapshotWindows(state?.incremental, (message, fields) => this.log.info(fields ?? {}, message));
       if (!state || state.snapshot) state = await this.snapshotWaitingForSource(state);
       this.state = state;
       this.clock = BigInt(state.clock);
+      incremental = runIncrementalSnapshots({
+        pool: this.pool, database: this.database, signalTable: this.signalTable, chunkRows: this.options.snapshotChunkRows,
+        schemas: this.schemas, windows: this.windows, log: this.log, stopping: () => this.stopping,
+      });
       while (!this.stopping) {
         const from = await this.streamStart();
         if (!from) {
@@ -174,6 +207,8 @@ export class CdcReader {
       this.statsValue.phase = 'failed';
       throw error;
     } finally {
+      this.stopping = true;
+      await incremental?.catch(() => undefined);
       await this.stream?.stop();
       await this.pool?.end().catch(() => undefined);
     }
@@ -234,108 +269,21 @@ export class CdcReader {
    */
   private async snapshotWaitingForSource(previous: ReaderState | undefined): Promise<ReaderState> {
     let first = true;
+    this.statsValue.phase = 'snapshot';
     return this.untilSourceAnswers('during the snapshot', async () => {
       const from = first ? previous : ((await this.options.store.load()) ?? previous);
       first = false;
-      return this.snapshot(from);
-    });
-  }
-
-  private async snapshot(previous: ReaderState | undefined): Promise<ReaderState> {
-    this.statsValue.phase = 'snapshot';
-    const connection = await connectMysql(this.options.url, { cdcValues: true });
-    try {
-      const opened = await beginSnapshot(connection, this.flavour);
-      let progress: SnapshotProgress;
-      if (previous?.snapshot) {
-        // Resuming: a new transaction reads the rest. Rows may now be newer than the snapshot
-        // position; streaming from that position replays the changes, and versions sort it out.
-        progress = previous.snapshot;
-        this.log.info({ tablesDone: progress.tablesDone.length }, 'resuming the snapshot');
-      } else {
-        const clock = nextClock(BigInt(previous?.clock ?? '0'), opened.serverTimeMs);
-        progress = { file: opened.file, pos: opened.pos, gtid: opened.gtid, clock: clock.toString(), tablesDone: [] };
-        // Only a snapshot taken by this run knows the columns at its position (a resumed one began later).
-        this.columnsUntilDdl = await columnsByTable(connection, this.database);
-        this.log.info({ file: opened.file, pos: opened.pos, gtid: opened.gtid }, 'snapshot started');
-      }
-      const base: ReaderState = {
-        sourceServerId: this.serverId, file: progress.file, pos: progress.pos, gtid: progress.gtid, clock: progress.clock, updatedAt: '',
-      };
-      const save = () => this.options.store.save({ ...base, snapshot: progress, updatedAt: new Date().toISOString() });
-      await save();
-      const version = versionOf(BigInt(progress.clock), 0).toString();
-      const captured = (table: string) => table !== OUTBOX_TABLE && this.options.filter.accepts(this.database, table);
-      const tables = (await listTables(connection, this.database)).filter(captured);
-      const connect = () => connectMysql(this.options.url, { cdcValues: true });
-      const read = { progress, save, version, serverTimeMs: opened.serverTimeMs };
-      let vanished = false;
-      for (const table of tables) {
-        if (this.stopping) throw new SnapshotInterrupted();
-        if (progress.tablesDone.includes(table)) continue;
-        const source = await openSnapshotTable(connection, this.schemas, this.database, table, connect);
-        if (!source) {
-          vanished = true;
-          this.log.info({ table }, 'table dropped or renamed since the snapshot began; its DDL comes from the binlog');
-          continue;
-        }
-        if (source.outside) this.log.info({ table }, 'table created or rebuilt since the snapshot began; reading it as it is now, the binlog replays its changes since');
-        await this.snapshotTable(source, table, read);
-      }
-      if (vanished) {
-        // A table renamed away keeps its rows under a name not listed, and the binlog has none of
-        // them from before the snapshot: read the tables that appeared as they are now (one that
-        // was merely created gets its rows twice).
-        for (const table of (await listTables(connection, this.database)).filter((t) => captured(t) && !tables.includes(t) && !progress.tablesDone.includes(t))) {
-          if (this.stopping) throw new SnapshotInterrupted();
-          const source = await openCurrentTable(this.schemas, this.database, table, connect);
-          if (!source) continue;
-          this.log.info({ table }, 'table appeared since the snapshot began while another went; reading it as it is now');
-          await this.snapshotTable(source, table, read);
-        }
-      }
-      await connection.query('COMMIT');
-      const state: ReaderState = { ...base, updatedAt: new Date().toISOString() };
-      await this.options.store.save(state);
-      this.log.info({ tables: tables.length, rows: this.statsValue.snapshotRows }, 'snapshot finished; streaming from its position');
+      const { state, columnsAtStart } = await takeSnapshot({
+        url: this.options.url, database: this.database, serverId: this.serverId, flavour: this.flavour,
+        filter: this.filter, schemas: this.schemas, store: this.options.store, chunkRows: this.options.snapshotChunkRows,
+        events: this.events, log: this.log, progress: this.options.progress,
+        publish: (topic, messages) => this.publish(topic, messages),
+        stopping: () => this.stopping,
+        onRows: (rows) => { this.statsValue.snapshotRows += rows; },
+      }, from);
+      if (columnsAtStart) this.columnsUntilDdl = columnsAtStart;
       return state;
-    } finally {
-      await connection.end().catch(() => undefined);
-    }
-  }
-
-  /** Publishes a table's rows as snapshot reads, saving progress after each chunk. */
-  private async snapshotTable(
-    source: SnapshotTable,
-    table: string,
-    { progress, save, version, serverTimeMs }: { progress: SnapshotProgress; save: () => Promise<void>; version: string; serverTimeMs: number },
-  ): Promise<void> {
-    const { schema, total } = source;
-    const bar = total === 0 ? { update() {}, finish() {} } : (this.options.progress ?? ((label, n) => createProgress({ label, total: n })))(`snapshot ${table}`, total);
-    const resumeKey = progress.lastKey?.table === table ? progress.lastKey.values : undefined;
-    let done = 0;
-    const topic = tableTopic(this.options.topicPrefix, this.database, table);
-    try {
-      for await (const chunk of readTable(source.connection, schema, this.options.snapshotChunkRows, resumeKey)) {
-        const messages = chunk.rows.map((row, index) => this.message('r', null, this.options.filter.strip(this.database, table, row), schema.primaryKey, {
-          table, file: progress.file, pos: progress.pos, row: index, gtid: progress.gtid, ts_ms: serverTimeMs, snapshot: 'true', sequence: version, server_id: this.serverId,
-        }, null));
-        await this.publish(topic, messages);
-        done += chunk.rows.length;
-        this.statsValue.snapshotRows += chunk.rows.length;
-        bar.update(done);
-        if (chunk.lastKey) progress.lastKey = { table, values: chunk.lastKey };
-        await save();
-        if (this.stopping) break;
-      }
-    } finally {
-      await source.close();
-    }
-    if (this.stopping) throw new SnapshotInterrupted();
-    bar.finish();
-    progress.tablesDone.push(table);
-    progress.lastKey = undefined;
-    await save();
+    });
   }
 
   // ---- streaming ---------------------------------------------------------------------------
@@ -350,28 +298,10 @@ export class CdcReader {
   }
 
   private async findStreamStart(): Promise<StreamStart | undefined> {
-    const { state } = this;
-    if (state.sourceServerId !== this.serverId) {
-      // Another server (failover): its binlog names and offsets are its own; only GTIDs carry over.
-      if (state.gtid && this.flavour === 'mariadb') {
-        this.log.warn({ from: state.sourceServerId, to: this.serverId, gtid: state.gtid }, 'source server changed; resuming by GTID');
-        return { gtid: state.gtid };
-      }
-      return this.missing(`the saved position ${state.file}:${state.pos} belongs to server_id ${state.sourceServerId}, but the source is server_id ${this.serverId} and has no GTID to resume from`);
-    }
-    if (this.flavour === 'mariadb' && state.gtid) {
-      const [[row]] = await this.pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtid');
-      const current = String(row!.gtid ?? '');
-      if (gtidBehind(current, state.gtid)) {
-        return this.missing(`the source's binlog history restarted: its GTID position (${current || 'empty'}) is behind the saved ${state.gtid} (rebuilt from a backup, or RESET MASTER)`);
-      }
-    }
-    const [logs] = await this.pool.query<RowDataPacket[]>('SHOW BINARY LOGS');
-    const names = logs.map((row) => String(row.Log_name));
-    if (!names.includes(state.file)) {
-      return this.missing(`the saved position ${state.file}:${state.pos} is no longer on the server (oldest binlog: ${names[0] ?? 'none'}); the changes in between are gone`);
-    }
-    return { file: state.file, pos: state.pos };
+    const decision = await resumePosition(this.pool, this.state, { serverId: this.serverId, flavour: this.flavour });
+    if ('missing' in decision) return this.missing(decision.missing);
+    if (decision.failover) this.log.warn({ ...decision.failover, gtid: this.state.gtid }, 'source server changed; resuming by GTID');
+    return decision.start;
   }
 
   private missing(reason: string): undefined {
@@ -548,7 +478,7 @@ export class CdcReader {
     let lastCommitMs: number | undefined;
     for (const transaction of transactions) {
       this.builtGtid = advanceGtid(this.builtGtid, transaction.gtid);
-      const items = await this.transactionMessages(transaction, this.clock);
+      const items = await this.eventsOf(transaction);
       if (items.count > 0) {
         this.clock = items.clock;
         published += items.count;
@@ -561,12 +491,70 @@ export class CdcReader {
       }
     }
     const last = transactions[transactions.length - 1]!;
-    return { byTopic, published, lastCommitMs, transactions: transactions.length, file: last.file, pos: last.endPos, gtid: this.builtGtid, clock: this.clock };
+    return {
+      byTopic, published, lastCommitMs, transactions: transactions.length, file: last.file, pos: last.endPos, gtid: this.builtGtid, clock: this.clock,
+      incremental: this.windows.progress(), addedTables: [...this.added],
+    };
+  }
+
+  /**
+   * A transaction's events, then what the signals among its rows ask for: at a chunk's closing
+   * watermark, the chunk's rows not changed since its opening one.
+   */
+  private async eventsOf(transaction: BinlogTransaction): Promise<TransactionEvents> {
+    const signals: Row[] = [];
+    const changes = transaction.changes.filter((change) => {
+      if (change.database !== this.database || change.table !== this.signalTable) return true;
+      if (change.op === 'c' && change.after) signals.push(change.after);
+      return false;
+    });
+    const items = await this.events.ofTransaction(signals.length > 0 ? { ...transaction, changes } : transaction, this.clock);
+    const watched = changes.find((change) => change.database === this.database && this.windows.watching(change.table));
+    if (watched) {
+      const topic = tableTopic(this.options.topicPrefix, this.database, watched.table);
+      for (const { topic: to, message } of items.messages) if (to === topic) this.windows.changedRow(message.key);
+    }
+    for (const row of signals) {
+      const signal = parseSignal(row, this.database);
+      if (signal.kind === 'snapshot-window-open') {
+        this.windows.opened(signal.chunk);
+        continue;
+      }
+      if (signal.kind === 'snapshot-window-close') {
+        const out = this.windows.closed(signal.chunk);
+        if (!out) continue;
+        const schema = this.schemas.cached(this.database, out.table) ?? await this.schemas.get(this.database, out.table);
+        const reads = this.events.chunkReads(transaction, items.count > 0 ? items.clock : this.clock, out.table, out.rows, schema?.primaryKey ?? []);
+        if (reads.count > 0) {
+          items.messages.push(...reads.messages);
+          items.count += reads.count;
+          items.clock = reads.clock;
+        }
+        continue;
+      }
+      if (signal.kind === 'execute-snapshot') {
+        for (const { table } of signal.tables) {
+          if (this.options.filter.excludes(this.database, table)) {
+            this.log.warn({ signal: signal.id, table }, `signal ${signal.id}: ${table} is excluded from capture (CDC_EXCLUDE_TABLES); not snapshotted`);
+            signal.tables = signal.tables.filter((t) => t.table !== table);
+          } else if (!this.filter.accepts(this.database, table)) {
+            this.added.add(table);
+            this.log.info({ signal: signal.id, table }, `signal ${signal.id}: ${table} is captured from now on`);
+          }
+        }
+        if (signal.tables.length === 0) continue;
+      }
+      this.log.info({ signal: signal.id }, `signal ${signal.id}: ${this.windows.signal(signal)}`);
+    }
+    return items;
   }
 
   /** The bus acknowledged a batch: it becomes the position to resume from. */
   private async committed(batch: Awaited<ReturnType<CdcReader['buildBatch']>>): Promise<void> {
-    this.state = { ...this.state, sourceServerId: this.serverId, file: batch.file, pos: batch.pos, gtid: batch.gtid, clock: batch.clock.toString() };
+    this.state = {
+      ...this.state, sourceServerId: this.serverId, file: batch.file, pos: batch.pos, gtid: batch.gtid, clock: batch.clock.toString(),
+      incremental: batch.incremental, addedTables: batch.addedTables.length > 0 ? batch.addedTables : undefined,
+    };
     this.unsaved = true;
     this.statsValue.changesPublished += batch.published;
     this.statsValue.transactions += batch.transactions;
@@ -582,68 +570,6 @@ export class CdcReader {
     await this.options.store.save({ ...this.state, updatedAt: new Date().toISOString() });
   }
 
-  /** Envelopes and domain events of one transaction, stamped with the next clock value. */
-  private async transactionMessages(transaction: BinlogTransaction, previousClock: bigint) {
-    const messages: { topic: string; message: OutgoingMessage }[] = [];
-    const included = transaction.changes.filter((c) => this.options.filter.accepts(c.database, c.table));
-    const truncated: { database: string; table: string; pos: number }[] = [];
-    for (const ddl of transaction.ddl) {
-      const changed = ddlTable(ddl.sql, ddl.database);
-      const database = changed?.database ?? ddl.database;
-      this.schemas.invalidate(database);
-      if (/^TRUNCATE/i.test(ddl.sql) && changed && this.options.filter.accepts(database, changed.table)) truncated.push({ database, table: changed.table, pos: ddl.pos });
-      if (database === this.database) {
-        messages.push({
-          topic: this.options.topicPrefix,
-          message: { key: JSON.stringify({ databaseName: database }), value: JSON.stringify({ source: { file: transaction.file, pos: ddl.pos, gtid: transaction.gtid, ts_ms: transaction.timestampMs }, databaseName: database, ddl: ddl.sql, ts_ms: Date.now() }) },
-        });
-      }
-    }
-    const count = included.length + truncated.length;
-    if (count === 0) return { messages, count: 0, clock: previousClock };
-    const clock = nextClock(previousClock, transaction.timestampMs, this.lastTransactionEvents);
-    this.lastTransactionEvents = count;
-    const transactionId = transaction.gtid ?? `${transaction.file}:${transaction.endPos}`;
-    const perTable = new Map<string, number>();
-    let order = 0;
-    const sourceOf = (table: string, pos: number, row: number): Omit<SourceInfo, 'version' | 'connector' | 'name' | 'db' | 'thread' | 'query'> => ({
-      table, file: transaction.file, pos, row, gtid: transaction.gtid, ts_ms: transaction.timestampMs, snapshot: 'false',
-      sequence: versionOf(clock, order).toString(), server_id: transaction.serverId,
-    });
-    for (const change of included) {
-      order++;
-      if (change.database === this.database && change.table === OUTBOX_TABLE) {
-        // Only inserts are events; the platform's housekeeping deletes of old outbox rows are not.
-        if (change.op === 'c') {
-          messages.push(routeOutboxRow(this.options.topicPrefix, normalizeRow(change.after!, { codes: change.columnTypes, special: new Map() })));
-        }
-        continue;
-      }
-      const schema = this.schemas.cached(change.database, change.table) ?? await this.untilSourceAnswers("while reading a table's columns", () => this.schemas.get(change.database, change.table));
-      const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
-      const strip = (row: Row | null) => this.options.filter.strip(change.database, change.table, row && normalizeRow(row, types));
-      const tableOrder = (perTable.get(change.table) ?? 0) + 1;
-      perTable.set(change.table, tableOrder);
-      messages.push({
-        topic: tableTopic(this.options.topicPrefix, change.database, change.table),
-        message: this.message(change.op, strip(change.before), strip(change.after), schema?.primaryKey ?? [], sourceOf(change.table, change.pos, change.row),
-          { id: transactionId, total_order: order, data_collection_order: tableOrder }, change.database),
-      });
-    }
-    for (const { database, table, pos } of truncated) {
-      order++;
-      // Every partition gets the truncate, so each partition's consumer applies it in order.
-      const topic = tableTopic(this.options.topicPrefix, database, table);
-      await this.options.bus.ensureTopic(topic);
-      // Where the TRUNCATE statement starts in the binlog, as Debezium reports it.
-      const message = this.message('t', null, null, [], sourceOf(table, pos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database);
-      for (let partition = 0; partition < (await this.options.bus.partitions(topic)); partition++) {
-        messages.push({ topic, message: { ...message, partition } });
-      }
-    }
-    return { messages, count, clock };
-  }
-
   /** Publishes, waiting out a bus that is unavailable for now (retrying can only duplicate). */
   private async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -657,23 +583,5 @@ export class CdcReader {
         await new Promise((r) => setTimeout(r, waitMs));
       }
     }
-  }
-
-  private message(
-    op: ChangeOp,
-    before: Row | null,
-    after: Row | null,
-    primaryKey: string[],
-    source: Omit<SourceInfo, 'version' | 'connector' | 'name' | 'db' | 'thread' | 'query'>,
-    transaction: ChangeEnvelope['transaction'],
-    database = this.database,
-  ): OutgoingMessage {
-    const envelope: ChangeEnvelope = {
-      before, after,
-      source: { version: CONNECTOR_VERSION, connector: 'mysql', name: this.options.sourceName ?? this.options.topicPrefix, db: database, thread: null, query: null, ...source },
-      op, ts_ms: Date.now(), transaction,
-    };
-    const row = after ?? before;
-    return { key: row ? rowKey(primaryKey, row) : null, value: JSON.stringify(envelope) };
   }
 }

@@ -191,17 +191,37 @@ export async function* readTable(
     yield { rows: rows.map((row) => normalizeRow(row, typesOf(fields, schema))), lastKey: undefined };
     return;
   }
-  const order = key.map(ident).join(', ');
-  const after = key.length === 1 ? `${ident(key[0]!)} > ?` : `(${order}) > (${key.map(() => '?').join(', ')})`;
   let last = afterKey;
   for (;;) {
-    const sql = `SELECT * FROM ${from}${last ? ` WHERE ${after}` : ''} ORDER BY ${order} LIMIT ${chunkRows}`;
-    const [rows, fields] = await connection.query<RowDataPacket[]>(sql, last ?? []);
-    if (rows.length === 0) return;
-    last = key.map((column) => rows[rows.length - 1]![column]);
-    yield { rows: rows.map((row) => normalizeRow(row, typesOf(fields, schema))), lastKey: last };
-    if (rows.length < chunkRows) return;
+    const chunk = await readChunk(connection, schema, chunkRows, last);
+    if (chunk.rows.length === 0) return;
+    last = chunk.lastKey;
+    yield chunk;
+    if (chunk.complete) return;
   }
+}
+
+/**
+ * One chunk of a keyed table in primary-key order after `afterKey`, limited by `where` (an
+ * incremental snapshot's condition). `complete` when no row of the table follows it.
+ */
+export async function readChunk(
+  connection: Pick<Connection, 'query'>,
+  schema: TableSchema,
+  chunkRows: number,
+  afterKey?: unknown[],
+  where?: string,
+): Promise<SnapshotChunk & { complete: boolean }> {
+  const key = schema.primaryKey;
+  const order = key.map(ident).join(', ');
+  const conditions = [
+    ...(afterKey ? [key.length === 1 ? `${ident(key[0]!)} > ?` : `(${order}) > (${key.map(() => '?').join(', ')})`] : []),
+    ...(where ? [`(${where})`] : []),
+  ];
+  const sql = `SELECT * FROM ${ident(schema.database)}.${ident(schema.table)}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${chunkRows}`;
+  const [rows, fields] = await connection.query<RowDataPacket[]>(sql, afterKey ?? []);
+  const lastKey = rows.length === 0 ? afterKey : key.map((column) => rows[rows.length - 1]![column]);
+  return { rows: rows.map((row) => normalizeRow(row, typesOf(fields, schema))), lastKey, complete: rows.length < chunkRows };
 }
 
 function typesOf(fields: unknown, schema: TableSchema): ColumnTypes {

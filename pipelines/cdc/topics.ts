@@ -57,6 +57,11 @@ export class TableFilter {
     return this.include.size === 0 || this.include.has(name);
   }
 
+  /** Whether the table is named by the exclude list (never captured, whatever a signal asks). */
+  excludes(database: string, table: string): boolean {
+    return this.exclude.has(`${database}.${table}`);
+  }
+
   /** The row without excluded columns (secrets never reach the bus). */
   strip(database: string, table: string, row: Record<string, unknown> | null): Record<string, unknown> | null {
     const drop = this.dropColumns.get(`${database}.${table}`);

@@ -1,0 +1,158 @@
+// Shapes what the binlog says into what goes on the bus: a transaction's row changes become
+// Debezium envelopes on `<prefix>.<db>.<table>`, its outbox inserts domain events, its DDL
+// schema-change records, and every change gets the next row version. No I/O but asking a table's
+// key columns (through `schemaOf`) and a truncated topic's partitions, so it is tested with values.
+import type { OutgoingMessage } from '../bus/port.js';
+import type { BinlogTransaction } from './binlog-stream.js';
+import { normalizeRow } from './column-values.js';
+import { ddlTable } from './ddl-table.js';
+import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
+import { nextClock, versionOf } from './event-version.js';
+import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
+import type { TableSchema } from './table-schema.js';
+import { tableTopic, type TableFilter } from './topics.js';
+
+export type EventSource = Omit<SourceInfo, 'version' | 'connector' | 'name' | 'db' | 'thread' | 'query'>;
+
+export interface TopicMessage {
+  topic: string;
+  message: OutgoingMessage;
+}
+
+export interface TransactionEvents {
+  messages: TopicMessage[];
+  /** Row changes and truncates (what counts as published); 0 leaves the clock where it was. */
+  count: number;
+  clock: bigint;
+}
+
+export interface ChangeEventsOptions {
+  /** The captured database: DDL records are published for it only. */
+  database: string;
+  topicPrefix: string;
+  /** `source.name` of every event. */
+  sourceName: string;
+  filter: Pick<TableFilter, 'accepts' | 'strip'>;
+  /** A table's columns and key (cached by the caller; undefined when the table is gone). */
+  schemaOf(database: string, table: string): TableSchema | undefined | Promise<TableSchema | undefined>;
+  /** Forgets what is known of a database's tables: its DDL may have changed them. */
+  forgetSchemas(database: string): void;
+  /** Creates a topic and says how many partitions it has (a truncate goes to each of them). */
+  partitionsOf(topic: string): Promise<number>;
+  /** The envelope's `ts_ms` (when the reader shaped it); tests fix it. */
+  now?: () => number;
+}
+
+export class ChangeEvents {
+  /** Events in the previous transaction: a huge one spills into the following clock values. */
+  private lastTransactionEvents = 1;
+
+  constructor(private readonly options: ChangeEventsOptions) {}
+
+  /** Envelopes and domain events of one transaction, stamped with the next clock value. */
+  async ofTransaction(transaction: BinlogTransaction, previousClock: bigint): Promise<TransactionEvents> {
+    const { filter, topicPrefix } = this.options;
+    const messages: TopicMessage[] = [];
+    const included = transaction.changes.filter((c) => filter.accepts(c.database, c.table));
+    const truncated: { database: string; table: string; pos: number }[] = [];
+    for (const ddl of transaction.ddl) {
+      const changed = ddlTable(ddl.sql, ddl.database);
+      const database = changed?.database ?? ddl.database;
+      this.options.forgetSchemas(database);
+      if (/^TRUNCATE/i.test(ddl.sql) && changed && filter.accepts(database, changed.table)) truncated.push({ database, table: changed.table, pos: ddl.pos });
+      if (database === this.options.database) {
+        messages.push({
+          topic: topicPrefix,
+          message: { key: JSON.stringify({ databaseName: database }), value: JSON.stringify({ source: { file: transaction.file, pos: ddl.pos, gtid: transaction.gtid, ts_ms: transaction.timestampMs }, databaseName: database, ddl: ddl.sql, ts_ms: this.now() }) },
+        });
+      }
+    }
+    const count = included.length + truncated.length;
+    if (count === 0) return { messages, count: 0, clock: previousClock };
+    const clock = nextClock(previousClock, transaction.timestampMs, this.lastTransactionEvents);
+    this.lastTransactionEvents = count;
+    const transactionId = transaction.gtid ?? `${transaction.file}:${transaction.endPos}`;
+    const perTable = new Map<string, number>();
+    let order = 0;
+    const sourceOf = (table: string, pos: number, row: number): EventSource => ({
+      table, file: transaction.file, pos, row, gtid: transaction.gtid, ts_ms: transaction.timestampMs, snapshot: 'false',
+      sequence: versionOf(clock, order).toString(), server_id: transaction.serverId,
+    });
+    for (const change of included) {
+      order++;
+      if (change.database === this.options.database && change.table === OUTBOX_TABLE) {
+        // Only inserts are events; the platform's housekeeping deletes of old outbox rows are not.
+        if (change.op === 'c') {
+          messages.push(routeOutboxRow(topicPrefix, normalizeRow(change.after!, { codes: change.columnTypes, special: new Map() })));
+        }
+        continue;
+      }
+      const schema = await this.options.schemaOf(change.database, change.table);
+      const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
+      const strip = (row: Row | null) => filter.strip(change.database, change.table, row && normalizeRow(row, types));
+      const tableOrder = (perTable.get(change.table) ?? 0) + 1;
+      perTable.set(change.table, tableOrder);
+      messages.push({
+        topic: tableTopic(topicPrefix, change.database, change.table),
+        message: this.message(change.op, strip(change.before), strip(change.after), schema?.primaryKey ?? [], sourceOf(change.table, change.pos, change.row),
+          { id: transactionId, total_order: order, data_collection_order: tableOrder }, change.database),
+      });
+    }
+    for (const { database, table, pos } of truncated) {
+      order++;
+      // Every partition gets the truncate, so each partition's consumer applies it in order.
+      const topic = tableTopic(topicPrefix, database, table);
+      const partitions = await this.options.partitionsOf(topic);
+      // Where the TRUNCATE statement starts in the binlog, as Debezium reports it.
+      const message = this.message('t', null, null, [], sourceOf(table, pos, 0), { id: transactionId, total_order: order, data_collection_order: 1 }, database);
+      for (let partition = 0; partition < partitions; partition++) messages.push({ topic, message: { ...message, partition } });
+    }
+    return { messages, count, clock };
+  }
+
+  /**
+   * An incremental snapshot chunk's rows as reads (op "r"), going out where its closing watermark
+   * is in the binlog: versioned after every change before that point, before every one after.
+   */
+  chunkReads(transaction: BinlogTransaction, previousClock: bigint, table: string, rows: Row[], primaryKey: string[]): TransactionEvents {
+    if (rows.length === 0) return { messages: [], count: 0, clock: previousClock };
+    const clock = nextClock(previousClock, transaction.timestampMs, this.lastTransactionEvents);
+    this.lastTransactionEvents = rows.length;
+    const messages = rows.map((row, index) => this.snapshotRead(table, row, primaryKey, {
+      table, file: transaction.file, pos: transaction.endPos, row: index, gtid: transaction.gtid, ts_ms: transaction.timestampMs,
+      snapshot: 'incremental', sequence: versionOf(clock, index + 1).toString(), server_id: transaction.serverId,
+    }));
+    return { messages, count: rows.length, clock };
+  }
+
+  /** A snapshot read of one row (op "r"), from the initial snapshot or an incremental one. */
+  snapshotRead(table: string, row: Row, primaryKey: string[], source: EventSource): TopicMessage {
+    const { database, topicPrefix, filter } = this.options;
+    return {
+      topic: tableTopic(topicPrefix, database, table),
+      message: this.message('r', null, filter.strip(database, table, row), primaryKey, source, null, database),
+    };
+  }
+
+  private message(
+    op: ChangeOp,
+    before: Row | null,
+    after: Row | null,
+    primaryKey: string[],
+    source: EventSource,
+    transaction: ChangeEnvelope['transaction'],
+    database: string,
+  ): OutgoingMessage {
+    const envelope: ChangeEnvelope = {
+      before, after,
+      source: { version: CONNECTOR_VERSION, connector: 'mysql', name: this.options.sourceName, db: database, thread: null, query: null, ...source },
+      op, ts_ms: this.now(), transaction,
+    };
+    const row = after ?? before;
+    return { key: row ? rowKey(primaryKey, row) : null, value: JSON.stringify(envelope) };
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+}
