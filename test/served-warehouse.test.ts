@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MARTS } from '../warehouse/marts.js';
+import { servedMartFreshness } from '../warehouse/mart-freshness.js';
 import { replicaId } from './fixtures/cdc.js';
+import { until } from './fixtures/eventually.js';
+import { parsePrometheusText } from './fixtures/prometheus-text.js';
 import { newDatabaseUrl } from './fixtures/database.js';
 import { runCli, startCli, type RunningCli } from './fixtures/run-cli.js';
 import { tempDir } from './fixtures/temp-dir.js';
@@ -14,15 +18,17 @@ import { tempDir } from './fixtures/temp-dir.js';
 const dir = tempDir();
 const dataDir = join(dir.path, 'data');
 const { url: mysqlUrl } = newDatabaseUrl('served');
-const env = { MYSQL_URL: mysqlUrl, DATA_DIR: dataDir, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', CDC_SERVER_ID: String(replicaId()), LOG_LEVEL: 'info' };
+const env = { MYSQL_URL: mysqlUrl, DATA_DIR: dataDir, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', CDC_SERVER_ID: String(replicaId()), LOG_LEVEL: 'info', MART_REFRESH_SECONDS: '2' };
 let platform: RunningCli;
 let warehouseUrl: string;
 let health: string;
+let admin: string;
 
 beforeAll(async () => {
   platform = startCli(['up'], env);
   [, warehouseUrl] = (await platform.waitFor(/"warehouse":"(http:[^"]+)"/, 120_000)) as [string, string];
   [, health] = (await platform.waitFor(/"health":"(http:[^"]+)"/, 120_000)) as [string, string];
+  [, admin] = (await platform.waitFor(/"admin":"(http:[^"]+)"/, 120_000)) as [string, string];
 }, 180_000);
 afterAll(async () => {
   platform?.child.kill('SIGTERM');
@@ -99,6 +105,24 @@ describe('the warehouse while the platform runs', () => {
     const status = await (await fetch(health)).json() as { status: string };
     expect(status.status).toBe('ok');
   }, 300_000);
+
+  it('keeps the marts refreshed, their ages in /metrics and readable by another process through the served warehouse', async () => {
+    // This process is not the warehouse's owner: it reads the refresh ledger as the admin service on its own would.
+    expect((await cli(['simulate', '--rate', '50/s', '--duration', '2s', '--seed', '9'])).code).toBe(0);
+    const marts = servedMartFreshness({ dir: join(dataDir, 'warehouse'), url: undefined, username: undefined, password: undefined });
+    // Fresh, and (once a refresh began after the listings arrived) including raw changes.
+    const fresh = await until(marts, (list) => list.every((m) => m.refresh_seconds === 2 && m.age_seconds !== null && m.age_seconds < 10 && !m.error && m.source_synced_through !== null), 60_000);
+    expect(fresh.map((m) => m.mart)).toEqual(Object.keys(MARTS));
+    // The mart answers what its defining query answers over the raw tables, within a refresh.
+    const listed = async (sql: string) => Number((await cli(['sql', sql, '--format', 'csv'])).stdout.split('\n')[1]);
+    const inMart = await until(() => listed('SELECT sum(listings) FROM marts.daily_listings'), (n) => n > 0, 30_000);
+    expect(inMart).toBeLessThanOrEqual(await listed('SELECT uniqExact(id) FROM raw.listings'));
+    const metrics = parsePrometheusText(await (await fetch(`${admin}/metrics`)).text());
+    const ages = metrics.get('steveslist_mart_age_seconds')!.samples;
+    expect(ages.map((s) => s.labels.mart).sort()).toEqual(Object.keys(MARTS).sort());
+    expect(ages.every((s) => s.value < 10)).toBe(true);
+    expect(metrics.get('steveslist_mart_refresh_failing')!.samples.every((s) => s.value === 0)).toBe(true);
+  }, 120_000);
 
   it('keeps the served file private and leaves nothing behind after a stop', async () => {
     const served = join(dataDir, 'warehouse.served.json');

@@ -8,6 +8,9 @@ export { startWarehouseLoader, WAREHOUSE_GROUP } from './loader.js';
 export { analystQuery, AnalystQueryError, AnalystQueryRefused, type AnalystFormat } from './analyst-query.js';
 export { analystQuerySettings, askClickHouse, confineAnalystQuery, type AskWarehouse, type ConfineOptions } from './analyst-guard.js';
 export type { ClickHouseClient } from './client.js';
+export { ensureMarts, refreshMarts, MARTS, type MartDefinition } from './marts.js';
+export { MartKeeper } from './mart-keeper.js';
+export { readMartFreshness, servedMartFreshness, type MartFreshness } from './mart-freshness.js';
 export { readServedWarehouse, type ServedWarehouse } from './http/served-warehouse.js';
 
 /** The configured ClickHouse server, or the chDB folder itself: for the process that owns (and serves) it. */

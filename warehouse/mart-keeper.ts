@@ -77,15 +77,16 @@ export class MartKeeper {
     const states = await this.readStates();
     const failing: string[] = [];
     for (const state of states) {
-      const key = `${state.success_ms}/${state.attempt_ms}`;
       const failed = state.exception !== '';
+      // Times are whole seconds: a failure in the second of the last success still tells apart.
+      const key = `${state.success_ms}/${state.attempt_ms}/${failed}`;
       if (failed) failing.push(`${state.mart}: ${firstLine(state.exception)}`);
       if (this.recorded.get(state.mart) === key) continue;
-      if (failed) this.options.log.warn({ mart: state.mart, error: firstLine(state.exception) }, 'mart refresh failed; readers keep its last good answer');
+      if (failed) this.options.log.warn({ mart: state.mart, error: firstLine(state.exception) }, 'mart refresh failed; readers keep its last answer');
       await this.record(state);
       this.recorded.set(state.mart, key);
     }
-    if (failing.length > 0) this.options.health?.failed(new MartRefreshFailed(`mart refresh failed: ${failing.join('; ')}`));
+    if (failing.length > 0) this.options.health?.failed(new MartRefreshFailed(`marts not refreshing (each keeps its last answer): ${failing.join('; ')}`));
     else this.options.health?.succeeded();
   }
 
@@ -110,6 +111,8 @@ export class MartKeeper {
       const every = /\bREFRESH EVERY (\d+) SECOND\b/.exec(ddl);
       if (every && Number(every[1]) !== this.options.refreshSeconds) {
         await this.options.client.command({ query: `ALTER TABLE ${martTable(name)} MODIFY REFRESH EVERY ${this.options.refreshSeconds} SECOND` });
+        // The next refresh stays where the old interval put it: one now starts the new rhythm.
+        await this.options.client.command({ query: `SYSTEM REFRESH VIEW ${martTable(name)}` });
       }
     }
   }

@@ -184,6 +184,7 @@ export async function refreshMarts(client: ClickHouseClient, names: readonly str
 export const REFRESH_LEDGER = `${MARTS_DATABASE}._refreshes`;
 
 export async function ensureRefreshLedger(client: ClickHouseClient): Promise<void> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${MARTS_DATABASE}` });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${REFRESH_LEDGER} (
   mart String,

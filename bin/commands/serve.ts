@@ -2,6 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { FileStateStore } from '../../pipelines/cdc/reader-state.js';
 import { Scheduler } from '../../pipelines/scheduler/index.js';
+import { servedMartFreshness } from '../../warehouse/index.js';
 import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
@@ -37,7 +38,11 @@ export const serveCommand: Command = {
         closers.push(() => bus.close());
         const ctx: RoleContext = { config, log, db, bus, closers };
         address = await startAdminServer(ctx, {
-          pipeline: { bus, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), cdcState: new FileStateStore(config.cdc.dir) },
+          pipeline: {
+            bus, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), cdcState: new FileStateStore(config.cdc.dir),
+            // The marts' ages from the warehouse role's ledger, over the warehouse it serves.
+            marts: servedMartFreshness(config.warehouse),
+          },
           // Without SMTP_URL, `worker email` on this machine keeps its mailbox in the same folder.
           mailboxDir: config.mail.smtpUrl ? undefined : config.mail.mailboxDir,
           // Not started: it only lists the jobs and their next runs; `steveslist scheduler` runs them.

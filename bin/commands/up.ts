@@ -1,7 +1,7 @@
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc } from '../../pipelines/cdc/index.js';
 import { Scheduler } from '../../pipelines/scheduler/index.js';
-import { readServedWarehouse } from '../../warehouse/index.js';
+import { readMartFreshness, readServedWarehouse } from '../../warehouse/index.js';
 import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
@@ -56,7 +56,7 @@ export const upCommand: Command = {
       const address = await startPublicServer(ctx, search);
       const adminAddress = await startAdminServer(ctx, {
         warehouse, scheduler, mailboxDir,
-        pipeline: { bus, cdc: { stats: () => cdc.current().stats() }, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), roles: () => supervisor.list() },
+        pipeline: { bus, cdc: { stats: () => cdc.current().stats() }, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), roles: () => supervisor.list(), marts: () => readMartFreshness(warehouse) },
       });
       // Listening for signals before saying so: whoever waits for the line may signal at once.
       const stopped = runUntilSignal(log, shutdown, supervisor.fatal);

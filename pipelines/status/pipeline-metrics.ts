@@ -37,6 +37,14 @@ export function pipelineMetrics(status: PipelineStatus): MetricFamily[] {
       samples: status.dead_letters.map((d) => ({ labels: { group: d.group, topic: d.topic }, value: d.count })),
     },
     ...roleMetrics(status.roles),
+    {
+      name: 'steveslist_mart_age_seconds', type: 'gauge', help: 'Seconds since the warehouse mart\'s last successful refresh began (MART_REFRESH_SECONDS apart when healthy).',
+      samples: status.marts.flatMap((m) => (m.age_seconds === null ? [] : [{ labels: { mart: m.mart }, value: m.age_seconds }])),
+    },
+    {
+      name: 'steveslist_mart_refresh_failing', type: 'gauge', help: 'Whether the mart\'s last refresh failed (1; readers keep its last good answer) or not (0).',
+      samples: status.marts.map((m) => ({ labels: { mart: m.mart }, value: m.error ? 1 : 0 })),
+    },
   ];
 }
 

@@ -20,6 +20,21 @@ export interface PipelineSources {
   cdcState?: StateStore;
   /** The roles supervised in this process (`up`): their health, failures and dead letters. */
   roles?: () => RoleStatus[];
+  /** Each mart's last refresh, read from the warehouse (wherever its owner runs). */
+  marts?: () => Promise<MartStatus[]>;
+}
+
+/** A warehouse mart's freshness: what its last refresh included and how old that is. */
+export interface MartStatus {
+  mart: string;
+  refreshed_at: string | null;
+  age_seconds: number | null;
+  source_synced_through: string | null;
+  refresh_seconds: number | null;
+  duration_ms: number | null;
+  /** While its refresh fails (readers keep the last good answer). */
+  error?: string;
+  failed_at?: string;
 }
 
 export interface CdcStatus {
@@ -58,6 +73,9 @@ export interface PipelineStatus {
   dead_letters: DeadLetterCount[];
   /** Empty where no role runs under a supervisor in this process. */
   roles: RoleStatus[];
+  /** Empty when not asked for; `marts_error` says why they could not be read. */
+  marts: MartStatus[];
+  marts_error?: string;
 }
 
 async function sourcePosition(source: Pool): Promise<{ files: BinlogFile[]; gtid: string | null }> {
@@ -122,11 +140,16 @@ export class PipelineStatusReader {
   }
 
   async read(nowMs = Date.now()): Promise<PipelineStatus> {
-    const [cdc, groups, deadLetters] = await Promise.all([
+    const [cdc, groups, deadLetters, marts] = await Promise.all([
       cdcStatus(this.sources, this.source, nowMs),
       Promise.all(this.sources.groups.map((group) => groupStatus(this.sources.bus, group))),
       this.deadLetters.count(),
+      // A warehouse that cannot answer must not take the rest of the status down with it.
+      this.sources.marts ? this.sources.marts().then((list) => ({ list }), (error: unknown) => ({ list: [], error: (error as Error).message })) : { list: [] },
     ]);
-    return { bus: this.sources.bus.kind, cdc, consumer_groups: groups, dead_letters: deadLetters, roles: this.sources.roles?.() ?? [] };
+    return {
+      bus: this.sources.bus.kind, cdc, consumer_groups: groups, dead_letters: deadLetters, roles: this.sources.roles?.() ?? [],
+      marts: marts.list, ...('error' in marts && { marts_error: marts.error }),
+    };
   }
 }

@@ -16,6 +16,7 @@ import { until } from '../../test/fixtures/eventually.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { createWarehouseClient, type ClickHouseClient } from '../../warehouse/client.js';
 import { startWarehouseLoader } from '../../warehouse/loader.js';
+import { refreshMarts } from '../../warehouse/marts.js';
 import { bucketStarts, localDate, reportPeriod } from './report-period.js';
 import { sendUsageReport } from './send-usage-report.js';
 import { formatMoney, majorUnits, renderUsageEmail } from './usage-email.js';
@@ -129,6 +130,8 @@ beforeAll(async () => {
   }, (row) => Number(row?.orders) === Number(counts!.orders) && Number(row?.messages) === Number(counts!.messages) && Number(row?.events) >= 1 && Number(row?.deleted) === 1, 60_000);
   // The bus delivers at least once: a redelivered event is a second copy in the warehouse until a merge.
   await warehouse.command({ query: "INSERT INTO raw.domain_events SELECT * FROM raw.domain_events WHERE type = 'listing.removed'" });
+  // The marts are recomputed every MART_REFRESH_SECONDS: this brings them to the raw layer now.
+  expect(await refreshMarts(warehouse)).toEqual([]);
 });
 afterAll(async () => {
   await sender?.stop();
