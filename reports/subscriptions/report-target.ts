@@ -13,6 +13,8 @@ export const DEFAULT_PAGES_DIR = join(dirname(fileURLToPath(import.meta.url)), '
 
 /** An email's CSV is held in the queue's row until it is sent: large results belong in `steveslist sql`. */
 export const MAX_ATTACHMENT_ROWS = 50_000;
+/** Below MariaDB's default max_allowed_packet (16 MiB), with room for the rest of the email. */
+export const MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;
 const QUERY_TIMEOUT_SECONDS = 120;
 
 export type ReportTarget = { kind: 'page'; page: string } | { kind: 'query'; sql: string };
@@ -76,6 +78,10 @@ export async function runReportTarget(warehouse: ClickHouseClient, target: Repor
       const { stream } = await warehouse.exec({ query: `SELECT * FROM (${DASHBOARD_QUERIES[table]}) LIMIT ${MAX_ATTACHMENT_ROWS} FORMAT CSVWithNames` });
       parts.push({ filename: `${safeName(target.page)}-${table}-${options.date}.csv`, csv: (await readAll(stream)).toString('utf8') });
     }
+  }
+  const bytes = parts.reduce((sum, part) => sum + Buffer.byteLength(part.csv), 0);
+  if (bytes > MAX_ATTACHMENT_BYTES) {
+    throw new Error(`the result is ${(bytes / 1024 / 1024).toFixed(1)} MiB as CSV, more than an email carries (${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB): narrow the query, or run it with steveslist sql`);
   }
   const counted = parts.map((part) => ({ ...part, rows: Math.max(0, csvRecordCount(part.csv) - 1) }));
   return {

@@ -254,6 +254,20 @@ describe('subscriptions', () => {
     expect((await call('POST', `/admin/subscriptions/${empty.body.id}/send`, { token: analyst })).body).toMatchObject({ outcome: 'skipped_empty' });
   });
 
+  it('records a subscription that fails, with the reason, and mails nothing for it', async () => {
+    const big = await call('POST', '/admin/subscriptions', {
+      token: analyst, body: { name: 'Too big', email: 'ana@example.com', sql: "SELECT number, repeat('x', 200) AS padding FROM numbers(50000)", cadence: 'daily' },
+    });
+    expect(big.status).toBe(201);
+    const sent = await call('POST', `/admin/subscriptions/${big.body.id}/send`, { token: analyst });
+    expect(sent.body).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/MiB as CSV, more than an email carries .*narrow the query/) });
+    const detail = await call('GET', `/admin/subscriptions/${big.body.id}`, { token: analyst });
+    expect(detail.body.deliveries).toEqual([expect.objectContaining({ trigger: 'manual', outcome: 'failed', email_message_id: null })]);
+    const [[queued]] = await db.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE subject LIKE 'Too big%'");
+    expect(Number(queued!.n)).toBe(0);
+    await call('DELETE', `/admin/subscriptions/${big.body.id}`, { token: analyst });
+  });
+
   it('mails a dashboard page\'s data, one CSV per table the page reads', async () => {
     mkdirSync(pagesDir, { recursive: true });
     writeFileSync(join(pagesDir, 'ops.md'), '# Ops\n\n```sql info\nselect * from warehouse.build_info\n```\n');
