@@ -1,0 +1,25 @@
+// Saved-search alerts: the percolator the configuration asks for, and the worker.
+import type { Config } from '../../../core/config/index.js';
+import type { Logger } from '../../../core/log.js';
+import { ElasticsearchPercolator, PercolatorUnsupported } from './elasticsearch-percolator.js';
+import { EmbeddedPercolator } from './embedded-percolator.js';
+import type { Percolator } from './percolator.js';
+
+export type { Percolator } from './percolator.js';
+export type { SavedSearch } from './saved-search.js';
+
+/**
+ * Elasticsearch's percolate query when search runs there; otherwise, or when the cluster lacks the
+ * percolator module, the in-memory percolator (the worker loads it from the database).
+ */
+export async function openPercolator(config: Config, log: Logger): Promise<Percolator> {
+  const es = config.search.elasticsearch;
+  if (!es) return new EmbeddedPercolator();
+  try {
+    return await ElasticsearchPercolator.connect({ ...es, index: `${config.search.alias}-saved-searches` });
+  } catch (error) {
+    if (!(error instanceof PercolatorUnsupported)) throw error;
+    log.warn({ reason: error.message }, 'saved-search alerts: matching in memory');
+    return new EmbeddedPercolator();
+  }
+}

@@ -1,0 +1,18 @@
+// The percolator port: saved searches are indexed, and a listing is matched against all of them
+// at once (search turned around). Adapters: embedded-percolator.ts (in memory, keyed by the
+// searches' analysed terms) and elasticsearch-percolator.ts (a percolator index and the
+// percolate query). Both apply search's analysis: stems, and typos as search tolerates them.
+import type { ListingDocument } from '../search/port.js';
+import type { SavedSearch } from './saved-search.js';
+
+export interface Percolator {
+  readonly kind: 'embedded' | 'elasticsearch';
+  /** Adds or replaces saved searches (by id). */
+  upsert(searches: readonly SavedSearch[]): Promise<void>;
+  remove(ids: readonly number[]): Promise<void>;
+  /** Per listing id, the ids of the saved searches it matches (listings matching none are absent). */
+  match(listings: readonly ListingDocument[]): Promise<Map<number, number[]>>;
+  /** Saved searches held. */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+// A saved search as the percolator holds it: the query and filters a user asked to be alerted on.
+import type { Row } from '../../cdc/envelope.js';
+
+export interface SavedSearch {
+  id: number;
+  userId: number;
+  q: string | null;
+  country: string | null;
+  city: string | null;
+  category: string | null;
+  minPrice: number | null;
+  maxPrice: number | null;
+}
+
+const text = (value: unknown): string | null => (value === null || value === undefined || value === '' ? null : String(value));
+const amount = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** From a saved_searches row, as the database or a change event's `after` holds it. */
+export function toSavedSearch(row: Row): SavedSearch {
+  return {
+    id: Number(row.id), userId: Number(row.user_id), q: text(row.q), country: text(row.country), city: text(row.city),
+    category: text(row.category), minPrice: amount(row.min_price), maxPrice: amount(row.max_price),
+  };
+}
