@@ -1,5 +1,7 @@
 // JSON schemas shared by the public routes. Responses are serialised through them, so a column
 // added to a table never leaks into the API by accident.
+import { WRITABLE_LISTING_STATUSES } from '../../marketplace/domain/listing-shape.js';
+
 const id = { type: 'integer' } as const;
 const nullableId = { type: ['integer', 'null'] } as const;
 const time = { type: 'string', format: 'date-time' } as const;
@@ -20,7 +22,7 @@ export const fields = {
   category: { type: 'string', minLength: 1, maxLength: 50, pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'lower case, e.g. electronics' },
   priceAmount: { type: 'integer', minimum: 0, maximum: 1_000_000_000_000, description: 'minor units (cents)' },
   priceCurrency: { type: 'string', pattern: '^[a-z]{3}$', description: 'ISO 4217, lower case, e.g. usd' },
-  listingStatus: { type: 'string', enum: ['active', 'draft'] },
+  listingStatus: { type: 'string', enum: WRITABLE_LISTING_STATUSES },
   messageBody: text(5000),
 } as const;
 
@@ -29,14 +31,8 @@ export const user = {
   properties: { id, email: { type: 'string' }, name: { type: 'string' }, country: nullableString, city: nullableString, status: { type: 'string' }, created_at: time },
 } as const;
 
-export const listing = {
-  type: 'object',
-  properties: {
-    id, seller_id: id, name: { type: 'string' }, description: { type: 'string' }, category: { type: 'string' },
-    country: { type: 'string' }, city: { type: 'string' }, price_amount: { type: 'integer' }, price_currency: { type: 'string' },
-    status: { type: 'string', enum: ['draft', 'active', 'sold', 'removed'] }, created_at: time, updated_at: time,
-  },
-} as const;
+/** One source with the domain's Listing type: see marketplace/domain/listing-shape.ts. */
+export { listingSchema as listing } from '../../marketplace/domain/listing-shape.js';
 
 export const order = {
   type: 'object',

@@ -1,10 +1,11 @@
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
 import { insertRows, TIMESTAMP_COLUMNS } from './insert-rows.js';
+import type { Listing, ListingFields, ListingStatus } from './listing-shape.js';
 import { appendToOutbox } from './outbox.js';
 import { withTransaction } from './transaction.js';
 
-export type ListingStatus = 'draft' | 'active' | 'sold' | 'removed';
+export type { Listing, ListingStatus } from './listing-shape.js';
 
 export interface NewListing {
   sellerId: number;
@@ -22,23 +23,7 @@ export interface NewListing {
   createdAt?: Date;
 }
 
-/** A listing as stored, with the column names of the table and of the public API. */
-export interface Listing {
-  id: number;
-  seller_id: number;
-  name: string;
-  description: string;
-  category: string;
-  country: string;
-  city: string;
-  price_amount: number;
-  price_currency: string;
-  status: ListingStatus;
-  created_at: string;
-  updated_at: string;
-}
-
-export type ListingPatch = Partial<Pick<Listing, 'name' | 'description' | 'category' | 'country' | 'city' | 'price_amount' | 'price_currency' | 'status'>>;
+export type ListingPatch = Partial<ListingFields & Pick<Listing, 'status'>>;
 
 const COLUMNS = ['seller_id', 'name', 'description', 'category', 'country', 'city', 'price_amount', 'price_currency', 'status'] as const;
 

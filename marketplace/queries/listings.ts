@@ -1,10 +1,10 @@
 import { NotFoundError } from '../../core/errors.js';
-import type { Listing, ListingStatus } from '../domain/listings.js';
+import { LISTING_COLUMNS, type Listing, type ListingStatus } from '../domain/listing-shape.js';
 import type { Pool, RowDataPacket } from '../mysql/connection.js';
 import { apiRow } from './api-row.js';
 import { equalities, keysetPage, type Page, type PageRequest } from './keyset-page.js';
 
-const SELECT = 'SELECT id, seller_id, name, description, category, country, city, price_amount, price_currency, status, created_at, updated_at FROM listings';
+const SELECT = `SELECT ${LISTING_COLUMNS.join(', ')} FROM listings`;
 
 /** A listing as `viewerId` may see it: drafts and removed listings only to their seller. */
 export async function getListing(pool: Pool, id: number, viewerId?: number): Promise<Listing> {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { LISTING_STATUSES, type ListingInput } from '../../../marketplace/domain/listing-shape.js';
 import { createListing, removeListing, updateListing, type ListingPatch, type ListingStatus } from '../../../marketplace/domain/listings.js';
 import type { Pool } from '../../../marketplace/mysql/connection.js';
 import { activeListings, getListing, sellerListings } from '../../../marketplace/queries/listings.js';
@@ -6,17 +7,6 @@ import { ApiError } from '../../errors.js';
 import { callerOf } from '../caller.js';
 import { pageQueryProperties, pageRequest, pageResponse, pageSchema, type PageQuery } from '../pagination.js';
 import { fields, idParams, listing } from '../schemas.js';
-
-interface ListingInput {
-  name: string;
-  description: string;
-  category: string;
-  country: string;
-  city: string;
-  price_amount: number;
-  price_currency: string;
-  status?: 'active' | 'draft';
-}
 
 const inputProperties = {
   name: fields.listingName, description: fields.description, category: fields.category, country: fields.country,
@@ -60,7 +50,7 @@ const mineSchema = {
   querystring: {
     type: 'object',
     additionalProperties: false,
-    properties: { status: { type: 'string', enum: ['draft', 'active', 'sold', 'removed'] }, ...pageQueryProperties },
+    properties: { status: { type: 'string', enum: LISTING_STATUSES }, ...pageQueryProperties },
   },
   response: { 200: pageSchema(listing) },
 };
