@@ -1,20 +1,33 @@
+import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { openBus } from '../../pipelines/bus/index.js';
 import { startCdc, startCdcSources } from '../../pipelines/cdc/index.js';
 import { debeziumSourceTargets, debeziumStatus, debeziumTarget, registerDebezium, type DebeziumStatus, type DebeziumTarget } from '../../pipelines/cdc/debezium/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { runUntilSignal } from '../shutdown.js';
+import { cdcSignalUsage, runCdcSignal } from './cdc-signal.js';
 import { openDatabase } from './open-database.js';
 
 const STATUS_EVERY_MS = 10_000;
 
 export const cdcCommand: Command = {
-  summary: 'run change capture alone: snapshot, then the binlog into the bus (CDC_ENGINE=debezium: register Debezium on Kafka Connect and watch it)',
-  usage: 'steveslist cdc',
-  examples: ['npx steveslist cdc', 'MYSQL_URL=\'mysql://repl:...@db:3306/steveslist\' KAFKA_BROKERS=kafka:9092 npx steveslist cdc'],
+  summary: 'run change capture alone: snapshot, then the binlog into the bus (CDC_ENGINE=debezium: register Debezium on Kafka Connect and watch it); `cdc snapshot` signals an incremental snapshot while it runs',
+  usage: `steveslist cdc | ${cdcSignalUsage}`,
+  options: [
+    { flag: '--where <condition>', help: 'snapshot: only the rows matching this SQL condition (one table), e.g. a key range' },
+    { flag: '--pause / --resume / --stop', help: 'snapshot: pause, resume or stop the running incremental snapshot (of the tables named, or all)' },
+  ],
+  examples: [
+    'npx steveslist cdc',
+    'MYSQL_URL=\'mysql://repl:...@db:3306/steveslist\' KAFKA_BROKERS=kafka:9092 npx steveslist cdc',
+    'npx steveslist cdc snapshot listings --where "id BETWEEN 1 AND 100000"',
+    'npx steveslist cdc snapshot --pause',
+  ],
   longRunning: true,
   async run(context) {
     const { config, log } = context;
+    if (context.args[0] === 'snapshot') return runCdcSignal(context, context.args.slice(1));
+    if (context.args.length > 0) throw new UsageError(`unknown arguments: ${context.args.join(' ')}; usage: ${cdcCommand.usage}`);
     if (config.cdc.sources.length > 0) {
       if (config.cdc.engine === 'debezium') return await watchDebezium(context, debeziumSourceTargets(config));
       return captureSources(context);

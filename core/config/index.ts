@@ -94,6 +94,8 @@ export interface Config {
   reports: {
     /** Who receives the daily and weekly usage reports; empty: no report jobs. */
     recipients: string[];
+    /** The dashboards are rebuilt every this many minutes (at minutes divisible by it) while the platform runs. */
+    dashboardRebuildMinutes: number;
   };
   mail: {
     /** An SMTP relay (smtp://user:pass@host:port); undefined runs the local mailbox server. */
@@ -114,6 +116,8 @@ export interface Config {
     excludeColumns: string[];
     snapshotChunkRows: number;
     onMissingBinlog: 'fail' | 'resnapshot';
+    /** Table of the captured database that signals (incremental snapshots) are written to. */
+    signalTable: string;
     /** `source.name` of the events: tells several sources (shards) apart on the same topics. */
     sourceName: string;
     /**
@@ -287,7 +291,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },
     backup: { dir: r.optionalPath('BACKUP_DIR') ?? join(dataDir, 'backups') },
-    reports: { recipients: readEmails(r, 'REPORT_RECIPIENTS') },
+    reports: { recipients: readEmails(r, 'REPORT_RECIPIENTS'), dashboardRebuildMinutes: r.integer('DASHBOARD_REBUILD_MINUTES', 5, 1, 60) },
     mail: {
       smtpUrl: r.smtpUrl('SMTP_URL'),
       from: r.string('MAIL_FROM', 'Steveslist <no-reply@steveslist.local>'),
@@ -302,12 +306,14 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),
+      signalTable: r.string('CDC_SIGNAL_TABLE', 'cdc_signals'),
       sourceName: r.string('CDC_SOURCE_NAME', r.string('TOPIC_PREFIX', 'steveslist')),
       sources: r.namedMysqlUrls('CDC_SOURCES'),
       engine: r.oneOf('CDC_ENGINE', ['builtin', 'debezium'] as const, 'builtin'),
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },
   };
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(config.cdc.signalTable)) r.fail('CDC_SIGNAL_TABLE', `expected a table name (letters, digits, _ and $), got "${config.cdc.signalTable}"`);
   if (config.cdc.engine === 'debezium') {
     if (!config.bus.kafka) r.fail('CDC_ENGINE', 'debezium writes to Kafka: set KAFKA_BROKERS too');
     if (!config.cdc.kafkaConnectUrl) r.fail('CDC_ENGINE', 'debezium runs on Kafka Connect: set KAFKA_CONNECT_URL too (e.g. http://127.0.0.1:18083)');

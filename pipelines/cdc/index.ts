@@ -49,6 +49,7 @@ function startReader(config: Config, bus: Bus, source: SourceOptions, log: Logge
     replicaServerId: source.serverId,
     snapshotChunkRows: config.cdc.snapshotChunkRows,
     onMissingBinlog: config.cdc.onMissingBinlog,
+    signalTable: config.cdc.signalTable,
     log: log.child({ role: 'cdc' }),
   });
 }

@@ -23,6 +23,18 @@ export function pipelineMetrics(status: PipelineStatus): MetricFamily[] {
     { name: 'steveslist_cdc_changes_published_total', type: 'counter', help: 'Row changes and domain events change capture published to the bus since start.', samples: one(cdc?.changes_published) },
     { name: 'steveslist_cdc_transactions_total', type: 'counter', help: 'Source transactions change capture published since start.', samples: one(cdc?.transactions_published) },
     { name: 'steveslist_cdc_snapshot_rows_total', type: 'counter', help: 'Rows the snapshot published since start.', samples: one(cdc?.snapshot_rows) },
+    {
+      name: 'steveslist_cdc_incremental_snapshot_rows', type: 'gauge', help: 'Rows the last signalled (incremental) snapshot has published.',
+      samples: one(cdc?.incremental_snapshot?.rows),
+    },
+    {
+      name: 'steveslist_cdc_incremental_snapshot_tables_remaining', type: 'gauge', help: 'Tables the signalled (incremental) snapshot has still to read (0 when done).',
+      samples: one(cdc?.incremental_snapshot ? cdc.incremental_snapshot.tables - cdc.incremental_snapshot.tables_done : null),
+    },
+    {
+      name: 'steveslist_cdc_incremental_snapshot_paused', type: 'gauge', help: 'Whether the signalled (incremental) snapshot is paused (1) or not (0).',
+      samples: one(cdc?.incremental_snapshot ? Number(cdc.incremental_snapshot.paused) : null),
+    },
     { name: 'steveslist_cdc_lag_bytes', type: 'gauge', help: 'Source binlog bytes change capture has not read yet.', samples: one(cdc?.lag.bytes) },
     { name: 'steveslist_cdc_lag_transactions', type: 'gauge', help: 'Source transactions change capture has not published yet (MariaDB GTIDs).', samples: one(cdc?.lag.transactions) },
     { name: 'steveslist_cdc_lag_seconds', type: 'gauge', help: 'How far change capture is behind its source: 0 when caught up, else the age of the newest published commit.', samples: one(cdc?.lag.seconds) },

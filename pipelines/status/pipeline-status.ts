@@ -5,7 +5,7 @@ import type { RoleStatus } from '../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus } from '../bus/port.js';
 import type { CdcStats } from '../cdc/reader.js';
-import type { StateStore } from '../cdc/reader-state.js';
+import type { ReaderState, StateStore } from '../cdc/reader-state.js';
 import { bytesBehind, transactionsBehind, type BinlogFile } from './binlog-lag.js';
 import { DeadLetterCounter, type DeadLetterCount } from './dead-letter-counts.js';
 
@@ -56,6 +56,8 @@ export interface CdcStatus {
   transactions_published: number | null;
   snapshot_rows: number | null;
   last_commit_at: string | null;
+  /** The last signalled (incremental) snapshot: the table it reads, tables done of all, rows, paused. */
+  incremental_snapshot: { table: string | null; tables_done: number; tables: number; rows: number; paused: boolean } | null;
   /** Why the source position could not be read (e.g. the user lacks BINLOG MONITOR). */
   source_error?: string;
 }
@@ -87,6 +89,18 @@ async function sourcePosition(source: Pool): Promise<{ files: BinlogFile[]; gtid
   return { files, gtid };
 }
 
+function incrementalStatus(stats: CdcStats | undefined, saved: ReaderState | undefined): CdcStatus['incremental_snapshot'] {
+  if (stats) {
+    const live = stats.incrementalSnapshot;
+    return live ? { table: live.table ?? null, tables_done: live.tablesDone, tables: live.tables, rows: live.rows, paused: live.paused } : null;
+  }
+  const progress = saved?.incremental;
+  if (!progress) return null;
+  return {
+    table: progress.tables[progress.current]?.table ?? null, tables_done: Math.min(progress.current, progress.tables.length), tables: progress.tables.length, rows: progress.rows, paused: progress.paused,
+  };
+}
+
 async function cdcStatus(sources: PipelineSources, source: Pool, nowMs: number): Promise<CdcStatus | null> {
   const stats = sources.cdc?.stats();
   const saved = stats ? undefined : await sources.cdcState?.load();
@@ -102,6 +116,7 @@ async function cdcStatus(sources: PipelineSources, source: Pool, nowMs: number):
     transactions_published: stats?.transactions ?? null,
     snapshot_rows: stats?.snapshotRows ?? null,
     last_commit_at: stats?.lastCommitMs === undefined ? null : new Date(stats.lastCommitMs).toISOString(),
+    incremental_snapshot: incrementalStatus(stats, saved),
   };
   try {
     const { files, gtid } = await sourcePosition(source);
