@@ -19,7 +19,12 @@ export interface JobDependencies {
   /** The live database and the backup folder; without them there are no backup jobs. */
   backup?: { url: string; dir: string };
   /** Usage reports: who gets them, and the warehouse to count from (lent for one run). */
-  reports?: { recipients: readonly string[]; withWarehouse<T>(work: (client: ClickHouseClient) => Promise<T>): Promise<T> };
+  reports?: {
+    recipients: readonly string[];
+    withWarehouse<T>(work: (client: ClickHouseClient) => Promise<T>): Promise<T>;
+    /** The dashboards' rebuild interval (DASHBOARD_REBUILD_MINUTES); default 5. */
+    dashboardRebuildMinutes?: number;
+  };
 }
 
 export function platformJobs(deps: JobDependencies): ScheduledJob[] {
@@ -65,12 +70,13 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
   if (reports) {
     jobs.push({
       name: 'reports.refresh-dashboards',
-      description: 'Exports the warehouse numbers the dashboards show and rebuilds them (Evidence), served at /reports on the admin server.',
-      cron: '30 5 * * *',
+      description: 'Exports the warehouse numbers the dashboards show and rebuilds them (Evidence) beside the served ones, then switches /reports on the admin server to the new build; an unchanged warehouse keeps the last build.',
+      // Live dashboards: every few minutes. A build still running when the next is due makes that one a no-op (one at a time).
+      cron: `*/${reports.dashboardRebuildMinutes ?? 5} * * * *`,
       timezone: deps.timezone,
       timeLimitMs: 30 * 60_000,
-      missed: 'catch-up',
-      run: ({ log }) => refreshDashboards({ warehouse: (work) => reports.withWarehouse(work), log }),
+      missed: 'skip',
+      run: ({ log, signal }) => refreshDashboards({ warehouse: (work) => reports.withWarehouse(work), log, signal }),
     });
   }
   if (reports) {

@@ -21,6 +21,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { emailRoutes } from './routes/emails.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
+import { refreshDashboards } from '../../reports/export/build-dashboards.js';
 import { listingModerationRoutes } from './routes/listings.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
@@ -57,8 +58,10 @@ export interface AdminServerOptions {
   warehouse?: ClickHouseClient;
   /** What GET /admin/pipeline and GET /metrics report on; without it those routes are absent. */
   pipeline?: PipelineSources;
-  /** The built Evidence dashboards served at /reports; default reports/build. */
+  /** The built Evidence dashboards served at /reports; default reports/site. */
   reportsDir?: string;
+  /** POST /admin/reports/rebuild runs this; default a rebuild from `warehouse`, when there is one. */
+  rebuildDashboards?: () => Promise<string>;
   /** Its jobs and ledger are shown at /admin/jobs. */
   scheduler?: Scheduler;
   /** The local mailbox's folder, shown at /admin/mailbox, when the platform runs its own mail server. */
@@ -119,7 +122,8 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(auditRoutes, { pool: options.pool });
   await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
   if (options.scheduler) await app.register(jobRoutes, { pool: options.pool, scheduler: options.scheduler });
-  await app.register(reportRoutes, { buildDir: options.reportsDir });
+  const warehouse = options.warehouse;
+  await app.register(reportRoutes, { buildDir: options.reportsDir, log: options.log, rebuild: options.rebuildDashboards ?? (warehouse && (() => refreshDashboards({ warehouse, log: options.log }))) });
   const deadLetters = options.pipeline && new DeadLetterCounter(options.pipeline.bus, options.pipeline.topicPrefix);
   await app.register(subscriptionRoutes, {
     pool: options.pool, log: options.log, warehouse: options.warehouse,

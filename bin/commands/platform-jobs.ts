@@ -15,6 +15,7 @@ export function jobsFor(config: Config, db: { pool: Pool; source: { url: string 
     backup: { url: db.source.url, dir: config.backup.dir },
     reports: {
       recipients: config.reports.recipients,
+      dashboardRebuildMinutes: config.reports.dashboardRebuildMinutes,
       async withWarehouse(work) {
         if (warehouse) return work(warehouse);
         const client = openWarehouse(config);

@@ -1,28 +1,35 @@
-// Rebuilds the dashboards: the warehouse's numbers exported to Parquet, then Evidence's own build
-// (`evidence sources` and `evidence build`, in the reports project with its own dependencies).
-// A build takes minutes, so it is skipped when nothing it reads changed since the last one.
+// Rebuilds the dashboards while the platform runs: the warehouse's numbers exported to Parquet, then
+// Evidence's own build (`evidence sources` and `evidence build`, in the reports project with its own
+// dependencies) into a new folder, and the served site switched to it in one step. A build takes
+// a minute or two, so it is skipped when nothing it reads changed since the last one, and only one
+// runs at a time (a second caller is told so and returns).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
-import { exportDashboardData } from './export-marts.js';
+import { buildsDir, readBuildStatus, takeBuildLock, writeBuildStatus, type BuildStage, type DashboardBuildStatus } from './build-status.js';
+import { BUILD_INFO, exportDashboardData } from './export-marts.js';
 
 export const REPORTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the export writes and the `warehouse` source reads. */
 export const DASHBOARD_DATA_DIR = join(REPORTS_DIR, 'sources', 'warehouse');
-/** Beside the built site: the fingerprint of what it was built from. */
+/** The served site: a symbolic link to the newest finished build under builds/, replaced in one rename. */
+export const siteDir = (reportsDir: string) => join(reportsDir, 'site');
+/** Inside each build folder: the fingerprint of what it was built from. */
 const INPUTS_FILE = '.inputs-sha256';
 /** What a build reads, besides Evidence itself (pinned by the lock file, patched by patches/). */
-const INPUTS = ['pages', 'sources', 'patches', 'evidence.config.yaml', 'package-lock.json'];
+const INPUTS = ['pages', 'components', 'static', 'partials', 'sources', 'patches', 'evidence.config.yaml', 'package-lock.json'];
+/** The export time changes on every export; leaving it out lets an unchanged warehouse keep its build. */
+const NOT_INPUTS = new Set([`${BUILD_INFO}.parquet`]);
 
 function filesUnder(path: string): string[] {
   if (!existsSync(path)) return [];
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).sort().flatMap((name) => (name.endsWith('.partial') ? [] : filesUnder(join(path, name))));
+  return readdirSync(path).sort().flatMap((name) => (name.endsWith('.partial') || NOT_INPUTS.has(name) ? [] : filesUnder(join(path, name))));
 }
 
 /** One hash over the names and contents of every file a build reads. */
@@ -34,27 +41,9 @@ export function buildInputsHash(dir: string): string {
   return hash.digest('hex');
 }
 
-/**
- * Evidence copies each build over the last one (its output is `.evidence/template/build`), so the
- * data and script files of every earlier build would pile up in reports/build: drop those.
- */
-function pruneEarlierBuilds(dir: string): void {
-  const built = join(dir, 'build');
-  const fresh = join(dir, '.evidence', 'template', 'build');
-  if (!existsSync(join(fresh, 'index.html'))) return;
-  for (const file of filesUnder(built)) {
-    if (!existsSync(join(fresh, relative(built, file)))) rmSync(file);
-  }
-  const removeEmpty = (folder: string): void => {
-    for (const name of readdirSync(folder)) if (statSync(join(folder, name)).isDirectory()) removeEmpty(join(folder, name));
-    if (folder !== built && readdirSync(folder).length === 0) rmSync(folder, { recursive: true });
-  };
-  removeEmpty(built);
-}
-
-function run(command: string, args: string[], cwd: string): Promise<void> {
+function run(command: string, args: string[], cwd: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' }, signal });
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
@@ -66,38 +55,105 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
-/** Exports the dashboards' data from `warehouse` and builds the site into reports/build; returns a summary line. */
+/** The build folder the site points at now, if any. */
+function currentBuild(dir: string): string | undefined {
+  try {
+    return join(dir, readlinkSync(siteDir(dir)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Points the site at `build` in one rename (a reader gets the old site or the new, never a mix). */
+function switchSite(dir: string, build: string): void {
+  const link = siteDir(dir);
+  const aside = `${link}.partial`;
+  rmSync(aside, { force: true });
+  symlinkSync(relative(dir, build), aside);
+  renameSync(aside, link);
+}
+
+/** Keeps the served build and the one before it (a reader mid-page may still fetch its files). */
+function pruneBuilds(dir: string, keep: readonly string[]): void {
+  const builds = buildsDir(dir);
+  const folders = readdirSync(builds).filter((name) => /^\d/.test(name) && statSync(join(builds, name)).isDirectory()).sort();
+  const kept = new Set(keep.map((path) => relative(builds, path)));
+  for (const name of folders.slice(0, -2)) if (!kept.has(name)) rmSync(join(builds, name), { recursive: true, force: true });
+}
+
 /** Lends a warehouse client for `work` and takes it back after. */
 export type WarehouseLender = <T>(work: (client: ClickHouseClient) => Promise<T>) => Promise<T>;
 
+export interface RefreshOptions {
+  /** A client, or a lender of one for the export alone (the build after it does not need the warehouse). */
+  warehouse: ClickHouseClient | WarehouseLender;
+  log: Logger;
+  reportsDir?: string;
+  signal?: AbortSignal;
+}
+
 /**
- * `warehouse` is a client, or lends one for the export alone: the build that follows takes a minute
- * or more, and a warehouse folder held that long keeps its owner (a restarting platform) from it.
+ * Exports the dashboards' data and builds the site into builds/<time>, then switches site/ to it;
+ * returns a summary line. Each stage is logged and written to the status file as it starts.
  */
-export async function refreshDashboards(options: { warehouse: ClickHouseClient | WarehouseLender; log: Logger; reportsDir?: string }): Promise<string> {
+export async function refreshDashboards(options: RefreshOptions): Promise<string> {
   const dir = options.reportsDir ?? REPORTS_DIR;
   const evidence = join(dir, 'node_modules', '.bin', 'evidence');
   if (!existsSync(evidence)) throw new EnvironmentError('the dashboards need their own install once: npm run reports:install');
-  const started = Date.now();
-  const exportTo = (client: ClickHouseClient) => exportDashboardData(client, join(dir, 'sources', 'warehouse'));
-  const rows = typeof options.warehouse === 'function' ? await options.warehouse(exportTo) : await exportTo(options.warehouse);
-  const total = Object.values(rows).reduce((a, b) => a + b, 0);
-  const inputs = buildInputsHash(dir);
-  const marker = join(dir, 'build', INPUTS_FILE);
-  if (existsSync(join(dir, 'build', 'index.html')) && existsSync(marker) && readFileSync(marker, 'utf8') === inputs) {
-    const summary = `dashboards unchanged (${total} exported rows), the last build kept`;
-    options.log.info({ rows }, summary);
+  const release = takeBuildLock(dir);
+  if (!release) {
+    const building = readBuildStatus(dir).building;
+    const summary = `a dashboards build is already running${building ? ` (since ${building.startedAt}, at ${building.stage})` : ''}; this one skipped`;
+    options.log.info(summary);
     return summary;
   }
-  // A build that fails halfway must not pass for the inputs' build next time.
-  rmSync(marker, { force: true });
-  // --strict: a query that fails stops the build; without it Evidence logs the error, exits 0 and
-  // builds the site from the previous run's data.
-  await run(evidence, ['sources', '--strict'], dir);
-  await run(evidence, ['build'], dir);
-  pruneEarlierBuilds(dir);
-  writeFileSync(marker, inputs);
-  const summary = `dashboards rebuilt from ${total} exported rows in ${Math.round((Date.now() - started) / 1000)} s`;
-  options.log.info({ rows }, summary);
-  return summary;
+  const started = new Date();
+  const previous = readBuildStatus(dir).last;
+  const status: DashboardBuildStatus = { last: previous };
+  const stage = (name: BuildStage, message: string) => {
+    status.building = { pid: process.pid, startedAt: started.toISOString(), stage: name, stageStartedAt: new Date().toISOString() };
+    writeBuildStatus(dir, status);
+    options.log.info({ stage: name }, `dashboards: ${message}`);
+  };
+  const finish = (last: NonNullable<DashboardBuildStatus['last']>) => {
+    writeBuildStatus(dir, { last });
+  };
+  try {
+    stage('export', 'exporting the warehouse numbers');
+    const exportTo = (client: ClickHouseClient) => exportDashboardData(client, join(dir, 'sources', 'warehouse'));
+    const exported = typeof options.warehouse === 'function' ? await options.warehouse(exportTo) : await exportTo(options.warehouse);
+    const total = Object.values(exported.rows).reduce((a, b) => a + b, 0);
+    const inputs = buildInputsHash(dir);
+    const current = currentBuild(dir);
+    if (current && existsSync(join(current, 'index.html')) && existsSync(join(current, INPUTS_FILE)) && readFileSync(join(current, INPUTS_FILE), 'utf8') === inputs) {
+      const summary = `dashboards unchanged (${total} exported rows), the last build kept`;
+      options.log.info({ rows: exported.rows }, summary);
+      // The site still shows the export its build was made from: that is when its data was last new.
+      finish({ outcome: 'unchanged', startedAt: started.toISOString(), finishedAt: new Date().toISOString(), dataAsOf: previous?.dataAsOf, summary });
+      return summary;
+    }
+    // --strict: a query that fails stops the build; without it Evidence logs the error, exits 0 and
+    // builds the site from the previous run's data.
+    stage('sources', `${total} rows exported; loading them into Evidence (evidence sources)`);
+    await run(evidence, ['sources', '--strict'], dir, options.signal);
+    stage('build', 'building the pages (evidence build)');
+    await run(evidence, ['build'], dir, options.signal);
+    stage('switch', 'switching the served site to the new build');
+    // Evidence copies its output to ./build as well; the copy under .evidence/ is moved, not copied again.
+    const build = join(buildsDir(dir), started.toISOString().replace(/[:.]/g, '-'));
+    renameSync(join(dir, '.evidence', 'template', 'build'), build);
+    rmSync(join(dir, 'build'), { recursive: true, force: true });
+    writeFileSync(join(build, INPUTS_FILE), inputs);
+    switchSite(dir, build);
+    pruneBuilds(dir, [build, ...(current ? [current] : [])]);
+    const summary = `dashboards rebuilt from ${total} exported rows in ${Math.round((Date.now() - started.getTime()) / 1000)} s`;
+    options.log.info({ rows: exported.rows }, summary);
+    finish({ outcome: 'built', startedAt: started.toISOString(), finishedAt: new Date().toISOString(), dataAsOf: exported.at.toISOString(), summary });
+    return summary;
+  } catch (error) {
+    finish({ outcome: 'failed', startedAt: started.toISOString(), finishedAt: new Date().toISOString(), dataAsOf: previous?.dataAsOf, error: (error as Error).message.slice(0, 2000) });
+    throw error;
+  } finally {
+    release();
+  }
 }

@@ -19,11 +19,93 @@ function countsByStatus(known: readonly string[], counts: string, as: string): s
  * One Parquet file per query; the names are the tables the pages query (`warehouse.<name>`), each
  * read by `sources/warehouse/<name>.sql`. Money is in major units (Float64), counts are UInt64.
  */
+/** The export's own row: when it was taken, shown on every page as "data as of". */
+export const BUILD_INFO = 'build_info';
+
+/** Orders that count as sales (not deleted, not cancelled or refunded). */
+const SALES = "SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')";
+/** The last 30 days against the 30 before them: `current` is 1 for the first, 0 for the second. */
+// An order whose listing the warehouse lacks gets '' from the join (no join_use_nulls), shown as "unknown".
+const TWO_PERIODS = `SELECT o.currency AS currency, o.amount AS amount,
+      if(empty(l.category), 'unknown', l.category) AS category, if(empty(l.country), '??', l.country) AS country,
+      o.created_at >= now() - INTERVAL 30 DAY AS current
+    FROM (${SALES} AND created_at >= now() - INTERVAL 60 DAY) AS o
+    LEFT JOIN (SELECT id, category, country FROM raw.listings FINAL) AS l ON l.id = o.listing_id`;
+/** Orders and GMV (major units, per currency) this period and the one before, grouped by `by`. */
+const withPreviousPeriod = (by: string) => `SELECT ${by}, upper(currency) AS currency,
+    countIf(current) AS orders, countIf(NOT current) AS orders_previous,
+    toFloat64(sumIf(amount, current)) / 100 AS gmv, toFloat64(sumIf(amount, NOT current)) / 100 AS gmv_previous
+  FROM (${TWO_PERIODS}) GROUP BY ${by}, currency ORDER BY gmv DESC, ${by}, currency`;
+/** Every day of the last 30, for a daily series that shows a quiet day as zero rather than as a gap. */
+const LAST_30_DAYS = 'SELECT today() - number AS day FROM numbers(30)';
+
 export const DASHBOARD_QUERIES: Record<string, string> = {
+  [BUILD_INFO]: "SELECT formatDateTime(now(), '%Y-%m-%d %H:%i UTC', 'UTC') AS data_as_of",
   daily_listings: `SELECT day, category, city, sum(listings) AS listings FROM marts.daily_listings
     WHERE day >= today() - 90 GROUP BY day, category, city ORDER BY day, category, city`,
-  orders_daily: `SELECT day, category, currency, sum(orders) AS orders, toFloat64(sum(gmv_minor)) / 100 AS gmv FROM marts.orders_daily
+  orders_daily: `SELECT day, category, upper(currency) AS currency, sum(orders) AS orders, toFloat64(sum(gmv_minor)) / 100 AS gmv FROM marts.orders_daily
     WHERE day >= today() - 90 GROUP BY day, category, currency ORDER BY day, category, currency`,
+  // Per day of the last 30 and currency, zero-filled: one order on one day still draws a month's axis.
+  orders_by_day: `SELECT day, currency, sum(orders) AS orders, sum(gmv) AS gmv FROM (
+      SELECT d.day AS day, c.currency AS currency, toUInt64(0) AS orders, toFloat64(0) AS gmv
+      FROM (${LAST_30_DAYS}) AS d CROSS JOIN (SELECT DISTINCT upper(currency) AS currency FROM marts.orders_daily WHERE day >= today() - 29) AS c
+      UNION ALL
+      SELECT day, upper(currency), sum(orders), toFloat64(sum(gmv_minor)) / 100 FROM marts.orders_daily WHERE day >= today() - 29 GROUP BY day, currency
+    ) GROUP BY day, currency ORDER BY day, currency`,
+  // Sign-up -> first listing -> first sale, by the month people signed up.
+  funnel_cohorts: `SELECT formatDateTime(toStartOfMonth(u.created_at), '%Y-%m') AS cohort, count() AS signed_up,
+      countIf(f.first_listing_at IS NOT NULL) AS listed, countIf(s.first_sale_at IS NOT NULL) AS sold
+    FROM (SELECT id, created_at FROM raw.users FINAL WHERE _is_deleted = 0) AS u
+    LEFT JOIN (SELECT seller_id, min(created_at) AS first_listing_at FROM raw.listings GROUP BY seller_id) AS f ON f.seller_id = u.id
+    LEFT JOIN (SELECT seller_id, min(created_at) AS first_sale_at FROM (${SALES}) GROUP BY seller_id) AS s ON s.seller_id = u.id
+    GROUP BY cohort ORDER BY cohort
+    SETTINGS join_use_nulls = 1`,
+  gmv_by_category: withPreviousPeriod('category'),
+  gmv_by_country: withPreviousPeriod('country'),
+  // The sellers with the most sales in the last 30 days (their takings per currency beside it).
+  top_sellers: `SELECT o.seller_id AS seller_id, ifNull(u.name, '') AS seller, upper(o.currency) AS currency,
+      count() AS orders, toFloat64(sum(o.amount)) / 100 AS gmv
+    FROM (${SALES} AND created_at >= now() - INTERVAL 30 DAY) AS o
+    LEFT JOIN (SELECT id, name FROM raw.users FINAL) AS u ON u.id = o.seller_id
+    GROUP BY seller_id, seller, currency ORDER BY orders DESC, gmv DESC, seller_id LIMIT 25`,
+  // Per city: what is offered (active and new listings) against what is asked for (orders and
+  // buyers' messages about listings there), over the last 30 days.
+  supply_demand: `SELECT country, city, sum(active) AS active_listings, sum(new_listings) AS new_listings, sum(orders) AS orders, sum(messages) AS messages
+    FROM (
+      SELECT country, city, countIf(status = 'active') AS active, countIf(created_at >= now() - INTERVAL 30 DAY) AS new_listings,
+             toUInt64(0) AS orders, toUInt64(0) AS messages
+      FROM raw.listings FINAL WHERE _is_deleted = 0 GROUP BY country, city
+      UNION ALL
+      SELECT l.country, l.city, toUInt64(0), toUInt64(0), count(), toUInt64(0)
+      FROM (${SALES} AND created_at >= now() - INTERVAL 30 DAY) AS o JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = o.listing_id
+      GROUP BY l.country, l.city
+      UNION ALL
+      SELECT l.country, l.city, toUInt64(0), toUInt64(0), toUInt64(0), count()
+      FROM (SELECT listing_id FROM raw.messages FINAL WHERE _is_deleted = 0 AND created_at >= now() - INTERVAL 30 DAY AND listing_id IS NOT NULL) AS m
+      JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = m.listing_id
+      GROUP BY l.country, l.city
+    ) GROUP BY country, city ORDER BY active_listings + orders DESC, country, city LIMIT 100`,
+  // Moderation per day: complaints filed and settled, listings removed and users warned by staff.
+  moderation_daily: `SELECT d.day AS day, sum(c.filed) AS complaints, sum(c.settled) AS settled, sum(c.removals) AS removals, sum(c.warnings) AS warnings
+    FROM (${LAST_30_DAYS}) AS d
+    LEFT JOIN (
+      SELECT day, sum(filed) AS filed, sum(settled) AS settled, sum(removals) AS removals, sum(warnings) AS warnings FROM (
+        SELECT toDate(created_at) AS day, count() AS filed, toUInt64(0) AS settled, toUInt64(0) AS removals, toUInt64(0) AS warnings
+          FROM raw.complaints FINAL WHERE _is_deleted = 0 GROUP BY day
+        UNION ALL
+        SELECT toDate(resolved_at), toUInt64(0), count(), toUInt64(0), toUInt64(0)
+          FROM raw.complaints FINAL WHERE _is_deleted = 0 AND resolved_at IS NOT NULL GROUP BY toDate(resolved_at)
+        UNION ALL
+        SELECT toDate(created_at), toUInt64(0), toUInt64(0), count(), toUInt64(0)
+          FROM raw.admin_audit FINAL WHERE action = 'listing.remove' GROUP BY toDate(created_at)
+        UNION ALL
+        SELECT toDate(created_at), toUInt64(0), toUInt64(0), toUInt64(0), count()
+          FROM raw.user_warnings FINAL WHERE _is_deleted = 0 GROUP BY toDate(created_at)
+      ) GROUP BY day
+    ) AS c ON c.day = d.day
+    GROUP BY day ORDER BY day`,
+  complaints_by_reason: `SELECT toString(reason) AS reason, toString(status) AS status, count() AS complaints
+    FROM raw.complaints FINAL WHERE _is_deleted = 0 AND created_at >= now() - INTERVAL 30 DAY GROUP BY reason, status ORDER BY reason, status`,
   user_cohorts: `SELECT formatDateTime(signup_month, '%Y-%m') AS signup_month, users, listed_within_90_days, toFloat64(conversion) AS conversion
     FROM marts.user_cohorts ORDER BY signup_month`,
   // Every day of the last 30, so a quiet day shows as zero rather than as a gap.
@@ -59,8 +141,12 @@ export const DASHBOARD_QUERIES: Record<string, string> = {
     'SELECT toString(status) AS status, count() AS n FROM raw.job_runs FINAL WHERE scheduled_for >= now() - INTERVAL 30 DAY GROUP BY status', 'runs'),
 };
 
-/** Writes every dashboard Parquet file into `dir` (each replaced whole, never half-written); returns rows per file. */
-export async function exportDashboardData(client: ClickHouseClient, dir: string): Promise<Record<string, number>> {
+/**
+ * Writes every dashboard Parquet file into `dir` (each replaced whole, never half-written); returns
+ * rows per file and when the export started.
+ */
+export async function exportDashboardData(client: ClickHouseClient, dir: string): Promise<{ rows: Record<string, number>; at: Date }> {
+  const at = new Date();
   mkdirSync(dir, { recursive: true });
   const counts: Record<string, number> = {};
   for (const [name, query] of Object.entries(DASHBOARD_QUERIES)) {
@@ -71,5 +157,5 @@ export async function exportDashboardData(client: ClickHouseClient, dir: string)
     const count = await client.query({ query: `SELECT count() AS n FROM (${query})`, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
     counts[name] = Number((await count.json<{ n: number }>())[0]?.n ?? 0);
   }
-  return counts;
+  return { rows: counts, at };
 }

@@ -1,21 +1,28 @@
-// The Evidence dashboards (reports/, built into reports/build) at /reports on the admin server.
-// A browser cannot send a bearer token with every script and data file, so the pages are open to
-// loopback clients and to clients whose certificate the TLS layer verified (like /metrics), and
-// refused to anyone else.
+// The Evidence dashboards (reports/, the newest build linked at reports/site) at /reports on the
+// admin server. A browser cannot send a bearer token with every script and data file, so the pages
+// are open to loopback clients and to clients whose certificate the TLS layer verified (like
+// /metrics), and refused to anyone else. Staff start a rebuild and watch it on /admin/reports/*.
 import { stat } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Logger } from '../../../core/log.js';
+import { REPORTS_DIR, siteDir } from '../../../reports/export/build-dashboards.js';
+import { readBuildStatus } from '../../../reports/export/build-status.js';
 
 export interface ReportRoutesOptions {
-  /** The built site; default reports/build. */
+  /** The served site; default reports/site. */
   buildDir?: string;
+  /** The reports project, whose builds/ holds the build status; default the folder holding `buildDir`. */
+  reportsDir?: string;
+  /** Starts a rebuild and resolves with its summary; absent where this process cannot reach the warehouse. */
+  rebuild?: () => Promise<string>;
+  log: Logger;
 }
 
-export const DEFAULT_REPORTS_BUILD = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'reports', 'build');
-const NOT_BUILT = 'The dashboards are not built yet: they are built by the reports.refresh-dashboards job '
-  + '(npx steveslist jobs run reports.refresh-dashboards), which needs `npm run reports:install` once.\n';
+export const DEFAULT_REPORTS_BUILD = siteDir(REPORTS_DIR);
+const NOT_BUILT = 'The dashboards are not built yet: they are built every few minutes by the reports.refresh-dashboards job '
+  + '(or at once: npx steveslist jobs run reports.refresh-dashboards, or POST /admin/reports/rebuild), which needs `npm run reports:install` once.\n';
 
 async function isFile(path: string): Promise<boolean> {
   try {
@@ -27,6 +34,7 @@ async function isFile(path: string): Promise<boolean> {
 
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, options) => {
   const root = options.buildDir ?? DEFAULT_REPORTS_BUILD;
+  const reportsDir = options.reportsDir ?? (options.buildDir ? dirname(options.buildDir) : REPORTS_DIR);
   // No root here: every sendFile names the folder, and the plugin would warn at start-up about a
   // folder that exists only once the dashboards are built. The start-up says how to build them instead.
   await app.register(fastifyStatic, { serve: false });
@@ -54,5 +62,23 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       return reply.callNotFound();
     }
     return send(reply, relative === '.' ? '' : relative);
+  });
+
+  const statusOf = async () => ({ built: await isFile(join(root, 'index.html')), ...readBuildStatus(reportsDir) });
+
+  // What the builder is doing (stage, since when) and what the last build did ("data as of", outcome, error).
+  app.get('/admin/reports/build', async () => statusOf());
+
+  // 202: the build goes on in the background (a minute or two); GET /admin/reports/build follows it.
+  app.post('/admin/reports/rebuild', async (request, reply) => {
+    if (!options.rebuild) {
+      return reply.code(503).send({ error: 'unavailable', message: 'this admin service does not reach the warehouse; rebuild where the platform runs: npx steveslist jobs run reports.refresh-dashboards' });
+    }
+    const running = readBuildStatus(reportsDir).building;
+    if (running) return reply.code(202).send({ started: false, message: `a build is already running (since ${running.startedAt}, at ${running.stage})`, status: await statusOf() });
+    const admin = request.adminUsername;
+    options.log.info({ admin }, 'dashboards rebuild asked for');
+    options.rebuild().catch((error: unknown) => options.log.error({ err: error }, 'dashboards rebuild failed'));
+    return reply.code(202).send({ started: true, message: 'rebuild started; GET /admin/reports/build shows its progress', status: await statusOf() });
   });
 };

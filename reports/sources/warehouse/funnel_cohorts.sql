@@ -1,0 +1,1 @@
+select * from read_parquet('sources/warehouse/funnel_cohorts.parquet')
