@@ -14,6 +14,7 @@ import { credentialOf, installCallerAuth } from './caller.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { complaintRoutes } from './routes/complaints.js';
+import { savedSearchRoutes } from './routes/saved-searches.js';
 import { formOptionRoutes } from './routes/form-options.js';
 import { healthRoutes } from './routes/health.js';
 import { listingRoutes } from './routes/listings.js';
@@ -77,6 +78,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   await app.register(orderRoutes, { pool: options.pool });
   await app.register(messageRoutes, { pool: options.pool });
   await app.register(complaintRoutes, { pool: options.pool });
+  await app.register(savedSearchRoutes, { pool: options.pool });
   await app.register(formOptionRoutes);
   await app.register(profileRoutes, { pool: options.pool });
   await app.register(webhookRoutes, { pool: options.pool, allowPrivate: options.webhooksAllowPrivate ?? false });

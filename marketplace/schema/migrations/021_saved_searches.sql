@@ -12,6 +12,8 @@ CREATE TABLE saved_searches (
   max_price BIGINT UNSIGNED NULL,
   -- Unsubscribing (the email's link) stops the emails; the search itself stays until deleted.
   alerts_enabled TINYINT(1) NOT NULL DEFAULT 1,
+  -- The site's address the search was saved from: the alert email's links point there.
+  site_url VARCHAR(300) NOT NULL,
   -- The digest's clock: at most one email per search per 15 minutes.
   last_emailed_at DATETIME(6) NULL,
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
