@@ -60,22 +60,30 @@ export function dashboardPages(pagesDir = DEFAULT_PAGES_DIR): string[] {
 }
 
 /** The dashboard tables a page's SQL reads (`from warehouse.daily_listings`), in the order it names them. */
-export function pageTables(pageText: string): string[] {
+export function pageTables(pageText: string, queries: Record<string, string> = DASHBOARD_QUERIES): string[] {
   const names = [...pageText.matchAll(/\bwarehouse\.([a-z_][a-z0-9_]*)/gi)].map((match) => match[1]!.toLowerCase());
-  return [...new Set(names)].filter((name) => name in DASHBOARD_QUERIES);
+  return [...new Set(names)].filter((name) => Object.hasOwn(queries, name));
 }
 
 const safeName = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'report';
 
-export async function runReportTarget(warehouse: ClickHouseClient, target: ReportTarget, options: { name: string; date: string; pagesDir?: string }): Promise<ReportResult> {
+export interface PageSources {
+  /** The dashboard pages' folder; default reports/pages. */
+  pagesDir?: string;
+  /** The query behind each dashboard table; default the dashboards' export (export-marts.ts). */
+  dashboardQueries?: Record<string, string>;
+}
+
+export async function runReportTarget(warehouse: ClickHouseClient, target: ReportTarget, options: { name: string; date: string } & PageSources): Promise<ReportResult> {
   const parts: { filename: string; csv: string }[] = [];
   if (target.kind === 'query') {
     const csv = (await analystQuery(warehouse, target.sql, { format: 'csv', maxRows: MAX_ATTACHMENT_ROWS, timeoutSeconds: QUERY_TIMEOUT_SECONDS })).toString('utf8');
     parts.push({ filename: `${safeName(options.name)}-${options.date}.csv`, csv });
   } else {
     const text = readFileSync(join(options.pagesDir ?? DEFAULT_PAGES_DIR, `${target.page}.md`), 'utf8');
-    for (const table of pageTables(text)) {
-      const { stream } = await warehouse.exec({ query: `SELECT * FROM (${DASHBOARD_QUERIES[table]}) LIMIT ${MAX_ATTACHMENT_ROWS} FORMAT CSVWithNames` });
+    const queries = options.dashboardQueries ?? DASHBOARD_QUERIES;
+    for (const table of pageTables(text, queries)) {
+      const { stream } = await warehouse.exec({ query: `SELECT * FROM (${queries[table]}) LIMIT ${MAX_ATTACHMENT_ROWS} FORMAT CSVWithNames` });
       parts.push({ filename: `${safeName(target.page)}-${table}-${options.date}.csv`, csv: (await readAll(stream)).toString('utf8') });
     }
   }

@@ -8,14 +8,13 @@ import type { RenderedEmail } from '../../pipelines/sinks/email/templates.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import { describeSchedule, dueOccurrence } from './cadence.js';
 import { queueReportEmail, recordDelivery, reportEventId, type DeliveryOutcome } from './report-mail.js';
-import { runReportTarget, type ReportResult } from './report-target.js';
+import { runReportTarget, type PageSources, type ReportResult } from './report-target.js';
 import { claimOccurrence, listSubscriptions, type Subscription } from './subscription-store.js';
 
-export interface SubscriptionRunOptions {
+export interface SubscriptionRunOptions extends PageSources {
   pool: Pool;
   warehouse: ClickHouseClient;
   log: Logger;
-  pagesDir?: string;
   /** Where the dashboards are served, for the link in a page's email (e.g. http://127.0.0.1:8081/reports/). */
   dashboardsUrl?: string;
 }
@@ -67,7 +66,7 @@ export async function sendSubscription(options: SubscriptionRunOptions, subscrip
   const date = localDate(dueAt, subscription.timezone);
   let outcome: SendOutcome;
   try {
-    const result = await runReportTarget(options.warehouse, subscription.target, { name: subscription.name, date, pagesDir: options.pagesDir });
+    const result = await runReportTarget(options.warehouse, subscription.target, { name: subscription.name, date, pagesDir: options.pagesDir, dashboardQueries: options.dashboardQueries });
     if (result.rows === 0) {
       outcome = { subscription_id: subscription.id, outcome: 'skipped_empty', rows: 0, detail: 'the result was empty: nothing mailed' };
     } else {

@@ -56,7 +56,9 @@ describe('schedules, CSV and input (pure)', () => {
   it('reads a page path and the dashboard tables its SQL uses', () => {
     expect(pageName('/reports/platform/')).toBe('platform');
     expect(pageName('/reports/')).toBe('index');
-    expect(pageTables('select * from warehouse.daily_listings join warehouse.not_a_table\nfrom warehouse.daily_listings, warehouse.build_info')).toEqual(['daily_listings', 'build_info']);
+    const queries = { daily_listings: 'SELECT 1', build_info: 'SELECT 2' };
+    expect(pageTables('select * from warehouse.daily_listings join warehouse.not_a_table\nfrom warehouse.daily_listings, warehouse.build_info', queries)).toEqual(['daily_listings', 'build_info']);
+    expect(pageTables('from warehouse.constructor, warehouse.toString', queries)).toEqual([]);
   });
 
   it('says which field is wrong and why', () => {
@@ -270,18 +272,28 @@ describe('subscriptions', () => {
 
   it('mails a dashboard page\'s data, one CSV per table the page reads', async () => {
     mkdirSync(pagesDir, { recursive: true });
-    writeFileSync(join(pagesDir, 'ops.md'), '# Ops\n\n```sql info\nselect * from warehouse.build_info\n```\n');
+    writeFileSync(join(pagesDir, 'ops.md'), '# Ops\n\n```sql paid\nselect * from warehouse.paid_orders\n```\n\n```sql nothing\nselect * from warehouse.refunds\n```\n');
+    // The dashboards' tables as the export defines them (export-marts.ts), two of them here.
+    const dashboardQueries = {
+      paid_orders: "SELECT id, amount FROM raw.orders FINAL WHERE status = 'paid' AND toDate(created_at) = '2026-03-10' ORDER BY id",
+      refunds: "SELECT id FROM raw.orders FINAL WHERE status = 'refunded' AND toDate(created_at) = '2026-03-10'",
+    };
     const subscription = await createSubscription(db.pool, 'ana', { name: 'Ops page', email: 'ops@example.com', page: '/reports/ops', cadence: 'daily' }, {
       pages: () => dashboardPages(pagesDir), pageName,
     });
     expect(subscription.target).toEqual({ kind: 'page', page: 'ops' });
     const before = mailbox.messages().length;
-    const outcome = await sendSubscription({ pool: db.pool, warehouse, log, pagesDir, dashboardsUrl: 'http://127.0.0.1:9/reports/' }, await getSubscription(db.pool, subscription.id), new Date(), 'manual');
-    expect(outcome).toMatchObject({ outcome: 'queued', rows: 1 });
+    const at = new Date('2026-03-12T07:00:00Z');
+    const outcome = await sendSubscription({ pool: db.pool, warehouse, log, pagesDir, dashboardQueries, dashboardsUrl: 'http://127.0.0.1:9/reports/' }, await getSubscription(db.pool, subscription.id), at, 'manual');
+    expect(outcome).toMatchObject({ outcome: 'queued', rows: 2 });
     const [mail] = (await mails(before + 1)).slice(before);
     expect(mail!.text).toContain('Open the page: http://127.0.0.1:9/reports/ops');
-    expect(mail!.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/^ops-build_info-\d{4}-\d\d-\d\d\.csv$/)]);
-    expect(mail!.attachments[0]!.content.toString('utf8')).toMatch(/^"data_as_of"\n"\d{4}-\d\d-\d\d \d\d:\d\d UTC"\n$/);
+    expect(mail!.text).toContain('ops-paid_orders-2026-03-12.csv: 2 rows');
+    expect(mail!.text).toContain('ops-refunds-2026-03-12.csv: 0 rows');
+    expect(mail!.attachments.map((a) => [a.filename, a.content.toString('utf8')])).toEqual([
+      ['ops-paid_orders-2026-03-12.csv', '"id","amount"\n1,2500\n2,1999\n'],
+      ['ops-refunds-2026-03-12.csv', '"id"\n'],
+    ]);
   });
 });
 
