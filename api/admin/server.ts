@@ -15,6 +15,7 @@ import { createHttpServer } from '../http-server.js';
 import './admin-of.js';
 import { isLoopback, localCommandActor } from './local-commands.js';
 import { auditRoutes } from './routes/audit.js';
+import { backupRoutes } from './routes/backups.js';
 import { complaintModerationRoutes } from './routes/complaints.js';
 import { consoleRoutes, isApiPath } from './routes/console.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -72,6 +73,8 @@ export interface AdminServerOptions {
   localCommandSecret?: string;
   /** Failed log-ins that lock a staff account, and for how long. */
   lockout?: LockoutPolicy;
+  /** Where backups are kept (BACKUP_DIR), listed and checked at /admin/backups. */
+  backupDir?: string;
   /** The built staff console served at /; default api/admin/console/dist. */
   consoleDir?: string;
 }
@@ -135,6 +138,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     await app.register(metricsRoutes, { status });
     await app.register(deadLetterRoutes, { pool: options.pool, bus: options.pipeline.bus, topicPrefix: options.pipeline.topicPrefix });
   }
+  if (options.backupDir) await app.register(backupRoutes, { backupDir: options.backupDir, log: options.log });
   await app.register(consoleRoutes, { distDir: options.consoleDir });
   return app;
 }

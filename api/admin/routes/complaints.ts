@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { COMPLAINT_STATUSES, closeComplaint, listComplaints, type ComplaintStatus } from '../../../marketplace/moderation/complaints.js';
-import type { Pool } from '../../../marketplace/mysql/connection.js';
+import { assignComplaint, COMPLAINT_STATUSES, closeComplaint, listComplaints, type ComplaintStatus } from '../../../marketplace/moderation/complaints.js';
+import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import { badRequest } from '../../errors.js';
 import { pageQueryProperties, pageRequest, pageResponse, type PageQuery } from '../../public/pagination.js';
-import { idParams, reasonBody, reasonOf, type ReasonBody } from '../schemas.js';
+import { idParams, reason, reasonBody, reasonOf, type ReasonBody } from '../schemas.js';
 import { adminOf } from '../admin-of.js';
 
 const listQuery = {
@@ -22,7 +23,7 @@ interface ListQuery extends PageQuery {
   listing_id?: number;
 }
 
-/** The complaints queue: list (newest first, filterable), resolve or dismiss one. */
+/** The complaints queue: list (newest first, filterable), assign, resolve or dismiss one. */
 export const complaintModerationRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { pool }) => {
   app.get<{ Querystring: ListQuery }>('/admin/complaints', { schema: { querystring: listQuery } }, async (request) => {
     const { status, reported_user_id: reportedUserId, listing_id: listingId } = request.query;
@@ -33,4 +34,16 @@ export const complaintModerationRoutes: FastifyPluginAsync<{ pool: Pool }> = asy
     app.post<{ Params: { id: number }; Body: ReasonBody }>(`/admin/complaints/:id/${verb}`, { schema: { params: idParams, body: reasonBody } },
       async (request) => closeComplaint(pool, adminOf(request), request.params.id, outcome, reasonOf(request.body)));
   }
+
+  app.post<{ Params: { id: number }; Body: { assignee?: string; reason?: string } }>('/admin/complaints/:id/assign', {
+    schema: {
+      params: idParams,
+      body: { type: 'object', additionalProperties: false, properties: { assignee: { type: 'string', minLength: 1, maxLength: 100, description: 'a staff username; default: the caller' }, reason } },
+    },
+  }, async (request) => {
+    const assignee = request.body.assignee?.trim() || adminOf(request);
+    const [staff] = await pool.query<RowDataPacket[]>('SELECT 1 FROM admin_users WHERE username = ? AND disabled_at IS NULL', [assignee]);
+    if (staff.length === 0) throw badRequest('assignee', `there is no staff account "${assignee}"`);
+    return assignComplaint(pool, adminOf(request), request.params.id, assignee, request.body.reason?.trim() || null);
+  });
 };
