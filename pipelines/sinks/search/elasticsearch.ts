@@ -19,8 +19,30 @@ export interface ElasticsearchOptions {
   username?: string;
   password?: string;
   apiKey?: string;
-  /** Wait for each write to become searchable (tests); otherwise the index refreshes every second. */
-  refresh?: boolean;
+  /**
+   * When a write becomes searchable (bench/topology.ts measures each; README, production topology):
+   * - 'bulk' (the default): each bulk refreshes the shards it wrote to before it returns, so a
+   *   listing is found as soon as its batch is indexed. The refresh costs little beside the bulk,
+   *   and under load batches grow, so there are fewer refreshes per listing, not more.
+   * - 'interval': the index's own refresh, every refreshIntervalMs (Elasticsearch's 1 s made
+   *   commit-to-searchable p99 over a second on its own).
+   * - 'wait_for': each bulk waits for that refresh; the indexer's batches then queue behind it.
+   * `true` is 'bulk' (tests reading their own writes), `false` is 'interval'.
+   */
+  refresh?: boolean | ElasticsearchRefresh;
+  /** The index's refresh_interval (default 1000 ms): the 'interval' and 'wait_for' modes wait for it. */
+  refreshIntervalMs?: number;
+}
+
+export type ElasticsearchRefresh = 'bulk' | 'interval' | 'wait_for';
+
+/** The bulk API's `refresh` parameter for a mode. */
+type BulkRefresh = boolean | 'wait_for';
+
+function bulkRefresh(refresh: ElasticsearchOptions['refresh']): BulkRefresh {
+  if (refresh === undefined || refresh === true || refresh === 'bulk') return true;
+  if (refresh === 'wait_for') return 'wait_for';
+  return false;
 }
 
 const MARK_OPEN = '\u0002';
@@ -96,12 +118,12 @@ function unavailable(error: unknown): never {
 }
 
 class ElasticsearchIndex implements SearchStore {
-  constructor(private readonly client: Client, readonly name: string, private readonly refresh: boolean) {}
+  constructor(private readonly client: Client, readonly name: string, private readonly refresh: BulkRefresh) {}
 
   private async bulk(operations: unknown[], ids: number[]): Promise<BulkOutcome> {
     const outcome: BulkOutcome = { applied: 0, stale: 0, failed: [] };
     if (ids.length === 0) return outcome;
-    const response = await this.client.bulk({ operations, refresh: this.refresh ? 'wait_for' : false }).catch(unavailable);
+    const response = await this.client.bulk({ operations, refresh: this.refresh }).catch(unavailable);
     response.items.forEach((item, i) => {
       const result = Object.values(item)[0]!;
       if (!result.error) outcome.applied++;
@@ -159,7 +181,7 @@ class ElasticsearchIndex implements SearchStore {
       const ids = response.hits.hits.map((hit) => hit._source!.id);
       if (ids.length === 0) return;
       await this.remove(ids.map((id) => ({ id, version })));
-      if (!this.refresh) await this.client.indices.refresh({ index: this.name });
+      if (this.refresh === false) await this.client.indices.refresh({ index: this.name });
     }
   }
 
@@ -172,7 +194,7 @@ class ElasticsearchIndex implements SearchStore {
       { index: { _index: this.name, _id: hit._id, version: exact(BigInt(String(hit._source!.version))), version_type: 'external_gte' } },
       { ...hit._source!, seller_name: name },
     ]);
-    if (operations.length > 0) await this.client.bulk({ operations, refresh: this.refresh ? 'wait_for' : false }).catch(unavailable);
+    if (operations.length > 0) await this.client.bulk({ operations, refresh: this.refresh }).catch(unavailable);
   }
 
   async count(): Promise<number> {
@@ -296,22 +318,35 @@ export class ElasticsearchSearch implements SearchService {
 
   private async createIndex(): Promise<string> {
     const name = `${this.options.alias}-${Date.now()}-${Math.floor(Math.random() * 1000)}`;
-    await this.client.indices.create({ index: name, settings: SETTINGS, mappings: MAPPING }).catch(unavailable);
+    await this.client.indices.create({ index: name, settings: this.settings, mappings: MAPPING }).catch(unavailable);
     return name;
   }
 
   private store(name: string): ElasticsearchIndex {
-    return new ElasticsearchIndex(this.client, name, this.options.refresh ?? false);
+    return new ElasticsearchIndex(this.client, name, bulkRefresh(this.options.refresh));
+  }
+
+  private get settings() {
+    return { ...SETTINGS, refresh_interval: `${this.options.refreshIntervalMs ?? 1000}ms` };
   }
 
   async ensureIndex(): Promise<void> {
-    if ((await this.indexesOf(this.options.alias)).length > 0) return;
+    const existing = await this.indexesOf(this.options.alias);
+    if (existing.length > 0) {
+      // An index made before refresh_interval was set keeps Elasticsearch's default, whose idle
+      // shards skip their refreshes until a search comes, and that search waits for one.
+      // A read-only user (a search-only API process) may not change settings; the indexer's may.
+      await this.client.indices.putSettings({ index: existing, settings: { refresh_interval: this.settings.refresh_interval } }).catch((error: unknown) => {
+        if (!(error instanceof errors.ResponseError && [401, 403].includes(error.statusCode ?? 0))) unavailable(error);
+      });
+      return;
+    }
     // Processes starting together (a compose stack, scaled workers, the API) must end with one
     // index behind the alias, not one each: the first index has a fixed name and comes with its
     // alias in the same request, so one creation wins and the others find it.
     const name = `${this.options.alias}-initial`;
     try {
-      await this.client.indices.create({ index: name, settings: SETTINGS, mappings: MAPPING, aliases: { [this.options.alias]: {} } });
+      await this.client.indices.create({ index: name, settings: this.settings, mappings: MAPPING, aliases: { [this.options.alias]: {} } });
     } catch (error) {
       const type = error instanceof errors.ResponseError ? (error.body as { error?: { type?: string } } | undefined)?.error?.type : undefined;
       if (type !== 'resource_already_exists_exception') return unavailable(error);
