@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/ports.js';
 import { parseMysqlUrl } from '../marketplace/mysql/connection.js';
 import { KafkaBus } from '../pipelines/bus/kafka.js';
+import { readTopic } from '../pipelines/bus/read-topic.js';
 import { KafkaConnectClient } from '../pipelines/cdc/debezium/connect-client.js';
 import { WAREHOUSE_GROUP } from '../warehouse/loader.js';
 import { createWarehouseClient } from '../warehouse/client.js';
@@ -92,4 +93,21 @@ describe.skipIf(!kafka || !connect)('CDC_ENGINE=debezium', () => {
     }
     expect(cdc.output()).not.toContain(parseMysqlUrl(db.url).password);
   }, 240_000);
+
+  it('takes an incremental snapshot when `steveslist cdc snapshot` writes the signal row, as the built-in reader does', async () => {
+    // The connector registered above runs on in Connect; the command only writes the signal.
+    const signal = startCli(['cdc', 'snapshot', 'users'], { MYSQL_URL: db.url, DATA_DIR: join(dir.path, 'signal'), LOG_LEVEL: 'info' });
+    running.push(signal);
+    expect(await signal.exited).toBe(0);
+    expect(signal.output()).toMatch(/signal \S+ written to \S+\.cdc_signals: execute-snapshot/);
+    const bus = await KafkaBus.connect({ brokers: kafka!.split(','), clientId: 'dbzroles-signal', defaultPartitions: 4, replicationFactor: 1, groupPrefix: `${prefix}.` });
+    try {
+      const reads = await until(async () => (await readTopic(bus, `${prefix}.${db.name}.users`))
+        .map((m) => JSON.parse(m.value!.toString()) as { op: string; after: { email: string } | null; source: { snapshot: string } })
+        .filter((event) => event.op === 'r' && event.source.snapshot === 'incremental'), (found) => found.length > 0, 120_000);
+      expect(reads.map((event) => event.after?.email)).toContain('debezium@example.com');
+    } finally {
+      await bus.close();
+    }
+  }, 180_000);
 });

@@ -40,6 +40,12 @@ describe('Debezium connector configuration', () => {
     expect(config['table.exclude.list']).toBeUndefined();
   });
 
+  it('reads signals from the signal table the built-in reader reads, which it must then capture', () => {
+    const config = debeziumConnectorConfig({ ...base, signalTable: 'cdc_signals', snapshotChunkRows: 500, filter: { ...base.filter, include: ['listings'] } });
+    expect(config).toMatchObject({ 'signal.data.collection': 'shop.cdc_signals', 'signal.enabled.channels': 'source', 'incremental.snapshot.chunk.size': '500' });
+    expect(config['table.include.list']).toBe('shop\\.listings,shop\\.outbox,shop\\.cdc_signals');
+  });
+
   it('routes the outbox table to the events topics by aggregate type', () => {
     const config = debeziumConnectorConfig(base);
     expect(config['predicates.isOutbox.pattern']).toBe('steveslist\\.shop\\.outbox');

@@ -23,6 +23,10 @@ export interface DebeziumConnectorOptions {
   partitions: number;
   replicationFactor: number;
   snapshotMode?: DebeziumSnapshotMode;
+  /** The signal table (CDC_SIGNAL_TABLE) of the captured database: the built-in reader's signals drive Debezium too. */
+  signalTable?: string;
+  /** Rows per incremental snapshot chunk, as the built-in reader reads them. */
+  snapshotChunkRows?: number;
   /**
    * One of several sources (CDC_SOURCES): the connector gets a topic prefix of its own (Debezium
    * wants one per connector) and its topics are routed back to the platform's.
@@ -48,14 +52,16 @@ export function schemaHistoryTopic(topicPrefix: string): string {
 }
 
 /** The table and column lists as Debezium's anchored regular expressions, from our TableFilter's. */
-function filterSettings(filter: TableFilterOptions): Record<string, string> {
+function filterSettings(filter: TableFilterOptions, signalTable: string | undefined): Record<string, string> {
   const { database } = filter;
   const settings: Record<string, string> = { 'database.include.list': quote(database) };
   // Debezium takes an include list or an exclude list, not both: with an include list the
   // exclusions are applied here instead. The outbox is always read (it is routed, not published).
   if (filter.include.length > 0) {
     const excluded = new Set(filter.exclude.map((t) => qualify(database, t)));
-    const tables = [...new Set([...filter.include.map((t) => qualify(database, t)), `${database}.${OUTBOX_TABLE}`])].filter((t) => !excluded.has(t));
+    // Debezium reads signals only from a table it captures (its events then go to a topic of their own).
+    const always = [`${database}.${OUTBOX_TABLE}`, ...(signalTable ? [`${database}.${signalTable}`] : [])];
+    const tables = [...new Set([...filter.include.map((t) => qualify(database, t)), ...always])].filter((t) => !excluded.has(t));
     settings['table.include.list'] = tables.map(quote).join(',');
   } else if (filter.exclude.length > 0) {
     settings['table.exclude.list'] = filter.exclude.map((t) => quote(qualify(database, t))).join(',');
@@ -119,7 +125,14 @@ export function debeziumConnectorConfig(options: DebeziumConnectorOptions): Reco
     'database.password': source.password,
     'database.server.id': String(options.serverId),
     'topic.prefix': ownPrefix,
-    ...filterSettings(options.filter),
+    ...filterSettings(options.filter, options.signalTable),
+    // Signal rows (execute-snapshot, pause-, resume-, stop-snapshot) in the same table and shape
+    // as the built-in reader's, so `steveslist cdc snapshot` drives either engine.
+    ...(options.signalTable ? {
+      'signal.data.collection': `${database}.${options.signalTable}`,
+      'signal.enabled.channels': 'source',
+      'incremental.snapshot.chunk.size': String(options.snapshotChunkRows ?? 1024),
+    } : {}),
     'snapshot.mode': options.snapshotMode ?? 'initial',
     // Outbox rows already there are events of the past (sent before, or about to be deleted by
     // housekeeping): the snapshot leaves them out, as the built-in reader's does.

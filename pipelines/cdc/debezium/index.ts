@@ -33,6 +33,8 @@ export function debeziumTarget(config: Config, sourceUrl: string, overrides: Par
     kafkaBrokers: kafka.brokers,
     partitions: config.bus.partitions,
     replicationFactor: kafka.replicationFactor,
+    signalTable: config.cdc.signalTable,
+    snapshotChunkRows: config.cdc.snapshotChunkRows,
     ...overrides,
   };
   return {
