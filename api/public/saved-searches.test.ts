@@ -17,7 +17,7 @@ let call: ReturnType<typeof httpClient>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = await buildPublicServer({ pool: db.pool, log: capturedLog('warn').log, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
+  app = await buildPublicServer({ pool: db.pool, log: capturedLog('info').log, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   call = httpClient(baseUrl);
 });

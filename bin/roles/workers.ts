@@ -7,6 +7,8 @@ import { TableFilter } from '../../pipelines/cdc/topics.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
+import { openPercolator } from '../../pipelines/sinks/search-alerts/index.js';
+import { SEARCH_ALERTS_GROUP, SearchAlertsWorker } from '../../pipelines/sinks/search-alerts/alert-worker.js';
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { MartKeeper, openWarehouseOwner, openWarehouseSession, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
 import { serveWarehouse } from '../../warehouse/http/serve.js';
@@ -15,7 +17,7 @@ import { checkClickHouse, checkSmtp } from './reachability.js';
 import type { RoleContext } from './role-context.js';
 import { waitForService } from './wait-for-service.js';
 
-export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP } as const;
+export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP, 'search-alerts': SEARCH_ALERTS_GROUP } as const;
 export type WorkerRole = keyof typeof WORKER_GROUPS;
 
 const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database;
@@ -121,4 +123,17 @@ export async function startEmailWorker(ctx: RoleContext): Promise<string | undef
   sender.start();
   ctx.closers.push(() => sender.stop());
   return mailboxDir;
+}
+
+/** Saved-search alerts: matches new listings against the saved searches and queues emails and webhook events. */
+export async function startSearchAlertsWorker(ctx: RoleContext): Promise<void> {
+  const percolator = await waitFor(ctx, () => openPercolator(ctx.config, ctx.log));
+  ctx.closers.push(() => percolator.close());
+  await createTopicsOnce(ctx);
+  const worker = new SearchAlertsWorker({
+    bus: ctx.bus, pool: ctx.db.pool, percolator, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log,
+    health: health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP), digestHealth: health(ctx, 'search-alert-digests'),
+  });
+  await worker.start();
+  ctx.closers.push(() => worker.stop());
 }

@@ -4,7 +4,7 @@ import type { PoolConnection } from '../mysql/connection.js';
 import { uuidV7 } from './uuid-v7.js';
 
 /** Every aggregate that writes domain events; each has its topic, `<prefix>.events.<aggregate>`. */
-export const AGGREGATE_TYPES = ['user', 'listing', 'order', 'message', 'complaint'] as const;
+export const AGGREGATE_TYPES = ['user', 'listing', 'order', 'message', 'complaint', 'saved_search'] as const;
 export type AggregateType = (typeof AGGREGATE_TYPES)[number];
 
 export interface DomainEvent {

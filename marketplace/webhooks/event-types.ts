@@ -5,6 +5,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'listing.created', 'listing.updated', 'listing.removed',
   'order.placed', 'order.refunded',
   'message.received',
+  'search_alert.matched',
   'webhook.test',
 ] as const;
 

@@ -97,7 +97,7 @@ export class EmailSender {
     try {
       const info = await this.transport.sendMail({
         from: this.options.from ?? 'Steveslist <no-reply@steveslist.local>', to: String(row.to_address), subject: email.subject, text: email.text,
-        html: email.html, attachments: email.attachments,
+        html: email.html, attachments: email.attachments, headers: email.headers,
       });
       await this.options.pool.query(
         "UPDATE email_messages SET status = 'sent', attempts = ?, sent_at = UTC_TIMESTAMP(6), smtp_message_id = ?, smtp_response = ?, last_error = NULL, lease_until = NULL WHERE id = ?",

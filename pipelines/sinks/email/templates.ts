@@ -1,7 +1,7 @@
 // The emails the platform sends, rendered from the data stored with each: a domain event's data,
 // or, for `report`, a message its job rendered whole (subject, text, HTML, attachments). Pure.
 
-export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report';
+export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report' | 'search_alert';
 
 export interface EmailAttachment {
   filename: string;
@@ -14,6 +14,8 @@ export interface RenderedEmail {
   text: string;
   html?: string;
   attachments?: EmailAttachment[];
+  /** Extra header lines, e.g. List-Unsubscribe for alert emails. */
+  headers?: Record<string, string>;
 }
 
 /** The web app's page of the conversation a message belongs to (the site's address comes first). */
@@ -31,6 +33,18 @@ export function renderEmail(template: EmailTemplate, name: string, data: Record<
       return { subject: `Sold: ${data.listing_name}`, text: `Hi ${name},\n\n"${data.listing_name}" was bought for ${money(data.amount, data.currency)} (order ${data.id}).\n\nThe Steveslist team\n` };
     case 'message_received':
       return { subject: 'You have a new message on Steveslist', text: `Hi ${name},\n\nsomeone wrote to you${data.listing_id == null ? '' : ` about listing ${data.listing_id}`}. Read and answer it on Steveslist at ${threadPath(data)} (or under Messages once logged in).\n\nThe Steveslist team\n` };
+    case 'search_alert': {
+      // A digest of new matches of one saved search, with RFC 8058 one-click unsubscribe.
+      const listings = (Array.isArray(data.listings) ? data.listings : []) as Record<string, unknown>[];
+      const lines = listings.map((l) => `- ${l.name} (${money(l.price_amount, l.price_currency)}, ${l.city}): ${l.url}`);
+      const count = listings.length === 1 ? 'A new listing matches' : `${listings.length} new listings match`;
+      return {
+        subject: `${count} your search ${data.description}`,
+        text: `Hi ${name},\n\n${count.toLowerCase()} your saved search ${data.description}:\n\n${lines.join('\n')}\n\n`
+          + `Manage your alerts: ${data.manage_url}\nStop these emails: ${data.unsubscribe_url}\n\nThe Steveslist team\n`,
+        headers: { 'List-Unsubscribe': `<${data.unsubscribe_url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      };
+    }
     case 'report':
       return {
         subject: String(data.subject), text: String(data.text),

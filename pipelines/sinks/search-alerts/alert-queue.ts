@@ -1,0 +1,137 @@
+// Queues what a match means, in one transaction per batch: the match row (unique per search and
+// listing, so a redelivered or edited listing never alerts twice), a `search_alert.matched`
+// domain event in the outbox for the owner's webhook endpoints, and, when the search's digest is
+// due (at most one email per search per 15 minutes), the email listing every match not yet sent.
+import type { Pool, PoolConnection, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import { appendToOutbox, type DomainEvent } from '../../../marketplace/domain/outbox.js';
+import { describeSavedSearch, unsubscribeUrl } from '../../../marketplace/domain/saved-searches.js';
+import { withTransaction } from '../../../marketplace/domain/transaction.js';
+import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
+import type { ListingDocument } from '../search/port.js';
+
+export const DIGEST_INTERVAL_MS = 15 * 60_000;
+/** A listing changed this long before its search was saved still counts: the binlog's clock has whole seconds. */
+const COMMIT_CLOCK_SLACK_MS = 2_000;
+
+export interface ListingMatch {
+  listing: ListingDocument;
+  /** When the change was committed at the source (the change event's source.ts_ms). */
+  committedAtMs: number;
+  savedSearchIds: number[];
+}
+
+export interface QueueOutcome {
+  /** New (search, listing) matches recorded. */
+  matched: number;
+  /** Digest emails queued. */
+  emailed: number;
+}
+
+const listingPath = (id: number) => `/listings/${id}`;
+
+/** Records new matches with their events, and queues the digests that are due. */
+export async function queueAlerts(pool: Pool, linkKey: string, matches: readonly ListingMatch[], now = new Date()): Promise<QueueOutcome> {
+  const searchIds = [...new Set(matches.flatMap((m) => m.savedSearchIds))];
+  if (searchIds.length === 0) return { matched: 0, emailed: 0 };
+  return withTransaction(pool, async (connection) => {
+    // Locked in id order: two batches touching the same searches queue one after the other.
+    const [searches] = await connection.query<RowDataPacket[]>(
+      'SELECT id, user_id, alerts_enabled, last_emailed_at, created_at FROM saved_searches WHERE id IN (?) ORDER BY id FOR UPDATE', [searchIds],
+    );
+    const byId = new Map(searches.map((row) => [Number(row.id), row]));
+    const [existing] = await connection.query<RowDataPacket[]>(
+      'SELECT saved_search_id, listing_id FROM saved_search_matches WHERE saved_search_id IN (?) AND listing_id IN (?)',
+      [searchIds, [...new Set(matches.map((m) => m.listing.id))]],
+    );
+    const seen = new Set(existing.map((row) => `${row.saved_search_id}:${row.listing_id}`));
+    const rows: unknown[][] = [];
+    const events: DomainEvent[] = [];
+    const touched = new Set<number>();
+    for (const match of matches) {
+      for (const searchId of match.savedSearchIds) {
+        const search = byId.get(searchId);
+        const key = `${searchId}:${match.listing.id}`;
+        // Gone, paused, the owner's own listing, or a listing from before the search was saved.
+        if (!search || !search.alerts_enabled || Number(search.user_id) === match.listing.seller_id || seen.has(key)) continue;
+        if (match.committedAtMs < dateMs(search.created_at) - COMMIT_CLOCK_SLACK_MS) continue;
+        seen.add(key);
+        touched.add(searchId);
+        rows.push([searchId, match.listing.id, new Date(match.committedAtMs), now]);
+        const { listing } = match;
+        events.push({
+          aggregateType: 'saved_search', aggregateId: searchId, type: 'search_alert.matched',
+          payload: {
+            saved_search_id: searchId, user_id: Number(search.user_id), listing_id: listing.id,
+            listing: { id: listing.id, name: listing.name, category: listing.category, country: listing.country, city: listing.city, price_amount: listing.price_amount, price_currency: listing.price_currency },
+          },
+        });
+      }
+    }
+    if (rows.length === 0) return { matched: 0, emailed: 0 };
+    await connection.query('INSERT INTO saved_search_matches (saved_search_id, listing_id, committed_at, matched_at) VALUES ?', [rows]);
+    await appendToOutbox(connection, events);
+    const due = [...touched].filter((id) => {
+      const last = byId.get(id)!.last_emailed_at;
+      return last === null || dateMs(last) <= now.getTime() - DIGEST_INTERVAL_MS;
+    });
+    const emailed = await queueDigests(connection, linkKey, due, now);
+    return { matched: rows.length, emailed };
+  });
+}
+
+/** Queues the digests of searches whose 15 minutes have passed with matches waiting (the worker's timer). */
+export async function flushDueDigests(pool: Pool, linkKey: string, now = new Date()): Promise<number> {
+  return withTransaction(pool, async (connection) => {
+    const [rows] = await connection.query<RowDataPacket[]>(
+      `SELECT s.id FROM saved_searches s
+        WHERE s.alerts_enabled = 1 AND (s.last_emailed_at IS NULL OR s.last_emailed_at <= ?)
+          AND EXISTS (SELECT 1 FROM saved_search_matches m WHERE m.saved_search_id = s.id AND m.emailed_at IS NULL)
+        ORDER BY s.id LIMIT 500 FOR UPDATE SKIP LOCKED`, [new Date(now.getTime() - DIGEST_INTERVAL_MS)],
+    );
+    return queueDigests(connection, linkKey, rows.map((row) => Number(row.id)), now);
+  });
+}
+
+function dateMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  return Date.parse(`${String(value).replace(' ', 'T')}Z`);
+}
+
+/** One email per search, listing its matches not yet sent that are still for sale. */
+async function queueDigests(connection: PoolConnection, linkKey: string, searchIds: number[], now: Date): Promise<number> {
+  if (searchIds.length === 0) return 0;
+  const [searches] = await connection.query<RowDataPacket[]>(
+    `SELECT s.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.site_url, u.email
+       FROM saved_searches s JOIN users u ON u.id = s.user_id WHERE s.id IN (?) AND s.alerts_enabled = 1`, [searchIds],
+  );
+  const [pending] = await connection.query<RowDataPacket[]>(
+    `SELECT m.saved_search_id, l.id, l.name, l.city, l.country, l.price_amount, l.price_currency, l.status
+       FROM saved_search_matches m JOIN listings l ON l.id = m.listing_id
+      WHERE m.saved_search_id IN (?) AND m.emailed_at IS NULL ORDER BY m.matched_at, l.id`, [searchIds],
+  );
+  const emails: unknown[][] = [];
+  const emailedIds: number[] = [];
+  for (const search of searches) {
+    const id = Number(search.id);
+    const site = String(search.site_url);
+    const listings = pending.filter((row) => Number(row.saved_search_id) === id && row.status === 'active').map((row) => ({
+      id: Number(row.id), name: String(row.name), city: String(row.city), country: String(row.country),
+      price_amount: Number(row.price_amount), price_currency: String(row.price_currency), url: `${site}${listingPath(Number(row.id))}`,
+    }));
+    if (listings.length === 0) continue;
+    const description = describeSavedSearch({
+      q: search.q, country: search.country, city: search.city, category: search.category,
+      minPrice: search.min_price === null ? null : Number(search.min_price), maxPrice: search.max_price === null ? null : Number(search.max_price),
+    });
+    const data = { saved_search_id: id, description, listings, manage_url: `${site}/alerts`, unsubscribe_url: unsubscribeUrl(site, linkKey, id) };
+    emails.push([Number(search.user_id), uuidV7(now.getTime()), 'search_alert', String(search.email), '', JSON.stringify(data), now]);
+    emailedIds.push(id);
+  }
+  // Every pending match of these searches is settled, also those no longer for sale (never mailed).
+  await connection.query('UPDATE saved_search_matches SET emailed_at = ? WHERE saved_search_id IN (?) AND emailed_at IS NULL', [now, searchIds]);
+  if (emails.length > 0) {
+    await connection.query('UPDATE saved_searches SET last_emailed_at = ? WHERE id IN (?)', [now, emailedIds]);
+    await connection.query('INSERT INTO email_messages (user_id, event_id, template, to_address, subject, data, next_attempt_at) VALUES ?', [emails]);
+  }
+  return emails.length;
+}

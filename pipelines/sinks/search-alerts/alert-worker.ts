@@ -1,0 +1,127 @@
+// The search-alerts worker: a consumer group on the listings topic (and on saved_searches, to keep
+// the percolator current) that matches each new or changed active listing against every saved
+// search and queues the alerts (alert-queue.ts); a timer sends the digests whose 15 minutes are up.
+import { PoisonMessage } from '../../../core/errors.js';
+import type { Logger } from '../../../core/log.js';
+import type { RoleReporter } from '../../../core/role-health.js';
+import { unsubscribeLinkKey } from '../../../marketplace/domain/saved-searches.js';
+import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import type { Bus, BusMessage } from '../../bus/port.js';
+import type { ChangeEnvelope } from '../../cdc/envelope.js';
+import { tableTopic } from '../../cdc/topics.js';
+import { ConsumerRunner } from '../../consumers/runner.js';
+import { parseMessage } from '../../consumers/parse-message.js';
+import { PollLoop } from '../outbound/poll-loop.js';
+import { listingChange, newestPerListing, toDocument, type ListingChange } from '../search/listing-changes.js';
+import { flushDueDigests, queueAlerts, type ListingMatch } from './alert-queue.js';
+import type { Percolator } from './percolator.js';
+import { toSavedSearch } from './saved-search.js';
+
+export const SEARCH_ALERTS_GROUP = 'search-alerts';
+const LOAD_PAGE = 5_000;
+
+export interface SearchAlertsOptions {
+  bus: Bus;
+  pool: Pool;
+  percolator: Percolator;
+  database: string;
+  topicPrefix: string;
+  log: Logger;
+  /** How often due digests are looked for (default 30 s). */
+  digestPollMs?: number;
+  health?: RoleReporter;
+  digestHealth?: RoleReporter;
+}
+
+const parse = (message: BusMessage) => parseMessage<ChangeEnvelope>(message, 'a change event');
+
+/** Fills the percolator with every saved search whose alerts are on (the in-memory one starts empty). */
+export async function loadSavedSearches(pool: Pool, percolator: Percolator, log?: Logger): Promise<number> {
+  let afterId = 0;
+  let loaded = 0;
+  for (;;) {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT id, user_id, q, country, city, category, min_price, max_price FROM saved_searches WHERE alerts_enabled = 1 AND id > ? ORDER BY id LIMIT ?', [afterId, LOAD_PAGE],
+    );
+    if (rows.length === 0) break;
+    await percolator.upsert(rows.map(toSavedSearch));
+    loaded += rows.length;
+    afterId = Number(rows.at(-1)!.id);
+    if (loaded % 50_000 < LOAD_PAGE) log?.info({ loaded }, 'saved searches loaded into the percolator');
+  }
+  return loaded;
+}
+
+export class SearchAlertsWorker {
+  private readonly runner: ConsumerRunner;
+  private readonly digests: PollLoop;
+  private linkKey = '';
+
+  constructor(private readonly options: SearchAlertsOptions) {
+    const listingsTopic = tableTopic(options.topicPrefix, options.database, 'listings');
+    const searchesTopic = tableTopic(options.topicPrefix, options.database, 'saved_searches');
+    const log = options.log.child({ role: 'search-alerts' });
+    this.runner = new ConsumerRunner({
+      bus: options.bus, group: SEARCH_ALERTS_GROUP, topics: [listingsTopic, searchesTopic], topicPrefix: options.topicPrefix,
+      handler: (messages) => (messages[0]?.topic === searchesTopic ? this.savedSearchesChanged(messages) : this.listingsChanged(messages)),
+      log, maxBatchSize: 1000, health: options.health,
+    });
+    this.digests = new PollLoop(async () => flushDueDigests(options.pool, this.linkKey), options.digestPollMs ?? 30_000,
+      (error) => log.error({ err: error }, 'queueing due alert digests failed'), options.digestHealth);
+  }
+
+  async start(): Promise<void> {
+    this.linkKey = await unsubscribeLinkKey(this.options.pool);
+    const loaded = await loadSavedSearches(this.options.pool, this.options.percolator, this.options.log);
+    this.options.log.info({ savedSearches: loaded, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
+    await this.runner.start();
+    this.digests.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.digests.stop();
+    await this.runner.stop();
+  }
+
+  private async savedSearchesChanged(messages: BusMessage[]): Promise<void> {
+    for (const message of messages) {
+      const envelope = parse(message);
+      const row = envelope.after;
+      if (envelope.op === 't') continue;
+      if (envelope.op === 'd' || !row || !Number(row.alerts_enabled)) {
+        const id = Number((row ?? envelope.before)?.id);
+        if (Number.isSafeInteger(id)) await this.options.percolator.remove([id]);
+        continue;
+      }
+      await this.options.percolator.upsert([toSavedSearch(row)]);
+    }
+  }
+
+  private async listingsChanged(messages: BusMessage[]): Promise<void> {
+    let changes: { change: ListingChange; committedAtMs: number }[];
+    try {
+      const envelopes = messages.map(parse);
+      // Snapshot reads are listings that were there already, not new ones.
+      const live = envelopes.filter((envelope) => envelope.op === 'c' || envelope.op === 'u');
+      const committed = new Map<ListingChange, number>();
+      const all = live.map((envelope) => {
+        const change = listingChange(envelope);
+        committed.set(change, envelope.source?.ts_ms ?? envelope.ts_ms);
+        return change;
+      });
+      changes = newestPerListing(all).map((change) => ({ change, committedAtMs: committed.get(change)! }));
+    } catch (error) {
+      throw error instanceof PoisonMessage ? error : new PoisonMessage((error as Error).message);
+    }
+    const upserts = changes.filter((c): c is { change: Extract<ListingChange, { kind: 'upsert' }>; committedAtMs: number } => c.change.kind === 'upsert');
+    if (upserts.length === 0) return;
+    const documents = upserts.map(({ change }) => toDocument(change.row, null));
+    const found = await this.options.percolator.match(documents);
+    if (found.size === 0) return;
+    const matches: ListingMatch[] = upserts.flatMap(({ change, committedAtMs }, i) => {
+      const ids = found.get(change.id);
+      return ids ? [{ listing: documents[i]!, committedAtMs, savedSearchIds: ids }] : [];
+    });
+    await queueAlerts(this.options.pool, this.linkKey, matches);
+  }
+}
