@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await web?.stop();
-});
+}, 150_000);
 
 async function seller(name: string): Promise<{ api: Steveslist; email: string; id: number }> {
   const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${Date.now()}@example.com`;
@@ -124,6 +124,8 @@ describe('the marketplace web app', () => {
     await expectNoSidewaysScroll(phone.page);
     await phone.page.goto(`${web.baseUrl}/listings/${listing.id}`);
     await phone.page.getByTestId('sold-to').filter({ hasText: 'Sold to Bo Buyer for €245.50' }).waitFor();
+    await web.screenshot(phone.page, 'listing');
+    await expectNoSidewaysScroll(phone.page);
 
     // A second look on a phone: the confirmation page fits.
     const phoneBuyer = await web.openPage('/', { viewport: PHONE });
@@ -203,6 +205,10 @@ describe('the marketplace web app', () => {
     await page.getByLabel('Lowest price').fill('twenty');
     await page.getByLabel('Lowest price').press('Enter');
     await page.locator('#search-price-error').filter({ hasText: 'enter a number' }).waitFor();
+    // Clearing the filters keeps the words.
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await status.filter({ hasText: `30 listings for “${word}”` }).waitFor();
+    expect(page.url()).toBe(`${web.baseUrl}/?q=${word}`);
 
     const phone = await web.openPage(`/?q=${word}&city=Leipzig`, { viewport: PHONE });
     await phone.page.getByTestId('search-status').filter({ hasText: '24 listings' }).waitFor();

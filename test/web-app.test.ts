@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await web?.stop();
-});
+}, 150_000);
 
 const openPage = (path: string) => web.openPage(path);
 const signUp = (page: Page, name: string) => web.signUp(page, name);
@@ -64,6 +64,7 @@ describe('the web app', () => {
     const category = page.getByLabel('Category');
     await page.locator('.field', { has: category }).locator('.field-error').filter({ hasText: 'Choose a category.' }).waitFor();
     expect(await category.getAttribute('aria-invalid')).toBe('true');
+    await web.screenshot(page, 'sell-form');
     // The API's own 400 lands beside its field too, written for people.
     await category.selectOption('furniture');
     await page.getByLabel('Price').fill('99999999999.99');

@@ -133,7 +133,12 @@ export const searchPage: Page = {
     for (const select of [...Object.values(selects), sort]) select.addEventListener('change', () => void search(current(), 'push'));
     for (const price of [min, max]) price.addEventListener('change', () => void search(current(), 'push'));
 
-    const clear = h('a', { href: state.q ? pathOf({ ...stateFromQuery(new URLSearchParams()), q: state.q }) : '/', class: 'clear' }, 'Clear filters');
+    // Clears the filters and keeps the words, whatever has been typed since the page was drawn.
+    const clear = h('a', { href: '/', class: 'clear', onclick: (event: Event) => {
+      event.preventDefault();
+      for (const control of [...Object.values(selects), sort, min, max]) control.value = '';
+      void search(current(), 'push');
+    } }, 'Clear filters');
     const filters = h('details', { class: 'filters', open: matchMedia('(min-width: 40rem)').matches || filtered(state) },
       h('summary', {}, 'Filters and sort'),
       h('div', { class: 'filter-grid' },

@@ -1,19 +1,22 @@
 import type { Page } from '../app.js';
 import { h } from '../dom.js';
 import { Form } from '../form.js';
+import { formOptions } from '../form-options.js';
 import { nextPath } from '../login-redirect.js';
 
 export const signUpPage: Page = {
   title: 'Sign up',
-  render({ app, query }) {
+  async render({ app, query }) {
+    // Without the list (the API unreachable), the country is simply left out.
+    const countries = (await formOptions(app).catch(() => undefined))?.countries ?? [];
     const form = new Form('sign-up', [
       { name: 'name', label: 'Your name', required: true, attributes: { autocomplete: 'name', maxlength: '100' } },
       { name: 'email', label: 'Email', type: 'email', required: true, attributes: { autocomplete: 'email' } },
       { name: 'password', label: 'Password', type: 'password', required: true, hint: 'At least 8 characters.', attributes: { autocomplete: 'new-password' } },
-      { name: 'country', label: 'Country (optional)', hint: 'Two letters, e.g. US.', attributes: { autocomplete: 'country', maxlength: '2', size: '3' } },
+      { name: 'country', label: 'Country (optional)', kind: 'select', options: [{ value: '', label: 'Not saying' }, ...countries], attributes: { autocomplete: 'country' } },
       { name: 'city', label: 'City (optional)', attributes: { autocomplete: 'address-level2', maxlength: '100' } },
     ], 'Create account', async (form) => {
-      const country = form.value('country').trim().toUpperCase();
+      const country = form.value('country');
       const city = form.value('city').trim();
       const { user, session } = await app.api().accounts.signUp({
         name: form.value('name').trim(),

@@ -32,15 +32,32 @@ export const threadPage: Page = {
       // Read once shown; the header's count is refreshed after the server agrees.
       void api.messages.markRead({ with: counterpartId, listing_id: listingId ?? undefined }).then(() => app.refreshUnread(), () => undefined);
     }
-    const list = h('ol', { class: 'messages', 'data-testid': 'thread-messages', 'aria-label': 'Messages' },
+    const list = h('ol', { class: 'messages', 'data-testid': 'thread-messages', 'aria-label': 'Messages', 'aria-live': 'polite' },
       ...messages.map((message) => bubble(message, session.user.id, name)));
+    const shown = new Set(messages.map((message) => message.id));
+    const show = (message: Message) => {
+      if (shown.has(message.id)) return;
+      shown.add(message.id);
+      list.append(bubble(message, session.user.id, name));
+    };
+    // An answer may come while the page is open: look every 15 s, until the visitor leaves.
+    const poll = setInterval(() => {
+      api.messages.thread({ with: counterpartId, listing_id: listingId ?? undefined }, { signal }).then((latest) => {
+        const fresh = latest.filter((message) => !shown.has(message.id));
+        fresh.forEach(show);
+        if (fresh.some((message) => message.recipient_id === session.user.id)) {
+          void api.messages.markRead({ with: counterpartId, listing_id: listingId ?? undefined }).then(() => app.refreshUnread(), () => undefined);
+        }
+      }, () => undefined);
+    }, 15_000);
+    signal.addEventListener('abort', () => clearInterval(poll));
     const form = new Form('reply', [
       { name: 'body', label: messages.length === 0 ? `Write to ${name}` : 'Your reply', kind: 'textarea', required: true, attributes: { maxlength: '5000', rows: '3' } },
     ], 'Send', async (form) => {
       const body = form.value('body').trim();
       if (!body) return form.showError('Write a message first.', 'body');
       const sent = await api.messages.send(listingId === null ? { recipient_id: counterpartId, body } : { listing_id: listingId, recipient_id: counterpartId, body });
-      list.append(bubble(sent, session.user.id, name));
+      show(sent);
       form.reset();
       list.lastElementChild?.scrollIntoView({ block: 'nearest' });
     });
