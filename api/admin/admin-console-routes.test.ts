@@ -10,6 +10,7 @@ import { addAdminUser } from '../../marketplace/auth/admin-accounts.js';
 import { signUp } from '../../marketplace/auth/user-accounts.js';
 import { fileComplaint } from '../../marketplace/domain/complaints.js';
 import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { createEndpoint } from '../../marketplace/webhooks/endpoints.js';
 import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { httpClient } from '../../test/fixtures/http-client.js';
@@ -104,5 +105,33 @@ describe('backups', () => {
     expect(damaged.status).toBe(409);
     expect(damaged.body.message).toContain('is damaged');
     expect((await call('POST', '/admin/backups/..%2Fetc/verify', { token: tokens.op })).status).toBe(400);
+  });
+});
+
+describe('a user\'s webhooks', () => {
+  it('shows support the endpoints and delivery log, and replays a dead delivery with the reason audited', async () => {
+    const { user } = await signUp(db.pool, { email: 'hooks@example.com', password: 'password-long-enough', name: 'Hook Owner', country: 'DE', city: 'Köln' });
+    const { endpoint } = await createEndpoint(db.pool, user.id, { url: 'https://hooks.example.com/in', eventTypes: ['order.placed'] });
+    // A delivery the dispatcher gave up on, as it leaves one.
+    const [inserted] = await db.pool.query<RowDataPacket[] & { insertId: number }>(
+      "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, status, attempts, last_error) VALUES (?, UUID(), 'order.placed', '{}', 'dead', 8, 'connect ECONNREFUSED')",
+      [endpoint.id],
+    );
+    const deliveryId = inserted.insertId;
+    const endpoints = await call('GET', `/admin/users/${user.id}/webhooks`, { token: tokens.sup });
+    expect(endpoints.body.data).toEqual([expect.objectContaining({ id: endpoint.id, url: 'https://hooks.example.com/in' })]);
+    expect(JSON.stringify(endpoints.body)).not.toContain('whsec');
+    const log = await call('GET', `/admin/users/${user.id}/webhooks/${endpoint.id}/deliveries?status=dead`, { token: tokens.sup });
+    expect(log.body.data).toEqual([expect.objectContaining({ id: deliveryId, status: 'dead', attempts: 8, last_error: 'connect ECONNREFUSED' })]);
+    expect((await call('GET', `/admin/users/${user.id}/webhook-deliveries/${deliveryId}`, { token: tokens.sup })).body.attempt_log).toEqual([]);
+
+    expect((await call('POST', `/admin/users/${user.id}/webhook-deliveries/${deliveryId}/replay`, { token: tokens.mo, body: { reason: 'x' } })).status).toBe(403);
+    // Another user's id does not reach this user's delivery.
+    expect((await call('POST', `/admin/users/${user.id + 1000}/webhook-deliveries/${deliveryId}/replay`, { token: tokens.sup, body: { reason: 'x' } })).status).toBe(404);
+    const replayed = await call('POST', `/admin/users/${user.id}/webhook-deliveries/${deliveryId}/replay`, { token: tokens.sup, body: { reason: 'their server is back' } });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ id: deliveryId, status: 'pending' });
+    const [audit] = await db.pool.query<RowDataPacket[]>("SELECT admin_username, target_type, target_id, reason FROM admin_audit WHERE action = 'user.webhook_replay'");
+    expect(audit).toEqual([{ admin_username: 'sup', target_type: 'user', target_id: String(user.id), reason: 'their server is back' }]);
   });
 });

@@ -61,8 +61,7 @@ export const ROUTE_ROLES: Record<string, readonly StaffRole[]> = {
   'POST /admin/emails/:id/retry': SUPPORT,
   'GET /admin/mailbox': SUPPORT,
   'GET /admin/mailbox/*': SUPPORT,
-  'GET /admin/webhooks*': SUPPORT,
-  'POST /admin/webhooks*': SUPPORT,
+  'POST /admin/users/:id/webhook-deliveries/:delivery/replay': SUPPORT,
 
   // Everyone reads the trail: each role sees what was done to what it looks after.
   'GET /admin/audit': EVERYONE,

@@ -30,6 +30,7 @@ import { pipelineRoutes } from './routes/pipeline.js';
 import { sessionRoutes } from './routes/session.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { userSupportRoutes } from './routes/users.js';
+import { userWebhookRoutes } from './routes/webhooks.js';
 import { queryHistoryRoutes, warehouseQueryRoutes } from './routes/warehouse-query.js';
 import { mayCall } from './route-roles.js';
 import { csrfOk, CSRF_HEADER, sessionCookie } from './staff-cookies.js';
@@ -120,6 +121,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   }
   await app.register(listingModerationRoutes, { pool: options.pool });
   await app.register(userSupportRoutes, { pool: options.pool });
+  await app.register(userWebhookRoutes, { pool: options.pool });
   await app.register(orderSupportRoutes, { pool: options.pool });
   await app.register(complaintModerationRoutes, { pool: options.pool });
   await app.register(auditRoutes, { pool: options.pool });
