@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { NotFoundError } from '../../core/errors.js';
 import { localSecret } from '../../core/served-file.js';
 import type { Pool, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
+import { withTransaction } from './transaction.js';
 
 export interface SavedSearchFilters {
   q?: string | null;
@@ -93,8 +94,14 @@ export async function setSavedSearchAlerts(pool: Pool, id: number, userId: numbe
 }
 
 export async function deleteSavedSearch(pool: Pool, id: number, userId: number): Promise<void> {
-  const [result] = await pool.query<ResultSetHeader>('DELETE FROM saved_searches WHERE id = ? AND user_id = ?', [id, userId]);
-  if (result.affectedRows === 0) throw new NotFoundError(`saved search ${id} does not exist`);
+  // Its matches go by statement, not by a cascading foreign key: a cascade changes rows without
+  // binlog row events, so change capture would never see them go.
+  await withTransaction(pool, async (connection) => {
+    const [owned] = await connection.query<RowDataPacket[]>('SELECT id FROM saved_searches WHERE id = ? AND user_id = ? FOR UPDATE', [id, userId]);
+    if (owned.length === 0) throw new NotFoundError(`saved search ${id} does not exist`);
+    await connection.query('DELETE FROM saved_search_matches WHERE saved_search_id = ?', [id]);
+    await connection.query('DELETE FROM saved_searches WHERE id = ?', [id]);
+  });
 }
 
 /** Stops a search's emails (the signed link's doing; whoever holds the link may). False when the search is gone. */

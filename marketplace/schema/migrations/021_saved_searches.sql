@@ -34,7 +34,7 @@ CREATE TABLE saved_search_matches (
   emailed_at DATETIME(6) NULL,
   PRIMARY KEY (saved_search_id, listing_id),
   KEY ix_saved_search_matches_pending (emailed_at, saved_search_id),
-  CONSTRAINT fk_saved_search_matches_search FOREIGN KEY (saved_search_id) REFERENCES saved_searches (id) ON DELETE CASCADE
+  CONSTRAINT fk_saved_search_matches_search FOREIGN KEY (saved_search_id) REFERENCES saved_searches (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- The key that signs one-click unsubscribe links, made on first use and shared by the API and
