@@ -140,9 +140,9 @@ async function firstMessages(brokers: string[]): Promise<BenchResult[]> {
 async function refreshModes(url: string): Promise<BenchResult[]> {
   const modes: { label: string; options: Pick<ElasticsearchOptions, 'refresh' | 'refreshIntervalMs'> }[] = [
     { label: 'index refresh every 1 s (before)', options: { refresh: 'interval', refreshIntervalMs: 1000 } },
-    { label: 'index refresh every 250 ms', options: { refresh: 'interval', refreshIntervalMs: 250 } },
+    { label: 'index refresh every 250 ms (default)', options: { refresh: 'interval', refreshIntervalMs: 250 } },
     { label: 'bulk refresh=wait_for, 1 s', options: { refresh: 'wait_for', refreshIntervalMs: 1000 } },
-    { label: 'refresh with each bulk (default)', options: { refresh: 'bulk' } },
+    { label: 'refresh with each bulk', options: { refresh: 'bulk' } },
   ];
   const rng = new Random(7);
   const now = new Date().toISOString();
