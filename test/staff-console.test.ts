@@ -14,6 +14,7 @@ import { totpCode } from '../marketplace/auth/totp.js';
 import { signUp } from '../marketplace/auth/user-accounts.js';
 import { fileComplaint } from '../marketplace/domain/complaints.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
+import { createEndpoint } from '../marketplace/webhooks/endpoints.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { directListings } from './fixtures/direct-listings.js';
 import { until } from './fixtures/eventually.js';
@@ -281,12 +282,47 @@ describe('the staff console', () => {
     expect(listing!.status).toBe('active');
   });
 
+  it('runs a scheduled job now, with a reason, and shows how it went', async () => {
+    const { page, scriptErrors } = await openPage('/jobs');
+    await logIn(page, 'otto');
+    const job = page.getByRole('row').filter({ hasText: 'sessions.purge-expired' });
+    await job.getByRole('button', { name: 'Run now…' }).click();
+    await page.getByRole('dialog').getByLabel('Reason').fill('clearing sessions after the key rotation');
+    await page.getByRole('dialog').getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('status').filter({ hasText: 'sessions.purge-expired succeeded' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'sessions.purge-expired' }).filter({ hasText: 'manual' }).waitFor();
+    expect((await auditRows('job.run')).at(-1)).toMatchObject({ admin_username: 'otto', reason: 'clearing sessions after the key rotation' });
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('shows support a user\'s webhook endpoint and replays a dead delivery', async () => {
+    const seller = await writer!.seller();
+    const { endpoint } = await createEndpoint(db.pool, seller, { url: 'https://hooks.example.com/steveslist', description: 'Order sync' });
+    await db.pool.query(
+      "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, status, attempts, last_error) VALUES (?, UUID(), 'order.placed', '{}', 'dead', 8, 'connect ECONNREFUSED')",
+      [endpoint.id],
+    );
+    const { page, scriptErrors } = await openPage(`/users/${seller}`);
+    await logIn(page, 'sue');
+    await page.getByRole('link', { name: 'https://hooks.example.com/steveslist' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'order.placed' });
+    await row.filter({ hasText: 'connect ECONNREFUSED' }).waitFor();
+    await shot(page, '17-webhook');
+    await row.getByRole('button', { name: 'Replay…' }).click();
+    await page.getByRole('dialog').getByLabel('Reason').fill('the customer fixed their server');
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'is queued again' }).waitFor();
+    expect((await auditRows('user.webhook_replay')).at(-1)).toMatchObject({ admin_username: 'sue', target_id: String(seller), reason: 'the customer fixed their server' });
+    expect(scriptErrors).toEqual([]);
+  });
+
   it('shows an admin every page as tables, without script errors', async () => {
     const { page, scriptErrors } = await openPage('/');
     await logIn(page, 'adam');
     const pages: [string, string, string][] = [
       ['/users?q=Console', 'Users', '10-users'], ['/emails', 'Email queue', '12-emails'], ['/jobs', 'Scheduled jobs', '13-jobs'],
       ['/accounts', 'Staff accounts', '14-accounts'], ['/audit', 'Audit trail', '15-audit-all'], ['/refunds', 'Refunds', '16-refunds'],
+      ['/backups', 'Backups', '18-backups'], ['/complaints?status=', 'Complaints', '19-complaints-all'],
     ];
     for (const [path, heading, name] of pages) {
       await page.goto(adminUrl + path);
@@ -297,7 +333,7 @@ describe('the staff console', () => {
     }
     const seller = await writer!.seller();
     await page.goto(`${adminUrl}/users/${seller}`);
-    await page.getByRole('heading', { name: 'Listings' }).waitFor();
+    await page.getByRole('heading', { name: 'Webhook endpoints' }).waitFor();
     await page.getByText('Console Seller').first().waitFor();
     await shot(page, '11-user');
     expect(scriptErrors).toEqual([]);

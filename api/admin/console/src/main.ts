@@ -3,6 +3,7 @@ import { api, whenSignedOut } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { accountsPage } from './pages/accounts.js';
 import { auditPage } from './pages/audit.js';
+import { backupsPage } from './pages/backups.js';
 import { complaintsPage } from './pages/complaints.js';
 import { deadLettersPage } from './pages/dead-letters.js';
 import { emailPage, emailsPage } from './pages/emails.js';
@@ -12,6 +13,7 @@ import { loginPage } from './pages/login.js';
 import { pipelinePage } from './pages/pipeline.js';
 import { refundsPage } from './pages/refunds.js';
 import { userPage, usersPage } from './pages/users.js';
+import { webhookPage } from './pages/webhooks.js';
 import { workbenchPage } from './pages/workbench.js';
 import { match, type Route } from './router.js';
 import { may, type Staff, type StaffRole } from './session.js';
@@ -40,6 +42,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
   { section: 'Operations', items: [
     { path: '/pipeline', label: 'Pipeline', roles: ['operator'] },
     { path: '/jobs', label: 'Scheduled jobs', roles: ['operator'] },
+    { path: '/backups', label: 'Backups', roles: ['operator'] },
   ] },
   { section: 'Admin', items: [
     { path: '/audit', label: 'Audit trail', roles: ['support', 'moderator', 'analyst', 'operator'] },
@@ -50,6 +53,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
 const ROUTES: Route[] = [
   { pattern: '/users', page: usersPage },
   { pattern: '/users/:id', page: userPage },
+  { pattern: '/users/:id/webhooks/:endpoint', page: webhookPage },
   { pattern: '/refunds', page: refundsPage },
   { pattern: '/emails', page: emailsPage },
   { pattern: '/emails/:id', page: emailPage },
@@ -59,6 +63,7 @@ const ROUTES: Route[] = [
   { pattern: '/pipeline', page: pipelinePage },
   { pattern: '/pipeline/dead-letters/:group', page: deadLettersPage },
   { pattern: '/jobs', page: jobsPage },
+  { pattern: '/backups', page: backupsPage },
   { pattern: '/audit', page: auditPage },
   { pattern: '/accounts', page: accountsPage },
 ];

@@ -30,6 +30,7 @@ export function money(amount: number, currency: string): string {
 const TONES: Record<string, string> = {
   active: 'ok', open: 'warn', resolved: 'ok', dismissed: 'muted', removed: 'bad', suspended: 'bad', sent: 'ok', dead: 'bad', queued: 'warn', retrying: 'warn',
   healthy: 'ok', ok: 'ok', streaming: 'ok', snapshot: 'warn', degraded: 'bad', 'dead letters': 'bad', behind: 'warn', locked: 'bad', disabled: 'muted', yes: 'ok', no: 'muted',
+  failing: 'bad', pending: 'warn', sending: 'warn',
   sold: 'muted', draft: 'muted', succeeded: 'ok', failed: 'bad', running: 'warn', refunded: 'muted', paid: 'ok', placed: 'warn', true: 'ok', false: 'bad',
 };
 

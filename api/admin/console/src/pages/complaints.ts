@@ -14,10 +14,11 @@ interface ComplaintRow {
   status: string;
   created_at: string;
   resolved_at: string | null;
+  assigned_to: string | null;
 }
 
-export function complaintsPage({ query: params }: PageContext): HTMLElement {
-  const status = select('status', [['open', 'Open'], ['resolved', 'Resolved'], ['dismissed', 'Dismissed'], ['', 'All']], params.get('status') ?? 'open');
+export function complaintsPage({ query: params, staff }: PageContext): HTMLElement {
+  const status = select('status', [['open', 'Open'], ['reviewing', 'In review'], ['resolved', 'Resolved'], ['dismissed', 'Dismissed'], ['', 'All']], params.get('status') ?? 'open');
   const messages = h('div', { class: 'messages' });
   const results = h('div');
 
@@ -37,6 +38,16 @@ export function complaintsPage({ query: params }: PageContext): HTMLElement {
     }
   }
 
+  async function take(complaint: ComplaintRow) {
+    try {
+      await api('POST', `/admin/complaints/${complaint.id}/assign`, {});
+      messages.replaceChildren(notice('ok', `Complaint #${complaint.id} is yours; it is now in review.`));
+      await pager.show();
+    } catch (error) {
+      messages.replaceChildren(notice('error', (error as Error).message));
+    }
+  }
+
   const pager = new Pager(results, async (cursor) => {
     const page = await api<PageOf<ComplaintRow>>('GET', `/admin/complaints${query({ status: status.value, cursor, limit: 25 })}`);
     return {
@@ -50,7 +61,9 @@ export function complaintsPage({ query: params }: PageContext): HTMLElement {
         { label: 'Reason', cell: (row) => h('div', {}, badge(row.reason), row.details ? h('div', { class: 'muted small clamp' }, row.details) : null) },
         { label: 'Reporter', cell: (row) => link(`/users/${row.reporter_id}`, `User #${row.reporter_id}`) },
         { label: 'Status', cell: (row) => badge(row.status) },
-        { label: '', cell: (row) => row.status === 'open' ? h('div', { class: 'row-actions' },
+        { label: 'Assigned', cell: (row) => row.assigned_to ?? h('span', { class: 'muted' }, 'nobody') },
+        { label: '', cell: (row) => row.status === 'open' || row.status === 'reviewing' ? h('div', { class: 'row-actions' },
+          row.assigned_to !== staff.username ? h('button', { type: 'button', class: 'secondary small', onclick: () => void take(row) }, 'Take') : null,
           h('button', { type: 'button', class: 'primary small', onclick: () => void close(row, 'resolve') }, 'Resolve…'),
           h('button', { type: 'button', class: 'secondary small', onclick: () => void close(row, 'dismiss') }, 'Dismiss…')) : time(row.resolved_at) },
       ], page.data, status.value === 'open' ? 'The queue is empty.' : 'No complaint matches.'),

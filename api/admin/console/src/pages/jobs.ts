@@ -2,7 +2,7 @@
 import { api, query } from '../api.js';
 import { h } from '../dom.js';
 import type { PageContext } from '../router.js';
-import { badge, card, field, fill, pageHeader, select, table, time } from '../ui.js';
+import { badge, card, confirmAction, field, fill, notice, pageHeader, select, table, time } from '../ui.js';
 
 interface Job {
   name: string; description: string; cron: string; timezone: string; time_limit_s: number; next_run: string | null;
@@ -22,6 +22,21 @@ function duration(run: Run): string {
 
 export function jobsPage(_context: PageContext): HTMLElement {
   const jobs = h('div');
+  const messages = h('div', { class: 'messages' });
+
+  async function runNow(job: Job) {
+    const reason = await confirmAction({ title: `Run ${job.name} now?`, body: `${job.description} It runs outside its schedule; this page waits for it.`, confirmLabel: 'Run now', reason: true });
+    if (reason === undefined) return;
+    messages.replaceChildren(notice('info', `${job.name} is running…`));
+    try {
+      const outcome = await api<{ status: string; summary?: string; error?: string }>('POST', `/admin/jobs/${encodeURIComponent(job.name)}/run`, { reason });
+      messages.replaceChildren(notice(outcome.status === 'succeeded' ? 'ok' : 'error', `${job.name} ${outcome.status}${outcome.summary ? `: ${outcome.summary}` : ''}${outcome.error ? `: ${outcome.error}` : ''}`));
+    } catch (error) {
+      messages.replaceChildren(notice('error', (error as Error).message));
+    }
+    void loadRuns();
+  }
+
   const runs = h('div');
   const jobFilter = select('job', [['', 'All jobs']]);
   const statusFilter = select('status', [['', 'Any status'], ['failed', 'Failed'], ['succeeded', 'Succeeded'], ['running', 'Running']]);
@@ -44,11 +59,12 @@ export function jobsPage(_context: PageContext): HTMLElement {
       { label: 'Schedule', cell: (row) => h('code', {}, row.cron), },
       { label: 'Next run', cell: (row) => time(row.next_run) },
       { label: 'Last run', cell: (row) => (row.last_run ? h('div', {}, badge(row.last_run.status), ' ', time(row.last_run.started_at)) : h('span', { class: 'muted' }, 'never')) },
+      { label: '', cell: (row) => h('button', { type: 'button', class: 'secondary small', onclick: () => void runNow(row) }, 'Run now…') },
     ], list.data, 'No jobs are scheduled in this process.');
   });
   jobFilter.addEventListener('change', () => void loadRuns());
   statusFilter.addEventListener('change', () => void loadRuns());
   void loadRuns();
-  return h('div', {}, pageHeader('Scheduled jobs', 'The scheduler’s jobs and the ledger of what ran.'), card('Jobs', jobs),
+  return h('div', {}, pageHeader('Scheduled jobs', 'The scheduler’s jobs and the ledger of what ran.'), messages, card('Jobs', jobs),
     card('Runs', h('div', { class: 'filters' }, field('Job', jobFilter), field('Status', statusFilter)), runs));
 }

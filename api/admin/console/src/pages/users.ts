@@ -4,6 +4,7 @@ import { api, query, type PageOf } from '../api.js';
 import { h } from '../dom.js';
 import type { PageContext } from '../router.js';
 import { may } from '../session.js';
+import { endpointsTable } from './webhooks.js';
 import { badge, card, confirmAction, facts, field, fill, link, money, notice, pageHeader, table, time } from '../ui.js';
 
 interface Profile {
@@ -67,10 +68,11 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
   }
 
   const load = () => fill(body, async () => {
-    const [details, listings, audit] = await Promise.all([
+    const [details, listings, audit, webhooks] = await Promise.all([
       api<Details>('GET', `/admin/users/${id}`),
       api<PageOf<{ id: number; name: string; status: string; price_amount: number; price_currency: string; created_at: string }>>('GET', `/admin/listings${query({ seller_id: id, limit: 10 })}`),
       api<PageOf<{ id: number; admin: string; action: string; reason: string | null; created_at: string }>>('GET', `/admin/audit${query({ target_type: 'user', target_id: id, limit: 10 })}`),
+      api<{ data: Parameters<typeof endpointsTable>[1] }>('GET', `/admin/users/${id}/webhooks`),
     ]);
     const { user } = details;
     const heading = body.closest('main')?.querySelector('h1');
@@ -119,6 +121,7 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
           { label: 'Reason', cell: (row) => badge(row.reason) },
           { label: 'Filed', cell: (row) => time(row.created_at) },
         ], details.open_complaints, 'No open complaints.'))),
+      card('Webhook endpoints', endpointsTable(id, webhooks.data)),
       card('What staff did', table([
         { label: 'When', cell: (row: (typeof audit.data)[number]) => time(row.created_at) },
         { label: 'Staff', cell: (row) => row.admin },
