@@ -1,5 +1,6 @@
-// Warehouse: commit-to-warehouse latency under load, loader throughput, and a mart query over
-// 10M generated orders. One chDB folder for the whole run (chDB allows one per process).
+// Warehouse: commit-to-warehouse latency under load, loader throughput, and the marts over 1M
+// listings and 10M generated orders (refresh cost; dashboard queries over the materialized mart
+// beside the plain view it replaced). One chDB folder for the whole run (chDB allows one per process).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,10 @@ import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
-import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
+import { createWarehouseClient, readAll, type ClickHouseClient } from '../warehouse/client.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
-import { ensureMarts } from '../warehouse/marts.js';
+import { DASHBOARD_QUERIES } from '../reports/export/export-marts.js';
+import { ensureMarts, MARTS, refreshMarts } from '../warehouse/marts.js';
 import { observeWarehouse, percentile } from './observe.js';
 import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
@@ -65,24 +67,93 @@ async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: 
   }];
 }
 
-async function martOverTenMillion(client: ClickHouseClient): Promise<BenchResult> {
-  await client.command({ query: 'CREATE DATABASE IF NOT EXISTS big' });
-  await client.command({ query: "CREATE OR REPLACE TABLE big.orders (id UInt64, listing_id UInt64, amount UInt64, currency LowCardinality(String), status LowCardinality(String), created_at DateTime64(6, 'UTC'), _version UInt64, _is_deleted UInt8) ENGINE = ReplacingMergeTree(_version, _is_deleted) ORDER BY id" });
-  await client.command({ query: "CREATE OR REPLACE TABLE big.listings (id UInt64, category LowCardinality(String), _version UInt64, _is_deleted UInt8) ENGINE = ReplacingMergeTree(_version, _is_deleted) ORDER BY id" });
-  await client.command({ query: "INSERT INTO big.listings SELECT number, ['electronics','furniture','vehicles','bikes','home-garden','clothing','sports','housing'][number % 8 + 1], 1, 0 FROM numbers(1000000)" });
-  await client.command({ query: "INSERT INTO big.orders SELECT number, number % 1000000, 500 + (number * 7919) % 200000, ['usd','eur','gbp'][number % 3 + 1], if(number % 50 = 0, 'cancelled', 'placed'), now64(6) - toIntervalSecond(number % 31536000), 1, 0 FROM numbers(10000000)" });
-  const sql = `SELECT toDate(o.created_at) AS day, l.category AS category, o.currency AS currency, count() AS orders, sum(o.amount) AS gmv_minor
-    FROM (SELECT * FROM big.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')) AS o
-    LEFT JOIN (SELECT id, category FROM big.listings FINAL) AS l ON l.id = o.listing_id
-    WHERE o.created_at >= now() - INTERVAL 90 DAY GROUP BY day, category, currency`;
+const LISTINGS = 1_000_000;
+const ORDERS = 10_000_000;
+const USERS = 200_000;
+
+/**
+ * The raw tables the pipeline made (the real schema), emptied and filled inside ClickHouse from
+ * numbers(): 200k users, 1M listings and 10M orders over the last year, then changes as CDC
+ * brings them (newer versions): 2% of orders refunded, 1% deleted, 1% of listings moved to another
+ * category, 0.5% deleted. FINAL has real work to do.
+ */
+async function fillAtScale(client: ClickHouseClient): Promise<number> {
+  const started = performance.now();
+  const year = 'now64(6) - toIntervalSecond(number * 7919 % 31536000)';
+  for (const table of ['users', 'listings', 'orders']) await client.command({ query: `TRUNCATE TABLE raw.${table}` });
+  const run = (query: string) => client.command({ query, clickhouse_settings: { max_insert_threads: '2' } });
+  await run(`INSERT INTO raw.users (id, email, name, country, city, status, created_at, updated_at, _version, _is_deleted, _synced_at)
+    SELECT number + 1, concat('u', toString(number), '@example.com'), 'User', 'US', 'Boston', 'active', now64(6) - toIntervalSecond(number * 7919 % 63072000), now64(6), 1, 0, now64(3) FROM numbers(${USERS})`);
+  const listing = (version: number, where: string, category: string, deleted: string) => `INSERT INTO raw.listings
+    (id, seller_id, name, description, category, country, city, price_amount, price_currency, status, created_at, updated_at, _version, _is_deleted, _synced_at)
+    SELECT number + 1, number % ${USERS} + 1, 'thing', '', ${category}, ['US','GB','DE','FR','CA','AU'][number % 6 + 1], concat('City ', toString(number % 30)),
+      500 + number % 90000, 'usd', if(number % 5 = 0, 'sold', 'active'), ${year}, ${year}, ${version}, ${deleted}, now64(3)
+    FROM numbers(${LISTINGS}) WHERE ${where}`;
+  await run(listing(1, '1', "['electronics','furniture','vehicles','bikes','home-garden','clothing','sports','housing'][number % 8 + 1]", '0'));
+  await run(listing(2, 'number % 100 = 7', "'sports'", '0'));
+  await run(listing(3, 'number % 200 = 9', "'sports'", '1'));
+  const order = (version: number, where: string, status: string, deleted: string) => `INSERT INTO raw.orders
+    (id, listing_id, buyer_id, seller_id, amount, currency, status, created_at, updated_at, _version, _is_deleted, _synced_at)
+    SELECT number + 1, number % ${LISTINGS} + 1, (number * 31) % ${USERS} + 1, (number % ${LISTINGS}) % ${USERS} + 1, 500 + (number * 7919) % 200000,
+      ['usd','eur','gbp'][number % 3 + 1], ${status}, ${year}, ${year}, ${version}, ${deleted}, now64(3)
+    FROM numbers(${ORDERS}) WHERE ${where}`;
+  await run(order(1, '1', "if(number % 50 = 0, 'cancelled', 'paid')", '0'));
+  await run(order(2, 'number % 50 = 3', "'refunded'", '0'));
+  await run(order(3, 'number % 100 = 11', "'paid'", '1'));
+  return performance.now() - started;
+}
+
+/** The p50 of `runs` runs (after one to warm up), in ms; the whole answer read as Parquet, as the dashboards' export reads it. */
+async function p50(client: ClickHouseClient, query: string, runs: number): Promise<{ p50: number; totalMs: number }> {
+  const run = async () => readAll((await client.exec({ query: `${query} FORMAT Parquet` })).stream);
+  await run();
   const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    await (await client.query({ query: sql, format: 'JSONEachRow' })).json();
+    await run();
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  return { ...measure('GMV per day/category/currency over 10M orders (the orders_daily mart)', 'queries', times.length, times.reduce((a, b) => a + b, 0)), note: `p50 ${percentile(times, 0.5).toFixed(0)} ms (FINAL + join to 1M listings, last 90 days)` };
+  return { p50: percentile(times, 0.5), totalMs: times.reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * The marts over 1M listings and 10M orders: what each refresh costs (it runs every
+ * MART_REFRESH_SECONDS), and every dashboard query that reads a mart, over the mart and over the
+ * plain view it replaced (the mart's defining query as a view: FINAL and a join per load).
+ */
+async function* martsAtScale(client: ClickHouseClient): AsyncGenerator<BenchResult> {
+  const fillMs = await fillAtScale(client);
+  yield measure('generate 200k users, 1M listings, 10M orders (+ updates, refunds, deletes) in ClickHouse', 'rows', USERS + LISTINGS + ORDERS, fillMs, 'INSERT ... SELECT FROM numbers()');
+  expectNoFailures(await ensureMarts(client, { refresh: false }));
+  for (const name of Object.keys(MARTS)) {
+    const started = performance.now();
+    expectNoFailures(await refreshMarts(client, [name]));
+    const ms = performance.now() - started;
+    yield { ...measure(`refresh of mart ${name} (1M listings, 10M orders)`, 'refreshes', 1, ms), note: `${ms.toFixed(0)} ms, rebuilt whole and swapped in; default every 30 s` };
+  }
+  await client.command({ query: 'CREATE DATABASE IF NOT EXISTS plain_views' });
+  for (const [name, definition] of Object.entries(MARTS)) await client.command({ query: `CREATE OR REPLACE VIEW plain_views.${name} AS ${definition.select}` });
+  const gmv = `SELECT day, category, currency, sum(orders) AS orders, sum(gmv_minor) AS gmv_minor FROM marts.orders_daily
+    WHERE day >= today() - 90 GROUP BY day, category, currency`;
+  const queries: [string, string][] = [['GMV per day/category/currency, last 90 days', gmv],
+    ...Object.entries(DASHBOARD_QUERIES).filter(([, sql]) => /\bmarts\./.test(sql)).map(([name, sql]): [string, string] => [`dashboard query ${name}`, sql])];
+  // The timings are the queries' own: the marts' background refreshes (above) are paused meanwhile.
+  await client.command({ query: 'SYSTEM STOP VIEWS' });
+  try {
+    for (const [label, sql] of queries) {
+      const view = await p50(client, sql.replace(/\bmarts\./g, 'plain_views.'), 3);
+      const mart = await p50(client, sql, 20);
+      yield { ...measure(`${label}: plain view (before)`, 'queries', 3, view.totalMs), note: `p50 ${view.p50.toFixed(0)} ms (FINAL + join per query, 10M orders)` };
+      yield { ...measure(`${label}: materialized mart`, 'queries', 20, mart.totalMs), note: `p50 ${mart.p50.toFixed(1)} ms` };
+    }
+  } finally {
+    await client.command({ query: 'SYSTEM START VIEWS' });
+  }
+}
+
+function expectNoFailures(failed: { name: string; error: string }[]): void {
+  if (failed.length > 0) throw new Error(`marts failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
 }
 
 export async function* warehouseBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
@@ -94,8 +165,7 @@ export async function* warehouseBenches(server: LocalMysqlServer): AsyncGenerato
   try {
     await seed(pool, { users: 2000, listings: 100_000, progress: quiet });
     yield* await pipeline(url, pool, client, dir);
-    await ensureMarts(client);
-    yield await martOverTenMillion(client);
+    yield* martsAtScale(client);
   } finally {
     await client.close();
     await pool.end();
