@@ -2,6 +2,8 @@
 import { AuthenticationError, Steveslist } from '../../../client/index.js';
 import type { App } from './app.js';
 import { createNav } from './nav.js';
+import { installAlertButton } from './pages/alerts-button.js';
+import { alertsPage } from './pages/alerts.js';
 import { checkoutPage } from './pages/checkout.js';
 import { inboxPage } from './pages/inbox.js';
 import { editListingPage, newListingPage } from './pages/listing-form.js';
@@ -46,11 +48,13 @@ const router = new Router([
   { pattern: /^\/orders\/(?<id>[1-9]\d*)$/, page: orderPage },
   { pattern: /^\/messages$/, page: inboxPage },
   { pattern: /^\/messages\/with\/(?<user>[1-9]\d*)$/, page: threadPage },
+  { pattern: /^\/alerts$/, page: alertsPage },
 ], notFoundPage, document.getElementById('app')!, app);
 
 const nav = createNav(document.getElementById('nav')!, app);
 session.onChange(() => nav.render());
 nav.render();
+installAlertButton(document.getElementById('app')!, app);
 router.start();
 // New messages arrive while a page is open: the header's count catches up once a minute.
 setInterval(() => nav.refreshUnread(), 60_000);

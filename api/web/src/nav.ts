@@ -53,6 +53,7 @@ export function createNav(nav: HTMLElement, app: App): Nav {
       h('a', { href: '/listings/new' }, 'Sell'),
       h('a', { href: '/me/listings' }, 'My listings'),
       h('a', { href: '/orders' }, 'Orders'),
+      h('a', { href: '/alerts' }, 'Alerts'),
       h('a', { href: '/messages' }, 'Messages', unread),
       h('span', { class: 'who', 'data-testid': 'signed-in-as' }, session.user.name),
       logOut);
