@@ -158,6 +158,7 @@ export const DEFAULT_EXCLUDED_COLUMNS = [
   'webhook_endpoints.previous_secret',
   'admin_users.password_hash',
   'admin_users.totp_secret',
+  'saved_search_link_keys.secret',
 ];
 
 function readKafka(r: SettingsReader): KafkaConfig | undefined {
