@@ -135,3 +135,21 @@ describe('a user\'s webhooks', () => {
     expect(audit).toEqual([{ admin_username: 'sup', target_type: 'user', target_id: String(user.id), reason: 'their server is back' }]);
   });
 });
+
+describe('a user\'s messages', () => {
+  it('shows support and moderators the messages a user sent and received, newest first, and audits the reading', async () => {
+    const { user: ann } = await signUp(db.pool, { email: 'ann@example.com', password: 'password-long-enough', name: 'Ann', country: 'DE', city: 'Köln' });
+    const { user: bob } = await signUp(db.pool, { email: 'bob@example.com', password: 'password-long-enough', name: 'Bob', country: 'DE', city: 'Köln' });
+    const { user: cy } = await signUp(db.pool, { email: 'cy@example.com', password: 'password-long-enough', name: 'Cy', country: 'DE', city: 'Köln' });
+    for (const [from, to, body] of [[ann.id, bob.id, 'Is it still there?'], [bob.id, ann.id, 'Yes, pay me by wire'], [bob.id, cy.id, 'Not about Ann']] as const) {
+      await db.pool.query('INSERT INTO messages (sender_id, recipient_id, body) VALUES (?, ?, ?)', [from, to, body]);
+    }
+    const read = await call('GET', `/admin/users/${ann.id}/messages`, { token: tokens.sup });
+    expect(read.body.data.map((m: { direction: string; body: string; sender_name: string }) => [m.direction, m.sender_name, m.body]))
+      .toEqual([['received', 'Bob', 'Yes, pay me by wire'], ['sent', 'Ann', 'Is it still there?']]);
+    expect((await call('GET', `/admin/users/${ann.id}/messages?limit=1`, { token: tokens.mo })).body.next_cursor).not.toBeNull();
+    const [audit] = await db.pool.query<RowDataPacket[]>("SELECT admin_username FROM admin_audit WHERE action = 'user.view_messages' AND target_id = ?", [ann.id]);
+    expect(audit.map((row) => row.admin_username)).toEqual(['sup', 'mo']);
+    expect((await call('GET', `/admin/users/${ann.id}/messages`, { token: tokens.op })).status).toBe(403);
+  });
+});

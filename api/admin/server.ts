@@ -29,6 +29,7 @@ import { orderSupportRoutes } from './routes/orders.js';
 import { pipelineRoutes } from './routes/pipeline.js';
 import { sessionRoutes } from './routes/session.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { userMessageRoutes } from './routes/user-messages.js';
 import { userSupportRoutes } from './routes/users.js';
 import { userWebhookRoutes } from './routes/webhooks.js';
 import { queryHistoryRoutes, warehouseQueryRoutes } from './routes/warehouse-query.js';
@@ -122,6 +123,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(listingModerationRoutes, { pool: options.pool });
   await app.register(userSupportRoutes, { pool: options.pool });
   await app.register(userWebhookRoutes, { pool: options.pool });
+  await app.register(userMessageRoutes, { pool: options.pool });
   await app.register(orderSupportRoutes, { pool: options.pool });
   await app.register(complaintModerationRoutes, { pool: options.pool });
   await app.register(auditRoutes, { pool: options.pool });

@@ -7,7 +7,7 @@ export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'ema
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const AUDIT_ACTIONS = [
-  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'user.webhook_replay', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'complaint.assign', 'email.retry',
+  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'user.view_messages', 'user.webhook_replay', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'complaint.assign', 'email.retry',
   'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters',
   'admin_user.login', 'admin_user.login_failed', 'admin_user.locked', 'admin_user.logout', 'warehouse.query', 'job.run',
 ] as const;
