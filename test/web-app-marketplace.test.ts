@@ -29,7 +29,10 @@ async function expectNoSidewaysScroll(page: Page): Promise<void> {
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
-describe('the marketplace web app', () => {
+describe('the marketplace web app', {
+  // A browser flow with several people on a machine shared with other work: minutes, not seconds, under load.
+  timeout: 150_000,
+}, () => {
   it('lets a buyer ask about a listing and the seller answer, with unread counts on both sides', async () => {
     const sam = await seller('Sam Seller');
     const listing = await sam.api.listings.create({ name: 'Cargo bike', description: 'Box bike, two seats.', category: 'bikes', country: 'DE', city: 'Berlin', price_amount: 120_000, price_currency: 'eur' });

@@ -23,7 +23,10 @@ afterAll(async () => {
 const openPage = (path: string) => web.openPage(path);
 const signUp = (page: Page, name: string) => web.signUp(page, name);
 
-describe('the web app', () => {
+describe('the web app', {
+  // A browser flow with several people on a machine shared with other work: minutes, not seconds, under load.
+  timeout: 150_000,
+}, () => {
   it('answers page paths with the app, and unknown API paths and files with 404', async () => {
     const page = await fetch(`${baseUrl}/listings/12345/edit`);
     expect(page.status).toBe(200);
