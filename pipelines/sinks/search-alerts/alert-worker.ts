@@ -31,6 +31,8 @@ export interface SearchAlertsOptions {
   digestPollMs?: number;
   health?: RoleReporter;
   digestHealth?: RoleReporter;
+  /** Told, after each commit, which listings' alerts were just queued (the bench times commit-to-queued with it). */
+  onQueued?: (listingIds: number[]) => void;
 }
 
 const parse = (message: BusMessage) => parseMessage<ChangeEnvelope>(message, 'a change event');
@@ -123,5 +125,6 @@ export class SearchAlertsWorker {
       return ids ? [{ listing: documents[i]!, committedAtMs, savedSearchIds: ids }] : [];
     });
     await queueAlerts(this.options.pool, this.linkKey, matches);
+    this.options.onQueued?.(matches.map((match) => match.listing.id));
   }
 }

@@ -1,0 +1,82 @@
+// What a match queues, against a real MariaDB: the match once, its search_alert.matched event in
+// the outbox, and digests at most every 15 minutes per search, with the waiting matches in them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createListing } from '../../../marketplace/domain/listings.js';
+import { createSavedSearch, unsubscribeLinkKey } from '../../../marketplace/domain/saved-searches.js';
+import { createUser } from '../../../marketplace/domain/users.js';
+import type { RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
+import type { ListingDocument } from '../search/port.js';
+import { DIGEST_INTERVAL_MS, flushDueDigests, queueAlerts } from './alert-queue.js';
+
+let db: TestDatabase;
+let key: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  key = await unsubscribeLinkKey(db.pool);
+});
+afterAll(async () => db?.close());
+
+let people = 0;
+const person = () => createUser(db.pool, { email: `alerts${++people}-${Date.now()}@example.com`, name: `Person ${people}`, passwordHash: 'x' });
+
+async function listing(sellerId: number, name: string): Promise<ListingDocument> {
+  const fields = { name, description: 'Works.', category: 'electronics', country: 'US', city: 'San Francisco', priceAmount: 10_000, priceCurrency: 'usd' };
+  const id = await createListing(db.pool, { sellerId, ...fields });
+  return {
+    id, seller_id: sellerId, seller_name: null, name, description: fields.description, category: fields.category, country: fields.country, city: fields.city,
+    price_amount: fields.priceAmount, price_currency: fields.priceCurrency, status: 'active', created_at: '', updated_at: '',
+  };
+}
+
+async function emails(userId: number): Promise<Record<string, any>[]> {
+  const [rows] = await db.pool.query<RowDataPacket[]>("SELECT data FROM email_messages WHERE user_id = ? AND template = 'search_alert' ORDER BY id", [userId]);
+  return rows.map((row) => (typeof row.data === 'string' ? JSON.parse(row.data) : row.data));
+}
+
+describe('queueing alerts', () => {
+  it('records a match once with its webhook event, mails at once, then at most every 15 minutes', async () => {
+    const buyer = await person();
+    const seller = await person();
+    const search = await createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'tv', city: 'San Francisco' });
+    const first = await listing(seller.id, 'Samsung TV');
+    const now = new Date();
+    expect(await queueAlerts(db.pool, key, [{ listing: first, committedAtMs: now.getTime(), savedSearchIds: [search.id] }], now)).toEqual({ matched: 1, emailed: 1 });
+    // Redelivered: nothing new.
+    expect(await queueAlerts(db.pool, key, [{ listing: first, committedAtMs: now.getTime(), savedSearchIds: [search.id] }], now)).toEqual({ matched: 0, emailed: 0 });
+    const [events] = await db.pool.query<RowDataPacket[]>("SELECT aggregate_type, aggregate_id, payload FROM outbox WHERE type = 'search_alert.matched' AND aggregate_id = ?", [String(search.id)]);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.aggregate_type).toBe('saved_search');
+    expect(typeof events[0]!.payload === 'string' ? JSON.parse(events[0]!.payload) : events[0]!.payload).toMatchObject({ saved_search_id: search.id, user_id: buyer.id, listing_id: first.id });
+    const [sent] = await emails(buyer.id);
+    expect(sent).toMatchObject({ description: '"tv" near San Francisco', listings: [{ id: first.id, name: 'Samsung TV', url: `http://shop.example/listings/${first.id}` }] });
+    expect(sent!.unsubscribe_url).toMatch(new RegExp(`^http://shop.example/alerts/unsubscribe\\?s=${search.id}&sig=[\\w-]{43}$`));
+
+    // Two more within the quarter hour wait for the next digest, which lists both.
+    const second = await listing(seller.id, 'Sony TV');
+    const third = await listing(seller.id, 'Old TV');
+    const later = new Date(now.getTime() + 60_000);
+    expect(await queueAlerts(db.pool, key, [second, third].map((doc) => ({ listing: doc, committedAtMs: later.getTime(), savedSearchIds: [search.id] })), later)).toEqual({ matched: 2, emailed: 0 });
+    expect(await flushDueDigests(db.pool, key, later)).toBe(0);
+    expect(await flushDueDigests(db.pool, key, new Date(now.getTime() + DIGEST_INTERVAL_MS))).toBe(1);
+    const digests = await emails(buyer.id);
+    expect(digests).toHaveLength(2);
+    expect(digests[1]!.listings.map((l: { id: number }) => l.id)).toEqual([second.id, third.id]);
+  });
+
+  it('leaves out the owner\'s own listing, a paused search, and listings from before the search was saved', async () => {
+    const buyer = await person();
+    const search = await createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'tv' });
+    const own = await listing(buyer.id, 'My TV');
+    const seller = await person();
+    const old = await listing(seller.id, 'Older TV');
+    expect(await queueAlerts(db.pool, key, [
+      { listing: own, committedAtMs: Date.now(), savedSearchIds: [search.id] },
+      { listing: old, committedAtMs: Date.now() - 3_600_000, savedSearchIds: [search.id] },
+    ])).toEqual({ matched: 0, emailed: 0 });
+    await db.pool.query('UPDATE saved_searches SET alerts_enabled = 0 WHERE id = ?', [search.id]);
+    const fresh = await listing(seller.id, 'New TV');
+    expect(await queueAlerts(db.pool, key, [{ listing: fresh, committedAtMs: Date.now(), savedSearchIds: [search.id] }])).toEqual({ matched: 0, emailed: 0 });
+    expect(await emails(buyer.id)).toEqual([]);
+  });
+});
