@@ -10,12 +10,14 @@ import { apiBenches } from './api.js';
 import { backupBenches } from './backup.js';
 import { busBenches } from './bus.js';
 import { cdcBenches } from './cdc.js';
+import { cdcStageBenches } from './cdc-stages.js';
 import { dashboardBenches } from './dashboards.js';
 import { debeziumBenches } from './debezium.js';
 import { emailBenches } from './email.js';
 import { topologyBenches } from './topology.js';
 import { writeBenches } from './marketplace-writes.js';
 import { searchBenches } from './search.js';
+import { searchAlertBenches } from './search-alerts.js';
 import { warehouseBenches } from './warehouse.js';
 import { webhookBenches } from './webhooks.js';
 import { printTable, type BenchResult } from './table.js';
@@ -25,7 +27,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), bus: () => busBenches(), search: () => searchBenches(server), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.split(',').includes(name)) continue;
     for await (const result of bench()) {
