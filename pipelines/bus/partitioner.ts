@@ -30,5 +30,10 @@ export function murmur2(data: Buffer): number {
 }
 
 export function partitionFor(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return partitionOfBytes(Buffer.from(key, 'utf8'), partitions);
+}
+
+/** partitionFor of a key already in UTF-8 bytes. */
+export function partitionOfBytes(key: Buffer, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
 }

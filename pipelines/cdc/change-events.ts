@@ -87,7 +87,9 @@ export class ChangeEvents {
         }
         continue;
       }
-      const schema = await this.options.schemaOf(change.database, change.table);
+      // Awaited only when not known yet: an await per row change is a microtask hop per row.
+      const known = this.options.schemaOf(change.database, change.table);
+      const schema = known instanceof Promise ? await known : known;
       const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
       const strip = (row: Row | null) => filter.strip(change.database, change.table, row && normalizeRow(row, types));
       const tableOrder = (perTable.get(change.table) ?? 0) + 1;

@@ -77,19 +77,19 @@ function binary(value: Buffer, special: SpecialType | undefined): unknown {
 }
 
 export function normalizeValue(value: unknown, typeCode: number | undefined, special?: SpecialType): unknown {
-  if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value)) return binary(value, special);
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (typeof value === 'number') return typeCode === TYPE.FLOAT ? float32(value) : value;
+  // Strings and numbers first: they are most values, and every row of every change passes here.
   if (typeof value === 'string') {
     if (typeCode !== undefined && DATETIME_TYPES.has(typeCode)) {
       return value.startsWith('0000-00-00') ? null : `${value.replace(' ', 'T')}Z`;
     }
     if (typeCode !== undefined && DATE_TYPES.has(typeCode)) return value.startsWith('0000-00-00') ? null : value;
-    if (special === 'uuid' || special === 'inet6' || special === 'inet4') return value;
     return value;
   }
+  if (typeof value === 'number') return typeCode === TYPE.FLOAT ? float32(value) : value;
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return binary(value, special);
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   // MySQL's binary JSON comes back parsed; keep JSON columns as their text, as MariaDB sends them.
   if (typeCode === TYPE.JSON) return JSON.stringify(value);
   if (Array.isArray(value)) return value.join(',');
@@ -104,8 +104,10 @@ export interface ColumnTypes {
 
 export function normalizeRow(row: Record<string, unknown>, types: ColumnTypes): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    out[column] = normalizeValue(value, types.codes.get(column), types.special.get(column));
+  // Keys, not entries: no [column, value] pair allocated per column of every row.
+  const special = types.special.size > 0 ? types.special : undefined;
+  for (const column of Object.keys(row)) {
+    out[column] = normalizeValue(row[column], types.codes.get(column), special?.get(column));
   }
   return out;
 }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../../../core/errors.js';
 import { silentLogger, type Logger } from '../../../core/log.js';
 import { isAlive } from '../../../core/process-control.js';
-import { partitionFor } from '../partitioner.js';
+import { partitionOfBytes } from '../partitioner.js';
 import type { Batch, BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from '../port.js';
 import { GroupOffsets } from './group-offsets.js';
-import { OffsetOutOfRange, PartitionLog, type PartitionLogOptions } from './partition-log.js';
+import { OffsetOutOfRange, PartitionLog, type AppendRecord, type PartitionLogOptions } from './partition-log.js';
 import type { StoredRecord } from './record-format.js';
 
 export interface EmbeddedBusOptions extends PartitionLogOptions {
@@ -189,29 +189,27 @@ export class EmbeddedBus implements Bus {
     await this.ensureTopic(topicName);
     const topic = this.topics.get(topicName)!;
     const count = topic.partitions.length;
-    const byPartition = new Map<number, OutgoingMessage[]>();
+    const byPartition = new Map<number, AppendRecord[]>();
+    const now = Date.now();
     for (const message of messages) {
+      // The key's bytes once, for the partitioner and the record; the value is written into the record as it is.
+      const key = message.key === null ? null : Buffer.from(message.key, 'utf8');
       let partition: number;
       if (message.partition !== undefined) {
         if (message.partition < 0 || message.partition >= count) throw new UsageError(`partition ${message.partition} does not exist in ${topicName} (${count} partitions)`);
         partition = message.partition;
-      } else if (message.key !== null) {
-        partition = partitionFor(message.key, count);
+      } else if (key !== null) {
+        partition = partitionOfBytes(key, count);
       } else {
         partition = (this.roundRobin.get(topicName) ?? 0) % count;
         this.roundRobin.set(topicName, partition + 1);
       }
-      const list = byPartition.get(partition) ?? [];
-      list.push(message);
-      byPartition.set(partition, list);
+      const record: AppendRecord = { key, value: message.value, headers: message.headers, timestampMs: message.timestampMs ?? now };
+      const list = byPartition.get(partition);
+      if (list) list.push(record);
+      else byPartition.set(partition, [record]);
     }
-    const now = Date.now();
-    await Promise.all([...byPartition].map(([partition, list]) => topic.partitions[partition]!.append(list.map((m) => ({
-      key: m.key === null ? null : Buffer.from(m.key, 'utf8'),
-      value: m.value === null ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value, 'utf8'),
-      headers: m.headers,
-      timestampMs: m.timestampMs ?? now,
-    })))));
+    await Promise.all([...byPartition].map(([partition, list]) => topic.partitions[partition]!.append(list)));
   }
 
   async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {

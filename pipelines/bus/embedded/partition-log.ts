@@ -20,8 +20,9 @@ export interface PartitionLogOptions {
 }
 
 export interface AppendRecord {
-  key: Buffer | null;
-  value: Buffer | null;
+  /** Bytes, or text stored as UTF-8. */
+  key: Buffer | string | null;
+  value: Buffer | string | null;
   headers?: Record<string, string>;
   timestampMs: number;
 }

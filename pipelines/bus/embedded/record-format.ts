@@ -20,23 +20,30 @@ export interface StoredRecord {
   value: Buffer | null;
 }
 
-export function encodeRecord(offset: number, timestampMs: number, key: Buffer | null, headers: Record<string, string> | undefined, value: Buffer | null): Buffer {
+const byteLength = (part: Buffer | string | null) => (part === null ? 0 : typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length);
+
+/** Strings are written as UTF-8 straight into the record: no buffer of their own to copy from. */
+export function encodeRecord(offset: number, timestampMs: number, key: Buffer | string | null, headers: Record<string, string> | undefined, value: Buffer | string | null): Buffer {
   const headerBytes = headers && Object.keys(headers).length > 0 ? Buffer.from(JSON.stringify(headers)) : null;
-  const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + (key?.length ?? 0) + (headerBytes?.length ?? 0) + (value?.length ?? 0);
+  const lengths = [byteLength(key), byteLength(headerBytes), byteLength(value)];
+  const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + lengths[0]! + lengths[1]! + lengths[2]!;
   const out = Buffer.allocUnsafe(size);
   let at = 8;
   out.writeUInt32BE(Math.floor(offset / TWO_32), at); at += 4;
   out.writeUInt32BE(offset % TWO_32, at); at += 4;
   out.writeUInt32BE(Math.floor(timestampMs / TWO_32), at); at += 4;
   out.writeUInt32BE(timestampMs % TWO_32, at); at += 4;
-  for (const part of [key, headerBytes, value]) {
+  [key, headerBytes, value].forEach((part, i) => {
     if (part === null) {
       out.writeInt32BE(-1, at); at += 4;
     } else {
-      out.writeInt32BE(part.length, at); at += 4;
-      part.copy(out, at); at += part.length;
+      const length = lengths[i]!;
+      out.writeInt32BE(length, at); at += 4;
+      if (typeof part === 'string') out.write(part, at, length, 'utf8');
+      else part.copy(out, at);
+      at += length;
     }
-  }
+  });
   out.writeUInt32BE(size - 4, 0);
   out.writeUInt32BE(crc32(out.subarray(8)), 4);
   return out;
