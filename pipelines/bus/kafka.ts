@@ -26,12 +26,7 @@ export interface KafkaBusOptions {
   fetchMaxWaitMs?: number;
   /** How often a member tells the group it is alive, and so how soon it hears of a rebalance. */
   heartbeatIntervalMs?: number;
-  /**
-   * Partitions a consumer handles at once (default: the partitions of a new topic). kafkajs's
-   * default of one made a batch wait for every other partition's batch, and their sinks' round
-   * trips, before it; the embedded bus already runs one loop per partition, so the sinks expect it.
-   */
-  partitionsConsumedConcurrently?: number;
+
   /**
    * Put before every consumer group's name in Kafka (the platform passes `<TOPIC_PREFIX>.`).
    * kafkajs's assignor hands every topic of a group to all its members, whatever each subscribed
@@ -126,7 +121,6 @@ class KafkaSubscription implements Subscription {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.bus.partitionsConsumedConcurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const max = this.options.maxBatchSize ?? 500;
@@ -228,10 +222,6 @@ export class KafkaBus implements Bus {
       if (metadata?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
       await sleep(100);
     }
-  }
-
-  get partitionsConsumedConcurrently(): number {
-    return this.options.partitionsConsumedConcurrently ?? Math.max(1, this.options.defaultPartitions);
   }
 
   /** A consumer of the group, with the fetch wait and heartbeat that keep joins and rebalances short. */
