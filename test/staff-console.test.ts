@@ -332,9 +332,13 @@ describe('the staff console', () => {
       await shot(page, name);
     }
     const seller = await writer!.seller();
+    const [[buyer]] = await db.pool.query<RowDataPacket[]>("SELECT id FROM users WHERE name = 'Rita Reporter'");
+    await db.pool.query('INSERT INTO messages (sender_id, recipient_id, body) VALUES (?, ?, ?)', [buyer!.id, seller, 'Can you ship it to Köln?']);
     await page.goto(`${adminUrl}/users/${seller}`);
     await page.getByRole('heading', { name: 'Webhook endpoints' }).waitFor();
     await page.getByText('Console Seller').first().waitFor();
+    await page.getByRole('button', { name: 'Show messages' }).click();
+    await page.getByRole('row').filter({ hasText: 'Can you ship it to Köln?' }).filter({ hasText: 'Rita Reporter' }).waitFor();
     await shot(page, '11-user');
     expect(scriptErrors).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import type { PageContext } from '../router.js';
 import { may } from '../session.js';
 import { endpointsTable } from './webhooks.js';
-import { badge, card, confirmAction, facts, field, fill, link, money, notice, pageHeader, table, time } from '../ui.js';
+import { badge, card, confirmAction, facts, field, fill, link, money, notice, pageHeader, Pager, table, time } from '../ui.js';
 
 interface Profile {
   id: number; email: string; name: string; country: string | null; city: string | null; status: string; created_at: string;
@@ -46,6 +46,32 @@ export function usersPage({ query: params, navigate }: PageContext): HTMLElement
   if (q.value) void search();
   else results.append(h('p', { class: 'empty' }, 'Search by a user’s id, the start of their email, or part of their name.'));
   return h('div', {}, pageHeader('Users', 'Look up a marketplace user. Opening a user is kept in the audit trail.'), card(null, form, results));
+}
+
+interface Message {
+  id: number; listing_id: number | null; listing_name: string | null; sender_id: number; sender_name: string; recipient_id: number; recipient_name: string;
+  direction: 'sent' | 'received'; body: string; created_at: string; read_at: string | null;
+}
+
+/** Messages load on request: reading a user's conversations is a deliberate, audited step. */
+function messagesPanel(userId: number): HTMLElement {
+  const slot = h('div');
+  const pager = new Pager(slot, async (cursor) => {
+    const page = await api<PageOf<Message>>('GET', `/admin/users/${userId}/messages${query({ cursor, limit: 20 })}`);
+    return {
+      next: page.next_cursor,
+      content: table<Message>([
+        { label: 'When', cell: (row) => time(row.created_at) },
+        { label: '', cell: (row) => badge(row.direction) },
+        { label: 'With', cell: (row) => (row.direction === 'sent' ? link(`/users/${row.recipient_id}`, row.recipient_name) : link(`/users/${row.sender_id}`, row.sender_name)) },
+        { label: 'About', cell: (row) => (row.listing_id ? link(`/listings?q=${row.listing_id}`, row.listing_name ?? `#${row.listing_id}`) : '—') },
+        { label: 'Message', cell: (row) => h('div', { class: 'clamp' }, row.body) },
+      ], page.data, 'No messages.'),
+    };
+  });
+  slot.append(h('p', { class: 'muted' }, 'Messages are private; opening them is kept in the audit trail. ',
+    h('button', { type: 'button', class: 'secondary small', onclick: () => void pager.first() }, 'Show messages')));
+  return slot;
 }
 
 export function userPage({ params, staff }: PageContext): HTMLElement {
@@ -121,6 +147,7 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
           { label: 'Reason', cell: (row) => badge(row.reason) },
           { label: 'Filed', cell: (row) => time(row.created_at) },
         ], details.open_complaints, 'No open complaints.'))),
+      card('Messages', messagesPanel(id)),
       card('Webhook endpoints', endpointsTable(id, webhooks.data)),
       card('What staff did', table([
         { label: 'When', cell: (row: (typeof audit.data)[number]) => time(row.created_at) },
