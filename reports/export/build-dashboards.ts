@@ -41,9 +41,24 @@ export function buildInputsHash(dir: string): string {
   return hash.digest('hex');
 }
 
+/**
+ * Runs an Evidence step in a process group of its own: `evidence build` starts npx, then vite, and
+ * a stop (the job's time limit, the platform stopping) must end all of them, not orphan a build.
+ */
 function run(command: string, args: string[], cwd: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' }, signal });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' }, detached: true });
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    // Ours to end when this process exits, too (a platform stopped with Ctrl-C).
+    process.once('exit', stop);
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
@@ -51,7 +66,13 @@ function run(command: string, args: string[], cwd: string, signal?: AbortSignal)
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output}`))));
+    child.once('close', (code) => {
+      signal?.removeEventListener('abort', stop);
+      process.removeListener('exit', stop);
+      if (signal?.aborted) reject(new Error(`${command} ${args.join(' ')} stopped: ${String(signal.reason)}`));
+      else if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output}`));
+    });
   });
 }
 
