@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../core/errors.js';
-import { decodeRecord, encodeRecord, type StoredRecord } from './record-format.js';
+import { decodeRecord, encodeRecords, type StoredRecord } from './record-format.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -49,7 +49,9 @@ async function closeReader(segment: Segment): Promise<void> {
 }
 
 interface PendingAppend {
-  buffers: Buffer[];
+  /** The records, framed one after the other, and each one's size. */
+  data: Buffer;
+  sizes: number[];
   firstOffset: number;
   lastTimestampMs: number;
   resolve(firstOffset: number): void;
@@ -187,10 +189,10 @@ export class PartitionLog {
   append(records: readonly AppendRecord[]): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     const firstOffset = this.nextOffset;
-    const buffers = records.map((r, i) => encodeRecord(firstOffset + i, r.timestampMs, r.key, r.headers, r.value));
+    const { data, sizes } = encodeRecords(firstOffset, records);
     this.nextOffset += records.length;
     return new Promise((resolve, reject) => {
-      this.pending.push({ buffers, firstOffset, lastTimestampMs: records[records.length - 1]?.timestampMs ?? Date.now(), resolve, reject });
+      this.pending.push({ data, sizes, firstOffset, lastTimestampMs: records[records.length - 1]?.timestampMs ?? Date.now(), resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -222,19 +224,18 @@ export class PartitionLog {
     if (active.size >= this.options.segmentBytes) {
       active = await this.roll(group[0]!.firstOffset);
     }
-    const buffers = group.flatMap((append) => append.buffers);
-    await this.writer!.writev(buffers);
+    await this.writer!.writev(group.map((append) => append.data));
     if (this.options.fsync === 'always') await this.writer!.datasync();
     else this.dirty = true;
     let position = this.writePosition;
     let lastIndexed = active.index.length ? active.index[active.index.length - 1]![1] : -INDEX_EVERY_BYTES;
     let offset = group[0]!.firstOffset;
-    for (const buffer of buffers) {
+    for (const size of group.flatMap((append) => append.sizes)) {
       if (position - lastIndexed >= INDEX_EVERY_BYTES) {
         active.index.push([offset, position]);
         lastIndexed = position;
       }
-      position += buffer.length;
+      position += size;
       offset++;
     }
     this.writePosition = position;

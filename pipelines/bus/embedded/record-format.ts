@@ -20,33 +20,56 @@ export interface StoredRecord {
   value: Buffer | null;
 }
 
-const byteLength = (part: Buffer | string | null) => (part === null ? 0 : typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length);
+type Part = Buffer | string | null;
 
-/** Strings are written as UTF-8 straight into the record: no buffer of their own to copy from. */
-export function encodeRecord(offset: number, timestampMs: number, key: Buffer | string | null, headers: Record<string, string> | undefined, value: Buffer | string | null): Buffer {
-  const headerBytes = headers && Object.keys(headers).length > 0 ? Buffer.from(JSON.stringify(headers)) : null;
-  const lengths = [byteLength(key), byteLength(headerBytes), byteLength(value)];
-  const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + lengths[0]! + lengths[1]! + lengths[2]!;
-  const out = Buffer.allocUnsafe(size);
-  let at = 8;
-  out.writeUInt32BE(Math.floor(offset / TWO_32), at); at += 4;
-  out.writeUInt32BE(offset % TWO_32, at); at += 4;
-  out.writeUInt32BE(Math.floor(timestampMs / TWO_32), at); at += 4;
-  out.writeUInt32BE(timestampMs % TWO_32, at); at += 4;
-  [key, headerBytes, value].forEach((part, i) => {
-    if (part === null) {
-      out.writeInt32BE(-1, at); at += 4;
-    } else {
-      const length = lengths[i]!;
-      out.writeInt32BE(length, at); at += 4;
-      if (typeof part === 'string') out.write(part, at, length, 'utf8');
-      else part.copy(out, at);
-      at += length;
-    }
+const byteLength = (part: Part) => (part === null ? 0 : typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length);
+
+export interface RecordToEncode {
+  key: Part;
+  headers?: Record<string, string>;
+  value: Part;
+  timestampMs: number;
+}
+
+/**
+ * Records with consecutive offsets from `firstOffset`, framed one after the other in a single
+ * buffer (one allocation for the lot, not one per record), and each one's size in it. Strings
+ * are written as UTF-8 straight into the buffer: no buffer of their own to copy from.
+ */
+export function encodeRecords(firstOffset: number, records: readonly RecordToEncode[]): { data: Buffer; sizes: number[] } {
+  const parts = records.map((r) => [r.key, r.headers && Object.keys(r.headers).length > 0 ? JSON.stringify(r.headers) : null, r.value] as const);
+  const lengths = parts.map((list) => list.map(byteLength));
+  const sizes = lengths.map(([key, headers, value]) => LENGTH_PREFIX_BYTES + FIXED_BYTES + key! + headers! + value!);
+  const data = Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + size, 0));
+  let start = 0;
+  records.forEach((record, i) => {
+    const offset = firstOffset + i;
+    let at = start + 8;
+    data.writeUInt32BE(Math.floor(offset / TWO_32), at); at += 4;
+    data.writeUInt32BE(offset % TWO_32, at); at += 4;
+    data.writeUInt32BE(Math.floor(record.timestampMs / TWO_32), at); at += 4;
+    data.writeUInt32BE(record.timestampMs % TWO_32, at); at += 4;
+    parts[i]!.forEach((part, p) => {
+      if (part === null) {
+        data.writeInt32BE(-1, at); at += 4;
+      } else {
+        const length = lengths[i]![p]!;
+        data.writeInt32BE(length, at); at += 4;
+        if (typeof part === 'string') data.write(part, at, length, 'utf8');
+        else part.copy(data, at);
+        at += length;
+      }
+    });
+    const size = sizes[i]!;
+    data.writeUInt32BE(size - 4, start);
+    data.writeUInt32BE(crc32(data.subarray(start + 8, start + size)), start + 4);
+    start += size;
   });
-  out.writeUInt32BE(size - 4, 0);
-  out.writeUInt32BE(crc32(out.subarray(8)), 4);
-  return out;
+  return { data, sizes };
+}
+
+export function encodeRecord(offset: number, timestampMs: number, key: Part, headers: Record<string, string> | undefined, value: Part): Buffer {
+  return encodeRecords(offset, [{ key, headers, value, timestampMs }]).data;
 }
 
 export type DecodeResult =
