@@ -77,13 +77,14 @@ async function liveLag(url: string, pool: Pool, dir: string): Promise<{ p50: num
   });
   while (reader.stats().phase !== 'streaming') await new Promise((r) => setTimeout(r, 10));
   const committedAt = new Map<number, number>();
-  const lags: number[] = [];
+  // By id, since a change can arrive before its commit reply does (then its lag counts as 0):
+  // matching only changes whose reply came first waited forever for the others.
+  const arrivedAt = new Map<number, number>();
   const subscription = await bus.subscribe({ group: 'lag', topics: [`lag.${parseMysqlUrl(url).database}.listings`], fromBeginning: false }, async (batch) => {
     const now = performance.now();
     for (const m of batch.messages) {
       const id = (JSON.parse(m.value!.toString()) as { after: { id: number } | null }).after?.id;
-      const at = id === undefined ? undefined : committedAt.get(id);
-      if (at !== undefined) lags.push(now - at);
+      if (id !== undefined && !arrivedAt.has(id)) arrivedAt.set(id, now);
     }
   });
   const rng = new Random(8);
@@ -94,7 +95,8 @@ async function liveLag(url: string, pool: Pool, dir: string): Promise<{ p50: num
     const id = await createListing(pool, listing);
     committedAt.set(id, performance.now());
   });
-  while (lags.length < writes) await new Promise((r) => setTimeout(r, 10));
+  while ([...committedAt.keys()].some((id) => !arrivedAt.has(id))) await new Promise((r) => setTimeout(r, 10));
+  const lags = [...committedAt].map(([id, at]) => Math.max(0, arrivedAt.get(id)! - at));
   await subscription.stop();
   await reader.stop();
   await bus.close();
