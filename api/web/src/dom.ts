@@ -1,5 +1,6 @@
-// A few lines of DOM building, so pages read as markup without a framework.
-export type Child = Node | string | null | undefined | false;
+// A few lines of DOM building, so pages read as markup without a framework. The staff console
+// builds its pages with the same helpers.
+export type Child = Node | string | number | null | undefined | false;
 
 type Attributes = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
 
@@ -17,7 +18,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Att
 
 export function append(parent: Element, children: Child[]): void {
   for (const child of children) {
-    if (child !== null && child !== undefined && child !== false) parent.append(child);
+    if (child !== null && child !== undefined && child !== false) parent.append(typeof child === 'number' ? String(child) : child);
   }
 }
 
