@@ -31,7 +31,9 @@ const CATALOGUE_SHARE = 0.2;
 
 /** Saved searches as people make them: a word or two of what they want, in one city, often with a price cap. */
 function savedSearchRows(rng: Random, users: number): unknown[][] {
-  const items = Object.entries(CATEGORIES).flatMap(([category, { items: names }]) => names.map((name) => ({ category, words: words(name).filter((w) => w.length > 2) })));
+  // Words people search for: what the thing is, not the joining words every description has.
+  const joining = new Set(['with', 'and', 'for', 'the', 'size', 'new', 'near', 'in']);
+  const items = Object.entries(CATEGORIES).flatMap(([category, { items: names }]) => names.map((name) => ({ category, words: words(name).filter((w) => w.length > 2 && !joining.has(w)) })));
   const cities = COUNTRIES.flatMap((country) => country.cities.map((city) => ({ city, country: country.code })));
   return Array.from({ length: SAVED_SEARCHES }, () => {
     const place = rng.pick(cities);
