@@ -332,14 +332,14 @@ export class BinlogStream {
     const transaction = this.open ?? this.begin(event);
     const columnTypes = new Map((table.columns ?? []).map((c) => [c.name, c.type]));
     const pos = this.eventStart(event);
-    event.rows.forEach((row, index) => {
-      const base = { database: table.parentSchema, table: table.tableName, columnTypes, pos, row: index };
-      if (name === 'writerows') transaction.changes.push({ ...base, op: 'c', before: null, after: row as Row });
-      else if (name === 'deleterows') transaction.changes.push({ ...base, op: 'd', before: row as Row, after: null });
-      else {
-        const update = row as { before: Row; after: Row };
-        transaction.changes.push({ ...base, op: 'u', before: update.before, after: update.after });
-      }
-    });
+    const op = name === 'writerows' ? 'c' : name === 'deleterows' ? 'd' : 'u';
+    const { parentSchema: database, tableName } = table;
+    // One object literal per row, every row the same shape (a spread per row showed in profiles).
+    for (let index = 0; index < event.rows.length; index++) {
+      const row = event.rows[index]!;
+      const before = op === 'c' ? null : op === 'd' ? row as Row : (row as { before: Row }).before;
+      const after = op === 'd' ? null : op === 'c' ? row as Row : (row as { after: Row }).after;
+      transaction.changes.push({ database, table: tableName, columnTypes, pos, row: index, op, before, after });
+    }
   }
 }
