@@ -22,7 +22,7 @@ export interface JobDependencies {
   reports?: {
     recipients: readonly string[];
     withWarehouse<T>(work: (client: ClickHouseClient) => Promise<T>): Promise<T>;
-    /** The dashboards' rebuild interval (DASHBOARD_REBUILD_MINUTES); default 5. */
+    /** The dashboards' rebuild interval (DASHBOARD_REBUILD_MINUTES); default 5; 0 rebuilds nightly (05:30) and on demand only. */
     dashboardRebuildMinutes?: number;
   };
 }
@@ -72,7 +72,8 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       name: 'reports.refresh-dashboards',
       description: 'Exports the warehouse numbers the dashboards show and rebuilds them (Evidence) beside the served ones, then switches /reports on the admin server to the new build; an unchanged warehouse keeps the last build.',
       // Live dashboards: every few minutes. A build still running when the next is due makes that one a no-op (one at a time).
-      cron: `*/${reports.dashboardRebuildMinutes ?? 5} * * * *`,
+      // 0 leaves one build a night (an Evidence build takes a core for a minute or more), and on demand.
+      cron: reports.dashboardRebuildMinutes === 0 ? '30 5 * * *' : `*/${reports.dashboardRebuildMinutes ?? 5} * * * *`,
       timezone: deps.timezone,
       timeLimitMs: 30 * 60_000,
       missed: 'skip',

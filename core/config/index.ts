@@ -292,7 +292,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     webhooks: { allowPrivate: r.boolean('WEBHOOKS_ALLOW_PRIVATE', false) },
     scheduler: { timezone: readTimezone(r, 'SCHEDULER_TIMEZONE', 'UTC') },
     backup: { dir: r.optionalPath('BACKUP_DIR') ?? join(dataDir, 'backups') },
-    reports: { recipients: readEmails(r, 'REPORT_RECIPIENTS'), dashboardRebuildMinutes: r.integer('DASHBOARD_REBUILD_MINUTES', 5, 1, 60) },
+    reports: { recipients: readEmails(r, 'REPORT_RECIPIENTS'), dashboardRebuildMinutes: r.integer('DASHBOARD_REBUILD_MINUTES', 5, 0, 60) },
     mail: {
       smtpUrl: r.smtpUrl('SMTP_URL'),
       from: r.string('MAIL_FROM', 'Steveslist <no-reply@steveslist.local>'),
