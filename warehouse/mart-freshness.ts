@@ -2,24 +2,13 @@
 // can query the warehouse (the admin service in another process, over the served warehouse) gets
 // the same answer as the owner.
 import type { Config } from '../core/config/index.js';
+import type { MartStatus } from '../pipelines/status/pipeline-status.js';
 import { createWarehouseClient, type ClickHouseClient } from './client.js';
 import { readServedWarehouse } from './http/served-warehouse.js';
 import { MARTS, REFRESH_LEDGER } from './marts.js';
 
-export interface MartFreshness {
-  mart: string;
-  /** When the last successful refresh began (ISO time); null before the first. */
-  refreshed_at: string | null;
-  /** Seconds since then; null before the first refresh. */
-  age_seconds: number | null;
-  /** The newest raw change (its `_synced_at`) the mart is known to include; null when its sources were empty. */
-  source_synced_through: string | null;
-  refresh_seconds: number | null;
-  duration_ms: number | null;
-  /** The last refresh's error while it is failing; absent when the last refresh succeeded. */
-  error?: string;
-  failed_at?: string;
-}
+/** What /admin/pipeline shows of a mart (the status module owns the shape; the warehouse fills it). */
+export type MartFreshness = MartStatus;
 
 interface LedgerRow {
   mart: string; refresh_seconds: number; refreshed_ms: number | null; duration_ms: number;

@@ -27,12 +27,15 @@ export interface PipelineSources {
 /** A warehouse mart's freshness: what its last refresh included and how old that is. */
 export interface MartStatus {
   mart: string;
+  /** When the last successful refresh began (ISO time); null before the first. */
   refreshed_at: string | null;
+  /** Seconds since then; null before the first refresh. */
   age_seconds: number | null;
+  /** The newest raw change (its `_synced_at`) the mart is known to include; null when its sources were empty. */
   source_synced_through: string | null;
   refresh_seconds: number | null;
   duration_ms: number | null;
-  /** While its refresh fails (readers keep the last good answer). */
+  /** The last refresh's error while it is failing (readers keep the last good answer). */
   error?: string;
   failed_at?: string;
 }
