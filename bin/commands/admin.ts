@@ -8,6 +8,10 @@ import { openDatabase } from './open-database.js';
 export const adminCommand: Command = {
   summary: 'manage admin-service staff accounts (the password is read from standard input)',
   usage: `echo "$PASSWORD" | steveslist admin add-user <username> [--role ${STAFF_ROLES.join('|')}] [--totp]`,
+  options: [
+    { flag: '--role <role>', help: `what the account may do: ${STAFF_ROLES.join(', ')}`, default: 'admin' },
+    { flag: '--totp', help: 'require a second factor (RFC 6238 codes); prints the otpauth:// address once to add to an authenticator app' },
+  ],
   examples: [
     'echo "$ADMIN_PASSWORD" | npx steveslist admin add-user ana',
     'echo "$PASSWORD" | npx steveslist admin add-user sam --role support --totp',

@@ -15,7 +15,9 @@ export const cdcCommand: Command = {
   usage: `steveslist cdc | ${cdcSignalUsage}`,
   options: [
     { flag: '--where <condition>', help: 'snapshot: only the rows matching this SQL condition (one table), e.g. a key range' },
-    { flag: '--pause / --resume / --stop', help: 'snapshot: pause, resume or stop the running incremental snapshot (of the tables named, or all)' },
+    { flag: '--pause', help: 'snapshot: pause the running incremental snapshot' },
+    { flag: '--resume', help: 'snapshot: resume a paused incremental snapshot' },
+    { flag: '--stop', help: 'snapshot: stop the running incremental snapshot (of the tables named, or all)' },
   ],
   examples: [
     'npx steveslist cdc',
