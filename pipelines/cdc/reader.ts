@@ -20,7 +20,7 @@ import { OUTBOX_TABLE } from './outbox-router.js';
 import { advanceGtid, type ReaderState, type StateStore } from './reader-state.js';
 import { BinlogPurged, resumePosition } from './resume-position.js';
 import { parseSignal } from './signals.js';
-import { SnapshotWindows } from './snapshot-windows.js';
+import { incrementalStats, SnapshotWindows, type IncrementalSnapshotStats } from './snapshot-windows.js';
 import type { TableColumns } from './snapshot.js';
 import { SchemaCache } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
@@ -49,14 +49,7 @@ export interface CdcReaderOptions {
   signalTable?: string;
 }
 
-export interface IncrementalSnapshotStats {
-  /** The table being read; undefined when every table is done. */
-  table: string | undefined;
-  tablesDone: number;
-  tables: number;
-  rows: number;
-  paused: boolean;
-}
+export type { IncrementalSnapshotStats } from './snapshot-windows.js';
 
 export interface CdcStats {
   phase: 'starting' | 'snapshot' | 'streaming' | 'stopped' | 'failed';
@@ -143,10 +136,7 @@ export class CdcReader {
   }
 
   stats(): CdcStats {
-    const progress = this.windows?.progress();
-    const incrementalSnapshot = progress && {
-      table: progress.tables[progress.current]?.table, tablesDone: Math.min(progress.current, progress.tables.length), tables: progress.tables.length, rows: progress.rows, paused: progress.paused,
-    };
+    const incrementalSnapshot = incrementalStats(this.windows?.progress());
     return { ...this.statsValue, incrementalSnapshot };
   }
 

@@ -19,6 +19,23 @@ export interface IncrementalProgress {
   paused: boolean;
 }
 
+/** What /admin/pipeline and /metrics show of a signalled snapshot. */
+export interface IncrementalSnapshotStats {
+  /** The table being read; undefined when every table is done. */
+  table: string | undefined;
+  tablesDone: number;
+  tables: number;
+  rows: number;
+  paused: boolean;
+}
+
+/** The figures of a snapshot's progress, live or as saved with the position. */
+export function incrementalStats(progress: IncrementalProgress | undefined): IncrementalSnapshotStats | undefined {
+  return progress && {
+    table: progress.tables[progress.current]?.table, tablesDone: Math.min(progress.current, progress.tables.length), tables: progress.tables.length, rows: progress.rows, paused: progress.paused,
+  };
+}
+
 export interface ChunkRequest {
   table: string;
   where?: string;

@@ -6,6 +6,7 @@ import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js'
 import type { Bus } from '../bus/port.js';
 import type { CdcStats } from '../cdc/reader.js';
 import type { ReaderState, StateStore } from '../cdc/reader-state.js';
+import { incrementalStats } from '../cdc/snapshot-windows.js';
 import { bytesBehind, transactionsBehind, type BinlogFile } from './binlog-lag.js';
 import { DeadLetterCounter, type DeadLetterCount } from './dead-letter-counts.js';
 
@@ -93,15 +94,8 @@ async function sourcePosition(source: Pool): Promise<{ files: BinlogFile[]; gtid
 }
 
 function incrementalStatus(stats: CdcStats | undefined, saved: ReaderState | undefined): CdcStatus['incremental_snapshot'] {
-  if (stats) {
-    const live = stats.incrementalSnapshot;
-    return live ? { table: live.table ?? null, tables_done: live.tablesDone, tables: live.tables, rows: live.rows, paused: live.paused } : null;
-  }
-  const progress = saved?.incremental;
-  if (!progress) return null;
-  return {
-    table: progress.tables[progress.current]?.table ?? null, tables_done: Math.min(progress.current, progress.tables.length), tables: progress.tables.length, rows: progress.rows, paused: progress.paused,
-  };
+  const figures = stats ? stats.incrementalSnapshot : incrementalStats(saved?.incremental);
+  return figures ? { table: figures.table ?? null, tables_done: figures.tablesDone, tables: figures.tables, rows: figures.rows, paused: figures.paused } : null;
 }
 
 async function cdcStatus(sources: PipelineSources, source: Pool, nowMs: number): Promise<CdcStatus | null> {
