@@ -69,7 +69,8 @@ async function readOneChunk(options: IncrementalSnapshotOptions, table: string, 
   const deadline = Date.now() + (options.windowTimeoutMs ?? 60_000);
   let done = false;
   void closed.then(() => { done = true; });
-  while (!done && !options.stopping() && Date.now() < deadline) await sleep(20);
+  // Woken by the close itself; the short sleep only notices a stop or the deadline.
+  while (!done && !options.stopping() && Date.now() < deadline) await Promise.race([closed, sleep(IDLE_MS)]);
   await pool.query(`DELETE FROM ${signals} WHERE id IN (?, ?)`, [`${chunk}-open`, `${chunk}-close`]).catch(() => undefined);
 }
 
