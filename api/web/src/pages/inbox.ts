@@ -3,8 +3,8 @@
 import type { MessageThread } from '../../../../client/index.js';
 import type { Page } from '../app.js';
 import { h } from '../dom.js';
-import { messageOf } from '../errors.js';
 import { requireSession } from '../login-redirect.js';
+import { showMore } from '../show-more.js';
 import { threadPath } from '../threads.js';
 
 const PAGE_SIZE = 20;
@@ -22,23 +22,9 @@ export const inboxPage: Page = {
     }
     const me = session.user.id;
     const list = h('ul', { class: 'threads', 'data-testid': 'threads' }, ...first.data.map((thread) => item(thread, me)));
-    const more = h('button', { type: 'button' }, 'Show more');
-    const problem = h('p', { class: 'error', role: 'alert' });
-    let cursor = first.next_cursor;
-    more.hidden = cursor === null;
-    more.addEventListener('click', async () => {
-      more.disabled = true;
-      try {
-        const page = await api.messages.threads({ limit: PAGE_SIZE, cursor: cursor ?? undefined }, { signal: context.signal });
-        list.append(...page.data.map((thread) => item(thread, me)));
-        cursor = page.next_cursor;
-        more.hidden = cursor === null;
-        problem.textContent = '';
-      } catch (error) {
-        if (!context.signal.aborted) problem.textContent = messageOf(error);
-      }
-      more.disabled = false;
-    });
+    const [more, problem] = showMore(first.next_cursor,
+      (cursor) => api.messages.threads({ limit: PAGE_SIZE, cursor }, { signal: context.signal }),
+      (threads) => list.append(...threads.map((thread) => item(thread, me))), context.signal);
     return h('section', {}, heading, list, more, problem);
   },
 };

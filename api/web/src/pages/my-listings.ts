@@ -2,8 +2,8 @@
 import type { Listing } from '../../../../client/index.js';
 import type { Page } from '../app.js';
 import { h } from '../dom.js';
-import { messageOf } from '../errors.js';
 import { requireSession } from '../login-redirect.js';
+import { showMore } from '../show-more.js';
 import { formatPrice } from '../money.js';
 
 const PAGE_SIZE = 20;
@@ -22,23 +22,9 @@ export const myListingsPage: Page = {
     const table = h('table', { class: 'mine', 'data-testid': 'my-listings' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Listing'), h('th', { scope: 'col' }, 'Price'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       body);
-    const more = h('button', { type: 'button' }, 'Show more');
-    const problem = h('p', { class: 'error', role: 'alert' });
-    let cursor = first.next_cursor;
-    more.hidden = cursor === null;
-    more.addEventListener('click', async () => {
-      more.disabled = true;
-      try {
-        const page = await api.listings.mine({ limit: PAGE_SIZE, cursor: cursor ?? undefined }, { signal: context.signal });
-        body.append(...page.data.map(row));
-        cursor = page.next_cursor;
-        more.hidden = cursor === null;
-        problem.textContent = '';
-      } catch (error) {
-        if (!context.signal.aborted) problem.textContent = messageOf(error);
-      }
-      more.disabled = false;
-    });
+    const [more, problem] = showMore(first.next_cursor,
+      (cursor) => api.listings.mine({ limit: PAGE_SIZE, cursor }, { signal: context.signal }),
+      (listings) => body.append(...listings.map(row)), context.signal);
     return h('section', {}, heading, h('p', {}, h('a', { href: '/listings/new', class: 'button' }, 'Sell something')), table, more, problem);
   },
 };

@@ -3,8 +3,8 @@
 import type { Order } from '../../../../client/index.js';
 import type { Page } from '../app.js';
 import { h } from '../dom.js';
-import { messageOf } from '../errors.js';
 import { requireSession } from '../login-redirect.js';
+import { showMore } from '../show-more.js';
 import { formatPrice } from '../money.js';
 import { orderStatusText } from '../order-status.js';
 
@@ -32,23 +32,9 @@ export const ordersPage: Page = {
         h('th', { scope: 'col' }, 'Order'), h('th', { scope: 'col' }, 'Listing'), h('th', { scope: 'col' }, role === 'buyer' ? 'Seller' : 'Buyer'),
         h('th', { scope: 'col' }, 'Price paid'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Date'))),
       body);
-    const more = h('button', { type: 'button' }, 'Show more');
-    const problem = h('p', { class: 'error', role: 'alert' });
-    let cursor = first.next_cursor;
-    more.hidden = cursor === null;
-    more.addEventListener('click', async () => {
-      more.disabled = true;
-      try {
-        const page = await api.orders.list({ role, limit: PAGE_SIZE, cursor: cursor ?? undefined }, { signal: context.signal });
-        body.append(...page.data.map((order) => row(order, role)));
-        cursor = page.next_cursor;
-        more.hidden = cursor === null;
-        problem.textContent = '';
-      } catch (error) {
-        if (!context.signal.aborted) problem.textContent = messageOf(error);
-      }
-      more.disabled = false;
-    });
+    const [more, problem] = showMore(first.next_cursor,
+      (cursor) => api.orders.list({ role, limit: PAGE_SIZE, cursor }, { signal: context.signal }),
+      (orders) => body.append(...orders.map((order) => row(order, role))), context.signal);
     return h('section', {}, heading, tabs, h('div', { class: 'table-scroll' }, table), more, problem);
   },
 };
