@@ -272,7 +272,7 @@ class ElasticsearchIndex implements SearchStore {
       };
     });
     const total = typeof response.hits.total === 'number' ? response.hits.total : response.hits.total?.value ?? 0;
-    return { total, hits, facets: { category: buckets('category'), city: buckets('city'), country: buckets('country') } };
+    return { total, totalRelation: 'eq', hits, facets: { category: buckets('category'), city: buckets('city'), country: buckets('country') } };
   }
 }
 

@@ -25,7 +25,15 @@ export interface BulkOutcome {
   failed: { id: number; error: string; retriable: boolean }[];
 }
 
-export type SearchSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc';
+/** `distance` needs `near`: nearest first. */
+export type SearchSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc' | 'distance';
+
+/** A point and, optionally, a radius: listings farther than `withinKm` are left out. */
+export interface GeoFilter {
+  latitude: number;
+  longitude: number;
+  withinKm?: number;
+}
 
 export interface SearchQuery {
   q?: string;
@@ -34,6 +42,8 @@ export interface SearchQuery {
   category?: string;
   minPrice?: number;
   maxPrice?: number;
+  /** Listings with coordinates near this point; listings without coordinates are left out. */
+  near?: GeoFilter;
   sort?: SearchSort;
   page?: number;
   perPage?: number;
@@ -42,6 +52,8 @@ export interface SearchQuery {
 export interface SearchHit extends Pick<ListingDocument,
   'id' | 'name' | 'description' | 'category' | 'country' | 'city' | 'price_amount' | 'price_currency' | 'seller_name' | 'created_at'> {
   score: number;
+  /** Kilometres from the query's `near` point; present only when the query had one. */
+  distance_km?: number;
   /** Matched words wrapped in <mark>…</mark>, the rest HTML-escaped. */
   highlight: { name?: string; description?: string };
 }
@@ -51,8 +63,19 @@ export interface FacetCount {
   count: number;
 }
 
+/**
+ * How far `total` can be trusted, as Elasticsearch's track_total_hits reports it: `eq` is exact;
+ * `gte` means at least that many (counting stopped at TOTAL_HITS_EXACT_UP_TO, and facet counts
+ * are then counted over the same first matches).
+ */
+export type TotalRelation = 'eq' | 'gte';
+
+/** Totals are exact up to this many matches, as Elasticsearch's default track_total_hits. */
+export const TOTAL_HITS_EXACT_UP_TO = 10_000;
+
 export interface SearchResult {
   total: number;
+  totalRelation: TotalRelation;
   hits: SearchHit[];
   facets: { category: FacetCount[]; city: FacetCount[]; country: FacetCount[] };
 }

@@ -263,7 +263,7 @@ export class SqliteIndex implements SearchStore {
       seller_name: (row.seller_name as string | null) ?? null, created_at: String(row.created_at), score: Number(row.score),
       highlight: { name: marked(row.name_hl as string | null), description: marked(row.description_hl as string | null) },
     }));
-    return { total, hits, facets: { category: facet(byCategory), city: facet(byCity), country: facet(byCountry) } };
+    return { total, totalRelation: 'eq', hits, facets: { category: facet(byCategory), city: facet(byCity), country: facet(byCountry) } };
   }
 
   close(): void {
