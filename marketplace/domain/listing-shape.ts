@@ -3,7 +3,7 @@
 // it, and the TypeScript types the domain, the queries and the routes use, derived from the schema.
 // The client library keeps its own copy (client/types.ts): it is a package of its own.
 
-export const LISTING_STATUSES = ['draft', 'active', 'sold', 'removed'] as const;
+export const LISTING_STATUSES = ['draft', 'active', 'pending_review', 'sold', 'removed'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 /** The statuses a seller may give a listing when writing it (sold and removed come from orders and removal). */
