@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDotEnv } from './dotenv.js';
+import { readSearchSynonyms, type SynonymGroups } from './search-synonyms.js';
 import { SettingsReader } from './settings-reader.js';
 
 export { redactUrl } from './redact-url.js';
@@ -62,6 +63,8 @@ export interface Config {
     /** Name the serving index is found by (an Elasticsearch alias, or the embedded catalog). */
     alias: string;
     elasticsearch: { url: string; username?: string; password?: string; apiKey?: string } | undefined;
+    /** Words that find each other in searches, on both engines (SEARCH_SYNONYMS). */
+    synonyms: SynonymGroups;
   };
   warehouse: {
     /** chDB data folder (used when no ClickHouse URL is set). */
@@ -276,6 +279,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       dir: r.optionalPath('SEARCH_DIR') ?? join(dataDir, 'search'),
       alias: r.string('SEARCH_INDEX', 'listings'),
       elasticsearch: readElasticsearch(r),
+      synonyms: readSearchSynonyms(r),
     },
     warehouse: {
       dir: r.optionalPath('WAREHOUSE_DIR') ?? join(dataDir, 'warehouse'),
