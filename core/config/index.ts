@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDotEnv } from './dotenv.js';
+import { readPayments, type PaymentsConfig } from './payments.js';
 import { readSearchSynonyms, type SynonymGroups } from './search-synonyms.js';
 import { SettingsReader } from './settings-reader.js';
 
@@ -134,6 +135,8 @@ export interface Config {
     /** Kafka Connect's REST API (needed by CDC_ENGINE=debezium). */
     kafkaConnectUrl: string | undefined;
   };
+  /** Stripe, or none: orders are paid when placed (core/config/payments.ts). */
+  payments: PaymentsConfig;
 }
 
 export interface KafkaConfig {
@@ -317,6 +320,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       engine: r.oneOf('CDC_ENGINE', ['builtin', 'debezium'] as const, 'builtin'),
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },
+    payments: readPayments(r),
   };
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(config.cdc.signalTable)) r.fail('CDC_SIGNAL_TABLE', `expected a table name (letters, digits, _ and $), got "${config.cdc.signalTable}"`);
   if (config.cdc.engine === 'debezium') {
