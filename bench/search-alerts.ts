@@ -123,7 +123,7 @@ async function percolateRate(): Promise<BenchResult> {
   const now = new Date().toISOString();
   const docs = Array.from({ length: 20_000 }, (_, i) => {
     const sample = sampleListing(rng, { id: 1 }, new Date());
-    return { id: i + 1, seller_id: 1, seller_name: null, name: sample.name, description: sample.description, category: sample.category, country: sample.country, city: sample.city, price_amount: sample.priceAmount, price_currency: sample.priceCurrency, status: 'active' as const, created_at: now, updated_at: now };
+    return { id: i + 1, seller_id: 1, seller_name: null, name: sample.name, description: sample.description, category: sample.category, country: sample.country, city: sample.city, latitude: null, longitude: null, price_amount: sample.priceAmount, price_currency: sample.priceCurrency, status: 'active' as const, created_at: now, updated_at: now };
   });
   const started = performance.now();
   for (let i = 0; i < docs.length; i += 500) await percolator.match(docs.slice(i, i + 500));

@@ -80,8 +80,8 @@ function documents(count: number, seed: number): ListingDocument[] {
     const sample = sampleListing(rng, { id: rng.int(1, 100_000) }, new Date(now - rng.int(0, 365 * 86_400_000)));
     return {
       id: i + 1, seller_id: sample.sellerId, seller_name: 'Seller', name: sample.name, description: sample.description, category: sample.category,
-      country: sample.country, city: sample.city, price_amount: sample.priceAmount, price_currency: sample.priceCurrency, status: 'active',
-      created_at: sample.createdAt.toISOString(), updated_at: sample.createdAt.toISOString(),
+      country: sample.country, city: sample.city, latitude: null, longitude: null, price_amount: sample.priceAmount, price_currency: sample.priceCurrency,
+      status: 'active', created_at: sample.createdAt.toISOString(), updated_at: sample.createdAt.toISOString(),
     };
   });
 }

@@ -11,13 +11,15 @@ export const WRITABLE_LISTING_STATUSES = ['active', 'draft'] as const;
 
 const id = { type: 'integer' } as const;
 const time = { type: 'string', format: 'date-time' } as const;
+/** Degrees (WGS 84) of the listing's city, from the gazetteer; null when it does not know the city. */
+const coordinate = { type: ['number', 'null'] } as const;
 
 /** A listing as stored and as the public API returns it. */
 export const listingSchema = {
   type: 'object',
   properties: {
     id, seller_id: id, name: { type: 'string' }, description: { type: 'string' }, category: { type: 'string' },
-    country: { type: 'string' }, city: { type: 'string' }, price_amount: { type: 'integer' }, price_currency: { type: 'string' },
+    country: { type: 'string' }, city: { type: 'string' }, latitude: coordinate, longitude: coordinate, price_amount: { type: 'integer' }, price_currency: { type: 'string' },
     status: { type: 'string', enum: LISTING_STATUSES }, created_at: time, updated_at: time,
   },
 } as const;
@@ -25,6 +27,7 @@ export const listingSchema = {
 /** The type of one property of the (small) schema language used here. */
 type PropertyType<P> =
   P extends { enum: readonly (infer E)[] } ? E
+    : P extends { type: readonly ['number', 'null'] } ? number | null
     : P extends { type: 'integer' | 'number' } ? number
       : P extends { type: 'string' } ? string
         : never;

@@ -24,7 +24,7 @@ async function listing(sellerId: number, name: string): Promise<ListingDocument>
   const fields = { name, description: 'Works.', category: 'electronics', country: 'US', city: 'San Francisco', priceAmount: 10_000, priceCurrency: 'usd' };
   const id = await createListing(db.pool, { sellerId, ...fields });
   return {
-    id, seller_id: sellerId, seller_name: null, name, description: fields.description, category: fields.category, country: fields.country, city: fields.city,
+    id, seller_id: sellerId, seller_name: null, name, description: fields.description, category: fields.category, country: fields.country, city: fields.city, latitude: null, longitude: null,
     price_amount: fields.priceAmount, price_currency: fields.priceCurrency, status: 'active', created_at: '', updated_at: '',
   };
 }

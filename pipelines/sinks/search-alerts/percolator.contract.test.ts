@@ -37,7 +37,7 @@ let nextId = 1;
 function listing(fields: Partial<ListingDocument>): ListingDocument {
   return {
     id: nextId++, seller_id: 2, seller_name: 'Zoë', name: 'Thing', description: 'A thing for sale.', category: 'electronics', country: 'US',
-    city: 'San Francisco', price_amount: 10_000, price_currency: 'usd', status: 'active', created_at: '2026-03-01T10:00:00.000000Z',
+    city: 'San Francisco', latitude: null, longitude: null, price_amount: 10_000, price_currency: 'usd', status: 'active', created_at: '2026-03-01T10:00:00.000000Z',
     updated_at: '2026-03-01T10:00:00.000000Z', ...fields,
   };
 }

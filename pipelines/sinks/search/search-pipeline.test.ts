@@ -176,7 +176,7 @@ async function eventually(query: SearchQuery, expected: number[], timeoutMs = 10
     const rebuilt = await search.serving();
     expect(await rebuilt.truncatedBelow()).toBe(mark);
     const late = {
-      doc: { id: 9_999_999, seller_id: sellerId, seller_name: 'Late', name: 'Truncated lamp', description: 'x', category: 'home-garden', country: 'US', city: 'Austin',
+      doc: { id: 9_999_999, seller_id: sellerId, seller_name: 'Late', name: 'Truncated lamp', description: 'x', category: 'home-garden', country: 'US', city: 'Austin', latitude: null, longitude: null,
         price_amount: 100, price_currency: 'usd', status: 'active' as const, created_at: '2026-01-01T00:00:00.000000Z', updated_at: '2026-01-01T00:00:00.000000Z' },
       version: mark - 1n,
     };

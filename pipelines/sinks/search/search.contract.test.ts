@@ -30,7 +30,7 @@ let nextId = 1;
 function listing(fields: Partial<ListingDocument>): ListingDocument {
   const id = fields.id ?? nextId++;
   return {
-    id, seller_id: 1, seller_name: 'Zoë', name: 'Thing', description: 'A thing for sale.', category: 'electronics', country: 'US', city: 'Boston',
+    id, seller_id: 1, seller_name: 'Zoë', name: 'Thing', description: 'A thing for sale.', category: 'electronics', country: 'US', city: 'Boston', latitude: null, longitude: null,
     price_amount: 10_000, price_currency: 'usd', status: 'active', created_at: `2026-01-${String((id % 28) + 1).padStart(2, '0')}T10:00:00.000000Z`,
     updated_at: '2026-01-01T10:00:00.000000Z', ...fields,
   };
