@@ -47,6 +47,12 @@ function ratio(r: SettingsReader, name: string, fallbackPercent: number): number
   return r.integer(name, fallbackPercent, 1, 99) / 100;
 }
 
+/** `none` turns the rule off (an empty setting means the default list, as for every setting). */
+function bannedWords(r: SettingsReader): string[] {
+  const words = r.list('CHECKS_BANNED_WORDS', ['replica', 'counterfeit', 'western union', 'moneygram', 'wire transfer only']).map((word) => word.toLowerCase());
+  return words.length === 1 && words[0] === 'none' ? [] : words;
+}
+
 export function readChecks(r: SettingsReader): ChecksConfig {
   return {
     listings: {
@@ -70,7 +76,7 @@ export function readChecks(r: SettingsReader): ChecksConfig {
       },
       bannedWords: {
         action: r.oneOf('CHECKS_BANNED_WORDS_ACTION', LISTING_ACTIONS, 'hold'),
-        words: r.list('CHECKS_BANNED_WORDS', ['replica', 'counterfeit', 'western union', 'moneygram', 'wire transfer only']).map((word) => word.toLowerCase()),
+        words: bannedWords(r),
       },
     },
     spam: {
