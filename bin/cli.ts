@@ -23,6 +23,7 @@ import { upCommand } from './commands/up.js';
 import { warehouseCommand } from './commands/warehouse.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { workerCommand } from './commands/worker.js';
+import { projectPath } from '../core/project-root.js';
 
 export const COMMANDS: Record<string, Command> = {
   up: upCommand,
@@ -58,7 +59,7 @@ function help(): string {
 }
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string };
   return `steveslist ${manifest.version} (Node ${process.versions.node})`;
 }
 

@@ -2,13 +2,13 @@
 // `schema_migrations` with a checksum, so an edited, already-applied file is caught.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { MigrationError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { connectMysql, parseMysqlUrl, type RowDataPacket } from '../mysql/connection.js';
+import { projectPath } from '../../core/project-root.js';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const MIGRATIONS_DIR = projectPath('marketplace', 'schema', 'migrations');
 
 export interface Migration {
   version: number;

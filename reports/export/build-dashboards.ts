@@ -6,15 +6,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import { buildsDir, readBuildStatus, takeBuildLock, writeBuildStatus, type BuildStage, type DashboardBuildStatus } from './build-status.js';
 import { BUILD_INFO, exportDashboardData } from './export-marts.js';
+import { projectPath } from '../../core/project-root.js';
 
-export const REPORTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPORTS_DIR = projectPath('reports');
 /** Where the export writes and the `warehouse` source reads. */
 export const DASHBOARD_DATA_DIR = join(REPORTS_DIR, 'sources', 'warehouse');
 /** The served site: a symbolic link to the newest finished build under builds/, replaced in one rename. */

@@ -2,14 +2,14 @@
 // each as a CSV attachment with a header row. A saved query is staff-written SQL, so it runs under
 // the analyst guard with the analyst's limits; a page's tables are the dashboards' own queries.
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { EmailAttachment } from '../../pipelines/sinks/email/templates.js';
 import { analystQuery } from '../../warehouse/analyst-query.js';
 import { readAll, type ClickHouseClient } from '../../warehouse/client.js';
 import { DASHBOARD_QUERIES } from '../export/export-marts.js';
+import { projectPath } from '../../core/project-root.js';
 
-export const DEFAULT_PAGES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'pages');
+export const DEFAULT_PAGES_DIR = projectPath('reports', 'pages');
 
 /** An email's CSV is held in the queue's row until it is sent: large results belong in `steveslist sql`. */
 export const MAX_ATTACHMENT_ROWS = 50_000;

@@ -2,17 +2,16 @@
 // need no session: the log-in page is one of them, and every piece of data comes from the API,
 // which checks the session and the role. Any page-like path answers index.html so the console's
 // own links survive a reload; the API's paths keep their JSON answers.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import { singlePageApp } from '../../single-page-app.js';
+import { projectPath } from '../../../core/project-root.js';
 
 export interface ConsoleOptions {
   /** The built console; default api/admin/console/dist. */
   distDir?: string;
 }
 
-export const DEFAULT_CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'console', 'dist');
+export const DEFAULT_CONSOLE_DIST = projectPath('api', 'admin', 'console', 'dist');
 const NOT_BUILT = 'The staff console is not built. Run `npm run build:web` (npm install does it too), then reload.\n';
 
 declare module 'fastify' {

@@ -1,16 +1,15 @@
 // Serves the single-page web app (api/web, built into api/web/dist) at /. Any other path that
 // is not the API's answers index.html, so the app's own routes survive a reload or a shared link.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import { singlePageApp } from '../../single-page-app.js';
+import { projectPath } from '../../../core/project-root.js';
 
 export interface WebAppOptions {
   /** The built app; default api/web/dist. */
   distDir?: string;
 }
 
-const DEFAULT_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+const DEFAULT_DIST = projectPath('api', 'web', 'dist');
 const NOT_BUILT = 'The web app is not built. Run `npm run build:web` (npm install does it too), then reload.\n';
 
 /** Paths the web app never owns: an unknown one there must stay the API's JSON 404. */
