@@ -6,7 +6,7 @@ import { PlatformError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { RoleReporter } from '../core/role-health.js';
 import type { ClickHouseClient } from './client.js';
-import { ensureRefreshLedger, MARTS, MARTS_DATABASE, martTable, REFRESH_LEDGER, type MartDefinition } from './marts.js';
+import { ensureRefreshLedger, MARTS, MARTS_DATABASE, martTable, REFRESH_LEDGER, refreshSecondsOf, type MartDefinition } from './marts.js';
 import { RAW_DATABASE } from './raw-schema.js';
 
 export class MartRefreshFailed extends PlatformError {
@@ -108,8 +108,8 @@ export class MartKeeper {
     });
     for (const { name, ddl } of await result.json<{ name: string; ddl: string }>()) {
       if (!(name in this.marts)) continue;
-      const every = /\bREFRESH EVERY (\d+) SECOND\b/.exec(ddl);
-      if (every && Number(every[1]) !== this.options.refreshSeconds) {
+      const every = refreshSecondsOf(ddl);
+      if (every !== undefined && every !== this.options.refreshSeconds) {
         await this.options.client.command({ query: `ALTER TABLE ${martTable(name)} MODIFY REFRESH EVERY ${this.options.refreshSeconds} SECOND` });
         // The next refresh stays where the old interval put it: one now starts the new rhythm.
         await this.options.client.command({ query: `SYSTEM REFRESH VIEW ${martTable(name)}` });

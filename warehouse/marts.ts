@@ -62,6 +62,49 @@ export const MARTS: Record<string, MartDefinition> = {
     GROUP BY signup_month
     SETTINGS join_use_nulls = 1`,
   },
+  // Orders and GMV by day, the listing's category and country, and currency: the sales page's
+  // period-against-period tables sum its days. An order whose listing the warehouse lacks gets ''
+  // (no join_use_nulls), which the pages show as unknown.
+  orders_by_place_daily: {
+    sources: ['orders', 'listings'],
+    orderBy: '(day, category, country, currency)',
+    select: `
+    SELECT toDate(o.created_at) AS day, l.category AS category, l.country AS country, o.currency AS currency,
+           count() AS orders, sum(o.amount) AS gmv_minor
+    FROM (SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')) AS o
+    LEFT JOIN (SELECT id, category, country FROM raw.listings FINAL) AS l ON l.id = o.listing_id
+    GROUP BY day, category, country, currency`,
+  },
+  // Per seller and currency, sales in the last 30 days (today included) and the seller's name now.
+  // A window on the day, not the second: answers change at midnight, not between two reads.
+  seller_sales_30d: {
+    sources: ['orders', 'users'],
+    orderBy: '(seller_id, currency)',
+    select: `
+    SELECT o.seller_id AS seller_id, ifNull(u.name, '') AS seller, o.currency AS currency, count() AS orders, sum(o.amount) AS gmv_minor
+    FROM (SELECT seller_id, currency, amount FROM raw.orders FINAL
+          WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') AND created_at >= today() - 29) AS o
+    LEFT JOIN (SELECT id, name FROM raw.users FINAL) AS u ON u.id = o.seller_id
+    GROUP BY seller_id, seller, currency`,
+  },
+  // Sign-up -> first listing -> first sale, by the month people signed up. A listing counts once
+  // made (a deleted one too: it was listed); a sale is an order for one of their listings that
+  // was not cancelled or refunded.
+  funnel_cohorts: {
+    sources: ['users', 'listings', 'orders'],
+    orderBy: 'cohort_month',
+    select: `
+    SELECT toStartOfMonth(u.created_at) AS cohort_month, count() AS signed_up,
+           countIf(f.first_listing_at IS NOT NULL) AS listed, countIf(s.first_sale_at IS NOT NULL) AS sold
+    FROM (SELECT id, created_at FROM raw.users FINAL WHERE _is_deleted = 0) AS u
+    LEFT JOIN (SELECT seller_id, min(created_at) AS first_listing_at FROM raw.listings GROUP BY seller_id) AS f ON f.seller_id = u.id
+    LEFT JOIN (
+      SELECT seller_id, min(created_at) AS first_sale_at FROM raw.orders FINAL
+      WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') GROUP BY seller_id
+    ) AS s ON s.seller_id = u.id
+    GROUP BY cohort_month
+    SETTINGS join_use_nulls = 1`,
+  },
   // Per seller: listings, sold listings and takings.
   seller_activity: {
     sources: ['listings'],
@@ -90,6 +133,17 @@ export function createMartSql(table: string, definition: MartDefinition, refresh
     AS ${definition.select}`;
 }
 
+const UNIT_SECONDS: Record<string, number> = { SECOND: 1, MINUTE: 60, HOUR: 3600, DAY: 86_400, WEEK: 604_800 };
+
+/**
+ * A mart's refresh interval in seconds, read from its stored definition. ClickHouse stores the
+ * interval in the largest whole unit (`EVERY 3600 SECOND` comes back as `EVERY 1 HOUR`).
+ */
+export function refreshSecondsOf(ddl: string): number | undefined {
+  const every = /\bREFRESH EVERY (\d+) (SECOND|MINUTE|HOUR|DAY|WEEK)\b/.exec(ddl);
+  return every ? Number(every[1]) * UNIT_SECONDS[every[2]!]! : undefined;
+}
+
 interface ExistingMart { name: string; engine: string; comment: string; refreshSeconds: number | undefined }
 
 async function existingMarts(client: ClickHouseClient): Promise<Map<string, ExistingMart>> {
@@ -98,10 +152,7 @@ async function existingMarts(client: ClickHouseClient): Promise<Map<string, Exis
     query_params: { db: MARTS_DATABASE }, format: 'JSONEachRow',
   });
   const rows = await result.json<{ name: string; engine: string; comment: string; ddl: string }>();
-  return new Map(rows.map((r) => {
-    const every = /\bREFRESH EVERY (\d+) SECOND\b/.exec(r.ddl);
-    return [r.name, { name: r.name, engine: r.engine, comment: r.comment, refreshSeconds: every ? Number(every[1]) : undefined }];
-  }));
+  return new Map(rows.map((r) => [r.name, { name: r.name, engine: r.engine, comment: r.comment, refreshSeconds: refreshSecondsOf(r.ddl) }]));
 }
 
 /**
