@@ -2,16 +2,20 @@
 // versions on every write (a deletion is a versioned tombstone document, so an old event can
 // never bring a listing back); the serving index behind an alias, indexes being rebuilt behind a
 // second alias. Stems and folded words are computed here (query-terms.ts, as the embedded engine
-// does) and indexed in `*_terms` fields, so the mapping needs only built-in analysis.
+// does) and indexed in `*_terms` fields, so the mapping needs only built-in analysis. Synonyms are
+// expanded into the query here too: the analysis module with synonym filters is not in every
+// distribution, and a changed group then needs no reindex.
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { redactUrl } from '../../../core/config/redact-url.js';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
+import { coordinatesOf, distanceKm } from './geo-distance.js';
 import {
-  MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
+  MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
   type SearchResult, type SearchService, type SearchStore, type VersionedDelete, type VersionedDocument,
 } from './port.js';
 import { toDocument } from './listing-changes.js';
 import { stems, words } from './query-terms.js';
+import { DEFAULT_SYNONYMS, querySpellings, stemmedGroups, synonymWords, type SynonymGroups } from './synonyms.js';
 
 export interface ElasticsearchOptions {
   url: string;
@@ -34,6 +38,8 @@ export interface ElasticsearchOptions {
   refresh?: boolean | ElasticsearchRefresh;
   /** The index's refresh_interval (default 250 ms): the 'interval' and 'wait_for' modes wait for it. */
   refreshIntervalMs?: number;
+  /** Words that find each other (default DEFAULT_SYNONYMS). */
+  synonyms?: SynonymGroups;
 }
 
 export type ElasticsearchRefresh = 'bulk' | 'interval' | 'wait_for';
@@ -49,6 +55,16 @@ function bulkRefresh(refresh: ElasticsearchOptions['refresh']): BulkRefresh {
 
 const MARK_OPEN = '\u0002';
 const MARK_CLOSE = '\u0003';
+
+/**
+ * Added to indexes made before listings had coordinates too (a strict mapping refuses unknown
+ * fields), so an upgrade keeps indexing without a reindex.
+ */
+const GEO_PROPERTIES = {
+  latitude: { type: 'double' as const, index: false },
+  longitude: { type: 'double' as const, index: false },
+  location: { type: 'geo_point' as const },
+};
 
 const MAPPING = {
   dynamic: 'strict' as const,
@@ -75,6 +91,7 @@ const MAPPING = {
     status: { type: 'keyword' as const },
     created_at: { type: 'date' as const, format: 'strict_date_optional_time_nanos' },
     updated_at: { type: 'keyword' as const },
+    ...GEO_PROPERTIES,
   },
 };
 
@@ -96,8 +113,10 @@ function marked(fragments: string[] | undefined): string | undefined {
 }
 
 function source(doc: ListingDocument, version: bigint): Record<string, unknown> {
+  const at = coordinatesOf(doc);
   return {
     ...doc, version: version.toString(), deleted: false,
+    location: at ? { lat: at.latitude, lon: at.longitude } : null,
     name_terms: stems(doc.name).join(' '), description_terms: stems(doc.description).join(' '),
     category_terms: stems(doc.category).join(' '), city_terms: stems(doc.city).join(' '),
     category_key: doc.category.toLowerCase(), country_key: doc.country.toLowerCase(), city_key: doc.city.toLowerCase(),
@@ -120,7 +139,13 @@ function unavailable(error: unknown): never {
 }
 
 class ElasticsearchIndex implements SearchStore {
-  constructor(private readonly client: Client, readonly name: string, private readonly refresh: BulkRefresh) {}
+  constructor(
+    private readonly client: Client,
+    readonly name: string,
+    private readonly refresh: BulkRefresh,
+    private readonly synonyms: readonly (readonly string[])[],
+    private readonly synonymGroups: SynonymGroups,
+  ) {}
 
   private async bulk(operations: unknown[], ids: number[]): Promise<BulkOutcome> {
     const outcome: BulkOutcome = { applied: 0, stale: 0, failed: [] };
@@ -228,29 +253,37 @@ class ElasticsearchIndex implements SearchStore {
     if (query.city) filter.push({ term: { city_key: query.city.toLowerCase() } });
     if (query.category) filter.push({ term: { category_key: query.category.toLowerCase() } });
     if (query.minPrice !== undefined || query.maxPrice !== undefined) filter.push({ range: { price_amount: { gte: query.minPrice, lte: query.maxPrice } } });
+    const near = query.near;
+    const point = near ? { lat: near.latitude, lon: near.longitude } : undefined;
+    if (near && near.withinKm !== undefined) filter.push({ geo_distance: { distance: `${near.withinKm}km`, location: point! } });
+    else if (near) filter.push({ exists: { field: 'location' } });
     const terms = query.q ? stems(query.q).join(' ') : '';
     const fields = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
     // bool_prefix makes the last word a prefix (type-ahead) but leaves it without fuzziness, so a
     // plain fuzzy match of every word stands beside it.
-    const must: estypes.QueryDslQueryContainer[] = terms
-      ? [{
-        bool: {
-          should: [
-            { multi_match: { query: terms, type: 'bool_prefix', fields, fuzziness: 'AUTO', operator } },
-            { multi_match: { query: terms, fields, fuzziness: 'AUTO', operator } },
-          ],
-          minimum_should_match: 1,
-        },
-      }]
-      : [];
+    const spelled = (text: string): estypes.QueryDslQueryContainer => ({
+      bool: {
+        should: [
+          { multi_match: { query: text, type: 'bool_prefix', fields, fuzziness: 'AUTO', operator } },
+          { multi_match: { query: text, fields, fuzziness: 'AUTO', operator } },
+        ],
+        minimum_should_match: 1,
+      },
+    });
+    const spellings = querySpellings(terms ? terms.split(' ') : [], this.synonyms).map((spelling) => spelling.join(' '));
+    const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
+      : spellings.length === 1 ? [spelled(spellings[0]!)]
+        : [{ dis_max: { queries: spellings.map(spelled) } }];
     const sort = query.sort ?? 'relevance';
-    const order = sort === 'newest' || (sort === 'relevance' && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]
-      : sort === 'price_asc' ? [{ price_amount: 'asc' }, { id: 'asc' }]
-        : sort === 'price_desc' ? [{ price_amount: 'desc' }, { id: 'desc' }]
-          : [{ _score: 'desc' }, { id: 'desc' }];
-    const words_ = query.q ? words(query.q).join(' ') : '';
+    const order = sort === 'distance' && point ? [{ _geo_distance: { location: point, order: 'asc', unit: 'km', distance_type: 'arc' } }, { id: 'asc' }]
+      : sort === 'newest' || ((sort === 'relevance' || sort === 'distance') && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]
+        : sort === 'price_asc' ? [{ price_amount: 'asc' }, { id: 'asc' }]
+          : sort === 'price_desc' ? [{ price_amount: 'desc' }, { id: 'desc' }]
+            : [{ _score: 'desc' }, { id: 'desc' }];
+    // The synonyms are highlighted too: "couch" marks "sofa".
+    const words_ = query.q ? [...words(query.q), ...synonymWords(terms.split(' '), this.synonymGroups)].join(' ') : '';
     const response = await this.client.search<Record<string, unknown>>({
-      index: this.name, from: (page - 1) * perPage, size: perPage, track_total_hits: true,
+      index: this.name, from: (page - 1) * perPage, size: perPage, track_total_hits: TOTAL_HITS_EXACT_UP_TO,
       query: { bool: { must, filter } },
       sort: order as never,
       aggs: { category: { terms: { field: 'category', size: 20 } }, city: { terms: { field: 'city', size: 20 } }, country: { terms: { field: 'country', size: 20 } } },
@@ -264,22 +297,30 @@ class ElasticsearchIndex implements SearchStore {
       ((response.aggregations?.[name] as { buckets: { key: string; doc_count: number }[] } | undefined)?.buckets ?? []).map((b) => ({ value: b.key, count: b.doc_count }));
     const hits: SearchHit[] = response.hits.hits.map((hit) => {
       const s = hit._source!;
-      return {
+      const found: SearchHit = {
         id: Number(s.id), name: String(s.name), description: String(s.description), category: String(s.category), country: String(s.country),
         city: String(s.city), price_amount: Number(s.price_amount), price_currency: String(s.price_currency), seller_name: (s.seller_name as string | null) ?? null,
         created_at: String(s.created_at), score: hit._score ?? 0,
         highlight: { name: marked(hit.highlight?.name), description: marked(hit.highlight?.description) },
       };
+      const at = near && coordinatesOf(s);
+      if (near && at) found.distance_km = distanceKm(near, at);
+      return found;
     });
     const total = typeof response.hits.total === 'number' ? response.hits.total : response.hits.total?.value ?? 0;
-    return { total, totalRelation: 'eq', hits, facets: { category: buckets('category'), city: buckets('city'), country: buckets('country') } };
+    const totalRelation = typeof response.hits.total === 'object' && response.hits.total.relation === 'gte' ? 'gte' : 'eq';
+    return { total, totalRelation, hits, facets: { category: buckets('category'), city: buckets('city'), country: buckets('country') } };
   }
 }
 
 export class ElasticsearchSearch implements SearchService {
   readonly kind = 'elasticsearch' as const;
 
-  private constructor(private readonly client: Client, private readonly options: ElasticsearchOptions) {}
+  private readonly groups: string[][];
+
+  private constructor(private readonly client: Client, private readonly options: ElasticsearchOptions) {
+    this.groups = stemmedGroups(options.synonyms ?? DEFAULT_SYNONYMS);
+  }
 
   static async connect(options: ElasticsearchOptions): Promise<ElasticsearchSearch> {
     const auth = options.apiKey ? { apiKey: options.apiKey } : options.username ? { username: options.username, password: options.password ?? '' } : undefined;
@@ -325,7 +366,7 @@ export class ElasticsearchSearch implements SearchService {
   }
 
   private store(name: string): ElasticsearchIndex {
-    return new ElasticsearchIndex(this.client, name, bulkRefresh(this.options.refresh));
+    return new ElasticsearchIndex(this.client, name, bulkRefresh(this.options.refresh), this.groups, this.options.synonyms ?? DEFAULT_SYNONYMS);
   }
 
   private get settings() {
@@ -338,9 +379,11 @@ export class ElasticsearchSearch implements SearchService {
       // An index made before refresh_interval was set keeps Elasticsearch's default, whose idle
       // shards skip their refreshes until a search comes, and that search waits for one.
       // A read-only user (a search-only API process) may not change settings; the indexer's may.
-      await this.client.indices.putSettings({ index: existing, settings: { refresh_interval: this.settings.refresh_interval } }).catch((error: unknown) => {
+      const readOnly = (error: unknown) => {
         if (!(error instanceof errors.ResponseError && [401, 403].includes(error.statusCode ?? 0))) unavailable(error);
-      });
+      };
+      await this.client.indices.putSettings({ index: existing, settings: { refresh_interval: this.settings.refresh_interval } }).catch(readOnly);
+      await this.client.indices.putMapping({ index: existing, properties: GEO_PROPERTIES }).catch(readOnly);
       return;
     }
     // Processes starting together (a compose stack, scaled workers, the API) must end with one

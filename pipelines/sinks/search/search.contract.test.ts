@@ -76,7 +76,7 @@ describe.each(adapters)('search contract: $name', (adapter) => {
   it('matches word forms (stemming) and prefixes as the user types', async () => {
     const { store } = await withCatalog();
     expect(ids(await store.search({ q: 'cameras' }))).toEqual([4]);
-    expect(ids(await store.search({ q: 'televisions' }))).toEqual([2]);
+    expect(ids(await store.search({ q: 'battery' }))).toEqual([4]);
     expect(ids(await store.search({ q: 'armch' }))).toEqual([6]);
     expect(ids(await store.search({ q: 'munchen' }))).toEqual([6]);
   });

@@ -1,4 +1,48 @@
 // Synonym groups for both search engines: a query word finds listings using any word of its group
 // ("couch" finds "sofa"). The groups and their setting (SEARCH_SYNONYMS) are read by the config;
-// this module is where the search adapters take them from.
+// the expansion below is applied to queries, so a changed group needs no reindex.
+import type { SynonymGroups } from '../../../core/config/search-synonyms.js';
+import { stems } from './query-terms.js';
+
 export { DEFAULT_SYNONYMS, parseSynonyms, type SynonymGroups } from '../../../core/config/search-synonyms.js';
+
+/** Groups as the index's terms: each word's stem ("television" -> "televis"), repeats dropped. */
+export function stemmedGroups(groups: SynonymGroups): string[][] {
+  return groups.map((group) => [...new Set(group.flatMap((word) => stems(word)))]).filter((group) => group.length > 1);
+}
+
+/** Per query term (a stem): the terms it stands for, itself first, then the rest of its group. */
+export function synonymAlternatives(terms: readonly string[], groups: readonly (readonly string[])[]): string[][] {
+  return terms.map((term) => {
+    const group = groups.find((g) => g.includes(term));
+    return group ? [term, ...group.filter((t) => t !== term)] : [term];
+  });
+}
+
+/**
+ * The query's spellings with synonyms put in, the query as typed first; each spelling is matched
+ * as the typed query is, and a listing scores as its best spelling. `limit` keeps a query of
+ * many synonym words from multiplying into hundreds.
+ */
+export function querySpellings(terms: readonly string[], groups: readonly (readonly string[])[], limit = 16): string[][] {
+  let spellings: string[][] = [[]];
+  for (const alternatives of synonymAlternatives(terms, groups)) {
+    const next: string[][] = [];
+    for (const alternative of alternatives) {
+      for (const spelling of spellings) {
+        if (next.length < limit) next.push([...spelling, alternative]);
+      }
+    }
+    spellings = next;
+  }
+  return terms.length === 0 ? [] : spellings;
+}
+
+/** The words of every group a query term belongs to (by stem), as written: for highlighting. */
+export function synonymWords(terms: readonly string[], groups: SynonymGroups): string[] {
+  const found = new Set<string>();
+  for (const group of groups) {
+    if (group.some((word) => stems(word).some((stem) => terms.includes(stem)))) group.forEach((word) => found.add(word));
+  }
+  return [...found];
+}
