@@ -1,7 +1,7 @@
 // The API's error shape: {"error": <code>, "message": <what and why>, "field": <which input>}.
 // Validation errors name the field and the reason; nothing leaks a stack trace.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AuthenticationError, ConflictError, ForbiddenError, NotFoundError, PlatformError } from '../core/errors.js';
+import { AuthenticationError, ConflictError, ForbiddenError, NotFoundError, PlatformError, RateLimited } from '../core/errors.js';
 
 export class ApiError extends Error {
   constructor(readonly statusCode: number, readonly code: string, message: string, readonly field?: string) {
@@ -23,6 +23,7 @@ const DOMAIN_STATUSES: [new (...args: never[]) => PlatformError, number, string]
   [ForbiddenError, 403, 'forbidden'],
   [NotFoundError, 404, 'not_found'],
   [ConflictError, 409, 'conflict'],
+  [RateLimited, 429, 'rate_limited'],
 ];
 
 function fieldOf(message: string): string | undefined {

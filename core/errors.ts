@@ -84,6 +84,12 @@ export class SinkUnavailable extends PlatformError {
   readonly retriable = true;
 }
 
+/** The caller did this too often for now: try again later (an HTTP 429). */
+export class RateLimited extends PlatformError {
+  readonly code = 'RATE_LIMITED';
+  readonly retriable = false;
+}
+
 /** A message that can never be handled as it is (malformed, violates the sink's mapping...). */
 export class PoisonMessage extends PlatformError {
   readonly code = 'POISON_MESSAGE';

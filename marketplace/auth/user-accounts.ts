@@ -32,12 +32,16 @@ async function insertSession(connection: Pool | PoolConnection, userId: number):
   return token;
 }
 
-/** Creates the account (with `user.signed_up`) and its first session in one transaction. */
-export async function signUp(pool: Pool, input: SignUp): Promise<{ user: CreatedUser; token: string }> {
+/**
+ * Creates the account (with `user.signed_up`) and its first session in one transaction, with the
+ * client address it came from (the spam checks count sign-ups per address).
+ */
+export async function signUp(pool: Pool, input: SignUp, options: { clientIp?: string } = {}): Promise<{ user: CreatedUser; token: string }> {
   const passwordHash = await hashPassword(input.password);
   try {
     return await withTransaction(pool, async (connection) => {
       const [user] = await insertUsers(connection, [{ email: input.email, name: input.name, country: input.country, city: input.city, passwordHash }]);
+      if (options.clientIp) await connection.query('INSERT INTO signup_addresses (user_id, ip) VALUES (?, ?)', [user!.id, options.clientIp.slice(0, 45)]);
       return { user: user!, token: await insertSession(connection, user!.id) };
     });
   } catch (error) {

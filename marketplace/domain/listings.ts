@@ -69,6 +69,8 @@ export async function updateListing(pool: Pool, id: number, patch: ListingPatch)
   return withTransaction(pool, async (connection) => {
     const before = await lockListing(connection, id);
     if (before.status === 'removed' || before.status === 'sold') throw new ConflictError(`listing ${id} is ${before.status} and can no longer be edited`);
+    // Held by the listing checks: the seller cannot put it back on sale; a moderator decides.
+    if (before.status === 'pending_review') throw new ConflictError(`listing ${id} is under review by our moderators and can be edited once they have decided`);
     const changed = (Object.keys(patch) as (keyof ListingPatch)[]).filter((key) => patch[key] !== undefined && patch[key] !== before[key]);
     if (changed.length === 0) return before;
     await connection.query(`UPDATE listings SET ${changed.map((key) => `${key} = ?`).join(', ')} WHERE id = ?`,

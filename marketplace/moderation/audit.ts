@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = [
   'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'user.view_messages', 'user.webhook_replay', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'complaint.assign', 'email.retry',
   'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters',
   'admin_user.login', 'admin_user.login_failed', 'admin_user.locked', 'admin_user.logout', 'warehouse.query', 'job.run',
+  // The listing and spam checks' decisions (by `checks:<worker>`) and moderators' answers to them.
+  'listing.hold', 'listing.flag', 'listing.clear', 'user.flag', 'user.rate_limit',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -43,7 +43,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRouteOptions> = async (app
   const rateLimit = { max: authRateLimitPerMinute, timeWindow: 60_000, keyGenerator: (request: { ip: string }) => `auth:${request.ip}` };
 
   app.post<{ Body: SignUp }>('/v1/users', { schema: signUpSchema, config: { rateLimit } }, async (request, reply) => {
-    const { user: created, token } = await signUp(pool, { ...request.body, email: request.body.email.toLowerCase() });
+    const { user: created, token } = await signUp(pool, { ...request.body, email: request.body.email.toLowerCase() }, { clientIp: request.ip });
     return reply.code(201).send({ user: await getUser(pool, created.id), session: { token, expires_in_s: SESSION_SECONDS } });
   });
 

@@ -1,0 +1,75 @@
+// The spam checks' decisions about an account: each rule it tripped is recorded with its reason,
+// and its action taken, in one transaction with the audit row: flag (recorded for staff),
+// rate_limit (its messages are limited for a while) or suspend (as a moderator would).
+import { ConflictError } from '../../core/errors.js';
+import { withTransaction } from '../domain/transaction.js';
+import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
+import { recordAudit } from './audit.js';
+import { suspendUserWith } from './user-status.js';
+
+/** Who the audit trail names for the spam checks' decisions. */
+export const SPAM_CHECKS_ACTOR = 'checks:spam-checks';
+
+export interface SpamDecisionFinding {
+  rule: string;
+  action: 'flag' | 'rate_limit' | 'suspend';
+  reason: string;
+  values: Record<string, unknown>;
+}
+
+export interface SpamSubject {
+  eventId: string;
+  userId: number;
+  subject: 'signup' | 'message';
+  messageId?: number;
+}
+
+export interface RateLimitPolicy {
+  perHour: number;
+  durationMs: number;
+}
+
+/** Records and acts on the findings; a redelivered event finds its rows there and does nothing again. Returns the actions taken. */
+export async function recordSpamDecision(pool: Pool, subject: SpamSubject, findings: readonly SpamDecisionFinding[], rateLimit: RateLimitPolicy): Promise<string[]> {
+  if (findings.length === 0) return [];
+  return withTransaction(pool, async (connection) => {
+    const taken: string[] = [];
+    for (const finding of findings) {
+      const [result] = await connection.query<ResultSetHeader>(
+        'INSERT IGNORE INTO user_checks (user_id, event_id, subject, message_id, rule, action, reason, rule_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [subject.userId, subject.eventId, subject.subject, subject.messageId ?? null, finding.rule, finding.action, finding.reason.slice(0, 500), JSON.stringify(finding.values)],
+      );
+      if (result.affectedRows === 0) continue;
+      if (await act(connection, subject, finding, rateLimit)) taken.push(finding.action);
+    }
+    return taken;
+  });
+}
+
+async function act(connection: PoolConnection, subject: SpamSubject, finding: SpamDecisionFinding, rateLimit: RateLimitPolicy): Promise<boolean> {
+  const details = { rule: finding.rule, subject: subject.subject, message_id: subject.messageId ?? null, event_id: subject.eventId, values: finding.values };
+  const reason = `${finding.rule}: ${finding.reason}`.slice(0, 1000);
+  switch (finding.action) {
+    case 'suspend':
+      try {
+        await suspendUserWith(connection, SPAM_CHECKS_ACTOR, subject.userId, reason);
+        return true;
+      } catch (error) {
+        // Suspended (or deleted) already: the finding is recorded; there is nothing more to do.
+        if (error instanceof ConflictError) return false;
+        throw error;
+      }
+    case 'rate_limit':
+      // A limit already in force is extended, never shortened.
+      await connection.query(
+        `INSERT INTO message_rate_limits (user_id, per_hour, limited_until, reason) VALUES (?, ?, UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?)
+         ON DUPLICATE KEY UPDATE per_hour = LEAST(per_hour, VALUES(per_hour)), limited_until = GREATEST(limited_until, VALUES(limited_until)), reason = VALUES(reason)`,
+        [subject.userId, rateLimit.perHour, Math.round(rateLimit.durationMs / 1000), reason.slice(0, 500)],
+      );
+      await recordAudit(connection, { admin: SPAM_CHECKS_ACTOR, action: 'user.rate_limit', targetType: 'user', targetId: subject.userId, reason, details: { ...details, per_hour: rateLimit.perHour, hours: Math.round(rateLimit.durationMs / 3_600_000) } });
+      return true;
+    case 'flag':
+      await recordAudit(connection, { admin: SPAM_CHECKS_ACTOR, action: 'user.flag', targetType: 'user', targetId: subject.userId, reason, details });
+      return true;
+  }
+}
