@@ -58,9 +58,10 @@ export async function recordListingDecision(pool: Pool, eventId: string, listing
     if (hold) await connection.query("UPDATE listings SET status = 'pending_review' WHERE id = ?", [listingId]);
     const checks = findings.map(({ rule, action, reason, values }) => ({ rule, action, reason, values }));
     if (status !== undefined) {
+      // The event reaches the seller's webhooks: the rules and reasons, not what was measured.
       await appendToOutbox(connection, [{
         aggregateType: 'listing', aggregateId: listingId, type: 'listing.flagged',
-        payload: { id: listingId, seller_id: sellerId, action: hold ? 'hold' : 'flag', status: hold ? 'pending_review' : status, checks },
+        payload: { id: listingId, seller_id: sellerId, action: hold ? 'hold' : 'flag', status: hold ? 'pending_review' : status, checks: checks.map(({ rule, action, reason }) => ({ rule, action, reason })) },
       }]);
     }
     await recordAudit(connection, {
