@@ -1,11 +1,17 @@
-// The embedded search service: SQLite indexes in one folder and a small catalog that plays the
+// The embedded search service: indexes in one folder (listing-index.ts) and a small catalog that plays the
 // alias: which index serves searches and which are being rebuilt. Several processes may share
 // the folder (the platform and `steveslist search reindex`); each re-reads the catalog when it
 // changes.
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchService, SearchStore } from '../port.js';
-import { SqliteIndex } from './sqlite-index.js';
+import { DEFAULT_SYNONYMS, type SynonymGroups } from '../synonyms.js';
+import { ListingIndex } from './listing-index.js';
+
+export interface EmbeddedSearchOptions {
+  /** Words that find each other (default DEFAULT_SYNONYMS); applied to queries, so no reindex. */
+  synonyms?: SynonymGroups;
+}
 
 interface Catalog {
   serving: string;
@@ -14,11 +20,11 @@ interface Catalog {
 
 export class EmbeddedSearch implements SearchService {
   readonly kind = 'embedded' as const;
-  private readonly stores = new Map<string, SqliteIndex>();
+  private readonly stores = new Map<string, ListingIndex>();
   private catalog: Catalog | undefined;
   private catalogMtimeMs = -1;
 
-  constructor(private readonly dir: string, private readonly alias = 'listings') {
+  constructor(private readonly dir: string, private readonly alias = 'listings', private readonly options: EmbeddedSearchOptions = {}) {
     mkdirSync(dir, { recursive: true });
   }
 
@@ -51,10 +57,10 @@ export class EmbeddedSearch implements SearchService {
     this.catalogMtimeMs = statSync(this.catalogPath).mtimeMs;
   }
 
-  private store(name: string): SqliteIndex {
+  private store(name: string): ListingIndex {
     let store = this.stores.get(name);
     if (!store) {
-      store = new SqliteIndex(name, join(this.dir, `${name}.sqlite`));
+      store = new ListingIndex(name, join(this.dir, `${name}.sqlite`), this.options.synonyms ?? DEFAULT_SYNONYMS);
       this.stores.set(name, store);
     }
     return store;

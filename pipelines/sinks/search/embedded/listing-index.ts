@@ -1,0 +1,251 @@
+// One index of the embedded search engine: documents and versions durable in SQLite
+// (document-store.ts), queries answered from an in-memory inverted index (memory-index.ts) built
+// when the index opens and kept current on every write, and on every read after another process
+// wrote to the same file.
+import { UsageError } from '../../../../core/errors.js';
+import {
+  MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery, type SearchResult,
+  type SearchStore, type VersionedDelete, type VersionedDocument,
+} from '../port.js';
+import { words } from '../query-terms.js';
+import type { SynonymGroups } from '../synonyms.js';
+import { coordinatesOf, DocumentStore, type IndexedRow } from './document-store.js';
+import { highlightAll, snippet } from './highlight.js';
+import { MemoryIndex } from './memory-index.js';
+import { MAX_QUERY_WORDS, QueryEngine, type Evaluation, type Filters, type TermGroup } from './query-engine.js';
+
+/** Dead ordinals (replaced or deleted documents) tolerated before the memory index is compacted. */
+const COMPACT_AFTER_DEAD = 50_000;
+const FACET_SIZE = 20;
+
+function indexedRow(doc: ListingDocument): IndexedRow {
+  return {
+    id: doc.id, deleted: 0, name: doc.name, description: doc.description, category: doc.category, country: doc.country, city: doc.city,
+    price_amount: doc.price_amount, status: doc.status, created_at: doc.created_at, ...coordinatesOf(doc),
+  };
+}
+
+function facet(values: readonly string[], counts: Int32Array): FacetCount[] {
+  const list: FacetCount[] = [];
+  for (let code = 0; code < counts.length; code++) if (counts[code]! > 0) list.push({ value: values[code]!, count: counts[code]! });
+  return list.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)).slice(0, FACET_SIZE);
+}
+
+export class ListingIndex implements SearchStore {
+  private readonly store: DocumentStore;
+  private readonly memory = new MemoryIndex();
+  private readonly engine = new QueryEngine(this.memory);
+  /** Per stem, the other stems of its synonym group. */
+  private readonly synonyms = new Map<string, string[]>();
+  /** The newest change number the memory index holds. */
+  private seenSeq = 0;
+  private seenDataVersion = -1;
+
+  constructor(readonly name: string, path: string, synonyms: SynonymGroups) {
+    this.store = new DocumentStore(path);
+    // Stemmed as the index stems, so "televisions" finds what "tv" finds.
+    for (const written of synonyms) {
+      const group = [...new Set(written.flatMap((word) => words(word).map((w) => this.memory.surface.stemOf(w))))];
+      for (const stem of group) this.synonyms.set(stem, [...new Set([...(this.synonyms.get(stem) ?? []), ...group.filter((s) => s !== stem)])]);
+    }
+    this.load();
+  }
+
+  /** Rebuilds the memory index from the store. */
+  private load(): void {
+    this.memory.clear();
+    this.store.read(() => {
+      this.seenSeq = this.store.seq();
+      for (const row of this.store.live()) this.memory.put(row);
+    });
+    this.seenDataVersion = this.store.dataVersion();
+  }
+
+  /** Applies what other processes committed since the last look (inside a transaction). */
+  private applyChanges(): void {
+    const seq = this.store.seq();
+    if (seq <= this.seenSeq) return;
+    for (const row of this.store.changedSince(this.seenSeq)) {
+      if (row.deleted) this.memory.remove(row.id);
+      else this.memory.put(row);
+    }
+    this.seenSeq = seq;
+  }
+
+  private refresh(): void {
+    const dataVersion = this.store.dataVersion();
+    if (dataVersion === this.seenDataVersion) return;
+    this.seenDataVersion = dataVersion;
+    this.store.read(() => this.applyChanges());
+  }
+
+  /**
+   * A write transaction that changes the memory index as it goes: if it fails, the memory index
+   * is rebuilt from what the store kept, so the two never disagree.
+   */
+  private write<T>(work: (seq: number) => T): T {
+    let result: T;
+    try {
+      result = this.store.write(() => {
+        this.applyChanges();
+        const seq = this.store.nextSeq();
+        const out = work(seq);
+        this.seenSeq = seq;
+        return out;
+      });
+    } catch (error) {
+      this.load();
+      throw error;
+    }
+    if (this.memory.dead > COMPACT_AFTER_DEAD && this.memory.dead > this.memory.size) this.memory.compact();
+    return result;
+  }
+
+  async upsert(documents: readonly VersionedDocument[]): Promise<BulkOutcome> {
+    const outcome: BulkOutcome = { applied: 0, stale: 0, failed: [] };
+    this.write((seq) => {
+      const truncated = this.store.truncatedBelow();
+      for (const { doc, version } of documents) {
+        const stored = this.store.version(doc.id);
+        if ((stored !== undefined && stored >= version) || version < truncated) {
+          outcome.stale++;
+          continue;
+        }
+        this.store.put(doc, version, seq);
+        this.memory.put(indexedRow(doc));
+        outcome.applied++;
+      }
+    });
+    return outcome;
+  }
+
+  async remove(deletes: readonly VersionedDelete[]): Promise<BulkOutcome> {
+    const outcome: BulkOutcome = { applied: 0, stale: 0, failed: [] };
+    this.write((seq) => {
+      for (const { id, version } of deletes) {
+        const stored = this.store.version(id);
+        if (stored !== undefined && stored >= version) {
+          outcome.stale++;
+          continue;
+        }
+        this.store.tombstone(id, version, seq);
+        this.memory.remove(id);
+        outcome.applied++;
+      }
+    });
+    return outcome;
+  }
+
+  async truncatedBelow(): Promise<bigint> {
+    return this.store.truncatedBelow();
+  }
+
+  async truncate(version: bigint): Promise<void> {
+    this.write((seq) => {
+      this.store.markTruncated(version);
+      for (const id of this.store.olderLive(version)) {
+        this.store.tombstone(id, version, seq);
+        this.memory.remove(id);
+      }
+    });
+  }
+
+  async setSellerName(sellerId: number, name: string): Promise<void> {
+    // Shown from the stored row, not searched: the memory index does not hold it.
+    this.store.setSellerName(sellerId, name);
+  }
+
+  async count(): Promise<number> {
+    this.refresh();
+    return this.memory.size;
+  }
+
+  async scan(afterId: number, limit: number): Promise<{ version: bigint; doc: ListingDocument }[]> {
+    return this.store.scan(afterId, limit);
+  }
+
+  /**
+   * Every query word must match (as itself, a synonym, a typo-corrected word when the index has
+   * neither, or — the last word — as a prefix while the user types); when no listing has them all,
+   * listings with any of them are ranked. Totals follow Elasticsearch's track_total_hits: exact up
+   * to TOTAL_HITS_EXACT_UP_TO, then that number with relation 'gte'. Facets are always exact: they
+   * are counted over every match in the same pass that finds them.
+   */
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const perPage = query.perPage ?? 20;
+    const page = query.page ?? 1;
+    if (page * perPage > MAX_RESULT_WINDOW) throw new UsageError(`page: page × per_page may be at most ${MAX_RESULT_WINDOW}`);
+    const sort = query.sort ?? 'relevance';
+    if (sort === 'distance' && !query.near) throw new UsageError('sort: distance needs a point to measure from (near)');
+    if (query.near && (!Number.isFinite(query.near.latitude) || !Number.isFinite(query.near.longitude))) {
+      throw new UsageError('near: latitude and longitude must be numbers');
+    }
+    this.refresh();
+    const filters: Filters = {
+      category: query.category, city: query.city, country: query.country, minPrice: query.minPrice, maxPrice: query.maxPrice, near: query.near,
+    };
+    const list = query.q ? words(query.q).slice(0, MAX_QUERY_WORDS) : [];
+    const k = page * perPage;
+    let groups: TermGroup[] | undefined;
+    let evaluation: Evaluation;
+    if (list.length === 0) {
+      evaluation = this.engine.run(undefined, true, filters, sort, k);
+    } else {
+      groups = this.termGroups(list);
+      evaluation = this.engine.run(groups, true, filters, sort, k);
+      // Nothing has every word: rank what has some of them, as a search box user expects.
+      if (evaluation.total === 0 && list.length > 1) evaluation = this.engine.run(groups, false, filters, sort, k);
+    }
+    const matched = new Set(groups?.flat());
+    const matches = (word: string) => matched.has(this.memory.surface.stemOf(word));
+    const hits: SearchHit[] = [];
+    for (const ordinal of evaluation.ordinals.slice((page - 1) * perPage)) {
+      const row = this.store.row(this.memory.ids[ordinal]!);
+      if (!row) continue;
+      const name = String(row.name);
+      const description = String(row.description ?? '');
+      const hit: SearchHit = {
+        id: Number(row.id), name, description, category: String(row.category), country: String(row.country), city: String(row.city),
+        price_amount: Number(row.price_amount), price_currency: String(row.price_currency), seller_name: (row.seller_name as string | null) ?? null,
+        created_at: String(row.created_at), score: evaluation.score(ordinal),
+        highlight: groups ? { name: highlightAll(name, matches), description: snippet(description, matches) } : {},
+      };
+      if (query.near) hit.distance_km = evaluation.distance(ordinal);
+      hits.push(hit);
+    }
+    return {
+      total: evaluation.total,
+      totalRelation: evaluation.totalRelation,
+      hits,
+      facets: {
+        category: facet(this.memory.categories.values, evaluation.facets.category),
+        city: facet(this.memory.cities.values, evaluation.facets.city),
+        country: facet(this.memory.countries.values, evaluation.facets.country),
+      },
+    };
+  }
+
+  /** Per query word, the index terms that match it. */
+  private termGroups(list: string[]): TermGroup[] {
+    const { memory } = this;
+    const frequency = memory.documentFrequency;
+    return list.map((word, i) => {
+      const stems = new Set<string>();
+      const exact = memory.surface.stemOf(word);
+      const alike = this.synonyms.get(exact) ?? [];
+      // A word the index has, or whose synonyms it has, is taken as meant; others may be typos.
+      const meant = [exact, ...alike].some((stem) => memory.postings(stem));
+      const bases = meant ? [exact] : memory.surface.similar(word, frequency).map((w) => memory.surface.stemOf(w));
+      for (const base of bases) {
+        stems.add(base);
+        for (const synonym of this.synonyms.get(base) ?? []) stems.add(synonym);
+      }
+      if (i === list.length - 1 && word.length >= 2) for (const stem of memory.surface.prefixStems(word, frequency)) stems.add(stem);
+      return [...stems].filter((stem) => memory.postings(stem));
+    });
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}

@@ -1,0 +1,223 @@
+// The in-memory half of an embedded index, rebuilt from the document store at open and updated on
+// every write: a posting list per stemmed, folded term and the filter and sort fields as typed
+// columns indexed by a document ordinal. A document that changes gets a new ordinal (postings
+// only grow at the end, so they stay sorted); its old ordinal is dead until a compaction.
+import { words } from '../query-terms.js';
+import type { IndexedRow } from './document-store.js';
+import { Postings } from './postings.js';
+import { SurfaceWords } from './surface-words.js';
+
+/** Field weights of the score: a match in the name counts most. */
+const FIELD_WEIGHTS = { name: 6, description: 1, category: 2, city: 1.5 } as const;
+/** BM25's usual constants: term-frequency saturation and document-length normalisation. */
+const K1 = 1.2;
+const B = 0.75;
+
+const DEAD = 0;
+const INACTIVE = 1;
+const ACTIVE = 2;
+
+/** Distinct values of a keyword field (category, city, country) as small integer codes. */
+class Codes {
+  readonly values: string[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  /** Values compare without case, as the filters always did; the first spelling seen is shown. */
+  code(value: string): number {
+    const key = value.toLowerCase();
+    let code = this.byKey.get(key);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.byKey.set(key, code);
+    }
+    return code;
+  }
+
+  find(value: string): number {
+    return this.byKey.get(value.toLowerCase()) ?? -1;
+  }
+}
+
+/** Microseconds since the epoch of a stored timestamp ("2026-03-01T10:00:00.000000Z"), for sorting. */
+export function timestampMicros(text: string | null): number {
+  if (!text) return 0;
+  const match = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?/.exec(text);
+  if (!match) return (Date.parse(text) || 0) * 1000;
+  return Date.parse(`${match[1]}T${match[2]}Z`) * 1000 + Number((match[3] ?? '').padEnd(6, '0').slice(0, 6));
+}
+
+export class MemoryIndex {
+  readonly surface = new SurfaceWords();
+  readonly terms = new Map<string, Postings>();
+  readonly categories = new Codes();
+  readonly cities = new Codes();
+  readonly countries = new Codes();
+
+  /** Ordinals handed out so far (live and dead). */
+  ordinals = 0;
+  private capacity = 0;
+  ids = new Float64Array(0);
+  state = new Uint8Array(0);
+  category = new Int32Array(0);
+  city = new Int32Array(0);
+  country = new Int32Array(0);
+  price = new Float64Array(0);
+  created = new Float64Array(0);
+  latitude = new Float64Array(0);
+  longitude = new Float64Array(0);
+  /** Words per document, to take a removed document out of the average length. */
+  tokens = new Int32Array(0);
+  private readonly byId = new Map<number, number>();
+  private liveCount = 0;
+  private tokenTotal = 0;
+  private readonly termWeights = new Map<string, number>();
+
+  /** Documents held (any status). */
+  get size(): number {
+    return this.liveCount;
+  }
+
+  get dead(): number {
+    return this.ordinals - this.liveCount;
+  }
+
+  /** Postings of a term that still has some, or undefined. */
+  postings(stem: string): Postings | undefined {
+    const postings = this.terms.get(stem);
+    return postings && postings.length > 0 ? postings : undefined;
+  }
+
+  documentFrequency = (stem: string): number => this.terms.get(stem)?.length ?? 0;
+
+  /** Adds or replaces a document. */
+  put(row: IndexedRow): void {
+    this.remove(row.id);
+    if (this.ordinals === this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    const ordinal = this.ordinals++;
+    this.byId.set(row.id, ordinal);
+    this.liveCount++;
+    this.ids[ordinal] = row.id;
+    this.state[ordinal] = row.status === 'active' ? ACTIVE : INACTIVE;
+    this.category[ordinal] = this.categories.code(row.category ?? '');
+    this.city[ordinal] = this.cities.code(row.city ?? '');
+    this.country[ordinal] = this.countries.code(row.country ?? '');
+    this.price[ordinal] = row.price_amount ?? 0;
+    this.created[ordinal] = timestampMicros(row.created_at);
+    const located = row.latitude !== null && row.longitude !== null;
+    this.latitude[ordinal] = located ? row.latitude! : NaN;
+    this.longitude[ordinal] = located ? row.longitude! : NaN;
+
+    // BM25 per term with the fields' weights folded into the term frequency; the length norm
+    // uses the average length at the time of indexing (it moves little once an index is large).
+    const weights = this.termWeights;
+    weights.clear();
+    let length = 0;
+    length += this.count(row.name, FIELD_WEIGHTS.name);
+    length += this.count(row.description, FIELD_WEIGHTS.description);
+    length += this.count(row.category, FIELD_WEIGHTS.category);
+    length += this.count(row.city, FIELD_WEIGHTS.city);
+    this.tokens[ordinal] = length;
+    this.tokenTotal += length;
+    const average = this.tokenTotal / this.liveCount;
+    const norm = K1 * (1 - B + (B * length) / (average || 1));
+    for (const [stem, tf] of weights) {
+      let postings = this.terms.get(stem);
+      if (!postings) {
+        postings = new Postings();
+        this.terms.set(stem, postings);
+      }
+      postings.push(ordinal, (tf * (K1 + 1)) / (tf + norm));
+    }
+  }
+
+  private count(text: string | null, weight: number): number {
+    if (!text) return 0;
+    const list = words(text);
+    for (const word of list) {
+      const stem = this.surface.learn(word);
+      this.termWeights.set(stem, (this.termWeights.get(stem) ?? 0) + weight);
+    }
+    return list.length;
+  }
+
+  remove(id: number): void {
+    const ordinal = this.byId.get(id);
+    if (ordinal === undefined) return;
+    this.byId.delete(id);
+    this.state[ordinal] = DEAD;
+    this.liveCount--;
+    this.tokenTotal -= this.tokens[ordinal]!;
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  /**
+   * Drops dead ordinals from the columns and every posting list, renumbering the live ones in
+   * order. Linear in the postings; run when the dead outnumber the living.
+   */
+  compact(): void {
+    const moved = new Int32Array(this.ordinals).fill(-1);
+    let next = 0;
+    for (let i = 0; i < this.ordinals; i++) {
+      if (this.state[i] === DEAD) continue;
+      moved[i] = next;
+      if (next !== i) {
+        this.ids[next] = this.ids[i]!;
+        this.state[next] = this.state[i]!;
+        this.category[next] = this.category[i]!;
+        this.city[next] = this.city[i]!;
+        this.country[next] = this.country[i]!;
+        this.price[next] = this.price[i]!;
+        this.created[next] = this.created[i]!;
+        this.latitude[next] = this.latitude[i]!;
+        this.longitude[next] = this.longitude[i]!;
+        this.tokens[next] = this.tokens[i]!;
+      }
+      next++;
+    }
+    this.state.fill(DEAD, next, this.ordinals);
+    this.ordinals = next;
+    for (const [stem, postings] of this.terms) {
+      postings.renumber(moved);
+      if (postings.length === 0) this.terms.delete(stem);
+    }
+    for (const [id, ordinal] of this.byId) this.byId.set(id, moved[ordinal]!);
+  }
+
+  clear(): void {
+    this.terms.clear();
+    this.byId.clear();
+    this.state.fill(DEAD);
+    this.ordinals = 0;
+    this.liveCount = 0;
+    this.tokenTotal = 0;
+  }
+
+  isActive(ordinal: number): boolean {
+    return this.state[ordinal] === ACTIVE;
+  }
+
+  private grow(capacity: number): void {
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(array: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(array);
+      return next;
+    };
+    this.ids = grow(this.ids, (n) => new Float64Array(n));
+    this.state = grow(this.state, (n) => new Uint8Array(n));
+    this.category = grow(this.category, (n) => new Int32Array(n));
+    this.city = grow(this.city, (n) => new Int32Array(n));
+    this.country = grow(this.country, (n) => new Int32Array(n));
+    this.price = grow(this.price, (n) => new Float64Array(n));
+    this.created = grow(this.created, (n) => new Float64Array(n));
+    this.latitude = grow(this.latitude, (n) => new Float64Array(n));
+    this.longitude = grow(this.longitude, (n) => new Float64Array(n));
+    this.tokens = grow(this.tokens, (n) => new Int32Array(n));
+    this.capacity = capacity;
+  }
+}
+
+export { ACTIVE };

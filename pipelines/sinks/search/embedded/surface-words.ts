@@ -1,0 +1,89 @@
+// The words documents were written with (folded, lower case) and the stem each indexes as: a
+// cache that spares re-stemming the same words, and the dictionary that typo correction and
+// type-ahead prefixes search. Words stay when their documents go; a lookup checks that the stem
+// still has postings.
+import { stemmer } from 'stemmer';
+import { allowedEdits, editDistance } from '../query-terms.js';
+
+/** New words wait in a small unsorted list; merging them one by one would re-sort a large array. */
+const MERGE_AFTER = 4096;
+
+export class SurfaceWords {
+  private readonly stems = new Map<string, string>();
+  private readonly byLength: string[][] = [];
+  private sorted: string[] = [];
+  private recent: string[] = [];
+
+  get size(): number {
+    return this.stems.size;
+  }
+
+  /** The stem of a word seen in a document, remembering the word. */
+  learn(word: string): string {
+    let stem = this.stems.get(word);
+    if (stem === undefined) {
+      stem = stemmer(word);
+      this.stems.set(word, stem);
+      (this.byLength[word.length] ??= []).push(word);
+      this.recent.push(word);
+      if (this.recent.length >= MERGE_AFTER) this.merge();
+    }
+    return stem;
+  }
+
+  /** The stem of a query word, without remembering it. */
+  stemOf(word: string): string {
+    return this.stems.get(word) ?? stemmer(word);
+  }
+
+  /** Words within the allowed edit distance of `word`, closest first, then by `weight` (larger first). */
+  similar(word: string, weight: (stem: string) => number, limit = 8): string[] {
+    const max = allowedEdits(word);
+    if (max === 0) return [];
+    const found: { word: string; distance: number; weight: number }[] = [];
+    for (let length = Math.max(1, word.length - max); length <= word.length + max; length++) {
+      for (const candidate of this.byLength[length] ?? []) {
+        const distance = editDistance(word, candidate, max);
+        if (distance > max || distance === 0) continue;
+        const w = weight(this.stems.get(candidate)!);
+        if (w > 0) found.push({ word: candidate, distance, weight: w });
+      }
+    }
+    found.sort((a, b) => a.distance - b.distance || b.weight - a.weight);
+    return found.slice(0, limit).map((f) => f.word);
+  }
+
+  /** Stems of words starting with `prefix`, the `limit` heaviest by `weight`. */
+  prefixStems(prefix: string, weight: (stem: string) => number, limit = 64): string[] {
+    const stems = new Map<string, number>();
+    const consider = (word: string) => {
+      const stem = this.stems.get(word)!;
+      if (stems.has(stem)) return;
+      const w = weight(stem);
+      if (w > 0) stems.set(stem, w);
+    };
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.sorted[mid]! < prefix) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low; i < this.sorted.length && this.sorted[i]!.startsWith(prefix); i++) consider(this.sorted[i]!);
+    for (const word of this.recent) if (word.startsWith(prefix)) consider(word);
+    return [...stems].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([stem]) => stem);
+  }
+
+  private merge(): void {
+    const recent = this.recent.sort();
+    const merged = new Array<string>(this.sorted.length + recent.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < this.sorted.length && j < recent.length) merged[k++] = this.sorted[i]! < recent[j]! ? this.sorted[i++]! : recent[j++]!;
+    while (i < this.sorted.length) merged[k++] = this.sorted[i++]!;
+    while (j < recent.length) merged[k++] = recent[j++]!;
+    this.sorted = merged;
+    this.recent = [];
+  }
+}
