@@ -60,7 +60,8 @@ function help(): string {
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string };
-  return `steveslist ${manifest.version} (Node ${process.versions.node})`;
+  const from = process.env.STEVESLIST_RUNS_FROM === 'bundle' ? 'its bundle' : 'its TypeScript sources';
+  return `steveslist ${manifest.version} (Node ${process.versions.node}, running from ${from})`;
 }
 
 export async function main(argv: string[]): Promise<number> {

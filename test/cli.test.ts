@@ -144,7 +144,7 @@ describe('steveslist help', () => {
 
   it('prints the version', async () => {
     const result = await runCli(['--version']);
-    expect(result).toMatchObject({ code: 0, stdout: `steveslist ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} (Node ${process.versions.node})\n` });
+    expect(result).toMatchObject({ code: 0, stdout: `steveslist ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} (Node ${process.versions.node}, running from its bundle)\n` });
   });
 
   it('refuses an unknown option in one line that points at --help', async () => {
