@@ -1,0 +1,163 @@
+// SMS: a consumer group on the domain-event topics texts the users an event concerns, when they
+// verified a number and want that kind of SMS. Each SMS is logged first (idempotent on event +
+// kind, so a redelivered event never texts twice), then sent through the SMS port with retries on
+// what may pass (429, 5xx, network); one still failing is marked dead and its event dead-lettered
+// with the reason. A refusal that retrying cannot change (an invalid number) is recorded, not retried.
+import { PlatformError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/log.js';
+import type { RoleReporter } from '../../../core/role-health.js';
+import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import type { Bus, BusMessage } from '../../bus/port.js';
+import type { DomainEventMessage } from '../../cdc/outbox-router.js';
+import { eventsTopicPattern } from '../../cdc/topics.js';
+import { ConsumerRunner } from '../../consumers/runner.js';
+import { parseMessage } from '../../consumers/parse-message.js';
+import { SmsSendError, type SmsPort } from './port.js';
+import { callbackUrlFor, recordAccepted, recordFailure } from './sms-log.js';
+import { maskNumber, renderSms, smsFor, type WantedSms } from './texts.js';
+
+export const SMS_GROUP = 'sms';
+/** Waits before the 2nd, 3rd, ... attempt of one SMS; after the last, it is dead. */
+export const SMS_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+
+export interface SmsWorkerOptions {
+  bus: Bus;
+  pool: Pool;
+  sms: SmsPort;
+  topicPrefix: string;
+  log: Logger;
+  /** Public address of POST /v1/sms/status; without it Twilio reports no delivery statuses. */
+  statusCallbackUrl?: string;
+  retryDelaysMs?: readonly number[];
+  health?: RoleReporter;
+}
+
+/** An SMS failed on every attempt: its event goes to the dead-letter topic with this reason. */
+export class SmsDead extends PlatformError {
+  readonly code = 'SMS_DEAD';
+  readonly retriable = false;
+}
+
+/** The worker was stopped while waiting to retry: the batch is left for redelivery. */
+class SmsStopping extends PlatformError {
+  readonly code = 'SMS_STOPPING';
+  readonly retriable = true;
+}
+
+export class SmsWorker {
+  private readonly runner: ConsumerRunner;
+  private readonly stopping = new AbortController();
+  private readonly log: Logger;
+  /**
+   * SMS that died in this process and whose event the runner is about to dead-letter (it runs a
+   * failed batch again message by message): they fail again at once instead of being resent.
+   * A dead SMS met otherwise (its event replayed from the dead-letter topic) is sent again.
+   */
+  private readonly diedHere = new Map<number, string>();
+
+  constructor(private readonly options: SmsWorkerOptions) {
+    this.log = options.log.child({ role: 'sms' });
+    this.runner = new ConsumerRunner({
+      bus: options.bus, group: SMS_GROUP, topicPrefix: options.topicPrefix, handler: (messages) => this.handle(messages),
+      log: this.log, health: options.health, topics: [eventsTopicPattern(options.topicPrefix)],
+    });
+  }
+
+  get deadLetterTopic(): string {
+    return this.runner.deadLetterTopic;
+  }
+
+  start(): Promise<void> {
+    return this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.runner.stop();
+  }
+
+  private async handle(messages: BusMessage[]): Promise<void> {
+    for (const message of messages) {
+      const event = parseMessage<DomainEventMessage>(message, 'a domain event');
+      const data = (event.payload ?? {}) as Record<string, unknown>;
+      const wanted = smsFor(event.type, data).filter((w) => Number.isSafeInteger(w.userId) && w.userId > 0);
+      if (wanted.length === 0) continue;
+      await this.queue(event, data, wanted);
+      const [rows] = await this.options.pool.query<RowDataPacket[]>(
+        "SELECT id, to_number, body, status, attempts, last_error FROM sms_messages WHERE event_id = ? AND kind IN (?) AND status IN ('pending', 'failed_retrying', 'dead') ORDER BY id",
+        [event.id, wanted.map((w) => w.kind)],
+      );
+      for (const row of rows) await this.send(row);
+    }
+  }
+
+  /** Logs the SMS the event causes for verified numbers whose owner wants them. */
+  private async queue(event: DomainEventMessage, data: Record<string, unknown>, wanted: WantedSms[]): Promise<void> {
+    const [phones] = await this.options.pool.query<RowDataPacket[]>(
+      'SELECT user_id, phone_e164, sms_orders, sms_messages FROM user_phones WHERE user_id IN (?) AND verified_at IS NOT NULL', [wanted.map((w) => w.userId)],
+    );
+    const phoneOf = new Map(phones.map((p) => [Number(p.user_id), p]));
+    const rows = wanted.flatMap((w) => {
+      const phone = phoneOf.get(w.userId);
+      if (!phone || !phone[w.preference === 'orders' ? 'sms_orders' : 'sms_messages']) return [];
+      return [[w.userId, event.id, w.kind, String(phone.phone_e164), renderSms(w.kind, data)]];
+    });
+    if (rows.length > 0) await this.options.pool.query('INSERT IGNORE INTO sms_messages (user_id, event_id, kind, to_number, body) VALUES ?', [rows]);
+  }
+
+  private async send(row: RowDataPacket): Promise<void> {
+    const id = Number(row.id);
+    const to = String(row.to_number);
+    const died = this.diedHere.get(id);
+    if (row.status === 'dead' && died !== undefined) {
+      this.diedHere.delete(id);
+      throw new SmsDead(died);
+    }
+    const delays = this.options.retryDelaysMs ?? SMS_RETRY_DELAYS_MS;
+    let attempts = Number(row.attempts);
+    for (let tried = 0; ; tried++) {
+      attempts++;
+      try {
+        const accepted = await this.options.sms.send({
+          to, body: String(row.body), statusCallbackUrl: this.options.statusCallbackUrl ? callbackUrlFor(this.options.statusCallbackUrl, id) : undefined,
+        });
+        await recordAccepted(this.options.pool, id, attempts, accepted);
+        return;
+      } catch (error) {
+        const failure = error instanceof SmsSendError ? error : new SmsSendError(`sending failed: ${(error as Error).message}`, true);
+        if (!failure.retriable) {
+          await recordFailure(this.options.pool, id, { status: 'rejected', attempts, error: failure.message, errorCode: failure.vendorCode });
+          this.log.warn({ sms: id, to: maskNumber(to), error: failure.message, vendorCode: failure.vendorCode }, 'SMS refused by the service; not retried');
+          return;
+        }
+        if (tried >= delays.length) {
+          const reason = `dead after ${attempts} attempts: ${failure.message}`;
+          await recordFailure(this.options.pool, id, { status: 'dead', attempts, error: reason, errorCode: failure.vendorCode });
+          this.log.error({ sms: id, to: maskNumber(to), attempts, error: failure.message }, 'SMS dead after its last attempt');
+          const letter = `SMS ${id} to ${maskNumber(to)} ${reason}`;
+          this.diedHere.set(id, letter);
+          throw new SmsDead(letter);
+        }
+        await recordFailure(this.options.pool, id, { status: 'failed_retrying', attempts, error: failure.message, errorCode: failure.vendorCode });
+        this.log.warn({ sms: id, attempt: attempts, error: failure.message }, 'SMS failed; retrying');
+        await this.sleep(delays[tried]!);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return Promise.reject(new SmsStopping('stopping'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new SmsStopping('stopping'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
