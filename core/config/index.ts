@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDotEnv } from './dotenv.js';
+import { readChecks, type ChecksConfig } from './checks.js';
 import { readPayments, type PaymentsConfig } from './payments.js';
 import { readSearchSynonyms, type SynonymGroups } from './search-synonyms.js';
 import { SettingsReader } from './settings-reader.js';
+import { readSms, type SmsConfig } from './sms.js';
 
 export { redactUrl } from './redact-url.js';
 
@@ -137,6 +139,10 @@ export interface Config {
   };
   /** Stripe, or none: orders are paid when placed (core/config/payments.ts). */
   payments: PaymentsConfig;
+  /** The listing checks' and spam checks' rules (core/config/checks.ts). */
+  checks: ChecksConfig;
+  /** Twilio, or none: SMS is off (core/config/sms.ts). */
+  sms: SmsConfig;
 }
 
 export interface KafkaConfig {
@@ -165,6 +171,7 @@ export const DEFAULT_EXCLUDED_COLUMNS = [
   'admin_users.password_hash',
   'admin_users.totp_secret',
   'saved_search_link_keys.secret',
+  'phone_verifications.code_hash',
 ];
 
 function readKafka(r: SettingsReader): KafkaConfig | undefined {
@@ -321,6 +328,8 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
     },
     payments: readPayments(r),
+    checks: readChecks(r),
+    sms: readSms(r),
   };
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(config.cdc.signalTable)) r.fail('CDC_SIGNAL_TABLE', `expected a table name (letters, digits, _ and $), got "${config.cdc.signalTable}"`);
   if (config.cdc.engine === 'debezium') {
