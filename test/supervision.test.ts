@@ -102,7 +102,7 @@ describe('a running platform under faults', () => {
   it('starts with every role ok', async () => {
     const body = await health();
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.checks).sort()).toEqual(['cdc', 'email', 'email-sender', 'marts', 'mysql', 'scheduler', 'search-alert-digests', 'search-alerts', 'search-indexer', 'warehouse-loader', 'webhook-dispatcher', 'webhooks']);
+    expect(Object.keys(body.checks).sort()).toEqual(['cdc', 'email', 'email-sender', 'listing-check-medians', 'listing-checks', 'marts', 'mysql', 'scheduler', 'search-alert-digests', 'search-alerts', 'search-indexer', 'spam-checks', 'warehouse-loader', 'webhook-dispatcher', 'webhooks']);
     await addListing('Velocipede warmup');
     await searchable('velocipede');
   });

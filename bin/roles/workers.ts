@@ -9,6 +9,8 @@ import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js'
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
 import { openPercolator } from '../../pipelines/sinks/search-alerts/index.js';
 import { SEARCH_ALERTS_GROUP, SearchAlertsWorker } from '../../pipelines/sinks/search-alerts/alert-worker.js';
+import { LISTING_CHECKS_GROUP, ListingChecksWorker } from '../../pipelines/sinks/listing-checks/listing-checks-worker.js';
+import { SPAM_CHECKS_GROUP, SpamChecksWorker } from '../../pipelines/sinks/spam-checks/spam-checks-worker.js';
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { MartKeeper, openWarehouseOwner, openWarehouseSession, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
 import { serveWarehouse } from '../../warehouse/http/serve.js';
@@ -17,7 +19,8 @@ import { checkClickHouse, checkSmtp } from './reachability.js';
 import type { RoleContext } from './role-context.js';
 import { waitForService } from './wait-for-service.js';
 
-export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP, 'search-alerts': SEARCH_ALERTS_GROUP } as const;
+export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP, 'search-alerts': SEARCH_ALERTS_GROUP,
+  'listing-checks': LISTING_CHECKS_GROUP, 'spam-checks': SPAM_CHECKS_GROUP } as const;
 export type WorkerRole = keyof typeof WORKER_GROUPS;
 
 const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database;
@@ -133,6 +136,28 @@ export async function startSearchAlertsWorker(ctx: RoleContext): Promise<void> {
   const worker = new SearchAlertsWorker({
     bus: ctx.bus, pool: ctx.db.pool, percolator, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log,
     health: health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP), digestHealth: health(ctx, 'search-alert-digests'),
+  });
+  await worker.start();
+  ctx.closers.push(() => worker.stop());
+}
+
+/** Listing checks: holds or flags new and edited listings that trip a rule, for moderators to clear or remove. */
+export async function startListingChecksWorker(ctx: RoleContext): Promise<void> {
+  await createTopicsOnce(ctx);
+  const worker = new ListingChecksWorker({
+    bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, config: ctx.config.checks.listings,
+    health: health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP), mediansHealth: health(ctx, 'listing-check-medians'),
+  });
+  await worker.start();
+  ctx.closers.push(() => worker.stop());
+}
+
+/** Spam checks: flags, rate-limits or suspends accounts whose sign-ups or messages trip a rule. */
+export async function startSpamChecksWorker(ctx: RoleContext): Promise<void> {
+  await createTopicsOnce(ctx);
+  const worker = new SpamChecksWorker({
+    bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, config: ctx.config.checks.spam,
+    health: health(ctx, SPAM_CHECKS_GROUP, SPAM_CHECKS_GROUP),
   });
   await worker.start();
   ctx.closers.push(() => worker.stop());
