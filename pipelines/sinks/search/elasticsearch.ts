@@ -261,19 +261,20 @@ class ElasticsearchIndex implements SearchStore {
     const fields = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
     // bool_prefix makes the last word a prefix (type-ahead) but leaves it without fuzziness, so a
     // plain fuzzy match of every word stands beside it.
-    const spelled = (text: string): estypes.QueryDslQueryContainer => ({
+    // A synonym put in is a known word, not a typo: fuzzy, "bike" would find "like new".
+    const spelled = (text: string, typed: boolean): estypes.QueryDslQueryContainer => ({
       bool: {
         should: [
-          { multi_match: { query: text, type: 'bool_prefix', fields, fuzziness: 'AUTO', operator } },
-          { multi_match: { query: text, fields, fuzziness: 'AUTO', operator } },
+          { multi_match: { query: text, type: 'bool_prefix', fields, fuzziness: typed ? 'AUTO' : 0, operator } },
+          { multi_match: { query: text, fields, fuzziness: typed ? 'AUTO' : 0, operator } },
         ],
         minimum_should_match: 1,
       },
     });
     const spellings = querySpellings(terms ? terms.split(' ') : [], this.synonyms).map((spelling) => spelling.join(' '));
     const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
-      : spellings.length === 1 ? [spelled(spellings[0]!)]
-        : [{ dis_max: { queries: spellings.map(spelled) } }];
+      : spellings.length === 1 ? [spelled(spellings[0]!, true)]
+        : [{ dis_max: { queries: spellings.map((spelling, i) => spelled(spelling, i === 0)) } }];
     const sort = query.sort ?? 'relevance';
     const order = sort === 'distance' && point ? [{ _geo_distance: { location: point, order: 'asc', unit: 'km', distance_type: 'arc' } }, { id: 'asc' }]
       : sort === 'newest' || ((sort === 'relevance' || sort === 'distance') && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]

@@ -1,0 +1,91 @@
+// Synonyms on every search adapter: a word finds listings that use another word of its group,
+// with the default groups or the ones SEARCH_SYNONYMS names.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { closeAll, listingDocument, searchAdapters, upsertAll, type SearchAdapterOptions } from '../../../test/fixtures/search-adapters.js';
+import { tempDir } from '../../../test/fixtures/temp-dir.js';
+import { ConfigError } from '../../../core/errors.js';
+import { loadConfig } from '../../../core/config/index.js';
+import type { SearchService, SearchStore } from './port.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+const CATALOG = [
+  listingDocument({ id: 1, name: 'Three-seat sofa', description: 'Grey fabric, seats three.', category: 'furniture' }),
+  listingDocument({ id: 2, name: 'LG OLED TV 65"', description: 'Barely used, like new.' }),
+  listingDocument({ id: 3, name: 'Road bike, 56cm frame', description: 'Recently serviced.', category: 'bikes' }),
+  listingDocument({ id: 4, name: 'Sit-on-top kayak', description: 'With paddle.', category: 'sports' }),
+  listingDocument({ id: 5, name: 'Oak dining table', description: 'Seats six.', category: 'furniture' }),
+];
+
+const ids = (result: { hits: { id: number }[] }) => result.hits.map((h) => h.id);
+
+describe.each(searchAdapters(dir.path))('search synonyms: $name', (adapter) => {
+  const opened: SearchService[] = [];
+  afterEach(() => closeAll(opened));
+
+  async function withCatalog(options?: SearchAdapterOptions): Promise<SearchStore> {
+    const service = await adapter.open(options);
+    opened.push(service);
+    await service.ensureIndex();
+    await upsertAll(service, CATALOG);
+    return service.serving();
+  }
+
+  it('finds the sofa when asked for a couch, and other default groups both ways', async () => {
+    const store = await withCatalog();
+    expect(ids(await store.search({ q: 'couch' }))).toEqual([1]);
+    expect(ids(await store.search({ q: 'couches' }))).toEqual([1]);
+    expect(ids(await store.search({ q: 'television' }))).toEqual([2]);
+    expect(ids(await store.search({ q: 'bicycle' }))).toEqual([3]);
+    expect(ids(await store.search({ q: 'sofa' }))).toEqual([1]);
+  });
+
+  it('applies synonyms within a query of several words', async () => {
+    const store = await withCatalog();
+    expect(ids(await store.search({ q: 'grey couch' }))).toEqual([1]);
+    expect(ids(await store.search({ q: 'oled television' }))).toEqual([2]);
+  });
+
+  it('highlights the word that was found for its synonym', async () => {
+    const store = await withCatalog();
+    const [hit] = (await store.search({ q: 'couch' })).hits;
+    expect(hit!.highlight.name).toBe('Three-seat <mark>sofa</mark>');
+  });
+
+  it('uses the configured groups instead of the defaults', async () => {
+    const store = await withCatalog({ synonyms: [['canoe', 'kayak']] });
+    expect(ids(await store.search({ q: 'canoe' }))).toEqual([4]);
+    expect(ids(await store.search({ q: 'couch' }))).toEqual([]);
+  });
+
+  it('uses no synonyms when there are no groups', async () => {
+    const store = await withCatalog({ synonyms: [] });
+    expect(ids(await store.search({ q: 'television' }))).toEqual([]);
+  });
+});
+
+describe('the SEARCH_SYNONYMS setting', () => {
+  const load = (value?: string) => loadConfig(value === undefined ? {} : { SEARCH_SYNONYMS: value }, { cwd: dir.path, dotEnv: false });
+
+  it('defaults to groups such as couch/sofa, tv/television and bike/bicycle', () => {
+    expect(load().search.synonyms).toEqual(expect.arrayContaining([expect.arrayContaining(['couch', 'sofa']), ['tv', 'television'], ['bike', 'bicycle']]));
+  });
+
+  it('reads groups separated by ";", and "none" turns synonyms off', () => {
+    expect(load('Canoe,kayak; pram,stroller,buggy').search.synonyms).toEqual([['canoe', 'kayak'], ['pram', 'stroller', 'buggy']]);
+    expect(load('none').search.synonyms).toEqual([]);
+  });
+
+  it('refuses a malformed value with an error naming the setting and the expected form', () => {
+    for (const bad of ['couch', 'tv,flat screen', 'couch,sofa;tv']) {
+      try {
+        load(bad);
+        expect.unreachable(`SEARCH_SYNONYMS=${bad} was accepted`);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^SEARCH_SYNONYMS: .*write groups as "couch,sofa;tv,television"/)]);
+      }
+    }
+  });
+});
