@@ -51,6 +51,9 @@ export const ROUTE_ROLES: Record<string, readonly StaffRole[]> = {
   'GET /admin/listings': PEOPLE,
   'GET /admin/listings/*': PEOPLE,
   'POST /admin/listings/:id/remove': MODERATION,
+  // The listing checks' queue: held and flagged listings, cleared or removed.
+  'GET /admin/listing-checks': MODERATION,
+  'POST /admin/listing-checks/*': MODERATION,
 
   'GET /admin/complaints': MODERATION,
   'GET /admin/complaints/*': MODERATION,

@@ -7,6 +7,7 @@ import { lockListing, removeListingWith, type Listing } from '../domain/listings
 import { appendToOutbox } from '../domain/outbox.js';
 import { withTransaction } from '../domain/transaction.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
+import type { Page, PageRequest } from '../queries/keyset-page.js';
 import { recordAudit } from './audit.js';
 
 /** Who the audit trail names for the worker's own decisions. */
@@ -142,34 +143,31 @@ export interface CheckedListingRow {
 export interface CheckedListingsFilter {
   /** `hold`: listings waiting in pending_review; `flag`: live listings queued for a look; absent: both. */
   action?: 'hold' | 'flag';
-  limit: number;
-  /** The id of the last listing of the previous page. */
-  afterId?: number;
 }
 
 /** Listings with open checks, newest first, each with its checks (open and past). */
-export async function listCheckedListings(pool: Pool, filter: CheckedListingsFilter): Promise<{ items: CheckedListingRow[]; nextAfterId: number | null }> {
+export async function listCheckedListings(pool: Pool, filter: CheckedListingsFilter, page: PageRequest): Promise<Page<CheckedListingRow>> {
   const conditions = ["c.status = 'open'"];
   const params: unknown[] = [];
   if (filter.action) {
     conditions.push('c.action = ?');
     params.push(filter.action);
   }
-  if (filter.afterId !== undefined) {
+  if (page.beforeId !== undefined) {
     conditions.push('c.listing_id < ?');
-    params.push(filter.afterId);
+    params.push(page.beforeId);
   }
   const [ids] = await pool.query<RowDataPacket[]>(
-    `SELECT DISTINCT c.listing_id AS id FROM listing_checks c WHERE ${conditions.join(' AND ')} ORDER BY c.listing_id DESC LIMIT ?`, [...params, filter.limit + 1],
+    `SELECT DISTINCT c.listing_id AS id FROM listing_checks c WHERE ${conditions.join(' AND ')} ORDER BY c.listing_id DESC LIMIT ?`, [...params, page.limit + 1],
   );
-  const page = ids.slice(0, filter.limit).map((row) => Number(row.id));
-  if (page.length === 0) return { items: [], nextAfterId: null };
+  const pageIds = ids.slice(0, page.limit).map((row) => Number(row.id));
+  if (pageIds.length === 0) return { items: [], nextBeforeId: undefined };
   const [listings] = await pool.query<RowDataPacket[]>(
     `SELECT l.id, l.seller_id, u.name AS seller_name, l.name, l.description, l.category, l.country, l.city, l.price_amount, l.price_currency, l.status, l.created_at
-     FROM listings l JOIN users u ON u.id = l.seller_id WHERE l.id IN (?) ORDER BY l.id DESC`, [page],
+     FROM listings l JOIN users u ON u.id = l.seller_id WHERE l.id IN (?) ORDER BY l.id DESC`, [pageIds],
   );
   const [checks] = await pool.query<RowDataPacket[]>(
-    'SELECT id, listing_id, rule, action, reason, rule_values, decided_at, status, cleared_by, cleared_at, clear_reason FROM listing_checks WHERE listing_id IN (?) ORDER BY id DESC', [page],
+    'SELECT id, listing_id, rule, action, reason, rule_values, decided_at, status, cleared_by, cleared_at, clear_reason FROM listing_checks WHERE listing_id IN (?) ORDER BY id DESC', [pageIds],
   );
   const byListing = new Map<number, ListingCheck[]>();
   for (const row of checks) {
@@ -186,5 +184,5 @@ export async function listCheckedListings(pool: Pool, filter: CheckedListingsFil
     category: row.category, country: row.country, city: row.city, price_amount: Number(row.price_amount), price_currency: row.price_currency,
     status: row.status, created_at: row.created_at, checks: byListing.get(Number(row.id)) ?? [],
   }) as CheckedListingRow);
-  return { items, nextAfterId: ids.length > filter.limit ? page.at(-1)! : null };
+  return { items, nextBeforeId: ids.length > page.limit ? pageIds.at(-1)! : undefined };
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { LISTING_STATUSES } from '../../../marketplace/domain/listing-shape.js';
 import type { Pool } from '../../../marketplace/mysql/connection.js';
 import { takeDownListing } from '../../../marketplace/moderation/take-down-listing.js';
 import { keysetPage, type Filter } from '../../../marketplace/queries/keyset-page.js';
@@ -6,7 +7,6 @@ import { pageQueryProperties, pageRequest, pageResponse, type PageQuery } from '
 import { idParams, reasonBody, reasonOf, type ReasonBody } from '../schemas.js';
 import { adminOf } from '../admin-of.js';
 
-const LISTING_STATUSES = ['draft', 'active', 'sold', 'removed'] as const;
 
 const searchQuery = {
   type: 'object',
