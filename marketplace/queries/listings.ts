@@ -6,11 +6,14 @@ import { equalities, keysetPage, type Page, type PageRequest } from './keyset-pa
 
 const SELECT = `SELECT ${LISTING_COLUMNS.join(', ')} FROM listings`;
 
-/** A listing as `viewerId` may see it: drafts and removed listings only to their seller. */
+/** Seen by their seller alone: drafts, removed listings, and listings held for review. */
+const SELLER_ONLY: readonly string[] = ['draft', 'removed', 'pending_review'];
+
+/** A listing as `viewerId` may see it: drafts, removed and held listings only to their seller. */
 export async function getListing(pool: Pool, id: number, viewerId?: number): Promise<Listing> {
   const [rows] = await pool.query<RowDataPacket[]>(`${SELECT} WHERE id = ?`, [id]);
   const listing = rows[0] ? apiRow<Listing>(rows[0]) : undefined;
-  if (!listing || ((listing.status === 'draft' || listing.status === 'removed') && listing.seller_id !== viewerId)) {
+  if (!listing || (SELLER_ONLY.includes(listing.status) && listing.seller_id !== viewerId)) {
     throw new NotFoundError(`listing ${id} does not exist`);
   }
   return listing;
