@@ -21,6 +21,7 @@ import { listingRoutes } from './routes/listings.js';
 import { messageRoutes } from './routes/messages.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { orderRoutes } from './routes/orders.js';
+import { phoneRoutes, type PhoneRouteOptions } from './routes/phone.js';
 import { profileRoutes } from './routes/profiles.js';
 import { searchRoutes } from './routes/search.js';
 import { webAppRoutes } from './routes/web-app.js';
@@ -37,6 +38,8 @@ export interface PublicServerOptions {
   webhooksAllowPrivate?: boolean;
   /** The roles running beside the server in this process (`up`), reported on /health. */
   roles?: () => RoleStatus[];
+  /** Texts verification codes and takes Twilio's status callbacks; without it SMS is off. */
+  sms?: PhoneRouteOptions['sms'];
 }
 
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, authPerMinute: 30 };
@@ -79,6 +82,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   await app.register(messageRoutes, { pool: options.pool });
   await app.register(complaintRoutes, { pool: options.pool });
   await app.register(savedSearchRoutes, { pool: options.pool });
+  await app.register(phoneRoutes, { pool: options.pool, sms: options.sms });
   await app.register(formOptionRoutes);
   await app.register(profileRoutes, { pool: options.pool });
   await app.register(webhookRoutes, { pool: options.pool, allowPrivate: options.webhooksAllowPrivate ?? false });
