@@ -271,7 +271,10 @@ export interface FacetCount {
 }
 
 export interface SearchResult {
+  /** Matching listings: exact up to 10,000; past that 10,000, with `total_relation` 'gte'. */
   total: number;
+  /** 'eq': `total` is exact; 'gte': at least `total` listings match (show "10,000+"). */
+  total_relation: 'eq' | 'gte';
   page: number;
   per_page: number;
   hits: SearchHit[];

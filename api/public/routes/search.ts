@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { MAX_RESULT_WINDOW, type SearchService, type SearchSort } from '../../../pipelines/sinks/search/port.js';
+import { MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type SearchService, type SearchSort } from '../../../pipelines/sinks/search/port.js';
 import { badRequest } from '../../errors.js';
 
 export interface SearchRouteOptions {
@@ -41,7 +41,11 @@ const schema = {
     200: {
       type: 'object',
       properties: {
-        total: { type: 'integer' },
+        total: { type: 'integer', description: `Matching listings: exact up to ${TOTAL_HITS_EXACT_UP_TO}; past that, ${TOTAL_HITS_EXACT_UP_TO} with total_relation "gte".` },
+        total_relation: {
+          type: 'string', enum: ['eq', 'gte'],
+          description: `"eq": total is exact. "gte": at least total listings match (counting stops at ${TOTAL_HITS_EXACT_UP_TO}, as Elasticsearch's track_total_hits); show it as "${TOTAL_HITS_EXACT_UP_TO.toLocaleString('en-US')}+".`,
+        },
         page: { type: 'integer' },
         per_page: { type: 'integer' },
         hits: {
@@ -77,6 +81,6 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
       q: query.q, country: query.country?.toUpperCase(), city: query.city, category: query.category,
       minPrice: query.min_price, maxPrice: query.max_price, sort: query.sort, page: query.page, perPage: query.per_page,
     });
-    return { total: result.total, page: query.page, per_page: query.per_page, hits: result.hits, facets: result.facets };
+    return { total: result.total, total_relation: result.totalRelation, page: query.page, per_page: query.per_page, hits: result.hits, facets: result.facets };
   });
 };
