@@ -65,7 +65,7 @@ export async function* dashboardBenches(server: LocalMysqlServer): AsyncGenerato
     const rows = Object.values(exported.rows).reduce((a, b) => a + b, 0);
     yield measure(`dashboard export at 1M listings / 10M orders (${Object.keys(exported.rows).length} queries -> Parquet)`, 'exports', 1, Date.now() - started, `${rows} rows exported`);
     started = Date.now();
-    const summary = await refreshDashboards({ warehouse: client, log: silentLogger(), reportsDir: reports });
+    const summary = await refreshDashboards({ warehouse: client, log: silentLogger(), dashboardsDir: join(dir, 'dashboards') });
     yield measure('dashboard rebuild at 1M listings / 10M orders (export, evidence sources + build, switch)', 'rebuilds', 1, Date.now() - started, summary);
   } finally {
     await client.close();

@@ -24,6 +24,8 @@ export interface JobDependencies {
     withWarehouse<T>(work: (client: ClickHouseClient) => Promise<T>): Promise<T>;
     /** The dashboards' rebuild interval (DASHBOARD_REBUILD_MINUTES); default 5; 0 rebuilds nightly (05:30) and on demand only. */
     dashboardRebuildMinutes?: number;
+    /** Where the dashboards are built and served from (under DATA_DIR). */
+    dashboardsDir: string;
   };
 }
 
@@ -77,7 +79,7 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       timezone: deps.timezone,
       timeLimitMs: 30 * 60_000,
       missed: 'skip',
-      run: ({ log, signal }) => refreshDashboards({ warehouse: (work) => reports.withWarehouse(work), log, signal }),
+      run: ({ log, signal }) => refreshDashboards({ warehouse: (work) => reports.withWarehouse(work), log, signal, dashboardsDir: reports.dashboardsDir }),
     });
   }
   if (reports) {

@@ -2,10 +2,11 @@
 // capture, the refresh job exports them and builds the Evidence site (offline) beside the served
 // one, the admin server serves it at /reports and rebuilds it on demand, and Chromium reads every
 // page's charts the way a person would: what the axes span, the order and whole text of their
-// labels, whole-number ticks for counts, money with its currency, Steveslist's name, "data as of".
-// The project is copied to a temp folder, so the build is this file's own (a minute or two).
+// labels, whole-number ticks for counts, money with its currency, Steveslist's name, and each
+// page's "data as of": the oldest refresh of the marts it reads, or the export for raw tables.
+// The build happens in this file's own dashboards folder (a minute or two), as under DATA_DIR.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readlinkSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,7 +18,7 @@ import { placeOrder } from '../marketplace/domain/orders.js';
 import { seed } from '../marketplace/sample-data/seed.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { ConsumerRunner } from '../pipelines/consumers/runner.js';
-import { REPORTS_DIR, refreshDashboards, siteDir } from '../reports/export/build-dashboards.js';
+import { projectCopyDir, REPORTS_DIR, refreshDashboards, siteDir } from '../reports/export/build-dashboards.js';
 import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
 import { ensureMarts } from '../warehouse/marts.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
@@ -28,11 +29,8 @@ import { httpClient } from './fixtures/http-client.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const dir = tempDir();
-/**
- * The reports project copied here (its node_modules shared): the build this file makes and checks
- * is its own, whatever a platform running in the checkout builds meanwhile.
- */
-const reports = join(dir.path, 'reports');
+/** The dashboards folder a platform keeps under DATA_DIR: this file's builds are its own. */
+const dashboards = join(dir.path, 'dashboards');
 const DAY_MS = 86_400_000;
 let db: TestDatabase;
 let cdc: TestReader;
@@ -42,6 +40,14 @@ let admin: FastifyInstance;
 let browser: Browser;
 let base: string;
 let summary: string;
+/** When each mart's last refresh began (they are held still for this file: a page's date is known). */
+let martRefreshedMs: Map<string, number>;
+/** What the checkout's reports/ holds where a build would write (its top level, its Parquet folder), with times. */
+const checkoutFiles = () => ['.', join('sources', 'warehouse')].flatMap((sub) => readdirSync(join(REPORTS_DIR, sub)).map((name) => {
+  const path = join(REPORTS_DIR, sub, name);
+  return `${join(sub, name)} ${lstatSync(path).mtimeMs}`;
+})).sort();
+let checkoutBefore: string[];
 
 /** What a chart shows, read from its ECharts instance: axes as drawn, and every text it displays. */
 interface ChartView {
@@ -90,8 +96,13 @@ async function openPage(path: string, charts: number): Promise<{ page: Page; vie
   return { page, views: settled.length >= charts ? settled : views, outside };
 }
 
-async function expectFrame(page: Page): Promise<void> {
-  await page.getByText(/^Data as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/).first().waitFor({ timeout: 30_000 });
+/** As the pages print a time: to the second, in UTC. */
+const printed = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+async function expectFrame(page: Page, dataAsOfMs: number): Promise<void> {
+  const line = page.locator('.data-as-of').first();
+  await line.getByText(/^Data as of \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/).first().waitFor({ timeout: 30_000 });
+  expect(await line.innerText()).toMatch(new RegExp(`^Data as of ${printed(dataAsOfMs)} \\(the oldest numbers on this page\\)`));
   await expect(page.getByText('Steveslist dashboards').first().isVisible()).resolves.toBe(true);
   expect(await page.getByText(/Built with Evidence/i).count()).toBe(0);
 }
@@ -104,8 +115,6 @@ beforeAll(async () => {
     const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: REPORTS_DIR, stdio: 'inherit' });
     if (install.status !== 0) throw new Error('npm install in reports/ failed');
   }
-  cpSync(REPORTS_DIR, reports, { recursive: true, filter: (path) => !/[/\\](node_modules|\.evidence|build|builds|site|site\.partial)$/.test(path) && !/\.parquet$/.test(path) });
-  symlinkSync(join(REPORTS_DIR, 'node_modules'), join(reports, 'node_modules'));
   db = await createTestDatabase('dash');
   const midnight = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
   await seed(db.pool, { users: 60, listings: 400, seed: 11, now: midnight, progress: () => ({ update() {}, finish() {} }) });
@@ -124,10 +133,20 @@ beforeAll(async () => {
     return result ? Number((await result.json<{ n: string }>())[0]?.n) : -1;
   };
   await until(async () => [await count('listings'), await count('orders')], ([l, o]) => l === Number(mysql!.listings) && o === Number(mysql!.orders), 60_000);
-  await ensureMarts(warehouse);
-  summary = await refreshDashboards({ warehouse, log: silentLogger(), reportsDir: reports });
+  // The marts refreshed once and then held: their refresh times stay what the pages were built from.
+  await ensureMarts(warehouse, { refreshSeconds: 3600 });
+  await warehouse.command({ query: 'SYSTEM STOP VIEWS' });
+  const refreshes = await (await warehouse.query({
+    query: "SELECT view, toUnixTimestamp(last_success_time) * 1000 AS ms FROM system.view_refreshes WHERE database = 'marts'",
+    format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })).json<{ view: string; ms: number }>();
+  martRefreshedMs = new Map(refreshes.map((r) => [r.view, Number(r.ms)]));
+  // The export a second or more after the refreshes: a page dated by the export shows a later time.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  checkoutBefore = checkoutFiles();
+  summary = await refreshDashboards({ warehouse, log: silentLogger(), dashboardsDir: dashboards });
   admin = await buildAdminServer({
-    pool: db.pool, log: silentLogger(), reportsDir: siteDir(reports), rebuildDashboards: () => refreshDashboards({ warehouse, log: silentLogger(), reportsDir: reports }),
+    pool: db.pool, log: silentLogger(), dashboardsDir: dashboards, rebuildDashboards: () => refreshDashboards({ warehouse, log: silentLogger(), dashboardsDir: dashboards }),
   });
   base = await admin.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -147,14 +166,18 @@ describe('the dashboards', () => {
   it('are built beside the served site and switched to in one step', () => {
     // "unchanged" when an earlier run today already built them from the same numbers.
     expect(summary).toMatch(/^dashboards rebuilt from \d+ exported rows in \d+ s$/);
-    expect(readlinkSync(siteDir(reports))).toMatch(/^builds\/\d{4}-/);
-    expect(existsSync(join(siteDir(reports), 'index.html'))).toBe(true);
+    expect(readlinkSync(siteDir(dashboards))).toMatch(/^builds\/\d{4}-/);
+    expect(existsSync(join(siteDir(dashboards), 'index.html'))).toBe(true);
+    // Evidence worked in the dashboards folder's copy of the project; the checkout's reports/ got nothing.
+    expect(existsSync(join(projectCopyDir(dashboards), '.evidence', 'template'))).toBe(true);
+    expect(readdirSync(join(projectCopyDir(dashboards), 'sources', 'warehouse')).filter((f) => f.endsWith('.parquet')).length).toBeGreaterThan(10);
+    expect(checkoutFiles()).toEqual(checkoutBefore);
   });
 
   it('run one build at a time: a second asked for meanwhile returns at once', async () => {
     const [first, second] = await Promise.all([
-      refreshDashboards({ warehouse, log: silentLogger(), reportsDir: reports }),
-      refreshDashboards({ warehouse, log: silentLogger(), reportsDir: reports }),
+      refreshDashboards({ warehouse, log: silentLogger(), dashboardsDir: dashboards }),
+      refreshDashboards({ warehouse, log: silentLogger(), dashboardsDir: dashboards }),
     ]);
     expect(first).toMatch(/^dashboards unchanged \(\d+ exported rows\), the last build kept$/);
     expect(second).toMatch(/^a dashboards build is already running \(since .+, at export\); this one skipped$/);
@@ -176,11 +199,15 @@ describe('the dashboards', () => {
     const after = await until(async () => (await call('GET', '/admin/reports/build', { token })).body, (status) => !status.building && status.last?.finishedAt > before.last.finishedAt, 120_000);
     expect(after.last).toMatchObject({ outcome: 'unchanged' });
     expect(after.last.dataAsOf).toBe(before.last.dataAsOf);
+    expect(after.last.exportedAt).toBe(before.last.exportedAt);
+    // The site's oldest data: the marts' oldest refresh (every page reading raw tables is newer, as of the export).
+    expect(Date.parse(after.last.dataAsOf)).toBe(Math.min(...martRefreshedMs.values()));
   }, 180_000);
 
   it('draw the marketplace page: time axes spanning the data, months in order with whole labels, whole-number counts, money with its currency', async () => {
     const { page, views, outside } = await openPage('', 5);
-    await expectFrame(page);
+    // New listings, orders and signups: the oldest refresh of the three marts it reads.
+    await expectFrame(page, Math.min(...['daily_listings', 'orders_daily', 'user_cohorts'].map((mart) => martRefreshedMs.get(mart)!)));
     // New listings per day: a time axis from the first day with listings to the last, not years around them.
     const [range] = await (await warehouse.query({
       query: 'SELECT toUnixTimestamp(min(day)) * 1000 AS first, toUnixTimestamp(max(day)) * 1000 AS last FROM marts.daily_listings WHERE day >= today() - 90',
@@ -224,17 +251,21 @@ describe('the dashboards', () => {
   }, 180_000);
 
   it('serve the funnel, sales, sellers, supply and demand, moderation and platform pages', async () => {
-    for (const [path, charts, heading] of [
-      ['funnel', 2, 'Sign-up, first listing, first sale, by signup month'],
-      ['sales', 2, 'By country'],
-      ['sellers', 1, 'Top sellers'],
-      ['supply-demand', 1, 'Active listings and orders, the 15 busiest cities'],
-      ['moderation', 2, 'Complaints filed and settled per day'],
-      ['platform', 4, 'Emails by status'],
+    const call = httpClient(base);
+    const token = (await call('POST', '/admin/session', { body: { username: 'dana', password: 'correct horse battery staple' } })).body.token as string;
+    const exportedMs = Date.parse((await call('GET', '/admin/reports/build', { token })).body.last.exportedAt as string);
+    // Pages on marts show their mart's refresh; pages that still read raw tables show the export.
+    for (const [path, charts, heading, dataAsOfMs] of [
+      ['funnel', 2, 'Sign-up, first listing, first sale, by signup month', martRefreshedMs.get('funnel_cohorts')!],
+      ['sales', 2, 'By country', martRefreshedMs.get('orders_by_place_daily')!],
+      ['sellers', 1, 'Top sellers', martRefreshedMs.get('seller_sales_30d')!],
+      ['supply-demand', 1, 'Active listings and orders, the 15 busiest cities', exportedMs],
+      ['moderation', 2, 'Complaints filed and settled per day', exportedMs],
+      ['platform', 4, 'Emails by status', exportedMs],
     ] as const) {
       const { page, views, outside } = await openPage(path, charts);
       expect(outside, path).toEqual([]);
-      await expectFrame(page);
+      await expectFrame(page, dataAsOfMs);
       await page.getByText(heading).first().waitFor({ timeout: 30_000 });
       for (const view of views) {
         // Not counts: shares (percent) and seconds (capture delay).
@@ -255,7 +286,7 @@ describe('the dashboards', () => {
   }, 300_000);
 
   it('say how to build them when they are not built', async () => {
-    const unbuilt = await buildAdminServer({ pool: db.pool, log: silentLogger(), reportsDir: join(dir.path, 'nothing') });
+    const unbuilt = await buildAdminServer({ pool: db.pool, log: silentLogger(), dashboardsDir: join(dir.path, 'nothing') });
     try {
       const response = await fetch(`${await unbuilt.listen({ host: '127.0.0.1', port: 0 })}/reports/`);
       expect(response.status).toBe(503);

@@ -19,9 +19,10 @@ afterAll(async () => {
 });
 
 it('says how to build the dashboards when they are not built, then serves them once they are', async () => {
-  const build = join(dir.path, 'build');
+  const dashboards = join(dir.path, 'dashboards');
+  const build = join(dashboards, 'site');
   const captured = capturedLog('info');
-  const admin = await buildAdminServer({ pool: db.pool, log: captured.log, reportsDir: build });
+  const admin = await buildAdminServer({ pool: db.pool, log: captured.log, dashboardsDir: dashboards });
   try {
     const base = await admin.listen({ host: '127.0.0.1', port: 0 });
     const unbuilt = await fetch(`${base}/reports/`);
@@ -32,7 +33,7 @@ it('says how to build the dashboards when they are not built, then serves them o
     expect(said[0]).toContain('jobs run reports.refresh-dashboards');
     expect(captured.text()).not.toMatch(/must exist|"level":40/);
 
-    mkdirSync(build);
+    mkdirSync(build, { recursive: true });
     writeFileSync(join(build, 'index.html'), '<h1>dashboards</h1>');
     const built = await fetch(`${base}/reports/`);
     expect(built.status).toBe(200);

@@ -6,6 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import { staffForToken, type LockoutPolicy } from '../../marketplace/auth/admin-accounts.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
+import type { PaymentsPort } from '../../marketplace/payments/port.js';
 import type { Scheduler } from '../../pipelines/scheduler/index.js';
 import { DeadLetterCounter } from '../../pipelines/status/dead-letter-counts.js';
 import { PipelineStatusReader, type PipelineSources } from '../../pipelines/status/pipeline-status.js';
@@ -24,6 +25,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
 import { refreshDashboards } from '../../reports/export/build-dashboards.js';
 import { listingModerationRoutes } from './routes/listings.js';
+import { listingCheckRoutes } from './routes/listing-checks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
 import { pipelineRoutes } from './routes/pipeline.js';
@@ -61,8 +63,8 @@ export interface AdminServerOptions {
   warehouse?: ClickHouseClient;
   /** What GET /admin/pipeline and GET /metrics report on; without it those routes are absent. */
   pipeline?: PipelineSources;
-  /** The built Evidence dashboards served at /reports; default reports/site. */
-  reportsDir?: string;
+  /** Where the Evidence dashboards are built (dashboardsDirOf(DATA_DIR)); its site is served at /reports. */
+  dashboardsDir?: string;
   /** POST /admin/reports/rebuild runs this; default a rebuild from `warehouse`, when there is one. */
   rebuildDashboards?: () => Promise<string>;
   /** Its jobs and ledger are shown at /admin/jobs. */
@@ -79,6 +81,8 @@ export interface AdminServerOptions {
   backupDir?: string;
   /** The built staff console served at /; default api/admin/console/dist. */
   consoleDir?: string;
+  /** Refunds of orders paid through the provider go through it. */
+  payments?: PaymentsPort;
 }
 
 export async function buildAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
@@ -121,16 +125,21 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
     await app.register(queryHistoryRoutes, { pool: options.pool });
   }
   await app.register(listingModerationRoutes, { pool: options.pool });
+  await app.register(listingCheckRoutes, { pool: options.pool });
   await app.register(userSupportRoutes, { pool: options.pool });
   await app.register(userWebhookRoutes, { pool: options.pool });
   await app.register(userMessageRoutes, { pool: options.pool });
-  await app.register(orderSupportRoutes, { pool: options.pool });
+  await app.register(orderSupportRoutes, { pool: options.pool, payments: options.payments });
   await app.register(complaintModerationRoutes, { pool: options.pool });
   await app.register(auditRoutes, { pool: options.pool });
   await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
   if (options.scheduler) await app.register(jobRoutes, { pool: options.pool, scheduler: options.scheduler });
   const warehouse = options.warehouse;
-  await app.register(reportRoutes, { buildDir: options.reportsDir, log: options.log, rebuild: options.rebuildDashboards ?? (warehouse && (() => refreshDashboards({ warehouse, log: options.log }))) });
+  const dashboardsDir = options.dashboardsDir;
+  await app.register(reportRoutes, {
+    dashboardsDir, log: options.log,
+    rebuild: options.rebuildDashboards ?? (warehouse && dashboardsDir !== undefined ? () => refreshDashboards({ warehouse, log: options.log, dashboardsDir }) : undefined),
+  });
   const deadLetters = options.pipeline && new DeadLetterCounter(options.pipeline.bus, options.pipeline.topicPrefix);
   await app.register(subscriptionRoutes, {
     pool: options.pool, log: options.log, warehouse: options.warehouse,

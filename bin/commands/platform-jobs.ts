@@ -1,6 +1,7 @@
 import type { Config } from '../../core/config/index.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
 import type { ScheduledJob } from '../../pipelines/scheduler/index.js';
+import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { platformJobs } from '../job-catalogue.js';
 import { openWarehouse, type ClickHouseClient } from '../../warehouse/index.js';
 
@@ -16,6 +17,7 @@ export function jobsFor(config: Config, db: { pool: Pool; source: { url: string 
     reports: {
       recipients: config.reports.recipients,
       dashboardRebuildMinutes: config.reports.dashboardRebuildMinutes,
+      dashboardsDir: dashboardsDirOf(config.dataDir),
       async withWarehouse(work) {
         if (warehouse) return work(warehouse);
         const client = openWarehouse(config);

@@ -3,6 +3,7 @@ import { buildAdminServer, type AdminServerOptions } from '../../api/admin/serve
 import { loadAdminTls } from '../../api/admin/tls.js';
 import { buildPublicServer, listen } from '../../api/public/server.js';
 import { localSecret } from '../../core/served-file.js';
+import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { removeBusOwner, writeBusOwner } from '../../pipelines/bus/embedded/bus-owner.js';
 import type { SearchService } from '../../pipelines/sinks/search/index.js';
 import type { RoleContext } from './role-context.js';
@@ -20,7 +21,10 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
 export async function startAdminServer(ctx: RoleContext, options: Omit<AdminServerOptions, 'pool' | 'log' | 'tls' | 'localCommandSecret'>): Promise<string> {
   // While this process owns the embedded bus, local commands that need it (steveslist dlq) come through here.
   const localCommandSecret = ctx.bus.kind === 'embedded' ? localSecret() : undefined;
-  const admin = await buildAdminServer({ ...options, pool: ctx.db.pool, log: ctx.log, tls: ctx.config.admin.tls && loadAdminTls(ctx.config.admin.tls), localCommandSecret, lockout: ctx.config.admin.lockout, backupDir: ctx.config.backup.dir });
+  const admin = await buildAdminServer({
+    dashboardsDir: dashboardsDirOf(ctx.config.dataDir), ...options,
+    pool: ctx.db.pool, log: ctx.log, tls: ctx.config.admin.tls && loadAdminTls(ctx.config.admin.tls), localCommandSecret, lockout: ctx.config.admin.lockout, backupDir: ctx.config.backup.dir,
+  });
   ctx.closers.push(() => admin.close());
   const address = await listen(admin, ctx.config.admin.host, ctx.config.admin.port, 'ADMIN_PORT');
   if (localCommandSecret) {

@@ -1,6 +1,7 @@
 // What the dashboards' builder is doing and what it last did, kept in a small file beside the
-// builds so any process (the platform, `steveslist jobs run`, the admin service) reads the same
-// answer; and the lock that keeps two builds from running at once (they share .evidence/).
+// builds (under the data folder) so any process (the platform, `steveslist jobs run`, the admin
+// service) reads the same answer; and the lock that keeps two builds from running at once (they
+// share one working copy of the project).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,16 +15,18 @@ export interface DashboardBuildStatus {
     outcome: 'built' | 'unchanged' | 'failed';
     startedAt: string;
     finishedAt: string;
-    /** When the data the served site shows was exported from the warehouse ("data as of"). */
+    /** The oldest "data as of" of the served site's pages: its marts' oldest refresh, or the export for raw tables. */
     dataAsOf?: string;
+    /** When the served site's data was exported from the warehouse. */
+    exportedAt?: string;
     summary?: string;
     error?: string;
   };
 }
 
-export const buildsDir = (reportsDir: string) => join(reportsDir, 'builds');
-const statusFile = (reportsDir: string) => join(buildsDir(reportsDir), 'status.json');
-const lockFile = (reportsDir: string) => join(buildsDir(reportsDir), '.lock');
+export const buildsDir = (dashboardsDir: string) => join(dashboardsDir, 'builds');
+const statusFile = (dashboardsDir: string) => join(buildsDir(dashboardsDir), 'status.json');
+const lockFile = (dashboardsDir: string) => join(buildsDir(dashboardsDir), '.lock');
 
 function processAlive(pid: number): boolean {
   try {
@@ -34,10 +37,10 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export function readBuildStatus(reportsDir: string): DashboardBuildStatus {
+export function readBuildStatus(dashboardsDir: string): DashboardBuildStatus {
   let status: DashboardBuildStatus = {};
   try {
-    status = JSON.parse(readFileSync(statusFile(reportsDir), 'utf8')) as DashboardBuildStatus;
+    status = JSON.parse(readFileSync(statusFile(dashboardsDir), 'utf8')) as DashboardBuildStatus;
   } catch {
     return {};
   }
@@ -47,9 +50,9 @@ export function readBuildStatus(reportsDir: string): DashboardBuildStatus {
 }
 
 /** Replaces the status file whole (write aside, then rename), so a reader never sees half of it. */
-export function writeBuildStatus(reportsDir: string, status: DashboardBuildStatus): void {
-  mkdirSync(buildsDir(reportsDir), { recursive: true });
-  const file = statusFile(reportsDir);
+export function writeBuildStatus(dashboardsDir: string, status: DashboardBuildStatus): void {
+  mkdirSync(buildsDir(dashboardsDir), { recursive: true });
+  const file = statusFile(dashboardsDir);
   writeFileSync(`${file}.partial`, `${JSON.stringify(status, null, 2)}\n`);
   renameSync(`${file}.partial`, file);
 }
@@ -58,9 +61,9 @@ export function writeBuildStatus(reportsDir: string, status: DashboardBuildStatu
  * Takes the build lock; returns its release, or undefined when another live process holds it.
  * The lock is a file made with O_EXCL holding the holder's pid; a dead holder's lock is taken over.
  */
-export function takeBuildLock(reportsDir: string): (() => void) | undefined {
-  mkdirSync(buildsDir(reportsDir), { recursive: true });
-  const file = lockFile(reportsDir);
+export function takeBuildLock(dashboardsDir: string): (() => void) | undefined {
+  mkdirSync(buildsDir(dashboardsDir), { recursive: true });
+  const file = lockFile(dashboardsDir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');

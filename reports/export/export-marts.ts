@@ -2,10 +2,12 @@
 // project's source folder. ClickHouse writes the Parquet itself, so days stay dates and counts stay
 // numbers (no type guessing on the Evidence side). Run by the process that holds the warehouse
 // (chDB allows one), then `evidence sources && evidence build` turns them into the site.
-import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ClickHouseClient } from '../../warehouse/client.js';
+import { DATA_AS_OF, formatDataAsOf, pagesDataAsOf, readMartRefreshTimes, type PageDataAsOf } from './data-as-of.js';
+import { dashboardPages, DEFAULT_PAGES_DIR, pageTables } from './page-tables.js';
 
 /** Zero-filled statuses: every known one gets a row, and a status the list lacks still shows. */
 function countsByStatus(known: readonly string[], counts: string, as: string): string {
@@ -15,32 +17,29 @@ function countsByStatus(known: readonly string[], counts: string, as: string): s
     ) GROUP BY status ORDER BY status`;
 }
 
+/** Orders that count as sales (not deleted, not cancelled or refunded). */
+const SALES = "SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')";
+/**
+ * Orders and GMV (major units, per currency) in the last 30 days (today included) and the 30
+ * before them, grouped by `by`, from the daily mart. An order whose listing the warehouse lacks
+ * has '' there, shown as "unknown".
+ */
+const withPreviousPeriod = (by: 'category' | 'country') => `SELECT ${by}, upper(currency) AS currency,
+    sumIf(orders, current) AS orders, sumIf(orders, NOT current) AS orders_previous,
+    toFloat64(sumIf(gmv_minor, current)) / 100 AS gmv, toFloat64(sumIf(gmv_minor, NOT current)) / 100 AS gmv_previous
+  FROM (
+    SELECT if(empty(category), 'unknown', category) AS category, if(empty(country), '??', country) AS country, currency, orders, gmv_minor,
+           day >= today() - 29 AS current
+    FROM marts.orders_by_place_daily WHERE day >= today() - 59
+  ) GROUP BY ${by}, currency ORDER BY gmv DESC, ${by}, currency`;
+/** Every day of the last 30, for a daily series that shows a quiet day as zero rather than as a gap. */
+const LAST_30_DAYS = 'SELECT today() - number AS day FROM numbers(30)';
+
 /**
  * One Parquet file per query; the names are the tables the pages query (`warehouse.<name>`), each
  * read by `sources/warehouse/<name>.sql`. Money is in major units (Float64), counts are UInt64.
  */
-/** The export's own row: when it was taken, shown on every page as "data as of". */
-export const BUILD_INFO = 'build_info';
-
-/** Orders that count as sales (not deleted, not cancelled or refunded). */
-const SALES = "SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')";
-/** The last 30 days against the 30 before them: `current` is 1 for the first, 0 for the second. */
-// An order whose listing the warehouse lacks gets '' from the join (no join_use_nulls), shown as "unknown".
-const TWO_PERIODS = `SELECT o.currency AS currency, o.amount AS amount,
-      if(empty(l.category), 'unknown', l.category) AS category, if(empty(l.country), '??', l.country) AS country,
-      o.created_at >= now() - INTERVAL 30 DAY AS current
-    FROM (${SALES} AND created_at >= now() - INTERVAL 60 DAY) AS o
-    LEFT JOIN (SELECT id, category, country FROM raw.listings FINAL) AS l ON l.id = o.listing_id`;
-/** Orders and GMV (major units, per currency) this period and the one before, grouped by `by`. */
-const withPreviousPeriod = (by: string) => `SELECT ${by}, upper(currency) AS currency,
-    countIf(current) AS orders, countIf(NOT current) AS orders_previous,
-    toFloat64(sumIf(amount, current)) / 100 AS gmv, toFloat64(sumIf(amount, NOT current)) / 100 AS gmv_previous
-  FROM (${TWO_PERIODS}) GROUP BY ${by}, currency ORDER BY gmv DESC, ${by}, currency`;
-/** Every day of the last 30, for a daily series that shows a quiet day as zero rather than as a gap. */
-const LAST_30_DAYS = 'SELECT today() - number AS day FROM numbers(30)';
-
 export const DASHBOARD_QUERIES: Record<string, string> = {
-  [BUILD_INFO]: "SELECT formatDateTime(now(), '%Y-%m-%d %H:%i UTC', 'UTC') AS data_as_of",
   daily_listings: `SELECT day, category, city, sum(listings) AS listings FROM marts.daily_listings
     WHERE day >= today() - 90 GROUP BY day, category, city ORDER BY day, category, city`,
   orders_daily: `SELECT day, category, upper(currency) AS currency, sum(orders) AS orders, toFloat64(sum(gmv_minor)) / 100 AS gmv FROM marts.orders_daily
@@ -53,21 +52,12 @@ export const DASHBOARD_QUERIES: Record<string, string> = {
       SELECT day, upper(currency), sum(orders), toFloat64(sum(gmv_minor)) / 100 FROM marts.orders_daily WHERE day >= today() - 29 GROUP BY day, currency
     ) GROUP BY day, currency ORDER BY day, currency`,
   // Sign-up -> first listing -> first sale, by the month people signed up.
-  funnel_cohorts: `SELECT formatDateTime(toStartOfMonth(u.created_at), '%Y-%m') AS cohort, count() AS signed_up,
-      countIf(f.first_listing_at IS NOT NULL) AS listed, countIf(s.first_sale_at IS NOT NULL) AS sold
-    FROM (SELECT id, created_at FROM raw.users FINAL WHERE _is_deleted = 0) AS u
-    LEFT JOIN (SELECT seller_id, min(created_at) AS first_listing_at FROM raw.listings GROUP BY seller_id) AS f ON f.seller_id = u.id
-    LEFT JOIN (SELECT seller_id, min(created_at) AS first_sale_at FROM (${SALES}) GROUP BY seller_id) AS s ON s.seller_id = u.id
-    GROUP BY cohort ORDER BY cohort
-    SETTINGS join_use_nulls = 1`,
+  funnel_cohorts: `SELECT formatDateTime(cohort_month, '%Y-%m') AS cohort, signed_up, listed, sold FROM marts.funnel_cohorts ORDER BY cohort`,
   gmv_by_category: withPreviousPeriod('category'),
   gmv_by_country: withPreviousPeriod('country'),
   // The sellers with the most sales in the last 30 days (their takings per currency beside it).
-  top_sellers: `SELECT o.seller_id AS seller_id, ifNull(u.name, '') AS seller, upper(o.currency) AS currency,
-      count() AS orders, toFloat64(sum(o.amount)) / 100 AS gmv
-    FROM (${SALES} AND created_at >= now() - INTERVAL 30 DAY) AS o
-    LEFT JOIN (SELECT id, name FROM raw.users FINAL) AS u ON u.id = o.seller_id
-    GROUP BY seller_id, seller, currency ORDER BY orders DESC, gmv DESC, seller_id LIMIT 25`,
+  top_sellers: `SELECT seller_id, seller, upper(currency) AS currency, orders, toFloat64(gmv_minor) / 100 AS gmv
+    FROM marts.seller_sales_30d ORDER BY orders DESC, gmv DESC, seller_id, currency LIMIT 25`,
   // Per city: what is offered (active and new listings) against what is asked for (orders and
   // buyers' messages about listings there), over the last 30 days.
   supply_demand: `SELECT country, city, sum(active) AS active_listings, sum(new_listings) AS new_listings, sum(orders) AS orders, sum(messages) AS messages
@@ -141,21 +131,43 @@ export const DASHBOARD_QUERIES: Record<string, string> = {
     'SELECT toString(status) AS status, count() AS n FROM raw.job_runs FINAL WHERE scheduled_for >= now() - INTERVAL 30 DAY GROUP BY status', 'runs'),
 };
 
+/** Writes one query's answer as `<name>.parquet` in `dir`, replaced whole (never half-written). */
+async function writeParquet(client: ClickHouseClient, dir: string, name: string, query: string, params?: Record<string, unknown>): Promise<void> {
+  const path = join(dir, `${name}.parquet`);
+  const result = await client.exec({ query: `${query} FORMAT Parquet`, query_params: params });
+  await pipeline(result.stream, createWriteStream(`${path}.partial`));
+  renameSync(`${path}.partial`, path);
+}
+
+export interface DashboardExport {
+  /** Rows per exported table. */
+  rows: Record<string, number>;
+  /** When the export began: the age of every table read from the raw layer. */
+  at: Date;
+  /** Each page's "data as of" (also written as the data_as_of table the pages show). */
+  pages: PageDataAsOf[];
+}
+
 /**
- * Writes every dashboard Parquet file into `dir` (each replaced whole, never half-written); returns
- * rows per file and when the export started.
+ * Writes every dashboard Parquet file into `dir`, and beside them each page's "data as of": the
+ * marts' refresh times are read first, so a refresh that lands during the export can only make a
+ * page's data newer than it says, never older.
  */
-export async function exportDashboardData(client: ClickHouseClient, dir: string): Promise<{ rows: Record<string, number>; at: Date }> {
+export async function exportDashboardData(client: ClickHouseClient, dir: string, pagesDir = DEFAULT_PAGES_DIR): Promise<DashboardExport> {
   const at = new Date();
   mkdirSync(dir, { recursive: true });
+  const refreshed = await readMartRefreshTimes(client);
   const counts: Record<string, number> = {};
   for (const [name, query] of Object.entries(DASHBOARD_QUERIES)) {
-    const path = join(dir, `${name}.parquet`);
-    const result = await client.exec({ query: `${query} FORMAT Parquet` });
-    await pipeline(result.stream, createWriteStream(`${path}.partial`));
-    renameSync(`${path}.partial`, path);
+    await writeParquet(client, dir, name, query);
     const count = await client.query({ query: `SELECT count() AS n FROM (${query})`, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
     counts[name] = Number((await count.json<{ n: number }>())[0]?.n ?? 0);
   }
-  return { rows: counts, at };
+  const pageTablesByName = Object.fromEntries(dashboardPages(pagesDir).map((page) => [page, pageTables(readFileSync(join(pagesDir, `${page}.md`), 'utf8'), DASHBOARD_QUERIES)]));
+  const pages = pagesDataAsOf(pageTablesByName, DASHBOARD_QUERIES, refreshed, at.getTime());
+  const dated = pages.filter((page) => page.asOfMs !== undefined);
+  await writeParquet(client, dir, DATA_AS_OF,
+    'SELECT t.1 AS page, t.2 AS data_as_of FROM (SELECT arrayJoin(arrayZip({pages:Array(String)}, {times:Array(String)})) AS t) ORDER BY page',
+    { pages: dated.map((page) => page.page), times: dated.map((page) => formatDataAsOf(page.asOfMs!)) });
+  return { rows: counts, at, pages };
 }

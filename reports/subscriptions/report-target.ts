@@ -1,15 +1,15 @@
 // What a subscription mails: a saved query's result, or the data a dashboard page is drawn from,
 // each as a CSV attachment with a header row. A saved query is staff-written SQL, so it runs under
 // the analyst guard with the analyst's limits; a page's tables are the dashboards' own queries.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmailAttachment } from '../../pipelines/sinks/email/templates.js';
 import { analystQuery } from '../../warehouse/analyst-query.js';
 import { readAll, type ClickHouseClient } from '../../warehouse/client.js';
 import { DASHBOARD_QUERIES } from '../export/export-marts.js';
-import { projectPath } from '../../core/project-root.js';
+import { dashboardPages, DEFAULT_PAGES_DIR, pageTables as tablesOfPage } from '../export/page-tables.js';
 
-export const DEFAULT_PAGES_DIR = projectPath('reports', 'pages');
+export { DEFAULT_PAGES_DIR };
 
 /** An email's CSV is held in the queue's row until it is sent: large results belong in `steveslist sql`. */
 export const MAX_ATTACHMENT_ROWS = 50_000;
@@ -51,18 +51,11 @@ export function pageName(path: string): string {
   return name === '' ? 'index' : name;
 }
 
-export function dashboardPages(pagesDir = DEFAULT_PAGES_DIR): string[] {
-  try {
-    return readdirSync(pagesDir).filter((file) => file.endsWith('.md')).map((file) => file.slice(0, -3)).sort();
-  } catch {
-    return [];
-  }
-}
+export { dashboardPages };
 
 /** The dashboard tables a page's SQL reads (`from warehouse.daily_listings`), in the order it names them. */
 export function pageTables(pageText: string, queries: Record<string, string> = DASHBOARD_QUERIES): string[] {
-  const names = [...pageText.matchAll(/\bwarehouse\.([a-z_][a-z0-9_]*)/gi)].map((match) => match[1]!.toLowerCase());
-  return [...new Set(names)].filter((name) => Object.hasOwn(queries, name));
+  return tablesOfPage(pageText, queries);
 }
 
 const safeName = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'report';

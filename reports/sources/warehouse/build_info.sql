@@ -1,1 +1,0 @@
-select * from read_parquet('sources/warehouse/build_info.parquet')
