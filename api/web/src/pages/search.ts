@@ -8,6 +8,7 @@ import { messageOf } from '../errors.js';
 import { formOptions, labelOf } from '../form-options.js';
 import { highlighted } from '../highlight.js';
 import { formatPrice } from '../money.js';
+import { resultCount } from '../result-count.js';
 import { apiParams, lastPage, pathOf, PER_PAGE, stateFromQuery, type SearchState } from '../search-state.js';
 
 const DEBOUNCE_MS = 200;
@@ -90,7 +91,7 @@ export const searchPage: Page = {
     function showAnswer(answer: SearchResult, facets: Record<FacetName, FacetCount[]>): void {
       const pages = lastPage(answer.total);
       const first = (state.page - 1) * PER_PAGE + 1;
-      const count = `${answer.total} ${answer.total === 1 ? 'listing' : 'listings'}`;
+      const count = resultCount(answer.total, answer.total_relation);
       const what = state.q ? `${count} for “${state.q}”` : filtered(state) ? count : `Newest listings: ${count}`;
       status.textContent = answer.hits.length === 0
         ? (answer.total === 0 ? `${what}. Try fewer words or filters.` : `${what}; this page is past the last one.`)
