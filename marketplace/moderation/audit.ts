@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   'admin_user.login', 'admin_user.login_failed', 'admin_user.locked', 'admin_user.logout', 'warehouse.query', 'job.run',
   // The listing and spam checks' decisions (by `checks:<worker>`) and moderators' answers to them.
   'listing.hold', 'listing.flag', 'listing.clear', 'user.flag', 'user.rate_limit',
+  // Staff report subscriptions and alerts: target type 'warehouse' (what they read), the id the subscription's or alert's.
+  'subscription.create', 'subscription.update', 'subscription.delete', 'subscription.send', 'alert.create', 'alert.update', 'alert.delete', 'alert.check',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
