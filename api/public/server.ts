@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.js';
 import type { RoleStatus } from '../../core/role-health.js';
 import { tokenHash } from '../../marketplace/auth/secret-token.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
+import type { PaymentsPort } from '../../marketplace/payments/port.js';
 import type { SearchService } from '../../pipelines/sinks/search/port.js';
 import { ApiError } from '../errors.js';
 import { createHttpServer } from '../http-server.js';
@@ -22,6 +23,7 @@ import { messageRoutes } from './routes/messages.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { orderRoutes } from './routes/orders.js';
 import { phoneRoutes, type PhoneRouteOptions } from './routes/phone.js';
+import { orderPaymentRoutes, stripeWebhookRoutes } from './routes/payments.js';
 import { profileRoutes } from './routes/profiles.js';
 import { searchRoutes } from './routes/search.js';
 import { webAppRoutes } from './routes/web-app.js';
@@ -40,6 +42,8 @@ export interface PublicServerOptions {
   roles?: () => RoleStatus[];
   /** Texts verification codes and takes Twilio's status callbacks; without it SMS is off. */
   sms?: PhoneRouteOptions['sms'];
+  /** Orders wait for payment through it; without it they are paid when placed. */
+  payments?: PaymentsPort;
 }
 
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, authPerMinute: 30 };
@@ -78,7 +82,11 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   await app.register(accountRoutes, { pool: options.pool, authRateLimitPerMinute: limits.authPerMinute });
   await app.register(apiKeyRoutes, { pool: options.pool });
   await app.register(listingRoutes, { pool: options.pool });
-  await app.register(orderRoutes, { pool: options.pool });
+  await app.register(orderRoutes, { pool: options.pool, payments: options.payments });
+  if (options.payments) {
+    await app.register(orderPaymentRoutes, { pool: options.pool, payments: options.payments });
+    await app.register(stripeWebhookRoutes, { pool: options.pool, payments: options.payments, log: options.log });
+  }
   await app.register(messageRoutes, { pool: options.pool });
   await app.register(complaintRoutes, { pool: options.pool });
   await app.register(savedSearchRoutes, { pool: options.pool });

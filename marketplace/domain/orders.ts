@@ -1,5 +1,5 @@
 import { ConflictError } from '../../core/errors.js';
-import type { Pool, ResultSetHeader } from '../mysql/connection.js';
+import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
 import { lockListing } from './listings.js';
 import { appendToOutbox } from './outbox.js';
 import { withTransaction } from './transaction.js';
@@ -13,31 +13,51 @@ export interface PlacedOrder {
   currency: string;
 }
 
+export interface PlaceOrderOptions {
+  /**
+   * The payment provider the order is to be paid through: the order then waits in
+   * `pending_payment` and `order.placed` is written when the provider says it was paid. A free
+   * listing needs no payment.
+   */
+  paymentProvider?: string;
+}
+
 /**
  * Buys a listing: in one transaction the listing (locked FOR UPDATE) becomes `sold`, the order
  * is created and `order.placed` is written. A second buyer finds it sold and gets a ConflictError.
+ * With a payment provider the listing is held the same way while the payment is pending.
  */
-export async function placeOrder(pool: Pool, listingId: number, buyerId: number): Promise<PlacedOrder> {
+export async function placeOrder(pool: Pool, listingId: number, buyerId: number, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
   return withTransaction(pool, async (connection) => {
     const listing = await lockListing(connection, listingId);
     if (listing.status !== 'active') throw new ConflictError(`listing ${listingId} is ${listing.status}, not for sale`);
     if (listing.seller_id === buyerId) throw new ConflictError('sellers cannot buy their own listing');
     await connection.query('UPDATE listings SET status = ? WHERE id = ?', ['sold', listingId]);
+    const provider = listing.price_amount > 0 ? options.paymentProvider : undefined;
     const [result] = await connection.query<ResultSetHeader>(
-      'INSERT INTO orders (listing_id, buyer_id, seller_id, amount, currency) VALUES (?, ?, ?, ?, ?)',
-      [listingId, buyerId, listing.seller_id, listing.price_amount, listing.price_currency],
+      'INSERT INTO orders (listing_id, buyer_id, seller_id, amount, currency, status) VALUES (?, ?, ?, ?, ?, ?)',
+      [listingId, buyerId, listing.seller_id, listing.price_amount, listing.price_currency, provider ? 'pending_payment' : 'placed'],
     );
     const order: PlacedOrder = {
       id: result.insertId, listingId, buyerId, sellerId: listing.seller_id,
       amount: listing.price_amount, currency: listing.price_currency,
     };
-    await appendToOutbox(connection, [{
-      aggregateType: 'order', aggregateId: order.id, type: 'order.placed',
-      payload: {
-        id: order.id, listing_id: listingId, listing_name: listing.name, buyer_id: buyerId,
-        seller_id: listing.seller_id, amount: order.amount, currency: order.currency, status: 'placed',
-      },
-    }]);
+    if (provider) {
+      await connection.query('INSERT INTO order_payments (order_id, provider) VALUES (?, ?)', [order.id, provider]);
+      return order;
+    }
+    await appendOrderPlaced(connection, order, listing.name, 'placed');
     return order;
   });
+}
+
+/** `order.placed`: the sale is made (placed at once, or paid through the provider). */
+export async function appendOrderPlaced(connection: PoolConnection, order: PlacedOrder, listingName: string, status: 'placed' | 'paid'): Promise<void> {
+  await appendToOutbox(connection, [{
+    aggregateType: 'order', aggregateId: order.id, type: 'order.placed',
+    payload: {
+      id: order.id, listing_id: order.listingId, listing_name: listingName, buyer_id: order.buyerId,
+      seller_id: order.sellerId, amount: order.amount, currency: order.currency, status,
+    },
+  }]);
 }

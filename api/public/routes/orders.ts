@@ -6,17 +6,33 @@ import { getListing } from '../../../marketplace/queries/listings.js';
 import { callerOf } from '../caller.js';
 import { pageQueryProperties, pageRequest, pageResponse, pageSchema, type PageQuery } from '../pagination.js';
 import { idParams, order } from '../schemas.js';
+import type { PaymentsPort } from '../../../marketplace/payments/port.js';
+import { payForOrder } from '../../../marketplace/payments/order-payment.js';
+import { paymentFailure } from '../../payment-errors.js';
+import { boughtOrder, retryHint } from './payments.js';
 
-export const orderRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { pool }) => {
+export const orderRoutes: FastifyPluginAsync<{ pool: Pool; payments?: PaymentsPort }> = async (app, { pool, payments }) => {
   app.post<{ Params: { id: number } }>('/v1/listings/:id/orders', {
-    schema: { tags: ['orders'], summary: 'Buy a listing; a listing already sold answers 409', params: idParams, response: { 201: order } },
+    schema: {
+      tags: ['orders'],
+      summary: 'Buy a listing; a listing already sold answers 409. With payments on, the order is pending_payment and `payment.client_secret` is confirmed with Stripe.js',
+      params: idParams, response: { 201: boughtOrder },
+    },
     config: { auth: 'required' },
   }, async (request, reply) => {
     const { userId } = callerOf(request);
     // Drafts and removed listings of others must look absent (404), not "not for sale" (409).
     await getListing(pool, request.params.id, userId);
-    const placed = await placeOrder(pool, request.params.id, userId);
-    return reply.code(201).header('location', `/v1/orders/${placed.id}`).send(await getOrder(pool, placed.id, userId));
+    const placed = await placeOrder(pool, request.params.id, userId, { paymentProvider: payments?.provider });
+    reply.header('location', `/v1/orders/${placed.id}`);
+    const bought = await getOrder(pool, placed.id, userId);
+    if (!payments || bought.status !== 'pending_payment') return reply.code(201).send(bought);
+    try {
+      const payment = await payForOrder(pool, payments, placed.id, userId);
+      return reply.code(201).send({ ...bought, payment });
+    } catch (error) {
+      throw paymentFailure(error, retryHint(placed.id));
+    }
   });
 
   app.get<{ Querystring: PageQuery & { role?: 'buyer' | 'seller' } }>('/v1/orders', {

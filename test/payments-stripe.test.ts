@@ -1,0 +1,260 @@
+// Payments through Stripe, end to end over real HTTP: the public API and the admin service with
+// the official `stripe` SDK, against a private MariaDB. Stripe itself cannot be reached from the
+// test machines, so the SDK talks to a stand-in written from Stripe's API reference
+// (test/fixtures/stripe-server.ts); the webhook events are signed the way Stripe signs them.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAdminServer } from '../api/admin/server.js';
+import { buildPublicServer } from '../api/public/server.js';
+import type { StripeConfig } from '../core/config/payments.js';
+import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
+import { signUp } from '../marketplace/auth/user-accounts.js';
+import { createListing } from '../marketplace/domain/listings.js';
+import type { RowDataPacket } from '../marketplace/mysql/connection.js';
+import { StripePayments } from '../marketplace/payments/stripe.js';
+import { capturedLog } from './fixtures/captured-log.js';
+import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
+import { httpClient } from './fixtures/http-client.js';
+import { startFakeStripe, type FakeStripe } from './fixtures/stripe-server.js';
+
+const SECRET_KEY = `sk_test_${'k'.repeat(24)}`;
+const WEBHOOK_SECRET = `whsec_${'w'.repeat(32)}`;
+const ADMIN_PASSWORD = 'correct horse battery staple';
+
+let db: TestDatabase;
+let stripe: FakeStripe;
+let api: FastifyInstance;
+let admin: FastifyInstance;
+let call: ReturnType<typeof httpClient>;
+let staff: ReturnType<typeof httpClient>;
+let staffToken: string;
+const logged = capturedLog('debug');
+const clientSecrets: string[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  stripe = await startFakeStripe({ secretKey: SECRET_KEY });
+  const config: StripeConfig = { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiUrl: stripe.url, timeoutMs: 5_000, maxNetworkRetries: 2, webhookToleranceSeconds: 300 };
+  const payments = new StripePayments(config);
+  api = await buildPublicServer({ pool: db.pool, log: logged.log, payments, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
+  admin = await buildAdminServer({ pool: db.pool, log: logged.log, payments });
+  call = httpClient(await api.listen({ host: '127.0.0.1', port: 0 }));
+  staff = httpClient(await admin.listen({ host: '127.0.0.1', port: 0 }));
+  await addAdminUser(db.pool, 'sam', ADMIN_PASSWORD);
+  const login = await staff('POST', '/admin/session', { body: { username: 'sam', password: ADMIN_PASSWORD } });
+  staffToken = login.body.token;
+});
+afterAll(async () => {
+  await api?.close();
+  await admin?.close();
+  await stripe?.close();
+  await db?.close();
+});
+
+let people = 0;
+async function person() {
+  const { user, token } = await signUp(db.pool, { email: `payer${++people}@example.com`, password: `password-${people}-long`, name: `Person ${people}`, country: 'US', city: 'Boston' });
+  return { id: user.id, token };
+}
+
+async function listing(sellerId: number, priceAmount = 25_000) {
+  return createListing(db.pool, { sellerId, name: 'Oak table', description: 'Solid oak.', category: 'furniture', country: 'US', city: 'Boston', priceAmount, priceCurrency: 'usd' });
+}
+
+async function row(sql: string, params: unknown[]): Promise<RowDataPacket | undefined> {
+  const [rows] = await db.pool.query<RowDataPacket[]>(sql, params);
+  return rows[0];
+}
+
+const orderStatus = async (id: number) => String((await row('SELECT status FROM orders WHERE id = ?', [id]))!.status);
+const listingStatus = async (id: number) => String((await row('SELECT status FROM listings WHERE id = ?', [id]))!.status);
+const outboxCount = async (id: number, type: string) => Number((await row('SELECT COUNT(*) AS n FROM outbox WHERE aggregate_id = ? AND type = ?', [String(id), type]))!.n);
+
+/** A buyer buys a new listing; the order waits for payment. */
+async function buy(priceAmount = 25_000) {
+  const seller = await person();
+  const buyer = await person();
+  const listingId = await listing(seller.id, priceAmount);
+  const response = await call('POST', `/v1/listings/${listingId}/orders`, { token: buyer.token });
+  if (response.body?.payment?.client_secret) clientSecrets.push(response.body.payment.client_secret);
+  // A failed payment still made the order: its Location says which.
+  const orderId = Number(/\/v1\/orders\/(\d+)$/.exec(response.headers.get('location') ?? '')?.[1]);
+  return { seller, buyer, listingId, response, orderId, intentId: response.body?.payment?.payment_intent_id as string };
+}
+
+async function deliver(event: Record<string, unknown>, options: { secret?: string; timestamp?: number } = {}) {
+  const { payload, header } = stripe.sign(event, options.secret ?? WEBHOOK_SECRET, options.timestamp);
+  return call('POST', '/v1/payments/stripe/webhook', { raw: { text: payload, contentType: 'application/json; charset=utf-8' }, headers: { 'stripe-signature': header } });
+}
+
+describe('buying with Stripe', () => {
+  it('creates a PaymentIntent for the order and keeps it pending_payment until the signed succeeded event; then paid and order.placed', async () => {
+    const { orderId, listingId, response, intentId } = await buy();
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ id: orderId, status: 'pending_payment', amount: 25_000, currency: 'usd', payment: { provider: 'stripe', status: 'requires_payment_method', error: null } });
+    expect(response.body.payment.client_secret).toMatch(/^pi_\w+_secret_\w+$/);
+    const created = stripe.requests.find((request) => request.path === '/v1/payment_intents' && request.method === 'POST' && request.params.metadata && (request.params.metadata as Record<string, string>).order_id === String(orderId))!;
+    expect(created).toMatchObject({ authorization: `Bearer ${SECRET_KEY}`, idempotencyKey: `order-${orderId}-payment-1`, params: { amount: '25000', currency: 'usd' } });
+    // Held for this buyer while the payment is pending; the sale is not announced yet.
+    expect(await listingStatus(listingId)).toBe('sold');
+    expect(await outboxCount(orderId, 'order.placed')).toBe(0);
+
+    const delivered = await deliver(stripe.succeed(intentId));
+    expect(delivered).toMatchObject({ status: 200, body: { received: true, outcome: 'paid' } });
+    expect(await orderStatus(orderId)).toBe('paid');
+    expect(await listingStatus(listingId)).toBe('sold');
+    const [placed] = await db.pool.query<RowDataPacket[]>("SELECT payload FROM outbox WHERE aggregate_id = ? AND type = 'order.placed'", [String(orderId)]);
+    expect(placed).toHaveLength(1);
+    const payload = typeof placed[0]!.payload === 'string' ? JSON.parse(placed[0]!.payload) : placed[0]!.payload;
+    expect(payload).toMatchObject({ id: orderId, listing_id: listingId, amount: 25_000, currency: 'usd', status: 'paid', listing_name: 'Oak table' });
+  });
+
+  it('refuses an event with a bad, stale or missing signature with 400 and changes nothing', async () => {
+    const { orderId, intentId } = await buy();
+    const event = stripe.succeed(intentId);
+    const forged = await deliver(event, { secret: 'whsec_not_the_secret' });
+    expect(forged).toMatchObject({ status: 400, body: { error: 'invalid_signature', field: 'stripe-signature' } });
+    const stale = await deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    expect(stale.status).toBe(400);
+    expect(stale.body.message).toMatch(/tolerance/i);
+    const unsigned = await call('POST', '/v1/payments/stripe/webhook', { raw: { text: JSON.stringify(event), contentType: 'application/json' } });
+    expect(unsigned.status).toBe(400);
+    // A body changed after signing (a re-serialised JSON) no longer matches the signature.
+    const { header } = stripe.sign(event, WEBHOOK_SECRET);
+    const reshaped = await call('POST', '/v1/payments/stripe/webhook', { raw: { text: JSON.stringify(event), contentType: 'application/json' }, headers: { 'stripe-signature': header } });
+    expect(reshaped.status).toBe(400);
+    expect(await orderStatus(orderId)).toBe('pending_payment');
+    expect(await outboxCount(orderId, 'order.placed')).toBe(0);
+    expect(await row('SELECT id FROM stripe_events WHERE id = ?', [event.id])).toBeUndefined();
+  });
+
+  it('applies an event delivered twice once', async () => {
+    const { orderId, intentId } = await buy();
+    const event = stripe.succeed(intentId);
+    expect((await deliver(event)).body.outcome).toBe('paid');
+    const again = await deliver(event);
+    expect(again).toMatchObject({ status: 200, body: { received: true, outcome: 'duplicate' } });
+    expect(await outboxCount(orderId, 'order.placed')).toBe(1);
+    expect(await orderStatus(orderId)).toBe('paid');
+  });
+
+  it('a failed payment fails the order with Stripe\'s reason and puts the listing back on sale', async () => {
+    const { orderId, listingId, intentId, buyer } = await buy();
+    const delivered = await deliver(stripe.fail(intentId, 'Your card was declined.'));
+    expect(delivered.body.outcome).toBe('payment_failed');
+    expect(await orderStatus(orderId)).toBe('payment_failed');
+    expect(await listingStatus(listingId)).toBe('active');
+    expect(await outboxCount(orderId, 'order.placed')).toBe(0);
+    const payment = await call('GET', `/v1/orders/${orderId}/payment`, { token: buyer.token });
+    expect(payment).toMatchObject({ status: 200, body: { payment_intent_id: intentId, error: 'Your card was declined.', client_secret: null } });
+    // Someone else can buy it now.
+    const other = await person();
+    expect((await call('POST', `/v1/listings/${listingId}/orders`, { token: other.token })).status).toBe(201);
+  });
+
+  it('a cancelled payment cancels the order and puts the listing back on sale', async () => {
+    const { orderId, listingId, intentId } = await buy();
+    expect((await deliver(stripe.cancel(intentId))).body.outcome).toBe('cancelled');
+    expect(await orderStatus(orderId)).toBe('cancelled');
+    expect(await listingStatus(listingId)).toBe('active');
+  });
+
+  it('Stripe failing on its side is retried with the same idempotency key, then the order keeps waiting with the reason; a later try creates the payment', async () => {
+    stripe.failNext('/v1/payment_intents', 3, 500);
+    const before = stripe.requests.length;
+    const { orderId, listingId, response, buyer } = await buy();
+    expect(response.status).toBe(502);
+    expect(response.body.error).toBe('payment_provider_unavailable');
+    expect(response.body.message).toMatch(/An unknown error occurred.*HTTP 500.*POST \/v1\/orders\/\d+\/payment/);
+    const tries = stripe.requests.slice(before).filter((request) => request.path === '/v1/payment_intents');
+    expect(tries.map((request) => request.status)).toEqual([500, 500, 500]);
+    expect(new Set(tries.map((request) => request.idempotencyKey))).toEqual(new Set([`order-${orderId}-payment-1`]));
+    expect(await orderStatus(orderId)).toBe('pending_payment');
+    expect(await listingStatus(listingId)).toBe('sold');
+    expect((await row('SELECT error FROM order_payments WHERE order_id = ?', [orderId]))!.error).toMatch(/HTTP 500/);
+
+    const retried = await call('POST', `/v1/orders/${orderId}/payment`, { token: buyer.token });
+    expect(retried).toMatchObject({ status: 200, body: { order_id: orderId, status: 'requires_payment_method', error: null } });
+    clientSecrets.push(retried.body.client_secret);
+    expect(stripe.requests.at(-1)!.idempotencyKey).toBe(`order-${orderId}-payment-2`);
+    // Asking again reads the same payment instead of creating another.
+    const again = await call('POST', `/v1/orders/${orderId}/payment`, { token: buyer.token });
+    expect(again.body.payment_intent_id).toBe(retried.body.payment_intent_id);
+    expect(again.body.client_secret).toBe(retried.body.client_secret);
+  });
+
+  it('a request Stripe refuses is not retried: 402 with the reason, the order failed and the listing on sale again', async () => {
+    const before = stripe.requests.length;
+    const { orderId, listingId, response } = await buy(30);
+    expect(response).toMatchObject({ status: 402, body: { error: 'payment_refused' } });
+    expect(response.body.message).toMatch(/Amount must be at least \$0.50 usd.*amount_too_small/);
+    expect(stripe.requests.slice(before).filter((request) => request.path === '/v1/payment_intents')).toHaveLength(1);
+    expect(await orderStatus(orderId)).toBe('payment_failed');
+    expect(await listingStatus(listingId)).toBe('active');
+  });
+
+  it('a free listing needs no payment: placed at once as before', async () => {
+    const { response } = await buy(0);
+    expect(response.status).toBe(201);
+    expect(response.body.status).toBe('placed');
+    expect(response.body.payment).toBeUndefined();
+  });
+});
+
+describe('refunds through Stripe', () => {
+  async function paidOrder() {
+    const bought = await buy();
+    await deliver(stripe.succeed(bought.intentId));
+    return bought;
+  }
+
+  it('refunds a paid order at Stripe with an idempotency key, then marks it refunded with order.refunded', async () => {
+    const { orderId, intentId } = await paidOrder();
+    const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'item never arrived' } });
+    expect(response).toMatchObject({ status: 200, body: { id: orderId, status: 'refunded', previous_status: 'paid', refund: { provider: 'stripe', status: 'succeeded' } } });
+    const refund = stripe.requests.filter((request) => request.path === '/v1/refunds').at(-1)!;
+    expect(refund).toMatchObject({ status: 200, params: { payment_intent: intentId, amount: '25000', metadata: { order_id: String(orderId) } } });
+    expect(refund.idempotencyKey).toMatch(/^refund-\d+$/);
+    expect(stripe.refunds.get(response.body.refund.id)).toMatchObject({ payment_intent: intentId, amount: 25_000 });
+    expect(await orderStatus(orderId)).toBe('refunded');
+    expect(await outboxCount(orderId, 'order.refunded')).toBe(1);
+    const attempts = await staff('GET', `/admin/orders/${orderId}/refunds`, { token: staffToken });
+    expect(attempts.body.items).toMatchObject([{ status: 'succeeded', provider_refund_id: response.body.refund.id, admin: 'sam', reason: 'item never arrived', error: null }]);
+  });
+
+  it('Stripe failing on its side is retried, then the refund is shown failed with the reason and the order keeps its status; a new attempt goes through', async () => {
+    const { orderId } = await paidOrder();
+    stripe.failNext('/v1/refunds', 3, 503);
+    const failed = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'damaged' } });
+    expect(failed).toMatchObject({ status: 502, body: { error: 'payment_provider_unavailable' } });
+    expect(failed.body.message).toMatch(/HTTP 503/);
+    const tries = stripe.requests.filter((request) => request.path === '/v1/refunds' && request.status === 503);
+    expect(tries).toHaveLength(3);
+    expect(new Set(tries.map((request) => request.idempotencyKey)).size).toBe(1);
+    expect(await orderStatus(orderId)).toBe('paid');
+    expect(await outboxCount(orderId, 'order.refunded')).toBe(0);
+    const shown = await staff('GET', `/admin/orders/${orderId}/refunds`, { token: staffToken });
+    expect(shown.body.items).toMatchObject([{ status: 'failed', admin: 'sam', reason: 'damaged' }]);
+    expect(shown.body.items[0].error).toMatch(/HTTP 503/);
+
+    const retried = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'damaged' } });
+    expect(retried.status).toBe(200);
+    expect(stripe.requests.at(-1)!.idempotencyKey).not.toBe(tries[0]!.idempotencyKey);
+    expect(await orderStatus(orderId)).toBe('refunded');
+  });
+
+  it('an order awaiting payment cannot be refunded', async () => {
+    const { orderId } = await buy();
+    const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'x' } });
+    expect(response.status).toBe(409);
+  });
+});
+
+describe('secrets', () => {
+  it('logs neither the secret key, the webhook secret nor a client secret', () => {
+    const text = logged.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(clientSecrets.length).toBeGreaterThan(0);
+    for (const secret of [SECRET_KEY, WEBHOOK_SECRET, ...clientSecrets]) expect(text).not.toContain(secret);
+  });
+});
