@@ -58,7 +58,7 @@ export function readChecks(r: SettingsReader): ChecksConfig {
     listings: {
       priceBelowMedian: {
         action: r.oneOf('CHECKS_PRICE_ACTION', LISTING_ACTIONS, 'hold'),
-        ratio: ratio(r, 'CHECKS_PRICE_BELOW_MEDIAN_PERCENT', 20),
+        ratio: ratio(r, 'CHECKS_PRICE_BELOW_MEDIAN_PERCENT', 10),
         minSamples: r.integer('CHECKS_PRICE_MIN_SAMPLES', 20, 1, 1_000_000),
       },
       medians: {

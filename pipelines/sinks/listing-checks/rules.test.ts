@@ -18,15 +18,16 @@ const rules = (found: { rule: string }[]) => found.map((finding) => finding.rule
 
 describe('the price rule', () => {
   const median = { priceAmount: 40_000, samples: 50 };
-  it('trips on a price below 20% of the median, with the values it compared', () => {
-    const [finding] = checkListing({ ...listing, price_amount: 5_000 }, { median }, config);
-    expect(finding).toMatchObject({ rule: 'price_below_median', action: 'hold', values: { price_amount: 5_000, median_amount: 40_000, samples: 50, ratio: 0.2 } });
-    expect(finding!.reason).toBe('price 50.00 EUR is below 20% of the median 400.00 EUR for bikes in DE');
+  it('trips on a price below 10% of the median, with the values it compared', () => {
+    const [finding] = checkListing({ ...listing, price_amount: 3_500 }, { median }, config);
+    expect(finding).toMatchObject({ rule: 'price_below_median', action: 'hold', values: { price_amount: 3_500, median_amount: 40_000, samples: 50, ratio: 0.1 } });
+    expect(finding!.reason).toBe('price 35.00 EUR is below 10% of the median 400.00 EUR for bikes in DE');
   });
   it('does not trip on a price near the median, a free listing, or a median of too few listings', () => {
     expect(checkListing(listing, { median }, config)).toEqual([]);
     expect(checkListing({ ...listing, price_amount: 0 }, { median }, config)).toEqual([]);
-    expect(checkListing({ ...listing, price_amount: 5_000 }, { median: { priceAmount: 40_000, samples: 19 } }, config)).toEqual([]);
+    expect(checkListing({ ...listing, price_amount: 3_500 }, { median: { priceAmount: 40_000, samples: 19 } }, config)).toEqual([]);
+    expect(checkListing({ ...listing, price_amount: 4_000 }, { median }, config)).toEqual([]);
   });
   it('takes its ratio and action from the settings', () => {
     const strict = settings({ CHECKS_PRICE_BELOW_MEDIAN_PERCENT: '80', CHECKS_PRICE_ACTION: 'flag' });
