@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { startAdminServer, startPublicServer } from '../roles/servers.js';
 import { Supervisor } from '../roles/supervisor.js';
-import { startEmailWorker, startListingChecksWorker, startSearchAlertsWorker, startSearchWorker, startSpamChecksWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS } from '../roles/workers.js';
+import { startEmailWorker, startListingChecksWorker, startSearchAlertsWorker, startSearchWorker, startSmsWorker, startSpamChecksWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS } from '../roles/workers.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 import { jobsFor } from './platform-jobs.js';
@@ -51,6 +51,7 @@ export const upCommand: Command = {
       await startWebhooksWorker(ctx);
       const mailboxDir = await startEmailWorker(ctx);
       await startSearchAlertsWorker(ctx);
+      await startSmsWorker(ctx);
       await startListingChecksWorker(ctx);
       await startSpamChecksWorker(ctx);
       const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse), log, health: supervisor.reporter('scheduler') });

@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { startHeartbeat } from '../roles/heartbeat.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
 import { Supervisor } from '../roles/supervisor.js';
-import { startEmailWorker, startListingChecksWorker, startSearchAlertsWorker, startSearchWorker, startSpamChecksWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS, type WorkerRole } from '../roles/workers.js';
+import { startEmailWorker, startListingChecksWorker, startSearchAlertsWorker, startSearchWorker, startSmsWorker, startSpamChecksWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS, type WorkerRole } from '../roles/workers.js';
 import { waitForService } from '../roles/wait-for-service.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
@@ -14,7 +14,7 @@ const ROLES = Object.keys(WORKER_GROUPS) as WorkerRole[];
 /** Rewritten every 15 s while the worker can read its group's lag from the bus; the compose health check reads its age. */
 export const heartbeatPath = (dataDir: string, role: string) => join(dataDir, 'health', `worker-${role}.json`);
 const START = { search: startSearchWorker, warehouse: startWarehouseWorker, webhooks: startWebhooksWorker, email: startEmailWorker, 'search-alerts': startSearchAlertsWorker,
-  'listing-checks': startListingChecksWorker, 'spam-checks': startSpamChecksWorker };
+  'listing-checks': startListingChecksWorker, 'spam-checks': startSpamChecksWorker, sms: startSmsWorker };
 
 export const workerCommand: Command = {
   summary: 'run one consumer role alone (several processes share its consumer group on Kafka)',

@@ -6,12 +6,14 @@ import { localSecret } from '../../core/served-file.js';
 import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { removeBusOwner, writeBusOwner } from '../../pipelines/bus/embedded/bus-owner.js';
 import type { SearchService } from '../../pipelines/sinks/search/index.js';
+import { smsRouteOptions } from '../../pipelines/sinks/sms/index.js';
 import type { RoleContext } from './role-context.js';
 
 /** Needs no bus: the public server reads MySQL and the search index only. */
 export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: SearchService | undefined): Promise<string> {
   const app = await buildPublicServer({
     pool: ctx.db.pool, log: ctx.log, search, webhooksAllowPrivate: ctx.config.webhooks.allowPrivate, roles: ctx.supervisor && (() => ctx.supervisor!.list()),
+    sms: smsRouteOptions(ctx.config.sms),
     rateLimit: { perMinute: ctx.config.http.rateLimitPerMinute, authPerMinute: ctx.config.http.authRateLimitPerMinute },
   });
   ctx.closers.push(() => app.close());

@@ -6,6 +6,7 @@ import { createCapturedTopics } from '../../pipelines/cdc/captured-topics.js';
 import { TableFilter } from '../../pipelines/cdc/topics.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
+import { openSms, SMS_GROUP, SMS_OFF_NOTICE, SmsWorker } from '../../pipelines/sinks/sms/index.js';
 import { openSearch, SEARCH_GROUP, startSearchIndexer, type SearchService } from '../../pipelines/sinks/search/index.js';
 import { openPercolator } from '../../pipelines/sinks/search-alerts/index.js';
 import { SEARCH_ALERTS_GROUP, SearchAlertsWorker } from '../../pipelines/sinks/search-alerts/alert-worker.js';
@@ -20,7 +21,7 @@ import type { RoleContext } from './role-context.js';
 import { waitForService } from './wait-for-service.js';
 
 export const WORKER_GROUPS = { search: SEARCH_GROUP, warehouse: WAREHOUSE_GROUP, webhooks: WEBHOOKS_GROUP, email: EMAIL_GROUP, 'search-alerts': SEARCH_ALERTS_GROUP,
-  'listing-checks': LISTING_CHECKS_GROUP, 'spam-checks': SPAM_CHECKS_GROUP } as const;
+  'listing-checks': LISTING_CHECKS_GROUP, 'spam-checks': SPAM_CHECKS_GROUP, sms: SMS_GROUP } as const;
 export type WorkerRole = keyof typeof WORKER_GROUPS;
 
 const database = (ctx: RoleContext) => parseMysqlUrl(ctx.db.source.url).database;
@@ -158,6 +159,23 @@ export async function startSpamChecksWorker(ctx: RoleContext): Promise<void> {
   const worker = new SpamChecksWorker({
     bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, config: ctx.config.checks.spam,
     health: health(ctx, SPAM_CHECKS_GROUP, SPAM_CHECKS_GROUP),
+  });
+  await worker.start();
+  ctx.closers.push(() => worker.stop());
+}
+
+/** SMS notifications through Twilio; without its settings the role says SMS is off and starts nothing. */
+export async function startSmsWorker(ctx: RoleContext): Promise<void> {
+  const sms = openSms(ctx.config.sms);
+  if (!sms) {
+    ctx.log.info(SMS_OFF_NOTICE);
+    return;
+  }
+  if (!ctx.config.sms.statusCallbackUrl) ctx.log.warn('SMS_STATUS_CALLBACK_URL is not set: SMS are sent, but Twilio reports no delivery statuses');
+  await createTopicsOnce(ctx);
+  const worker = new SmsWorker({
+    bus: ctx.bus, pool: ctx.db.pool, sms, topicPrefix: ctx.config.topicPrefix, log: ctx.log, statusCallbackUrl: ctx.config.sms.statusCallbackUrl,
+    health: health(ctx, SMS_GROUP, SMS_GROUP),
   });
   await worker.start();
   ctx.closers.push(() => worker.stop());
