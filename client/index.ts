@@ -21,7 +21,7 @@ export type {
   User, UserStatus, Profile, SignUpParams, SignUpResult, SessionToken, LogInParams, LogInResult,
   ApiKey, CreateApiKeyParams, CreatedApiKey,
   ListingStatus, CreateListingParams, UpdateListingParams, ListListingsParams, MyListingsParams,
-  Order, OrderStatus, ListOrdersParams,
+  Order, OrderPayment, OrderStatus, ListOrdersParams,
   Message, SendMessageParams, ListMessagesParams, MessageThread, ListThreadsParams, ThreadParams,
   Complaint, ComplaintReason, ComplaintStatus, FileComplaintParams,
   SearchParams, SearchSort, SearchHit, SearchResult, FacetCount,

@@ -147,7 +147,21 @@ export interface MyListingsParams extends PageParams {
 
 // ---- orders
 
-export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'completed' | 'cancelled' | 'refunded';
+/** `pending_payment` and `payment_failed` only where the platform takes payments (Stripe). */
+export type OrderStatus = 'pending_payment' | 'placed' | 'paid' | 'shipped' | 'completed' | 'payment_failed' | 'cancelled' | 'refunded';
+
+/** An order's payment with the provider, where the platform takes payments. */
+export interface OrderPayment {
+  order_id: Id;
+  provider: string;
+  payment_intent_id: string | null;
+  /** The provider's status (requires_payment_method, processing, succeeded, ...); null when not asked. */
+  status: string | null;
+  /** The buyer's only: confirm the payment with Stripe.js. Never store or log it. */
+  client_secret: string | null;
+  /** Why the last call to the provider, or the payment, failed. */
+  error: string | null;
+}
 
 export interface Order {
   id: Id;
@@ -163,6 +177,8 @@ export interface Order {
   listing_name: string | null;
   buyer_name: string | null;
   seller_name: string | null;
+  /** On a new order awaiting payment only: what the buyer's client confirms the payment with. */
+  payment?: OrderPayment;
 }
 
 export interface ListOrdersParams extends PageParams {

@@ -18,6 +18,16 @@ export const REDACTED_PATHS = [
   '*.apiKey',
   'secret',
   '*.secret',
+  // Payment provider credentials (the settings' names) and the secret a buyer's client confirms
+  // a payment with, in the provider's spelling and ours.
+  'secretKey',
+  '*.secretKey',
+  'webhookSecret',
+  '*.webhookSecret',
+  'client_secret',
+  '*.client_secret',
+  'clientSecret',
+  '*.clientSecret',
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-steveslist-api-key"]',

@@ -251,6 +251,15 @@ describe('refunds through Stripe', () => {
 });
 
 describe('secrets', () => {
+  it('redacts the payment settings and client secrets wherever a log line carries them', () => {
+    const log = capturedLog('info');
+    const clientSecret = 'pi_123_secret_abc';
+    log.log.info({ stripe: { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET }, payment: { client_secret: clientSecret }, clientSecret }, 'payment state');
+    const text = log.text();
+    expect(text).toContain('payment state');
+    for (const secret of [SECRET_KEY, WEBHOOK_SECRET, clientSecret]) expect(text).not.toContain(secret);
+  });
+
   it('logs neither the secret key, the webhook secret nor a client secret', () => {
     const text = logged.text();
     expect(text.length).toBeGreaterThan(0);

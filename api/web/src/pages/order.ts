@@ -1,6 +1,6 @@
 // One order, seen by its buyer or its seller: the listing, the other party, the price paid.
-import { NotFoundError } from '../../../../client/index.js';
-import type { Page } from '../app.js';
+import { NotFoundError, type Order } from '../../../../client/index.js';
+import type { Page, PageContext } from '../app.js';
 import { h } from '../dom.js';
 import { requireSession } from '../login-redirect.js';
 import { formatPrice } from '../money.js';
@@ -28,7 +28,8 @@ export const orderPage: Page = {
     const placed = context.query.get('placed') === '1' && buying;
     return h('section', { class: 'order narrow' },
       h('h1', {}, `Order #${order.id}`),
-      placed ? h('p', { class: 'notice success', role: 'status' }, `You bought it for ${price}. ${counterpart} has been told.`) : null,
+      placed && order.status !== 'pending_payment' ? h('p', { class: 'notice success', role: 'status' }, `You bought it for ${price}. ${counterpart} has been told.`) : null,
+      await paymentNotice(context, order, buying),
       h('dl', { class: 'facts', 'data-testid': 'order-facts' },
         h('dt', {}, 'Item'), h('dd', {}, h('a', { href: `/listings/${order.listing_id}` }, order.listing_name ?? `Listing ${order.listing_id}`)),
         h('dt', {}, buying ? 'Seller' : 'Buyer'), h('dd', {}, counterpart),
@@ -40,3 +41,20 @@ export const orderPage: Page = {
         h('a', { href: buying ? '/orders' : '/orders?role=seller', class: 'button secondary' }, buying ? 'All purchases' : 'All sales')));
   },
 };
+
+/**
+ * Where the platform takes payments, an order waits for the payment to be confirmed with the
+ * provider. The page says so plainly: this app has no card form, so it never pretends to take one.
+ */
+async function paymentNotice(context: PageContext, order: Order, buying: boolean) {
+  if (order.status === 'pending_payment') {
+    return h('p', { class: 'notice', role: 'status', 'data-testid': 'payment-state' },
+      buying
+        ? 'Awaiting payment. The item is held for you; the order is complete once the payment is confirmed, and the seller is told then.'
+        : 'Awaiting payment: the buyer has not paid yet. You are told when the payment is confirmed.');
+  }
+  if (order.status !== 'payment_failed') return null;
+  const payment = await context.app.api().orders.payment(order.id, { signal: context.signal }).catch(() => undefined);
+  return h('p', { class: 'notice error', role: 'status', 'data-testid': 'payment-state' },
+    `The payment did not go through${payment?.error ? `: ${payment.error}` : ''}. ${buying ? 'The item is back on sale; you can buy it again.' : 'The item is back on sale.'}`);
+}
