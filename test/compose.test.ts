@@ -37,7 +37,7 @@ describe('docker-compose.yml', () => {
     const commands = Object.fromEntries(platform.map(([name, service]) => [name, service.command?.join(' ')]));
     expect(commands).toEqual({
       cdc: 'cdc', 'worker-search': 'worker search', 'worker-warehouse': 'worker warehouse', 'worker-webhooks': 'worker webhooks',
-      'worker-search-alerts': 'worker search-alerts', 'worker-listing-checks': 'worker listing-checks', 'worker-spam-checks': 'worker spam-checks', 'worker-email': 'worker email', api: 'serve api', admin: 'serve admin', scheduler: 'scheduler',
+      'worker-search-alerts': 'worker search-alerts', 'worker-listing-checks': 'worker listing-checks', 'worker-spam-checks': 'worker spam-checks', 'worker-sms': 'worker sms', 'worker-email': 'worker email', api: 'serve api', admin: 'serve admin', scheduler: 'scheduler',
     });
     for (const [, service] of platform) expect(Object.keys(COMMANDS)).toContain(service.command![0]);
   });

@@ -45,7 +45,7 @@ describe('role commands', () => {
   });
 
   it('names the roles when given another', async () => {
-    expect(await runCli(['worker', 'mailer'])).toMatchObject({ code: 2, stderr: 'steveslist: usage: steveslist worker <search|warehouse|webhooks|email|search-alerts|listing-checks|spam-checks>\n' });
+    expect(await runCli(['worker', 'mailer'])).toMatchObject({ code: 2, stderr: 'steveslist: usage: steveslist worker <search|warehouse|webhooks|email|search-alerts|listing-checks|spam-checks|sms>\n' });
     expect(await runCli(['serve', 'everything'])).toMatchObject({ code: 2, stderr: 'steveslist: usage: steveslist serve <api|admin>\n' });
   });
 
