@@ -1,7 +1,11 @@
 // Threshold alerts in MySQL: create, read, change (merged onto what is stored and checked whole),
-// delete. Their state (ok or breached, the last value) is the alerts job's; see evaluate-alerts.ts.
+// delete, each change audited in its transaction. Their state (ok or breached, the last value) is
+// the alerts job's; see evaluate-alerts.ts.
 import { NotFoundError } from '../../core/errors.js';
+import { withTransaction } from '../../marketplace/domain/transaction.js';
+import { recordAudit } from '../../marketplace/moderation/audit.js';
 import type { Pool, ResultSetHeader, RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { auditedChanges } from './audited-changes.js';
 import type { Comparison } from './checks.js';
 import { iso, utcDate } from './report-mail.js';
 import { checkAlert, ReportInputError, type AlertFields, type AlertInput } from './report-input.js';
@@ -57,6 +61,11 @@ async function checked(input: AlertInput, checkSql?: (sql: string) => Promise<vo
   return fields;
 }
 
+/** What the audit keeps of an alert: what it checks, against what, and whom it mails. */
+const audited = (f: AlertFields): Record<string, unknown> => ({
+  name: f.name, check: f.check, ...(f.sql !== null && { sql: f.sql }), comparison: f.comparison, threshold: f.threshold, recipients: f.recipients, enabled: f.enabled,
+});
+
 const values = (f: AlertFields) => [f.name, f.check, f.sql, f.comparison, f.threshold, JSON.stringify(f.recipients), f.enabled];
 
 export async function getAlert(pool: Pool, id: number): Promise<Alert> {
@@ -77,14 +86,19 @@ export async function createAlert(pool: Pool, owner: string, input: AlertInput, 
   const fields = await checked(input, checkSql);
   const [staff] = await pool.query<RowDataPacket[]>('SELECT id FROM admin_users WHERE username = ?', [owner]);
   if (!staff[0]) throw new NotFoundError(`no staff account "${owner}"`);
-  const [result] = await pool.query<ResultSetHeader>(
-    'INSERT INTO report_alerts (admin_user_id, name, check_name, query_sql, comparison, threshold, recipients, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    [staff[0].id, ...values(fields)],
-  );
-  return getAlert(pool, result.insertId);
+  const id = await withTransaction(pool, async (connection) => {
+    const [result] = await connection.query<ResultSetHeader>(
+      'INSERT INTO report_alerts (admin_user_id, name, check_name, query_sql, comparison, threshold, recipients, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [staff[0]!.id, ...values(fields)],
+    );
+    await recordAudit(connection, { admin: owner, action: 'alert.create', targetType: 'warehouse', targetId: result.insertId, details: audited(fields) });
+    return result.insertId;
+  });
+  return getAlert(pool, id);
 }
 
-export async function updateAlert(pool: Pool, id: number, change: AlertInput, checkSql?: (sql: string) => Promise<void>): Promise<Alert> {
+/** `admin` changes it (the audit names them). */
+export async function updateAlert(pool: Pool, id: number, change: AlertInput, checkSql: ((sql: string) => Promise<void>) | undefined, admin: string): Promise<Alert> {
   const current = await getAlert(pool, id);
   const merged: AlertInput = { name: current.name, check: current.check, sql: current.sql, comparison: current.comparison, threshold: current.threshold, recipients: current.recipients, enabled: current.enabled, ...change };
   // Another check brings its own SQL (or none) and, unless given, its own comparison and threshold.
@@ -96,16 +110,23 @@ export async function updateAlert(pool: Pool, id: number, change: AlertInput, ch
   const fields = await checked(merged, checkSql);
   // A changed check starts from `ok`: the next evaluation mails if it is in breach.
   const reset = fields.check !== current.check || fields.sql !== current.sql || fields.comparison !== current.comparison || fields.threshold !== current.threshold;
-  await pool.query(
-    `UPDATE report_alerts SET name = ?, check_name = ?, query_sql = ?, comparison = ?, threshold = ?, recipients = ?, enabled = ?${reset ? ", state = 'ok'" : ''} WHERE id = ?`,
-    [...values(fields), id],
-  );
+  await withTransaction(pool, async (connection) => {
+    await connection.query(
+      `UPDATE report_alerts SET name = ?, check_name = ?, query_sql = ?, comparison = ?, threshold = ?, recipients = ?, enabled = ?${reset ? ", state = 'ok'" : ''} WHERE id = ?`,
+      [...values(fields), id],
+    );
+    await recordAudit(connection, { admin, action: 'alert.update', targetType: 'warehouse', targetId: id, details: { name: fields.name, changes: auditedChanges(audited(current), audited(fields)) } });
+  });
   return getAlert(pool, id);
 }
 
-export async function deleteAlert(pool: Pool, id: number): Promise<void> {
-  const [result] = await pool.query<ResultSetHeader>('DELETE FROM report_alerts WHERE id = ?', [id]);
-  if (result.affectedRows === 0) throw new NotFoundError(`no alert ${id}`);
+export async function deleteAlert(pool: Pool, id: number, admin: string): Promise<void> {
+  const current = await getAlert(pool, id);
+  await withTransaction(pool, async (connection) => {
+    const [result] = await connection.query<ResultSetHeader>('DELETE FROM report_alerts WHERE id = ?', [id]);
+    if (result.affectedRows === 0) throw new NotFoundError(`no alert ${id}`);
+    await recordAudit(connection, { admin, action: 'alert.delete', targetType: 'warehouse', targetId: id, details: { ...audited(current), owner: current.owner } });
+  });
 }
 
 /** Whether the alerts job has anything to do: without alerts it need not open the warehouse. */

@@ -1,7 +1,11 @@
 // Staff subscriptions in MySQL: create, read, change (merged onto what is stored and checked
-// whole), delete, and claiming a due occurrence so two schedulers never both send it.
+// whole), delete, and claiming a due occurrence so two schedulers never both send it. Each change
+// is audited in its own transaction, with what it set or changed.
 import { NotFoundError } from '../../core/errors.js';
-import type { Pool, ResultSetHeader, RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { withTransaction } from '../../marketplace/domain/transaction.js';
+import { recordAudit } from '../../marketplace/moderation/audit.js';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { auditedChanges } from './audited-changes.js';
 import { describeSchedule, type Cadence, type Schedule } from './cadence.js';
 import { iso, utcDate } from './report-mail.js';
 import { checkSubscription, ReportInputError, type SubscriptionFields, type SubscriptionInput } from './report-input.js';
@@ -49,7 +53,7 @@ export function subscriptionJson(subscription: Subscription) {
   };
 }
 
-async function staffId(pool: Pool, username: string): Promise<number> {
+async function staffId(pool: Pool | PoolConnection, username: string): Promise<number> {
   const [rows] = await pool.query<RowDataPacket[]>('SELECT id FROM admin_users WHERE username = ?', [username]);
   if (!rows[0]) throw new NotFoundError(`no staff account "${username}"`);
   return Number(rows[0].id);
@@ -59,6 +63,19 @@ function values(fields: SubscriptionFields): unknown[] {
   return [fields.name, fields.email, fields.target.kind, fields.target.kind === 'page' ? fields.target.page : null, fields.target.kind === 'query' ? fields.target.sql : null,
     fields.cadence, fields.hour, fields.weekday, fields.timezone, fields.enabled];
 }
+
+/** What the audit keeps of a subscription: where it mails what, and when. */
+function audited(fields: SubscriptionFields): Record<string, unknown> {
+  return {
+    name: fields.name, email: fields.email, ...(fields.target.kind === 'page' ? { page: fields.target.page } : { sql: fields.target.sql }),
+    cadence: fields.cadence, hour: fields.hour, weekday: fields.weekday, timezone: fields.timezone, enabled: fields.enabled,
+  };
+}
+
+const storedFields = (subscription: Subscription): SubscriptionFields => ({
+  name: subscription.name, email: subscription.email, target: subscription.target, cadence: subscription.cadence,
+  hour: subscription.hour, weekday: subscription.weekday, timezone: subscription.timezone, enabled: subscription.enabled,
+});
 
 export async function getSubscription(pool: Pool, id: number): Promise<Subscription> {
   const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM report_subscriptions s JOIN admin_users u ON u.id = s.admin_user_id WHERE s.id = ?`, [id]);
@@ -93,32 +110,46 @@ async function checked(input: SubscriptionInput, checks: SubscriptionChecks): Pr
 
 export async function createSubscription(pool: Pool, owner: string, input: SubscriptionInput, checks: SubscriptionChecks): Promise<Subscription> {
   const fields = await checked(input, checks);
-  const [result] = await pool.query<ResultSetHeader>(
-    `INSERT INTO report_subscriptions (admin_user_id, name, email, target_kind, page, query_sql, cadence, hour, weekday, timezone, enabled)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [await staffId(pool, owner), ...values(fields)],
-  );
-  return getSubscription(pool, result.insertId);
+  const id = await withTransaction(pool, async (connection) => {
+    const [result] = await connection.query<ResultSetHeader>(
+      `INSERT INTO report_subscriptions (admin_user_id, name, email, target_kind, page, query_sql, cadence, hour, weekday, timezone, enabled)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [await staffId(connection, owner), ...values(fields)],
+    );
+    await recordAudit(connection, { admin: owner, action: 'subscription.create', targetType: 'warehouse', targetId: result.insertId, details: audited(fields) });
+    return result.insertId;
+  });
+  return getSubscription(pool, id);
 }
 
-export async function updateSubscription(pool: Pool, id: number, change: SubscriptionInput, checks: SubscriptionChecks): Promise<Subscription> {
-  const current = subscriptionJson(await getSubscription(pool, id));
+/** `admin` changes it (the audit names them). */
+export async function updateSubscription(pool: Pool, id: number, change: SubscriptionInput, checks: SubscriptionChecks, admin: string): Promise<Subscription> {
+  const stored = await getSubscription(pool, id);
+  const current = subscriptionJson(stored);
   const merged: SubscriptionInput = { ...current, ...change };
   // A change of target replaces the other one: a page given drops the stored SQL and the reverse.
   if (change.page !== undefined && change.sql === undefined) delete merged.sql;
   if (change.sql !== undefined && change.page === undefined) delete merged.page;
   if (change.cadence === 'daily' && change.weekday === undefined) delete merged.weekday;
   const fields = await checked(merged, checks);
-  await pool.query(
-    'UPDATE report_subscriptions SET name = ?, email = ?, target_kind = ?, page = ?, query_sql = ?, cadence = ?, hour = ?, weekday = ?, timezone = ?, enabled = ? WHERE id = ?',
-    [...values(fields), id],
-  );
+  await withTransaction(pool, async (connection) => {
+    await connection.query(
+      'UPDATE report_subscriptions SET name = ?, email = ?, target_kind = ?, page = ?, query_sql = ?, cadence = ?, hour = ?, weekday = ?, timezone = ?, enabled = ? WHERE id = ?',
+      [...values(fields), id],
+    );
+    const changes = auditedChanges(audited(storedFields(stored)), audited(fields));
+    await recordAudit(connection, { admin, action: 'subscription.update', targetType: 'warehouse', targetId: id, details: { name: fields.name, changes } });
+  });
   return getSubscription(pool, id);
 }
 
-export async function deleteSubscription(pool: Pool, id: number): Promise<void> {
-  const [result] = await pool.query<ResultSetHeader>('DELETE FROM report_subscriptions WHERE id = ?', [id]);
-  if (result.affectedRows === 0) throw new NotFoundError(`no subscription ${id}`);
+export async function deleteSubscription(pool: Pool, id: number, admin: string): Promise<void> {
+  const stored = await getSubscription(pool, id);
+  await withTransaction(pool, async (connection) => {
+    const [result] = await connection.query<ResultSetHeader>('DELETE FROM report_subscriptions WHERE id = ?', [id]);
+    if (result.affectedRows === 0) throw new NotFoundError(`no subscription ${id}`);
+    await recordAudit(connection, { admin, action: 'subscription.delete', targetType: 'warehouse', targetId: id, details: { ...audited(storedFields(stored)), owner: stored.owner } });
+  });
 }
 
 /** Takes an occurrence for this run; false when another run took it (or a later one) first. */

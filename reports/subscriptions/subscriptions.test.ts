@@ -203,6 +203,43 @@ describe('managing subscriptions and alerts in the admin service', () => {
     expect((await call('DELETE', `/admin/subscriptions/${created.body.id}`, { token: analyst })).status).toBe(204);
     expect((await call('GET', `/admin/subscriptions/${created.body.id}`, { token: analyst })).status).toBe(404);
   });
+
+  it('audits each change to a subscription or an alert, and each send or check now: who, which, what it set or changed', async () => {
+    const auditOf = async (id: number, kind: 'subscription' | 'alert') => {
+      const [rows] = await db.pool.query<RowDataPacket[]>(
+        "SELECT admin_username AS admin, action, target_type, details FROM admin_audit WHERE target_id = ? AND action LIKE ? ORDER BY id", [id, `${kind}.%`],
+      );
+      return rows.map((row) => ({ ...row, details: typeof row.details === 'string' ? JSON.parse(row.details) : row.details }));
+    };
+    const sub = (await call('POST', '/admin/subscriptions', {
+      token: analyst, body: { name: 'Orders', email: 'ana@example.com', sql: 'SELECT id FROM raw.orders', cadence: 'daily', hour: 6 },
+    })).body;
+    expect((await call('PATCH', `/admin/subscriptions/${sub.id}`, { token: analyst, body: { email: 'team@example.com', hour: 7 } })).status).toBe(200);
+    // A refused change changes nothing and leaves no record.
+    expect((await call('PATCH', `/admin/subscriptions/${sub.id}`, { token: analyst, body: { hour: 99 } })).status).toBe(400);
+    expect((await call('POST', `/admin/subscriptions/${sub.id}/send`, { token: analyst })).body).toMatchObject({ outcome: 'skipped_empty' });
+    expect((await call('DELETE', `/admin/subscriptions/${sub.id}`, { token: analyst })).status).toBe(204);
+    const fields = { name: 'Orders', sql: 'SELECT id FROM raw.orders', cadence: 'daily', weekday: null, timezone: 'UTC', enabled: true };
+    expect(await auditOf(sub.id, 'subscription')).toEqual([
+      { admin: 'ana', action: 'subscription.create', target_type: 'warehouse', details: { ...fields, email: 'ana@example.com', hour: 6 } },
+      { admin: 'ana', action: 'subscription.update', target_type: 'warehouse', details: { name: 'Orders', changes: { email: { from: 'ana@example.com', to: 'team@example.com' }, hour: { from: 6, to: 7 } } } },
+      { admin: 'ana', action: 'subscription.send', target_type: 'warehouse', details: expect.objectContaining({ name: 'Orders', email: 'team@example.com', outcome: expect.objectContaining({ outcome: 'skipped_empty' }) }) },
+      { admin: 'ana', action: 'subscription.delete', target_type: 'warehouse', details: { ...fields, email: 'team@example.com', hour: 7, owner: 'ana' } },
+    ]);
+
+    const alert = (await call('POST', '/admin/alerts', {
+      token: analyst, body: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 5, recipients: ['ops@example.com'] },
+    })).body;
+    expect((await call('PATCH', `/admin/alerts/${alert.id}`, { token: analyst, body: { threshold: 10, recipients: ['ops@example.com', 'ana@example.com'] } })).status).toBe(200);
+    expect((await call('POST', `/admin/alerts/${alert.id}/check`, { token: analyst })).body).toMatchObject({ breached: false });
+    expect((await call('DELETE', `/admin/alerts/${alert.id}`, { token: analyst })).status).toBe(204);
+    expect(await auditOf(alert.id, 'alert')).toEqual([
+      { admin: 'ana', action: 'alert.create', target_type: 'warehouse', details: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 5, recipients: ['ops@example.com'], enabled: true } },
+      { admin: 'ana', action: 'alert.update', target_type: 'warehouse', details: { name: 'Too many', changes: { threshold: { from: 5, to: 10 }, recipients: { from: ['ops@example.com'], to: ['ops@example.com', 'ana@example.com'] } } } },
+      { admin: 'ana', action: 'alert.check', target_type: 'warehouse', details: expect.objectContaining({ name: 'Too many', outcome: expect.objectContaining({ value: 0, breached: false }) }) },
+      { admin: 'ana', action: 'alert.delete', target_type: 'warehouse', details: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 10, recipients: ['ops@example.com', 'ana@example.com'], enabled: true, owner: 'ana' } },
+    ]);
+  });
 });
 
 describe('subscriptions', () => {

@@ -4,6 +4,7 @@
 // what is stored; a problem is a 400 naming the field.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../../../core/log.js';
+import { recordAudit } from '../../../marketplace/moderation/audit.js';
 import type { Pool } from '../../../marketplace/mysql/connection.js';
 import { alertJson, createAlert, deleteAlert, getAlert, listAlerts, updateAlert } from '../../../reports/subscriptions/alert-store.js';
 import { BUILT_IN_CHECKS } from '../../../reports/subscriptions/checks.js';
@@ -84,10 +85,10 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRouteOptions> = 
   }));
 
   app.patch<{ Params: { id: number }; Body: SubscriptionInput }>('/admin/subscriptions/:id', { schema: { params: idParams, body: subscriptionBody } }, async (request) =>
-    subscriptionJson(await asBadRequest(() => updateSubscription(pool, request.params.id, request.body, checks))));
+    subscriptionJson(await asBadRequest(() => updateSubscription(pool, request.params.id, request.body, checks, adminOf(request)))));
 
   app.delete<{ Params: { id: number } }>('/admin/subscriptions/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await deleteSubscription(pool, request.params.id);
+    await deleteSubscription(pool, request.params.id, adminOf(request));
     return reply.code(204).send();
   });
 
@@ -95,7 +96,10 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRouteOptions> = 
   // empty result mails nothing here too.
   app.post<{ Params: { id: number } }>('/admin/subscriptions/:id/send', { schema: { params: idParams } }, async (request) => {
     const subscription = await getSubscription(pool, request.params.id);
-    return sendSubscription({ pool, warehouse: warehouse(), log, pagesDir: options.pagesDir, dashboardsUrl: options.dashboardsUrl }, subscription, new Date(), 'manual');
+    const sent = await sendSubscription({ pool, warehouse: warehouse(), log, pagesDir: options.pagesDir, dashboardsUrl: options.dashboardsUrl }, subscription, new Date(), 'manual');
+    // Data mailed on demand, whoever's subscription it is: who asked, and where it went.
+    await recordAudit(pool, { admin: adminOf(request), action: 'subscription.send', targetType: 'warehouse', targetId: subscription.id, details: { name: subscription.name, email: subscription.email, outcome: sent } });
+    return sent;
   });
 
   app.get('/admin/alerts', async () => ({
@@ -114,16 +118,18 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRouteOptions> = 
   }));
 
   app.patch<{ Params: { id: number }; Body: AlertInput }>('/admin/alerts/:id', { schema: { params: idParams, body: alertBody } }, async (request) =>
-    alertJson(await asBadRequest(() => updateAlert(pool, request.params.id, request.body, checkSql))));
+    alertJson(await asBadRequest(() => updateAlert(pool, request.params.id, request.body, checkSql, adminOf(request)))));
 
   app.delete<{ Params: { id: number } }>('/admin/alerts/:id', { schema: { params: idParams } }, async (request, reply) => {
-    await deleteAlert(pool, request.params.id);
+    await deleteAlert(pool, request.params.id, adminOf(request));
     return reply.code(204).send();
   });
 
   // Check now: evaluated as the job would, so a breach found here mails (once) like any other.
   app.post<{ Params: { id: number } }>('/admin/alerts/:id/check', { schema: { params: idParams } }, async (request) => {
     const alert = await getAlert(pool, request.params.id);
-    return evaluateAlert({ pool, warehouse: warehouse(), log, deadLetters: options.deadLetters }, alert, new Date(), 'manual');
+    const checked = await evaluateAlert({ pool, warehouse: warehouse(), log, deadLetters: options.deadLetters }, alert, new Date(), 'manual');
+    await recordAudit(pool, { admin: adminOf(request), action: 'alert.check', targetType: 'warehouse', targetId: alert.id, details: { name: alert.name, outcome: checked } });
+    return checked;
   });
 };
