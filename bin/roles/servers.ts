@@ -7,11 +7,16 @@ import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { removeBusOwner, writeBusOwner } from '../../pipelines/bus/embedded/bus-owner.js';
 import type { SearchService } from '../../pipelines/sinks/search/index.js';
 import { smsRouteOptions } from '../../pipelines/sinks/sms/index.js';
+import { paymentsFromConfig } from '../../marketplace/payments/index.js';
 import type { RoleContext } from './role-context.js';
 
 /** Needs no bus: the public server reads MySQL and the search index only. */
 export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: SearchService | undefined): Promise<string> {
+  const payments = paymentsFromConfig(ctx.config.payments);
+  // Said at every start: without STRIPE_SECRET_KEY an order is paid the moment it is placed.
+  ctx.log.info({ payments: payments?.provider ?? 'none' }, payments ? `payments: ${payments.provider}` : 'payments: none configured (orders are paid when placed; set STRIPE_SECRET_KEY to take payments)');
   const app = await buildPublicServer({
+    payments,
     pool: ctx.db.pool, log: ctx.log, search, webhooksAllowPrivate: ctx.config.webhooks.allowPrivate, roles: ctx.supervisor && (() => ctx.supervisor!.list()),
     sms: smsRouteOptions(ctx.config.sms),
     rateLimit: { perMinute: ctx.config.http.rateLimitPerMinute, authPerMinute: ctx.config.http.authRateLimitPerMinute },
@@ -24,7 +29,7 @@ export async function startAdminServer(ctx: RoleContext, options: Omit<AdminServ
   // While this process owns the embedded bus, local commands that need it (steveslist dlq) come through here.
   const localCommandSecret = ctx.bus.kind === 'embedded' ? localSecret() : undefined;
   const admin = await buildAdminServer({
-    dashboardsDir: dashboardsDirOf(ctx.config.dataDir), ...options,
+    dashboardsDir: dashboardsDirOf(ctx.config.dataDir), payments: paymentsFromConfig(ctx.config.payments), ...options,
     pool: ctx.db.pool, log: ctx.log, tls: ctx.config.admin.tls && loadAdminTls(ctx.config.admin.tls), localCommandSecret, lockout: ctx.config.admin.lockout, backupDir: ctx.config.backup.dir,
   });
   ctx.closers.push(() => admin.close());
