@@ -1,5 +1,7 @@
+import { locateListings } from '../../marketplace/domain/listing-coordinates.js';
 import { openMysqlSource, type MysqlSource } from '../../marketplace/mysql/index.js';
 import { createMysqlPool, type Pool } from '../../marketplace/mysql/connection.js';
+import { worldCities } from '../../marketplace/places/geonames-gazetteer.js';
 import { migrate } from '../../marketplace/schema/migrate.js';
 import type { CommandContext } from '../command.js';
 
@@ -22,8 +24,13 @@ export async function openDatabase(context: CommandContext, options: { connectio
   };
   context.onInterrupt(close);
   try {
-    await migrate(source.url, { log: context.log });
+    const migrated = await migrate(source.url, { log: context.log });
     pool = await createMysqlPool(source.url, { connectionLimit: options.connectionLimit });
+    // The listings that were there before they had coordinates get them once, when 027 arrives.
+    if (migrated.applied.some((migration) => migration.version === 27)) {
+      const located = await locateListings(pool, worldCities());
+      context.log.info(located, 'listings given coordinates from the gazetteer');
+    }
     return { source, pool, close };
   } catch (error) {
     await close();
