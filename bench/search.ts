@@ -1,23 +1,29 @@
-// Search: commit-to-searchable latency under a steady write load, indexing rate, and query
-// latency over a large index.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Search: commit-to-searchable latency under a steady write load, and over a large index
+// (BENCH_SEARCH_DOCS, default 1M) the indexing rate, disk, memory, open time and query latency of
+// the embedded engine, side by side with Elasticsearch on the same documents when
+// ELASTICSEARCH_URL is set.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { Client } from '@elastic/elasticsearch';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { createListing } from '../marketplace/domain/listings.js';
 import { createMysqlPool, parseMysqlUrl } from '../marketplace/mysql/connection.js';
 import type { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
+import { worldCities } from '../marketplace/places/geonames-gazetteer.js';
 import { sampleListing } from '../marketplace/sample-data/generate.js';
 import { Random } from '../marketplace/sample-data/random.js';
 import { seed } from '../marketplace/sample-data/seed.js';
+import { COUNTRIES } from '../marketplace/sample-data/vocabulary.js';
 import { migrate } from '../marketplace/schema/migrate.js';
 import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
+import { ElasticsearchSearch } from '../pipelines/sinks/search/elasticsearch.js';
 import { EmbeddedSearch } from '../pipelines/sinks/search/embedded/index.js';
 import { startSearchIndexer } from '../pipelines/sinks/search/indexer.js';
-import type { ListingDocument, SearchQuery } from '../pipelines/sinks/search/port.js';
+import type { ListingDocument, SearchQuery, SearchStore } from '../pipelines/sinks/search/port.js';
 import { observeSearch, percentile } from './observe.js';
 import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
@@ -73,54 +79,172 @@ async function commitToSearchable(server: LocalMysqlServer, dir: string): Promis
   };
 }
 
-function documents(count: number, seed: number): ListingDocument[] {
+type Coordinates = Map<string, { latitude: number; longitude: number }>;
+
+/** Where each city of the sample vocabulary is, keyed "city|country", from the gazetteer. */
+async function sampleCityCoordinates(): Promise<Coordinates> {
+  const found: Coordinates = new Map();
+  for (const country of COUNTRIES) {
+    for (const city of country.cities) {
+      const place = await worldCities().locate(city, country.code);
+      if (place) found.set(`${city}|${country.code}`, { latitude: place.latitude, longitude: place.longitude });
+    }
+  }
+  return found;
+}
+
+/** Listings made from the sample vocabulary, in batches, the same for every seed and engine. */
+function* documentBatches(count: number, seed: number, batchSize: number, places: Coordinates): Generator<ListingDocument[]> {
   const rng = new Random(seed);
   const now = Date.now();
-  return Array.from({ length: count }, (_, i) => {
-    const sample = sampleListing(rng, { id: rng.int(1, 100_000) }, new Date(now - rng.int(0, 365 * 86_400_000)));
-    return {
-      id: i + 1, seller_id: sample.sellerId, seller_name: 'Seller', name: sample.name, description: sample.description, category: sample.category,
-      country: sample.country, city: sample.city, latitude: null, longitude: null, price_amount: sample.priceAmount, price_currency: sample.priceCurrency,
-      status: 'active', created_at: sample.createdAt.toISOString(), updated_at: sample.createdAt.toISOString(),
-    };
-  });
+  for (let first = 1; first <= count; first += batchSize) {
+    const batch: ListingDocument[] = [];
+    for (let id = first; id < first + batchSize && id <= count; id++) {
+      const sample = sampleListing(rng, { id: rng.int(1, 100_000) }, new Date(now - rng.int(0, 365 * 86_400_000)));
+      const place = places.get(`${sample.city}|${sample.country}`);
+      batch.push({
+        latitude: place?.latitude ?? null, longitude: place?.longitude ?? null, id, seller_id: sample.sellerId, seller_name: 'Seller', name: sample.name, description: sample.description, category: sample.category,
+        country: sample.country, city: sample.city, price_amount: sample.priceAmount, price_currency: sample.priceCurrency, status: 'active',
+        created_at: sample.createdAt.toISOString(), updated_at: sample.createdAt.toISOString(),
+      });
+    }
+    yield batch;
+  }
 }
 
 const QUERIES: SearchQuery[] = [
   { q: 'second-hand tv' }, { q: 'sceond-hnad tv' }, { q: 'samsung' }, { q: 'oak dining table', city: 'Berlin' },
   { q: 'road bike', sort: 'price_asc' }, { q: 'kayak' }, { q: 'lether armchair' }, { q: 'iphone 13' },
   { category: 'furniture', country: 'GB', sort: 'newest' }, { q: 'dyson', maxPrice: 30_000 }, { q: 'tele' }, { q: 'vintage', page: 3 },
+  { q: 'couch' }, {},
+  // Near Boston and near Berlin (the gazetteer's coordinates).
+  { near: { latitude: 42.3584, longitude: -71.0598, withinKm: 50 }, sort: 'distance' }, { q: 'sofa', near: { latitude: 52.5244, longitude: 13.4105, withinKm: 300 } },
 ];
+const ROUNDS = 25;
+const BATCH = 2000;
 
-async function indexAndQuery(dir: string, count: number): Promise<BenchResult[]> {
-  const search = new EmbeddedSearch(join(dir, 'large'));
-  await search.ensureIndex();
-  const store = await search.serving();
-  const docs = documents(count, 9);
-  const t = Date.now();
-  for (let i = 0; i < docs.length; i += 2000) await store.upsert(docs.slice(i, i + 2000).map((doc) => ({ doc, version: 1n })));
-  const indexing = measure(`index ${count.toLocaleString('en-US')} listings (2,000-doc batches)`, 'docs', count, Date.now() - t, 'embedded SQLite FTS5');
+/** Every query of the mix ROUNDS times, after one round to warm up; latencies in ms, sorted. */
+async function queryLatencies(store: SearchStore): Promise<number[]> {
+  for (const query of QUERIES) await store.search(query);
   const latencies: number[] = [];
-  for (let round = 0; round < 25; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     for (const query of QUERIES) {
       const started = performance.now();
       await store.search(query);
       latencies.push(performance.now() - started);
     }
   }
-  latencies.sort((a, b) => a - b);
+  return latencies.sort((a, b) => a - b);
+}
+
+function latencyRow(name: string, latencies: number[], engine: string): BenchResult {
+  return {
+    ...measure(name, 'queries', latencies.length, latencies.reduce((a, b) => a + b, 0)),
+    note: `${engine}: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (hits, total, facets)`,
+  };
+}
+
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MB`;
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
+}
+
+interface EngineRun {
+  rows: BenchResult[];
+  latencies: number[];
+}
+
+async function embeddedEngine(dir: string, count: number, places: Coordinates): Promise<EngineRun> {
+  const folder = join(dir, 'large');
+  const label = count.toLocaleString('en-US');
+  const before = process.memoryUsage();
+  const search = new EmbeddedSearch(folder);
+  await search.ensureIndex();
+  const store = await search.serving();
+  let t = performance.now();
+  for (const batch of documentBatches(count, 9, BATCH, places)) await store.upsert(batch.map((doc) => ({ doc, version: 1n })));
+  const indexing = measure(`index ${label} listings (${BATCH.toLocaleString('en-US')}-doc batches)`, 'docs', count, performance.now() - t, 'embedded');
+  const after = process.memoryUsage();
   await search.close();
-  return [indexing, {
-    ...measure(`search over ${count.toLocaleString('en-US')} listings (query mix)`, 'queries', latencies.length, latencies.reduce((a, b) => a + b, 0)),
-    note: `p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (hits, total, facets)`,
-  }];
+
+  // A restart: the in-memory index is rebuilt from the documents on disk.
+  t = performance.now();
+  const reopened = new EmbeddedSearch(folder);
+  const served = await reopened.serving();
+  await served.count();
+  const openMs = performance.now() - t;
+  const latencies = await queryLatencies(served);
+  await reopened.close();
+  const memory = `memory +${mb(after.rss - before.rss)} RSS (heap +${mb(after.heapUsed - before.heapUsed)}, typed arrays +${mb(after.arrayBuffers - before.arrayBuffers)})`;
+  return {
+    latencies,
+    rows: [
+      { ...indexing, note: `embedded; disk ${mb(folderBytes(folder))}, ${memory}` },
+      { ...measure(`open an index of ${label} listings (rebuild in memory)`, 'docs', count, openMs), note: 'embedded' },
+      latencyRow(`search over ${label} listings (query mix), embedded`, latencies, 'embedded'),
+    ],
+  };
+}
+
+async function elasticsearchEngine(url: string, count: number, places: Coordinates): Promise<EngineRun> {
+  const label = count.toLocaleString('en-US');
+  const alias = `bench-search-${Date.now()}`;
+  const search = await ElasticsearchSearch.connect({ url, alias });
+  const client = new Client({ node: url });
+  try {
+    await search.ensureIndex();
+    const store = await search.serving();
+    const t = performance.now();
+    // A few bulks in flight, as the indexer's partitions would send them.
+    const inFlight = new Set<Promise<void>>();
+    for (const batch of documentBatches(count, 9, BATCH, places)) {
+      const sent: Promise<void> = store.upsert(batch.map((doc) => ({ doc, version: 1n }))).then((outcome) => {
+        inFlight.delete(sent);
+        if (outcome.failed.length > 0) throw new Error(`Elasticsearch refused ${outcome.failed.length} documents: ${outcome.failed[0]!.error}`);
+      });
+      inFlight.add(sent);
+      if (inFlight.size >= 4) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    await client.indices.refresh({ index: alias });
+    const indexing = measure(`index ${label} listings (${BATCH.toLocaleString('en-US')}-doc bulks, 4 in flight)`, 'docs', count, performance.now() - t, 'elasticsearch');
+    const stats = await client.indices.stats({ index: alias, metric: ['store'] });
+    const latencies = await queryLatencies(store);
+    return {
+      latencies,
+      rows: [
+        { ...indexing, note: `elasticsearch; disk ${mb(Number(stats._all.primaries?.store?.size_in_bytes ?? 0))}` },
+        latencyRow(`search over ${label} listings (query mix), elasticsearch`, latencies, 'elasticsearch'),
+      ],
+    };
+  } finally {
+    await search.destroy();
+    await search.close();
+    await client.close();
+  }
+}
+
+async function* indexAndQuery(dir: string, count: number): AsyncGenerator<BenchResult> {
+  const places = await sampleCityCoordinates();
+  const embedded = await embeddedEngine(dir, count, places);
+  yield* embedded.rows;
+  const url = process.env.ELASTICSEARCH_URL;
+  if (!url) return;
+  const elasticsearch = await elasticsearchEngine(url, count, places);
+  yield* elasticsearch.rows;
+  const ratio = (q: number) => (percentile(elasticsearch.latencies, q) / percentile(embedded.latencies, q)).toFixed(1);
+  yield {
+    ...measure('search query mix: elasticsearch time / embedded time', 'queries', embedded.latencies.length, embedded.latencies.reduce((a, b) => a + b, 0)),
+    note: `p50 ${ratio(0.5)}x, p99 ${ratio(0.99)}x (above 1: embedded faster)`,
+  };
 }
 
 export async function* searchBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-search-'));
   try {
     yield await commitToSearchable(server, dir);
-    yield* await indexAndQuery(dir, Number(process.env.BENCH_SEARCH_DOCS ?? 1_000_000));
+    yield* indexAndQuery(dir, Number(process.env.BENCH_SEARCH_DOCS ?? 1_000_000));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,12 +34,79 @@ export interface Evaluation {
   distance(ordinal: number): number;
 }
 
+/** The filters as codes and bounds over the typed columns, tested per document in the hot loops. */
+class CompiledFilter {
+  private readonly category: number;
+  private readonly city: number;
+  private readonly country: number;
+  private readonly min: number;
+  private readonly max: number;
+  private readonly near: boolean;
+  private readonly latitude: number;
+  private readonly longitude: number;
+  private readonly withinKm: number;
+  /** A box around the circle of withinKm: most documents outside it are rejected without trigonometry. */
+  private readonly latitudeSpan: number;
+  private readonly longitudeSpan: number;
+  /** A value the index has never seen matches nothing. */
+  readonly impossible: boolean;
+
+  constructor(private readonly index: MemoryIndex, filters: Filters, private readonly distances: Float64Array) {
+    this.category = filters.category !== undefined ? index.categories.find(filters.category) : -2;
+    this.city = filters.city !== undefined ? index.cities.find(filters.city) : -2;
+    this.country = filters.country !== undefined ? index.countries.find(filters.country) : -2;
+    this.impossible = this.category === -1 || this.city === -1 || this.country === -1;
+    this.min = filters.minPrice ?? -Infinity;
+    this.max = filters.maxPrice ?? Infinity;
+    this.near = filters.near !== undefined;
+    this.latitude = filters.near?.latitude ?? 0;
+    this.longitude = filters.near?.longitude ?? 0;
+    this.withinKm = filters.near?.withinKm ?? Infinity;
+    // 111.2 km per degree of latitude; a degree of longitude shrinks with the cosine of the
+    // latitude, taken at the box's edge nearer a pole. Near the poles the box is the whole circle.
+    this.latitudeSpan = this.withinKm / 111;
+    const edge = Math.min(89.9, Math.abs(this.latitude) + this.latitudeSpan);
+    this.longitudeSpan = Math.abs(this.latitude) + this.latitudeSpan >= 89.9 ? 360 : this.withinKm / (111 * Math.cos((edge * Math.PI) / 180));
+  }
+
+  /** Whether the filters say nothing, so every active document matches. */
+  get open(): boolean {
+    return this.category < 0 && this.city < 0 && this.country < 0 && this.min === -Infinity && this.max === Infinity && !this.near;
+  }
+
+  passes(d: number): boolean {
+    const index = this.index;
+    if (index.state[d] !== ACTIVE) return false;
+    if (this.category >= 0 && index.category[d] !== this.category) return false;
+    if (this.city >= 0 && index.city[d] !== this.city) return false;
+    if (this.country >= 0 && index.country[d] !== this.country) return false;
+    const price = index.price[d]!;
+    if (price < this.min || price > this.max) return false;
+    if (this.near) {
+      const latitude = index.latitude[d]!;
+      if (Number.isNaN(latitude)) return false;
+      const longitude = index.longitude[d]!;
+      if (this.withinKm !== Infinity) {
+        if (Math.abs(latitude - this.latitude) > this.latitudeSpan) return false;
+        const dLon = Math.abs(longitude - this.longitude);
+        if (Math.min(dLon, 360 - dLon) > this.longitudeSpan) return false;
+      }
+      const km = distanceKm(this.latitude, this.longitude, latitude, longitude);
+      if (km > this.withinKm) return false;
+      this.distances[d] = km;
+    }
+    return true;
+  }
+}
+
 export class QueryEngine {
   private stamp = new Uint32Array(0);
   private scores = new Float32Array(0);
   private masks = new Uint32Array(0);
   private distances = new Float64Array(0);
   private candidates = new Int32Array(0);
+  private matches = new Int32Array(0);
+  private keys = new Float64Array(0);
   private epoch = 0;
 
   constructor(private readonly index: MemoryIndex) {}
@@ -52,43 +119,43 @@ export class QueryEngine {
     const index = this.index;
     this.prepare();
     const epoch = this.epoch;
-    const { stamp, scores, masks, distances } = this;
-    const accept = this.acceptor(filters);
+    const { stamp, scores, distances, matches, keys } = this;
+    const filter = new CompiledFilter(index, filters, distances);
+    const n = filter.impossible ? 0 : groups === undefined ? this.collectAll(filter) : this.collectText(groups, every, filter);
+
     const facets = {
       category: new Int32Array(index.categories.values.length),
       city: new Int32Array(index.cities.values.length),
       country: new Int32Array(index.countries.values.length),
     };
-    const top = new TopK(k);
-    let count = 0;
-    const textSort = groups !== undefined && sort === 'relevance';
-    const keyOf = this.keyFunction(textSort ? 'relevance' : sort === 'relevance' ? 'newest' : sort);
-    const take = (d: number) => {
-      count++;
-      facets.category[index.category[d]!]!++;
-      facets.city[index.city[d]!]!++;
-      facets.country[index.country[d]!]!++;
-      const key = keyOf(d);
-      const tie = sort === 'price_asc' || sort === 'distance' ? -index.ids[d]! : index.ids[d]!;
-      if (top.admits(key, tie)) top.offer(key, tie, d);
-    };
+    const { category, city, country, ids } = index;
+    for (let i = 0; i < n; i++) {
+      const d = matches[i]!;
+      facets.category[category[d]!]!++;
+      facets.city[city[d]!]!++;
+      facets.country[country[d]!]!++;
+    }
 
-    if (groups === undefined) {
-      for (let d = 0; d < index.ordinals; d++) if (accept(d)) take(d);
-    } else {
-      const n = this.collect(groups, every, accept);
-      const full = every ? (2 ** groups.length - 1) >>> 0 : 0;
-      const candidates = this.candidates;
-      for (let i = 0; i < n; i++) {
-        const d = candidates[i]!;
-        const mask = masks[d]!;
-        if (mask & REJECTED) continue;
-        if (every ? mask === full : mask !== 0) take(d);
-      }
+    const order = groups !== undefined && sort === 'relevance' ? 'relevance' : sort === 'relevance' ? 'newest' : sort;
+    const { created, price } = index;
+    switch (order) {
+      case 'relevance': for (let i = 0; i < n; i++) keys[i] = scores[matches[i]!]!; break;
+      case 'newest': for (let i = 0; i < n; i++) keys[i] = created[matches[i]!]!; break;
+      case 'price_asc': for (let i = 0; i < n; i++) keys[i] = -price[matches[i]!]!; break;
+      case 'price_desc': for (let i = 0; i < n; i++) keys[i] = price[matches[i]!]!; break;
+      case 'distance': for (let i = 0; i < n; i++) keys[i] = -distances[matches[i]!]!; break;
+    }
+    // Ties: the newer id first, except where the sort is ascending.
+    const tieSign = order === 'price_asc' || order === 'distance' ? -1 : 1;
+    const top = new TopK(k);
+    for (let i = 0; i < n; i++) {
+      const d = matches[i]!;
+      const tie = tieSign * ids[d]!;
+      if (top.admits(keys[i]!, tie)) top.offer(keys[i]!, tie, d);
     }
     return {
-      total: Math.min(count, TOTAL_HITS_EXACT_UP_TO),
-      totalRelation: count > TOTAL_HITS_EXACT_UP_TO ? 'gte' : 'eq',
+      total: Math.min(n, TOTAL_HITS_EXACT_UP_TO),
+      totalRelation: n > TOTAL_HITS_EXACT_UP_TO ? 'gte' : 'eq',
       ordinals: top.drain(),
       facets,
       score: (d) => (groups !== undefined && stamp[d] === epoch ? scores[d]! : 0),
@@ -96,90 +163,83 @@ export class QueryEngine {
     };
   }
 
-  /** Walks the postings into the scratch arrays; returns how many candidates it listed. */
-  private collect(groups: readonly TermGroup[], every: boolean, accept: (d: number) => boolean): number {
+  private collectAll(filter: CompiledFilter): number {
+    const { state, ordinals } = this.index;
+    const matches = this.matches;
+    let n = 0;
+    if (filter.open) {
+      for (let d = 0; d < ordinals; d++) if (state[d] === ACTIVE) matches[n++] = d;
+    } else {
+      for (let d = 0; d < ordinals; d++) if (filter.passes(d)) matches[n++] = d;
+    }
+    return n;
+  }
+
+  /** Walks the postings into the scratch arrays and lists the matches; returns how many. */
+  private collectText(groups: readonly TermGroup[], every: boolean, filter: CompiledFilter): number {
     const index = this.index;
-    const { stamp, scores, masks, candidates, epoch } = this;
+    const { stamp, scores, masks, candidates, matches, epoch } = this;
     const documents = Math.max(1, index.size);
+    const idf = (df: number) => Math.log(1 + Math.max(0, documents - df + 0.5) / (df + 0.5));
+    // One word of one term: its postings are the matches, in order, no bookkeeping needed.
+    if (groups.length === 1 && groups[0]!.length === 1) {
+      const postings = index.postings(groups[0]![0]!);
+      if (!postings) return 0;
+      const weight = idf(postings.length);
+      const { docs, impacts } = postings;
+      let n = 0;
+      for (let i = 0; i < postings.length; i++) {
+        const d = docs[i]!;
+        if (!filter.passes(d)) continue;
+        stamp[d] = epoch;
+        scores[d] = weight * impacts[i]!;
+        matches[n++] = d;
+      }
+      return n;
+    }
     // Every word must match: start from the rarest word, whose postings bound the candidates;
     // later words only add to documents already listed.
     const order = groups.map((stems, bit) => ({ bit, stems, size: stems.reduce((sum, s) => sum + (index.postings(s)?.length ?? 0), 0) }));
     if (every) order.sort((a, b) => a.size - b.size);
-    let n = 0;
-    order.forEach(({ bit, stems }, position) => {
+    let c = 0;
+    for (let position = 0; position < order.length; position++) {
+      const { bit, stems } = order[position]!;
       const flag = 1 << bit;
       const opens = !every || position === 0;
       for (const stem of stems) {
         const postings = index.postings(stem);
         if (!postings) continue;
-        const df = postings.length;
-        const idf = Math.log(1 + Math.max(0, documents - df + 0.5) / (df + 0.5));
+        const weight = idf(postings.length);
         const { docs, impacts } = postings;
-        for (let i = 0; i < df; i++) {
+        for (let i = 0; i < postings.length; i++) {
           const d = docs[i]!;
           if (stamp[d] !== epoch) {
             if (!opens) continue;
             stamp[d] = epoch;
-            candidates[n++] = d;
-            if (!accept(d)) {
+            candidates[c++] = d;
+            if (!filter.passes(d)) {
               masks[d] = REJECTED;
               continue;
             }
             scores[d] = 0;
             masks[d] = 0;
           }
-          if (masks[d]! & REJECTED) continue;
-          scores[d]! += idf * impacts[i]!;
-          masks[d]! |= flag;
+          const mask = masks[d]!;
+          if (mask & REJECTED) continue;
+          scores[d] = scores[d]! + weight * impacts[i]!;
+          masks[d] = mask | flag;
         }
       }
-    });
-    return n;
-  }
-
-  private acceptor(filters: Filters): (d: number) => boolean {
-    const index = this.index;
-    const { state, price } = index;
-    const category = filters.category !== undefined ? index.categories.find(filters.category) : -2;
-    const city = filters.city !== undefined ? index.cities.find(filters.city) : -2;
-    const country = filters.country !== undefined ? index.countries.find(filters.country) : -2;
-    // A value the index has never seen matches nothing.
-    if (category === -1 || city === -1 || country === -1) return () => false;
-    const min = filters.minPrice ?? -Infinity;
-    const max = filters.maxPrice ?? Infinity;
-    const near = filters.near;
-    const within = near?.withinKm ?? Infinity;
-    const distances = this.distances;
-    return (d) => {
-      if (state[d] !== ACTIVE) return false;
-      if (category >= 0 && index.category[d] !== category) return false;
-      if (city >= 0 && index.city[d] !== city) return false;
-      if (country >= 0 && index.country[d] !== country) return false;
-      const p = price[d]!;
-      if (p < min || p > max) return false;
-      if (near) {
-        const latitude = index.latitude[d]!;
-        if (Number.isNaN(latitude)) return false;
-        const km = distanceKm(near, { latitude, longitude: index.longitude[d]! });
-        if (km > within) return false;
-        distances[d] = km;
-      }
-      return true;
-    };
-  }
-
-  /** A number per document where larger is better. */
-  private keyFunction(sort: SearchSort): (d: number) => number {
-    const index = this.index;
-    const scores = this.scores;
-    const distances = this.distances;
-    switch (sort) {
-      case 'relevance': return (d) => scores[d]!;
-      case 'newest': return (d) => index.created[d]!;
-      case 'price_asc': return (d) => -index.price[d]!;
-      case 'price_desc': return (d) => index.price[d]!;
-      case 'distance': return (d) => -distances[d]!;
     }
+    const full = every ? (2 ** groups.length - 1) >>> 0 : 0;
+    let n = 0;
+    for (let i = 0; i < c; i++) {
+      const d = candidates[i]!;
+      const mask = masks[d]!;
+      if (mask & REJECTED) continue;
+      if (every ? mask === full : mask !== 0) matches[n++] = d;
+    }
+    return n;
   }
 
   private prepare(): void {
@@ -191,6 +251,8 @@ export class QueryEngine {
       this.masks = new Uint32Array(capacity);
       this.distances = new Float64Array(capacity);
       this.candidates = new Int32Array(capacity);
+      this.matches = new Int32Array(capacity);
+      this.keys = new Float64Array(capacity);
       this.epoch = 0;
     }
     this.epoch++;
