@@ -97,7 +97,7 @@ export interface CreatedApiKey {
 
 // ---- listings
 
-export type ListingStatus = 'draft' | 'active' | 'sold' | 'removed';
+export type ListingStatus = 'draft' | 'active' | 'pending_review' | 'sold' | 'removed';
 
 export interface Listing {
   id: Id;

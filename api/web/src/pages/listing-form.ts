@@ -44,6 +44,7 @@ export const editListingPage: Page = {
     const heading = h('h1', {}, `Edit “${listing.name}”`);
     if (listing.seller_id !== session.user.id) return h('section', {}, heading, h('p', { class: 'error' }, 'This listing is not yours.'));
     if (listing.status === 'sold' || listing.status === 'removed') return h('section', {}, heading, h('p', {}, `This listing is ${listing.status} and can no longer be changed.`));
+    if (listing.status === 'pending_review') return h('section', {}, heading, h('p', {}, 'This listing is under review by our moderators; you can change it once they have decided.'));
     const form = listingForm('edit-listing', await formOptions(context.app), defaultsOf(listing), 'Save changes', async (values) => {
       const changed = changes(listing, values);
       if (Object.keys(changed).length > 0) await context.app.api().listings.update(listing.id, changed);

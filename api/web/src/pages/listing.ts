@@ -44,14 +44,15 @@ export function notFound(): HTMLElement {
 }
 
 function statusText(status: Listing['status']): string {
-  return { active: 'For sale', draft: 'Draft: only you can see it', sold: 'Sold', removed: 'Removed' }[status];
+  return { active: 'For sale', draft: 'Draft: only you can see it', pending_review: 'Under review: our moderators are checking it; only you can see it until then', sold: 'Sold', removed: 'Removed' }[status];
 }
 
 function actionsFor(app: App, listing: Listing, notice: HTMLElement): Node[] {
   const session = app.session.current;
   if (session?.user.id === listing.seller_id) {
     if (listing.status === 'sold') return [soldTo(app, listing)];
-    if (listing.status === 'removed') return [];
+    // Held by the listing checks: a moderator decides; editing waits until then.
+    if (listing.status === 'removed' || listing.status === 'pending_review') return [];
     const remove = h('button', { type: 'button', class: 'danger' }, 'Remove listing');
     remove.addEventListener('click', async () => {
       if (!confirm(`Remove “${listing.name}” from the marketplace?`)) return;

@@ -29,11 +29,16 @@ export const myListingsPage: Page = {
   },
 };
 
+/** How a status reads to its seller: a held listing is under review, not a code. */
+const STATUS_LABELS: Record<Listing['status'], string> = { active: 'active', draft: 'draft', pending_review: 'Under review', sold: 'sold', removed: 'removed' };
+
 function row(listing: Listing): HTMLElement {
   const editable = listing.status === 'active' || listing.status === 'draft';
   return h('tr', {},
     h('td', {}, h('a', { href: `/listings/${listing.id}` }, listing.name)),
     h('td', {}, formatPrice(listing.price_amount, listing.price_currency)),
-    h('td', {}, listing.status),
+    h('td', {}, listing.status === 'pending_review'
+      ? h('span', { class: 'badge badge-pending_review', title: 'Our moderators are checking this listing; it is out of search until they have.' }, STATUS_LABELS[listing.status])
+      : STATUS_LABELS[listing.status]),
     h('td', {}, editable ? h('a', { href: `/listings/${listing.id}/edit`, 'aria-label': `Edit ${listing.name}` }, 'Edit') : null));
 }
