@@ -25,11 +25,11 @@ const SALES = "SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status N
  * has '' there, shown as "unknown".
  */
 const withPreviousPeriod = (by: 'category' | 'country') => `SELECT ${by}, upper(currency) AS currency,
-    sumIf(orders, current) AS orders, sumIf(orders, NOT current) AS orders_previous,
-    toFloat64(sumIf(gmv_minor, current)) / 100 AS gmv, toFloat64(sumIf(gmv_minor, NOT current)) / 100 AS gmv_previous
+    sumIf(n, current) AS orders, sumIf(n, NOT current) AS orders_previous,
+    toFloat64(sumIf(minor, current)) / 100 AS gmv, toFloat64(sumIf(minor, NOT current)) / 100 AS gmv_previous
   FROM (
-    SELECT if(empty(category), 'unknown', category) AS category, if(empty(country), '??', country) AS country, currency, orders, gmv_minor,
-           day >= today() - 29 AS current
+    SELECT if(empty(category), 'unknown', category) AS category, if(empty(country), '??', country) AS country, currency,
+           orders AS n, gmv_minor AS minor, day >= today() - 29 AS current
     FROM marts.orders_by_place_daily WHERE day >= today() - 59
   ) GROUP BY ${by}, currency ORDER BY gmv DESC, ${by}, currency`;
 /** Every day of the last 30, for a daily series that shows a quiet day as zero rather than as a gap. */
