@@ -5,6 +5,7 @@ import { accountsPage } from './pages/accounts.js';
 import { auditPage } from './pages/audit.js';
 import { backupsPage } from './pages/backups.js';
 import { complaintsPage } from './pages/complaints.js';
+import { heldListingsPage } from './pages/held-listings.js';
 import { deadLettersPage } from './pages/dead-letters.js';
 import { emailPage, emailsPage } from './pages/emails.js';
 import { jobsPage } from './pages/jobs.js';
@@ -34,6 +35,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
   { section: 'Moderation', items: [
     { path: '/listings', label: 'Listings', roles: ['moderator', 'support'] },
     { path: '/complaints', label: 'Complaints', roles: ['moderator'] },
+    { path: '/held-listings', label: 'Held listings', roles: ['moderator'] },
   ] },
   { section: 'Data', items: [
     { path: '/workbench', label: 'SQL workbench', roles: ['analyst'] },
@@ -59,6 +61,7 @@ const ROUTES: Route[] = [
   { pattern: '/emails/:id', page: emailPage },
   { pattern: '/listings', page: listingsPage },
   { pattern: '/complaints', page: complaintsPage },
+  { pattern: '/held-listings', page: heldListingsPage },
   { pattern: '/workbench', page: workbenchPage },
   { pattern: '/pipeline', page: pipelinePage },
   { pattern: '/pipeline/dead-letters/:group', page: deadLettersPage },
