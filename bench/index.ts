@@ -19,6 +19,7 @@ import { writeBenches } from './marketplace-writes.js';
 import { restartBenches } from './restart.js';
 import { searchBenches } from './search.js';
 import { searchAlertBenches } from './search-alerts.js';
+import { searchRelevanceBenches } from './search-relevance.js';
 import { warehouseBenches } from './warehouse.js';
 import { webhookBenches } from './webhooks.js';
 import { printTable, type BenchResult } from './table.js';
@@ -28,7 +29,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server), restart: () => restartBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), 'search-relevance': () => searchRelevanceBenches(), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server), restart: () => restartBenches(server) };
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.split(',').includes(name)) continue;
     for await (const result of bench()) {
