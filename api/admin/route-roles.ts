@@ -2,7 +2,7 @@
 // (server.ts) looks a route up here after the log-in check, and refuses the others with 403, so a
 // role is enforced by the API and not only by what the console shows.
 //
-//   support    finds users and orders, refunds, resends emails, reads the audit trail
+//   support    finds users and orders, refunds, resends emails, reads the SMS log and the audit trail
 //   moderator  listings, complaints, warnings, suspensions (and finds users to act on)
 //   analyst    the SQL workbench and the dashboards
 //   operator   the pipeline, dead letters, scheduled jobs, backups
@@ -64,6 +64,8 @@ export const ROUTE_ROLES: Record<string, readonly StaffRole[]> = {
   'POST /admin/emails/:id/retry': SUPPORT,
   'GET /admin/mailbox': SUPPORT,
   'GET /admin/mailbox/*': SUPPORT,
+  'GET /admin/sms': SUPPORT,
+  'GET /admin/sms/*': SUPPORT,
   'POST /admin/users/:id/webhook-deliveries/:delivery/replay': SUPPORT,
 
   // Everyone reads the trail: each role sees what was done to what it looks after.

@@ -21,6 +21,7 @@ import { complaintModerationRoutes } from './routes/complaints.js';
 import { consoleRoutes, isApiPath } from './routes/console.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { emailRoutes } from './routes/emails.js';
+import { smsRoutes } from './routes/sms.js';
 import { jobRoutes } from './routes/jobs.js';
 import { reportRoutes } from './routes/reports.js';
 import { refreshDashboards } from '../../reports/export/build-dashboards.js';
@@ -133,6 +134,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   await app.register(complaintModerationRoutes, { pool: options.pool });
   await app.register(auditRoutes, { pool: options.pool });
   await app.register(emailRoutes, { pool: options.pool, mailboxDir: options.mailboxDir });
+  await app.register(smsRoutes, { pool: options.pool });
   if (options.scheduler) await app.register(jobRoutes, { pool: options.pool, scheduler: options.scheduler });
   const warehouse = options.warehouse;
   const dashboardsDir = options.dashboardsDir;

@@ -7,7 +7,9 @@ import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAdminServer } from '../../../api/admin/server.js';
 import { buildPublicServer } from '../../../api/public/server.js';
+import { addAdminUser } from '../../../marketplace/auth/admin-accounts.js';
 import { createListing } from '../../../marketplace/domain/listings.js';
 import { sendMessage } from '../../../marketplace/domain/messages.js';
 import { placeOrder } from '../../../marketplace/domain/orders.js';
@@ -33,6 +35,9 @@ let app: FastifyInstance;
 let call: ReturnType<typeof httpClient>;
 let worker: SmsWorker;
 let logs: CapturedLog;
+let admin: FastifyInstance;
+let staff: ReturnType<typeof httpClient>;
+let staffToken: string;
 
 beforeAll(async () => {
   twilioApi = await startTwilioStandIn();
@@ -47,11 +52,16 @@ beforeAll(async () => {
   cdc = await startTestReader(db.url, join(dir.path, 'cdc'));
   worker = new SmsWorker({ bus: cdc.bus, pool: db.pool, sms, topicPrefix: 'sl', log: logs.log, statusCallbackUrl: CALLBACK_URL, retryDelaysMs: [20, 40] });
   await worker.start();
+  await addAdminUser(db.pool, 'sam', 'correct horse battery staple', { role: 'support' });
+  admin = await buildAdminServer({ pool: db.pool, log: logs.log });
+  staff = httpClient(await admin.listen({ host: '127.0.0.1', port: 0 }));
+  staffToken = (await staff('POST', '/admin/session', { body: { username: 'sam', password: 'correct horse battery staple' } })).body.token;
 });
 afterAll(async () => {
   await worker?.stop();
   await cdc?.stop();
   await app?.close();
+  await admin?.close();
   await db?.close();
   await twilioApi?.close();
   dir.remove();
@@ -211,6 +221,11 @@ describe('notifications', () => {
     expect(after!.status).toBe('delivered');
     const [events] = await db.pool.query<RowDataPacket[]>('SELECT status FROM sms_status_events WHERE sms_message_id = ? ORDER BY id', [row!.id]);
     expect(events.map((e) => e.status)).toEqual(['sent', 'delivered', 'sent']);
+    // Support sees the same on the admin API.
+    const seen = await staff('GET', `/admin/sms/${row!.id}`, { token: staffToken });
+    expect(seen).toMatchObject({ status: 200, body: { kind: 'order_placed_buyer', status: 'delivered', to_number: '+447700900301', statuses: [{ status: 'sent' }, { status: 'delivered' }, { status: 'sent' }] } });
+    const listed = await staff('GET', `/admin/sms?user_id=${buyer.id}`, { token: staffToken });
+    expect(listed.body.data.map((s: { kind: string }) => s.kind).sort()).toEqual(['order_placed_buyer', 'verification']);
   });
 
   it('refuses a callback with a bad signature and changes nothing', async () => {
