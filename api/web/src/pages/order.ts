@@ -25,15 +25,16 @@ export const orderPage: Page = {
     const counterpart = (buying ? order.seller_name : order.buyer_name) ?? 'a former member';
     document.title = `Order #${order.id} · Steveslist`;
     const price = formatPrice(order.amount, order.currency);
-    const placed = context.query.get('placed') === '1' && buying;
+    const unpaid = ['pending_payment', 'payment_failed', 'cancelled'].includes(order.status);
+    const placed = context.query.get('placed') === '1' && buying && !unpaid;
     return h('section', { class: 'order narrow' },
       h('h1', {}, `Order #${order.id}`),
-      placed && order.status !== 'pending_payment' ? h('p', { class: 'notice success', role: 'status' }, `You bought it for ${price}. ${counterpart} has been told.`) : null,
+      placed ? h('p', { class: 'notice success', role: 'status' }, `You bought it for ${price}. ${counterpart} has been told.`) : null,
       await paymentNotice(context, order, buying),
       h('dl', { class: 'facts', 'data-testid': 'order-facts' },
         h('dt', {}, 'Item'), h('dd', {}, h('a', { href: `/listings/${order.listing_id}` }, order.listing_name ?? `Listing ${order.listing_id}`)),
         h('dt', {}, buying ? 'Seller' : 'Buyer'), h('dd', {}, counterpart),
-        h('dt', {}, 'Price paid'), h('dd', {}, price),
+        h('dt', {}, unpaid ? 'Price' : 'Price paid'), h('dd', {}, price),
         h('dt', {}, 'Status'), h('dd', {}, orderStatusText(order.status)),
         h('dt', {}, 'Date'), h('dd', {}, new Date(order.created_at).toLocaleString())),
       h('div', { class: 'actions' },
@@ -56,5 +57,5 @@ async function paymentNotice(context: PageContext, order: Order, buying: boolean
   if (order.status !== 'payment_failed') return null;
   const payment = await context.app.api().orders.payment(order.id, { signal: context.signal }).catch(() => undefined);
   return h('p', { class: 'notice error', role: 'status', 'data-testid': 'payment-state' },
-    `The payment did not go through${payment?.error ? `: ${payment.error}` : ''}. ${buying ? 'The item is back on sale; you can buy it again.' : 'The item is back on sale.'}`);
+    `The payment did not go through${payment?.error ? `: ${payment.error.replace(/\.$/, '')}` : ''}. ${buying ? 'The item is back on sale; you can buy it again.' : 'The item is back on sale.'}`);
 }
