@@ -1,0 +1,138 @@
+// The listing checks as people meet them, in a real Chromium against the real platform
+// (`steveslist up`): a seller sees a held listing "Under review" on My listings; a moderator finds
+// it on the console's Held listings page with the rule's reason, clears it with a reason, and it is
+// found by search again. Screenshots go to CHECKS_SHOTS when it is set, for a person to look at.
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
+import { signUp } from '../marketplace/auth/user-accounts.js';
+import { createListing } from '../marketplace/domain/listings.js';
+import type { RowDataPacket } from '../marketplace/mysql/connection.js';
+import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
+import { until } from './fixtures/eventually.js';
+import { httpClient } from './fixtures/http-client.js';
+import { ROOT, startCli, type RunningCli } from './fixtures/run-cli.js';
+import { tempDir } from './fixtures/temp-dir.js';
+import { buildOnce } from './fixtures/web-app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CONSOLE = join(ROOT, 'api', 'admin', 'console');
+const PASSWORD = 'correct horse battery staple';
+const SHOTS = process.env.CHECKS_SHOTS;
+
+function consoleOutdated(): boolean {
+  const index = join(CONSOLE, 'dist', 'index.html');
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
+  const sources = [join(CONSOLE, 'index.html'), ...readdirSync(join(CONSOLE, 'src'), { recursive: true, encoding: 'utf8' }).map((name) => join(CONSOLE, 'src', name))];
+  return sources.some((path) => statSync(path).mtimeMs > built);
+}
+
+const dir = tempDir();
+let db: TestDatabase;
+let up: RunningCli | undefined;
+let browser: Browser | undefined;
+let webUrl: string;
+let adminUrl: string;
+
+beforeAll(async () => {
+  await buildOnce();
+  if (consoleOutdated()) await build({ configFile: join(CONSOLE, 'vite.config.ts'), logLevel: 'warn' });
+  db = await createTestDatabase('checksweb');
+  up = startCli(['up'], {
+    MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', LOG_LEVEL: 'info',
+    CDC_SERVER_ID: String(90_000 + Math.floor(Math.random() * 9_000)), DASHBOARD_REBUILD_MINUTES: '0',
+  });
+  const [[, web, admin], launched] = await Promise.all([
+    up.waitFor(/"web":"(http:[^"]+)\/".*"admin":"(http:[^"]+)"/, 120_000),
+    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
+  ]);
+  browser = launched;
+  webUrl = web!;
+  adminUrl = admin!;
+  await addAdminUser(db.pool, 'mona', PASSWORD, { role: 'moderator' });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (up && up.child.exitCode === null) {
+    up.child.kill('SIGTERM');
+    await up.exited;
+  }
+  await db?.close();
+  dir.remove();
+});
+
+async function open(base: string, path: string): Promise<{ page: Page; scriptErrors: string[] }> {
+  const context = await browser!.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const scriptErrors: string[] = [];
+  page.on('pageerror', (error) => scriptErrors.push(error.message));
+  await page.goto(base + path);
+  return { page, scriptErrors };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+const status = async (id: number) => {
+  const [[row]] = await db.pool.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ?', [id]);
+  return row?.status as string;
+};
+const found = async (q: string) => {
+  const response = await httpClient(webUrl)('GET', `/v1/search?q=${encodeURIComponent(q)}`);
+  return (response.body.hits as { id: number }[]).map((hit) => hit.id);
+};
+
+describe('a held listing, seen by its seller and cleared by a moderator', () => {
+  it('reads "Under review" for the seller, and comes back into search once a moderator clears it', async () => {
+    const email = `held.seller.${Date.now()}@example.com`;
+    const { user } = await signUp(db.pool, { email, password: PASSWORD, name: 'Hedda Seller', country: 'DE', city: 'Berlin' });
+    const id = await createListing(db.pool, {
+      sellerId: user.id, name: 'Omega replica watch', description: 'Licensed homage, boxed.', category: 'electronics', country: 'DE', city: 'Berlin', priceAmount: 12_000, priceCurrency: 'eur',
+    });
+    expect(await until(() => status(id), (s) => s === 'pending_review', 30_000)).toBe('pending_review');
+    expect(await until(() => found('omega'), (ids) => ids.length === 0, 15_000)).toEqual([]);
+
+    const seller = await open(webUrl, '/login');
+    await seller.page.getByLabel('Email').fill(email);
+    await seller.page.getByLabel('Password').fill(PASSWORD);
+    await seller.page.getByRole('button', { name: 'Log in' }).click();
+    await seller.page.getByTestId('signed-in-as').waitFor();
+    await seller.page.goto(`${webUrl}/me/listings`);
+    const row = seller.page.getByTestId('my-listings').getByRole('row').filter({ hasText: 'Omega replica watch' });
+    await row.getByText('Under review').waitFor();
+    expect(await row.getByRole('link', { name: /^Edit/ }).count()).toBe(0);
+    await shot(seller.page, 'checks-01-my-listings-under-review');
+    expect(seller.scriptErrors).toEqual([]);
+
+    const moderator = await open(adminUrl, '/held-listings');
+    await moderator.page.getByLabel('Username').fill('mona');
+    await moderator.page.getByLabel('Password').fill(PASSWORD);
+    await moderator.page.getByRole('button', { name: 'Log in' }).click();
+    await moderator.page.getByTestId('signed-in-as').filter({ hasText: 'mona' }).waitFor();
+    await moderator.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Held listings' }).click();
+    const held = moderator.page.getByRole('row').filter({ hasText: 'Omega replica watch' });
+    await held.filter({ hasText: 'banned words: "replica"' }).waitFor();
+    await shot(moderator.page, 'checks-02-held-listings');
+    await held.getByRole('button', { name: 'Clear…' }).click();
+    const dialog = moderator.page.getByRole('dialog');
+    await dialog.getByLabel('Reason').fill('A licensed homage, described as such');
+    await shot(moderator.page, 'checks-03-clear-dialog');
+    await dialog.getByRole('button', { name: 'Clear' }).click();
+    await moderator.page.getByRole('status').filter({ hasText: `Listing #${id} cleared: it is back on sale.` }).waitFor();
+    await moderator.page.getByText('Nothing waits for a decision.').waitFor();
+    expect(moderator.scriptErrors).toEqual([]);
+
+    expect(await status(id)).toBe('active');
+    expect(await until(() => found('omega'), (ids) => ids.includes(id), 15_000)).toEqual([id]);
+    const [audit] = await db.pool.query<RowDataPacket[]>("SELECT admin_username, reason FROM admin_audit WHERE action = 'listing.clear' AND target_id = ?", [id]);
+    expect(audit).toEqual([expect.objectContaining({ admin_username: 'mona', reason: 'A licensed homage, described as such' })]);
+  });
+});
