@@ -26,6 +26,8 @@ export interface JobDependencies {
     dashboardRebuildMinutes?: number;
     /** Where the dashboards are built and served from (under DATA_DIR). */
     dashboardsDir: string;
+    /** Letters in the bus's dead-letter topics, for the dead-letter alert check; absent where this process has no bus. */
+    deadLetters?: () => Promise<number>;
   };
 }
 
@@ -104,7 +106,7 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       timeLimitMs: 5 * 60_000,
       missed: 'skip',
       run: async ({ scheduledFor, log }) => (await anyAlertEnabled(deps.pool)
-        ? reports.withWarehouse((warehouse) => evaluateAlerts({ pool: deps.pool, warehouse, log, now: scheduledFor }))
+        ? reports.withWarehouse((warehouse) => evaluateAlerts({ pool: deps.pool, warehouse, log, now: scheduledFor, deadLetters: reports.deadLetters }))
         : 'no alerts'),
     });
   }

@@ -1,6 +1,8 @@
 import type { Config } from '../../core/config/index.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
+import type { Bus } from '../../pipelines/bus/port.js';
 import type { ScheduledJob } from '../../pipelines/scheduler/index.js';
+import { DeadLetterCounter } from '../../pipelines/status/dead-letter-counts.js';
 import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { platformJobs } from '../job-catalogue.js';
 import { openWarehouse, type ClickHouseClient } from '../../warehouse/index.js';
@@ -8,8 +10,10 @@ import { openWarehouse, type ClickHouseClient } from '../../warehouse/index.js';
 /**
  * The platform's jobs wired to this process's resources. `warehouse` is the client of a process
  * that holds one already (`up` owns the chDB folder); otherwise a run opens its own and closes it.
+ * With `bus`, the dead-letter alert counts the letters in its dead-letter topics too.
  */
-export function jobsFor(config: Config, db: { pool: Pool; source: { url: string } }, warehouse?: ClickHouseClient): ScheduledJob[] {
+export function jobsFor(config: Config, db: { pool: Pool; source: { url: string } }, warehouse?: ClickHouseClient, bus?: Bus): ScheduledJob[] {
+  const counter = bus && new DeadLetterCounter(bus, config.topicPrefix);
   return platformJobs({
     pool: db.pool,
     timezone: config.scheduler.timezone,
@@ -18,6 +22,7 @@ export function jobsFor(config: Config, db: { pool: Pool; source: { url: string 
       recipients: config.reports.recipients,
       dashboardRebuildMinutes: config.reports.dashboardRebuildMinutes,
       dashboardsDir: dashboardsDirOf(config.dataDir),
+      deadLetters: counter && (async () => (await counter.count()).reduce((sum, topic) => sum + topic.count, 0)),
       async withWarehouse(work) {
         if (warehouse) return work(warehouse);
         const client = openWarehouse(config);

@@ -54,7 +54,7 @@ export const upCommand: Command = {
       await startSmsWorker(ctx);
       await startListingChecksWorker(ctx);
       await startSpamChecksWorker(ctx);
-      const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse), log, health: supervisor.reporter('scheduler') });
+      const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse, bus), log, health: supervisor.reporter('scheduler') });
       scheduler.start();
       closers.push(() => scheduler.stop());
       const address = await startPublicServer(ctx, search);

@@ -12,7 +12,9 @@ import { platformJobs } from '../../bin/job-catalogue.js';
 import { silentLogger } from '../../core/log.js';
 import { addAdminUser } from '../../marketplace/auth/admin-accounts.js';
 import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { EmbeddedBus } from '../../pipelines/bus/embedded/index.js';
 import { EmailSender } from '../../pipelines/sinks/email/email-worker.js';
+import { DeadLetterCounter } from '../../pipelines/status/dead-letter-counts.js';
 import { startLocalMailbox, type LocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { until } from '../../test/fixtures/eventually.js';
@@ -418,9 +420,39 @@ describe('alerts', () => {
 });
 
 describe('the scheduled jobs', () => {
+  it('count the letters in the bus\'s dead-letter topics in the dead-letter alert, where the process has the bus', async () => {
+    const bus = await EmbeddedBus.open({
+      dir: join(dir.path, 'bus'), defaultPartitions: 2, segmentBytes: 64 * 1024, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 30, retentionMs: 3_600_000,
+    });
+    try {
+      await bus.publish('sl.dlq.warehouse', [{ key: '{"id":7}', value: '{"error":"poison"}' }]);
+      await bus.publish('sl.other.topic', [{ key: null, value: 'not a dead letter' }]);
+      // Only the bus's letters count here: the dead email of the test above is sent again, the other alerts are off.
+      await db.pool.query("UPDATE email_messages SET status = 'sent' WHERE status = 'dead'");
+      await db.pool.query('UPDATE report_alerts SET enabled = 0');
+      const created = await call('POST', '/admin/alerts', { token: analyst, body: { name: 'Bus letters', check: 'dead_letters_above_zero', recipients: ['ops@example.com'] } });
+      const context = { scheduledFor: new Date(), signal: new AbortController().signal, log };
+      const reports = { recipients: [], dashboardsDir: join(dir.path, 'dashboards'), withWarehouse: <T>(work: (client: ClickHouseClient) => Promise<T>) => work(warehouse) };
+      const withoutBus = platformJobs({ pool: db.pool, timezone: 'UTC', reports }).find((job) => job.name === 'reports.alerts')!;
+      expect(await withoutBus.run(context)).toBe('0 breached (mailed), 0 still breached, 0 cleared, 1 ok, 0 failed');
+      const counter = new DeadLetterCounter(bus, 'sl');
+      const deadLetters = async () => (await counter.count()).reduce((sum, topic) => sum + topic.count, 0);
+      const withBus = platformJobs({ pool: db.pool, timezone: 'UTC', reports: { ...reports, deadLetters } }).find((job) => job.name === 'reports.alerts')!;
+      const before = mailbox.messages().length;
+      expect(await withBus.run(context)).toBe('1 breached (mailed), 0 still breached, 0 cleared, 0 ok, 0 failed');
+      expect(await getAlert(db.pool, created.body.id)).toMatchObject({ state: 'breached', lastValue: 1 });
+      const [mail] = (await mails(before + 1)).slice(before);
+      expect(mail!.subject).toBe('Alert: Bus letters (1 > 0)');
+      expect(mail!.text).toContain('dead_letter_topics: 1');
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('runs subscriptions every five minutes and alerts every minute through the scheduler\'s catalogue, opening the warehouse only when there is work', async () => {
     let lent = 0;
-    const jobs = platformJobs({ pool: db.pool, timezone: 'UTC', reports: { recipients: [], withWarehouse: (work) => { lent++; return work(warehouse); } } });
+    await db.pool.query('UPDATE report_alerts SET enabled = 1');
+    const jobs = platformJobs({ pool: db.pool, timezone: 'UTC', reports: { recipients: [], dashboardsDir: join(dir.path, 'dashboards'), withWarehouse: (work) => { lent++; return work(warehouse); } } });
     const subscriptions = jobs.find((job) => job.name === 'reports.subscriptions')!;
     const alerts = jobs.find((job) => job.name === 'reports.alerts')!;
     expect([subscriptions.cron, alerts.cron]).toEqual(['*/5 * * * *', '* * * * *']);
