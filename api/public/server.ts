@@ -25,6 +25,7 @@ import { orderRoutes } from './routes/orders.js';
 import { phoneRoutes, type PhoneRouteOptions } from './routes/phone.js';
 import { orderPaymentRoutes, stripeWebhookRoutes } from './routes/payments.js';
 import { profileRoutes } from './routes/profiles.js';
+import { placeRoutes } from './routes/places.js';
 import { searchRoutes } from './routes/search.js';
 import { webAppRoutes } from './routes/web-app.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -95,6 +96,7 @@ export async function buildPublicServer(options: PublicServerOptions): Promise<F
   await app.register(profileRoutes, { pool: options.pool });
   await app.register(webhookRoutes, { pool: options.pool, allowPrivate: options.webhooksAllowPrivate ?? false });
   if (options.search) await app.register(searchRoutes, { search: options.search });
+  await app.register(placeRoutes);
   await app.register(webAppRoutes);
   return app;
 }

@@ -1,9 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Gazetteer } from '../../../marketplace/places/gazetteer.js';
+import { worldCities } from '../../../marketplace/places/geonames-gazetteer.js';
 import { MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type SearchService, type SearchSort } from '../../../pipelines/sinks/search/port.js';
 import { badRequest } from '../../errors.js';
+import { nearText, resolveNear } from '../near-place.js';
+import { placeSchema } from './places.js';
 
 export interface SearchRouteOptions {
   search: SearchService;
+  /** Resolves `near`; the world-cities gazetteer unless another is given. */
+  places?: Gazetteer;
 }
 
 interface SearchQuerystring {
@@ -13,6 +19,8 @@ interface SearchQuerystring {
   category?: string;
   min_price?: number;
   max_price?: number;
+  near?: string;
+  within_km?: number;
   sort?: SearchSort;
   page: number;
   per_page: number;
@@ -32,7 +40,12 @@ const schema = {
       category: { type: 'string', minLength: 1, maxLength: 50 },
       min_price: { type: 'integer', minimum: 0, description: 'In minor units (cents)' },
       max_price: { type: 'integer', minimum: 0, description: 'In minor units (cents)' },
-      sort: { type: 'string', enum: ['relevance', 'newest', 'price_asc', 'price_desc'], default: 'relevance' },
+      near: {
+        type: 'string', minLength: 1, maxLength: 120,
+        description: 'Only listings with coordinates, each hit with its distance_km from this city: "Boston,US" (any spelling of the name, a comma, the ISO country code) or a place id from GET /v1/places',
+      },
+      within_km: { type: 'number', minimum: 1, maximum: 20_000, description: 'With near: only listings at most this many kilometres away (great-circle distance between the cities)' },
+      sort: { type: 'string', enum: ['relevance', 'newest', 'price_asc', 'price_desc', 'distance'], default: 'relevance', description: 'distance (nearest first) needs near' },
       page: { type: 'integer', minimum: 1, default: 1 },
       per_page: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     },
@@ -56,11 +69,13 @@ const schema = {
               id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, category: { type: 'string' },
               country: { type: 'string' }, city: { type: 'string' }, price_amount: { type: 'integer' }, price_currency: { type: 'string' },
               seller_name: { type: ['string', 'null'] }, created_at: { type: 'string' }, score: { type: 'number' },
+              distance_km: { type: 'number', description: 'Kilometres from near; only when near was given' },
               highlight: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' } } },
             },
           },
         },
         facets: { type: 'object', properties: { category: facet, city: facet, country: facet } },
+        near: { ...placeSchema, description: 'The place near resolved to; only when near was given' },
       },
     },
   },
@@ -68,6 +83,7 @@ const schema = {
 
 /** GET /v1/search: what the web app's search box calls. */
 export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, options) => {
+  const places = options.places ?? worldCities();
   app.get<{ Querystring: SearchQuerystring }>('/v1/search', { schema }, async (request) => {
     const query = request.query;
     if (query.min_price !== undefined && query.max_price !== undefined && query.min_price > query.max_price) {
@@ -76,11 +92,18 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
     if (query.page * query.per_page > MAX_RESULT_WINDOW) {
       throw badRequest('page', `page × per_page may be at most ${MAX_RESULT_WINDOW}; narrow the search instead`);
     }
+    if (query.near === undefined && query.sort === 'distance') throw badRequest('sort', 'distance needs near, the city to measure from (as near=Boston,US)');
+    if (query.near === undefined && query.within_km !== undefined) throw badRequest('within_km', 'needs near, the city to measure from (as near=Boston,US)');
+    const near = query.near === undefined ? undefined : await resolveNear(places, 'near', query.near);
     const store = await options.search.serving();
     const result = await store.search({
       q: query.q, country: query.country?.toUpperCase(), city: query.city, category: query.category,
       minPrice: query.min_price, maxPrice: query.max_price, sort: query.sort, page: query.page, perPage: query.per_page,
+      near: near && { latitude: near.latitude, longitude: near.longitude, withinKm: query.within_km },
     });
-    return { total: result.total, total_relation: result.totalRelation, page: query.page, per_page: query.per_page, hits: result.hits, facets: result.facets };
+    return {
+      total: result.total, total_relation: result.totalRelation, page: query.page, per_page: query.per_page, hits: result.hits, facets: result.facets,
+      ...(near && { near: { ...near, near: nearText(near) } }),
+    };
   });
 };
