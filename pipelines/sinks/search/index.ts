@@ -10,7 +10,7 @@ export { startSearchIndexer, SEARCH_GROUP } from './indexer.js';
 export async function openSearch(config: Config): Promise<SearchService> {
   const es = config.search.elasticsearch;
   if (es) return ElasticsearchSearch.connect({ ...es, alias: config.search.alias, synonyms: config.search.synonyms });
-  const service = new EmbeddedSearch(config.search.dir, config.search.alias);
+  const service = new EmbeddedSearch(config.search.dir, config.search.alias, { synonyms: config.search.synonyms });
   await service.ensureIndex();
   return service;
 }

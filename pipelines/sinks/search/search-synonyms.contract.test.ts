@@ -1,11 +1,16 @@
 // Synonyms on every search adapter: a word finds listings that use another word of its group,
 // with the default groups or the ones SEARCH_SYNONYMS names.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../test/fixtures/eventually.js';
 import { closeAll, listingDocument, searchAdapters, upsertAll, type SearchAdapterOptions } from '../../../test/fixtures/search-adapters.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { ConfigError } from '../../../core/errors.js';
 import { loadConfig } from '../../../core/config/index.js';
 import type { SearchService, SearchStore } from './port.js';
+import { ElasticsearchSearch } from './elasticsearch.js';
+import { openSearch } from './index.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -75,6 +80,22 @@ describe('the SEARCH_SYNONYMS setting', () => {
   it('reads groups separated by ";", and "none" turns synonyms off', () => {
     expect(load('Canoe,kayak; pram,stroller,buggy').search.synonyms).toEqual([['canoe', 'kayak'], ['pram', 'stroller', 'buggy']]);
     expect(load('none').search.synonyms).toEqual([]);
+  });
+
+  it.each(searchAdapters(dir.path).map((a) => a.name))('reaches the %s engine the configuration opens', async (engine) => {
+    const env: NodeJS.ProcessEnv = { SEARCH_SYNONYMS: 'canoe,kayak', SEARCH_DIR: join(dir.path, `configured-${Date.now()}`), SEARCH_INDEX: `configured-${randomBytes(4).toString('hex')}` };
+    if (engine === 'elasticsearch') env.ELASTICSEARCH_URL = process.env.ELASTICSEARCH_URL;
+    const service = await openSearch(loadConfig(env, { cwd: dir.path, dotEnv: false }));
+    try {
+      expect(service.kind).toBe(engine);
+      const store = await service.serving();
+      await store.upsert([{ doc: listingDocument({ id: 1, name: 'Sit-on-top kayak' }), version: 1n }]);
+      // Elasticsearch opened as the platform opens it refreshes every 250 ms, not per write.
+      expect(ids(await until(() => store.search({ q: 'canoe' }), (result) => result.total > 0))).toEqual([1]);
+    } finally {
+      if (service instanceof ElasticsearchSearch) await service.destroy();
+      await service.close();
+    }
   });
 
   it('refuses a malformed value with an error naming the setting and the expected form', () => {
