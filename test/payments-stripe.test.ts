@@ -12,6 +12,11 @@ import { signUp } from '../marketplace/auth/user-accounts.js';
 import { createListing } from '../marketplace/domain/listings.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import { StripePayments } from '../marketplace/payments/stripe.js';
+import type { OpenDatabase } from '../bin/commands/open-database.js';
+import { startPublicServer } from '../bin/roles/servers.js';
+import { closeAll } from '../bin/roles/role-context.js';
+import { loadConfig } from '../core/config/index.js';
+import { tempDir } from './fixtures/temp-dir.js';
 import { capturedLog } from './fixtures/captured-log.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { httpClient } from './fixtures/http-client.js';
@@ -247,6 +252,37 @@ describe('refunds through Stripe', () => {
     const { orderId } = await buy();
     const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'x' } });
     expect(response.status).toBe(409);
+  });
+});
+
+describe('start-up', () => {
+  async function start(env: NodeJS.ProcessEnv) {
+    const dir = tempDir();
+    const log = capturedLog('info');
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      const config = loadConfig({ PORT: '0', ...env }, { cwd: dir.path, dotEnv: false });
+      // The public server needs the database's pool only.
+      const address = await startPublicServer({ config, log: log.log, db: { pool: db.pool } as OpenDatabase, closers }, undefined);
+      const webhook = await fetch(`${address}/v1/payments/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      return { text: log.text(), webhookStatus: webhook.status };
+    } finally {
+      await closeAll(closers, log.log);
+      dir.remove();
+    }
+  }
+
+  it('says at start that no payments are configured, and has no webhook endpoint then', async () => {
+    const { text, webhookStatus } = await start({});
+    expect(text).toContain('payments: none configured');
+    expect(webhookStatus).toBe(404);
+  });
+
+  it('says at start that payments go through Stripe, and verifies what is posted to the webhook', async () => {
+    const { text, webhookStatus } = await start({ STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_URL: stripe.url });
+    expect(text).toContain('payments: stripe');
+    expect(text).not.toContain(SECRET_KEY);
+    expect(webhookStatus).toBe(400);
   });
 });
 
