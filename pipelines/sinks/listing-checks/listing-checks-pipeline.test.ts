@@ -14,7 +14,7 @@ import { signUp } from '../../../marketplace/auth/user-accounts.js';
 import { createListing, updateListing, type NewListing } from '../../../marketplace/domain/listings.js';
 import { recordListingDecision } from '../../../marketplace/moderation/listing-checks.js';
 import type { RowDataPacket } from '../../../marketplace/mysql/connection.js';
-import { startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
+import { readTopic, startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
 import { until } from '../../../test/fixtures/eventually.js';
 import { httpClient } from '../../../test/fixtures/http-client.js';
@@ -39,6 +39,9 @@ let moderator: string;
 let supporter: string;
 const sellers: { id: number; token: string }[] = [];
 const decided = new Map<number, { rules: string[]; held: boolean }>();
+/** What the worker told the supervisor: /health, /admin/pipeline and /metrics show the group from it. */
+const deadLetters: string[] = [];
+const health = { failed: () => 10, succeeded: () => undefined, deadLettered: (_count: number, error: unknown) => { deadLetters.push((error as Error).message); } };
 
 const config = readChecks(new SettingsReader({ CHECKS_BURST_MAX_LISTINGS: '5', CHECKS_PRICE_MIN_SAMPLES: '5' }, '/')).listings;
 
@@ -51,7 +54,7 @@ beforeAll(async () => {
   await indexer.start();
   worker = new ListingChecksWorker({
     bus: cdc.bus, pool: db.pool, topicPrefix: 'sl', log: silentLogger(), config,
-    onDecision: (listingId, rules, held) => decided.set(listingId, { rules, held }),
+    onDecision: (listingId, rules, held) => decided.set(listingId, { rules, held }), health,
   });
   await worker.start();
   for (const n of [1, 2, 3]) {
@@ -213,5 +216,13 @@ describe('listing checks on the bus', () => {
     const queue = await staff('GET', '/admin/listing-checks?action=flag', { token: moderator });
     expect(queue.body.data.map((l: { id: number }) => l.id)).toContain(ids[5]);
     expect(await until(() => searchIds('garden chair'), (found) => found.includes(ids[5]!))).toContain(ids[5]);
+  });
+
+  it('dead-letters an event it cannot read, tells the supervisor, and goes on', async () => {
+    await cdc.bus.publish('sl.events.listing', [{ key: '999', value: 'not json' }]);
+    expect(await until(() => deadLetters, (found) => found.length > 0)).toEqual([expect.stringContaining('not a domain event')]);
+    expect((await readTopic(cdc.bus, 'sl.dlq.listing-checks')).length).toBe(1);
+    const next = await createListing(db.pool, listing(sellers[1]!.id, { name: 'Replica lamp' }));
+    expect(await decision(next)).toMatchObject({ rules: ['banned_words'] });
   });
 });
