@@ -1,8 +1,11 @@
-// Dashboards: one rebuild (export of every page's numbers to Parquet, `evidence sources`, `evidence
-// build`, the switch) over a warehouse of 1M listings and 10M orders. The raw tables are the real
-// ones (made from the migrated MySQL schema, as the loader makes them) filled by generated INSERTs,
-// and the reports project is copied to a temp folder so the build leaves the checkout's site alone.
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+// Dashboards over a warehouse of 1M listings and 10M orders: each dashboard query that still reads
+// the raw tables (those on marts are in the warehouse bench, beside their plain views), the export
+// of every page's numbers, and one rebuild (export, `evidence sources`, `evidence build`, the
+// switch) into a temp dashboards folder. The raw tables are the real ones (made from the migrated
+// MySQL schema, as the loader makes them) filled inside ClickHouse; the process's one chDB folder
+// and its generated data are shared with the warehouse bench. Slow (an Evidence build takes
+// minutes on a busy machine): run with BENCH_ONLY=dashboards.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
@@ -11,28 +14,19 @@ import type { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import { migrate } from '../marketplace/schema/migrate.js';
 import { REPORTS_DIR, refreshDashboards } from '../reports/export/build-dashboards.js';
-import { exportDashboardData } from '../reports/export/export-marts.js';
-import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
+import { sourcesOf } from '../reports/export/data-as-of.js';
+import { DASHBOARD_QUERIES, exportDashboardData } from '../reports/export/export-marts.js';
+import type { ClickHouseClient } from '../warehouse/client.js';
 import { ensureMarts } from '../warehouse/marts.js';
 import { ensureRawDatabase, readSourceTable, syncTable } from '../warehouse/raw-schema.js';
 import { measure, type BenchResult } from './table.js';
+import { benchWarehouse, fillAtScale, LISTINGS, queryP50, USERS } from './warehouse-at-scale.js';
 
-const LISTINGS = 1_000_000;
-const ORDERS = 10_000_000;
-const USERS = 200_000;
-
-/** Generated rows over the last year; enough variety (8 categories, 6 countries, 30 cities, 4 currencies) for every chart. */
-async function fill(client: ClickHouseClient): Promise<void> {
+/** The other tables the pages read: 1M messages and 50k complaints over the last year. */
+async function fillTheRest(client: ClickHouseClient): Promise<void> {
   const year = 'now64(6) - toIntervalSecond(number * 7919 % 31536000)';
-  await client.command({ query: `INSERT INTO raw.users (id, email, name, country, city, status, created_at, updated_at, _version, _is_deleted)
-    SELECT number + 1, concat('u', toString(number), '@example.com'), concat('User ', toString(number)), 'US', 'Boston', 'active', ${year}, ${year}, 1, 0 FROM numbers(${USERS})` });
-  await client.command({ query: `INSERT INTO raw.listings (id, seller_id, name, description, category, country, city, price_amount, price_currency, status, created_at, updated_at, _version, _is_deleted)
-    SELECT number + 1, number % ${USERS} + 1, 'thing', '', ['electronics','furniture','vehicles','bikes','home-garden','clothing','sports','housing'][number % 8 + 1],
-      ['US','GB','DE','FR','CA','AU'][number % 6 + 1], concat('City ', toString(number % 30)), 500 + number % 90000,
-      ['usd','gbp','eur','eur','cad','aud'][number % 6 + 1], if(number % 5 = 0, 'sold', 'active'), ${year}, ${year}, 1, 0 FROM numbers(${LISTINGS})` });
-  await client.command({ query: `INSERT INTO raw.orders (id, listing_id, buyer_id, seller_id, amount, currency, status, created_at, updated_at, _version, _is_deleted)
-    SELECT number + 1, number % ${LISTINGS} + 1, (number * 31) % ${USERS} + 1, (number % ${LISTINGS}) % ${USERS} + 1, 500 + (number * 7919) % 200000,
-      ['usd','gbp','eur','eur','cad','aud'][(number % ${LISTINGS}) % 6 + 1], if(number % 50 = 0, 'cancelled', 'paid'), ${year}, ${year}, 1, 0 FROM numbers(${ORDERS})` });
+  await client.command({ query: 'TRUNCATE TABLE raw.messages' });
+  await client.command({ query: 'TRUNCATE TABLE raw.complaints' });
   await client.command({ query: `INSERT INTO raw.messages (id, listing_id, sender_id, recipient_id, body, created_at, _version, _is_deleted)
     SELECT number + 1, number % ${LISTINGS} + 1, number % ${USERS} + 1, (number + 1) % ${USERS} + 1, 'hi', ${year}, 1, 0 FROM numbers(1000000)` });
   await client.command({ query: `INSERT INTO raw.complaints (id, reporter_id, listing_id, reason, status, created_at, updated_at, _version, _is_deleted)
@@ -46,7 +40,7 @@ export async function* dashboardBenches(server: LocalMysqlServer): AsyncGenerato
   const url = server.url('bench_dash');
   await migrate(url);
   const pool = await createMysqlPool(url);
-  const client = createWarehouseClient({ path: join(dir, 'warehouse') });
+  const { client } = benchWarehouse();
   try {
     await ensureRawDatabase(client);
     const [tables] = await pool.query<RowDataPacket[]>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench_dash' AND TABLE_TYPE = 'BASE TABLE'");
@@ -54,12 +48,22 @@ export async function* dashboardBenches(server: LocalMysqlServer): AsyncGenerato
       const source = await readSourceTable(pool, 'bench_dash', String(name));
       if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') await syncTable(client, source);
     }
-    await fill(client);
-    await ensureMarts(client);
-    // The project without its build state; node_modules shared (700 MB, read only here).
-    const reports = join(dir, 'reports');
-    cpSync(REPORTS_DIR, reports, { recursive: true, filter: (path) => !/[/\\](node_modules|\.evidence|build|builds|site)$/.test(path) });
-    symlinkSync(join(REPORTS_DIR, 'node_modules'), join(reports, 'node_modules'));
+    await fillAtScale(client);
+    await fillTheRest(client);
+    const failed = await ensureMarts(client);
+    if (failed.length > 0) throw new Error(`marts failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+
+    // The queries' own times: the marts' background refreshes are paused meanwhile.
+    await client.command({ query: 'SYSTEM STOP VIEWS' });
+    try {
+      for (const [name, sql] of Object.entries(DASHBOARD_QUERIES).filter(([, sql]) => sourcesOf(sql).raw)) {
+        const { p50, totalMs } = await queryP50(client, sql, 3);
+        yield { ...measure(`dashboard query ${name} (raw tables, 1M listings / 10M orders)`, 'queries', 3, totalMs), note: `p50 ${p50.toFixed(0)} ms; no mart yet` };
+      }
+    } finally {
+      await client.command({ query: 'SYSTEM START VIEWS' });
+    }
+
     let started = Date.now();
     const exported = await exportDashboardData(client, join(dir, 'export-only'));
     const rows = Object.values(exported.rows).reduce((a, b) => a + b, 0);
@@ -68,7 +72,6 @@ export async function* dashboardBenches(server: LocalMysqlServer): AsyncGenerato
     const summary = await refreshDashboards({ warehouse: client, log: silentLogger(), dashboardsDir: join(dir, 'dashboards') });
     yield measure('dashboard rebuild at 1M listings / 10M orders (export, evidence sources + build, switch)', 'rebuilds', 1, Date.now() - started, summary);
   } finally {
-    await client.close();
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // Warehouse: commit-to-warehouse latency under load, loader throughput, and the marts over 1M
-// listings and 10M generated orders (refresh cost; dashboard queries over the materialized mart
-// beside the plain view it replaced). One chDB folder for the whole run (chDB allows one per process).
+// listings and 10M generated orders (refresh cost; the GMV query and every dashboard query that
+// reads a mart, over the materialized mart beside the plain view it replaced). The process's one
+// chDB folder (warehouse-at-scale.ts), shared with the dashboards bench.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +17,13 @@ import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
-import { createWarehouseClient, readAll, type ClickHouseClient } from '../warehouse/client.js';
+import type { ClickHouseClient } from '../warehouse/client.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
 import { DASHBOARD_QUERIES } from '../reports/export/export-marts.js';
 import { ensureMarts, MARTS, refreshMarts } from '../warehouse/marts.js';
 import { ensureRawDatabase, readSourceTable, syncTable } from '../warehouse/raw-schema.js';
 import { observeWarehouse, percentile } from './observe.js';
+import { benchWarehouse, fillAtScale, LISTINGS, ORDERS, queryP50, USERS } from './warehouse-at-scale.js';
 import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
@@ -68,56 +70,6 @@ async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: 
   }];
 }
 
-const LISTINGS = 1_000_000;
-const ORDERS = 10_000_000;
-const USERS = 200_000;
-
-/**
- * The raw tables the pipeline made (the real schema), emptied and filled inside ClickHouse from
- * numbers(): 200k users, 1M listings and 10M orders over the last year, then changes as CDC
- * brings them (newer versions): 2% of orders refunded, 1% deleted, 1% of listings moved to another
- * category, 0.5% deleted. FINAL has real work to do.
- */
-async function fillAtScale(client: ClickHouseClient): Promise<number> {
-  const started = performance.now();
-  const year = 'now64(6) - toIntervalSecond(number * 7919 % 31536000)';
-  for (const table of ['users', 'listings', 'orders']) await client.command({ query: `TRUNCATE TABLE raw.${table}` });
-  const run = (query: string) => client.command({ query, clickhouse_settings: { max_insert_threads: '2' } });
-  await run(`INSERT INTO raw.users (id, email, name, country, city, status, created_at, updated_at, _version, _is_deleted, _synced_at)
-    SELECT number + 1, concat('u', toString(number), '@example.com'), 'User', 'US', 'Boston', 'active', now64(6) - toIntervalSecond(number * 7919 % 63072000), now64(6), 1, 0, now64(3) FROM numbers(${USERS})`);
-  const listing = (version: number, where: string, category: string, deleted: string) => `INSERT INTO raw.listings
-    (id, seller_id, name, description, category, country, city, price_amount, price_currency, status, created_at, updated_at, _version, _is_deleted, _synced_at)
-    SELECT number + 1, number % ${USERS} + 1, 'thing', '', ${category}, ['US','GB','DE','FR','CA','AU'][number % 6 + 1], concat('City ', toString(number % 30)),
-      500 + number % 90000, 'usd', if(number % 5 = 0, 'sold', 'active'), ${year}, ${year}, ${version}, ${deleted}, now64(3)
-    FROM numbers(${LISTINGS}) WHERE ${where}`;
-  await run(listing(1, '1', "['electronics','furniture','vehicles','bikes','home-garden','clothing','sports','housing'][number % 8 + 1]", '0'));
-  await run(listing(2, 'number % 100 = 7', "'sports'", '0'));
-  await run(listing(3, 'number % 200 = 9', "'sports'", '1'));
-  const order = (version: number, where: string, status: string, deleted: string) => `INSERT INTO raw.orders
-    (id, listing_id, buyer_id, seller_id, amount, currency, status, created_at, updated_at, _version, _is_deleted, _synced_at)
-    SELECT number + 1, number % ${LISTINGS} + 1, (number * 31) % ${USERS} + 1, (number % ${LISTINGS}) % ${USERS} + 1, 500 + (number * 7919) % 200000,
-      ['usd','eur','gbp'][number % 3 + 1], ${status}, ${year}, ${year}, ${version}, ${deleted}, now64(3)
-    FROM numbers(${ORDERS}) WHERE ${where}`;
-  await run(order(1, '1', "if(number % 50 = 0, 'cancelled', 'paid')", '0'));
-  await run(order(2, 'number % 50 = 3', "'refunded'", '0'));
-  await run(order(3, 'number % 100 = 11', "'paid'", '1'));
-  return performance.now() - started;
-}
-
-/** The p50 of `runs` runs (after one to warm up), in ms; the whole answer read as Parquet, as the dashboards' export reads it. */
-async function p50(client: ClickHouseClient, query: string, runs: number): Promise<{ p50: number; totalMs: number }> {
-  const run = async () => readAll((await client.exec({ query: `${query} FORMAT Parquet` })).stream);
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), totalMs: times.reduce((a, b) => a + b, 0) };
-}
-
 /**
  * The marts over 1M listings and 10M orders: what each refresh costs (it runs every
  * MART_REFRESH_SECONDS), and every dashboard query that reads a mart, over the mart and over the
@@ -125,7 +77,7 @@ async function p50(client: ClickHouseClient, query: string, runs: number): Promi
  */
 async function* martsAtScale(client: ClickHouseClient): AsyncGenerator<BenchResult> {
   const fillMs = await fillAtScale(client);
-  yield measure('generate 200k users, 1M listings, 10M orders (+ updates, refunds, deletes) in ClickHouse', 'rows', USERS + LISTINGS + ORDERS, fillMs, 'INSERT ... SELECT FROM numbers()');
+  if (fillMs > 0) yield measure('generate 200k users, 1M listings, 10M orders (+ updates, refunds, deletes) in ClickHouse', 'rows', USERS + LISTINGS + ORDERS, fillMs, 'INSERT ... SELECT FROM numbers()');
   expectNoFailures(await ensureMarts(client, { refresh: false }));
   for (const name of Object.keys(MARTS)) {
     const started = performance.now();
@@ -143,8 +95,8 @@ async function* martsAtScale(client: ClickHouseClient): AsyncGenerator<BenchResu
   await client.command({ query: 'SYSTEM STOP VIEWS' });
   try {
     for (const [label, sql] of queries) {
-      const view = await p50(client, sql.replace(/\bmarts\./g, 'plain_views.'), 3);
-      const mart = await p50(client, sql, 20);
+      const view = await queryP50(client, sql.replace(/\bmarts\./g, 'plain_views.'), 3);
+      const mart = await queryP50(client, sql, 20);
       yield { ...measure(`${label}: plain view (before)`, 'queries', 3, view.totalMs), note: `p50 ${view.p50.toFixed(0)} ms (FINAL + join per query, 10M orders)` };
       yield { ...measure(`${label}: materialized mart`, 'queries', 20, mart.totalMs), note: `p50 ${mart.p50.toFixed(1)} ms` };
     }
@@ -158,11 +110,11 @@ function expectNoFailures(failed: { name: string; error: string }[]): void {
 }
 
 export async function* warehouseBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-wh-'));
+  const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-wh-pipeline-'));
   const url = server.url('bench_wh');
   await migrate(url);
   const pool = await createMysqlPool(url, { connectionLimit: 24 });
-  const client = createWarehouseClient({ path: join(dir, 'warehouse') });
+  const { client } = benchWarehouse();
   try {
     // BENCH_WAREHOUSE=marts measures the marts alone, on raw tables made from the schema as the loader makes them.
     if (process.env.BENCH_WAREHOUSE === 'marts') {
@@ -174,7 +126,6 @@ export async function* warehouseBenches(server: LocalMysqlServer): AsyncGenerato
     }
     yield* martsAtScale(client);
   } finally {
-    await client.close();
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
   }
