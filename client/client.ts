@@ -6,6 +6,7 @@ import { ComplaintsResource } from './resources/complaints.js';
 import { ListingsResource } from './resources/listings.js';
 import { MessagesResource } from './resources/messages.js';
 import { OrdersResource } from './resources/orders.js';
+import { PhoneResource } from './resources/phone.js';
 import { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
 import type { FormOptions, SearchParams, SearchResult } from './types.js';
@@ -41,6 +42,7 @@ export class Steveslist {
   readonly messages: MessagesResource;
   readonly complaints: ComplaintsResource;
   readonly webhookEndpoints: WebhookEndpointsResource;
+  readonly phone: PhoneResource;
   // Private fields, so neither console.log(client) nor JSON.stringify shows the credential.
   readonly #options: ClientOptions;
   readonly #http: HttpClient;
@@ -55,6 +57,7 @@ export class Steveslist {
     this.messages = new MessagesResource(this.#http);
     this.complaints = new ComplaintsResource(this.#http);
     this.webhookEndpoints = new WebhookEndpointsResource(this.#http);
+    this.phone = new PhoneResource(this.#http);
   }
 
   get baseUrl(): string {

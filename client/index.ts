@@ -15,6 +15,7 @@ export type { ComplaintsResource } from './resources/complaints.js';
 export type { ListingsResource } from './resources/listings.js';
 export type { MessagesResource } from './resources/messages.js';
 export type { OrdersResource } from './resources/orders.js';
+export type { PhoneResource } from './resources/phone.js';
 export type { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 export type {
   Id, Timestamp, Page, PageParams,
@@ -24,6 +25,7 @@ export type {
   Order, OrderPayment, OrderStatus, ListOrdersParams,
   Message, SendMessageParams, ListMessagesParams, MessageThread, ListThreadsParams, ThreadParams,
   Complaint, ComplaintReason, ComplaintStatus, FileComplaintParams,
+  Phone, PhonePreferences,
   SearchParams, SearchSort, SearchHit, SearchResult, FacetCount,
   Choice, FormOptions,
   WebhookEventType, WebhookEndpoint, WebhookEndpointWithSecret, CreateWebhookEndpointParams, UpdateWebhookEndpointParams,

@@ -388,3 +388,23 @@ export interface WebhookDeliveryWithAttempts extends WebhookDelivery {
 export interface ListWebhookDeliveriesParams extends PageParams {
   status?: WebhookDeliveryStatus;
 }
+
+/** The caller's phone number for SMS notifications. */
+export interface Phone {
+  /** E.164, e.g. +447700900123. */
+  phone: string;
+  /** Only a verified number is texted notifications. */
+  verified: boolean;
+  verified_at: Timestamp | null;
+  /** Texted when buying or selling something. */
+  sms_orders: boolean;
+  /** Texted when someone writes. */
+  sms_messages: boolean;
+  /** A code was texted and can be typed back until then. */
+  code_expires_at: Timestamp | null;
+}
+
+export interface PhonePreferences {
+  sms_orders?: boolean;
+  sms_messages?: boolean;
+}
