@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../../api/admin/server.js';
 import { buildPublicServer } from '../../../api/public/server.js';
+import { Steveslist, ValidationError } from '../../../client/index.js';
 import { addAdminUser } from '../../../marketplace/auth/admin-accounts.js';
 import { createListing } from '../../../marketplace/domain/listings.js';
 import { sendMessage } from '../../../marketplace/domain/messages.js';
@@ -33,6 +34,7 @@ let twilioApi: TwilioStandIn;
 let cdc: TestReader;
 let app: FastifyInstance;
 let call: ReturnType<typeof httpClient>;
+let apiUrl: string;
 let worker: SmsWorker;
 let logs: CapturedLog;
 let admin: FastifyInstance;
@@ -48,7 +50,8 @@ beforeAll(async () => {
     pool: db.pool, log: logs.log, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 },
     sms: { port: sms, authToken: twilioApi.authToken, statusCallbackUrl: CALLBACK_URL },
   });
-  call = httpClient(await app.listen({ host: '127.0.0.1', port: 0 }));
+  apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  call = httpClient(apiUrl);
   cdc = await startTestReader(db.url, join(dir.path, 'cdc'));
   worker = new SmsWorker({ bus: cdc.bus, pool: db.pool, sms, topicPrefix: 'sl', log: logs.log, statusCallbackUrl: CALLBACK_URL, retryDelaysMs: [20, 40] });
   await worker.start();
@@ -136,6 +139,19 @@ describe('phone verification', () => {
     expect(log!.status).toBe('queued');
     expect(logs.text()).not.toContain(code);
     expect(logs.text()).not.toContain(twilioApi.authToken);
+  });
+
+  it('works through the client library', async () => {
+    const user = await signUp();
+    const client = new Steveslist({ baseUrl: apiUrl, token: user.token, maxRetries: 0 });
+    expect(await client.phone.set('+1 (415) 555-0199')).toMatchObject({ phone: '+14155550199', verified: false });
+    const error = await client.phone.verify('12345').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe('code');
+    expect(await client.phone.verify(codeTextedTo('+14155550199')!)).toMatchObject({ verified: true });
+    expect(await client.phone.setPreferences({ sms_messages: false })).toMatchObject({ sms_orders: true, sms_messages: false });
+    await client.phone.remove();
+    expect(await client.phone.get().catch((caught: { status?: number }) => caught.status)).toBe(404);
   });
 
   it('refuses a number that is not E.164, naming the field and what to type', async () => {
