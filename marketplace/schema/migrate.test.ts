@@ -7,8 +7,8 @@ import { MigrationError } from '../../core/errors.js';
 import { connectMysql, type RowDataPacket } from '../mysql/connection.js';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from './migrate.js';
 
-const TABLES = ['admin_audit', 'admin_sessions', 'admin_users', 'api_keys', 'cdc_signals', 'complaints', 'email_messages', 'job_runs', 'listing_checks', 'listing_text_hashes', 'listings', 'message_rate_limits', 'messages', 'orders', 'outbox', 'phone_verifications',
-  'report_alerts', 'report_deliveries', 'report_subscriptions', 'saved_search_link_keys', 'saved_search_matches', 'saved_searches', 'schema_migrations', 'signup_addresses', 'sms_messages', 'sms_status_events', 'user_checks', 'user_credentials', 'user_phones', 'user_sessions', 'user_warnings', 'users', 'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_endpoints'];
+const TABLES = ['admin_audit', 'admin_sessions', 'admin_users', 'api_keys', 'cdc_signals', 'complaints', 'email_messages', 'job_runs', 'listing_checks', 'listing_text_hashes', 'listings', 'message_rate_limits', 'messages', 'order_payments', 'orders', 'outbox', 'payment_refunds', 'phone_verifications',
+  'report_alerts', 'report_deliveries', 'report_subscriptions', 'saved_search_link_keys', 'saved_search_matches', 'saved_searches', 'schema_migrations', 'signup_addresses', 'sms_messages', 'sms_status_events', 'stripe_events', 'user_checks', 'user_credentials', 'user_phones', 'user_sessions', 'user_warnings', 'users', 'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_endpoints'];
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => dirs.forEach((d) => d.remove()));
