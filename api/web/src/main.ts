@@ -14,6 +14,7 @@ import { notFoundPage } from './pages/not-found.js';
 import { orderPage } from './pages/order.js';
 import { ordersPage } from './pages/orders.js';
 import { searchPage } from './pages/search.js';
+import { settingsPage } from './pages/settings.js';
 import { signUpPage } from './pages/sign-up.js';
 import { threadPage } from './pages/thread.js';
 import { Router } from './router.js';
@@ -49,6 +50,7 @@ const router = new Router([
   { pattern: /^\/messages$/, page: inboxPage },
   { pattern: /^\/messages\/with\/(?<user>[1-9]\d*)$/, page: threadPage },
   { pattern: /^\/alerts$/, page: alertsPage },
+  { pattern: /^\/settings$/, page: settingsPage },
 ], notFoundPage, document.getElementById('app')!, app);
 
 const nav = createNav(document.getElementById('nav')!, app);

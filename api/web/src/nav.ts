@@ -55,6 +55,7 @@ export function createNav(nav: HTMLElement, app: App): Nav {
       h('a', { href: '/orders' }, 'Orders'),
       h('a', { href: '/alerts' }, 'Alerts'),
       h('a', { href: '/messages' }, 'Messages', unread),
+      h('a', { href: '/settings' }, 'Settings'),
       h('span', { class: 'who', 'data-testid': 'signed-in-as' }, session.user.name),
       logOut);
     refreshUnread();
