@@ -54,6 +54,8 @@ export const ROUTE_ROLES: Record<string, readonly StaffRole[]> = {
   // The listing checks' queue: held and flagged listings, cleared or removed.
   'GET /admin/listing-checks': MODERATION,
   'POST /admin/listing-checks/*': MODERATION,
+  // The spam checks' findings about accounts.
+  'GET /admin/user-checks': PEOPLE,
 
   'GET /admin/complaints': MODERATION,
   'GET /admin/complaints/*': MODERATION,

@@ -27,6 +27,7 @@ import { reportRoutes } from './routes/reports.js';
 import { refreshDashboards } from '../../reports/export/build-dashboards.js';
 import { listingModerationRoutes } from './routes/listings.js';
 import { listingCheckRoutes } from './routes/listing-checks.js';
+import { userCheckRoutes } from './routes/user-checks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { orderSupportRoutes } from './routes/orders.js';
 import { pipelineRoutes } from './routes/pipeline.js';
@@ -127,6 +128,7 @@ export async function buildAdminServer(options: AdminServerOptions): Promise<Fas
   }
   await app.register(listingModerationRoutes, { pool: options.pool });
   await app.register(listingCheckRoutes, { pool: options.pool });
+  await app.register(userCheckRoutes, { pool: options.pool });
   await app.register(userSupportRoutes, { pool: options.pool });
   await app.register(userWebhookRoutes, { pool: options.pool });
   await app.register(userMessageRoutes, { pool: options.pool });

@@ -4,6 +4,7 @@
 import { ConflictError } from '../../core/errors.js';
 import { withTransaction } from '../domain/transaction.js';
 import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
+import { equalities, keysetPage, type Page, type PageRequest } from '../queries/keyset-page.js';
 import { recordAudit } from './audit.js';
 import { suspendUserWith } from './user-status.js';
 
@@ -72,4 +73,38 @@ async function act(connection: PoolConnection, subject: SpamSubject, finding: Sp
       await recordAudit(connection, { admin: SPAM_CHECKS_ACTOR, action: 'user.flag', targetType: 'user', targetId: subject.userId, reason, details });
       return true;
   }
+}
+
+export interface UserCheckRecord {
+  id: number;
+  user_id: number;
+  user_name: string;
+  user_email: string;
+  user_status: string;
+  subject: 'signup' | 'message';
+  message_id: number | null;
+  rule: string;
+  action: 'flag' | 'rate_limit' | 'suspend';
+  reason: string;
+  values: Record<string, unknown> | null;
+  decided_at: string;
+}
+
+/** The spam checks' findings, newest first, for staff to look at (optionally one user's, or one rule's). */
+export async function listUserChecks(pool: Pool, filter: { userId?: number; rule?: string }, page: PageRequest): Promise<Page<UserCheckRecord>> {
+  const where = equalities({ 'c.user_id': filter.userId, 'c.rule': filter.rule });
+  const result = await keysetPage<UserCheckRecord & { rule_values?: unknown }>(
+    pool,
+    `SELECT * FROM (SELECT c.id, c.user_id, u.name AS user_name, u.email AS user_email, u.status AS user_status, c.subject, c.message_id, c.rule, c.action,
+       c.reason, c.rule_values, c.decided_at FROM user_checks c JOIN users u ON u.id = c.user_id${where.conditions.length > 0 ? ` WHERE ${where.conditions.join(' AND ')}` : ''}) AS found`,
+    { conditions: [], params: where.params },
+    page,
+  );
+  return {
+    ...result,
+    items: result.items.map(({ rule_values: values, ...item }) => ({
+      ...item, user_id: Number(item.user_id), message_id: item.message_id === null ? null : Number(item.message_id),
+      values: typeof values === 'string' ? JSON.parse(values) as Record<string, unknown> : (values as Record<string, unknown> | null) ?? null,
+    })),
+  };
 }

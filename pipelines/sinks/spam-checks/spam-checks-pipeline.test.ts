@@ -3,10 +3,12 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAdminServer } from '../../../api/admin/server.js';
 import { buildPublicServer } from '../../../api/public/server.js';
 import { readChecks } from '../../../core/config/checks.js';
 import { SettingsReader } from '../../../core/config/settings-reader.js';
 import { silentLogger } from '../../../core/log.js';
+import { addAdminUser } from '../../../marketplace/auth/admin-accounts.js';
 import type { RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
@@ -21,6 +23,8 @@ let cdc: TestReader;
 let worker: SpamChecksWorker;
 let api: FastifyInstance;
 let web: ReturnType<typeof httpClient>;
+let admin: FastifyInstance;
+let staff: ReturnType<typeof httpClient>;
 const decided: { userId: number; rules: string[]; actions: string[] }[] = [];
 
 const config = readChecks(new SettingsReader({ SPAM_SIGNUP_BURST_MAX: '8', SPAM_SAME_TEXT_MAX_RECIPIENTS: '3', SPAM_RATE_LIMIT_PER_HOUR: '2' }, '/')).spam;
@@ -32,8 +36,12 @@ beforeAll(async () => {
   await worker.start();
   api = await buildPublicServer({ pool: db.pool, log: silentLogger(), rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
   web = httpClient(await api.listen({ host: '127.0.0.1', port: 0 }));
+  admin = await buildAdminServer({ pool: db.pool, log: silentLogger() });
+  staff = httpClient(await admin.listen({ host: '127.0.0.1', port: 0 }));
+  for (const [name, role] of [['sue', 'support'], ['ann', 'analyst']] as const) await addAdminUser(db.pool, name, 'correct horse battery staple', { role });
 });
 afterAll(async () => {
+  await admin?.close();
   await api?.close();
   await worker?.stop();
   await cdc?.stop();
@@ -114,5 +122,17 @@ describe('spam checks on the bus', () => {
     const [events] = await db.pool.query<RowDataPacket[]>("SELECT id FROM outbox WHERE type = 'user.suspended' AND aggregate_id = ?", [String(spammer.id)]);
     expect(events).toHaveLength(1);
     expect((await send(spammer, recipients[0]!, 'hello')).status).toBe(403);
+  });
+
+  it("shows staff an account's findings with what was done, newest first", async () => {
+    const login = async (username: string) => (await staff('POST', '/admin/session', { body: { username, password: 'correct horse battery staple' } })).body.token as string;
+    const [[spammer]] = await db.pool.query<RowDataPacket[]>("SELECT user_id FROM user_checks WHERE rule = 'same_text' LIMIT 1");
+    const findings = await staff('GET', `/admin/user-checks?user_id=${spammer!.user_id}`, { token: await login('sue') });
+    expect(findings.status).toBe(200);
+    expect(findings.body.data[0]).toMatchObject({ user_id: Number(spammer!.user_id), user_status: 'suspended', subject: 'message', rule: 'same_text', action: 'suspend', values: { recipients: 4, max: 3 } });
+    const byRule = await staff('GET', '/admin/user-checks?rule=disposable_email', { token: await login('sue') });
+    expect(byRule.body.data.map((row: { user_email: string }) => row.user_email)).toEqual(['marker@mailinator.com', 'throwaway@mailinator.com']);
+    expect((await staff('GET', '/admin/user-checks?rule=nonsense', { token: await login('sue') })).body).toMatchObject({ error: 'invalid_request', field: 'rule' });
+    expect((await staff('GET', '/admin/user-checks', { token: await login('ann') })).status).toBe(403);
   });
 });

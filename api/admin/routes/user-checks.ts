@@ -1,0 +1,27 @@
+// The spam checks' findings for staff: which accounts tripped which rule, why, and what was done
+// (flagged, rate-limited, suspended), newest first.
+import type { FastifyPluginAsync } from 'fastify';
+import { listUserChecks } from '../../../marketplace/moderation/spam-checks.js';
+import type { Pool } from '../../../marketplace/mysql/connection.js';
+import { pageQueryProperties, pageRequest, pageResponse, type PageQuery } from '../../public/pagination.js';
+import { idParams } from '../schemas.js';
+
+const findingsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...pageQueryProperties,
+    user_id: idParams.properties.id,
+    rule: { type: 'string', enum: ['disposable_email', 'signup_burst', 'links_from_new_account', 'same_text'] },
+  },
+} as const;
+
+interface FindingsQuery extends PageQuery {
+  user_id?: number;
+  rule?: string;
+}
+
+export const userCheckRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { pool }) => {
+  app.get<{ Querystring: FindingsQuery }>('/admin/user-checks', { schema: { querystring: findingsQuery } },
+    async (request) => pageResponse(await listUserChecks(pool, { userId: request.query.user_id, rule: request.query.rule }, pageRequest(request.query))));
+};
