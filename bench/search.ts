@@ -162,14 +162,19 @@ async function embeddedEngine(dir: string, count: number, places: Coordinates): 
   const search = new EmbeddedSearch(folder);
   await search.ensureIndex();
   const store = await search.serving();
-  let t = performance.now();
-  for (const batch of documentBatches(count, 9, BATCH, places)) await store.upsert(batch.map((doc) => ({ doc, version: 1n })));
-  const indexing = measure(`index ${label} listings (${BATCH.toLocaleString('en-US')}-doc batches)`, 'docs', count, performance.now() - t, 'embedded');
+  // Only the writes are timed, not making up the documents.
+  let indexingMs = 0;
+  for (const batch of documentBatches(count, 9, BATCH, places)) {
+    const started = performance.now();
+    await store.upsert(batch.map((doc) => ({ doc, version: 1n })));
+    indexingMs += performance.now() - started;
+  }
+  const indexing = measure(`index ${label} listings (${BATCH.toLocaleString('en-US')}-doc batches)`, 'docs', count, indexingMs, 'embedded');
   const after = process.memoryUsage();
   await search.close();
 
   // A restart: the in-memory index is rebuilt from the documents on disk.
-  t = performance.now();
+  const t = performance.now();
   const reopened = new EmbeddedSearch(folder);
   const served = await reopened.serving();
   await served.count();

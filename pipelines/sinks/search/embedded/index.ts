@@ -6,7 +6,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, stat
 import { join } from 'node:path';
 import type { SearchService, SearchStore } from '../port.js';
 import { DEFAULT_SYNONYMS, type SynonymGroups } from '../synonyms.js';
-import { ListingIndex } from './listing-index.js';
+import { ListingIndex, SNAPSHOT_SUFFIX } from './listing-index.js';
 
 export interface EmbeddedSearchOptions {
   /** Words that find each other (default DEFAULT_SYNONYMS); applied to queries, so no reindex. */
@@ -41,7 +41,7 @@ export class EmbeddedSearch implements SearchService {
       // Close indexes the catalog no longer names (dropped after a rebuild elsewhere).
       for (const [name, store] of this.stores) {
         if (name !== this.catalog.serving && !this.catalog.building.includes(name)) {
-          store.close();
+          store.discard();
           this.stores.delete(name);
         }
       }
@@ -117,9 +117,9 @@ export class EmbeddedSearch implements SearchService {
   }
 
   private drop(name: string): void {
-    this.stores.get(name)?.close();
+    this.stores.get(name)?.discard();
     this.stores.delete(name);
-    for (const suffix of ['.sqlite', '.sqlite-wal', '.sqlite-shm']) rmSync(join(this.dir, `${name}${suffix}`), { force: true });
+    for (const suffix of ['.sqlite', '.sqlite-wal', '.sqlite-shm', `.sqlite${SNAPSHOT_SUFFIX}`]) rmSync(join(this.dir, `${name}${suffix}`), { force: true });
   }
 
   async close(): Promise<void> {

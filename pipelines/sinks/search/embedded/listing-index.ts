@@ -12,11 +12,16 @@ import type { SynonymGroups } from '../synonyms.js';
 import { coordinatesOf, DocumentStore, type IndexedRow } from './document-store.js';
 import { highlightAll, snippet } from './highlight.js';
 import { MemoryIndex } from './memory-index.js';
+import { readSnapshot, removeSnapshot, writeSnapshot } from './snapshot.js';
 import { MAX_QUERY_WORDS, QueryEngine, type Evaluation, type Filters, type TermGroup } from './query-engine.js';
 
 /** Dead ordinals (replaced or deleted documents) tolerated before the memory index is compacted. */
 const COMPACT_AFTER_DEAD = 50_000;
 const FACET_SIZE = 20;
+/** Changes replayed on top of a snapshot at open past which a fresh snapshot is written at once. */
+const RESNAPSHOT_AFTER = 100_000;
+/** The snapshot file sits beside the SQLite file: `<index>.sqlite.snapshot`. */
+export const SNAPSHOT_SUFFIX = '.snapshot';
 
 function indexedRow(doc: ListingDocument): IndexedRow {
   return {
@@ -41,8 +46,11 @@ export class ListingIndex implements SearchStore {
   private seenSeq = 0;
   private seenDataVersion = -1;
 
+  private readonly snapshotPath: string;
+
   constructor(readonly name: string, path: string, synonyms: SynonymGroups) {
     this.store = new DocumentStore(path);
+    this.snapshotPath = `${path}${SNAPSHOT_SUFFIX}`;
     // Stemmed as the index stems, so "televisions" finds what "tv" finds.
     for (const written of synonyms) {
       const group = [...new Set(written.flatMap((word) => words(word).map((w) => this.memory.surface.stemOf(w))))];
@@ -51,25 +59,48 @@ export class ListingIndex implements SearchStore {
     this.load();
   }
 
-  /** Rebuilds the memory index from the store. */
+  /**
+   * Builds the memory index: from the snapshot plus the changes stored after it when there is a
+   * usable one, else from every stored document (then a snapshot is written at once, so the next
+   * open is quick even if this process never closes cleanly).
+   */
   private load(): void {
     this.memory.clear();
+    const snapshot = readSnapshot(this.snapshotPath);
+    let replayed = 0;
+    let fromSnapshot = false;
     this.store.read(() => {
-      this.seenSeq = this.store.seq();
-      for (const row of this.store.live()) this.memory.put(row);
+      if (snapshot && snapshot.seq <= this.store.seq()) {
+        this.memory.restore(snapshot.image);
+        this.seenSeq = snapshot.seq;
+        replayed = this.applyChanges();
+        fromSnapshot = true;
+      } else {
+        this.seenSeq = this.store.seq();
+        for (const row of this.store.live()) this.memory.put(row);
+      }
     });
     this.seenDataVersion = this.store.dataVersion();
+    if (!fromSnapshot || replayed > RESNAPSHOT_AFTER) this.saveSnapshot();
   }
 
-  /** Applies what other processes committed since the last look (inside a transaction). */
-  private applyChanges(): void {
+  private saveSnapshot(): void {
+    if (this.memory.dead > this.memory.ordinals / 10) this.memory.compact();
+    writeSnapshot(this.snapshotPath, this.memory.image(), this.seenSeq);
+  }
+
+  /** Applies what was committed since the memory index's change number (inside a transaction); returns how many rows. */
+  private applyChanges(): number {
     const seq = this.store.seq();
-    if (seq <= this.seenSeq) return;
+    if (seq <= this.seenSeq) return 0;
+    let rows = 0;
     for (const row of this.store.changedSince(this.seenSeq)) {
       if (row.deleted) this.memory.remove(row.id);
       else this.memory.put(row);
+      rows++;
     }
     this.seenSeq = seq;
+    return rows;
   }
 
   private refresh(): void {
@@ -245,7 +276,15 @@ export class ListingIndex implements SearchStore {
     });
   }
 
+  /** Closes, leaving a snapshot for a quick next open. */
   close(): void {
+    this.saveSnapshot();
     this.store.close();
+  }
+
+  /** Closes without a snapshot: the index is being dropped. */
+  discard(): void {
+    this.store.close();
+    removeSnapshot(this.snapshotPath);
   }
 }

@@ -20,6 +20,8 @@ const ACTIVE = 2;
 /** Distinct values of a keyword field (category, city, country) as small integer codes. */
 class Codes {
   readonly values: string[] = [];
+  /** Active documents per code, for the facets of a query without words or filters. */
+  active: number[] = [];
   private readonly byKey = new Map<string, number>();
 
   /** Values compare without case, as the filters always did; the first spelling seen is shown. */
@@ -29,6 +31,7 @@ class Codes {
     if (code === undefined) {
       code = this.values.length;
       this.values.push(value);
+      this.active.push(0);
       this.byKey.set(key, code);
     }
     return code;
@@ -47,6 +50,19 @@ export function timestampMicros(text: string | null): number {
   return Date.parse(`${match[1]}T${match[2]}Z`) * 1000 + Number((match[3] ?? '').padEnd(6, '0').slice(0, 6));
 }
 
+/** Everything the memory index holds, as plain arrays: what a snapshot file keeps. */
+export interface MemoryImage {
+  ordinals: number;
+  tokenTotal: number;
+  columns: {
+    ids: Float64Array; state: Uint8Array; category: Int32Array; city: Int32Array; country: Int32Array; price: Float64Array;
+    created: Float64Array; latitude: Float64Array; longitude: Float64Array; tokens: Int32Array;
+  };
+  codes: { category: string[]; city: string[]; country: string[] };
+  terms: { stem: string; docs: Int32Array; impacts: Float32Array }[];
+  surface: [word: string, stem: string][];
+}
+
 export class MemoryIndex {
   readonly surface = new SurfaceWords();
   readonly terms = new Map<string, Postings>();
@@ -57,19 +73,23 @@ export class MemoryIndex {
   /** Ordinals handed out so far (live and dead). */
   ordinals = 0;
   private capacity = 0;
-  ids = new Float64Array(0);
-  state = new Uint8Array(0);
-  category = new Int32Array(0);
-  city = new Int32Array(0);
-  country = new Int32Array(0);
-  price = new Float64Array(0);
-  created = new Float64Array(0);
-  latitude = new Float64Array(0);
-  longitude = new Float64Array(0);
+  ids: Float64Array = new Float64Array(0);
+  state: Uint8Array = new Uint8Array(0);
+  category: Int32Array = new Int32Array(0);
+  city: Int32Array = new Int32Array(0);
+  country: Int32Array = new Int32Array(0);
+  price: Float64Array = new Float64Array(0);
+  created: Float64Array = new Float64Array(0);
+  latitude: Float64Array = new Float64Array(0);
+  longitude: Float64Array = new Float64Array(0);
   /** Words per document, to take a removed document out of the average length. */
-  tokens = new Int32Array(0);
+  tokens: Int32Array = new Int32Array(0);
   private readonly byId = new Map<number, number>();
   private liveCount = 0;
+  /** Active documents (what a search can find). */
+  activeCount = 0;
+  /** Bumped when ordinals are renumbered or dropped, so orders cached by ordinal are rebuilt. */
+  layout = 0;
   private tokenTotal = 0;
   private readonly termWeights = new Map<string, number>();
 
@@ -104,6 +124,7 @@ export class MemoryIndex {
     this.country[ordinal] = this.countries.code(row.country ?? '');
     this.price[ordinal] = row.price_amount ?? 0;
     this.created[ordinal] = timestampMicros(row.created_at);
+    if (this.state[ordinal] === ACTIVE) this.countActive(ordinal, 1);
     const located = row.latitude !== null && row.longitude !== null;
     this.latitude[ordinal] = located ? row.latitude! : NaN;
     this.longitude[ordinal] = located ? row.longitude! : NaN;
@@ -145,9 +166,17 @@ export class MemoryIndex {
     const ordinal = this.byId.get(id);
     if (ordinal === undefined) return;
     this.byId.delete(id);
+    if (this.state[ordinal] === ACTIVE) this.countActive(ordinal, -1);
     this.state[ordinal] = DEAD;
     this.liveCount--;
     this.tokenTotal -= this.tokens[ordinal]!;
+  }
+
+  private countActive(ordinal: number, by: number): void {
+    this.activeCount += by;
+    this.categories.active[this.category[ordinal]!]! += by;
+    this.cities.active[this.city[ordinal]!]! += by;
+    this.countries.active[this.country[ordinal]!]! += by;
   }
 
   has(id: number): boolean {
@@ -185,6 +214,7 @@ export class MemoryIndex {
       if (postings.length === 0) this.terms.delete(stem);
     }
     for (const [id, ordinal] of this.byId) this.byId.set(id, moved[ordinal]!);
+    this.layout++;
   }
 
   clear(): void {
@@ -193,7 +223,61 @@ export class MemoryIndex {
     this.state.fill(DEAD);
     this.ordinals = 0;
     this.liveCount = 0;
+    this.activeCount = 0;
+    for (const codes of [this.categories, this.cities, this.countries]) codes.active.fill(0);
     this.tokenTotal = 0;
+    this.layout++;
+  }
+
+  image(): MemoryImage {
+    const n = this.ordinals;
+    return {
+      ordinals: n,
+      tokenTotal: this.tokenTotal,
+      columns: {
+        ids: this.ids.subarray(0, n), state: this.state.subarray(0, n), category: this.category.subarray(0, n), city: this.city.subarray(0, n),
+        country: this.country.subarray(0, n), price: this.price.subarray(0, n), created: this.created.subarray(0, n),
+        latitude: this.latitude.subarray(0, n), longitude: this.longitude.subarray(0, n), tokens: this.tokens.subarray(0, n),
+      },
+      codes: { category: this.categories.values, city: this.cities.values, country: this.countries.values },
+      terms: [...this.terms].filter(([, p]) => p.length > 0).map(([stem, p]) => ({ stem, docs: p.docs.subarray(0, p.length), impacts: p.impacts.subarray(0, p.length) })),
+      surface: this.surface.entries(),
+    };
+  }
+
+  /** Replaces the contents with an image (the arrays are taken over, not copied). */
+  restore(image: MemoryImage): void {
+    this.clear();
+    for (const [word, stem] of image.surface) this.surface.restore(word, stem);
+    const { columns } = image;
+    const codes = [[this.categories, image.codes.category], [this.cities, image.codes.city], [this.countries, image.codes.country]] as const;
+    for (const [target, values] of codes) for (const value of values) target.code(value);
+    this.ids = columns.ids;
+    this.state = columns.state;
+    this.category = columns.category;
+    this.city = columns.city;
+    this.country = columns.country;
+    this.price = columns.price;
+    this.created = columns.created;
+    this.latitude = columns.latitude;
+    this.longitude = columns.longitude;
+    this.tokens = columns.tokens;
+    this.ordinals = image.ordinals;
+    this.capacity = image.ordinals;
+    this.tokenTotal = image.tokenTotal;
+    for (const { stem, docs, impacts } of image.terms) {
+      const postings = new Postings();
+      postings.docs = docs;
+      postings.impacts = impacts;
+      postings.length = docs.length;
+      this.terms.set(stem, postings);
+    }
+    for (let d = 0; d < this.ordinals; d++) {
+      if (this.state[d] === DEAD) continue;
+      this.byId.set(this.ids[d]!, d);
+      this.liveCount++;
+      if (this.state[d] === ACTIVE) this.countActive(d, 1);
+    }
   }
 
   isActive(ordinal: number): boolean {

@@ -2,16 +2,16 @@
 // each with its precomputed BM25 term-frequency part, so a query multiplies by the term's idf only.
 
 export class Postings {
-  docs = new Int32Array(4);
-  impacts = new Float32Array(4);
+  docs: Int32Array = new Int32Array(4);
+  impacts: Float32Array = new Float32Array(4);
   length = 0;
 
   push(ordinal: number, impact: number): void {
     if (this.length === this.docs.length) {
-      const docs = new Int32Array(this.length * 2);
+      const docs = new Int32Array(Math.max(4, this.length * 2));
       docs.set(this.docs);
       this.docs = docs;
-      const impacts = new Float32Array(this.length * 2);
+      const impacts = new Float32Array(Math.max(4, this.length * 2));
       impacts.set(this.impacts);
       this.impacts = impacts;
     }

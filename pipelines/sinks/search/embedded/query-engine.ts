@@ -6,6 +6,7 @@
 import { TOTAL_HITS_EXACT_UP_TO, type SearchSort, type TotalRelation } from '../port.js';
 import { distanceKm } from './geo.js';
 import { ACTIVE, type MemoryIndex } from './memory-index.js';
+import { SortedOrder } from './sorted-order.js';
 import { TopK } from './top-k.js';
 
 /** A query word matched by any of these stems; at most 31 words (one bit each, one bit spare). */
@@ -69,6 +70,10 @@ class CompiledFilter {
     this.longitudeSpan = Math.abs(this.latitude) + this.latitudeSpan >= 89.9 ? 360 : this.withinKm / (111 * Math.cos((edge * Math.PI) / 180));
   }
 
+  get hasNear(): boolean {
+    return this.near;
+  }
+
   /** Whether the filters say nothing, so every active document matches. */
   get open(): boolean {
     return this.category < 0 && this.city < 0 && this.country < 0 && this.min === -Infinity && this.max === Infinity && !this.near;
@@ -108,6 +113,8 @@ export class QueryEngine {
   private matches = new Int32Array(0);
   private keys = new Float64Array(0);
   private epoch = 0;
+  private byNewest: SortedOrder | undefined;
+  private byPrice: SortedOrder | undefined;
 
   constructor(private readonly index: MemoryIndex) {}
 
@@ -121,6 +128,7 @@ export class QueryEngine {
     const epoch = this.epoch;
     const { stamp, scores, distances, matches, keys } = this;
     const filter = new CompiledFilter(index, filters, distances);
+    if (groups === undefined && sort !== 'distance' && !filter.impossible) return this.browse(filter, sort, k);
     const n = filter.impossible ? 0 : groups === undefined ? this.collectAll(filter) : this.collectText(groups, every, filter);
 
     const facets = {
@@ -160,6 +168,75 @@ export class QueryEngine {
       facets,
       score: (d) => (groups !== undefined && stamp[d] === epoch ? scores[d]! : 0),
       distance: (d) => (filters.near ? distances[d]! : NaN),
+    };
+  }
+
+  /**
+   * A search without words, in a stored order: reads matches in that order until it has the page
+   * and has counted past TOTAL_HITS_EXACT_UP_TO. Facets are exact without filters (kept per
+   * value as documents come and go); with filters they are counted over the matches counted.
+   */
+  private browse(filter: CompiledFilter, sort: SearchSort, k: number): Evaluation {
+    const index = this.index;
+    const byPrice = sort === 'price_asc' || sort === 'price_desc';
+    const sorted = byPrice ? (this.byPrice ??= new SortedOrder(index, 'price')) : (this.byNewest ??= new SortedOrder(index, 'newest'));
+    const reverse = sort === 'price_desc';
+    const { order, tailFrom } = sorted.current();
+    const compare = reverse ? (a: number, b: number) => sorted.compare(b, a) : sorted.compare;
+    const tail: number[] = [];
+    for (let d = tailFrom; d < index.ordinals; d++) if (filter.passes(d)) tail.push(d);
+    tail.sort(compare);
+
+    const open = filter.open;
+    const facets = {
+      category: open ? Int32Array.from(index.categories.active) : new Int32Array(index.categories.values.length),
+      city: open ? Int32Array.from(index.cities.active) : new Int32Array(index.cities.values.length),
+      country: open ? Int32Array.from(index.countries.active) : new Int32Array(index.countries.values.length),
+    };
+    const page: number[] = [];
+    let i = reverse ? order.length - 1 : 0;
+    const step = reverse ? -1 : 1;
+    const nextInOrder = (): number => {
+      for (; i >= 0 && i < order.length; i += step) {
+        const d = order[i]!;
+        // The order may hold documents that died since it was built: passes() rejects them.
+        if (filter.passes(d)) {
+          i += step;
+          return d;
+        }
+      }
+      return -1;
+    };
+    let t = 0;
+    let counted = 0;
+    let m = nextInOrder();
+    while (m >= 0 || t < tail.length) {
+      let d: number;
+      if (m >= 0 && (t >= tail.length || compare(m, tail[t]!) <= 0)) {
+        d = m;
+        m = nextInOrder();
+      } else {
+        d = tail[t++]!;
+      }
+      counted++;
+      if (!open && counted <= TOTAL_HITS_EXACT_UP_TO) {
+        facets.category[index.category[d]!]!++;
+        facets.city[index.city[d]!]!++;
+        facets.country[index.country[d]!]!++;
+      }
+      if (page.length < k) page.push(d);
+      if (counted > TOTAL_HITS_EXACT_UP_TO && page.length >= k) break;
+    }
+    const total = open ? index.activeCount : counted;
+    const distances = this.distances;
+    const near = filter.hasNear;
+    return {
+      total: Math.min(total, TOTAL_HITS_EXACT_UP_TO),
+      totalRelation: total > TOTAL_HITS_EXACT_UP_TO ? 'gte' : 'eq',
+      ordinals: page,
+      facets,
+      score: () => 0,
+      distance: (d) => (near ? distances[d]! : NaN),
     };
   }
 

@@ -31,6 +31,19 @@ export class SurfaceWords {
     return stem;
   }
 
+  /** A word and its stem as a snapshot kept them. */
+  restore(word: string, stem: string): void {
+    if (this.stems.has(word)) return;
+    this.stems.set(word, stem);
+    (this.byLength[word.length] ??= []).push(word);
+    this.recent.push(word);
+    if (this.recent.length >= MERGE_AFTER) this.merge();
+  }
+
+  entries(): [word: string, stem: string][] {
+    return [...this.stems];
+  }
+
   /** The stem of a query word, without remembering it. */
   stemOf(word: string): string {
     return this.stems.get(word) ?? stemmer(word);

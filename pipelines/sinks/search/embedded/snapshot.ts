@@ -1,0 +1,99 @@
+// A snapshot of the memory index in one file beside the SQLite file, written when the index
+// closes: the next open maps it back in and replays only the changes stored after it, instead of
+// re-reading and re-analysing every document. Any doubt about the file (format, a newer change
+// number than the store has, a short read) and the index is rebuilt from the store instead.
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { MemoryImage } from './memory-index.js';
+
+const MAGIC = 'steveslist-search-snapshot';
+const FORMAT = 1;
+
+interface Header {
+  magic: string;
+  format: number;
+  seq: number;
+  ordinals: number;
+  tokenTotal: number;
+  codes: MemoryImage['codes'];
+  terms: [stem: string, length: number][];
+  surface: MemoryImage['surface'];
+}
+
+type Column = keyof MemoryImage['columns'];
+const COLUMNS: [Column, { BYTES_PER_ELEMENT: number }][] = [
+  ['ids', Float64Array], ['price', Float64Array], ['created', Float64Array], ['latitude', Float64Array], ['longitude', Float64Array],
+  ['category', Int32Array], ['city', Int32Array], ['country', Int32Array], ['tokens', Int32Array], ['state', Uint8Array],
+];
+
+const padded = (bytes: number) => Math.ceil(bytes / 8) * 8;
+
+/** Writes the image as of change `seq`, atomically (a temp file renamed over the old one). */
+export function writeSnapshot(path: string, image: MemoryImage, seq: number): void {
+  const header: Header = {
+    magic: MAGIC, format: FORMAT, seq, ordinals: image.ordinals, tokenTotal: image.tokenTotal, codes: image.codes,
+    terms: image.terms.map((t) => [t.stem, t.docs.length]), surface: image.surface,
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const lead = Buffer.alloc(8);
+    lead.writeUInt32LE(headerBytes.length, 0);
+    writeSync(fd, lead);
+    writeSync(fd, headerBytes);
+    writeSync(fd, Buffer.alloc(padded(headerBytes.length) - headerBytes.length));
+    const blob = (array: ArrayBufferView) => {
+      writeSync(fd, new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+      writeSync(fd, Buffer.alloc(padded(array.byteLength) - array.byteLength));
+    };
+    for (const [column] of COLUMNS) blob(image.columns[column]);
+    for (const term of image.terms) blob(term.docs);
+    for (const term of image.terms) blob(term.impacts);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** The image and its change number, or undefined when there is no usable snapshot. */
+export function readSnapshot(path: string): { image: MemoryImage; seq: number } | undefined {
+  let file: Buffer;
+  try {
+    file = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    // Typed views need their element alignment; a large file read is its own buffer, but check.
+    const data = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+    const headerLength = data.readUInt32LE(0);
+    const header = JSON.parse(data.subarray(8, 8 + headerLength).toString('utf8')) as Header;
+    if (header.magic !== MAGIC || header.format !== FORMAT) return undefined;
+    let offset = 8 + padded(headerLength);
+    const take = <T>(make: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T, bytesPer: number, length: number): T => {
+      if (offset + length * bytesPer > data.byteLength) throw new Error('short snapshot');
+      const view = new make(data.buffer, data.byteOffset + offset, length);
+      offset += padded(length * bytesPer);
+      return view;
+    };
+    const n = header.ordinals;
+    const columns = {} as Record<Column, unknown>;
+    for (const [column, type] of COLUMNS) columns[column] = take(type as never, type.BYTES_PER_ELEMENT, n);
+    const docs = header.terms.map(([, length]) => take(Int32Array, 4, length));
+    const impacts = header.terms.map(([, length]) => take(Float32Array, 4, length));
+    return {
+      seq: header.seq,
+      image: {
+        ordinals: n, tokenTotal: header.tokenTotal, codes: header.codes, surface: header.surface,
+        columns: columns as MemoryImage['columns'],
+        terms: header.terms.map(([stem], i) => ({ stem, docs: docs[i]!, impacts: impacts[i]! })),
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeSnapshot(path: string): void {
+  rmSync(path, { force: true });
+}
