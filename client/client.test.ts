@@ -25,7 +25,7 @@ function client(options: ConstructorParameters<typeof Steveslist>[0] = {}): Stev
 }
 
 const listing: Listing = {
-  id: 1, seller_id: 7, name: 'Lamp', description: 'Brass.', category: 'home', country: 'US', city: 'Boston',
+  id: 1, seller_id: 7, name: 'Lamp', description: 'Brass.', category: 'home', country: 'US', city: 'Boston', latitude: 42.35843, longitude: -71.05977,
   price_amount: 1500, price_currency: 'usd', status: 'active', created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z',
 };
 const lamp: CreateListingParams = { name: 'Lamp', description: 'Brass.', category: 'home', country: 'US', city: 'Boston', price_amount: 1500, price_currency: 'usd' };
@@ -182,6 +182,22 @@ describe('requests', () => {
     expect(server.received.map((r) => r.url)).toEqual([
       '/v1/listings?category=home&city=New+York&limit=5',
       '/v1/search?q=lamp+%26+shade&min_price=0&page=2&per_page=5',
+    ]);
+  });
+
+  it('searches near a city and asks for city suggestions', async () => {
+    const boston = { id: 4930956, name: 'Boston', country: 'US', region: 'MA', latitude: 42.35843, longitude: -71.05977, near: 'Boston,US' };
+    server.script(
+      json(200, { total: 1, total_relation: 'eq', page: 1, per_page: 20, hits: [{ ...listing, score: 1, distance_km: 0, highlight: {} }], facets: { category: [], city: [], country: [] }, near: boston }),
+      json(200, { places: [boston] }),
+    );
+    const found = await client().search({ q: 'lamp', near: 'Boston,US', within_km: 25, sort: 'distance' });
+    expect(found.hits[0]!.distance_km).toBe(0);
+    expect(found.near).toEqual(boston);
+    expect(await client().suggestPlaces({ prefix: 'bos', country: 'US', limit: 5 })).toEqual([boston]);
+    expect(server.received.map((r) => r.url)).toEqual([
+      '/v1/search?q=lamp&near=Boston%2CUS&within_km=25&sort=distance',
+      '/v1/places?prefix=bos&country=US&limit=5',
     ]);
   });
 

@@ -9,7 +9,7 @@ import { OrdersResource } from './resources/orders.js';
 import { PhoneResource } from './resources/phone.js';
 import { WebhookEndpointsResource } from './resources/webhook-endpoints.js';
 import { DEFAULT_RETRY_POLICY } from './retry.js';
-import type { FormOptions, SearchParams, SearchResult } from './types.js';
+import type { FormOptions, Place, PlaceSuggestParams, SearchParams, SearchResult } from './types.js';
 
 export interface ClientOptions {
   /** `slk_...`, sent as X-Steveslist-API-Key. Give this or `token`, not both. */
@@ -77,6 +77,12 @@ export class Steveslist {
   /** Full-text search over active listings; needs no credential. */
   search(params: SearchParams = {}, options?: RequestOptions): Promise<SearchResult> {
     return this.#http.request({ ...options, method: 'GET', path: '/v1/search', query: { ...params } });
+  }
+
+  /** Cities whose name starts with `prefix`, the most populous first, for a "near" box; needs no credential. */
+  async suggestPlaces(params: PlaceSuggestParams, options?: RequestOptions): Promise<Place[]> {
+    const answer = await this.#http.request<{ places: Place[] }>({ ...options, method: 'GET', path: '/v1/places', query: { ...params } });
+    return answer.places;
   }
 
   /** The categories, currencies and countries a listing form offers; needs no credential. */

@@ -26,7 +26,7 @@ export type {
   Message, SendMessageParams, ListMessagesParams, MessageThread, ListThreadsParams, ThreadParams,
   Complaint, ComplaintReason, ComplaintStatus, FileComplaintParams,
   Phone, PhonePreferences,
-  SearchParams, SearchSort, SearchHit, SearchResult, FacetCount,
+  SearchParams, SearchSort, SearchHit, SearchResult, FacetCount, Place, PlaceSuggestParams,
   Choice, FormOptions,
   WebhookEventType, WebhookEndpoint, WebhookEndpointWithSecret, CreateWebhookEndpointParams, UpdateWebhookEndpointParams,
   WebhookDeliveryStatus, WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryWithAttempts, ListWebhookDeliveriesParams,

@@ -107,6 +107,9 @@ export interface Listing {
   category: string;
   country: string;
   city: string;
+  /** Degrees (WGS 84) of the city, from the platform's world-cities gazetteer; null when it does not know the city. */
+  latitude: number | null;
+  longitude: number | null;
   /** Minor units (cents). */
   price_amount: number;
   /** ISO 4217, lower case (`usd`). */
@@ -247,7 +250,8 @@ export type FileComplaintParams = { reason: ComplaintReason; details?: string } 
 
 // ---- search
 
-export type SearchSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc';
+/** `distance` (nearest first) needs `near`. */
+export type SearchSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc' | 'distance';
 
 export interface SearchParams {
   q?: string;
@@ -257,6 +261,13 @@ export interface SearchParams {
   /** Minor units (cents). */
   min_price?: number;
   max_price?: number;
+  /**
+   * Only listings whose city has coordinates, each hit with `distance_km` from this city: `Boston,US`
+   * (any spelling of the name, a comma, the ISO country code), or a place id (`Place.id`).
+   */
+  near?: string | Id;
+  /** With `near`: at most this many kilometres away, 1–20000. */
+  within_km?: number;
   /** Default `relevance`. */
   sort?: SearchSort;
   /** From 1. */
@@ -277,6 +288,8 @@ export interface SearchHit {
   seller_name: string | null;
   created_at: Timestamp;
   score: number;
+  /** Kilometres from `near`; present only when the search had one. */
+  distance_km?: number;
   /** Matched words wrapped in `<mark>…</mark>`, the rest HTML-escaped: safe to render as HTML. */
   highlight: { name?: string; description?: string };
 }
@@ -295,6 +308,31 @@ export interface SearchResult {
   per_page: number;
   hits: SearchHit[];
   facets: { category: FacetCount[]; city: FacetCount[]; country: FacetCount[] };
+  /** The place `near` named; present only when the search had one. */
+  near?: Place;
+}
+
+/** A city of the platform's world-cities gazetteer (GeoNames). */
+export interface Place {
+  id: Id;
+  name: string;
+  /** ISO 3166 alpha-2. */
+  country: string;
+  /** First-level division code (`MA`, `ENG`, `02`), or null. */
+  region: string | null;
+  latitude: number;
+  longitude: number;
+  /** The value of `near` that names this place (`Boston,US`). */
+  near: string;
+}
+
+export interface PlaceSuggestParams {
+  /** The start of any of the city's names, 2 characters at least; case and accents are ignored. */
+  prefix: string;
+  /** ISO 3166 alpha-2: only cities there. */
+  country?: string;
+  /** 1–50, default 10. */
+  limit?: number;
 }
 
 // ---- form options
