@@ -8,6 +8,7 @@ import { complaintsPage } from './pages/complaints.js';
 import { heldListingsPage } from './pages/held-listings.js';
 import { deadLettersPage } from './pages/dead-letters.js';
 import { emailPage, emailsPage } from './pages/emails.js';
+import { smsListPage, smsPage } from './pages/sms.js';
 import { jobsPage } from './pages/jobs.js';
 import { listingsPage } from './pages/listings.js';
 import { loginPage } from './pages/login.js';
@@ -31,6 +32,7 @@ const NAV: { section: string; items: NavItem[] }[] = [
     { path: '/users', label: 'Users', roles: ['support', 'moderator'] },
     { path: '/refunds', label: 'Refunds', roles: ['support'] },
     { path: '/emails', label: 'Email queue', roles: ['support'] },
+    { path: '/sms', label: 'SMS log', roles: ['support'] },
   ] },
   { section: 'Moderation', items: [
     { path: '/listings', label: 'Listings', roles: ['moderator', 'support'] },
@@ -59,6 +61,8 @@ const ROUTES: Route[] = [
   { pattern: '/refunds', page: refundsPage },
   { pattern: '/emails', page: emailsPage },
   { pattern: '/emails/:id', page: emailPage },
+  { pattern: '/sms', page: smsListPage },
+  { pattern: '/sms/:id', page: smsPage },
   { pattern: '/listings', page: listingsPage },
   { pattern: '/complaints', page: complaintsPage },
   { pattern: '/held-listings', page: heldListingsPage },
