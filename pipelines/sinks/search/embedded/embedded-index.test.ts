@@ -1,0 +1,202 @@
+// The embedded engine's own behaviour beyond the search contract: the in-memory index kept in
+// step with the SQLite file across processes, restarts (snapshot or not) and the earlier format;
+// compaction; the stored browse orders; the top-k heap and highlight snippets.
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../../test/fixtures/temp-dir.js';
+import type { ListingDocument, SearchService } from '../port.js';
+import { highlightAll, snippet } from './highlight.js';
+import { EmbeddedSearch } from './index.js';
+import { MemoryIndex } from './memory-index.js';
+import { QueryEngine } from './query-engine.js';
+import { TopK } from './top-k.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+const folder = () => join(dir.path, randomBytes(4).toString('hex'));
+const ids = (result: { hits: { id: number }[] }) => result.hits.map((h) => h.id);
+
+function listing(fields: Partial<ListingDocument> & { id: number }): ListingDocument {
+  return {
+    seller_id: 1, seller_name: 'Zoë', name: 'Thing', description: 'A thing for sale.', category: 'electronics', country: 'US', city: 'Boston',
+    latitude: null, longitude: null, price_amount: 10_000, price_currency: 'usd', status: 'active',
+    created_at: `2026-01-${String((fields.id % 28) + 1).padStart(2, '0')}T10:00:00.000000Z`, updated_at: '2026-01-01T10:00:00.000000Z', ...fields,
+  };
+}
+
+async function put(service: SearchService, docs: ListingDocument[], version = 1n): Promise<void> {
+  await (await service.serving()).upsert(docs.map((doc) => ({ doc, version })));
+}
+
+describe('the embedded index shared by processes and kept across restarts', () => {
+  it('shows a second service on the same folder what the first one wrote, and the other way round', async () => {
+    const path = folder();
+    const writer = new EmbeddedSearch(path);
+    const reader = new EmbeddedSearch(path);
+    try {
+      await put(writer, [listing({ id: 1, name: 'Canoe with paddles' })]);
+      expect(ids(await (await reader.serving()).search({ q: 'canoe' }))).toEqual([1]);
+      await (await writer.serving()).remove([{ id: 1, version: 2n }]);
+      expect(ids(await (await reader.serving()).search({ q: 'canoe' }))).toEqual([]);
+      await put(reader, [listing({ id: 2, name: 'Canoe trailer' })]);
+      expect(ids(await (await writer.serving()).search({ q: 'canoe' }))).toEqual([2]);
+      expect(await (await writer.serving()).count()).toBe(1);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it('opens from its snapshot and replays what was written after it, also without a clean close', async () => {
+    const path = folder();
+    const first = new EmbeddedSearch(path);
+    await put(first, [listing({ id: 1, name: 'Kayak' }), listing({ id: 2, name: 'Kayak paddle' })]);
+    await first.close();
+    // Written after the snapshot by a process that then dies (never closes).
+    const crashed = new EmbeddedSearch(path);
+    await put(crashed, [listing({ id: 3, name: 'Kayak roof rack' }), listing({ id: 2, name: 'Spare paddle' })], 2n);
+    const next = new EmbeddedSearch(path);
+    try {
+      const store = await next.serving();
+      expect(ids(await store.search({ q: 'kayak', sort: 'newest' })).sort()).toEqual([1, 3]);
+      expect(ids(await store.search({ q: 'spare' }))).toEqual([2]);
+      expect(await store.count()).toBe(3);
+    } finally {
+      await next.close();
+      await crashed.close();
+    }
+  });
+
+  it('rebuilds from the documents when the snapshot cannot be read', async () => {
+    const path = folder();
+    const first = new EmbeddedSearch(path);
+    await put(first, [listing({ id: 1, name: 'Kayak' })]);
+    const name = (await first.serving()).name;
+    await first.close();
+    const snapshot = join(path, `${name}.sqlite.snapshot`);
+    expect(existsSync(snapshot)).toBe(true);
+    writeFileSync(snapshot, 'not a snapshot');
+    const second = new EmbeddedSearch(path);
+    try {
+      expect(ids(await (await second.serving()).search({ q: 'kayak' }))).toEqual([1]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('opens an index written by the earlier full-text (FTS5) engine, dropping what it no longer needs', async () => {
+    const path = folder();
+    const name = 'listings-1';
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path, { recursive: true });
+    writeFileSync(join(path, 'listings.catalog.json'), JSON.stringify({ serving: name, building: [] }));
+    const old = new Database(join(path, `${name}.sqlite`));
+    old.exec(`CREATE TABLE docs (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+        seller_id INTEGER, seller_name TEXT, name TEXT, description TEXT, category TEXT, country TEXT, city TEXT,
+        price_amount INTEGER, price_currency TEXT, status TEXT, created_at TEXT, updated_at TEXT);
+      CREATE INDEX docs_live_created ON docs (deleted, created_at);
+      CREATE VIRTUAL TABLE docs_fts USING fts5(name, description, category, city, content = 'docs', content_rowid = 'id');
+      CREATE VIRTUAL TABLE docs_terms USING fts5vocab(docs_fts, 'row');
+      CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE truncations (only INTEGER PRIMARY KEY CHECK (only = 1), below INTEGER NOT NULL);
+      INSERT INTO docs VALUES (7, 5, 0, 1, 'Zoë', 'Old oak table', 'Solid.', 'furniture', 'US', 'Boston', 100, 'usd', 'active', '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z');
+      INSERT INTO docs (id, version, deleted) VALUES (8, 9, 1);`);
+    old.close();
+    const service = new EmbeddedSearch(path);
+    try {
+      const store = await service.serving();
+      expect(ids(await store.search({ q: 'oak' }))).toEqual([7]);
+      // The tombstone still refuses an older write.
+      expect(await store.upsert([{ doc: listing({ id: 8, name: 'Old oak chair' }), version: 8n }])).toMatchObject({ applied: 0, stale: 1 });
+    } finally {
+      await service.close();
+    }
+    const tables = new Database(join(path, `${name}.sqlite`)).prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(tables).not.toContain('docs_fts');
+    expect(tables).not.toContain('words');
+  });
+});
+
+describe('searches without words', () => {
+  it('list newest first and by price, following documents added, changed and removed after the order was built', async () => {
+    const service = new EmbeddedSearch(folder());
+    try {
+      const store = await service.serving();
+      // Past the tail length at which the stored order is merged, and a few after it.
+      const docs = Array.from({ length: 9000 }, (_, i) => listing({ id: i + 1, price_amount: 1000 + i, created_at: `2026-02-01T10:00:00.${String(i).padStart(6, '0')}Z` }));
+      await put(service, docs);
+      expect(ids(await store.search({ perPage: 3 }))).toEqual([9000, 8999, 8998]);
+      await put(service, [
+        listing({ id: 9001, price_amount: 5, created_at: '2026-03-01T10:00:00.000000Z' }),
+        listing({ id: 9002, price_amount: 50_000, created_at: '2026-03-02T10:00:00.000000Z' }),
+        listing({ id: 8999, price_amount: 6, created_at: '2026-01-01T10:00:00.000000Z' }),
+      ], 2n);
+      await store.remove([{ id: 9000, version: 3n }]);
+      expect(ids(await store.search({ perPage: 4 }))).toEqual([9002, 9001, 8998, 8997]);
+      expect(ids(await store.search({ sort: 'price_asc', perPage: 3 }))).toEqual([9001, 8999, 1]);
+      expect(ids(await store.search({ sort: 'price_desc', perPage: 3 }))).toEqual([9002, 8998, 8997]);
+      const filtered = await store.search({ maxPrice: 1004, sort: 'price_desc' });
+      expect(ids(filtered)).toEqual([5, 4, 3, 2, 1, 8999, 9001]);
+      expect(filtered).toMatchObject({ total: 7, totalRelation: 'eq' });
+      expect(filtered.facets.city).toEqual([{ value: 'Boston', count: 7 }]);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe('the memory index', () => {
+  const row = (id: number, name: string) => ({
+    id, deleted: 0, name, description: 'Pick up in Boston.', category: 'sports', country: 'US', city: 'Boston', price_amount: id,
+    status: 'active', created_at: '2026-01-01T10:00:00.000000Z', latitude: null, longitude: null,
+  });
+
+  it('answers the same after a compaction drops the replaced and removed documents', () => {
+    const index = new MemoryIndex();
+    const engine = new QueryEngine(index);
+    for (let id = 1; id <= 300; id++) index.put(row(id, id % 3 === 0 ? 'red kayak' : 'blue canoe'));
+    for (let id = 1; id <= 300; id += 2) index.put(row(id, 'green kayak'));
+    for (let id = 2; id <= 300; id += 4) index.remove(id);
+    const search = () => {
+      const evaluation = engine.run([['kayak']], true, {}, 'price_asc', 500);
+      return { total: evaluation.total, ids: evaluation.ordinals.map((d) => index.ids[d]) };
+    };
+    const before = search();
+    expect(index.dead).toBeGreaterThan(0);
+    index.compact();
+    expect(index.dead).toBe(0);
+    expect(index.ordinals).toBe(index.size);
+    expect(search()).toEqual(before);
+    expect(before.total).toBe(150 + 25);
+  });
+
+  it('keeps the best k of many candidates as a full sort would', () => {
+    const top = new TopK(10);
+    const keys = Array.from({ length: 1000 }, (_, i) => ({ key: (i * 7919) % 101, tie: i }));
+    for (const { key, tie } of keys) top.offer(key, tie, tie);
+    const expected = [...keys].sort((a, b) => b.key - a.key || b.tie - a.tie).slice(0, 10).map((k) => k.tie);
+    expect(top.drain()).toEqual(expected);
+  });
+});
+
+describe('highlights', () => {
+  const matches = (word: string) => word === 'kayak';
+
+  it('marks every matched word and escapes the rest', () => {
+    expect(highlightAll('Kayak & "kayak" <rack>', matches)).toBe('<mark>Kayak</mark> &amp; &quot;<mark>kayak</mark>&quot; &lt;rack&gt;');
+    expect(highlightAll('Canoe', matches)).toBeUndefined();
+  });
+
+  it('cuts a long description to words around the first match', () => {
+    const filler = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+    const text = `${filler} the kayak is red. ${filler}`;
+    const cut = snippet(text, matches)!;
+    expect(cut.startsWith('…w37 w38 w39 the <mark>kayak</mark> is red. w0 ')).toBe(true);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(cut.split(' ')).toHaveLength(24);
+  });
+});
