@@ -154,6 +154,15 @@ describe('phone verification', () => {
     expect(await client.phone.get().catch((caught: { status?: number }) => caught.status)).toBe(404);
   });
 
+  it('is in the OpenAPI document', async () => {
+    const { body: doc } = await call('GET', '/v1/openapi.json');
+    expect(Object.keys(doc.paths['/v1/me/phone']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    expect(doc.paths['/v1/me/phone'].put.tags).toEqual(['phone']);
+    expect(doc.paths['/v1/me/phone/verification'].post.requestBody.content['application/json'].schema.required).toEqual(['code']);
+    expect(doc.paths['/v1/me/phone/code'].post).toBeDefined();
+    expect(doc.paths['/v1/sms/status'].post.summary).toMatch(/X-Twilio-Signature/);
+  });
+
   it('refuses a number that is not E.164, naming the field and what to type', async () => {
     const user = await signUp();
     expect(await call('PUT', '/v1/me/phone', { token: user.token, body: { phone: '07700 900123' } })).toMatchObject({
