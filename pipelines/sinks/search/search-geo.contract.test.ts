@@ -1,8 +1,11 @@
 // Searching near a point on every search adapter: a radius filter, nearest first, and each hit's
 // distance; listings without coordinates stay out of such searches.
+import { randomBytes } from 'node:crypto';
+import { Client } from '@elastic/elasticsearch';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeAll, listingDocument, searchAdapters, upsertAll } from '../../../test/fixtures/search-adapters.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
+import { ElasticsearchSearch } from './elasticsearch.js';
 import type { SearchService, SearchStore } from './port.js';
 
 const dir = tempDir();
@@ -65,5 +68,31 @@ describe.each(searchAdapters(dir.path))('search near a point: $name', (adapter) 
     const result = await store.search({ q: 'lamp' });
     expect(result.total).toBe(5);
     expect(result.hits.every((h) => h.distance_km === undefined)).toBe(true);
+  });
+});
+
+// An index made before listings had coordinates has a strict mapping without them: every write
+// carrying coordinates would be refused until a reindex, so opening it adds the fields.
+describe.skipIf(!process.env.ELASTICSEARCH_URL)('an Elasticsearch index made before coordinates', () => {
+  it('gets the coordinate fields when the platform opens it, so writes are not refused for carrying them', async () => {
+    const client = new Client({ node: process.env.ELASTICSEARCH_URL! });
+    const alias = `pre-geo-${randomBytes(4).toString('hex')}`;
+    await client.indices.create({
+      index: `${alias}-initial`, aliases: { [alias]: {} },
+      mappings: { dynamic: 'strict', properties: { id: { type: 'long' }, name: { type: 'text' } } },
+    });
+    const service = await ElasticsearchSearch.connect({ url: process.env.ELASTICSEARCH_URL!, alias, refresh: true });
+    try {
+      const properties = Object.values(await client.indices.getMapping({ index: `${alias}-initial` }))[0]!.mappings.properties!;
+      expect(properties.location).toEqual({ type: 'geo_point' });
+      const store = await service.serving();
+      // The old index lacks the other fields of today's documents too; only the geo ones are checked.
+      const outcome = await store.upsert([{ doc: listingDocument({ id: 1, name: 'Lamp shade', ...BOSTON }), version: 1n }]);
+      expect(outcome.failed.map((f) => f.error).join()).not.toMatch(/location|latitude|longitude/);
+    } finally {
+      await service.destroy();
+      await service.close();
+      await client.close();
+    }
   });
 });
