@@ -3,6 +3,8 @@
 // entry here.
 import { archiveBinlogs, nightlyBackup } from '../marketplace/backup/index.js';
 import type { Pool, ResultSetHeader } from '../marketplace/mysql/connection.js';
+import { expirePendingPayments } from '../marketplace/payments/expire-pending.js';
+import type { PaymentsPort } from '../marketplace/payments/port.js';
 import { refreshDashboards } from '../reports/export/build-dashboards.js';
 import { sendUsageReport } from '../reports/jobs/send-usage-report.js';
 import { anyAlertEnabled } from '../reports/subscriptions/alert-store.js';
@@ -29,6 +31,8 @@ export interface JobDependencies {
     /** Letters in the bus's dead-letter topics, for the dead-letter alert check; absent where this process has no bus. */
     deadLetters?: () => Promise<number>;
   };
+  /** The payment provider, and how long an order may stay unpaid; without it no payment jobs. */
+  payments?: { port: PaymentsPort; expiryMinutes: number };
 }
 
 export function platformJobs(deps: JobDependencies): ScheduledJob[] {
@@ -47,6 +51,24 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       },
     },
   ];
+  const payments = deps.payments;
+  if (payments) {
+    jobs.push({
+      name: 'payments.expire-unpaid',
+      description: `Cancels orders not paid within STRIPE_PAYMENT_EXPIRY_MINUTES (${payments.expiryMinutes}): their payment is cancelled at Stripe and their listing is for sale again.`,
+      cron: '*/5 * * * *',
+      timezone: 'UTC',
+      timeLimitMs: 4 * 60_000,
+      missed: 'skip',
+      async run({ log, signal }) {
+        const result = await expirePendingPayments(deps.pool, payments.port, payments.expiryMinutes, log, signal);
+        const summary = `${result.cancelled} unpaid order(s) cancelled, ${result.paidMeanwhile} paid meanwhile`;
+        // A failed run shows in the ledger with Stripe's reason; the next run tries those orders again.
+        if (result.failed.length > 0) throw new Error(`${summary}; ${result.failed.length} could not be cancelled (order ${result.failed[0]!.orderId}: ${result.failed[0]!.reason})`);
+        return summary;
+      },
+    });
+  }
   const backup = deps.backup;
   if (backup) {
     jobs.push({

@@ -12,6 +12,8 @@ import { signUp } from '../marketplace/auth/user-accounts.js';
 import { createListing } from '../marketplace/domain/listings.js';
 import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import { StripePayments } from '../marketplace/payments/stripe.js';
+import { expirePendingPayments } from '../marketplace/payments/expire-pending.js';
+import { platformJobs } from '../bin/job-catalogue.js';
 import type { OpenDatabase } from '../bin/commands/open-database.js';
 import { startPublicServer } from '../bin/roles/servers.js';
 import { closeAll } from '../bin/roles/role-context.js';
@@ -33,14 +35,15 @@ let admin: FastifyInstance;
 let call: ReturnType<typeof httpClient>;
 let staff: ReturnType<typeof httpClient>;
 let staffToken: string;
+let payments: StripePayments;
 const logged = capturedLog('debug');
 const clientSecrets: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
   stripe = await startFakeStripe({ secretKey: SECRET_KEY });
-  const config: StripeConfig = { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiUrl: stripe.url, timeoutMs: 5_000, maxNetworkRetries: 2, webhookToleranceSeconds: 300 };
-  const payments = new StripePayments(config);
+  const config: StripeConfig = { secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiUrl: stripe.url, timeoutMs: 5_000, maxNetworkRetries: 2, webhookToleranceSeconds: 300, paymentExpiryMinutes: 60 };
+  payments = new StripePayments(config);
   api = await buildPublicServer({ pool: db.pool, log: logged.log, payments, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
   admin = await buildAdminServer({ pool: db.pool, log: logged.log, payments });
   call = httpClient(await api.listen({ host: '127.0.0.1', port: 0 }));
@@ -252,6 +255,45 @@ describe('refunds through Stripe', () => {
     const { orderId } = await buy();
     const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'x' } });
     expect(response.status).toBe(409);
+  });
+});
+
+describe('unpaid orders', () => {
+  /** Makes the order look bought `minutes` ago. */
+  const age = (orderId: number, minutes: number) => db.pool.query('UPDATE orders SET created_at = UTC_TIMESTAMP(6) - INTERVAL ? MINUTE WHERE id = ?', [minutes, orderId]);
+
+  it('cancels the payment of an order unpaid past the limit and puts its listing back on sale; a young one and one paid meanwhile are left', async () => {
+    const stale = await buy();
+    const young = await buy();
+    const paidMeanwhile = await buy();
+    await age(stale.orderId, 90);
+    await age(paidMeanwhile.orderId, 90);
+    await age(young.orderId, 10);
+    // Paid at Stripe, its event not here yet: Stripe refuses to cancel it.
+    stripe.succeed(paidMeanwhile.intentId);
+
+    const result = await expirePendingPayments(db.pool, payments, 60, logged.log);
+    expect(result).toEqual({ cancelled: 1, paidMeanwhile: 1, failed: [] });
+    expect(stripe.intents.get(stale.intentId)).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+    expect(await orderStatus(stale.orderId)).toBe('cancelled');
+    expect(await listingStatus(stale.listingId)).toBe('active');
+    expect((await row('SELECT error FROM order_payments WHERE order_id = ?', [stale.orderId]))!.error).toBe('not paid within 60 minutes');
+    expect(await orderStatus(young.orderId)).toBe('pending_payment');
+    expect(await orderStatus(paidMeanwhile.orderId)).toBe('pending_payment');
+    // Stripe's cancelled event arriving afterwards changes nothing more.
+    expect((await deliver({ ...stripe.cancel(stale.intentId) })).body.outcome).toBe('ignored');
+  });
+
+  it('a run whose cancellations Stripe fails is recorded failed with the reason, and the order stays for the next run', async () => {
+    const stale = await buy();
+    await age(stale.orderId, 90);
+    const [job] = platformJobs({ pool: db.pool, timezone: 'UTC', payments: { port: payments, expiryMinutes: 60 } }).filter((entry) => entry.name === 'payments.expire-unpaid');
+    stripe.failNext(`/v1/payment_intents/${stale.intentId}/cancel`, 3, 500);
+    const context = { scheduledFor: new Date(), signal: new AbortController().signal, log: logged.log };
+    await expect(job!.run(context)).rejects.toThrow(new RegExp(`could not be cancelled \\(order ${stale.orderId}: Stripe, cancelling the payment: .*HTTP 500`));
+    expect(await orderStatus(stale.orderId)).toBe('pending_payment');
+    expect(await job!.run(context)).toMatch(/^1 unpaid order\(s\) cancelled/);
+    expect(await orderStatus(stale.orderId)).toBe('cancelled');
   });
 });
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
   await buildOnce();
   db = await createTestDatabase();
   stripe = await startFakeStripe({ secretKey: SECRET_KEY });
-  const payments = new StripePayments({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiUrl: stripe.url, timeoutMs: 5_000, maxNetworkRetries: 1, webhookToleranceSeconds: 300 });
+  const payments = new StripePayments({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiUrl: stripe.url, timeoutMs: 5_000, maxNetworkRetries: 1, webhookToleranceSeconds: 300, paymentExpiryMinutes: 60 });
   api = await buildPublicServer({ pool: db.pool, log: silentLogger(), payments, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
   baseUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });

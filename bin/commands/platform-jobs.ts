@@ -5,6 +5,7 @@ import type { ScheduledJob } from '../../pipelines/scheduler/index.js';
 import { DeadLetterCounter } from '../../pipelines/status/dead-letter-counts.js';
 import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { platformJobs } from '../job-catalogue.js';
+import { paymentsFromConfig } from '../../marketplace/payments/index.js';
 import { openWarehouse, type ClickHouseClient } from '../../warehouse/index.js';
 
 /**
@@ -14,8 +15,10 @@ import { openWarehouse, type ClickHouseClient } from '../../warehouse/index.js';
  */
 export function jobsFor(config: Config, db: { pool: Pool; source: { url: string } }, warehouse?: ClickHouseClient, bus?: Bus): ScheduledJob[] {
   const counter = bus && new DeadLetterCounter(bus, config.topicPrefix);
+  const payments = paymentsFromConfig(config.payments);
   return platformJobs({
     pool: db.pool,
+    payments: payments && config.payments.stripe && { port: payments, expiryMinutes: config.payments.stripe.paymentExpiryMinutes },
     timezone: config.scheduler.timezone,
     backup: { url: db.source.url, dir: config.backup.dir },
     reports: {

@@ -33,7 +33,7 @@ describe('payments settings', () => {
 
   it('reads Stripe with defaults for the API URL, timeout, retries and tolerance', () => {
     expect(read({ STRIPE_SECRET_KEY: KEY, STRIPE_WEBHOOK_SECRET: WHSEC })).toEqual({
-      stripe: { secretKey: KEY, webhookSecret: WHSEC, apiUrl: 'https://api.stripe.com', timeoutMs: 20_000, maxNetworkRetries: 2, webhookToleranceSeconds: 300 },
+      stripe: { secretKey: KEY, webhookSecret: WHSEC, apiUrl: 'https://api.stripe.com', timeoutMs: 20_000, maxNetworkRetries: 2, webhookToleranceSeconds: 300, paymentExpiryMinutes: 60 },
     });
     expect(read({ STRIPE_SECRET_KEY: KEY, STRIPE_WEBHOOK_SECRET: WHSEC, STRIPE_API_URL: 'http://127.0.0.1:12111', STRIPE_TIMEOUT_MS: '5000', STRIPE_MAX_NETWORK_RETRIES: '0' }).stripe)
       .toMatchObject({ apiUrl: 'http://127.0.0.1:12111', timeoutMs: 5000, maxNetworkRetries: 0 });

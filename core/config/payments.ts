@@ -14,6 +14,8 @@ export interface StripeConfig {
   maxNetworkRetries: number;
   /** How old a signed event may be before it is refused as a replay. */
   webhookToleranceSeconds: number;
+  /** An order still unpaid this long after buying is cancelled, and its listing is for sale again. */
+  paymentExpiryMinutes: number;
 }
 
 export interface PaymentsConfig {
@@ -28,6 +30,7 @@ export function readPayments(r: SettingsReader): PaymentsConfig {
   const timeoutMs = r.integer('STRIPE_TIMEOUT_MS', 20_000, 100, 600_000);
   const maxNetworkRetries = r.integer('STRIPE_MAX_NETWORK_RETRIES', 2, 0, 10);
   const webhookToleranceSeconds = r.integer('STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400);
+  const paymentExpiryMinutes = r.integer('STRIPE_PAYMENT_EXPIRY_MINUTES', 60, 5, 10_080);
   if (secretKey === undefined) {
     if (webhookSecret !== undefined) r.fail('STRIPE_WEBHOOK_SECRET', 'is set but STRIPE_SECRET_KEY is not: set both to take payments through Stripe, or neither');
     return { stripe: undefined };
@@ -37,5 +40,5 @@ export function readPayments(r: SettingsReader): PaymentsConfig {
     r.fail('STRIPE_WEBHOOK_SECRET', 'missing while STRIPE_SECRET_KEY is set: orders would wait for payment forever without verified webhooks (the endpoint\'s signing secret, whsec_...)');
     return { stripe: undefined };
   }
-  return { stripe: { secretKey, webhookSecret, apiUrl, timeoutMs, maxNetworkRetries, webhookToleranceSeconds } };
+  return { stripe: { secretKey, webhookSecret, apiUrl, timeoutMs, maxNetworkRetries, webhookToleranceSeconds, paymentExpiryMinutes } };
 }

@@ -52,6 +52,8 @@ export interface PaymentsPort {
   readonly provider: 'stripe';
   createPayment(request: PaymentRequest): Promise<Payment>;
   readPayment(id: string): Promise<Payment>;
+  /** Cancels a payment not made yet; PaymentRefused when it can no longer be (it succeeded meanwhile). */
+  cancelPayment(id: string): Promise<Payment>;
   refund(request: RefundRequest): Promise<Refund>;
   /** Checks the signature and age of a posted event; throws PaymentSignatureInvalid. */
   verifyEvent(rawBody: Buffer, signatureHeader: string | undefined): PaymentEvent;

@@ -43,6 +43,10 @@ export class StripePayments implements PaymentsPort {
     return paymentOf(await call('reading the payment', () => this.#stripe.paymentIntents.retrieve(id)));
   }
 
+  async cancelPayment(id: string): Promise<Payment> {
+    return paymentOf(await call('cancelling the payment', () => this.#stripe.paymentIntents.cancel(id, { cancellation_reason: 'abandoned' })));
+  }
+
   async refund(request: RefundRequest): Promise<Refund> {
     const refund = await call('refunding', () => this.#stripe.refunds.create({
       payment_intent: request.paymentId,
