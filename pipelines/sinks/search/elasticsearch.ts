@@ -143,7 +143,8 @@ class ElasticsearchIndex implements SearchStore {
     private readonly client: Client,
     readonly name: string,
     private readonly refresh: BulkRefresh,
-    private readonly synonyms: readonly (readonly string[])[],
+    /** The synonym groups as stems, to put into queries; as written, for highlighting. */
+    private readonly stemmedSynonyms: readonly (readonly string[])[],
     private readonly synonymGroups: SynonymGroups,
   ) {}
 
@@ -260,8 +261,8 @@ class ElasticsearchIndex implements SearchStore {
     const terms = query.q ? stems(query.q).join(' ') : '';
     const fields = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
     // bool_prefix makes the last word a prefix (type-ahead) but leaves it without fuzziness, so a
-    // plain fuzzy match of every word stands beside it.
-    // A synonym put in is a known word, not a typo: fuzzy, "bike" would find "like new".
+    // plain fuzzy match of every word stands beside it. A spelling with a synonym put in is matched
+    // exactly: the synonym is a known word, not a typo, and fuzzy "bike" would find "like new".
     const spelled = (text: string, typed: boolean): estypes.QueryDslQueryContainer => ({
       bool: {
         should: [
@@ -271,7 +272,7 @@ class ElasticsearchIndex implements SearchStore {
         minimum_should_match: 1,
       },
     });
-    const spellings = querySpellings(terms ? terms.split(' ') : [], this.synonyms).map((spelling) => spelling.join(' '));
+    const spellings = querySpellings(terms ? terms.split(' ') : [], this.stemmedSynonyms).map((spelling) => spelling.join(' '));
     const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
       : spellings.length === 1 ? [spelled(spellings[0]!, true)]
         : [{ dis_max: { queries: spellings.map((spelling, i) => spelled(spelling, i === 0)) } }];
