@@ -68,7 +68,7 @@ export class ListingChecksWorker {
   }
 
   private async handle(messages: BusMessage[]): Promise<void> {
-    // One at a time, in order: a burst or a duplicate counts the listings decided before it.
+    const candidates: Candidate[] = [];
     for (const message of messages) {
       const event = parseMessage<DomainEventMessage>(message, 'a domain event');
       if (!CHECKED_TYPES.has(event.type)) continue;
@@ -77,11 +77,15 @@ export class ListingChecksWorker {
       if (payload.status !== 'active') continue;
       const rules = rulesFor(event.type as 'listing.created' | 'listing.updated', Object.keys((payload.changed ?? {}) as object));
       if (rules.length === 0) continue;
-      const listing = checkedListing(payload);
-      const facts = await this.facts(listing, rules);
-      const findings = checkListing(listing, facts, this.options.config, rules);
+      candidates.push({ eventId: event.id, listing: checkedListing(payload), rules });
+    }
+    if (candidates.length === 0) return;
+    // The facts of a whole batch in a few statements: one write per listing was the bottleneck.
+    const facts = await this.facts(candidates);
+    for (const [i, { eventId, listing, rules }] of candidates.entries()) {
+      const findings = checkListing(listing, facts[i]!, this.options.config, rules);
       if (findings.length === 0) continue;
-      const decision = await recordListingDecision(this.options.pool, event.id, listing.id, listing.seller_id, findings);
+      const decision = await recordListingDecision(this.options.pool, eventId, listing.id, listing.seller_id, findings);
       if (decision.recorded > 0) {
         this.log.info({ listing: listing.id, rules: findings.map((f) => f.rule), held: decision.held }, decision.held ? 'listing held for review' : 'listing flagged for review');
         this.options.onDecision?.(listing.id, findings.map((f) => f.rule), decision.held);
@@ -89,33 +93,48 @@ export class ListingChecksWorker {
     }
   }
 
-  private async facts(listing: CheckedListing, rules: readonly ListingRule[]): Promise<ListingFacts> {
+  /** Each candidate's facts, in order. Counted from the tables, so a batch sees the listings before it whatever the order. */
+  private async facts(candidates: Candidate[]): Promise<ListingFacts[]> {
     const { pool, config } = this.options;
-    const facts: ListingFacts = {};
-    if (rules.includes('price_below_median')) facts.median = this.medians.get(listing.country, listing.category, listing.price_currency);
-    if (rules.includes('seller_burst')) {
-      const [[row]] = await pool.query<RowDataPacket[]>(
-        'SELECT COUNT(*) AS n FROM listings WHERE seller_id = ? AND created_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND AND id <= ?',
-        [listing.seller_id, Math.round(config.sellerBurst.windowMs / 1000), listing.id],
-      );
-      facts.sellerRecentListings = Number(row!.n);
-    }
-    if (rules.includes('duplicate_text')) {
-      const hash = listingTextHash(listing.name, listing.description);
-      await pool.query(
-        `INSERT INTO listing_text_hashes (listing_id, seller_id, text_hash) VALUES (?, ?, ?)
-         ON DUPLICATE KEY UPDATE checked_at = IF(text_hash = VALUES(text_hash), checked_at, UTC_TIMESTAMP(6)), text_hash = VALUES(text_hash)`,
-        [listing.id, listing.seller_id, hash],
-      );
-      // Earlier listings only: the first seller of a text is not the copier.
+    const facts: ListingFacts[] = candidates.map(({ listing, rules }) => (
+      rules.includes('price_below_median') ? { median: this.medians.get(listing.country, listing.category, listing.price_currency) } : {}));
+    const bursting = candidates.filter(({ rules }) => rules.includes('seller_burst'));
+    if (bursting.length > 0) {
       const [rows] = await pool.query<RowDataPacket[]>(
-        `SELECT h.listing_id, h.seller_id FROM listing_text_hashes h JOIN listings l ON l.id = h.listing_id
-         WHERE h.text_hash = ? AND h.seller_id <> ? AND h.listing_id < ? AND h.checked_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND AND l.status <> 'removed'
-         ORDER BY h.listing_id DESC LIMIT 20`,
-        [hash, listing.seller_id, listing.id, Math.round(config.duplicateText.windowMs / 1000)],
+        'SELECT seller_id, id FROM listings WHERE seller_id IN (?) AND created_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND',
+        [[...new Set(bursting.map(({ listing }) => listing.seller_id))], Math.round(config.sellerBurst.windowMs / 1000)],
       );
-      facts.sameTextListings = rows.map((row) => ({ id: Number(row.listing_id), seller_id: Number(row.seller_id) }));
+      for (const [i, { listing, rules }] of candidates.entries()) {
+        if (!rules.includes('seller_burst')) continue;
+        facts[i]!.sellerRecentListings = rows.filter((row) => Number(row.seller_id) === listing.seller_id && Number(row.id) <= listing.id).length;
+      }
+    }
+    const texts = candidates.flatMap(({ listing, rules }, i) => (rules.includes('duplicate_text') ? [{ i, listing, hash: listingTextHash(listing.name, listing.description) }] : []));
+    if (texts.length > 0) {
+      await pool.query(
+        `INSERT INTO listing_text_hashes (listing_id, seller_id, text_hash) VALUES ?
+         ON DUPLICATE KEY UPDATE checked_at = IF(text_hash = VALUES(text_hash), checked_at, UTC_TIMESTAMP(6)), text_hash = VALUES(text_hash)`,
+        [texts.map(({ listing, hash }) => [listing.id, listing.seller_id, hash])],
+      );
+      const [rows] = await pool.query<RowDataPacket[]>(
+        `SELECT h.text_hash, h.listing_id, h.seller_id FROM listing_text_hashes h JOIN listings l ON l.id = h.listing_id
+         WHERE h.text_hash IN (?) AND h.checked_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND AND l.status <> 'removed'
+         ORDER BY h.listing_id DESC LIMIT 10000`,
+        [[...new Set(texts.map(({ hash }) => hash))], Math.round(config.duplicateText.windowMs / 1000)],
+      );
+      for (const { i, listing, hash } of texts) {
+        // Earlier listings of other sellers only: the first seller of a text is not the copier.
+        facts[i]!.sameTextListings = rows
+          .filter((row) => row.text_hash === hash && Number(row.seller_id) !== listing.seller_id && Number(row.listing_id) < listing.id)
+          .slice(0, 20).map((row) => ({ id: Number(row.listing_id), seller_id: Number(row.seller_id) }));
+      }
     }
     return facts;
   }
+}
+
+interface Candidate {
+  eventId: string;
+  listing: CheckedListing;
+  rules: ListingRule[];
 }
