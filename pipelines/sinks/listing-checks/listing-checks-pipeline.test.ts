@@ -169,6 +169,21 @@ describe('listing checks on the bus', () => {
     expect(await status(Number(row!.listing_id))).toBe('active');
   });
 
+  it('keeps a cleared listing live through an edit that trips the same rule for the same reason, and holds it for a new one', async () => {
+    const [[cleared]] = await db.pool.query<RowDataPacket[]>("SELECT listing_id FROM listing_checks WHERE status = 'cleared' LIMIT 1");
+    const id = Number(cleared!.listing_id);
+    await updateListing(db.pool, id, { description: 'A licensed reproduction, labelled as such. Oak seat.' });
+    // A later listing's decision shows the worker is past the edit.
+    const marker = await createListing(db.pool, listing(sellers[1]!.id, { name: 'Moneygram only sofa' }));
+    await decision(marker);
+    expect(await status(id)).toBe('active');
+    await updateListing(db.pool, id, { description: 'A counterfeit after all.' });
+    expect(await until(() => status(id), (s) => s === 'pending_review')).toBe('pending_review');
+    expect((await checks(id)).map((check) => [check.status, check.reason])).toEqual([
+      ['cleared', 'banned words: "replica"'], ['open', 'banned words: "replica", "counterfeit"'],
+    ]);
+  });
+
   it('lets a moderator remove a held listing instead', async () => {
     const id = await createListing(db.pool, listing(sellers[2]!.id, { name: 'Gift cards', description: 'Payment by western union only.' }));
     await decision(id);
