@@ -10,7 +10,7 @@ import type { StripeConfig } from '../core/config/payments.js';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import { signUp } from '../marketplace/auth/user-accounts.js';
 import { createListing } from '../marketplace/domain/listings.js';
-import type { RowDataPacket } from '../marketplace/mysql/connection.js';
+import type { ResultSetHeader, RowDataPacket } from '../marketplace/mysql/connection.js';
 import { StripePayments } from '../marketplace/payments/stripe.js';
 import { expirePendingPayments } from '../marketplace/payments/expire-pending.js';
 import { platformJobs } from '../bin/job-catalogue.js';
@@ -249,6 +249,18 @@ describe('refunds through Stripe', () => {
     expect(retried.status).toBe(200);
     expect(stripe.requests.at(-1)!.idempotencyKey).not.toBe(tries[0]!.idempotencyKey);
     expect(await orderStatus(orderId)).toBe('refunded');
+  });
+
+  it('an attempt whose answer was lost is asked again under its own key, so Stripe refunds once', async () => {
+    const { orderId, intentId } = await paidOrder();
+    // The platform stopped after Stripe refunded and before it recorded the answer.
+    const [inserted] = await db.pool.query<ResultSetHeader>("INSERT INTO payment_refunds (order_id, provider, amount, currency, admin, reason) VALUES (?, 'stripe', 25000, 'usd', 'sam', 'lost answer')", [orderId]);
+    const lost = await payments.refund({ paymentId: intentId, orderId, amount: 25_000, idempotencyKey: `refund-${inserted.insertId}` });
+    const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'lost answer' } });
+    expect(response).toMatchObject({ status: 200, body: { status: 'refunded', refund: { id: lost.id, status: 'succeeded' } } });
+    expect([...stripe.refunds.values()].filter((refund) => refund.payment_intent === intentId)).toHaveLength(1);
+    const again = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'twice' } });
+    expect(again.status).toBe(409);
   });
 
   it('an order awaiting payment cannot be refunded', async () => {

@@ -60,8 +60,12 @@ export async function refundOrder(pool: Pool, admin: string, orderId: number, re
     if (!payments || payments.provider !== order.provider) {
       throw new ConflictError(`order ${orderId} was paid through ${order.provider}, which is not configured here; configure it (STRIPE_SECRET_KEY) to refund the order`);
     }
-    const [open] = await connection.query<RowDataPacket[]>("SELECT id FROM payment_refunds WHERE order_id = ? AND status IN ('requested', 'pending', 'succeeded')", [orderId]);
-    if (open.length > 0) throw new ConflictError(`order ${orderId} already has a refund under way (refund ${open[0]!.id})`);
+    const [open] = await connection.query<RowDataPacket[]>("SELECT id, status FROM payment_refunds WHERE order_id = ? AND status IN ('requested', 'pending', 'succeeded') ORDER BY id DESC", [orderId]);
+    const settled = open.find((refund) => refund.status !== 'requested');
+    if (settled) throw new ConflictError(`order ${orderId} already has a refund under way (refund ${settled.id}, ${settled.status})`);
+    // An attempt left 'requested' never heard Stripe's answer (the process stopped, or another
+    // request is in flight): asking again under its key gets that answer, never a second refund.
+    if (open[0]) return { refundId: Number(open[0].id), order };
     const [inserted] = await connection.query<ResultSetHeader>(
       'INSERT INTO payment_refunds (order_id, provider, amount, currency, admin, reason) VALUES (?, ?, ?, ?, ?, ?)',
       [orderId, order.provider, order.amount, order.currency, admin, reason],
