@@ -31,7 +31,7 @@ const TONES: Record<string, string> = {
   active: 'ok', open: 'warn', resolved: 'ok', dismissed: 'muted', removed: 'bad', suspended: 'bad', sent: 'ok', dead: 'bad', queued: 'warn', retrying: 'warn',
   healthy: 'ok', ok: 'ok', streaming: 'ok', snapshot: 'warn', degraded: 'bad', 'dead letters': 'bad', behind: 'warn', locked: 'bad', disabled: 'muted', yes: 'ok', no: 'muted',
   failing: 'bad', pending: 'warn', sending: 'warn',
-  sold: 'muted', draft: 'muted', pending_review: 'warn', held: 'bad', flagged: 'warn', succeeded: 'ok', failed: 'bad', running: 'warn', refunded: 'muted', paid: 'ok', placed: 'warn', true: 'ok', false: 'bad',
+  sold: 'muted', draft: 'muted', pending_review: 'warn', held: 'bad', flagged: 'warn', flag: 'warn', rate_limit: 'warn', suspend: 'bad', succeeded: 'ok', failed: 'bad', running: 'warn', refunded: 'muted', paid: 'ok', placed: 'warn', true: 'ok', false: 'bad',
 };
 
 export function badge(text: string): HTMLElement {

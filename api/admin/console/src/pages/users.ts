@@ -94,11 +94,12 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
   }
 
   const load = () => fill(body, async () => {
-    const [details, listings, audit, webhooks] = await Promise.all([
+    const [details, listings, audit, webhooks, spam] = await Promise.all([
       api<Details>('GET', `/admin/users/${id}`),
       api<PageOf<{ id: number; name: string; status: string; price_amount: number; price_currency: string; created_at: string }>>('GET', `/admin/listings${query({ seller_id: id, limit: 10 })}`),
       api<PageOf<{ id: number; admin: string; action: string; reason: string | null; created_at: string }>>('GET', `/admin/audit${query({ target_type: 'user', target_id: id, limit: 10 })}`),
       api<{ data: Parameters<typeof endpointsTable>[1] }>('GET', `/admin/users/${id}/webhooks`),
+      api<PageOf<{ id: number; rule: string; action: string; reason: string; subject: string; message_id: number | null; decided_at: string }>>('GET', `/admin/user-checks${query({ user_id: id, limit: 10 })}`),
     ]);
     const { user } = details;
     const heading = body.closest('main')?.querySelector('h1');
@@ -114,7 +115,7 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
           ['Joined', time(user.created_at)], ['Failed log-ins', String(details.login.failed_attempts)], ['Locked until', time(details.login.locked_until)],
         ]), actions),
         card('At a glance', facts([
-          ['Listings', `${details.counts.listings.active ?? 0} active · ${details.counts.listings.sold ?? 0} sold · ${details.counts.listings.removed ?? 0} removed`],
+          ['Listings', `${details.counts.listings.active ?? 0} active · ${details.counts.listings.pending_review ?? 0} under review · ${details.counts.listings.sold ?? 0} sold · ${details.counts.listings.removed ?? 0} removed`],
           ['Orders', `${details.counts.orders.as_buyer} bought · ${details.counts.orders.as_seller} sold`],
           ['Warnings', String(details.counts.warnings)], ['Open complaints', String(details.counts.open_complaints)],
           ['API keys', `${details.api_keys.filter((key) => !key.revoked_at).length} active`],
@@ -147,6 +148,13 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
           { label: 'Reason', cell: (row) => badge(row.reason) },
           { label: 'Filed', cell: (row) => time(row.created_at) },
         ], details.open_complaints, 'No open complaints.'))),
+      card('Spam checks', table([
+        { label: 'When', cell: (row: (typeof spam.data)[number]) => time(row.decided_at) },
+        { label: 'Rule', cell: (row) => row.rule.replace(/_/g, ' ') },
+        { label: 'On', cell: (row) => (row.subject === 'message' ? `message #${row.message_id}` : 'sign-up') },
+        { label: 'Why', cell: (row) => row.reason },
+        { label: 'Done', cell: (row) => badge(row.action) },
+      ], spam.data, 'Nothing tripped.')),
       card('Messages', messagesPanel(id)),
       card('Webhook endpoints', endpointsTable(id, webhooks.data)),
       card('What staff did', table([
