@@ -11,7 +11,11 @@ export interface SearchState {
   /** Prices as people type them, in major units of the listings' own currency. */
   min: string;
   max: string;
-  /** Empty: best match when there are words, else newest. */
+  /** A city to search around, as the API's `near` takes it ("Boston,US"); empty: anywhere. */
+  near: string;
+  /** With `near`: kilometres as typed; empty: any distance. */
+  within: string;
+  /** Empty: best match when there are words, else nearest first near a city, else newest. */
   sort: SearchSort | '';
   page: number;
 }
@@ -20,7 +24,9 @@ export const PER_PAGE = 20;
 /** The engines page no deeper than 10 000 results. */
 export const MAX_PAGE = 10_000 / PER_PAGE;
 
-const SORTS: readonly SearchSort[] = ['relevance', 'newest', 'price_asc', 'price_desc'];
+const SORTS: readonly SearchSort[] = ['relevance', 'newest', 'price_asc', 'price_desc', 'distance'];
+/** The radius the API accepts, in kilometres. */
+export const MAX_WITHIN_KM = 20_000;
 
 export function stateFromQuery(query: URLSearchParams): SearchState {
   const text = (name: string, max: number) => (query.get(name) ?? '').trim().slice(0, max);
@@ -28,7 +34,7 @@ export function stateFromQuery(query: URLSearchParams): SearchState {
   const page = Number(query.get('page') ?? '1');
   return {
     q: text('q', 200), category: text('category', 50), country: text('country', 2).toUpperCase(), city: text('city', 100),
-    min: text('min', 16), max: text('max', 16),
+    min: text('min', 16), max: text('max', 16), near: text('near', 120), within: text('within', 8),
     sort: (SORTS as readonly string[]).includes(sort) ? sort as SearchSort : '',
     page: Number.isInteger(page) && page >= 1 ? Math.min(page, MAX_PAGE) : 1,
   };
@@ -37,7 +43,7 @@ export function stateFromQuery(query: URLSearchParams): SearchState {
 /** The path of a search: only what differs from the defaults, in a fixed order. */
 export function pathOf(state: SearchState): string {
   const query = new URLSearchParams();
-  for (const name of ['q', 'category', 'country', 'city', 'min', 'max', 'sort'] as const) {
+  for (const name of ['q', 'category', 'country', 'city', 'min', 'max', 'near', 'within', 'sort'] as const) {
     if (state[name]) query.set(name, state[name]);
   }
   if (state.page > 1) query.set('page', String(state.page));
@@ -45,7 +51,7 @@ export function pathOf(state: SearchState): string {
   return text ? `/?${text}` : '/';
 }
 
-export type Params = { ok: true; params: SearchParams } | { ok: false; field: 'min' | 'max'; message: string };
+export type Params = { ok: true; params: SearchParams } | { ok: false; field: 'min' | 'max' | 'within'; message: string };
 
 /**
  * The API's parameters. Prices are compared as stored, in minor units of each listing's currency;
@@ -62,8 +68,14 @@ export function apiParams(state: SearchState): Params {
   const max = price('max');
   if (!max.ok) return max;
   if (min.value !== undefined && max.value !== undefined && min.value > max.value) return { ok: false, field: 'max', message: 'the highest price is below the lowest' };
+  const within = state.near && state.within ? Number(state.within) : undefined;
+  if (within !== undefined && !(Number.isInteger(within) && within >= 1 && within <= MAX_WITHIN_KM)) {
+    return { ok: false, field: 'within', message: `give the distance as whole kilometres, 1 to ${MAX_WITHIN_KM.toLocaleString('en-US')}` };
+  }
+  // Nearest first needs a city; without one the sort falls back to the default.
+  const sort = state.sort === 'distance' && !state.near ? '' : state.sort;
   const params: SearchParams = {
-    sort: state.sort || (state.q ? 'relevance' : 'newest'),
+    sort: sort || (state.q ? 'relevance' : state.near ? 'distance' : 'newest'),
     page: state.page,
     per_page: PER_PAGE,
   };
@@ -73,6 +85,8 @@ export function apiParams(state: SearchState): Params {
   if (state.city) params.city = state.city;
   if (min.value !== undefined) params.min_price = min.value;
   if (max.value !== undefined) params.max_price = max.value;
+  if (state.near) params.near = state.near;
+  if (within !== undefined) params.within_km = within;
   return { ok: true, params };
 }
 
