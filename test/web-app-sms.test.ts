@@ -36,12 +36,13 @@ afterAll(async () => {
   await twilioApi?.close();
 });
 
-/** A page logged in as a new user (the session as the log-in form stores it). */
+/** A page logged in as a new user. */
 async function loggedInPage(viewport = { width: 1280, height: 800 }) {
   const call = httpClient(baseUrl);
   const { body } = await call('POST', '/v1/users', { body: { email: `web-sms-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`, password: 'correct horse battery', name: 'Tess Texter' } });
   const context = await browser.newContext({ locale: 'en-US', viewport });
-  await context.addInitScript((session) => localStorage.setItem('steveslist.session', session), JSON.stringify({ token: body.session.token, user: body.user }));
+  // The session as the log-in form stores it.
+  await context.addInitScript(`localStorage.setItem('steveslist.session', ${JSON.stringify(JSON.stringify({ token: body.session.token, user: body.user }))})`);
   const page = await context.newPage();
   const scriptErrors: string[] = [];
   page.on('pageerror', (error) => scriptErrors.push(error.message));
@@ -97,7 +98,7 @@ describe('the web app\'s SMS settings', () => {
     const { page, scriptErrors } = await loggedInPage(PHONE);
     await page.goto(`${baseUrl}/settings`);
     await page.getByTestId('sms-settings').getByLabel('Mobile number').waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await shot(page, 'sms-settings-empty');
     expect(scriptErrors).toEqual([]);
   });

@@ -3,7 +3,7 @@
 // hashed, expires, allows a few wrong guesses, and sending codes is rate-limited.
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { NotFoundError, PlatformError } from '../../core/errors.js';
-import type { Pool, RowDataPacket } from '../mysql/connection.js';
+import type { Pool, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
 import { withTransaction } from './transaction.js';
 
 export const CODE_TTL_MINUTES = 10;
@@ -49,6 +49,9 @@ function codeHash(userId: number, phone: string, code: string): string {
   return createHash('sha256').update(`${userId}:${phone}:${code}`).digest('hex');
 }
 
+/** A DATETIME as the pool returns it (a UTC string) or a Date, as a Date. */
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`));
+
 const time = (value: unknown): string | null => (value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : `${String(value).replace(' ', 'T')}Z`);
 
 export async function getPhone(pool: Pool, userId: number): Promise<UserPhone> {
@@ -82,8 +85,8 @@ export async function startPhoneVerification(pool: Pool, userId: number, phoneIn
     let sends = 1;
     let windowStart = now;
     if (pending[0]) {
-      const lastSent = new Date(`${String(pending[0].last_sent_at instanceof Date ? pending[0].last_sent_at.toISOString() : `${pending[0].last_sent_at}Z`)}`);
-      const started = new Date(pending[0].window_started_at instanceof Date ? pending[0].window_started_at.toISOString() : `${pending[0].window_started_at}Z`);
+      const lastSent = toDate(pending[0].last_sent_at);
+      const started = toDate(pending[0].window_started_at);
       const waitSeconds = Math.ceil(RESEND_AFTER_SECONDS - (now.getTime() - lastSent.getTime()) / 1000);
       if (waitSeconds > 0) throw new PhoneInputError('phone', `a code was sent less than a minute ago; ask for another in ${waitSeconds} s`, true);
       if (now.getTime() - started.getTime() < 3_600_000) {
@@ -121,8 +124,7 @@ export async function confirmPhoneVerification(pool: Pool, userId: number, codeI
     );
     const row = rows[0];
     if (!row) return new PhoneInputError('code', 'no code is waiting: add your number first (PUT /v1/me/phone), which sends one');
-    const expires = row.expires_at instanceof Date ? row.expires_at : new Date(`${row.expires_at}Z`);
-    if (expires.getTime() <= now.getTime()) return new PhoneInputError('code', 'this code has expired; ask for a new one');
+    if (toDate(row.expires_at).getTime() <= now.getTime()) return new PhoneInputError('code', 'this code has expired; ask for a new one');
     if (Number(row.failed_attempts) >= MAX_WRONG_CODES) return new PhoneInputError('code', 'too many wrong codes; ask for a new one', true);
     const expected = Buffer.from(String(row.code_hash), 'hex');
     const given = Buffer.from(codeHash(userId, String(row.phone_e164), code), 'hex');
@@ -153,8 +155,8 @@ export async function setSmsPreferences(pool: Pool, userId: number, preferences:
     params.push(preferences.messages);
   }
   if (sets.length > 0) {
-    const [result] = await pool.query<RowDataPacket[] & { affectedRows?: number }>(`UPDATE user_phones SET ${sets.join(', ')} WHERE user_id = ?`, [...params, userId]);
-    if ((result as unknown as { affectedRows: number }).affectedRows === 0) throw new NotFoundError('you have no phone number; add one with PUT /v1/me/phone');
+    const [result] = await pool.query<ResultSetHeader>(`UPDATE user_phones SET ${sets.join(', ')} WHERE user_id = ?`, [...params, userId]);
+    if (result.affectedRows === 0) throw new NotFoundError('you have no phone number; add one with PUT /v1/me/phone');
   }
   return getPhone(pool, userId);
 }

@@ -75,7 +75,10 @@ export async function logSms(pool: Pool, sms: { userId: number; kind: string; to
 export async function recordAccepted(pool: Pool, id: number, attempts: number, accepted: { sid: string; status: string }): Promise<void> {
   const status = RECORDED.has(accepted.status) ? accepted.status : 'accepted';
   await pool.query(
-    'UPDATE sms_messages SET status = ?, attempts = ?, twilio_sid = ?, sent_at = UTC_TIMESTAMP(6), last_error = NULL, error_code = NULL WHERE id = ?',
+    // A status callback may have come first: its status stands.
+    // (MariaDB assigns left to right, so error_code is decided before status changes.)
+    `UPDATE sms_messages SET error_code = IF(status IN ('pending', 'failed_retrying', 'dead'), NULL, error_code),
+       status = IF(status IN ('pending', 'failed_retrying', 'dead'), ?, status), attempts = ?, twilio_sid = ?, sent_at = UTC_TIMESTAMP(6), last_error = NULL WHERE id = ?`,
     [status, attempts, accepted.sid, id],
   );
 }

@@ -22,6 +22,7 @@ import { until } from '../../../test/fixtures/eventually.js';
 import { httpClient } from '../../../test/fixtures/http-client.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { startTwilioStandIn, type TwilioStandIn } from '../../../test/fixtures/twilio-stand-in.js';
+import { logSms, recordAccepted } from './sms-log.js';
 import { SmsWorker } from './sms-worker.js';
 import { TwilioSms } from './twilio-sms.js';
 
@@ -251,6 +252,16 @@ describe('notifications', () => {
     expect(seen).toMatchObject({ status: 200, body: { kind: 'order_placed_buyer', status: 'delivered', to_number: '+447700900301', statuses: [{ status: 'sent' }, { status: 'delivered' }, { status: 'sent' }] } });
     const listed = await staff('GET', `/admin/sms?user_id=${buyer.id}`, { token: staffToken });
     expect(listed.body.data.map((s: { kind: string }) => s.kind).sort()).toEqual(['order_placed_buyer', 'verification']);
+  });
+
+  it('keeps a status that came before the sender recorded Twilio\'s answer', async () => {
+    const user = await signUp();
+    const id = await logSms(db.pool, { userId: user.id, kind: 'order_placed_buyer', to: '+447700900351', body: 'x' });
+    const sid = `SM${'b'.repeat(32)}`;
+    expect((await postStatus(id, { AccountSid: twilioApi.accountSid, MessageSid: sid, MessageStatus: 'delivered' })).status).toBe(204);
+    await recordAccepted(db.pool, id, 1, { sid, status: 'queued' });
+    const [[row]] = await db.pool.query<RowDataPacket[]>('SELECT status, twilio_sid, attempts FROM sms_messages WHERE id = ?', [id]);
+    expect(row).toMatchObject({ status: 'delivered', twilio_sid: sid, attempts: 1 });
   });
 
   it('refuses a callback with a bad signature and changes nothing', async () => {
