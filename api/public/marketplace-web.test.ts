@@ -109,6 +109,7 @@ describe('forms', () => {
 
   it.each([
     [{ category: 'Home & Garden' }, 'category', 'category: choose a category, e.g. electronics or furniture'],
+    [{ category: 'gadgets' }, 'category', 'category: choose a category: electronics, furniture, home-garden, clothing, bikes, vehicles, sports, housing, books, music, toys or other'],
     [{ category: '' }, 'category', 'category: choose a category'],
     [{ category: undefined }, 'category', 'category: choose a category'],
     [{ price_currency: 'dollars' }, 'price_currency', 'price_currency: choose a currency: a three-letter code such as usd, eur or gbp'],
@@ -125,6 +126,18 @@ describe('forms', () => {
     expect(response.body.field).toBe(field);
     expect(response.body.message).toContain(message);
     expect(response.body.message).not.toMatch(/pattern|must be >=|\^/);
+  });
+});
+
+describe('categories', () => {
+  it('refuses a change to a category the forms do not offer, and takes a served one', async () => {
+    const seller = await signUp('Cat Changer');
+    const id = await listed(seller.token);
+    const refused = await call('PATCH', `/v1/listings/${id}`, { token: seller.token, body: { category: 'gadgets' } });
+    expect(refused).toMatchObject({ status: 400, body: { field: 'category' } });
+    expect(refused.body.message).toMatch(/^category: choose a category: electronics, .+ or other/);
+    const changed = await call('PATCH', `/v1/listings/${id}`, { token: seller.token, body: { category: 'sports' } });
+    expect(changed).toMatchObject({ status: 200, body: { category: 'sports' } });
   });
 });
 

@@ -52,6 +52,12 @@ describe('saved searches', () => {
     expect((await call('GET', `/v1/saved-searches/${created.body.id}`, { token: user.token })).status).toBe(404);
   });
 
+  it('takes a served category in any case, as its code', async () => {
+    const user = await signUp();
+    const created = await call('POST', '/v1/saved-searches', { token: user.token, body: { q: 'lamp', category: ' Furniture ' } });
+    expect(created).toMatchObject({ status: 201, body: { category: 'furniture' } });
+  });
+
   it('shows and changes a saved search to its owner only', async () => {
     const owner = await signUp();
     const other = await signUp();
@@ -77,6 +83,8 @@ describe('saved searches', () => {
       [{ q: 'tv', city: '   ' }, 'city', /.+/],
       [{ q: 'tv', colour: 'red' }, 'colour', /unknown field/],
       [{ q: 'x'.repeat(201) }, 'q', /.+/],
+      [{ q: 'tv', category: 'gadgets' }, 'category', /^category: choose a category: electronics, furniture, .+ or other \("gadgets" is not one of them\)$/],
+      [{ category: 'home & garden' }, 'category', /choose a category: .*home-garden/],
     ];
     for (const [body, field, reason] of cases) {
       const response = await call('POST', '/v1/saved-searches', { token: user.token, body });

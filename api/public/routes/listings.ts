@@ -5,6 +5,7 @@ import type { Pool } from '../../../marketplace/mysql/connection.js';
 import { activeListings, getListing, sellerListings } from '../../../marketplace/queries/listings.js';
 import { ApiError } from '../../errors.js';
 import { callerOf } from '../caller.js';
+import { requireServedCategory } from '../served-category.js';
 import { pageQueryProperties, pageRequest, pageResponse, pageSchema, type PageQuery } from '../pagination.js';
 import { fields, idParams, listing } from '../schemas.js';
 
@@ -66,6 +67,7 @@ export const listingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { p
   app.post<{ Body: ListingInput }>('/v1/listings', { schema: createSchema, config: { auth: 'required' } }, async (request, reply) => {
     const { userId } = callerOf(request);
     const body = request.body;
+    requireServedCategory(body.category);
     const id = await createListing(pool, {
       sellerId: userId, name: body.name, description: body.description, category: body.category, country: body.country,
       city: body.city, priceAmount: body.price_amount, priceCurrency: body.price_currency, status: body.status,
@@ -90,6 +92,7 @@ export const listingRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { p
 
   app.patch<{ Params: { id: number }; Body: ListingPatch }>('/v1/listings/:id', { schema: updateSchema, config: { auth: 'required' } }, async (request) => {
     const { userId } = callerOf(request);
+    requireServedCategory(request.body.category);
     await ownListing(request.params.id, userId);
     await updateListing(pool, request.params.id, request.body);
     return getListing(pool, request.params.id, userId);

@@ -10,6 +10,7 @@ import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.
 import { words } from '../../../pipelines/sinks/search/query-terms.js';
 import { badRequest } from '../../errors.js';
 import { callerOf } from '../caller.js';
+import { requireServedCategory } from '../served-category.js';
 import { idParams } from '../schemas.js';
 
 interface SavedSearchInput {
@@ -64,6 +65,12 @@ function validate(body: SavedSearchInput): void {
   if (words(body.q ?? '').length === 0 && !body.country && !body.city && !body.category) {
     throw badRequest('q', 'give words to search for, or a category, city or country: an alert needs at least one of them');
   }
+  requireServedCategory(body.category === undefined ? undefined : categoryCode(body.category));
+}
+
+/** Categories are codes in lower case; a saved search takes "Furniture" for furniture. */
+function categoryCode(category: string): string {
+  return category.trim().toLowerCase();
 }
 
 /** The address the search was saved from (scheme and host), where its alert's links will point. */
@@ -105,7 +112,7 @@ export const savedSearchRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app,
     const body = request.body;
     validate(body);
     const saved = await createSavedSearch(pool, {
-      userId, siteUrl: siteUrl(request), q: body.q, country: body.country?.toUpperCase(), city: body.city?.trim(), category: body.category?.trim(),
+      userId, siteUrl: siteUrl(request), q: body.q, country: body.country?.toUpperCase(), city: body.city?.trim(), category: body.category === undefined ? undefined : categoryCode(body.category),
       minPrice: body.min_price, maxPrice: body.max_price,
     });
     return reply.code(201).send(toApi(saved));
