@@ -174,6 +174,18 @@ describe('the memory index', () => {
     expect(before.total).toBe(150 + 25);
   });
 
+  it('finds documents with every word when one word is rare and another in almost every document', () => {
+    const index = new MemoryIndex();
+    const engine = new QueryEngine(index);
+    for (let id = 1; id <= 400; id++) index.put(row(id, id % 80 === 0 ? 'red kayak' : 'blue canoe'));
+    // "boston" (every description) is looked up per kayak candidate rather than read whole.
+    const evaluation = engine.run([['kayak'], ['boston'], ['red']], true, {}, 'price_asc', 10);
+    expect(evaluation.ordinals.map((d) => index.ids[d])).toEqual([80, 160, 240, 320, 400]);
+    expect(engine.run([['kayak'], ['boston'], ['blue']], true, {}, 'price_asc', 10).total).toBe(0);
+    const scored = engine.run([['kayak'], ['boston']], true, {}, 'relevance', 10);
+    expect(scored.score(scored.ordinals[0]!)).toBeGreaterThan(engine.run([['kayak']], true, {}, 'relevance', 10).score(scored.ordinals[0]!));
+  });
+
   it('keeps the best k of many candidates as a full sort would', () => {
     const top = new TopK(10);
     const keys = Array.from({ length: 1000 }, (_, i) => ({ key: (i * 7919) % 101, tie: i }));

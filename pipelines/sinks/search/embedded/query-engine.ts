@@ -23,6 +23,7 @@ export interface Filters {
   near?: { latitude: number; longitude: number; withinKm?: number };
 }
 
+/** Reads the engine's scratch arrays: valid until the engine's next run. */
 export interface Evaluation {
   total: number;
   totalRelation: TotalRelation;
@@ -279,16 +280,46 @@ export class QueryEngine {
     const order = groups.map((stems, bit) => ({ bit, stems, size: stems.reduce((sum, s) => sum + (index.postings(s)?.length ?? 0), 0) }));
     if (every) order.sort((a, b) => a.size - b.size);
     let c = 0;
+    let required = 0;
     for (let position = 0; position < order.length; position++) {
       const { bit, stems } = order[position]!;
       const flag = 1 << bit;
       const opens = !every || position === 0;
+      if (!opens) {
+        // Keep only candidates that matched every word so far: later words can only test them.
+        let kept = 0;
+        for (let i = 0; i < c; i++) {
+          const d = candidates[i]!;
+          if ((masks[d]! & (REJECTED | required)) === required) candidates[kept++] = d;
+        }
+        c = kept;
+      }
       for (const stem of stems) {
         const postings = index.postings(stem);
         if (!postings) continue;
         const weight = idf(postings.length);
         const { docs, impacts } = postings;
-        for (let i = 0; i < postings.length; i++) {
+        const length = postings.length;
+        if (!opens && c * 16 < length) {
+          // Few candidates, a long list (a word in most listings): look each candidate up in
+          // it (the ordinals are sorted) instead of reading it all.
+          for (let i = 0; i < c; i++) {
+            const d = candidates[i]!;
+            let low = 0;
+            let high = length;
+            while (low < high) {
+              const mid = (low + high) >>> 1;
+              if (docs[mid]! < d) low = mid + 1;
+              else high = mid;
+            }
+            if (low < length && docs[low] === d) {
+              scores[d] = scores[d]! + weight * impacts[low]!;
+              masks[d] = masks[d]! | flag;
+            }
+          }
+          continue;
+        }
+        for (let i = 0; i < length; i++) {
           const d = docs[i]!;
           if (stamp[d] !== epoch) {
             if (!opens) continue;
@@ -307,6 +338,7 @@ export class QueryEngine {
           masks[d] = mask | flag;
         }
       }
+      required |= flag;
     }
     const full = every ? (2 ** groups.length - 1) >>> 0 : 0;
     let n = 0;
