@@ -50,6 +50,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 let people = 0;
+const sellerEmails = new Map<number, string>();
 async function buyerPage(): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -65,8 +66,11 @@ async function buyerPage(): Promise<{ page: Page; errors: string[] }> {
 }
 
 async function listingOfSol(name: string): Promise<number> {
-  const { user } = await signUp(db.pool, { email: `sol${++people}@example.com`, password: 'password-long-enough', name: 'Sol Seller', country: 'DE', city: 'Berlin' });
-  return createListing(db.pool, { sellerId: user.id, name, description: 'Two drawers.', category: 'furniture', country: 'DE', city: 'Berlin', priceAmount: 24_550, priceCurrency: 'eur' });
+  const email = `sol${++people}@example.com`;
+  const { user } = await signUp(db.pool, { email, password: PASSWORD, name: 'Sol Seller', country: 'DE', city: 'Berlin' });
+  const id = await createListing(db.pool, { sellerId: user.id, name, description: 'Two drawers.', category: 'furniture', country: 'DE', city: 'Berlin', priceAmount: 24_550, priceCurrency: 'eur' });
+  sellerEmails.set(id, email);
+  return id;
 }
 
 async function intentOfListing(listingId: number): Promise<string> {
@@ -93,6 +97,17 @@ describe('buying in the web app with payments on', () => {
     expect(await page.getByText('has been told').count()).toBe(0);
     expect(await page.locator('input').count()).toBe(0);
     await screenshot(page, 'awaiting');
+    // The seller's listing says it is held, not sold, while the payment is pending.
+    const seller = await browser.newContext({ locale: 'en-US' });
+    const sellerPage = await seller.newPage();
+    await sellerPage.goto(`${baseUrl}/login`);
+    await sellerPage.getByLabel('Email').fill(sellerEmails.get(listingId)!);
+    await sellerPage.getByLabel('Password').fill(PASSWORD);
+    await sellerPage.getByRole('button', { name: 'Log in' }).click();
+    await sellerPage.getByTestId('signed-in-as').waitFor();
+    await sellerPage.goto(`${baseUrl}/listings/${listingId}`);
+    await sellerPage.getByTestId('sold-to').filter({ hasText: 'Held for Bo Buyer, awaiting their payment of €245.50.' }).waitFor();
+    await screenshot(sellerPage, 'seller-held');
 
     await deliver(stripe.succeed(await intentOfListing(listingId)));
     await page.reload();

@@ -82,7 +82,10 @@ function soldTo(app: App, listing: Listing): HTMLElement {
   void app.api().orders.list({ role: 'seller', limit: 100 }).then((page) => {
     const order = page.data.find((candidate) => candidate.listing_id === listing.id);
     if (!order) return;
-    replaceChildren(line, `Sold to ${order.buyer_name ?? 'a former member'} for ${formatPrice(order.amount, order.currency)}. `,
+    const buyer = order.buyer_name ?? 'a former member';
+    const price = formatPrice(order.amount, order.currency);
+    // Where payments are on, the listing is held for the buyer until the payment is confirmed.
+    replaceChildren(line, order.status === 'pending_payment' ? `Held for ${buyer}, awaiting their payment of ${price}. ` : `Sold to ${buyer} for ${price}. `,
       h('a', { href: `/orders/${order.id}` }, `Order #${order.id}`), ' · ',
       h('a', { href: threadPath(order.buyer_id, listing.id) }, 'Message the buyer'));
   }, () => undefined);
