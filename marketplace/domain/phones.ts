@@ -73,7 +73,15 @@ export async function getPhone(pool: Pool, userId: number): Promise<UserPhone> {
  * returned so the caller can text it; only its hash is stored. Refused while the last code is
  * under a minute old or after five codes within the hour.
  */
-export async function startPhoneVerification(pool: Pool, userId: number, phoneInput: string, now = new Date()): Promise<{ phone: string; code: string; expiresAt: Date }> {
+export interface StartedVerification {
+  phone: string;
+  code: string;
+  expiresAt: Date;
+  /** The limits' counters before this code, to put back if it could not be sent. */
+  before: { sends: number; windowStartedAt: Date; lastSentAt: Date } | undefined;
+}
+
+export async function startPhoneVerification(pool: Pool, userId: number, phoneInput: string, now = new Date()): Promise<StartedVerification> {
   const phone = toE164(phoneInput);
   return withTransaction(pool, async (connection) => {
     await connection.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId]);
@@ -84,9 +92,11 @@ export async function startPhoneVerification(pool: Pool, userId: number, phoneIn
     const [pending] = await connection.query<RowDataPacket[]>('SELECT sends, window_started_at, last_sent_at FROM phone_verifications WHERE user_id = ?', [userId]);
     let sends = 1;
     let windowStart = now;
+    let before: StartedVerification['before'];
     if (pending[0]) {
       const lastSent = toDate(pending[0].last_sent_at);
       const started = toDate(pending[0].window_started_at);
+      before = { sends: Number(pending[0].sends), windowStartedAt: started, lastSentAt: lastSent };
       const waitSeconds = Math.ceil(RESEND_AFTER_SECONDS - (now.getTime() - lastSent.getTime()) / 1000);
       if (waitSeconds > 0) throw new PhoneInputError('phone', `a code was sent less than a minute ago; ask for another in ${waitSeconds} s`, true);
       if (now.getTime() - started.getTime() < 3_600_000) {
@@ -110,8 +120,22 @@ export async function startPhoneVerification(pool: Pool, userId: number, phoneIn
          sends = VALUES(sends), window_started_at = VALUES(window_started_at), last_sent_at = VALUES(last_sent_at)`,
       [userId, phone, codeHash(userId, phone, code), expiresAt, sends, windowStart, now],
     );
-    return { phone, code, expiresAt };
+    return { phone, code, expiresAt, before };
   });
+}
+
+/**
+ * The code could not be sent: it is void (no one received it) and does not count against the
+ * limits, so the user can ask again at once.
+ */
+export async function cancelUnsentCode(pool: Pool, userId: number, started: StartedVerification): Promise<void> {
+  if (!started.before) {
+    await pool.query('DELETE FROM phone_verifications WHERE user_id = ?', [userId]);
+    return;
+  }
+  const { sends, windowStartedAt, lastSentAt } = started.before;
+  await pool.query('UPDATE phone_verifications SET expires_at = UTC_TIMESTAMP(6), sends = ?, window_started_at = ?, last_sent_at = ? WHERE user_id = ?',
+    [sends, windowStartedAt, lastSentAt, userId]);
 }
 
 /** Checks a typed-back code: the right one verifies the number; a wrong one counts. */

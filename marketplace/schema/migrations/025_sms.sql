@@ -55,6 +55,8 @@ CREATE TABLE sms_messages (
   UNIQUE KEY uq_sms_messages_sid (twilio_sid),
   KEY ix_sms_messages_status (status, created_at),
   KEY ix_sms_messages_user (user_id, created_at),
+  -- Support's search by number, and the codes sent to one number within the hour.
+  KEY ix_sms_messages_to (to_number, created_at),
   CONSTRAINT fk_sms_messages_user FOREIGN KEY (user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

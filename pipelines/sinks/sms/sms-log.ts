@@ -66,6 +66,15 @@ export function callbackUrlFor(base: string, smsId: number): string {
   return `${base}${base.includes('?') ? '&' : '?'}sms=${smsId}`;
 }
 
+/** Verification codes Twilio accepted for a number within the last `minutes`, whoever asked. */
+export async function verificationsSentTo(pool: Pool, phone: string, minutes: number): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM sms_messages WHERE to_number = ? AND kind = 'verification' AND status NOT IN ('pending', 'dead', 'rejected')
+       AND created_at > UTC_TIMESTAMP(6) - INTERVAL ${Math.floor(minutes)} MINUTE`, [phone],
+  );
+  return Number(rows[0]!.n);
+}
+
 /** Logs an SMS about to go out (no event: a verification); returns its id. */
 export async function logSms(pool: Pool, sms: { userId: number; kind: string; to: string; body: string }): Promise<number> {
   const [result] = await pool.query<ResultSetHeader>('INSERT INTO sms_messages (user_id, kind, to_number, body) VALUES (?, ?, ?, ?)', [sms.userId, sms.kind, sms.to, sms.body]);

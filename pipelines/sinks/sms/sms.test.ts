@@ -187,6 +187,23 @@ describe('phone verification', () => {
     expect(locked).toMatchObject({ status: 429, body: { message: 'code: too many wrong codes; ask for a new one' } });
   });
 
+  it('lets the user ask again at once when the code could not be sent, and caps codes per number', async () => {
+    const user = await signUp();
+    twilioApi.fail({ status: 503, code: 20503, message: 'Service Unavailable', to: '+447700900151' });
+    const failed = await call('PUT', '/v1/me/phone', { token: user.token, body: { phone: '+447700900151' } });
+    expect(failed).toMatchObject({ status: 503, body: { error: 'sms_unavailable' } });
+    expect((await call('PUT', '/v1/me/phone', { token: user.token, body: { phone: '+447700900151' } })).status).toBe(202);
+    expect(codeTextedTo('+447700900151')).toMatch(/^\d{6}$/);
+
+    // Ten accounts asking codes for one number: the eleventh is refused, whoever asks.
+    for (let i = 0; i < 9; i++) {
+      const other = await signUp();
+      expect((await call('PUT', '/v1/me/phone', { token: other.token, body: { phone: '+447700900151' } })).status).toBe(202);
+    }
+    const flood = await call('PUT', '/v1/me/phone', { token: (await signUp()).token, body: { phone: '+447700900151' } });
+    expect(flood).toMatchObject({ status: 429, body: { message: 'phone: this number was sent 10 codes within the hour; try again later' } });
+  });
+
   it('tells the user when the SMS service refuses the number, and keeps it unverified', async () => {
     twilioApi.fail({ status: 400, code: 21211, message: "The 'To' number +15005550001 is not a valid phone number.", to: '+15005550001' });
     const user = await signUp();
