@@ -135,4 +135,20 @@ describe('a held listing, seen by its seller and cleared by a moderator', () => 
     const [audit] = await db.pool.query<RowDataPacket[]>("SELECT admin_username, reason FROM admin_audit WHERE action = 'listing.clear' AND target_id = ?", [id]);
     expect(audit).toEqual([expect.objectContaining({ admin_username: 'mona', reason: 'A licensed homage, described as such' })]);
   });
+
+  it("shows a moderator the spam checks' findings on the user's page", async () => {
+    const signedUp = await httpClient(webUrl)('POST', '/v1/users', { body: { email: `dropbox.${Date.now()}@mailinator.com`, password: PASSWORD, name: 'Tom Throwaway' } });
+    expect(signedUp.status).toBe(201);
+    const userId = signedUp.body.user.id as number;
+    await until(async () => (await db.pool.query<RowDataPacket[]>('SELECT id FROM user_checks WHERE user_id = ?', [userId]))[0], (rows) => rows.length > 0, 30_000);
+    const moderator = await open(adminUrl, `/users/${userId}`);
+    await moderator.page.getByLabel('Username').fill('mona');
+    await moderator.page.getByLabel('Password').fill(PASSWORD);
+    await moderator.page.getByRole('button', { name: 'Log in' }).click();
+    await moderator.page.getByTestId('signed-in-as').filter({ hasText: 'mona' }).waitFor();
+    const finding = moderator.page.getByRole('row').filter({ hasText: 'disposable email' });
+    await finding.filter({ hasText: 'a disposable-mail domain' }).filter({ hasText: 'sign-up' }).waitFor();
+    await shot(moderator.page, 'checks-04-user-spam-checks');
+    expect(moderator.scriptErrors).toEqual([]);
+  });
 });
