@@ -158,7 +158,8 @@ export async function listCheckedListings(pool: Pool, filter: CheckedListingsFil
     params.push(page.beforeId);
   }
   const [ids] = await pool.query<RowDataPacket[]>(
-    `SELECT DISTINCT c.listing_id AS id FROM listing_checks c WHERE ${conditions.join(' AND ')} ORDER BY c.listing_id DESC LIMIT ?`, [...params, page.limit + 1],
+    // Joined: a listing its seller deleted meanwhile has nothing left to decide.
+    `SELECT DISTINCT c.listing_id AS id FROM listing_checks c JOIN listings l ON l.id = c.listing_id WHERE ${conditions.join(' AND ')} ORDER BY c.listing_id DESC LIMIT ?`, [...params, page.limit + 1],
   );
   const pageIds = ids.slice(0, page.limit).map((row) => Number(row.id));
   if (pageIds.length === 0) return { items: [], nextBeforeId: undefined };
