@@ -12,6 +12,7 @@ import { signUp } from '../marketplace/auth/user-accounts.js';
 import { createListing } from '../marketplace/domain/listings.js';
 import type { ResultSetHeader, RowDataPacket } from '../marketplace/mysql/connection.js';
 import { StripePayments } from '../marketplace/payments/stripe.js';
+import { PaymentProviderUnavailable } from '../marketplace/payments/errors.js';
 import { expirePendingPayments } from '../marketplace/payments/expire-pending.js';
 import { platformJobs } from '../bin/job-catalogue.js';
 import type { OpenDatabase } from '../bin/commands/open-database.js';
@@ -189,6 +190,20 @@ describe('buying with Stripe', () => {
     const again = await call('POST', `/v1/orders/${orderId}/payment`, { token: buyer.token });
     expect(again.body.payment_intent_id).toBe(retried.body.payment_intent_id);
     expect(again.body.client_secret).toBe(retried.body.client_secret);
+  });
+
+  it('a request Stripe does not answer in time is given up after the timeout and retried under the same key, then reported retriable', async () => {
+    const impatient = new StripePayments({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, apiUrl: stripe.url, timeoutMs: 300, maxNetworkRetries: 1, webhookToleranceSeconds: 300, paymentExpiryMinutes: 60 });
+    stripe.stallNext('/v1/payment_intents', 2, 3_000);
+    const before = stripe.requests.length;
+    const started = Date.now();
+    const failure = await impatient.createPayment({ orderId: 999_001, amount: 1_000, currency: 'usd', description: 'timeout', idempotencyKey: 'order-999001-payment-1' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PaymentProviderUnavailable);
+    expect((failure as Error).message).toMatch(/^Stripe, creating the payment: .*(timed out|timeout)/i);
+    // Two tries of 300 ms and a backoff between them, not the 3 s the server stalls each for.
+    expect(Date.now() - started).toBeLessThan(2_900);
+    const tries = stripe.requests.slice(before).filter((request) => request.path === '/v1/payment_intents');
+    expect(tries.map((request) => request.idempotencyKey)).toEqual(['order-999001-payment-1', 'order-999001-payment-1']);
   });
 
   it('a request Stripe refuses is not retried: 402 with the reason, the order failed and the listing on sale again', async () => {
