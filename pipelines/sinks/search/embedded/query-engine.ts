@@ -13,6 +13,7 @@ import { TopK } from './top-k.js';
 export type TermGroup = readonly string[];
 export const MAX_QUERY_WORDS = 31;
 const REJECTED = 0x80000000;
+const SORT_MODES: Record<SearchSort, number> = { relevance: 0, newest: 1, price_asc: 2, price_desc: 3, distance: 4 };
 
 export interface Filters {
   category?: string;
@@ -112,7 +113,6 @@ export class QueryEngine {
   private distances = new Float64Array(0);
   private candidates = new Int32Array(0);
   private matches = new Int32Array(0);
-  private keys = new Float64Array(0);
   private epoch = 0;
   private byNewest: SortedOrder | undefined;
   private byPrice: SortedOrder | undefined;
@@ -127,7 +127,7 @@ export class QueryEngine {
     const index = this.index;
     this.prepare();
     const epoch = this.epoch;
-    const { stamp, scores, distances, matches, keys } = this;
+    const { stamp, scores, distances, matches } = this;
     const filter = new CompiledFilter(index, filters, distances);
     if (groups === undefined && sort !== 'distance' && !filter.impossible) return this.browse(filter, sort, k);
     const n = filter.impossible ? 0 : groups === undefined ? this.collectAll(filter) : this.collectText(groups, every, filter);
@@ -137,30 +137,24 @@ export class QueryEngine {
       city: new Int32Array(index.cities.values.length),
       country: new Int32Array(index.countries.values.length),
     };
-    const { category, city, country, ids } = index;
-    for (let i = 0; i < n; i++) {
-      const d = matches[i]!;
-      facets.category[category[d]!]!++;
-      facets.city[city[d]!]!++;
-      facets.country[country[d]!]!++;
-    }
-
     const order = groups !== undefined && sort === 'relevance' ? 'relevance' : sort === 'relevance' ? 'newest' : sort;
-    const { created, price } = index;
-    switch (order) {
-      case 'relevance': for (let i = 0; i < n; i++) keys[i] = scores[matches[i]!]!; break;
-      case 'newest': for (let i = 0; i < n; i++) keys[i] = created[matches[i]!]!; break;
-      case 'price_asc': for (let i = 0; i < n; i++) keys[i] = -price[matches[i]!]!; break;
-      case 'price_desc': for (let i = 0; i < n; i++) keys[i] = price[matches[i]!]!; break;
-      case 'distance': for (let i = 0; i < n; i++) keys[i] = -distances[matches[i]!]!; break;
-    }
+    const mode = SORT_MODES[order];
     // Ties: the newer id first, except where the sort is ascending.
     const tieSign = order === 'price_asc' || order === 'distance' ? -1 : 1;
+    const { category, city, country, ids, created, price } = index;
+    const byCategory = facets.category;
+    const byCity = facets.city;
+    const byCountry = facets.country;
     const top = new TopK(k);
+    // One pass: facets, the sort key (larger is better) and the page's heap.
     for (let i = 0; i < n; i++) {
       const d = matches[i]!;
+      byCategory[category[d]!]!++;
+      byCity[city[d]!]!++;
+      byCountry[country[d]!]!++;
+      const key = mode === 0 ? scores[d]! : mode === 1 ? created[d]! : mode === 2 ? -price[d]! : mode === 3 ? price[d]! : -distances[d]!;
       const tie = tieSign * ids[d]!;
-      if (top.admits(keys[i]!, tie)) top.offer(keys[i]!, tie, d);
+      if (top.admits(key, tie)) top.offer(key, tie, d);
     }
     return {
       total: Math.min(n, TOTAL_HITS_EXACT_UP_TO),
@@ -266,9 +260,11 @@ export class QueryEngine {
       const weight = idf(postings.length);
       const { docs, impacts } = postings;
       let n = 0;
+      const state = index.state;
+      const open = filter.open;
       for (let i = 0; i < postings.length; i++) {
         const d = docs[i]!;
-        if (!filter.passes(d)) continue;
+        if (open ? state[d] !== ACTIVE : !filter.passes(d)) continue;
         stamp[d] = epoch;
         scores[d] = weight * impacts[i]!;
         matches[n++] = d;
@@ -361,7 +357,6 @@ export class QueryEngine {
       this.distances = new Float64Array(capacity);
       this.candidates = new Int32Array(capacity);
       this.matches = new Int32Array(capacity);
-      this.keys = new Float64Array(capacity);
       this.epoch = 0;
     }
     this.epoch++;
