@@ -1,10 +1,12 @@
-// The percolator on Elasticsearch: each saved search is stored as the query search would run for
-// it (the listing index's fields, stems and `fuzziness: AUTO`, every word required) in a field of
-// type `percolator`; the percolate query then finds the searches a batch of listings matches.
+// The percolator on Elasticsearch: each saved search is stored as the query search runs for it
+// (elasticsearch.ts: the listing index's fields and stems, every word required, `fuzziness: AUTO`
+// on the words as typed, the synonym spellings exact, the last word also as a prefix) in a field
+// of type `percolator`; the percolate query then finds the searches a batch of listings matches.
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
 import type { ListingDocument } from '../search/port.js';
 import { stems } from '../search/query-terms.js';
+import { DEFAULT_SYNONYMS, querySpellings, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
 import type { Percolator } from './percolator.js';
 import type { SavedSearch } from './saved-search.js';
 
@@ -15,6 +17,8 @@ export interface ElasticsearchPercolatorOptions {
   username?: string;
   password?: string;
   apiKey?: string;
+  /** The groups search expands queries with (SEARCH_SYNONYMS); default DEFAULT_SYNONYMS, as search. */
+  synonyms?: SynonymGroups;
 }
 
 /** The listing index's searched fields, so a stored query reads a listing as search does. */
@@ -40,8 +44,8 @@ const FIELDS = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_t
 const DOCUMENTS_PER_REQUEST = 50;
 const PAGE = 10_000;
 
-/** The query search runs for these words and filters (without the last word's type-ahead prefix). */
-export function percolatorQuery(search: SavedSearch): estypes.QueryDslQueryContainer {
+/** The query search runs for these words and filters (every word required: no "some of the words" fallback). */
+export function percolatorQuery(search: SavedSearch, synonyms: readonly (readonly string[])[] = stemmedGroups(DEFAULT_SYNONYMS)): estypes.QueryDslQueryContainer {
   const filter: estypes.QueryDslQueryContainer[] = [];
   if (search.country) filter.push({ term: { country_key: search.country.toLowerCase() } });
   if (search.city) filter.push({ term: { city_key: search.city.toLowerCase() } });
@@ -50,7 +54,19 @@ export function percolatorQuery(search: SavedSearch): estypes.QueryDslQueryConta
     filter.push({ range: { price_amount: { gte: search.minPrice ?? undefined, lte: search.maxPrice ?? undefined } } });
   }
   const terms = search.q ? stems(search.q).join(' ') : '';
-  const must: estypes.QueryDslQueryContainer[] = terms ? [{ multi_match: { query: terms, fields: FIELDS, fuzziness: 'AUTO', operator: 'and' } }] : [];
+  const spelled = (text: string, typed: boolean): estypes.QueryDslQueryContainer => ({
+    bool: {
+      should: [
+        { multi_match: { query: text, type: 'bool_prefix', fields: FIELDS, fuzziness: typed ? 'AUTO' : 0, operator: 'and' } },
+        { multi_match: { query: text, fields: FIELDS, fuzziness: typed ? 'AUTO' : 0, operator: 'and' } },
+      ],
+      minimum_should_match: 1,
+    },
+  });
+  const spellings = querySpellings(terms ? terms.split(' ') : [], synonyms).map((spelling) => spelling.join(' '));
+  const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
+    : spellings.length === 1 ? [spelled(spellings[0]!, true)]
+      : [{ dis_max: { queries: spellings.map((spelling, i) => spelled(spelling, i === 0)) } }];
   return { bool: { must, filter } };
 }
 
@@ -76,12 +92,12 @@ function unavailable(error: unknown): never {
 export class ElasticsearchPercolator implements Percolator {
   readonly kind = 'elasticsearch' as const;
 
-  private constructor(private readonly client: Client, private readonly index: string) {}
+  private constructor(private readonly client: Client, private readonly index: string, private readonly synonyms: string[][]) {}
 
   static async connect(options: ElasticsearchPercolatorOptions): Promise<ElasticsearchPercolator> {
     const auth = options.apiKey ? { apiKey: options.apiKey } : options.username ? { username: options.username, password: options.password ?? '' } : undefined;
     const client = new Client({ node: options.url, auth, requestTimeout: 30_000, maxRetries: 2 });
-    const percolator = new ElasticsearchPercolator(client, options.index);
+    const percolator = new ElasticsearchPercolator(client, options.index, stemmedGroups(options.synonyms ?? DEFAULT_SYNONYMS));
     try {
       await client.indices.create({ index: options.index, mappings: MAPPING, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } });
     } catch (error) {
@@ -101,7 +117,7 @@ export class ElasticsearchPercolator implements Percolator {
     if (searches.length === 0) return;
     const operations = searches.flatMap((search) => [
       { index: { _index: this.index, _id: String(search.id) } },
-      { saved_search_id: search.id, user_id: search.userId, query: percolatorQuery(search) },
+      { saved_search_id: search.id, user_id: search.userId, query: percolatorQuery(search, this.synonyms) },
     ]);
     // Refreshed at once: a listing arriving right after its search was saved must find it.
     const response = await this.client.bulk({ operations, refresh: true }).catch(unavailable);

@@ -1,71 +1,103 @@
 // The percolator on one machine, in memory (the worker loads the saved searches at start and
-// follows their changes): each saved search is filed under one key, its longest word (a rare word
-// keeps the candidate list short), or, with no words, its most selective filter. A listing's words
-// find the search words they satisfy (same stem, or a typo search would forgive), those words'
-// searches are the candidates, and a candidate matches when all its words and filters do.
+// follows their changes). Each saved search is filed under one key: its longest word, joined with
+// its city when it names one (alerts are mostly for a place, so a common word in one city keeps
+// the candidate list short), or, with no words, its most selective filter. A listing's words find
+// the saved words they satisfy as search would (same stem, a synonym, a typo search forgives, the
+// last word as a prefix); those words' searches are the candidates, and a candidate matches when
+// all its words and filters do.
 import { stemmer } from 'stemmer';
 import type { ListingDocument } from '../search/port.js';
-import { allowedEdits, editDistance, words } from '../search/query-terms.js';
+import { words } from '../search/query-terms.js';
+import { DEFAULT_SYNONYMS, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
 import type { Percolator } from './percolator.js';
 import type { SavedSearch } from './saved-search.js';
+import { TypoTrie } from './typo-trie.js';
+
+export interface EmbeddedPercolatorOptions {
+  /** The groups search expands queries with (SEARCH_SYNONYMS); default DEFAULT_SYNONYMS, as search. */
+  synonyms?: SynonymGroups;
+}
 
 interface Entry {
   search: SavedSearch;
-  terms: string[];
+  /** Every word but the last: each must be in the listing (as search finds a word). */
+  words: string[];
+  /** The last word, which search also finds as the start of a longer word (type-ahead). */
+  last: string | undefined;
   key: string;
 }
 
-/** The words a saved search must find in a listing, as search splits them. */
+/** Search reads at most this many words of a query. */
+const MAX_QUERY_WORDS = 31;
+/** A saved search with no words and no place or category: every listing is a candidate. */
+const EVERY_LISTING = 'any';
+const CACHE_SIZE = 100_000;
+
+/** The words a saved search must find in a listing, in order, as search splits them. */
 export function searchTerms(q: string | null): string[] {
-  return q ? [...new Set(words(q))] : [];
+  return q ? words(q).slice(0, MAX_QUERY_WORDS) : [];
 }
 
-/** The key a search is filed under: its longest word, else its most selective filter; undefined when it has neither. */
-export function percolatorKey(search: Pick<SavedSearch, 'q' | 'city' | 'category' | 'country'>): string | undefined {
+/** The key a search is filed under: its longest word (with its city), else its most selective filter. */
+export function percolatorKey(search: Pick<SavedSearch, 'q' | 'city' | 'category' | 'country'>): string {
   const terms = searchTerms(search.q);
-  if (terms.length > 0) return `term:${[...terms].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0]}`;
+  if (terms.length > 0) {
+    const longest = [...terms].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0]!;
+    return wordKey(longest, search.city);
+  }
   if (search.city) return `city:${search.city.toLowerCase()}`;
   if (search.category) return `category:${search.category.toLowerCase()}`;
   if (search.country) return `country:${search.country.toLowerCase()}`;
-  return undefined;
+  return EVERY_LISTING;
 }
 
-const TYPO_CACHE_SIZE = 100_000;
+function wordKey(word: string, city: string | null): string {
+  return city ? `term:${word}|city:${city.toLowerCase()}` : `term:${word}`;
+}
 
 export class EmbeddedPercolator implements Percolator {
   readonly kind = 'embedded' as const;
   private readonly entries = new Map<number, Entry>();
   private readonly byKey = new Map<string, Set<number>>();
-  /** Every word some saved search holds, with how many hold it, by stem and by length. */
+  /** Per stem, the other stems of its synonym group (search's expansion, by stem). */
+  private readonly synonyms = new Map<string, string[]>();
+  /** Every word some saved search holds, with how many hold it; and the same by stem. */
   private readonly termRefs = new Map<string, number>();
   private readonly termsByStem = new Map<string, Set<string>>();
-  /**
-   * Typo candidates without a scan of every word: each search word is filed under itself and each
-   * form with one letter deleted; a listing word looks up itself and its forms with one or two
-   * letters deleted, and the candidates are checked with search's edit distance. That finds every
-   * word one edit away and most two away (two deletions on the search word's side, or two changed
-   * letters, are missed: a scan found those at a fraction of the speed).
-   */
-  private readonly termsByDeletion = new Map<string, Set<string>>();
-  /** A listing word -> the search words within a typo of it; cleared when the search words change. */
+  /** Last words of saved searches, with how many searches end with each (for the prefix lookup). */
+  private readonly lastWords = new Map<string, number>();
+  private longestLastWord = 0;
+  private readonly typos = new TypoTrie();
+  /** A listing word -> the saved words within a typo of it; cleared when a saved word is added. */
   private readonly typoCache = new Map<string, string[]>();
+  private readonly stemCache = new Map<string, string>();
   /**
-   * Stems seen in listings. As the embedded search engine does, a word whose stem the listings
+   * Stems seen in listings. As search does, a saved word whose stem (or a synonym's) the listings
    * use is taken as meant, not as a typo: "cat" then does not find "car".
    */
   private readonly knownStems = new Set<string>();
 
+  constructor(options: EmbeddedPercolatorOptions = {}) {
+    for (const group of stemmedGroups(options.synonyms ?? DEFAULT_SYNONYMS)) {
+      for (const stem of group) this.synonyms.set(stem, [...new Set([...(this.synonyms.get(stem) ?? []), ...group.filter((s) => s !== stem)])]);
+    }
+  }
+
   async upsert(searches: readonly SavedSearch[]): Promise<void> {
     for (const search of searches) {
       this.delete(search.id);
-      const key = percolatorKey(search);
-      if (!key) continue;
       const terms = searchTerms(search.q);
-      this.entries.set(search.id, { search, terms, key });
-      let ids = this.byKey.get(key);
-      if (!ids) this.byKey.set(key, (ids = new Set()));
+      const last = terms.at(-1);
+      const entry: Entry = { search, words: [...new Set(terms.slice(0, -1))], last, key: percolatorKey(search) };
+      this.entries.set(search.id, entry);
+      let ids = this.byKey.get(entry.key);
+      if (!ids) this.byKey.set(entry.key, (ids = new Set()));
       ids.add(search.id);
-      for (const term of terms) this.addTerm(term);
+      for (const term of new Set(terms)) this.addTerm(term);
+      if (last !== undefined) {
+        this.lastWords.set(last, (this.lastWords.get(last) ?? 0) + 1);
+        if (last.length > this.longestLastWord) this.longestLastWord = last.length;
+      }
     }
   }
 
@@ -84,24 +116,37 @@ export class EmbeddedPercolator implements Percolator {
 
   async match(listings: readonly ListingDocument[]): Promise<Map<number, number[]>> {
     const out = new Map<number, number[]>();
+    // Every listing of the batch is in the index before any is matched, as with search.
     const analysed = listings.map((doc) => {
       const listingWords = new Set(words(`${doc.name} ${doc.description} ${doc.category} ${doc.city}`));
-      const listingStems = new Set([...listingWords].map((word) => stemmer(word)));
+      const listingStems = new Set<string>();
+      for (const word of listingWords) listingStems.add(this.stem(word));
       for (const stem of listingStems) this.knownStems.add(stem);
       return { doc, listingWords, listingStems };
     });
     for (const { doc, listingWords, listingStems } of analysed) {
       const satisfied = new Set<string>();
-      for (const stem of listingStems) for (const term of this.termsByStem.get(stem) ?? []) satisfied.add(term);
-      for (const word of listingWords) {
-        for (const term of this.typosOf(word)) if (!this.knownStems.has(stemmer(term))) satisfied.add(term);
+      for (const stem of listingStems) {
+        for (const term of this.termsByStem.get(stem) ?? []) satisfied.add(term);
+        for (const synonym of this.synonyms.get(stem) ?? []) for (const term of this.termsByStem.get(synonym) ?? []) satisfied.add(term);
       }
-      const keys = [...[...satisfied].map((term) => `term:${term}`), `city:${doc.city.toLowerCase()}`, `category:${doc.category.toLowerCase()}`, `country:${doc.country.toLowerCase()}`];
+      for (const word of listingWords) {
+        for (const term of this.typosOf(word)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
+      }
+      const prefixed = this.prefixesIn(listingWords);
+      const city = doc.city.toLowerCase();
+      const keys = new Set<string>([`city:${city}`, `category:${doc.category.toLowerCase()}`, `country:${doc.country.toLowerCase()}`, EVERY_LISTING]);
+      for (const term of [...satisfied, ...prefixed]) {
+        keys.add(wordKey(term, null));
+        keys.add(wordKey(term, city));
+      }
       const matched: number[] = [];
       for (const key of keys) {
         for (const id of this.byKey.get(key) ?? []) {
-          const entry = this.entries.get(id)!;
-          if (entry.terms.every((term) => satisfied.has(term)) && passesFilters(entry.search, doc)) matched.push(id);
+          const { search, words: required, last } = this.entries.get(id)!;
+          if (!required.every((term) => satisfied.has(term))) continue;
+          if (last !== undefined && !satisfied.has(last) && !(last.length >= 2 && prefixed.has(last))) continue;
+          if (passesFilters(search, doc)) matched.push(id);
         }
       }
       if (matched.length > 0) out.set(doc.id, matched.sort((a, b) => a - b));
@@ -109,18 +154,40 @@ export class EmbeddedPercolator implements Percolator {
     return out;
   }
 
+  private stem(word: string): string {
+    let stem = this.stemCache.get(word);
+    if (stem === undefined) {
+      if (this.stemCache.size >= CACHE_SIZE) this.stemCache.clear();
+      this.stemCache.set(word, (stem = stemmer(word)));
+    }
+    return stem;
+  }
+
+  /** Whether the listings use the saved word's stem or a synonym of it (then it is no typo). */
+  private isKnown(term: string): boolean {
+    const stem = this.stem(term);
+    return this.knownStems.has(stem) || (this.synonyms.get(stem) ?? []).some((synonym) => this.knownStems.has(synonym));
+  }
+
+  /** Saved last words that start a word of the listing (search's type-ahead on the last word). */
+  private prefixesIn(listingWords: Set<string>): Set<string> {
+    const found = new Set<string>();
+    if (this.lastWords.size === 0) return found;
+    for (const word of listingWords) {
+      const longest = Math.min(word.length, this.longestLastWord);
+      for (let length = 2; length <= longest; length++) {
+        const prefix = word.slice(0, length);
+        if (this.lastWords.has(prefix)) found.add(prefix);
+      }
+    }
+    return found;
+  }
+
   private typosOf(word: string): string[] {
     let found = this.typoCache.get(word);
     if (found) return found;
-    const candidates = new Set<string>();
-    for (const form of deletions(word, 2)) for (const term of this.termsByDeletion.get(form) ?? []) candidates.add(term);
-    found = [];
-    for (const term of candidates) {
-      // The search word's length sets the allowance, as it does when searching.
-      const max = allowedEdits(term);
-      if (max > 0 && term !== word && editDistance(term, word, max) <= max) found.push(term);
-    }
-    if (this.typoCache.size >= TYPO_CACHE_SIZE) this.typoCache.clear();
+    found = this.typos.typosOf(word);
+    if (this.typoCache.size >= CACHE_SIZE) this.typoCache.clear();
     this.typoCache.set(word, found);
     return found;
   }
@@ -129,20 +196,15 @@ export class EmbeddedPercolator implements Percolator {
     const refs = this.termRefs.get(term) ?? 0;
     this.termRefs.set(term, refs + 1);
     if (refs > 0) return;
-    const stem = stemmer(term);
+    const stem = this.stem(term);
     let byStem = this.termsByStem.get(stem);
     if (!byStem) this.termsByStem.set(stem, (byStem = new Set()));
     byStem.add(term);
-    if (allowedEdits(term) > 0) {
-      for (const form of deletions(term, 1)) {
-        let terms = this.termsByDeletion.get(form);
-        if (!terms) this.termsByDeletion.set(form, (terms = new Set()));
-        terms.add(term);
-      }
-    }
+    this.typos.add(term);
     this.typoCache.clear();
   }
 
+  /** A dropped word stays in cached typo answers; matching skips words no search holds. */
   private dropTerm(term: string): void {
     const refs = (this.termRefs.get(term) ?? 0) - 1;
     if (refs > 0) {
@@ -150,13 +212,8 @@ export class EmbeddedPercolator implements Percolator {
       return;
     }
     this.termRefs.delete(term);
-    this.termsByStem.get(stemmer(term))?.delete(term);
-    for (const form of deletions(term, 1)) {
-      const terms = this.termsByDeletion.get(form);
-      terms?.delete(term);
-      if (terms?.size === 0) this.termsByDeletion.delete(form);
-    }
-    this.typoCache.clear();
+    this.termsByStem.get(this.stem(term))?.delete(term);
+    this.typos.delete(term);
   }
 
   private delete(id: number): void {
@@ -164,29 +221,15 @@ export class EmbeddedPercolator implements Percolator {
     if (!entry) return;
     this.entries.delete(id);
     this.byKey.get(entry.key)?.delete(id);
-    for (const term of entry.terms) this.dropTerm(term);
-  }
-}
-
-/** `word` and every form of it with up to `depth` letters deleted. */
-function deletions(word: string, depth: number): Set<string> {
-  const out = new Set([word]);
-  let frontier = [word];
-  for (let level = 0; level < depth; level++) {
-    const next: string[] = [];
-    for (const form of frontier) {
-      if (form.length <= 1) continue;
-      for (let i = 0; i < form.length; i++) {
-        const shorter = form.slice(0, i) + form.slice(i + 1);
-        if (!out.has(shorter)) {
-          out.add(shorter);
-          next.push(shorter);
-        }
-      }
+    const terms = new Set(entry.words);
+    if (entry.last !== undefined) {
+      terms.add(entry.last);
+      const refs = (this.lastWords.get(entry.last) ?? 0) - 1;
+      if (refs > 0) this.lastWords.set(entry.last, refs);
+      else this.lastWords.delete(entry.last);
     }
-    frontier = next;
+    for (const term of terms) this.dropTerm(term);
   }
-  return out;
 }
 
 /** The filters search applies: place and category without regard to case, price inclusive. */

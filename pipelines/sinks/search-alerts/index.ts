@@ -14,12 +14,13 @@ export type { SavedSearch } from './saved-search.js';
  */
 export async function openPercolator(config: Config, log: Logger): Promise<Percolator> {
   const es = config.search.elasticsearch;
-  if (!es) return new EmbeddedPercolator();
+  const synonyms = config.search.synonyms;
+  if (!es) return new EmbeddedPercolator({ synonyms });
   try {
-    return await ElasticsearchPercolator.connect({ ...es, index: `${config.search.alias}-saved-searches` });
+    return await ElasticsearchPercolator.connect({ ...es, index: `${config.search.alias}-saved-searches`, synonyms });
   } catch (error) {
     if (!(error instanceof PercolatorUnsupported)) throw error;
     log.warn({ reason: error.message }, 'saved-search alerts: matching in memory');
-    return new EmbeddedPercolator();
+    return new EmbeddedPercolator({ synonyms });
   }
 }

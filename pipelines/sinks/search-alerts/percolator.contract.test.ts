@@ -51,6 +51,7 @@ const SEARCHES: SavedSearch[] = [
   search(6, { q: 'camera', minPrice: 100_000 }),
   search(7, { q: 'leather sofa' }),
   search(8, { q: 'tv', city: 'Boston' }),
+  search(9, { q: 'sofa' }),
 ];
 
 describe.each(adapters)('percolator contract: $name', (adapter) => {
@@ -67,12 +68,15 @@ describe.each(adapters)('percolator contract: $name', (adapter) => {
   const matches = async (doc: ListingDocument) => (await percolator.match([doc])).get(doc.id) ?? [];
 
   it('finds the searches for a stolen TV in San Francisco by word and city, not those of another city', async () => {
-    expect(await matches(listing({ name: 'Samsung TV 55"', description: 'Remote included.' }))).toEqual([1]);
-    expect(await matches(listing({ name: 'Samsung TV 55"', city: 'Boston' }))).toEqual([8]);
+    // Search 2 ("televisions", anywhere) finds a TV too: tv and television are synonyms.
+    expect(await matches(listing({ name: 'Samsung TV 55"', description: 'Remote included.' }))).toEqual([1, 2]);
+    expect(await matches(listing({ name: 'Samsung TV 55"', city: 'Boston' }))).toEqual([2, 8]);
   });
 
-  it('matches word forms by their stems', async () => {
-    expect(await matches(listing({ name: 'Philips television', description: 'Works.' }))).toEqual([2]);
+  it('matches word forms by their stems, and synonyms as search expands them', async () => {
+    expect(await matches(listing({ name: 'Philips television', description: 'Works.', city: 'Chicago' }))).toEqual([2]);
+    expect(await matches(listing({ name: 'Philips television', description: 'Works.' }))).toEqual([1, 2]);
+    expect(await matches(listing({ name: 'Brown couch', category: 'furniture' }))).toEqual([9]);
   });
 
   it('forgives a typo in the saved words as search does', async () => {
@@ -97,10 +101,10 @@ describe.each(adapters)('percolator contract: $name', (adapter) => {
     const bike = listing({ name: 'Kids bicycle' });
     const none = listing({ name: 'Garden hose' });
     const found = await percolator.match([tv, bike, none]);
-    expect(Object.fromEntries(found)).toEqual({ [tv.id]: [1], [bike.id]: [3] });
+    expect(Object.fromEntries(found)).toEqual({ [tv.id]: [1, 2], [bike.id]: [3] });
     await percolator.remove([1]);
     await percolator.upsert([search(3, { q: 'bicycle', city: 'Oakland' })]);
-    expect(Object.fromEntries(await percolator.match([tv, bike]))).toEqual({});
+    expect(Object.fromEntries(await percolator.match([tv, bike]))).toEqual({ [tv.id]: [2] });
     expect(await percolator.count()).toBe(SEARCHES.length - 1);
   });
 });
