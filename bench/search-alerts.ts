@@ -102,6 +102,8 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   if (missing > 0) throw new Error(`${missing} matched listings were never reported queued`);
   const lags = matched.map((row) => Math.max(0, queuedAt.get(Number(row.listing_id))! - committedAt.get(Number(row.listing_id))!)).sort((a, b) => a - b);
   const matches = matched.reduce((sum, row) => sum + Number(row.n), 0);
+  const stages = worker.stages();
+  const perBatch = (ms: number) => (ms / Math.max(1, stages.batches)).toFixed(1);
   await reader.stop();
   await worker.stop();
   await percolator.close();
@@ -110,7 +112,9 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   return {
     ...measure(`commit -> alert queued (${SAVED_SEARCHES.toLocaleString('en-US')} saved searches, CDC, bus, percolator)`, 'listings', total, writeSeconds * 1000),
     note: `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags[lags.length - 1]!.toFixed(1)} ms; `
-      + `${matched.length} listings matched ${matches} times, ${Number(emails!.n)} digests; percolator loaded in ${(loadMs / 1000).toFixed(1)} s`,
+      + `${matched.length} listings matched ${matches} times, ${Number(emails!.n)} digests; percolator loaded in ${(loadMs / 1000).toFixed(1)} s; `
+      + `${stages.batches} batches of ${(stages.listings / Math.max(1, stages.batches)).toFixed(0)} changes, per batch ms: parse ${perBatch(stages.parseMs)}, `
+      + `match ${perBatch(stages.matchMs)}, queue ${perBatch(stages.queueMs)}, slowest ${stages.maxBatchMs.toFixed(0)}`,
   };
 }
 

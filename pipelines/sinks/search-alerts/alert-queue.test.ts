@@ -79,4 +79,31 @@ describe('queueing alerts', () => {
     expect(await queueAlerts(db.pool, key, [{ listing: fresh, committedAtMs: Date.now(), savedSearchIds: [search.id] }])).toEqual({ matched: 0, emailed: 0 });
     expect(await emails(buyer.id)).toEqual([]);
   });
+
+  it('queues one digest per search and each match once when batches race (two consumers, or one redelivered after a kill)', async () => {
+    const seller = await person();
+    const buyers = await Promise.all(Array.from({ length: 6 }, () => person()));
+    const searches = await Promise.all(buyers.map((buyer) => createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'lamp' })));
+    const lamps = await Promise.all(Array.from({ length: 8 }, (_, i) => listing(seller.id, `Lamp ${i}`)));
+    const ids = searches.map((search) => search.id);
+    const now = new Date();
+    // Overlapping batches, each naming the searches in another order; two of them repeat a listing.
+    const batches = [lamps.slice(0, 4), lamps.slice(2, 6), lamps.slice(4, 8), lamps.slice(0, 8)].map((docs, b) =>
+      docs.map((doc) => ({ listing: doc, committedAtMs: now.getTime(), savedSearchIds: b % 2 ? [...ids].reverse() : ids })));
+    const outcomes = await Promise.all(batches.map((batch) => queueAlerts(db.pool, key, batch, now)));
+    expect(outcomes.reduce((sum, o) => sum + o.matched, 0)).toBe(lamps.length * ids.length);
+    expect(outcomes.reduce((sum, o) => sum + o.emailed, 0)).toBe(ids.length);
+    const [[counts]] = await db.pool.query<RowDataPacket[]>(
+      "SELECT (SELECT COUNT(*) FROM saved_search_matches WHERE saved_search_id IN (?)) AS matches, (SELECT COUNT(*) FROM outbox WHERE type = 'search_alert.matched' AND aggregate_id IN (?)) AS events",
+      [ids, ids.map(String)],
+    );
+    expect({ matches: Number(counts!.matches), events: Number(counts!.events) }).toEqual({ matches: lamps.length * ids.length, events: lamps.length * ids.length });
+    for (const buyer of buyers) expect(await emails(buyer.id)).toHaveLength(1);
+    // Whatever the first digests missed waits for the next one: none is lost, none mailed twice.
+    await flushDueDigests(db.pool, key, new Date(now.getTime() + DIGEST_INTERVAL_MS));
+    for (const buyer of buyers) {
+      const mailed = (await emails(buyer.id)).flatMap((digest) => digest.listings.map((l: { id: number }) => l.id));
+      expect(mailed.sort((a: number, b: number) => a - b)).toEqual(lamps.map((lamp) => lamp.id).sort((a, b) => a - b));
+    }
+  });
 });

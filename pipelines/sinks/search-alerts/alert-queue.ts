@@ -2,6 +2,7 @@
 // listing, so a redelivered or edited listing never alerts twice), a `search_alert.matched`
 // domain event in the outbox for the owner's webhook endpoints, and, when the search's digest is
 // due (at most one email per search per 15 minutes), the email listing every match not yet sent.
+import { SinkUnavailable } from '../../../core/errors.js';
 import type { Pool, PoolConnection, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { appendToOutbox, type DomainEvent } from '../../../marketplace/domain/outbox.js';
 import { describeSavedSearch, unsubscribeUrl } from '../../../marketplace/domain/saved-searches.js';
@@ -10,6 +11,7 @@ import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
 import type { ListingDocument } from '../search/port.js';
 
 export const DIGEST_INTERVAL_MS = 15 * 60_000;
+const DUPLICATE_RETRIES = 8;
 /** A listing changed this long before its search was saved still counts: the binlog's clock has whole seconds. */
 const COMMIT_CLOCK_SLACK_MS = 2_000;
 
@@ -29,14 +31,31 @@ export interface QueueOutcome {
 
 const listingPath = (id: number) => `/listings/${id}`;
 
-/** Records new matches with their events, and queues the digests that are due. */
+/**
+ * Records new matches with their events, and queues the digests that are due. Only searches whose
+ * digest looks due are locked (most matched searches were mailed within the last 15 minutes and
+ * need no lock); the rest are read without locks, the match rows' primary key keeping a match once.
+ */
 export async function queueAlerts(pool: Pool, linkKey: string, matches: readonly ListingMatch[], now = new Date()): Promise<QueueOutcome> {
   const searchIds = [...new Set(matches.flatMap((m) => m.savedSearchIds))];
   if (searchIds.length === 0) return { matched: 0, emailed: 0 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await recordMatches(pool, linkKey, matches, searchIds, now);
+    } catch (error) {
+      // Batches recording one listing at once (a rebalance, a redelivery racing the original):
+      // the one refused re-runs and sees the other's rows, so nothing is recorded twice. Each
+      // refusal means another batch committed, so the re-runs make progress.
+      if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
+      if (attempt >= DUPLICATE_RETRIES) throw new SinkUnavailable('saved-search matches: other batches keep recording the same matches; will retry', { cause: error });
+    }
+  }
+}
+
+async function recordMatches(pool: Pool, linkKey: string, matches: readonly ListingMatch[], searchIds: number[], now: Date): Promise<QueueOutcome> {
   return withTransaction(pool, async (connection) => {
-    // Locked in id order: two batches touching the same searches queue one after the other.
     const [searches] = await connection.query<RowDataPacket[]>(
-      'SELECT id, user_id, alerts_enabled, last_emailed_at, created_at FROM saved_searches WHERE id IN (?) ORDER BY id FOR UPDATE', [searchIds],
+      'SELECT id, user_id, alerts_enabled, last_emailed_at, created_at FROM saved_searches WHERE id IN (?)', [searchIds],
     );
     const byId = new Map(searches.map((row) => [Number(row.id), row]));
     const [existing] = await connection.query<RowDataPacket[]>(
@@ -68,15 +87,29 @@ export async function queueAlerts(pool: Pool, linkKey: string, matches: readonly
       }
     }
     if (rows.length === 0) return { matched: 0, emailed: 0 };
+    const looksDue = [...touched].filter((id) => isDue(byId.get(id)!.last_emailed_at, now));
+    // Locked before the match rows are written, in id order, so two batches mailing the same
+    // searches queue one after the other; the lock re-reads the clock another batch may have moved.
+    const due = await lockDueSearches(connection, looksDue, now);
     await connection.query('INSERT INTO saved_search_matches (saved_search_id, listing_id, committed_at, matched_at) VALUES ?', [rows]);
     await appendToOutbox(connection, events);
-    const due = [...touched].filter((id) => {
-      const last = byId.get(id)!.last_emailed_at;
-      return last === null || dateMs(last) <= now.getTime() - DIGEST_INTERVAL_MS;
-    });
     const emailed = await queueDigests(connection, linkKey, due, now);
     return { matched: rows.length, emailed };
   });
+}
+
+function isDue(lastEmailedAt: unknown, now: Date): boolean {
+  return lastEmailedAt === null || lastEmailedAt === undefined || dateMs(lastEmailedAt) <= now.getTime() - DIGEST_INTERVAL_MS;
+}
+
+/** Of these searches, the ones still on and due once locked. */
+async function lockDueSearches(connection: PoolConnection, searchIds: number[], now: Date): Promise<number[]> {
+  if (searchIds.length === 0) return [];
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT id FROM saved_searches WHERE id IN (?) AND alerts_enabled = 1 AND (last_emailed_at IS NULL OR last_emailed_at <= ?)
+      ORDER BY id FOR UPDATE`, [searchIds, new Date(now.getTime() - DIGEST_INTERVAL_MS)],
+  );
+  return rows.map((row) => Number(row.id));
 }
 
 /** Queues the digests of searches whose 15 minutes have passed with matches waiting (the worker's timer). */
