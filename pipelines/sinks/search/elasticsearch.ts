@@ -261,29 +261,34 @@ class ElasticsearchIndex implements SearchStore {
     const terms = query.q ? stems(query.q).join(' ') : '';
     const fields = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
     // bool_prefix makes the last word a prefix (type-ahead) but leaves it without fuzziness, so a
-    // plain fuzzy match of every word stands beside it. A spelling with a synonym put in is matched
-    // exactly: the synonym is a known word, not a typo, and fuzzy "bike" would find "like new".
-    const spelled = (text: string, typed: boolean): estypes.QueryDslQueryContainer => ({
+    // plain fuzzy match of every word stands beside it.
+    const typed = (text: string): estypes.QueryDslQueryContainer => ({
       bool: {
         should: [
-          { multi_match: { query: text, type: 'bool_prefix', fields, fuzziness: typed ? 'AUTO' : 0, operator } },
-          { multi_match: { query: text, fields, fuzziness: typed ? 'AUTO' : 0, operator } },
+          { multi_match: { query: text, type: 'bool_prefix', fields, fuzziness: 'AUTO', operator } },
+          { multi_match: { query: text, fields, fuzziness: 'AUTO', operator } },
         ],
         minimum_should_match: 1,
       },
     });
+    // A spelling with a synonym put in is matched exactly and whole: the synonym is a known word,
+    // not a typo or a word being typed (fuzzy, "bike" would find "like new").
+    const withSynonym = (text: string): estypes.QueryDslQueryContainer => ({ multi_match: { query: text, fields, operator } });
     const spellings = querySpellings(terms ? terms.split(' ') : [], this.stemmedSynonyms).map((spelling) => spelling.join(' '));
     const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
-      : spellings.length === 1 ? [spelled(spellings[0]!, true)]
-        : [{ dis_max: { queries: spellings.map((spelling, i) => spelled(spelling, i === 0)) } }];
+      : spellings.length === 1 ? [typed(spellings[0]!)]
+        : [{ dis_max: { queries: spellings.map((spelling, i) => (i === 0 ? typed(spelling) : withSynonym(spelling))) } }];
     const sort = query.sort ?? 'relevance';
     const order = sort === 'distance' && point ? [{ _geo_distance: { location: point, order: 'asc', unit: 'km', distance_type: 'arc' } }, { id: 'asc' }]
       : sort === 'newest' || ((sort === 'relevance' || sort === 'distance') && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]
         : sort === 'price_asc' ? [{ price_amount: 'asc' }, { id: 'asc' }]
           : sort === 'price_desc' ? [{ price_amount: 'desc' }, { id: 'desc' }]
             : [{ _score: 'desc' }, { id: 'desc' }];
-    // The synonyms are highlighted too: "couch" marks "sofa".
-    const words_ = query.q ? [...words(query.q), ...synonymWords(terms.split(' '), this.synonymGroups)].join(' ') : '';
+    // The synonyms are highlighted too ("couch" marks "sofa"), matched exactly: fuzzy, they made
+    // highlighting cost ten times the search (BENCH_ONLY=search-relevance, 20,000 listings).
+    const words_ = query.q ? words(query.q).join(' ') : '';
+    const synonyms = query.q ? synonymWords(terms.split(' '), this.synonymGroups).join(' ') : '';
+    const highlighted: estypes.QueryDslQueryContainer = { multi_match: { query: words_, fields: ['name', 'description'], fuzziness: 'AUTO' } };
     const response = await this.client.search<Record<string, unknown>>({
       index: this.name, from: (page - 1) * perPage, size: perPage, track_total_hits: TOTAL_HITS_EXACT_UP_TO,
       query: { bool: { must, filter } },
@@ -291,7 +296,7 @@ class ElasticsearchIndex implements SearchStore {
       aggs: { category: { terms: { field: 'category', size: 20 } }, city: { terms: { field: 'city', size: 20 } }, country: { terms: { field: 'country', size: 20 } } },
       highlight: words_ ? {
         pre_tags: [MARK_OPEN], post_tags: [MARK_CLOSE], require_field_match: true,
-        highlight_query: { multi_match: { query: words_, fields: ['name', 'description'], fuzziness: 'AUTO' } },
+        highlight_query: synonyms ? { bool: { should: [highlighted, { multi_match: { query: synonyms, fields: ['name', 'description'] } }] } } : highlighted,
         fields: { name: { number_of_fragments: 0 }, description: { number_of_fragments: 1, fragment_size: 160 } },
       } : undefined,
     }).catch(unavailable);
