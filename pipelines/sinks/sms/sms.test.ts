@@ -155,6 +155,19 @@ describe('phone verification', () => {
     expect(await client.phone.get().catch((caught: { status?: number }) => caught.status)).toBe(404);
   });
 
+  it('says SMS is off when the platform has no Twilio settings', async () => {
+    const off = await buildPublicServer({ pool: db.pool, log: logs.log, rateLimit: { perMinute: 100_000, authPerMinute: 100_000 } });
+    try {
+      const offCall = httpClient(await off.listen({ host: '127.0.0.1', port: 0 }));
+      const user = await signUp();
+      expect(await offCall('PUT', '/v1/me/phone', { token: user.token, body: { phone: '+447700900161' } })).toMatchObject({ status: 503, body: { error: 'sms_off' } });
+      expect((await offCall('GET', '/v1/me/phone', { token: user.token })).status).toBe(404);
+      expect((await offCall('POST', '/v1/sms/status?sms=1', { raw: { text: 'MessageSid=SM1&MessageStatus=sent', contentType: 'application/x-www-form-urlencoded' } })).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+
   it('is in the OpenAPI document', async () => {
     const { body: doc } = await call('GET', '/v1/openapi.json');
     expect(Object.keys(doc.paths['/v1/me/phone']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
