@@ -12,7 +12,7 @@ import type { DomainEventMessage } from '../../cdc/outbox-router.js';
 import { eventsTopicPattern } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
 import { parseMessage } from '../../consumers/parse-message.js';
-import { SmsSendError, type SmsPort } from './port.js';
+import { SmsSendError, type AcceptedSms, type SmsPort } from './port.js';
 import { callbackUrlFor, recordAccepted, recordFailure } from './sms-log.js';
 import { maskNumber, renderSms, smsFor, type WantedSms } from './texts.js';
 
@@ -117,12 +117,11 @@ export class SmsWorker {
     let attempts = Number(row.attempts);
     for (let tried = 0; ; tried++) {
       attempts++;
+      let accepted: AcceptedSms;
       try {
-        const accepted = await this.options.sms.send({
+        accepted = await this.options.sms.send({
           to, body: String(row.body), statusCallbackUrl: this.options.statusCallbackUrl ? callbackUrlFor(this.options.statusCallbackUrl, id) : undefined,
         });
-        await recordAccepted(this.options.pool, id, attempts, accepted);
-        return;
       } catch (error) {
         const failure = error instanceof SmsSendError ? error : new SmsSendError(`sending failed: ${(error as Error).message}`, true);
         if (!failure.retriable) {
@@ -141,7 +140,12 @@ export class SmsWorker {
         await recordFailure(this.options.pool, id, { status: 'failed_retrying', attempts, error: failure.message, errorCode: failure.vendorCode });
         this.log.warn({ sms: id, attempt: attempts, error: failure.message }, 'SMS failed; retrying');
         await this.sleep(delays[tried]!);
+        continue;
       }
+      // Outside the try: failing to record a sent SMS must not send it again here (the batch's
+      // redelivery may, which at-least-once allows).
+      await recordAccepted(this.options.pool, id, attempts, accepted);
+      return;
     }
   }
 
