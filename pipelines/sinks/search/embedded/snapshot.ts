@@ -64,8 +64,9 @@ export function readSnapshot(path: string): { image: MemoryImage; seq: number } 
     return undefined;
   }
   try {
-    // Typed views need their element alignment; a large file read is its own buffer, but check.
-    const data = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+    // Typed views need their element alignment: a small file's buffer may sit at any offset of a
+    // shared pool, so it is copied into a buffer of its own.
+    const data = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file).buffer);
     const headerLength = data.readUInt32LE(0);
     const header = JSON.parse(data.subarray(8, 8 + headerLength).toString('utf8')) as Header;
     if (header.magic !== MAGIC || header.format !== FORMAT) return undefined;
