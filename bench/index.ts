@@ -14,6 +14,7 @@ import { cdcStageBenches } from './cdc-stages.js';
 import { dashboardBenches } from './dashboards.js';
 import { debeziumBenches } from './debezium.js';
 import { emailBenches } from './email.js';
+import { gazetteerBenches } from './gazetteer.js';
 import { listingCheckBenches } from './listing-checks.js';
 import { topologyBenches } from './topology.js';
 import { writeBenches } from './marketplace-writes.js';
@@ -31,7 +32,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), 'listing-checks': () => listingCheckBenches(server), 'search-relevance': () => searchRelevanceBenches(), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server), restart: () => restartBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), 'listing-checks': () => listingCheckBenches(server), 'search-relevance': () => searchRelevanceBenches(), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), gazetteer: () => gazetteerBenches(), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server), restart: () => restartBenches(server) };
   // Slow benches (minutes of an Evidence build) run only when named: BENCH_ONLY=dashboards.
   const onlyWhenNamed = new Set(['dashboards']);
   for (const [name, bench] of Object.entries(benches)) {

@@ -19,6 +19,8 @@ const LINES_PER_SLICE = 5_000;
 
 interface Index {
   places: Place[];
+  /** placeKey of each place's main name, by the same index: what a suggestion is told apart by. */
+  nameKeys: string[];
   /** `${country}:${placeKey(name)}` -> index into places, or indexes when several share the name. */
   byCountryAndName: Map<string, number | number[]>;
   byId: Map<number, number>;
@@ -49,7 +51,7 @@ function detached(text: string): string {
 }
 
 async function buildIndex(table: Buffer): Promise<Index> {
-  const index: Index = { places: [], byCountryAndName: new Map(), byId: new Map(), byKeyStart: new Map() };
+  const index: Index = { places: [], nameKeys: [], byCountryAndName: new Map(), byId: new Map(), byKeyStart: new Map() };
   const addKey = (key: string, at: number, country: string, alternate: boolean) => {
     const countryKey = `${country}:${key}`;
     const same = index.byCountryAndName.get(countryKey);
@@ -78,7 +80,9 @@ async function buildIndex(table: Buffer): Promise<Index> {
       if (!Number.isSafeInteger(place.id) || !Number.isFinite(place.latitude) || !Number.isFinite(place.longitude)) continue;
       const at = index.places.push(place) - 1;
       index.byId.set(place.id, at);
-      const own = new Set([placeKey(place.name), placeKey(f[COLUMN.asciiName] ?? '')].filter((key) => key.length > 0).map(detached));
+      const nameKey = detached(placeKey(place.name));
+      index.nameKeys.push(nameKey);
+      const own = new Set([nameKey, placeKey(f[COLUMN.asciiName] ?? '')].filter((key) => key.length > 0).map(detached));
       for (const key of own) addKey(key, at, place.country, false);
       if (place.population >= ALTERNATE_NAMES_FROM_POPULATION && f[COLUMN.alternateNames]) {
         const alternates = new Set<string>();
@@ -121,6 +125,11 @@ export class GeonamesGazetteer implements Gazetteer {
     return this.index().then(() => undefined);
   }
 
+  /** How many places the table holds (loads it). */
+  async size(): Promise<number> {
+    return (await this.index()).places.length;
+  }
+
   private index(): Promise<Index> {
     if (!this.loading) {
       const loading = this.source().then(buildIndex);
@@ -146,16 +155,17 @@ export class GeonamesGazetteer implements Gazetteer {
   async suggest(prefix: string, options: SuggestOptions = {}): Promise<Place[]> {
     const key = placeKey(prefix);
     if (key.length < 2) return [];
-    const { places, byKeyStart } = await this.index();
+    const { places, nameKeys, byKeyStart } = await this.index();
     const country = options.country?.toUpperCase();
     // One place per name and country: the one `locate` would give for that name.
     const best = new Map<string, { place: Place; rank: number }>();
     const bucket = byKeyStart.get(key.slice(0, 2));
     for (let i = 0; bucket && i < bucket.keys.length; i++) {
       if (!bucket.keys[i]!.startsWith(key)) continue;
-      const place = places[bucket.at[i]!]!;
+      const at = bucket.at[i]!;
+      const place = places[at]!;
       if (country && place.country !== country) continue;
-      const shown = `${place.country}:${placeKey(place.name)}`;
+      const shown = `${place.country}:${nameKeys[at]}`;
       const score = rank(place, bucket.alternate[i]!);
       const current = best.get(shown);
       if (!current || score > current.rank) best.set(shown, { place, rank: score });
