@@ -8,6 +8,7 @@ import { removeBusOwner, writeBusOwner } from '../../pipelines/bus/embedded/bus-
 import type { SearchService } from '../../pipelines/sinks/search/index.js';
 import { smsRouteOptions } from '../../pipelines/sinks/sms/index.js';
 import { paymentsFromConfig } from '../../marketplace/payments/index.js';
+import { worldCities } from '../../marketplace/places/geonames-gazetteer.js';
 import type { RoleContext } from './role-context.js';
 
 /** Needs no bus: the public server reads MySQL and the search index only. */
@@ -22,6 +23,9 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
     rateLimit: { perMinute: ctx.config.http.rateLimitPerMinute, authPerMinute: ctx.config.http.authRateLimitPerMinute },
   });
   ctx.closers.push(() => app.close());
+  // Loaded in the background now (in slices, never holding the event loop long), so the first new
+  // listing or search near a city does not wait seconds for it; a failure is retried at that use.
+  worldCities().load().catch((error: unknown) => ctx.log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
   return listen(app, ctx.config.http.host, ctx.config.http.port);
 }
 
