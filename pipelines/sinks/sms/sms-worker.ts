@@ -19,6 +19,11 @@ import { maskNumber, renderSms, smsFor, type WantedSms } from './texts.js';
 export const SMS_GROUP = 'sms';
 /** Waits before the 2nd, 3rd, ... attempt of one SMS; after the last, it is dead. */
 export const SMS_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+/**
+ * An event older than this texts no one: a text is for news, and a group that was stopped for a
+ * while (SMS turned off, then on again) must not send a day's backlog of stale notifications.
+ */
+export const SMS_MAX_EVENT_AGE_MS = 24 * 3_600_000;
 
 export interface SmsWorkerOptions {
   bus: Bus;
@@ -29,6 +34,7 @@ export interface SmsWorkerOptions {
   /** Public address of POST /v1/sms/status; without it Twilio reports no delivery statuses. */
   statusCallbackUrl?: string;
   retryDelaysMs?: readonly number[];
+  maxEventAgeMs?: number;
   health?: RoleReporter;
 }
 
@@ -82,6 +88,11 @@ export class SmsWorker {
       const data = (event.payload ?? {}) as Record<string, unknown>;
       const wanted = smsFor(event.type, data).filter((w) => Number.isSafeInteger(w.userId) && w.userId > 0);
       if (wanted.length === 0) continue;
+      const ageMs = Date.now() - Date.parse(event.created_at);
+      if (ageMs > (this.options.maxEventAgeMs ?? SMS_MAX_EVENT_AGE_MS)) {
+        this.log.info({ event: event.id, type: event.type, created_at: event.created_at }, 'event too old to text about; skipped');
+        continue;
+      }
       await this.queue(event, data, wanted);
       const [rows] = await this.options.pool.query<RowDataPacket[]>(
         "SELECT id, to_number, body, status, attempts, last_error FROM sms_messages WHERE event_id = ? AND kind IN (?) AND status IN ('pending', 'failed_retrying', 'dead') ORDER BY id",

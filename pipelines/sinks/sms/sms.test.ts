@@ -260,6 +260,15 @@ describe('notifications', () => {
     await until(() => cdc.bus.lag('sms'), (lags) => lags.every((l) => l.lag === 0));
     expect(toBuyer()).toBe(before);
     expect((await smsRows(buyer.id)).filter((r) => r.kind === 'order_placed_buyer')).toHaveLength(1);
+
+    // The same event as if from two days ago (a group that was stopped meanwhile): too old to text about.
+    const [placed] = events.map((m) => JSON.parse(m.value!.toString())).filter((e) => e.type === 'order.placed' && e.payload.id === order.id);
+    const stale = { ...placed, id: '01900000-0000-7000-8000-000000000001', created_at: new Date(Date.now() - 2 * 86_400_000).toISOString() };
+    await cdc.bus.publish('sl.events.order', [{ key: events[0]!.key, value: Buffer.from(JSON.stringify(stale)), headers: {} }]);
+    await until(() => cdc.bus.lag('sms'), (lags) => lags.every((l) => l.lag === 0));
+    expect(toBuyer()).toBe(before);
+    const [staleRows] = await db.pool.query<RowDataPacket[]>('SELECT id FROM sms_messages WHERE event_id = ?', [stale.id]);
+    expect(staleRows).toHaveLength(0);
   });
 
   it('records the statuses of Twilio\'s signed callbacks, moving forward only', async () => {
