@@ -259,7 +259,7 @@ describe('the dashboards', () => {
       ['funnel', 2, 'Sign-up, first listing, first sale, by signup month', martRefreshedMs.get('funnel_cohorts')!],
       ['sales', 2, 'By country', martRefreshedMs.get('orders_by_place_daily')!],
       ['sellers', 1, 'Top sellers', martRefreshedMs.get('seller_sales_30d')!],
-      ['supply-demand', 1, 'Active listings and orders, the 15 busiest cities', exportedMs],
+      ['supply-demand', 1, 'Active listings and orders, the 15 busiest cities', martRefreshedMs.get('city_supply_demand_30d')!],
       ['moderation', 2, 'Complaints filed and settled per day', exportedMs],
       ['platform', 4, 'Emails by status', exportedMs],
     ] as const) {

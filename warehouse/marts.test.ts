@@ -59,7 +59,7 @@ beforeAll(async () => {
   db = await createTestDatabase('marts');
   client = createWarehouseClient({ path: join(dir.path, 'warehouse') });
   await ensureRawDatabase(client);
-  for (const table of ['users', 'listings', 'orders']) await syncTable(client, (await readSourceTable(db.pool, db.name, table))!);
+  for (const table of ['users', 'listings', 'orders', 'messages']) await syncTable(client, (await readSourceTable(db.pool, db.name, table))!);
   await load('users', 1, [user(1, '2026-01-05 10:00:00'), user(2, '2026-01-20 10:00:00'), user(3, '2026-02-02 10:00:00'), user(4, '2026-03-01 10:00:00')]);
   await load('listings', 1, [
     listing(1, 2, 'bikes', 'Austin', 'active', '2026-01-25 09:00:00'), listing(2, 2, 'furniture', 'Austin', 'sold', '2026-03-02 09:00:00'),
@@ -74,6 +74,7 @@ beforeAll(async () => {
     order(6, 1, 5_000, 'usd', 'paid', daysAgo(2), 2), order(7, 4, 3_000, 'eur', 'paid', daysAgo(3), 4),
     order(8, 4, 2_000, 'eur', 'completed', daysAgo(1), 4), order(9, 5, 9_000, 'usd', 'paid', daysAgo(45), 4),
   ]);
+  await load('messages', 1, [{ id: 1, listing_id: 4, sender_id: 1, recipient_id: 4, body: 'still for sale?', created_at: daysAgo(1) }]);
   expect(await ensureMarts(client, { refreshSeconds: 3600 })).toEqual([]);
 });
 afterAll(async () => {
@@ -103,6 +104,10 @@ describe('the materialized marts', () => {
     expect(await rows('SELECT toString(cohort_month) AS month, signed_up, listed, sold FROM marts.funnel_cohorts ORDER BY month')).toEqual([
       { month: '2026-01-01', signed_up: 2, listed: 1, sold: 1 }, { month: '2026-02-01', signed_up: 1, listed: 1, sold: 0 },
       { month: '2026-03-01', signed_up: 1, listed: 1, sold: 1 },
+    ]);
+    expect(await rows('SELECT * FROM marts.city_supply_demand_30d ORDER BY country, city')).toEqual([
+      { country: 'CA', city: 'Boston', active_listings: 2, new_listings: 0, orders: 2, messages: 1 },
+      { country: 'US', city: 'Austin', active_listings: 2, new_listings: 0, orders: 1, messages: 0 },
     ]);
 
     // Changes stream in: a refund, a changed amount, a listing moved to another category, a
@@ -137,6 +142,11 @@ describe('the materialized marts', () => {
     ]);
     expect(await rows('SELECT seller_id, seller, currency, orders, gmv_minor FROM marts.seller_sales_30d ORDER BY ALL')).toEqual([
       { seller_id: 4, seller: 'Dana Seller', currency: 'eur', orders: 1, gmv_minor: 3_000 },
+    ]);
+    // Listing 3 sold, listing 5 deleted, order 6 refunded, order 8 deleted.
+    expect(await rows('SELECT * FROM marts.city_supply_demand_30d ORDER BY country, city')).toEqual([
+      { country: 'CA', city: 'Boston', active_listings: 1, new_listings: 0, orders: 1, messages: 1 },
+      { country: 'US', city: 'Austin', active_listings: 1, new_listings: 0, orders: 0, messages: 0 },
     ]);
     // Seller 2's only sale was refunded; user 3 was deleted.
     expect(await rows('SELECT toString(cohort_month) AS month, signed_up, listed, sold FROM marts.funnel_cohorts ORDER BY month')).toEqual([

@@ -77,15 +77,42 @@ export const MARTS: Record<string, MartDefinition> = {
   },
   // Per seller and currency, sales in the last 30 days (today included) and the seller's name now.
   // A window on the day, not the second: answers change at midnight, not between two reads.
+  // Sorted by sales: its readers ask for the top few, which ClickHouse then reads from the end.
   seller_sales_30d: {
     sources: ['orders', 'users'],
-    orderBy: '(seller_id, currency)',
+    orderBy: '(orders, gmv_minor, seller_id, currency)',
     select: `
-    SELECT o.seller_id AS seller_id, ifNull(u.name, '') AS seller, o.currency AS currency, count() AS orders, sum(o.amount) AS gmv_minor
-    FROM (SELECT seller_id, currency, amount FROM raw.orders FINAL
-          WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') AND created_at >= today() - 29) AS o
-    LEFT JOIN (SELECT id, name FROM raw.users FINAL) AS u ON u.id = o.seller_id
-    GROUP BY seller_id, seller, currency`,
+    SELECT s.seller_id AS seller_id, ifNull(u.name, '') AS seller, s.currency AS currency, s.orders AS orders, s.gmv_minor AS gmv_minor
+    FROM (
+      SELECT seller_id, currency, count() AS orders, sum(amount) AS gmv_minor FROM raw.orders FINAL
+      WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') AND created_at >= today() - 29
+      GROUP BY seller_id, currency
+    ) AS s
+    LEFT JOIN (SELECT id, name FROM raw.users FINAL) AS u ON u.id = s.seller_id`,
+  },
+  // Per city, over the last 30 days (today included): what is offered (active listings now, new
+  // listings) against what is asked for (orders for listings there, buyers' messages about them).
+  city_supply_demand_30d: {
+    sources: ['listings', 'orders', 'messages'],
+    orderBy: '(country, city)',
+    select: `
+    SELECT country, city, sum(active) AS active_listings, sum(new) AS new_listings, sum(ordered) AS orders, sum(asked) AS messages
+    FROM (
+      SELECT country, city, countIf(status = 'active') AS active, countIf(created_at >= today() - 29) AS new,
+             toUInt64(0) AS ordered, toUInt64(0) AS asked
+      FROM raw.listings FINAL WHERE _is_deleted = 0 GROUP BY country, city
+      UNION ALL
+      SELECT l.country, l.city, toUInt64(0), toUInt64(0), count(), toUInt64(0)
+      FROM (SELECT listing_id FROM raw.orders FINAL
+            WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') AND created_at >= today() - 29) AS o
+      JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = o.listing_id
+      GROUP BY l.country, l.city
+      UNION ALL
+      SELECT l.country, l.city, toUInt64(0), toUInt64(0), toUInt64(0), count()
+      FROM (SELECT listing_id FROM raw.messages FINAL WHERE _is_deleted = 0 AND created_at >= today() - 29 AND listing_id IS NOT NULL) AS m
+      JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = m.listing_id
+      GROUP BY l.country, l.city
+    ) GROUP BY country, city`,
   },
   // Sign-up -> first listing -> first sale, by the month people signed up. A listing counts once
   // made (a deleted one too: it was listed); a sale is an order for one of their listings that

@@ -31,7 +31,7 @@ describe('data as of', () => {
   });
 
   it('reads the sales, top-sellers and funnel numbers from marts, not from the raw tables', () => {
-    for (const name of ['gmv_by_category', 'gmv_by_country', 'top_sellers', 'funnel_cohorts', 'orders_daily', 'orders_by_day', 'daily_listings', 'user_cohorts']) {
+    for (const name of ['gmv_by_category', 'gmv_by_country', 'top_sellers', 'funnel_cohorts', 'supply_demand', 'orders_daily', 'orders_by_day', 'daily_listings', 'user_cohorts']) {
       const sources = sourcesOf(DASHBOARD_QUERIES[name]!);
       expect(sources.raw, name).toBe(false);
       expect(sources.marts.length, name).toBeGreaterThan(0);

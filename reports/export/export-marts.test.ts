@@ -110,6 +110,7 @@ describe('the dashboards\' export', () => {
     expect(byPage.sellers).toBe(refreshedMs.get('seller_sales_30d'));
     expect(byPage.sales).toBe(refreshedMs.get('orders_by_place_daily'));
     expect(byPage.index).toBe(Math.min(...['daily_listings', 'orders_daily', 'user_cohorts'].map((mart) => refreshedMs.get(mart)!)));
+    expect(byPage['supply-demand']).toBe(refreshedMs.get('city_supply_demand_30d'));
     expect(byPage.platform).toBe(exported.at.getTime());
     expect(byPage.platform! - byPage.funnel!).toBeGreaterThanOrEqual(1000);
     const written = await rows(`SELECT page, data_as_of FROM file('${join(dir.path, 'export', `${DATA_AS_OF}.parquet`)}', Parquet) ORDER BY page`);

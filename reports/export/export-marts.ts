@@ -17,8 +17,6 @@ function countsByStatus(known: readonly string[], counts: string, as: string): s
     ) GROUP BY status ORDER BY status`;
 }
 
-/** Orders that count as sales (not deleted, not cancelled or refunded). */
-const SALES = "SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')";
 /**
  * Orders and GMV (major units, per currency) in the last 30 days (today included) and the 30
  * before them, grouped by `by`, from the daily mart. An order whose listing the warehouse lacks
@@ -57,24 +55,10 @@ export const DASHBOARD_QUERIES: Record<string, string> = {
   gmv_by_country: withPreviousPeriod('country'),
   // The sellers with the most sales in the last 30 days (their takings per currency beside it).
   top_sellers: `SELECT seller_id, seller, upper(currency) AS currency, orders, toFloat64(gmv_minor) / 100 AS gmv
-    FROM marts.seller_sales_30d ORDER BY orders DESC, gmv DESC, seller_id, currency LIMIT 25`,
-  // Per city: what is offered (active and new listings) against what is asked for (orders and
-  // buyers' messages about listings there), over the last 30 days.
-  supply_demand: `SELECT country, city, sum(active) AS active_listings, sum(new_listings) AS new_listings, sum(orders) AS orders, sum(messages) AS messages
-    FROM (
-      SELECT country, city, countIf(status = 'active') AS active, countIf(created_at >= now() - INTERVAL 30 DAY) AS new_listings,
-             toUInt64(0) AS orders, toUInt64(0) AS messages
-      FROM raw.listings FINAL WHERE _is_deleted = 0 GROUP BY country, city
-      UNION ALL
-      SELECT l.country, l.city, toUInt64(0), toUInt64(0), count(), toUInt64(0)
-      FROM (${SALES} AND created_at >= now() - INTERVAL 30 DAY) AS o JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = o.listing_id
-      GROUP BY l.country, l.city
-      UNION ALL
-      SELECT l.country, l.city, toUInt64(0), toUInt64(0), toUInt64(0), count()
-      FROM (SELECT listing_id FROM raw.messages FINAL WHERE _is_deleted = 0 AND created_at >= now() - INTERVAL 30 DAY AND listing_id IS NOT NULL) AS m
-      JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = m.listing_id
-      GROUP BY l.country, l.city
-    ) GROUP BY country, city ORDER BY active_listings + orders DESC, country, city LIMIT 100`,
+    FROM marts.seller_sales_30d ORDER BY orders DESC, gmv_minor DESC, seller_id, currency LIMIT 25`,
+  // Per city: what is offered against what is asked for, over the last 30 days; the busiest first.
+  supply_demand: `SELECT country, city, active_listings, new_listings, orders, messages FROM marts.city_supply_demand_30d
+    ORDER BY active_listings + orders DESC, country, city LIMIT 100`,
   // Moderation per day: complaints filed and settled, listings removed and users warned by staff.
   moderation_daily: `SELECT d.day AS day, sum(c.filed) AS complaints, sum(c.settled) AS settled, sum(c.removals) AS removals, sum(c.warnings) AS warnings
     FROM (${LAST_30_DAYS}) AS d
