@@ -67,6 +67,14 @@ describe.each(searchAdapters(dir.path))('GET /v1/search near a city: $name', (ad
     expect(byId.body.hits.map((hit: { id: number }) => hit.id)).toEqual([1, 2, 3, 4]);
   });
 
+  it('documents near, within_km, sort=distance and /v1/places in the OpenAPI document', async () => {
+    const doc = await (await fetch(`${base}/v1/openapi.json`)).json() as { paths: Record<string, { get: { parameters: { name: string; schema: { enum?: string[] } }[] } }> };
+    expect(Object.keys(doc.paths)).toContain('/v1/places');
+    const parameters = new Map(doc.paths['/v1/search']!.get.parameters.map((p) => [p.name, p]));
+    expect([...parameters.keys()]).toEqual(expect.arrayContaining(['near', 'within_km', 'sort']));
+    expect(parameters.get('sort')!.schema.enum).toContain('distance');
+  });
+
   it('refuses a near, within_km or sort it cannot use, naming the field and why', async () => {
     for (const [query, field, reason] of [
       ['near=Nowhereville%20Springs,US', 'near', /no city called "Nowhereville Springs" is known in US/],
