@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import type { RowDataPacket } from '../mysql/connection.js';
 import { worldCities } from '../places/geonames-gazetteer.js';
+import { seed } from '../sample-data/seed.js';
 import { locateListings } from './listing-coordinates.js';
 import { createListing, updateListing } from './listings.js';
 import { createUser } from './users.js';
@@ -69,6 +70,16 @@ describe('listing coordinates', () => {
 
     const lost = await updateListing(db.pool, id, { city: 'Nowhereville Springs' });
     expect(lost).toMatchObject({ latitude: null, longitude: null });
+  });
+
+  it('gives every sample listing the point of its city', async () => {
+    const [[before]] = await db.pool.query<RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS id FROM listings');
+    await seed(db.pool, { users: 5, listings: 60, seed: 7, progress: () => ({ update() {}, finish() {} }) });
+    const [[counts]] = await db.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n, COUNT(latitude) AS located, COUNT(DISTINCT city) AS cities FROM listings WHERE id > ?', [before!.id]);
+    expect(Number(counts!.n)).toBe(60);
+    expect(Number(counts!.located)).toBe(60);
+    expect(Number(counts!.cities)).toBeGreaterThan(5);
   });
 
   it('fills listings stored without coordinates and leaves those whose city it does not know', async () => {
