@@ -123,10 +123,22 @@ const QUERIES: SearchQuery[] = [
 const ROUNDS = 25;
 const BATCH = 2000;
 
-/** Every query of the mix ROUNDS times, after one round to warm up; latencies in ms, sorted. */
-async function queryLatencies(store: SearchStore): Promise<number[]> {
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+
+/**
+ * Every query of the mix ROUNDS times, after one round to warm up; latencies in ms, sorted, and
+ * this process's CPU time per query (for Elasticsearch that is the client's share only).
+ */
+interface QueryRun {
+  /** Milliseconds, sorted. */
+  latencies: number[];
+  cpuMsPerQuery: number;
+}
+
+async function queryLatencies(store: SearchStore): Promise<QueryRun> {
   for (const query of QUERIES) await store.search(query);
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   for (let round = 0; round < ROUNDS; round++) {
     for (const query of QUERIES) {
       const started = performance.now();
@@ -134,14 +146,15 @@ async function queryLatencies(store: SearchStore): Promise<number[]> {
       latencies.push(performance.now() - started);
     }
   }
-  return latencies.sort((a, b) => a - b);
+  const cpuMsPerQuery = cpuMs(process.cpuUsage(cpu)) / latencies.length;
+  return { latencies: latencies.sort((a, b) => a - b), cpuMsPerQuery };
 }
 
-function latencyRow(name: string, latencies: number[], engine: string): BenchResult {
+function latencyRow(name: string, { latencies, cpuMsPerQuery }: QueryRun, engine: string): BenchResult {
   return {
     ...measure(name, 'queries', latencies.length, latencies.reduce((a, b) => a + b, 0)),
     // The machine's load beside the figures: on a shared machine it explains more than the code.
-    note: `${engine}: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (hits, total, facets); load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+    note: `${engine}: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms (hits, total, facets); ${cpuMsPerQuery.toFixed(2)} ms CPU per query in this process; load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
   };
 }
 
@@ -153,7 +166,7 @@ function folderBytes(dir: string): number {
 
 interface EngineRun {
   rows: BenchResult[];
-  latencies: number[];
+  queries: QueryRun;
 }
 
 async function embeddedEngine(dir: string, count: number, places: Coordinates): Promise<EngineRun> {
@@ -164,11 +177,15 @@ async function embeddedEngine(dir: string, count: number, places: Coordinates): 
   await search.ensureIndex();
   const store = await search.serving();
   // Only the writes are timed, not making up the documents.
+  // CPU time beside wall time: on a busy shared machine the wall clock mostly measures the others.
   let indexingMs = 0;
+  let indexingCpuMs = 0;
   for (const batch of documentBatches(count, 9, BATCH, places)) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await store.upsert(batch.map((doc) => ({ doc, version: 1n })));
     indexingMs += performance.now() - started;
+    indexingCpuMs += cpuMs(process.cpuUsage(cpu));
   }
   const indexing = measure(`index ${label} listings (${BATCH.toLocaleString('en-US')}-doc batches)`, 'docs', count, indexingMs, 'embedded');
   const after = process.memoryUsage();
@@ -190,16 +207,16 @@ async function embeddedEngine(dir: string, count: number, places: Coordinates): 
   const served = await reopened.serving();
   await served.count();
   const openMs = performance.now() - t;
-  const latencies = await queryLatencies(served);
+  const queries = await queryLatencies(served);
   await reopened.close();
   const memory = `memory +${mb(after.rss - before.rss)} RSS (heap +${mb(after.heapUsed - before.heapUsed)}, typed arrays +${mb(after.arrayBuffers - before.arrayBuffers)})`;
   return {
-    latencies,
+    queries,
     rows: [
-      { ...indexing, note: `embedded; disk ${mb(folderBytes(folder))}, ${memory}` },
+      { ...indexing, note: `embedded; ${Math.round(count / (indexingCpuMs / 1000)).toLocaleString('en-US')} docs per CPU-second; disk ${mb(folderBytes(folder))}, ${memory}` },
       { ...measure(`open an index of ${label} listings without a snapshot`, 'docs', count, rebuildMs), note: 'embedded: every document re-read and re-analysed' },
       { ...measure(`open an index of ${label} listings from its snapshot`, 'docs', count, openMs), note: 'embedded: the usual restart' },
-      latencyRow(`search over ${label} listings (query mix), embedded`, latencies, 'embedded'),
+      latencyRow(`search over ${label} listings (query mix), embedded`, queries, 'embedded'),
     ],
   };
 }
@@ -227,12 +244,19 @@ async function elasticsearchEngine(url: string, count: number, places: Coordinat
     await client.indices.refresh({ index: alias });
     const indexing = measure(`index ${label} listings (${BATCH.toLocaleString('en-US')}-doc bulks, 4 in flight)`, 'docs', count, performance.now() - t, 'elasticsearch');
     const stats = await client.indices.stats({ index: alias, metric: ['store'] });
-    const latencies = await queryLatencies(store);
+    const serverCpuMs = async () => {
+      const stats = await client.nodes.stats({ metric: ['process'] });
+      return Object.values(stats.nodes).reduce((sum, node) => sum + (node.process?.cpu?.total_in_millis ?? 0), 0);
+    };
+    const cpuBefore = await serverCpuMs();
+    const queries = await queryLatencies(store);
+    const serverMsPerQuery = (await serverCpuMs() - cpuBefore) / queries.latencies.length;
+    const row = latencyRow(`search over ${label} listings (query mix), elasticsearch`, queries, 'elasticsearch');
     return {
-      latencies,
+      queries,
       rows: [
         { ...indexing, note: `elasticsearch; disk ${mb(Number(stats._all.primaries?.store?.size_in_bytes ?? 0))}` },
-        latencyRow(`search over ${label} listings (query mix), elasticsearch`, latencies, 'elasticsearch'),
+        { ...row, note: `${row.note}; the Elasticsearch server used ${serverMsPerQuery.toFixed(2)} ms CPU per query` },
       ],
     };
   } finally {
@@ -250,9 +274,10 @@ async function* indexAndQuery(dir: string, count: number): AsyncGenerator<BenchR
   if (!url) return;
   const elasticsearch = await elasticsearchEngine(url, count, places);
   yield* elasticsearch.rows;
-  const ratio = (q: number) => (percentile(elasticsearch.latencies, q) / percentile(embedded.latencies, q)).toFixed(1);
+  const ratio = (q: number) => (percentile(elasticsearch.queries.latencies, q) / percentile(embedded.queries.latencies, q)).toFixed(1);
+  const { latencies } = embedded.queries;
   yield {
-    ...measure('search query mix: elasticsearch time / embedded time', 'queries', embedded.latencies.length, embedded.latencies.reduce((a, b) => a + b, 0)),
+    ...measure('search query mix: elasticsearch time / embedded time', 'queries', latencies.length, latencies.reduce((a, b) => a + b, 0)),
     note: `p50 ${ratio(0.5)}x, p99 ${ratio(0.99)}x (above 1: embedded faster)`,
   };
 }
