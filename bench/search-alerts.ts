@@ -63,9 +63,11 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   const percolator = new EmbeddedPercolator();
   const committedAt = new Map<number, number>();
   const queuedAt = new Map<number, number>();
+  const receivedAt = new Map<number, number>();
   const worker = new SearchAlertsWorker({
     bus, pool, percolator, database: 'bench_search_alerts', topicPrefix: 'bench', log: silentLogger(),
     onQueued: (ids) => { const now = performance.now(); for (const id of ids) if (!queuedAt.has(id)) queuedAt.set(id, now); },
+    onReceived: (ids) => { const now = performance.now(); for (const id of ids) if (!receivedAt.has(id)) receivedAt.set(id, now); },
   });
   const loadStarted = performance.now();
   await worker.start();
@@ -102,6 +104,11 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   if (missing > 0) throw new Error(`${missing} matched listings were never reported queued`);
   const lags = matched.map((row) => Math.max(0, queuedAt.get(Number(row.listing_id))! - committedAt.get(Number(row.listing_id))!)).sort((a, b) => a - b);
   const matches = matched.reduce((sum, row) => sum + Number(row.n), 0);
+  // The delay split: commit to the worker's consuming it (change capture and the bus), then to queued.
+  const split = (from: Map<number, number>, to: Map<number, number>) => matched
+    .map((row) => Number(row.listing_id)).filter((id) => from.has(id) && to.has(id)).map((id) => Math.max(0, to.get(id)! - from.get(id)!)).sort((a, b) => a - b);
+  const delivered = split(committedAt, receivedAt);
+  const handled = split(receivedAt, queuedAt);
   const stages = worker.stages();
   const perBatch = (ms: number) => (ms / Math.max(1, stages.batches)).toFixed(1);
   await reader.stop();
@@ -112,6 +119,7 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   return {
     ...measure(`commit -> alert queued (${SAVED_SEARCHES.toLocaleString('en-US')} saved searches, CDC, bus, percolator)`, 'listings', total, writeSeconds * 1000),
     note: `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags[lags.length - 1]!.toFixed(1)} ms; `
+      + `commit -> consumed p50 ${percentile(delivered, 0.5).toFixed(0)} / p99 ${percentile(delivered, 0.99).toFixed(0)} ms, consumed -> queued p50 ${percentile(handled, 0.5).toFixed(0)} / p99 ${percentile(handled, 0.99).toFixed(0)} ms; `
       + `${matched.length} listings matched ${matches} times, ${Number(emails!.n)} digests; percolator loaded in ${(loadMs / 1000).toFixed(1)} s; `
       + `${stages.batches} batches of ${(stages.listings / Math.max(1, stages.batches)).toFixed(0)} changes, per batch ms: parse ${perBatch(stages.parseMs)}, `
       + `match ${perBatch(stages.matchMs)}, queue ${perBatch(stages.queueMs)}, slowest ${stages.maxBatchMs.toFixed(0)}`,

@@ -33,6 +33,8 @@ export interface SearchAlertsOptions {
   digestHealth?: RoleReporter;
   /** Told, after each commit, which listings' alerts were just queued (the bench times commit-to-queued with it). */
   onQueued?: (listingIds: number[]) => void;
+  /** Told which listings a consumed batch holds, as it starts (the bench splits the delay with it). */
+  onReceived?: (listingIds: number[]) => void;
 }
 
 /** Where a consumed batch of listing changes spends its time (cumulative; the bench profiles with it). */
@@ -156,6 +158,7 @@ export class SearchAlertsWorker {
     } catch (error) {
       throw error instanceof PoisonMessage ? error : new PoisonMessage((error as Error).message);
     }
+    this.options.onReceived?.(changes.flatMap(({ change }) => (change.kind === 'truncate' ? [] : [change.id])));
     const parsed = performance.now();
     this.timings.parseMs += parsed - started;
     const upserts = changes.filter((c): c is { change: Extract<ListingChange, { kind: 'upsert' }>; committedAtMs: number } => c.change.kind === 'upsert');
