@@ -22,13 +22,10 @@ import { ensureRawDatabase, readSourceTable, syncTable } from '../warehouse/raw-
 import { measure, type BenchResult } from './table.js';
 import { benchWarehouse, fillAtScale, LISTINGS, queryP50, USERS } from './warehouse-at-scale.js';
 
-/** The other tables the pages read: 1M messages and 50k complaints over the last year. */
+/** The other table the pages read: 50k complaints over the last year. */
 async function fillTheRest(client: ClickHouseClient): Promise<void> {
   const year = 'now64(6) - toIntervalSecond(number * 7919 % 31536000)';
-  await client.command({ query: 'TRUNCATE TABLE raw.messages' });
   await client.command({ query: 'TRUNCATE TABLE raw.complaints' });
-  await client.command({ query: `INSERT INTO raw.messages (id, listing_id, sender_id, recipient_id, body, created_at, _version, _is_deleted)
-    SELECT number + 1, number % ${LISTINGS} + 1, number % ${USERS} + 1, (number + 1) % ${USERS} + 1, 'hi', ${year}, 1, 0 FROM numbers(1000000)` });
   await client.command({ query: `INSERT INTO raw.complaints (id, reporter_id, listing_id, reason, status, created_at, updated_at, _version, _is_deleted)
     SELECT number + 1, number % ${USERS} + 1, number % ${LISTINGS} + 1, ['spam','fraud','prohibited_item','offensive','other'][number % 5 + 1],
       ['open','reviewing','resolved','dismissed'][number % 4 + 1], ${year}, ${year}, 1, 0 FROM numbers(50000)` });

@@ -10,6 +10,7 @@ import { percentile } from './observe.js';
 export const LISTINGS = 1_000_000;
 export const ORDERS = 10_000_000;
 export const USERS = 200_000;
+export const MESSAGES = 1_000_000;
 
 let shared: { client: ClickHouseClient; dir: string } | undefined;
 
@@ -32,8 +33,8 @@ export async function closeBenchWarehouse(): Promise<void> {
 let filled: Promise<number> | undefined;
 
 /**
- * Fills raw users, listings and orders (the tables must exist, made from the real schema):
- * 200k users, 1M listings and 10M orders over the last year, then changes as CDC brings them
+ * Fills raw users, listings, orders and messages (the tables must exist, made from the real
+ * schema): 200k users, 1M listings, 10M orders and 1M messages over the last year, then changes as CDC brings them
  * (newer versions): 2% of orders refunded, 1% deleted, 1% of listings moved to another category,
  * 0.5% deleted, so FINAL has real work to do. Done once per process; resolves with how long it took
  * (0 when it was done before).
@@ -47,7 +48,7 @@ export function fillAtScale(client: ClickHouseClient): Promise<number> {
 async function fill(client: ClickHouseClient): Promise<number> {
   const started = performance.now();
   const year = 'now64(6) - toIntervalSecond(number * 7919 % 31536000)';
-  for (const table of ['users', 'listings', 'orders']) await client.command({ query: `TRUNCATE TABLE raw.${table}` });
+  for (const table of ['users', 'listings', 'orders', 'messages']) await client.command({ query: `TRUNCATE TABLE raw.${table}` });
   const run = (query: string) => client.command({ query, clickhouse_settings: { max_insert_threads: '2' } });
   await run(`INSERT INTO raw.users (id, email, name, country, city, status, created_at, updated_at, _version, _is_deleted, _synced_at)
     SELECT number + 1, concat('u', toString(number), '@example.com'), concat('User ', toString(number)), 'US', 'Boston', 'active',
@@ -68,6 +69,8 @@ async function fill(client: ClickHouseClient): Promise<number> {
   await run(order(1, '1', "if(number % 50 = 0, 'cancelled', 'paid')", '0'));
   await run(order(2, 'number % 50 = 3', "'refunded'", '0'));
   await run(order(3, 'number % 100 = 11', "'paid'", '1'));
+  await run(`INSERT INTO raw.messages (id, listing_id, sender_id, recipient_id, body, created_at, _version, _is_deleted, _synced_at)
+    SELECT number + 1, number % ${LISTINGS} + 1, number % ${USERS} + 1, (number + 1) % ${USERS} + 1, 'hi', ${year}, 1, 0, now64(3) FROM numbers(${MESSAGES})`);
   return performance.now() - started;
 }
 
