@@ -12,6 +12,7 @@ import { highlightAll, snippet } from './highlight.js';
 import { EmbeddedSearch } from './index.js';
 import { MemoryIndex } from './memory-index.js';
 import { QueryEngine } from './query-engine.js';
+import { SurfaceWords } from './surface-words.js';
 import { TopK } from './top-k.js';
 
 const dir = tempDir();
@@ -192,6 +193,22 @@ describe('the memory index', () => {
     for (const { key, tie } of keys) top.offer(key, tie, tie);
     const expected = [...keys].sort((a, b) => b.key - a.key || b.tie - a.tie).slice(0, 10).map((k) => k.tie);
     expect(top.drain()).toEqual(expected);
+  });
+});
+
+describe('typo candidates', () => {
+  it('finds words within the allowed edits among many, a changed first letter and a swap included', () => {
+    const surface = new SurfaceWords();
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+    for (let i = 0; i < 50_000; i++) surface.learn(Array.from({ length: 4 + (next() % 6) }, () => letters[next() % 26]).join(''));
+    for (const word of ['kayak', 'second', 'leather']) surface.learn(word);
+    const any = () => 1;
+    expect(surface.similar('cayak', any)).toContain('kayak');
+    expect(surface.similar('sceond', any)).toContain('second');
+    expect(surface.similar('lether', any)).toContain('leather');
+    expect(surface.similar('kayak', any)).not.toContain('kayak');
   });
 });
 

@@ -8,9 +8,24 @@ import { allowedEdits, editDistance } from '../query-terms.js';
 /** New words wait in a small unsorted list; merging them one by one would re-sort a large array. */
 const MERGE_AFTER = 4096;
 
+/** Which characters a word has, each as one of 32 bits (characters may share a bit). */
+function characterMask(word: string): number {
+  let mask = 0;
+  for (let i = 0; i < word.length; i++) mask |= 1 << (word.charCodeAt(i) & 31);
+  return mask;
+}
+
+function bitCount(n: number): number {
+  n -= (n >>> 1) & 0x55555555;
+  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+  return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
 export class SurfaceWords {
   private readonly stems = new Map<string, string>();
   private readonly byLength: string[][] = [];
+  /** Per word of byLength, the characters it has as bits: a cheap lower bound on the edit distance. */
+  private readonly masksByLength: number[][] = [];
   private sorted: string[] = [];
   private recent: string[] = [];
 
@@ -24,9 +39,7 @@ export class SurfaceWords {
     if (stem === undefined) {
       stem = stemmer(word);
       this.stems.set(word, stem);
-      (this.byLength[word.length] ??= []).push(word);
-      this.recent.push(word);
-      if (this.recent.length >= MERGE_AFTER) this.merge();
+      this.remember(word);
     }
     return stem;
   }
@@ -35,7 +48,12 @@ export class SurfaceWords {
   restore(word: string, stem: string): void {
     if (this.stems.has(word)) return;
     this.stems.set(word, stem);
+    this.remember(word);
+  }
+
+  private remember(word: string): void {
     (this.byLength[word.length] ??= []).push(word);
+    (this.masksByLength[word.length] ??= []).push(characterMask(word));
     this.recent.push(word);
     if (this.recent.length >= MERGE_AFTER) this.merge();
   }
@@ -54,8 +72,14 @@ export class SurfaceWords {
     const max = allowedEdits(word);
     if (max === 0) return [];
     const found: { word: string; distance: number; weight: number }[] = [];
+    const mask = characterMask(word);
     for (let length = Math.max(1, word.length - max); length <= word.length + max; length++) {
-      for (const candidate of this.byLength[length] ?? []) {
+      const candidates = this.byLength[length] ?? [];
+      const masks = this.masksByLength[length] ?? [];
+      for (let i = 0; i < candidates.length; i++) {
+        // An edit changes at most two of these bits (a swap none): skip words that differ in more.
+        if (bitCount(mask ^ masks[i]!) > 2 * max) continue;
+        const candidate = candidates[i]!;
         const distance = editDistance(word, candidate, max);
         if (distance > max || distance === 0) continue;
         const w = weight(this.stems.get(candidate)!);
