@@ -64,6 +64,26 @@ describe('queueing alerts', () => {
     expect(digests[1]!.listings.map((l: { id: number }) => l.id)).toEqual([second.id, third.id]);
   });
 
+  it('puts the matches that waited and the new one in the digest a new match makes due', async () => {
+    const buyer = await person();
+    const seller = await person();
+    const search = await createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'lamp' });
+    const [first, waiting, gone, next] = [await listing(seller.id, 'Desk lamp'), await listing(seller.id, 'Floor lamp'), await listing(seller.id, 'Old lamp'), await listing(seller.id, 'Brass lamp')];
+    const now = new Date();
+    const match = (doc: ListingDocument, at: Date) => ({ listing: doc, committedAtMs: at.getTime(), savedSearchIds: [search.id] });
+    await queueAlerts(db.pool, key, [match(first, now)], now);
+    const soon = new Date(now.getTime() + 60_000);
+    expect(await queueAlerts(db.pool, key, [match(waiting, soon), match(gone, soon)], soon)).toEqual({ matched: 2, emailed: 0 });
+    await db.pool.query("UPDATE listings SET status = 'sold' WHERE id = ?", [gone.id]);
+    const later = new Date(now.getTime() + DIGEST_INTERVAL_MS + 1_000);
+    expect(await queueAlerts(db.pool, key, [match(next, later)], later)).toEqual({ matched: 1, emailed: 1 });
+    const digests = await emails(buyer.id);
+    expect(digests.map((digest) => digest.listings.map((l: { id: number }) => l.id))).toEqual([[first.id], [waiting.id, next.id]]);
+    const [[pending]] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM saved_search_matches WHERE saved_search_id = ? AND emailed_at IS NULL', [search.id]);
+    expect(Number(pending!.n)).toBe(0);
+    expect(await flushDueDigests(db.pool, key, new Date(later.getTime() + DIGEST_INTERVAL_MS))).toBe(0);
+  });
+
   it('leaves out the owner\'s own listing, a paused search, and listings from before the search was saved', async () => {
     const buyer = await person();
     const search = await createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'tv' });

@@ -53,17 +53,18 @@ export async function queueAlerts(pool: Pool, linkKey: string, matches: readonly
 }
 
 async function recordMatches(pool: Pool, linkKey: string, matches: readonly ListingMatch[], searchIds: number[], now: Date): Promise<QueueOutcome> {
+  const listingIds = [...new Set(matches.map((m) => m.listing.id))];
   return withTransaction(pool, async (connection) => {
     const [searches] = await connection.query<RowDataPacket[]>(
       'SELECT id, user_id, alerts_enabled, last_emailed_at, created_at FROM saved_searches WHERE id IN (?)', [searchIds],
     );
     const byId = new Map(searches.map((row) => [Number(row.id), row]));
+    // What a redelivered batch matched already.
     const [existing] = await connection.query<RowDataPacket[]>(
-      'SELECT saved_search_id, listing_id FROM saved_search_matches WHERE saved_search_id IN (?) AND listing_id IN (?)',
-      [searchIds, [...new Set(matches.map((m) => m.listing.id))]],
+      'SELECT saved_search_id, listing_id FROM saved_search_matches WHERE saved_search_id IN (?) AND listing_id IN (?)', [searchIds, listingIds],
     );
     const seen = new Set(existing.map((row) => `${row.saved_search_id}:${row.listing_id}`));
-    const rows: unknown[][] = [];
+    const found: { searchId: number; match: ListingMatch }[] = [];
     const events: DomainEvent[] = [];
     const touched = new Set<number>();
     for (const match of matches) {
@@ -75,7 +76,7 @@ async function recordMatches(pool: Pool, linkKey: string, matches: readonly List
         if (match.committedAtMs < dateMs(search.created_at) - COMMIT_CLOCK_SLACK_MS) continue;
         seen.add(key);
         touched.add(searchId);
-        rows.push([searchId, match.listing.id, new Date(match.committedAtMs), now]);
+        found.push({ searchId, match });
         const { listing } = match;
         events.push({
           aggregateType: 'saved_search', aggregateId: searchId, type: 'search_alert.matched',
@@ -86,14 +87,19 @@ async function recordMatches(pool: Pool, linkKey: string, matches: readonly List
         });
       }
     }
-    if (rows.length === 0) return { matched: 0, emailed: 0 };
+    if (found.length === 0) return { matched: 0, emailed: 0 };
     const looksDue = [...touched].filter((id) => isDue(byId.get(id)!.last_emailed_at, now));
     // Locked before the match rows are written, in id order, so two batches mailing the same
     // searches queue one after the other; the lock re-reads the clock another batch may have moved.
-    const due = await lockDueSearches(connection, looksDue, now);
-    await connection.query('INSERT INTO saved_search_matches (saved_search_id, listing_id, committed_at, matched_at) VALUES ?', [rows]);
+    const due = new Set(await lockDueSearches(connection, looksDue, now));
+    const fresh = new Map<number, ListingDocument[]>();
+    for (const { searchId, match } of found) if (due.has(searchId)) fresh.set(searchId, [...(fresh.get(searchId) ?? []), match.listing]);
+    // Read before this batch's rows exist: they go in already settled by the digest composed here.
+    const digests = await composeDigests(connection, linkKey, [...due], now, fresh);
+    const rows = found.map(({ searchId, match }) => [searchId, match.listing.id, new Date(match.committedAtMs), now, due.has(searchId) ? now : null]);
+    await connection.query('INSERT INTO saved_search_matches (saved_search_id, listing_id, committed_at, matched_at, emailed_at) VALUES ?', [rows]);
     await appendToOutbox(connection, events);
-    const emailed = await queueDigests(connection, linkKey, due, now);
+    const emailed = await writeDigests(connection, [...due], now, digests);
     return { matched: rows.length, emailed };
   });
 }
@@ -121,7 +127,8 @@ export async function flushDueDigests(pool: Pool, linkKey: string, now = new Dat
           AND EXISTS (SELECT 1 FROM saved_search_matches m WHERE m.saved_search_id = s.id AND m.emailed_at IS NULL)
         ORDER BY s.id LIMIT 500 FOR UPDATE SKIP LOCKED`, [new Date(now.getTime() - DIGEST_INTERVAL_MS)],
     );
-    return queueDigests(connection, linkKey, rows.map((row) => Number(row.id)), now);
+    const searchIds = rows.map((row) => Number(row.id));
+    return writeDigests(connection, searchIds, now, await composeDigests(connection, linkKey, searchIds, now));
   });
 }
 
@@ -130,41 +137,65 @@ function dateMs(value: unknown): number {
   return Date.parse(`${String(value).replace(' ', 'T')}Z`);
 }
 
-/** One email per search, listing its matches not yet sent that are still for sale. */
-async function queueDigests(connection: PoolConnection, linkKey: string, searchIds: number[], now: Date): Promise<number> {
-  if (searchIds.length === 0) return 0;
-  const [searches] = await connection.query<RowDataPacket[]>(
-    `SELECT s.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.site_url, u.email
-       FROM saved_searches s JOIN users u ON u.id = s.user_id WHERE s.id IN (?) AND s.alerts_enabled = 1`, [searchIds],
+interface Digests {
+  /** email_messages rows. */
+  emails: unknown[][];
+  emailedIds: number[];
+  /** Whether matches queued before (not this batch's) wait to be settled. */
+  earlierPending: boolean;
+}
+
+/**
+ * One email per search, listing its matches not yet sent that are still for sale: those waiting
+ * in the table, then `fresh` ones (this batch's, all for sale, not yet written), by listing id.
+ */
+async function composeDigests(
+  connection: PoolConnection, linkKey: string, searchIds: number[], now: Date, fresh: ReadonlyMap<number, readonly ListingDocument[]> = new Map(),
+): Promise<Digests> {
+  if (searchIds.length === 0) return { emails: [], emailedIds: [], earlierPending: false };
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT s.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.site_url, u.email,
+            l.id AS listing_id, l.name, l.city AS listing_city, l.country AS listing_country, l.price_amount, l.price_currency, l.status
+       FROM saved_searches s JOIN users u ON u.id = s.user_id
+       LEFT JOIN saved_search_matches m ON m.saved_search_id = s.id AND m.emailed_at IS NULL
+       LEFT JOIN listings l ON l.id = m.listing_id
+      WHERE s.id IN (?) AND s.alerts_enabled = 1
+      ORDER BY s.id, m.matched_at, l.id`, [searchIds],
   );
-  const [pending] = await connection.query<RowDataPacket[]>(
-    `SELECT m.saved_search_id, l.id, l.name, l.city, l.country, l.price_amount, l.price_currency, l.status
-       FROM saved_search_matches m JOIN listings l ON l.id = m.listing_id
-      WHERE m.saved_search_id IN (?) AND m.emailed_at IS NULL ORDER BY m.matched_at, l.id`, [searchIds],
-  );
-  const emails: unknown[][] = [];
-  const emailedIds: number[] = [];
-  for (const search of searches) {
-    const id = Number(search.id);
+  const bySearch = new Map<number, RowDataPacket[]>();
+  for (const row of rows) bySearch.set(Number(row.id), [...(bySearch.get(Number(row.id)) ?? []), row]);
+  const digests: Digests = { emails: [], emailedIds: [], earlierPending: rows.some((row) => row.listing_id !== null) };
+  for (const [id, searchRows] of bySearch) {
+    const search = searchRows[0]!;
     const site = String(search.site_url);
-    const listings = pending.filter((row) => Number(row.saved_search_id) === id && row.status === 'active').map((row) => ({
-      id: Number(row.id), name: String(row.name), city: String(row.city), country: String(row.country),
-      price_amount: Number(row.price_amount), price_currency: String(row.price_currency), url: `${site}${listingPath(Number(row.id))}`,
+    const waiting = searchRows.filter((row) => row.listing_id !== null && row.status === 'active').map((row) => ({
+      id: Number(row.listing_id), name: String(row.name), city: String(row.listing_city), country: String(row.listing_country),
+      price_amount: Number(row.price_amount), price_currency: String(row.price_currency),
     }));
+    const added = [...(fresh.get(id) ?? [])].sort((a, b) => a.id - b.id).map((doc) => ({
+      id: doc.id, name: doc.name, city: doc.city, country: doc.country, price_amount: doc.price_amount, price_currency: doc.price_currency,
+    }));
+    const listings = [...waiting, ...added].map((listing) => ({ ...listing, url: `${site}${listingPath(listing.id)}` }));
     if (listings.length === 0) continue;
     const description = describeSavedSearch({
       q: search.q, country: search.country, city: search.city, category: search.category,
       minPrice: search.min_price === null ? null : Number(search.min_price), maxPrice: search.max_price === null ? null : Number(search.max_price),
     });
     const data = { saved_search_id: id, description, listings, manage_url: `${site}/alerts`, unsubscribe_url: unsubscribeUrl(site, linkKey, id) };
-    emails.push([Number(search.user_id), uuidV7(now.getTime()), 'search_alert', String(search.email), '', JSON.stringify(data), now]);
-    emailedIds.push(id);
+    digests.emails.push([Number(search.user_id), uuidV7(now.getTime()), 'search_alert', String(search.email), '', JSON.stringify(data), now]);
+    digests.emailedIds.push(id);
   }
-  // Every pending match of these searches is settled, also those no longer for sale (never mailed).
-  await connection.query('UPDATE saved_search_matches SET emailed_at = ? WHERE saved_search_id IN (?) AND emailed_at IS NULL', [now, searchIds]);
-  if (emails.length > 0) {
-    await connection.query('UPDATE saved_searches SET last_emailed_at = ? WHERE id IN (?)', [now, emailedIds]);
-    await connection.query('INSERT INTO email_messages (user_id, event_id, template, to_address, subject, data, next_attempt_at) VALUES ?', [emails]);
+  return digests;
+}
+
+/** Settles the searches' waiting matches (also those no longer for sale, never mailed) and queues the emails. */
+async function writeDigests(connection: PoolConnection, searchIds: number[], now: Date, digests: Digests): Promise<number> {
+  if (digests.earlierPending) {
+    await connection.query('UPDATE saved_search_matches SET emailed_at = ? WHERE saved_search_id IN (?) AND emailed_at IS NULL', [now, searchIds]);
   }
-  return emails.length;
+  if (digests.emails.length > 0) {
+    await connection.query('UPDATE saved_searches SET last_emailed_at = ? WHERE id IN (?)', [now, digests.emailedIds]);
+    await connection.query('INSERT INTO email_messages (user_id, event_id, template, to_address, subject, data, next_attempt_at) VALUES ?', [digests.emails]);
+  }
+  return digests.emails.length;
 }
