@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Steveslist } from '../client/index.js';
-import { PASSWORD, startWebApp, type WebApp } from './fixtures/web-app.js';
+import { PASSWORD, PHONE, startWebApp, type WebApp } from './fixtures/web-app.js';
 
 let web: WebApp;
 
@@ -59,6 +59,18 @@ describe('searching near a city in the web app', { timeout: 150_000 }, () => {
     await page.getByTestId('search-status').filter({ hasText: 'near Boston, US' }).waitFor();
     await expect.poll(async () => (await results(page).allInnerTexts()).at(-1)).toMatch(/Kayak on the Sound[\s\S]*4,0\d\d km away/);
     expect(await page.getByLabel('km of').inputValue()).toBe('Boston,US');
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('fits the distance search on a phone', async () => {
+    const { page, scriptErrors } = await web.openPage('/?q=kayak&near=Boston%2CUS&within=100&sort=distance', { viewport: PHONE });
+    await page.getByTestId('search-status').filter({ hasText: 'within 100 km of Boston, US' }).waitFor();
+    // A search with filters opens with them shown, on a phone too.
+    await page.getByLabel('km of').waitFor();
+    expect(await page.getByTestId('hit-distance').allInnerTexts()).toEqual(['under 1 km away', '4 km away', '66 km away']);
+    const box = (await page.getByLabel('km of').boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    await web.screenshot(page, 'search-near-phone');
     expect(scriptErrors).toEqual([]);
   });
 
