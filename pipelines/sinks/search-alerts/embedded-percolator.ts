@@ -61,6 +61,8 @@ export class EmbeddedPercolator implements Percolator {
   private readonly byKey = new Map<string, Set<number>>();
   /** Per stem, the other stems of its synonym group (search's expansion, by stem). */
   private readonly synonyms = new Map<string, string[]>();
+  /** Per stem, the words of its synonym groups as written ("bike" -> bike, bicycle). */
+  private readonly groupWords = new Map<string, string[]>();
   /** Every word some saved search holds, with how many hold it; and the same by stem. */
   private readonly termRefs = new Map<string, number>();
   private readonly termsByStem = new Map<string, Set<string>>();
@@ -78,8 +80,16 @@ export class EmbeddedPercolator implements Percolator {
   private readonly knownStems = new Set<string>();
 
   constructor(options: EmbeddedPercolatorOptions = {}) {
-    for (const group of stemmedGroups(options.synonyms ?? DEFAULT_SYNONYMS)) {
+    const groups = options.synonyms ?? DEFAULT_SYNONYMS;
+    for (const group of stemmedGroups(groups)) {
       for (const stem of group) this.synonyms.set(stem, [...new Set([...(this.synonyms.get(stem) ?? []), ...group.filter((s) => s !== stem)])]);
+    }
+    for (const group of groups) {
+      const written = [...new Set(group.flatMap((word) => words(word)))];
+      for (const word of written) {
+        const stem = stemmer(word);
+        this.groupWords.set(stem, [...new Set([...(this.groupWords.get(stem) ?? []), ...written])]);
+      }
     }
   }
 
@@ -132,6 +142,14 @@ export class EmbeddedPercolator implements Percolator {
       }
       for (const word of listingWords) {
         for (const term of this.typosOf(word)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
+      }
+      // Search corrects a typo to a word the listings use, then adds that word's synonyms:
+      // "bicycel" is read as "bicycle" and so finds "bike" too.
+      for (const stem of listingStems) {
+        for (const written of this.groupWords.get(stem) ?? []) {
+          if (!this.knownStems.has(this.stem(written))) continue;
+          for (const term of this.typosOf(written)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
+        }
       }
       const prefixed = this.prefixesIn(listingWords);
       const city = doc.city.toLowerCase();
