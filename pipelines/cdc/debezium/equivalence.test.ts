@@ -154,7 +154,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     // Listings for the search index: one edited, one published from a draft and repriced.
     const [seller] = await db.pool.query<{ insertId: number } & RowDataPacket[]>("INSERT INTO users (email, name) VALUES ('eq@example.com', 'Eq Seller')");
     const listing = async (name: string, status: string) => (await db.pool.query<{ insertId: number } & RowDataPacket[]>(
-      "INSERT INTO listings (seller_id, name, description, category, country, city, price_amount, price_currency, status) VALUES (?, ?, 'x', 'bikes', 'US', 'Austin', 1000, 'usd', ?)",
+      "INSERT INTO listings (seller_id, name, description, category, country, city, latitude, longitude, price_amount, price_currency, status) VALUES (?, ?, 'x', 'bikes', 'US', 'Austin', 30.26715, -97.74306, 1000, 'usd', ?)",
       [seller.insertId, name, status],
     ))[0].insertId;
     listingA = await listing('Red bike', 'active');
@@ -361,7 +361,7 @@ describe.skipIf(!brokers || !connectUrl)('Debezium on Kafka Connect beside the b
     const fromOurs = await documentsFrom(reader.bus, 'ours');
     const fromTheirs = await documentsFrom(kafka, 'theirs');
     expect(fromOurs).toHaveLength(2);
-    expect(fromOurs[0]).toMatchObject({ seller_name: 'Eq Seller', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
+    expect(fromOurs[0]).toMatchObject({ seller_name: 'Eq Seller', latitude: 30.26715, longitude: -97.74306, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
     expect(fromTheirs).toEqual(fromOurs);
   }, 240_000);
 
