@@ -50,7 +50,8 @@ const BODIES: [string, string, Record<string, unknown>][] = [
   ['POST', '/v1/api-keys', { name: 'k' }],
 ];
 const PATHS = ['/v1/listings/{x}', '/v1/listings/{x}/orders', '/v1/orders/{x}', '/v1/api-keys/{x}', '/v1/listings?limit={x}', '/v1/listings?cursor={x}',
-  '/v1/listings?country={x}', '/v1/me/listings?status={x}', '/v1/orders?role={x}', '/v1/search?q={x}', '/v1/search?page={x}', '/v1/search?min_price={x}'];
+  '/v1/listings?country={x}', '/v1/me/listings?status={x}', '/v1/orders?role={x}', '/v1/search?q={x}', '/v1/search?page={x}', '/v1/search?min_price={x}',
+  '/v1/search?near={x}', '/v1/search?near=Boston,US&within_km={x}', '/v1/places?prefix={x}', '/v1/places?prefix=bo&country={x}'];
 const PATH_VALUES = ['-1', '0', '1.5', 'abc', '1e309', '99999999999999999999', '%00', '%ff', '%F0%9F%9A%B2', "'%20OR%201=1", '..%2F..%2Fetc', '', '%20', 'null', '[]'];
 
 interface FuzzCase {
