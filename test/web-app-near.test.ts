@@ -7,15 +7,19 @@ import { Steveslist } from '../client/index.js';
 import { PASSWORD, PHONE, startWebApp, type WebApp } from './fixtures/web-app.js';
 
 let web: WebApp;
+let sellerEmail: string;
+let lostId: number;
 
 beforeAll(async () => {
   web = await startWebApp();
   const seller = new Steveslist({ baseUrl: web.baseUrl });
-  const { session } = await seller.accounts.signUp({ name: 'Kim Kayaker', email: `kim.${Date.now()}@example.com`, password: PASSWORD });
+  sellerEmail = `kim.${Date.now()}@example.com`;
+  const { session } = await seller.accounts.signUp({ name: 'Kim Kayaker', email: sellerEmail, password: PASSWORD });
   const listings = seller.withToken(session.token).listings;
   for (const [city, name] of [['Boston', 'Kayak by the harbour'], ['Cambridge', 'Kayak by the river'], ['Providence', 'Kayak in Rhode Island'], ['Seattle', 'Kayak on the Sound']] as const) {
     await listings.create({ name, description: 'Sit-on-top, with paddle.', category: 'sports', country: 'US', city, price_amount: 40_000, price_currency: 'usd' });
   }
+  lostId = (await listings.create({ name: 'Canoe', description: 'Wooden.', category: 'sports', country: 'US', city: 'Nowhereville Springs', price_amount: 50_000, price_currency: 'usd' })).id;
   // Change capture brings them to search within seconds.
   for (const deadline = Date.now() + 30_000; (await seller.search({ q: 'kayak' })).total < 4;) {
     if (Date.now() > deadline) throw new Error('the kayaks never became searchable');
@@ -71,6 +75,18 @@ describe('searching near a city in the web app', { timeout: 150_000 }, () => {
     const box = (await page.getByLabel('km of').boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
     await web.screenshot(page, 'search-near-phone');
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('tells a seller whose city it does not know that distance searches will not find the listing, and no one else', async () => {
+    const { page, scriptErrors } = await web.openPage('/');
+    await page.goto(`${web.baseUrl}/listings/${lostId}`);
+    await page.getByRole('heading', { name: 'Canoe' }).waitFor();
+    expect(await page.getByTestId('location-unknown').count()).toBe(0);
+    await web.logIn(page, sellerEmail);
+    await page.goto(`${web.baseUrl}/listings/${lostId}`);
+    await page.getByTestId('location-unknown').filter({ hasText: 'We do not know this city, so searches near a city will not find this listing' }).waitFor();
+    await web.screenshot(page, 'listing-city-unknown');
     expect(scriptErrors).toEqual([]);
   });
 

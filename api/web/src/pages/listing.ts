@@ -31,7 +31,11 @@ export const listingPage: Page = {
       listing.status === 'active' ? null : h('p', { class: `badge badge-${listing.status}` }, statusText(listing.status)),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Category'), h('dd', {}, labelOf(options?.categories ?? [], listing.category)),
-        h('dt', {}, 'Location'), h('dd', {}, `${listing.city}, ${labelOf(options?.countries ?? [], listing.country)}`),
+        h('dt', {}, 'Location'), h('dd', {}, `${listing.city}, ${labelOf(options?.countries ?? [], listing.country)}`,
+          // Only its seller can fix it: a city the gazetteer does not know has no point to measure from.
+          listing.latitude === null && app.session.current?.user.id === listing.seller_id
+            ? h('span', { class: 'hint', 'data-testid': 'location-unknown' }, 'We do not know this city, so searches near a city will not find this listing; check its spelling.')
+            : null),
         h('dt', {}, 'Listed'), h('dd', {}, new Date(listing.created_at).toLocaleDateString())),
       h('p', { class: 'description' }, listing.description),
       actions,
