@@ -12,7 +12,7 @@ import { highlightAll, snippet } from './highlight.js';
 import { EmbeddedSearch } from './index.js';
 import { MemoryIndex } from './memory-index.js';
 import { QueryEngine } from './query-engine.js';
-import { SurfaceWords } from './surface-words.js';
+import { SurfaceWords, withinBudget } from './surface-words.js';
 import { TopK } from './top-k.js';
 
 const dir = tempDir();
@@ -209,6 +209,14 @@ describe('typo candidates', () => {
     expect(surface.similar('sceond', any)).toContain('second');
     expect(surface.similar('lether', any)).toContain('leather');
     expect(surface.similar('kayak', any)).not.toContain('kayak');
+  });
+});
+
+describe('type-ahead expansions', () => {
+  it('skip a word in almost every listing rather than read all of it, keeping the rarer ones', () => {
+    const postings: Record<string, number> = { selling: 1_000_000, second: 143_000, seat: 20_000, set: 150_000 };
+    expect(withinBudget(['selling', 'set', 'second', 'seat'], (s) => postings[s]!, 300_000)).toEqual(['set', 'second']);
+    expect(withinBudget(['seat'], (s) => postings[s]!, 300_000)).toEqual(['seat']);
   });
 });
 

@@ -13,6 +13,7 @@ import { coordinatesOf, DocumentStore, type IndexedRow } from './document-store.
 import { highlightAll, snippet } from './highlight.js';
 import { MemoryIndex } from './memory-index.js';
 import { readSnapshot, removeSnapshot, writeSnapshot } from './snapshot.js';
+import { withinBudget } from './surface-words.js';
 import { MAX_QUERY_WORDS, QueryEngine, type Evaluation, type Filters, type TermGroup } from './query-engine.js';
 
 /** Dead ordinals (replaced or deleted documents) tolerated before the memory index is compacted. */
@@ -20,6 +21,8 @@ const COMPACT_AFTER_DEAD = 50_000;
 const FACET_SIZE = 20;
 /** Changes replayed on top of a snapshot at open past which a fresh snapshot is written at once. */
 const RESNAPSHOT_AFTER = 100_000;
+/** Postings the type-ahead expansions of a query's last word may add up to. */
+const PREFIX_POSTINGS_BUDGET = 300_000;
 /** The snapshot file sits beside the SQLite file: `<index>.sqlite.snapshot`. */
 export const SNAPSHOT_SUFFIX = '.snapshot';
 
@@ -271,7 +274,13 @@ export class ListingIndex implements SearchStore {
         stems.add(base);
         for (const synonym of this.synonyms.get(base) ?? []) stems.add(synonym);
       }
-      if (i === list.length - 1 && word.length >= 2) for (const stem of memory.surface.prefixStems(word, frequency)) stems.add(stem);
+      if (i === list.length - 1 && word.length >= 2) {
+        // A short prefix ("se") can stand for words in nearly every listing; reading all their
+        // postings would cost more than any other query. Expansions are taken while their
+        // postings stay within a budget, skipping the ones that would break it.
+        const expansions = memory.surface.prefixStems(word, frequency).filter((stem) => !stems.has(stem));
+        for (const stem of withinBudget(expansions, frequency, PREFIX_POSTINGS_BUDGET)) stems.add(stem);
+      }
       return [...stems].filter((stem) => memory.postings(stem));
     });
   }

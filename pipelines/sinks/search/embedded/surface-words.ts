@@ -124,3 +124,16 @@ export class SurfaceWords {
     this.recent = [];
   }
 }
+
+/** The items, in order, whose costs fit in the budget together; an item that would overflow it is skipped. */
+export function withinBudget(items: readonly string[], cost: (item: string) => number, budget: number): string[] {
+  const taken: string[] = [];
+  let left = budget;
+  for (const item of items) {
+    const c = cost(item);
+    if (c > left) continue;
+    left -= c;
+    taken.push(item);
+  }
+  return taken;
+}
