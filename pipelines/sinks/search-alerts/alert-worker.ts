@@ -19,6 +19,8 @@ import { toSavedSearch } from './saved-search.js';
 
 export const SEARCH_ALERTS_GROUP = 'search-alerts';
 const LOAD_PAGE = 5_000;
+/** Listings whose words the percolator learns at start: the newest, active ones. */
+const KNOWN_WORDS_LISTINGS = 100_000;
 
 export interface SearchAlertsOptions {
   bus: Bus;
@@ -77,6 +79,26 @@ export async function loadSavedSearches(pool: Pool, percolator: Percolator, log?
   return loaded;
 }
 
+/**
+ * Teaches the percolator the words of the newest active listings (at most `limit`), so that after
+ * a restart a saved word the listings use is not taken for a typo of another, as search would not.
+ */
+export async function learnListingWords(pool: Pool, percolator: Percolator, limit = KNOWN_WORDS_LISTINGS): Promise<number> {
+  if (!percolator.learn) return 0;
+  let beforeId = Number.MAX_SAFE_INTEGER;
+  let learned = 0;
+  while (learned < limit) {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      "SELECT id, name, description, category, city FROM listings WHERE status = 'active' AND id < ? ORDER BY id DESC LIMIT ?", [beforeId, Math.min(LOAD_PAGE, limit - learned)],
+    );
+    if (rows.length === 0) break;
+    percolator.learn(rows.map((row) => ({ name: String(row.name), description: String(row.description ?? ''), category: String(row.category), city: String(row.city) })));
+    learned += rows.length;
+    beforeId = Number(rows.at(-1)!.id);
+  }
+  return learned;
+}
+
 export class SearchAlertsWorker {
   private readonly runner: ConsumerRunner;
   private readonly digests: PollLoop;
@@ -99,7 +121,8 @@ export class SearchAlertsWorker {
   async start(): Promise<void> {
     this.linkKey = await unsubscribeLinkKey(this.options.pool);
     const loaded = await loadSavedSearches(this.options.pool, this.options.percolator, this.options.log);
-    this.options.log.info({ savedSearches: loaded, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
+    const listings = await learnListingWords(this.options.pool, this.options.percolator);
+    this.options.log.info({ savedSearches: loaded, listingsLearned: listings, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
     await this.runner.start();
     this.digests.start();
   }

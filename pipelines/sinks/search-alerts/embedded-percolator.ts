@@ -124,16 +124,23 @@ export class EmbeddedPercolator implements Percolator {
     this.byKey.clear();
   }
 
+  learn(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void {
+    for (const doc of listings) this.analyse(doc);
+  }
+
+  /** The listing's words and stems; its stems become known. */
+  private analyse(doc: Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>): { listingWords: Set<string>; listingStems: Set<string> } {
+    const listingWords = new Set(words(`${doc.name} ${doc.description} ${doc.category} ${doc.city}`));
+    const listingStems = new Set<string>();
+    for (const word of listingWords) listingStems.add(this.stem(word));
+    for (const stem of listingStems) this.knownStems.add(stem);
+    return { listingWords, listingStems };
+  }
+
   async match(listings: readonly ListingDocument[]): Promise<Map<number, number[]>> {
     const out = new Map<number, number[]>();
     // Every listing of the batch is in the index before any is matched, as with search.
-    const analysed = listings.map((doc) => {
-      const listingWords = new Set(words(`${doc.name} ${doc.description} ${doc.category} ${doc.city}`));
-      const listingStems = new Set<string>();
-      for (const word of listingWords) listingStems.add(this.stem(word));
-      for (const stem of listingStems) this.knownStems.add(stem);
-      return { doc, listingWords, listingStems };
-    });
+    const analysed = listings.map((doc) => ({ doc, ...this.analyse(doc) }));
     for (const { doc, listingWords, listingStems } of analysed) {
       const satisfied = new Set<string>();
       for (const stem of listingStems) {

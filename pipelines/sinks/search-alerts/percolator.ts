@@ -12,6 +12,11 @@ export interface Percolator {
   remove(ids: readonly number[]): Promise<void>;
   /** Per listing id, the ids of the saved searches it matches (listings matching none are absent). */
   match(listings: readonly ListingDocument[]): Promise<Map<number, number[]>>;
+  /**
+   * Takes note of the words listings already use, where the adapter decides typos by them (the
+   * in-memory one: a saved word the listings use is meant, not a typo of another).
+   */
+  learn?(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void;
   /** Saved searches held. */
   count(): Promise<number>;
   close(): Promise<void>;
