@@ -2,7 +2,7 @@
 // keep loading while analysts query through `steveslist sql`, a ClickHouse client and JDBC, and
 // staff's commands (verification, report jobs) reach the same running warehouse. chDB allows one
 // process per folder: every one of these used to refuse, or (an analyst query) to stop loading.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,11 @@ describe('the warehouse while the platform runs', () => {
     expect(job.code, job.stderr + job.stdout).toBe(0);
     const status = await (await fetch(health)).json() as { status: string };
     expect(status.status).toBe('ok');
+    // Built under the platform's data folder, and served from there by the running admin service.
+    expect(existsSync(join(dataDir, 'dashboards', 'site', 'index.html'))).toBe(true);
+    const page = await fetch(`${admin}/reports/funnel`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Funnel');
   }, 300_000);
 
   it('keeps the marts refreshed, their ages in /metrics and readable by another process through the served warehouse', async () => {
