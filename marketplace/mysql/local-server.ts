@@ -142,6 +142,9 @@ function pathsFor(dataDir: string) {
     state: join(dataDir, 'server.json'),
     secret: join(dataDir, 'secret.json'),
     errorLog: join(dataDir, 'error.log'),
+    // The server's own temporary folder: servers initialising at once in the system's /tmp name
+    // their temporary tables alike and delete each other's ("Unknown table 'mysql.tmp_user_sys'").
+    tmp: join(dataDir, 'tmp'),
     pidFile: join(dataDir, 'mysqld.pid'),
     initialized: join(dataDir, 'initialized'),
     initializing: join(dataDir, 'initializing'),
@@ -197,6 +200,7 @@ function serverArgs(
   const args = [
     '--no-defaults',
     `--datadir=${paths.data}`,
+    `--tmpdir=${paths.tmp}`,
     `--socket=${paths.socket}`,
     `--pid-file=${paths.pidFile}`,
     `--log-error=${paths.errorLog}`,
@@ -229,6 +233,7 @@ function serverArgs(
 
 function spawnServer(binary: ServerBinary, paths: Paths, options: LocalMysqlOptions & { port: number }): ChildProcess {
   rmSync(paths.errorLog, { force: true });
+  mkdirSync(paths.tmp, { recursive: true });
   const child = spawn(binary.server, serverArgs(paths, { ...options, networking: true }), { detached: true, stdio: 'ignore' });
   // Detached in its own process group so a Ctrl-C in the terminal reaches us, and we shut the
   // server down in order, instead of both receiving SIGINT at once.
@@ -292,10 +297,11 @@ async function initialise(
   options.log.info({ dataDir: paths.data }, 'initialising a private MariaDB datadir');
   writeFileSync(paths.initializing, '');
   rmSync(paths.data, { recursive: true, force: true });
+  mkdirSync(paths.tmp, { recursive: true });
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   const init = binary.flavour === 'mariadb'
-    ? spawnSync(binary.installDb ?? 'mariadb-install-db', ['--no-defaults', `--datadir=${paths.data}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { encoding: 'utf8' })
-    : spawnSync(binary.server, ['--no-defaults', '--initialize-insecure', `--datadir=${paths.data}`, ...asRoot], { encoding: 'utf8' });
+    ? spawnSync(binary.installDb ?? 'mariadb-install-db', ['--no-defaults', `--datadir=${paths.data}`, `--tmpdir=${paths.tmp}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { encoding: 'utf8' })
+    : spawnSync(binary.server, ['--no-defaults', '--initialize-insecure', `--datadir=${paths.data}`, `--tmpdir=${paths.tmp}`, ...asRoot], { encoding: 'utf8' });
   if (init.status !== 0) {
     throw new EnvironmentError(`initialising ${paths.data} failed: ${(init.stderr || init.stdout || String(init.error)).trim().split('\n').slice(-3).join(' ')}`);
   }
