@@ -5,6 +5,7 @@
 // chDB runs these refreshes in the background of the process that owns the folder.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from './client.js';
+import { IS_SALE } from './sale-statuses.js';
 
 export const MARTS_DATABASE = 'marts';
 export const DEFAULT_MART_REFRESH_SECONDS = 30;
@@ -42,7 +43,7 @@ export const MARTS: Record<string, MartDefinition> = {
     select: `
     SELECT toDate(o.created_at) AS day, l.category AS category, o.currency AS currency,
            count() AS orders, sum(o.amount) AS gmv_minor
-    FROM (SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')) AS o
+    FROM (SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND ${IS_SALE}) AS o
     LEFT JOIN (SELECT id, category FROM raw.listings FINAL) AS l ON l.id = o.listing_id
     GROUP BY day, category, currency`,
   },
@@ -71,7 +72,7 @@ export const MARTS: Record<string, MartDefinition> = {
     select: `
     SELECT toDate(o.created_at) AS day, l.category AS category, l.country AS country, o.currency AS currency,
            count() AS orders, sum(o.amount) AS gmv_minor
-    FROM (SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded')) AS o
+    FROM (SELECT * FROM raw.orders FINAL WHERE _is_deleted = 0 AND ${IS_SALE}) AS o
     LEFT JOIN (SELECT id, category, country FROM raw.listings FINAL) AS l ON l.id = o.listing_id
     GROUP BY day, category, country, currency`,
   },
@@ -85,7 +86,7 @@ export const MARTS: Record<string, MartDefinition> = {
     SELECT s.seller_id AS seller_id, ifNull(u.name, '') AS seller, s.currency AS currency, s.orders AS orders, s.gmv_minor AS gmv_minor
     FROM (
       SELECT seller_id, currency, count() AS orders, sum(amount) AS gmv_minor FROM raw.orders FINAL
-      WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') AND created_at >= today() - 29
+      WHERE _is_deleted = 0 AND ${IS_SALE} AND created_at >= today() - 29
       GROUP BY seller_id, currency
     ) AS s
     LEFT JOIN (SELECT id, name FROM raw.users FINAL) AS u ON u.id = s.seller_id`,
@@ -104,7 +105,7 @@ export const MARTS: Record<string, MartDefinition> = {
       UNION ALL
       SELECT l.country, l.city, toUInt64(0), toUInt64(0), count(), toUInt64(0)
       FROM (SELECT listing_id FROM raw.orders FINAL
-            WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') AND created_at >= today() - 29) AS o
+            WHERE _is_deleted = 0 AND ${IS_SALE} AND created_at >= today() - 29) AS o
       JOIN (SELECT id, country, city FROM raw.listings FINAL) AS l ON l.id = o.listing_id
       GROUP BY l.country, l.city
       UNION ALL
@@ -116,7 +117,7 @@ export const MARTS: Record<string, MartDefinition> = {
   },
   // Sign-up -> first listing -> first sale, by the month people signed up. A listing counts once
   // made (a deleted one too: it was listed); a sale is an order for one of their listings that
-  // was not cancelled or refunded.
+  // counts as one (sale-statuses.ts: placed or paid, not awaiting payment, cancelled or refunded).
   funnel_cohorts: {
     sources: ['users', 'listings', 'orders'],
     orderBy: 'cohort_month',
@@ -127,7 +128,7 @@ export const MARTS: Record<string, MartDefinition> = {
     LEFT JOIN (SELECT seller_id, min(created_at) AS first_listing_at FROM raw.listings GROUP BY seller_id) AS f ON f.seller_id = u.id
     LEFT JOIN (
       SELECT seller_id, min(created_at) AS first_sale_at FROM raw.orders FINAL
-      WHERE _is_deleted = 0 AND status NOT IN ('cancelled', 'refunded') GROUP BY seller_id
+      WHERE _is_deleted = 0 AND ${IS_SALE} GROUP BY seller_id
     ) AS s ON s.seller_id = u.id
     GROUP BY cohort_month
     SETTINGS join_use_nulls = 1`,

@@ -21,6 +21,7 @@ import { bucketStarts, localDate, reportPeriod } from './report-period.js';
 import { sendUsageReport } from './send-usage-report.js';
 import { formatMoney, majorUnits, renderUsageEmail } from './usage-email.js';
 import type { UsageReport } from './usage-report.js';
+import { IS_SALE } from '../../warehouse/sale-statuses.js';
 
 describe('report periods and money (pure)', () => {
   it('covers the last whole local day or ISO week, across a daylight-saving change', () => {
@@ -163,9 +164,9 @@ describe('the daily usage report', () => {
     const expected = {
       users: await scalar(`SELECT count() FROM raw.users FINAL WHERE ${inDay}`),
       listings: await scalar(`SELECT sum(listings) FROM marts.daily_listings WHERE day = '${DAY}'`),
-      orders: await scalar(`SELECT count() FROM raw.orders FINAL WHERE ${inDay} AND status NOT IN ('cancelled', 'refunded')`),
-      usd: await scalar(`SELECT sum(amount) FROM raw.orders FINAL WHERE ${inDay} AND status NOT IN ('cancelled', 'refunded') AND currency = 'usd'`),
-      eur: await scalar(`SELECT sum(amount) FROM raw.orders FINAL WHERE ${inDay} AND status NOT IN ('cancelled', 'refunded') AND currency = 'eur'`),
+      orders: await scalar(`SELECT count() FROM raw.orders FINAL WHERE ${inDay} AND ${IS_SALE}`),
+      usd: await scalar(`SELECT sum(amount) FROM raw.orders FINAL WHERE ${inDay} AND ${IS_SALE} AND currency = 'usd'`),
+      eur: await scalar(`SELECT sum(amount) FROM raw.orders FINAL WHERE ${inDay} AND ${IS_SALE} AND currency = 'eur'`),
     };
     expect(expected).toEqual({ users: 3, listings: 4, orders: 3, usd: 26_999, eur: 9_900 });
     const text = email.text!;
@@ -208,7 +209,7 @@ describe('the daily usage report', () => {
     const email = weekly[0]!;
 
     const inWeek = "created_at >= '2026-03-09 00:00:00' AND created_at < '2026-03-16 00:00:00'";
-    const paid = "status NOT IN ('cancelled', 'refunded')";
+    const paid = IS_SALE;
     const expected = {
       users: await scalar(`SELECT count() FROM raw.users FINAL WHERE ${inWeek}`),
       orders: await scalar(`SELECT count() FROM raw.orders FINAL WHERE ${inWeek} AND ${paid}`),

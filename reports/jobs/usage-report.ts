@@ -4,6 +4,7 @@
 // day (weekly) for the attachment.
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import { bucketStarts, type ReportPeriod } from './report-period.js';
+import { IS_SALE } from '../../warehouse/sale-statuses.js';
 
 export interface UsageTotals {
   signups: number;
@@ -41,7 +42,7 @@ const COUNTS = {
   removals: "SELECT created_at AS at FROM raw.domain_events FINAL WHERE type = 'listing.removed'",
 } as const;
 
-const ORDERS = "SELECT created_at AS at, currency, amount FROM raw.orders FINAL WHERE status NOT IN ('cancelled', 'refunded')";
+const ORDERS = `SELECT created_at AS at, currency, amount FROM raw.orders FINAL WHERE ${IS_SALE}`;
 
 const emptyTotals = (): UsageTotals => ({ signups: 0, listings: 0, orders: 0, messages: 0, removals: 0, gmv: {} });
 
