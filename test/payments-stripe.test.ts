@@ -259,6 +259,9 @@ describe('refunds through Stripe', () => {
     const shown = await staff('GET', `/admin/orders/${orderId}/refunds`, { token: staffToken });
     expect(shown.body.items).toMatchObject([{ status: 'failed', admin: 'sam', reason: 'damaged' }]);
     expect(shown.body.items[0].error).toMatch(/HTTP 503/);
+    // Staff asked for money back and it did not go: the audit trail says so, with the reason.
+    const [audit] = await db.pool.query<RowDataPacket[]>("SELECT admin_username AS admin, action, target_type, target_id, reason, details FROM admin_audit WHERE action = 'order.refund_failed' AND target_id = ?", [orderId]);
+    expect(audit.map((row) => ({ ...row, target_id: Number(row.target_id), details: typeof row.details === 'string' ? JSON.parse(row.details) : row.details }))).toMatchObject([{ admin: 'sam', action: 'order.refund_failed', target_type: 'order', target_id: orderId, reason: 'damaged', details: { provider: 'stripe', error: expect.stringMatching(/HTTP 503/) } }]);
 
     const retried = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'damaged' } });
     expect(retried.status).toBe(200);

@@ -3,19 +3,8 @@
 import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
 import { keysetPage, equalities, type Page, type PageRequest } from '../queries/keyset-page.js';
 
-export const AUDIT_TARGET_TYPES = ['listing', 'user', 'order', 'complaint', 'email', 'consumer_group', 'admin_user', 'warehouse', 'job'] as const;
-export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
-
-export const AUDIT_ACTIONS = [
-  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'user.view_messages', 'user.webhook_replay', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'complaint.assign', 'email.retry',
-  'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters',
-  'admin_user.login', 'admin_user.login_failed', 'admin_user.locked', 'admin_user.logout', 'warehouse.query', 'job.run',
-  // The listing and spam checks' decisions (by `checks:<worker>`) and moderators' answers to them.
-  'listing.hold', 'listing.flag', 'listing.clear', 'user.flag', 'user.rate_limit',
-  // Staff report subscriptions and alerts: target type 'warehouse' (what they read), the id the subscription's or alert's.
-  'subscription.create', 'subscription.update', 'subscription.delete', 'subscription.send', 'alert.create', 'alert.update', 'alert.delete', 'alert.check',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditAction, type AuditTargetType } from './audit-vocabulary.js';
+import type { AuditAction, AuditTargetType } from './audit-vocabulary.js';
 
 export interface AuditEntry {
   /** The admin's username, from the session. */

@@ -83,7 +83,13 @@ export async function refundOrder(pool: Pool, admin: string, orderId: number, re
     } catch (error) {
       const why = errorText(error);
       // The attempt's row keeps who asked, why, and what failed: the record staff see.
-      await pool.query("UPDATE payment_refunds SET status = 'failed', error = ? WHERE id = ?", [why, attempt.refundId]);
+      await withTransaction(pool, async (connection) => {
+        await connection.query("UPDATE payment_refunds SET status = 'failed', error = ? WHERE id = ?", [why, attempt.refundId]);
+        await recordAudit(connection, {
+          admin, action: 'order.refund_failed', targetType: 'order', targetId: orderId, reason,
+          details: { refund_attempt: attempt.refundId, provider: payments!.provider, error: why },
+        });
+      });
       throw error;
     }
   }

@@ -91,7 +91,7 @@ export async function createAlert(pool: Pool, owner: string, input: AlertInput, 
       'INSERT INTO report_alerts (admin_user_id, name, check_name, query_sql, comparison, threshold, recipients, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [staff[0]!.id, ...values(fields)],
     );
-    await recordAudit(connection, { admin: owner, action: 'alert.create', targetType: 'warehouse', targetId: result.insertId, details: audited(fields) });
+    await recordAudit(connection, { admin: owner, action: 'alert.create', targetType: 'alert', targetId: result.insertId, details: audited(fields) });
     return result.insertId;
   });
   return getAlert(pool, id);
@@ -115,7 +115,7 @@ export async function updateAlert(pool: Pool, id: number, change: AlertInput, ch
       `UPDATE report_alerts SET name = ?, check_name = ?, query_sql = ?, comparison = ?, threshold = ?, recipients = ?, enabled = ?${reset ? ", state = 'ok'" : ''} WHERE id = ?`,
       [...values(fields), id],
     );
-    await recordAudit(connection, { admin, action: 'alert.update', targetType: 'warehouse', targetId: id, details: { name: fields.name, changes: auditedChanges(audited(current), audited(fields)) } });
+    await recordAudit(connection, { admin, action: 'alert.update', targetType: 'alert', targetId: id, details: { name: fields.name, changes: auditedChanges(audited(current), audited(fields)) } });
   });
   return getAlert(pool, id);
 }
@@ -125,7 +125,7 @@ export async function deleteAlert(pool: Pool, id: number, admin: string): Promis
   await withTransaction(pool, async (connection) => {
     const [result] = await connection.query<ResultSetHeader>('DELETE FROM report_alerts WHERE id = ?', [id]);
     if (result.affectedRows === 0) throw new NotFoundError(`no alert ${id}`);
-    await recordAudit(connection, { admin, action: 'alert.delete', targetType: 'warehouse', targetId: id, details: { ...audited(current), owner: current.owner } });
+    await recordAudit(connection, { admin, action: 'alert.delete', targetType: 'alert', targetId: id, details: { ...audited(current), owner: current.owner } });
   });
 }
 

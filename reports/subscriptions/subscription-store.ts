@@ -116,7 +116,7 @@ export async function createSubscription(pool: Pool, owner: string, input: Subsc
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [await staffId(connection, owner), ...values(fields)],
     );
-    await recordAudit(connection, { admin: owner, action: 'subscription.create', targetType: 'warehouse', targetId: result.insertId, details: audited(fields) });
+    await recordAudit(connection, { admin: owner, action: 'subscription.create', targetType: 'subscription', targetId: result.insertId, details: audited(fields) });
     return result.insertId;
   });
   return getSubscription(pool, id);
@@ -138,7 +138,7 @@ export async function updateSubscription(pool: Pool, id: number, change: Subscri
       [...values(fields), id],
     );
     const changes = auditedChanges(audited(storedFields(stored)), audited(fields));
-    await recordAudit(connection, { admin, action: 'subscription.update', targetType: 'warehouse', targetId: id, details: { name: fields.name, changes } });
+    await recordAudit(connection, { admin, action: 'subscription.update', targetType: 'subscription', targetId: id, details: { name: fields.name, changes } });
   });
   return getSubscription(pool, id);
 }
@@ -148,7 +148,7 @@ export async function deleteSubscription(pool: Pool, id: number, admin: string):
   await withTransaction(pool, async (connection) => {
     const [result] = await connection.query<ResultSetHeader>('DELETE FROM report_subscriptions WHERE id = ?', [id]);
     if (result.affectedRows === 0) throw new NotFoundError(`no subscription ${id}`);
-    await recordAudit(connection, { admin, action: 'subscription.delete', targetType: 'warehouse', targetId: id, details: { ...audited(storedFields(stored)), owner: stored.owner } });
+    await recordAudit(connection, { admin, action: 'subscription.delete', targetType: 'subscription', targetId: id, details: { ...audited(storedFields(stored)), owner: stored.owner } });
   });
 }
 

@@ -223,10 +223,10 @@ describe('managing subscriptions and alerts in the admin service', () => {
     expect((await call('DELETE', `/admin/subscriptions/${sub.id}`, { token: analyst })).status).toBe(204);
     const fields = { name: 'Orders', sql: 'SELECT id FROM raw.orders', cadence: 'daily', weekday: null, timezone: 'UTC', enabled: true };
     expect(await auditOf(sub.id, 'subscription')).toEqual([
-      { admin: 'ana', action: 'subscription.create', target_type: 'warehouse', details: { ...fields, email: 'ana@example.com', hour: 6 } },
-      { admin: 'ana', action: 'subscription.update', target_type: 'warehouse', details: { name: 'Orders', changes: { email: { from: 'ana@example.com', to: 'team@example.com' }, hour: { from: 6, to: 7 } } } },
-      { admin: 'ana', action: 'subscription.send', target_type: 'warehouse', details: expect.objectContaining({ name: 'Orders', email: 'team@example.com', outcome: expect.objectContaining({ outcome: 'skipped_empty' }) }) },
-      { admin: 'ana', action: 'subscription.delete', target_type: 'warehouse', details: { ...fields, email: 'team@example.com', hour: 7, owner: 'ana' } },
+      { admin: 'ana', action: 'subscription.create', target_type: 'subscription', details: { ...fields, email: 'ana@example.com', hour: 6 } },
+      { admin: 'ana', action: 'subscription.update', target_type: 'subscription', details: { name: 'Orders', changes: { email: { from: 'ana@example.com', to: 'team@example.com' }, hour: { from: 6, to: 7 } } } },
+      { admin: 'ana', action: 'subscription.send', target_type: 'subscription', details: expect.objectContaining({ name: 'Orders', email: 'team@example.com', outcome: expect.objectContaining({ outcome: 'skipped_empty' }) }) },
+      { admin: 'ana', action: 'subscription.delete', target_type: 'subscription', details: { ...fields, email: 'team@example.com', hour: 7, owner: 'ana' } },
     ]);
 
     const alert = (await call('POST', '/admin/alerts', {
@@ -236,10 +236,10 @@ describe('managing subscriptions and alerts in the admin service', () => {
     expect((await call('POST', `/admin/alerts/${alert.id}/check`, { token: analyst })).body).toMatchObject({ breached: false });
     expect((await call('DELETE', `/admin/alerts/${alert.id}`, { token: analyst })).status).toBe(204);
     expect(await auditOf(alert.id, 'alert')).toEqual([
-      { admin: 'ana', action: 'alert.create', target_type: 'warehouse', details: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 5, recipients: ['ops@example.com'], enabled: true } },
-      { admin: 'ana', action: 'alert.update', target_type: 'warehouse', details: { name: 'Too many', changes: { threshold: { from: 5, to: 10 }, recipients: { from: ['ops@example.com'], to: ['ops@example.com', 'ana@example.com'] } } } },
-      { admin: 'ana', action: 'alert.check', target_type: 'warehouse', details: expect.objectContaining({ name: 'Too many', outcome: expect.objectContaining({ value: 0, breached: false }) }) },
-      { admin: 'ana', action: 'alert.delete', target_type: 'warehouse', details: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 10, recipients: ['ops@example.com', 'ana@example.com'], enabled: true, owner: 'ana' } },
+      { admin: 'ana', action: 'alert.create', target_type: 'alert', details: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 5, recipients: ['ops@example.com'], enabled: true } },
+      { admin: 'ana', action: 'alert.update', target_type: 'alert', details: { name: 'Too many', changes: { threshold: { from: 5, to: 10 }, recipients: { from: ['ops@example.com'], to: ['ops@example.com', 'ana@example.com'] } } } },
+      { admin: 'ana', action: 'alert.check', target_type: 'alert', details: expect.objectContaining({ name: 'Too many', outcome: expect.objectContaining({ value: 0, breached: false }) }) },
+      { admin: 'ana', action: 'alert.delete', target_type: 'alert', details: { name: 'Too many', check: 'query', sql: 'SELECT 0 AS value', comparison: '>', threshold: 10, recipients: ['ops@example.com', 'ana@example.com'], enabled: true, owner: 'ana' } },
     ]);
   });
 });

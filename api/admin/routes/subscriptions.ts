@@ -98,7 +98,7 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRouteOptions> = 
     const subscription = await getSubscription(pool, request.params.id);
     const sent = await sendSubscription({ pool, warehouse: warehouse(), log, pagesDir: options.pagesDir, dashboardsUrl: options.dashboardsUrl }, subscription, new Date(), 'manual');
     // Data mailed on demand, whoever's subscription it is: who asked, and where it went.
-    await recordAudit(pool, { admin: adminOf(request), action: 'subscription.send', targetType: 'warehouse', targetId: subscription.id, details: { name: subscription.name, email: subscription.email, outcome: sent } });
+    await recordAudit(pool, { admin: adminOf(request), action: 'subscription.send', targetType: 'subscription', targetId: subscription.id, details: { name: subscription.name, email: subscription.email, outcome: sent } });
     return sent;
   });
 
@@ -129,7 +129,7 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRouteOptions> = 
   app.post<{ Params: { id: number } }>('/admin/alerts/:id/check', { schema: { params: idParams } }, async (request) => {
     const alert = await getAlert(pool, request.params.id);
     const checked = await evaluateAlert({ pool, warehouse: warehouse(), log, deadLetters: options.deadLetters }, alert, new Date(), 'manual');
-    await recordAudit(pool, { admin: adminOf(request), action: 'alert.check', targetType: 'warehouse', targetId: alert.id, details: { name: alert.name, outcome: checked } });
+    await recordAudit(pool, { admin: adminOf(request), action: 'alert.check', targetType: 'alert', targetId: alert.id, details: { name: alert.name, outcome: checked } });
     return checked;
   });
 };

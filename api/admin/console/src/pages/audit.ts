@@ -1,4 +1,5 @@
 // The audit trail: every staff action, log-in and query, filterable by who, what, target and time.
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../../../../../marketplace/moderation/audit-vocabulary.js';
 import { api, query, type PageOf } from '../api.js';
 import { h } from '../dom.js';
 import type { PageContext } from '../router.js';
@@ -15,12 +16,8 @@ interface AuditRow {
   created_at: string;
 }
 
-const ACTIONS = [
-  'listing.remove', 'user.warn', 'user.suspend', 'user.reinstate', 'user.view', 'order.refund', 'complaint.resolve', 'complaint.dismiss', 'email.retry',
-  'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters', 'admin_user.login', 'admin_user.login_failed', 'admin_user.locked',
-  'admin_user.logout', 'warehouse.query', 'job.run',
-];
-const TARGETS = ['listing', 'user', 'order', 'complaint', 'email', 'consumer_group', 'admin_user', 'warehouse', 'job'];
+const ACTIONS: readonly string[] = AUDIT_ACTIONS;
+const TARGETS: readonly string[] = AUDIT_TARGET_TYPES;
 
 function targetLink(row: AuditRow) {
   if (row.target_id === null) {
