@@ -2,6 +2,7 @@
 // failures with backoff, isolates the message that keeps failing and sends it to the group's
 // dead-letter topic with the error, then lets the group move on. The bus commits a batch only
 // after the runner returned, so a crash anywhere here means redelivery, never a skip.
+import { sleepUnlessAborted } from '../../core/abortable-sleep.js';
 import { errorCode, isRetriable } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { RoleReporter } from '../../core/role-health.js';
@@ -129,19 +130,7 @@ export class ConsumerRunner {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.stopping.signal;
-    if (signal.aborted) return Promise.reject(new Stopping());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new Stopping());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.stopping.signal, () => new Stopping());
   }
 
   /**

@@ -15,6 +15,7 @@ import { parseMessage } from '../../consumers/parse-message.js';
 import { SmsSendError, type AcceptedSms, type SmsPort } from './port.js';
 import { callbackUrlFor, recordAccepted, recordFailure } from './sms-log.js';
 import { maskNumber, renderSms, smsFor, type WantedSms } from './texts.js';
+import { sleepUnlessAborted } from '../../../core/abortable-sleep.js';
 
 export const SMS_GROUP = 'sms';
 /** Waits before the 2nd, 3rd, ... attempt of one SMS; after the last, it is dead. */
@@ -161,18 +162,6 @@ export class SmsWorker {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.stopping.signal;
-    if (signal.aborted) return Promise.reject(new SmsStopping('stopping'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new SmsStopping('stopping'));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.stopping.signal, () => new SmsStopping('stopping'));
   }
 }
