@@ -1,5 +1,5 @@
 // The search port: what the indexer, the public API, reindex and verify need from a full-text
-// index. Adapters: embedded/ (SQLite FTS5 on disk) and elasticsearch.ts.
+// index. Adapters: embedded/ (an in-memory inverted index over documents kept in SQLite) and elasticsearch.ts.
 import type { Listing } from '../../../marketplace/domain/listings.js';
 
 /** A listing as the index holds it: the stored listing plus what a result shows of its seller. */
