@@ -185,10 +185,13 @@ export async function setSmsPreferences(pool: Pool, userId: number, preferences:
   return getPhone(pool, userId);
 }
 
-/** Forgets the number and any code waiting for it; no SMS goes out any more. */
+/**
+ * Forgets the number and voids any code waiting for it; no SMS goes out any more. The counts of
+ * codes sent stay: removing and adding a number must not restart the limits on texting codes.
+ */
 export async function removePhone(pool: Pool, userId: number): Promise<void> {
   await withTransaction(pool, async (connection) => {
-    await connection.query('DELETE FROM phone_verifications WHERE user_id = ?', [userId]);
+    await connection.query('UPDATE phone_verifications SET expires_at = LEAST(expires_at, UTC_TIMESTAMP(6)) WHERE user_id = ?', [userId]);
     await connection.query('DELETE FROM user_phones WHERE user_id = ?', [userId]);
   });
 }

@@ -200,6 +200,19 @@ describe('phone verification', () => {
     expect(locked).toMatchObject({ status: 429, body: { message: 'code: too many wrong codes; ask for a new one' } });
   });
 
+  it('keeps the limits on codes when the number is removed and added again', async () => {
+    const user = await signUp();
+    expect((await call('PUT', '/v1/me/phone', { token: user.token, body: { phone: '+14155550161' } })).status).toBe(202);
+    const code = codeTextedTo('+14155550161')!;
+    expect((await call('DELETE', '/v1/me/phone', { token: user.token })).status).toBe(204);
+    const again = await call('PUT', '/v1/me/phone', { token: user.token, body: { phone: '+14155550162' } });
+    expect(again.status).toBe(429);
+    expect(again.body.message).toMatch(/^phone: a code was sent less than a minute ago/);
+    expect(twilioApi.messages.filter((m) => m.to === '+14155550162')).toHaveLength(0);
+    // The removed number's code verifies nothing any more.
+    expect((await call('POST', '/v1/me/phone/verification', { token: user.token, body: { code } })).status).toBe(400);
+  });
+
   it('lets the user ask again at once when the code could not be sent, and caps codes per number', async () => {
     const user = await signUp();
     twilioApi.fail({ status: 503, code: 20503, message: 'Service Unavailable', to: '+447700900151' });
