@@ -172,7 +172,9 @@ export async function refreshDashboards(options: RefreshOptions): Promise<string
   try {
     stage('export', 'exporting the warehouse numbers');
     syncProjectCopy(projectDir, work);
-    const exportTo = (client: ClickHouseClient) => exportDashboardData(client, join(work, 'sources', 'warehouse'), join(work, 'pages'));
+    const exportTo = (client: ClickHouseClient) => exportDashboardData(client, join(work, 'sources', 'warehouse'), join(work, 'pages'), {
+      waitingForMarts: (missing) => stage('export', `waiting for the warehouse to compute its marts (${missing.join(', ')})`),
+    });
     const exported = typeof options.warehouse === 'function' ? await options.warehouse(exportTo) : await exportTo(options.warehouse);
     const total = Object.values(exported.rows).reduce((a, b) => a + b, 0);
     const inputs = buildInputsHash(work);

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ClickHouseClient } from '../../warehouse/client.js';
 import { DATA_AS_OF, formatDataAsOf, pagesDataAsOf, readMartRefreshTimes, type PageDataAsOf } from './data-as-of.js';
 import { dashboardPages, DEFAULT_PAGES_DIR, pageTables } from './page-tables.js';
+import { martsRead, waitForMarts } from './wait-for-marts.js';
 
 /** Zero-filled statuses: every known one gets a row, and a status the list lacks still shows. */
 function countsByStatus(known: readonly string[], counts: string, as: string): string {
@@ -137,7 +138,10 @@ export interface DashboardExport {
  * marts' refresh times are read first, so a refresh that lands during the export can only make a
  * page's data newer than it says, never older.
  */
-export async function exportDashboardData(client: ClickHouseClient, dir: string, pagesDir = DEFAULT_PAGES_DIR): Promise<DashboardExport> {
+export async function exportDashboardData(
+  client: ClickHouseClient, dir: string, pagesDir = DEFAULT_PAGES_DIR, options: { martsTimeoutMs?: number; waitingForMarts?: (missing: string[]) => void } = {},
+): Promise<DashboardExport> {
+  await waitForMarts(client, martsRead(DASHBOARD_QUERIES), { timeoutMs: options.martsTimeoutMs, waiting: options.waitingForMarts });
   const at = new Date();
   mkdirSync(dir, { recursive: true });
   const refreshed = await readMartRefreshTimes(client);
