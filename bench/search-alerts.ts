@@ -170,7 +170,7 @@ async function percolateRate(): Promise<BenchResult> {
   const rng = new Random(7);
   const percolator = new EmbeddedPercolator();
   await percolator.upsert(savedSearchRows(rng, 1000).map((row, i) => ({
-    id: i + 1, userId: Number(row[0]), q: row[1] as string, country: row[2] as string | null, city: row[3] as string | null, category: null, minPrice: null, maxPrice: row[6] as number | null,
+    id: i + 1, userId: Number(row[0]), q: row[1] as string, country: row[2] as string | null, city: row[3] as string | null, category: null, minPrice: null, maxPrice: row[6] as number | null, near: null,
   })));
   const now = new Date().toISOString();
   const docs = Array.from({ length: 20_000 }, (_, i) => {

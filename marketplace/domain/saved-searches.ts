@@ -13,6 +13,16 @@ export interface SavedSearchFilters {
   category?: string | null;
   minPrice?: number | null;
   maxPrice?: number | null;
+  /** Near a city (search's `near`), within `withinKm` when given; listings without coordinates never match. */
+  near?: SavedSearchPlace | null;
+}
+
+export interface SavedSearchPlace {
+  /** The city as `near` names it again ("Boston,US"). */
+  label: string;
+  latitude: number;
+  longitude: number;
+  withinKm: number | null;
 }
 
 export interface NewSavedSearch extends SavedSearchFilters {
@@ -30,6 +40,10 @@ export interface SavedSearchRow {
   category: string | null;
   min_price: number | null;
   max_price: number | null;
+  near_label: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  within_km: number | null;
   alerts_enabled: boolean;
   last_emailed_at: Date | null;
   created_at: Date;
@@ -37,13 +51,29 @@ export interface SavedSearchRow {
   matches: number;
 }
 
-const COLUMNS = 's.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.alerts_enabled, s.last_emailed_at, s.created_at';
+const COLUMNS = 's.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.near_label, s.latitude, s.longitude, s.within_km, s.alerts_enabled, s.last_emailed_at, s.created_at';
+
+const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 function toRow(row: RowDataPacket): SavedSearchRow {
   return {
     id: Number(row.id), user_id: Number(row.user_id), q: row.q ?? null, country: row.country ?? null, city: row.city ?? null, category: row.category ?? null,
     min_price: row.min_price === null ? null : Number(row.min_price), max_price: row.max_price === null ? null : Number(row.max_price),
+    near_label: row.near_label ?? null, latitude: numberOrNull(row.latitude), longitude: numberOrNull(row.longitude), within_km: numberOrNull(row.within_km),
     alerts_enabled: Boolean(row.alerts_enabled), last_emailed_at: row.last_emailed_at ?? null, created_at: row.created_at, matches: Number(row.matches ?? 0),
+  };
+}
+
+/** The filters of a saved_searches row (its columns by name, as any query selecting them holds them). */
+export function filtersOfRow(columns: object): SavedSearchFilters {
+  const row = columns as Record<string, unknown>;
+  const text = (value: unknown) => (value === null || value === undefined ? null : String(value));
+  const latitude = numberOrNull(row.latitude);
+  const longitude = numberOrNull(row.longitude);
+  return {
+    q: text(row.q), country: text(row.country), city: text(row.city), category: text(row.category),
+    minPrice: numberOrNull(row.min_price), maxPrice: numberOrNull(row.max_price),
+    near: latitude === null || longitude === null ? null : { label: text(row.near_label) ?? `${latitude},${longitude}`, latitude, longitude, withinKm: numberOrNull(row.within_km) },
   };
 }
 
@@ -54,6 +84,7 @@ export function describeSavedSearch(search: SavedSearchFilters): string {
   if (search.category) parts.push(`in ${search.category}`);
   const place = [search.city, search.country].filter(Boolean).join(', ');
   if (place) parts.push(`near ${place}`);
+  if (search.near) parts.push(search.near.withinKm === null ? `around ${search.near.label}` : `within ${search.near.withinKm} km of ${search.near.label}`);
   const money = (cents: number) => (cents / 100).toFixed(2).replace(/\.00$/, '');
   if (search.minPrice != null && search.maxPrice != null) parts.push(`from ${money(search.minPrice)} to ${money(search.maxPrice)}`);
   else if (search.minPrice != null) parts.push(`from ${money(search.minPrice)}`);
@@ -63,8 +94,10 @@ export function describeSavedSearch(search: SavedSearchFilters): string {
 
 export async function createSavedSearch(pool: Pool, search: NewSavedSearch): Promise<SavedSearchRow> {
   const [result] = await pool.query<ResultSetHeader>(
-    'INSERT INTO saved_searches (user_id, q, country, city, category, min_price, max_price, site_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    [search.userId, search.q?.trim() || null, search.country ?? null, search.city ?? null, search.category ?? null, search.minPrice ?? null, search.maxPrice ?? null, search.siteUrl],
+    `INSERT INTO saved_searches (user_id, q, country, city, category, min_price, max_price, near_label, latitude, longitude, within_km, site_url)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [search.userId, search.q?.trim() || null, search.country ?? null, search.city ?? null, search.category ?? null, search.minPrice ?? null, search.maxPrice ?? null,
+      search.near?.label ?? null, search.near?.latitude ?? null, search.near?.longitude ?? null, search.near?.withinKm ?? null, search.siteUrl],
   );
   return getSavedSearch(pool, result.insertId, search.userId);
 }

@@ -3,17 +3,27 @@
 // The signed one-click unsubscribe link of every alert email lands here too (no login needed).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  checkUnsubscribeSignature, createSavedSearch, deleteSavedSearch, describeSavedSearch, getSavedSearch, listSavedSearches,
+  checkUnsubscribeSignature, createSavedSearch, deleteSavedSearch, describeSavedSearch, filtersOfRow, getSavedSearch, listSavedSearches,
   setSavedSearchAlerts, unsubscribeLinkKey, unsubscribeSavedSearch, type SavedSearchRow,
 } from '../../../marketplace/domain/saved-searches.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import type { Gazetteer } from '../../../marketplace/places/gazetteer.js';
+import { worldCities } from '../../../marketplace/places/geonames-gazetteer.js';
 import { words } from '../../../pipelines/sinks/search/query-terms.js';
 import { badRequest } from '../../errors.js';
 import { callerOf } from '../caller.js';
+import { nearText } from '../near-place.js';
+import { nearProperties, readNear, type NearInput } from '../near-query.js';
 import { requireServedCategory } from '../served-category.js';
 import { idParams } from '../schemas.js';
 
-interface SavedSearchInput {
+export interface SavedSearchRouteOptions {
+  pool: Pool;
+  /** Resolves `near`, as search does; the world-cities gazetteer unless another is given. */
+  places?: Gazetteer;
+}
+
+interface SavedSearchInput extends NearInput {
   q?: string;
   country?: string;
   city?: string;
@@ -24,12 +34,16 @@ interface SavedSearchInput {
 
 const nullableText = { type: ['string', 'null'] } as const;
 const nullableInteger = { type: ['integer', 'null'] } as const;
+const nullableNumber = { type: ['number', 'null'] } as const;
 
 export const savedSearchSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' }, q: nullableText, country: nullableText, city: nullableText, category: nullableText,
-    min_price: nullableInteger, max_price: nullableInteger, alerts_enabled: { type: 'boolean' }, description: { type: 'string' },
+    min_price: nullableInteger, max_price: nullableInteger,
+    near: { ...nullableText, description: 'The city the search measures from, as near takes it ("Boston,US"); null when the search has no place' },
+    within_km: { ...nullableNumber, description: 'Only listings at most this many kilometres from near; null: any distance (listings with coordinates)' },
+    latitude: nullableNumber, longitude: nullableNumber, alerts_enabled: { type: 'boolean' }, description: { type: 'string' },
     matches: { type: 'integer' }, last_emailed_at: { type: ['string', 'null'], format: 'date-time' }, created_at: { type: 'string', format: 'date-time' },
   },
 } as const;
@@ -42,6 +56,7 @@ const inputProperties = {
   category: { type: 'string', minLength: 1, maxLength: 50, pattern: '\\S' },
   min_price: { type: 'integer', minimum: 0, maximum: 1_000_000_000_000, description: 'In minor units (cents)' },
   max_price: { type: 'integer', minimum: 0, maximum: 1_000_000_000_000, description: 'In minor units (cents)' },
+  ...nearProperties,
 } as const;
 
 const time = (value: unknown): string | null => {
@@ -53,8 +68,8 @@ const time = (value: unknown): string | null => {
 function toApi(row: SavedSearchRow) {
   return {
     id: row.id, q: row.q, country: row.country, city: row.city, category: row.category, min_price: row.min_price, max_price: row.max_price,
-    alerts_enabled: row.alerts_enabled, matches: row.matches, last_emailed_at: time(row.last_emailed_at), created_at: time(row.created_at),
-    description: describeSavedSearch({ q: row.q, country: row.country, city: row.city, category: row.category, minPrice: row.min_price, maxPrice: row.max_price }),
+    near: row.near_label, within_km: row.within_km, latitude: row.latitude, longitude: row.longitude, alerts_enabled: row.alerts_enabled, matches: row.matches, last_emailed_at: time(row.last_emailed_at), created_at: time(row.created_at),
+    description: describeSavedSearch(filtersOfRow(row)),
   };
 }
 
@@ -62,8 +77,8 @@ function toApi(row: SavedSearchRow) {
 function validate(body: SavedSearchInput): void {
   if (body.min_price !== undefined && body.max_price !== undefined && body.min_price > body.max_price) throw badRequest('min_price', 'must not be above max_price');
   if (body.q !== undefined && body.q.trim() !== '' && words(body.q).length === 0) throw badRequest('q', 'has no words to search for (letters or digits)');
-  if (words(body.q ?? '').length === 0 && !body.country && !body.city && !body.category) {
-    throw badRequest('q', 'give words to search for, or a category, city or country: an alert needs at least one of them');
+  if (words(body.q ?? '').length === 0 && !body.country && !body.city && !body.category && body.near === undefined) {
+    throw badRequest('q', 'give words to search for, or a category, city, country or near: an alert needs at least one of them');
   }
   requireServedCategory(body.category === undefined ? undefined : categoryCode(body.category));
 }
@@ -100,7 +115,7 @@ const unsubscribeSchema = {
   querystring: { type: 'object', properties: { s: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } } },
 };
 
-export const savedSearchRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app, { pool }) => {
+export const savedSearchRoutes: FastifyPluginAsync<SavedSearchRouteOptions> = async (app, { pool, places = worldCities() }) => {
   app.post<{ Body: SavedSearchInput }>('/v1/saved-searches', {
     schema: {
       tags: ['saved-searches'], summary: 'Save a search and be alerted by email (and webhook) to new matching listings',
@@ -111,9 +126,11 @@ export const savedSearchRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app,
     const { userId } = callerOf(request);
     const body = request.body;
     validate(body);
+    const near = await readNear(places, body);
     const saved = await createSavedSearch(pool, {
       userId, siteUrl: siteUrl(request), q: body.q, country: body.country?.toUpperCase(), city: body.city?.trim(), category: body.category === undefined ? undefined : categoryCode(body.category),
       minPrice: body.min_price, maxPrice: body.max_price,
+      near: near && { label: nearText(near.place), latitude: near.filter.latitude, longitude: near.filter.longitude, withinKm: near.filter.withinKm ?? null },
     });
     return reply.code(201).send(toApi(saved));
   });
@@ -150,11 +167,10 @@ export const savedSearchRoutes: FastifyPluginAsync<{ pool: Pool }> = async (app,
     const id = Number(query.s);
     if (!Number.isSafeInteger(id) || id < 1 || !query.sig) return undefined;
     if (!checkUnsubscribeSignature(await unsubscribeLinkKey(pool), id, query.sig)) return undefined;
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT q, country, city, category, min_price, max_price FROM saved_searches WHERE id = ?', [id]);
-    const row = rows[0];
-    const description = row
-      ? describeSavedSearch({ q: row.q, country: row.country, city: row.city, category: row.category, minPrice: row.min_price === null ? null : Number(row.min_price), maxPrice: row.max_price === null ? null : Number(row.max_price) })
-      : 'a deleted search';
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT q, country, city, category, min_price, max_price, near_label, latitude, longitude, within_km FROM saved_searches WHERE id = ?', [id],
+    );
+    const description = rows[0] ? describeSavedSearch(filtersOfRow(rows[0])) : 'a deleted search';
     return { id, description };
   }
 

@@ -3,7 +3,8 @@ import type { Gazetteer } from '../../../marketplace/places/gazetteer.js';
 import { worldCities } from '../../../marketplace/places/geonames-gazetteer.js';
 import { MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type SearchService, type SearchSort } from '../../../pipelines/sinks/search/port.js';
 import { badRequest } from '../../errors.js';
-import { nearText, resolveNear } from '../near-place.js';
+import { nearText } from '../near-place.js';
+import { nearProperties, readNear } from '../near-query.js';
 import { placeSchema } from './places.js';
 
 export interface SearchRouteOptions {
@@ -40,11 +41,7 @@ const schema = {
       category: { type: 'string', minLength: 1, maxLength: 50 },
       min_price: { type: 'integer', minimum: 0, description: 'In minor units (cents)' },
       max_price: { type: 'integer', minimum: 0, description: 'In minor units (cents)' },
-      near: {
-        type: 'string', minLength: 1, maxLength: 120,
-        description: 'Only listings with coordinates, each hit with its distance_km from this city: "Boston,US" (any spelling of the name, a comma, the ISO country code) or a place id from GET /v1/places',
-      },
-      within_km: { type: 'number', minimum: 1, maximum: 20_000, description: 'With near: only listings at most this many kilometres away (great-circle distance between the cities)' },
+      ...nearProperties,
       sort: { type: 'string', enum: ['relevance', 'newest', 'price_asc', 'price_desc', 'distance'], default: 'relevance', description: 'distance (nearest first) needs near' },
       page: { type: 'integer', minimum: 1, default: 1 },
       per_page: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
@@ -93,17 +90,16 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
       throw badRequest('page', `page × per_page may be at most ${MAX_RESULT_WINDOW}; narrow the search instead`);
     }
     if (query.near === undefined && query.sort === 'distance') throw badRequest('sort', 'distance needs near, the city to measure from (as near=Boston,US)');
-    if (query.near === undefined && query.within_km !== undefined) throw badRequest('within_km', 'needs near, the city to measure from (as near=Boston,US)');
-    const near = query.near === undefined ? undefined : await resolveNear(places, 'near', query.near);
+    const near = await readNear(places, query);
     const store = await options.search.serving();
     const result = await store.search({
       q: query.q, country: query.country?.toUpperCase(), city: query.city, category: query.category,
       minPrice: query.min_price, maxPrice: query.max_price, sort: query.sort, page: query.page, perPage: query.per_page,
-      near: near && { latitude: near.latitude, longitude: near.longitude, withinKm: query.within_km },
+      near: near?.filter,
     });
     return {
       total: result.total, total_relation: result.totalRelation, page: query.page, per_page: query.per_page, hits: result.hits, facets: result.facets,
-      ...(near && { near: { ...near, near: nearText(near) } }),
+      ...(near && { near: { ...near.place, near: nearText(near.place) } }),
     };
   });
 };

@@ -5,7 +5,7 @@
 import { SinkUnavailable } from '../../../core/errors.js';
 import type { Pool, PoolConnection, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { appendToOutbox, type DomainEvent } from '../../../marketplace/domain/outbox.js';
-import { describeSavedSearch, unsubscribeUrl } from '../../../marketplace/domain/saved-searches.js';
+import { describeSavedSearch, filtersOfRow, unsubscribeUrl } from '../../../marketplace/domain/saved-searches.js';
 import { withTransaction } from '../../../marketplace/domain/transaction.js';
 import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
 import type { ListingDocument } from '../search/port.js';
@@ -154,7 +154,7 @@ async function composeDigests(
 ): Promise<Digests> {
   if (searchIds.length === 0) return { emails: [], emailedIds: [], earlierPending: false };
   const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT s.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.site_url, u.email,
+    `SELECT s.id, s.user_id, s.q, s.country, s.city, s.category, s.min_price, s.max_price, s.near_label, s.latitude, s.longitude, s.within_km, s.site_url, u.email,
             l.id AS listing_id, l.name, l.city AS listing_city, l.country AS listing_country, l.price_amount, l.price_currency, l.status
        FROM saved_searches s JOIN users u ON u.id = s.user_id
        LEFT JOIN saved_search_matches m ON m.saved_search_id = s.id AND m.emailed_at IS NULL
@@ -177,10 +177,7 @@ async function composeDigests(
     }));
     const listings = [...waiting, ...added].map((listing) => ({ ...listing, url: `${site}${listingPath(listing.id)}` }));
     if (listings.length === 0) continue;
-    const description = describeSavedSearch({
-      q: search.q, country: search.country, city: search.city, category: search.category,
-      minPrice: search.min_price === null ? null : Number(search.min_price), maxPrice: search.max_price === null ? null : Number(search.max_price),
-    });
+    const description = describeSavedSearch(filtersOfRow(search));
     const data = { saved_search_id: id, description, listings, manage_url: `${site}/alerts`, unsubscribe_url: unsubscribeUrl(site, linkKey, id) };
     digests.emails.push([Number(search.user_id), uuidV7(now.getTime()), 'search_alert', String(search.email), '', JSON.stringify(data), now]);
     digests.emailedIds.push(id);

@@ -18,7 +18,7 @@ const toyCar: ListingDocument = {
   id: 999_001, seller_id: 1, seller_name: null, name: 'Toy car', description: 'Red.', category: 'toys', country: 'US', city: 'Boston',
   latitude: null, longitude: null, price_amount: 500, price_currency: 'usd', status: 'active', created_at: '', updated_at: '',
 };
-const catSearch = { id: 1, userId: 1, q: 'cat', country: null, city: null, category: null, minPrice: null, maxPrice: null };
+const catSearch = { id: 1, userId: 1, q: 'cat', country: null, city: null, category: null, minPrice: null, maxPrice: null, near: null };
 
 describe('a starting worker', () => {
   it('teaches the percolator the words of the listings for sale, so "cat" is meant and does not find a car', async () => {

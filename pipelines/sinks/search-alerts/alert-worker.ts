@@ -68,7 +68,7 @@ export async function loadSavedSearches(pool: Pool, percolator: Percolator, log?
   let loaded = 0;
   for (;;) {
     const [rows] = await pool.query<RowDataPacket[]>(
-      'SELECT id, user_id, q, country, city, category, min_price, max_price FROM saved_searches WHERE alerts_enabled = 1 AND id > ? ORDER BY id LIMIT ?', [afterId, LOAD_PAGE],
+      'SELECT id, user_id, q, country, city, category, min_price, max_price, latitude, longitude, within_km FROM saved_searches WHERE alerts_enabled = 1 AND id > ? ORDER BY id LIMIT ?', [afterId, LOAD_PAGE],
     );
     if (rows.length === 0) break;
     await percolator.upsert(rows.map(toSavedSearch));

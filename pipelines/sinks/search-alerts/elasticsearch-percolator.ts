@@ -4,6 +4,7 @@
 // of type `percolator`; the percolate query then finds the searches a batch of listings matches.
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
+import { coordinatesOf } from '../search/geo-distance.js';
 import type { ListingDocument } from '../search/port.js';
 import { stems } from '../search/query-terms.js';
 import { DEFAULT_SYNONYMS, querySpellings, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
@@ -36,6 +37,7 @@ const MAPPING = {
     country_key: { type: 'keyword' as const },
     city_key: { type: 'keyword' as const },
     price_amount: { type: 'long' as const },
+    location: { type: 'geo_point' as const },
   },
 };
 
@@ -53,6 +55,10 @@ export function percolatorQuery(search: SavedSearch, synonyms: readonly (readonl
   if (search.minPrice !== null || search.maxPrice !== null) {
     filter.push({ range: { price_amount: { gte: search.minPrice ?? undefined, lte: search.maxPrice ?? undefined } } });
   }
+  // As search filters: within the radius by arc distance, or, with no radius, any listing with coordinates.
+  if (search.near?.withinKm !== undefined) {
+    filter.push({ geo_distance: { distance: `${search.near.withinKm}km`, distance_type: 'arc', location: { lat: search.near.latitude, lon: search.near.longitude } } });
+  } else if (search.near) filter.push({ exists: { field: 'location' } });
   const terms = search.q ? stems(search.q).join(' ') : '';
   const spelled = (text: string, typed: boolean): estypes.QueryDslQueryContainer => ({
     bool: {
@@ -71,11 +77,13 @@ export function percolatorQuery(search: SavedSearch, synonyms: readonly (readonl
 }
 
 function listingSource(doc: ListingDocument): Record<string, unknown> {
+  const at = coordinatesOf(doc);
   return {
     name_terms: stems(doc.name).join(' '), description_terms: stems(doc.description).join(' '),
     category_terms: stems(doc.category).join(' '), city_terms: stems(doc.city).join(' '),
     category_key: doc.category.toLowerCase(), country_key: doc.country.toLowerCase(), city_key: doc.city.toLowerCase(),
     price_amount: doc.price_amount,
+    ...(at && { location: { lat: at.latitude, lon: at.longitude } }),
   };
 }
 

@@ -6,6 +6,7 @@
 // last word as a prefix); those words' searches are the candidates, and a candidate matches when
 // all its words and filters do.
 import { stemmer } from 'stemmer';
+import { coordinatesOf, distanceKm } from '../search/geo-distance.js';
 import type { ListingDocument } from '../search/port.js';
 import { words } from '../search/query-terms.js';
 import { DEFAULT_SYNONYMS, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
@@ -257,12 +258,17 @@ export class EmbeddedPercolator implements Percolator {
   }
 }
 
-/** The filters search applies: place and category without regard to case, price inclusive. */
+/** The filters search applies: place and category without regard to case, price inclusive, distance as search measures it. */
 export function passesFilters(search: SavedSearch, doc: ListingDocument): boolean {
   if (search.country && search.country.toLowerCase() !== doc.country.toLowerCase()) return false;
   if (search.city && search.city.toLowerCase() !== doc.city.toLowerCase()) return false;
   if (search.category && search.category.toLowerCase() !== doc.category.toLowerCase()) return false;
   if (search.minPrice !== null && doc.price_amount < search.minPrice) return false;
   if (search.maxPrice !== null && doc.price_amount > search.maxPrice) return false;
+  if (search.near) {
+    const at = coordinatesOf(doc);
+    if (!at) return false;
+    if (search.near.withinKm !== undefined && distanceKm(search.near, at) > search.near.withinKm) return false;
+  }
   return true;
 }

@@ -13,19 +13,27 @@ import type { SavedSearch } from './saved-search.js';
 const dir = tempDir();
 afterAll(() => dir.remove());
 
+// Cambridge is some 4.5 km from Boston, Worcester some 60 km; Portland some 230 km from Seattle.
+// Listing 15 is in Boston without coordinates, as a listing whose city the gazetteer does not know.
+const BOSTON = { latitude: 42.3601, longitude: -71.0589 };
+const CAMBRIDGE = { latitude: 42.3736, longitude: -71.1097 };
+const WORCESTER = { latitude: 42.2626, longitude: -71.8023 };
+const PORTLAND = { latitude: 45.5152, longitude: -122.6784 };
+const SEATTLE = { latitude: 47.6062, longitude: -122.3321 };
+
 const CATALOG: ListingDocument[] = [
-  listingDocument({ id: 1, name: 'Three-seat sofa', description: 'Grey fabric, seats three.', category: 'furniture', city: 'Boston', price_amount: 30_000 }),
+  listingDocument({ id: 1, ...BOSTON, name: 'Three-seat sofa', description: 'Grey fabric, seats three.', category: 'furniture', city: 'Boston', price_amount: 30_000 }),
   listingDocument({ id: 2, name: 'LG OLED TV 65"', description: 'Barely used, like new.', city: 'San Francisco', price_amount: 90_000 }),
-  listingDocument({ id: 3, name: 'Road bicycle, 56cm frame', description: 'Recently serviced.', category: 'bikes', city: 'Portland', price_amount: 45_000 }),
-  listingDocument({ id: 4, name: 'Sit-on-top kayak', description: 'With paddle.', category: 'sports', city: 'Seattle', price_amount: 60_000 }),
-  listingDocument({ id: 5, name: 'Oak dining table', description: 'Seats six.', category: 'furniture', city: 'Boston', price_amount: 50_000 }),
+  listingDocument({ id: 3, ...PORTLAND, name: 'Road bicycle, 56cm frame', description: 'Recently serviced.', category: 'bikes', city: 'Portland', price_amount: 45_000 }),
+  listingDocument({ id: 4, ...SEATTLE, name: 'Sit-on-top kayak', description: 'With paddle.', category: 'sports', city: 'Seattle', price_amount: 60_000 }),
+  listingDocument({ id: 5, ...BOSTON, name: 'Oak dining table', description: 'Seats six.', category: 'furniture', city: 'Boston', price_amount: 50_000 }),
   listingDocument({ id: 6, name: 'Oak dining table with chairs', description: 'Solid wood.', category: 'furniture', country: 'GB', city: 'London', price_amount: 80_000, price_currency: 'gbp' }),
-  listingDocument({ id: 7, name: 'Fender electric guitar', description: 'Comes with a case.', category: 'music', city: 'Seattle', price_amount: 70_000 }),
-  listingDocument({ id: 8, name: 'Dell monitor 27 inch', description: 'Bright screen.', city: 'Boston', price_amount: 20_000 }),
-  listingDocument({ id: 9, name: 'Floor lamp', description: 'Warm light.', category: 'furniture', city: 'Portland', price_amount: 5_000 }),
-  listingDocument({ id: 10, name: 'Lampshade, linen', description: 'Fits most bases.', category: 'furniture', city: 'Boston', price_amount: 1_500 }),
+  listingDocument({ id: 7, ...SEATTLE, name: 'Fender electric guitar', description: 'Comes with a case.', category: 'music', city: 'Seattle', price_amount: 70_000 }),
+  listingDocument({ id: 8, ...CAMBRIDGE, name: 'Dell monitor 27 inch', description: 'Bright screen.', city: 'Boston', price_amount: 20_000 }),
+  listingDocument({ id: 9, ...PORTLAND, name: 'Floor lamp', description: 'Warm light.', category: 'furniture', city: 'Portland', price_amount: 5_000 }),
+  listingDocument({ id: 10, ...WORCESTER, name: 'Lampshade, linen', description: 'Fits most bases.', category: 'furniture', city: 'Boston', price_amount: 1_500 }),
   listingDocument({ id: 11, name: 'Mountain bike', description: 'Front suspension.', category: 'bikes', city: 'Denver', price_amount: 65_000 }),
-  listingDocument({ id: 12, name: 'Philips television 42"', description: 'Wall mount included.', city: 'Boston', price_amount: 25_000 }),
+  listingDocument({ id: 12, ...BOSTON, name: 'Philips television 42"', description: 'Wall mount included.', city: 'Boston', price_amount: 25_000 }),
   listingDocument({ id: 13, name: 'Leather armchair', description: 'Cognac brown.', category: 'furniture', country: 'DE', city: 'Berlin', price_amount: 40_000, price_currency: 'eur' }),
   listingDocument({ id: 14, name: 'Canon camera body', description: 'Low shutter count.', city: 'San Francisco', price_amount: 120_000 }),
   listingDocument({ id: 15, name: 'Garden hose', description: '25 metres.', category: 'garden', city: 'Boston', price_amount: 2_000 }),
@@ -61,10 +69,14 @@ const CASES: Case[] = [
   { what: 'a word in another city', search: { q: 'kayak', city: 'Portland' }, finds: [] },
   { what: 'the city as a word', search: { q: 'portland' }, finds: [3, 9] },
   { what: 'a category and a price range', search: { category: 'bikes', minPrice: 45_000, maxPrice: 60_000 }, finds: [3] },
+  { what: 'near a city within a radius (no coordinates: no match)', search: { near: { ...BOSTON, withinKm: 10 } }, finds: [1, 5, 8, 12] },
+  { what: 'a word near a city within a radius', search: { q: 'lamp', near: { ...BOSTON, withinKm: 100 } }, finds: [10] },
+  { what: 'near a city at any distance: listings with coordinates', search: { q: 'oak table', near: BOSTON }, finds: [5] },
+  { what: 'a category near another city', search: { category: 'furniture', near: { ...SEATTLE, withinKm: 300 } }, finds: [9] },
 ];
 
 const savedSearch = (id: number, fields: Partial<SavedSearch>): SavedSearch => ({
-  id, userId: 99, q: null, country: null, city: null, category: null, minPrice: null, maxPrice: null, ...fields,
+  id, userId: 99, q: null, country: null, city: null, category: null, minPrice: null, maxPrice: null, near: null, ...fields,
 });
 
 describe.each(searchAdapters(dir.path))('percolator agrees with search: $name', (adapter) => {
@@ -91,7 +103,7 @@ describe.each(searchAdapters(dir.path))('percolator agrees with search: $name', 
   it.each(CASES.map((c, i) => ({ ...c, id: i + 1 })))('$what', async ({ id, search, finds }) => {
     const result = await store.search({
       q: search.q ?? undefined, category: search.category ?? undefined, city: search.city ?? undefined, country: search.country ?? undefined,
-      minPrice: search.minPrice ?? undefined, maxPrice: search.maxPrice ?? undefined, perPage: 100,
+      minPrice: search.minPrice ?? undefined, maxPrice: search.maxPrice ?? undefined, near: search.near ?? undefined, perPage: 100,
     });
     const found = result.hits.map((hit) => hit.id).sort((a, b) => a - b);
     expect({ search: found, percolator: percolated.get(id) ?? [] }).toEqual({ search: finds, percolator: finds });

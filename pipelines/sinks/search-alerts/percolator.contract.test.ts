@@ -30,7 +30,7 @@ if (process.env.ELASTICSEARCH_URL && await hasPercolatorModule(process.env.ELAST
 }
 
 function search(id: number, fields: Partial<SavedSearch>): SavedSearch {
-  return { id, userId: 1, q: null, country: null, city: null, category: null, minPrice: null, maxPrice: null, ...fields };
+  return { id, userId: 1, q: null, country: null, city: null, category: null, minPrice: null, maxPrice: null, near: null, ...fields };
 }
 
 let nextId = 1;
@@ -42,6 +42,12 @@ function listing(fields: Partial<ListingDocument>): ListingDocument {
   };
 }
 
+const BOSTON = { latitude: 42.3601, longitude: -71.0589 };
+/** Cambridge is some 4.5 km from Boston, Worcester some 60 km, Brooklyn some 10 km from Manhattan. */
+const CAMBRIDGE = { latitude: 42.3736, longitude: -71.1097 };
+const WORCESTER = { latitude: 42.2626, longitude: -71.8023 };
+const BROOKLYN = { latitude: 40.6782, longitude: -73.9442 };
+
 const SEARCHES: SavedSearch[] = [
   search(1, { q: 'tv', city: 'San Francisco' }),
   search(2, { q: 'televisions' }),
@@ -52,6 +58,9 @@ const SEARCHES: SavedSearch[] = [
   search(7, { q: 'leather sofa' }),
   search(8, { q: 'tv', city: 'Boston' }),
   search(9, { q: 'sofa' }),
+  search(10, { q: 'kayak', near: { ...BOSTON, withinKm: 10 } }),
+  search(11, { q: 'kayak', near: BOSTON }),
+  search(12, { near: { latitude: 40.7128, longitude: -74.006, withinKm: 50 } }),
 ];
 
 describe.each(adapters)('percolator contract: $name', (adapter) => {
@@ -94,6 +103,14 @@ describe.each(adapters)('percolator contract: $name', (adapter) => {
   it('matches a filters-only search on its filters, case aside', async () => {
     expect(await matches(listing({ name: 'Leather armchair', category: 'furniture', country: 'de', city: 'München' }))).toEqual([5]);
     expect(await matches(listing({ name: 'Leather armchair', category: 'furniture', country: 'US' }))).toEqual([]);
+  });
+
+  it('matches a search near a city only within its radius, and never a listing without coordinates', async () => {
+    expect(await matches(listing({ name: 'Sea kayak', city: 'Cambridge', ...CAMBRIDGE }))).toEqual([10, 11]);
+    expect(await matches(listing({ name: 'Sea kayak', city: 'Worcester', ...WORCESTER }))).toEqual([11]);
+    expect(await matches(listing({ name: 'Sea kayak', city: 'Boston' }))).toEqual([]);
+    expect(await matches(listing({ name: 'Garden hose', city: 'Brooklyn', ...BROOKLYN }))).toEqual([12]);
+    expect(await matches(listing({ name: 'Sea kayak', city: 'Brooklyn', ...BROOKLYN }))).toEqual([11, 12]);
   });
 
   it('matches a batch of listings at once, and forgets a removed or changed search', async () => {

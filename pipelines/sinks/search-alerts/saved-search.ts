@@ -1,5 +1,6 @@
 // A saved search as the percolator holds it: the query and filters a user asked to be alerted on.
 import type { Row } from '../../cdc/envelope.js';
+import type { GeoFilter } from '../search/port.js';
 
 export interface SavedSearch {
   id: number;
@@ -10,6 +11,8 @@ export interface SavedSearch {
   category: string | null;
   minPrice: number | null;
   maxPrice: number | null;
+  /** Near a point, within `withinKm` when given: only listings with coordinates match. */
+  near: GeoFilter | null;
 }
 
 const text = (value: unknown): string | null => (value === null || value === undefined || value === '' ? null : String(value));
@@ -19,6 +22,14 @@ const amount = (value: unknown): number | null => (value === null || value === u
 export function toSavedSearch(row: Row): SavedSearch {
   return {
     id: Number(row.id), userId: Number(row.user_id), q: text(row.q), country: text(row.country), city: text(row.city),
-    category: text(row.category), minPrice: amount(row.min_price), maxPrice: amount(row.max_price),
+    category: text(row.category), minPrice: amount(row.min_price), maxPrice: amount(row.max_price), near: nearOf(row),
   };
+}
+
+function nearOf(row: Row): GeoFilter | null {
+  const latitude = amount(row.latitude);
+  const longitude = amount(row.longitude);
+  if (latitude === null || longitude === null) return null;
+  const withinKm = amount(row.within_km);
+  return withinKm === null ? { latitude, longitude } : { latitude, longitude, withinKm };
 }
