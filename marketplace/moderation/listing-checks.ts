@@ -44,15 +44,19 @@ export interface Decision {
  * Records the findings of one checked event. Idempotent: a redelivered event finds its rows
  * there and changes nothing, so a listing a moderator cleared meanwhile is not held again.
  */
-export async function recordListingDecision(pool: Pool, eventId: string, listingId: number, sellerId: number, findings: readonly ListingCheckFinding[]): Promise<Decision> {
-  if (findings.length === 0) return { recorded: 0, held: false };
+export async function recordListingDecision(pool: Pool, eventId: string, listingId: number, sellerId: number, found: readonly ListingCheckFinding[]): Promise<Decision> {
+  if (found.length === 0) return { recorded: 0, held: false };
   return withTransaction(pool, async (connection) => {
+    // The listing is locked before its cleared checks are read, as clearing locks it first: a
+    // moderator's clearing that committed while this event was being checked is seen here.
+    const [rows] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
+    const findings = await notClearedBefore(connection, listingId, found);
+    if (findings.length === 0) return { recorded: 0, held: false };
     const [result] = await connection.query<ResultSetHeader>(
       'INSERT IGNORE INTO listing_checks (listing_id, seller_id, event_id, rule, action, reason, rule_values) VALUES ?',
       [findings.map((f) => [listingId, sellerId, eventId, f.rule, f.action, f.reason.slice(0, 500), JSON.stringify(f.values)])],
     );
     if (result.affectedRows === 0) return { recorded: 0, held: false };
-    const [rows] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
     // Deleted by its seller meanwhile: the findings stay as a record; there is nothing to hold.
     const status = rows[0]?.status as string | undefined;
     const hold = findings.some((f) => f.action === 'hold') && status === 'active';
@@ -71,6 +75,16 @@ export async function recordListingDecision(pool: Pool, eventId: string, listing
     });
     return { recorded: result.affectedRows, held: hold };
   });
+}
+
+/**
+ * A moderator's clearing stands: a finding of a rule cleared for the same reason (a cleared
+ * listing's name still holds the word) is dropped; a new reason is kept.
+ */
+export async function notClearedBefore<F extends ListingCheckFinding>(connection: Pool | PoolConnection, listingId: number, findings: readonly F[]): Promise<F[]> {
+  if (findings.length === 0) return [];
+  const [cleared] = await connection.query<RowDataPacket[]>("SELECT rule, reason FROM listing_checks WHERE listing_id = ? AND status = 'cleared'", [listingId]);
+  return findings.filter((finding) => !cleared.some((row) => row.rule === finding.rule && row.reason === finding.reason.slice(0, 500)));
 }
 
 async function openChecks(connection: PoolConnection, listingId: number): Promise<RowDataPacket[]> {

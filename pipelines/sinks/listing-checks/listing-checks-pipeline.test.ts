@@ -1,6 +1,7 @@
 // Listing checks end to end: MariaDB -> change capture -> bus -> listing-checks worker -> hold or
 // flag, with the search indexer beside it; the false positive's path through the admin API: a held
 // listing is out of search, a moderator clears it, and it is found again (public search API).
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +183,16 @@ describe('listing checks on the bus', () => {
     expect((await checks(id)).map((check) => [check.status, check.reason])).toEqual([
       ['cleared', 'banned words: "replica"'], ['open', 'banned words: "replica", "counterfeit"'],
     ]);
+  });
+
+  it("keeps a moderator's clearing when a check of the same rule and reason was under way as it committed", async () => {
+    const id = await createListing(db.pool, listing(sellers[2]!.id));
+    const finding = { rule: 'banned_words', action: 'hold' as const, reason: 'banned words: "replica"', values: {} };
+    expect((await recordListingDecision(db.pool, randomUUID(), id, sellers[2]!.id, [finding])).held).toBe(true);
+    expect((await staff('POST', `/admin/listing-checks/${id}/clear`, { token: moderator, body: { reason: 'a licensed reproduction' } })).status).toBe(200);
+    // The worker checked an edit before the clearing committed and records its finding after it.
+    expect(await recordListingDecision(db.pool, randomUUID(), id, sellers[2]!.id, [finding])).toEqual({ recorded: 0, held: false });
+    expect(await status(id)).toBe('active');
   });
 
   it('lets a moderator remove a held listing instead', async () => {

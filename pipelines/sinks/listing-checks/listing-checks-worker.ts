@@ -5,7 +5,7 @@ import type { ListingChecksConfig } from '../../../core/config/checks.js';
 import { PoisonMessage } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';
-import { recordListingDecision } from '../../../marketplace/moderation/listing-checks.js';
+import { notClearedBefore, recordListingDecision } from '../../../marketplace/moderation/listing-checks.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
@@ -14,7 +14,7 @@ import { ConsumerRunner } from '../../consumers/runner.js';
 import { parseMessage } from '../../consumers/parse-message.js';
 import { listingTextHash } from './listing-text.js';
 import { PriceMedians } from './price-medians.js';
-import { checkListing, rulesFor, type CheckedListing, type Finding, type ListingFacts, type ListingRule } from './rules.js';
+import { checkListing, rulesFor, type CheckedListing, type ListingFacts, type ListingRule } from './rules.js';
 
 export const LISTING_CHECKS_GROUP = 'listing-checks';
 
@@ -83,7 +83,8 @@ export class ListingChecksWorker {
     // The facts of a whole batch in a few statements: one write per listing was the bottleneck.
     const facts = await this.facts(candidates);
     for (const [i, { eventId, listing, rules }] of candidates.entries()) {
-      const findings = await this.notClearedBefore(listing.id, checkListing(listing, facts[i]!, this.options.config, rules));
+      // Skips a transaction when a clearing already covers them; the decision checks again under lock.
+      const findings = await notClearedBefore(this.options.pool, listing.id, checkListing(listing, facts[i]!, this.options.config, rules));
       if (findings.length === 0) continue;
       const decision = await recordListingDecision(this.options.pool, eventId, listing.id, listing.seller_id, findings);
       if (decision.recorded > 0) {
@@ -91,17 +92,6 @@ export class ListingChecksWorker {
         this.options.onDecision?.(listing.id, findings.map((f) => f.rule), decision.held);
       }
     }
-  }
-
-  /**
-   * A moderator's clearing stands: an edit that trips the same rule for the same reason (a cleared
-   * listing's name still holds the word) is not held again; a new reason is.
-   */
-  private async notClearedBefore(listingId: number, findings: Finding[]): Promise<Finding[]> {
-    if (findings.length === 0) return findings;
-    const [cleared] = await this.options.pool.query<RowDataPacket[]>(
-      "SELECT rule, reason FROM listing_checks WHERE listing_id = ? AND status = 'cleared'", [listingId]);
-    return findings.filter((finding) => !cleared.some((row) => row.rule === finding.rule && row.reason === finding.reason.slice(0, 500)));
   }
 
   /** Each candidate's facts, in order. Counted from the tables, so a batch sees the listings before it whatever the order. */
