@@ -58,6 +58,26 @@ describe('saved searches', () => {
     expect(created).toMatchObject({ status: 201, body: { category: 'furniture' } });
   });
 
+  it('saves a search near a city with its radius, as search reads near, and shows it to its owner only', async () => {
+    const owner = await signUp();
+    const other = await signUp();
+    const created = await call('POST', '/v1/saved-searches', { token: owner.token, body: { q: 'kayak', near: ' boston , us ', within_km: 25 } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ q: 'kayak', near: 'Boston,US', within_km: 25, city: null, country: null });
+    expect(created.body.latitude).toBeCloseTo(42.36, 1);
+    expect(created.body.longitude).toBeCloseTo(-71.06, 1);
+    expect(created.body.description).toBe('"kayak" within 25 km of Boston,US');
+    const anywhere = await call('POST', '/v1/saved-searches', { token: owner.token, body: { near: 'Boston,US' } });
+    expect(anywhere.body).toMatchObject({ q: null, near: 'Boston,US', within_km: null, description: 'around Boston,US' });
+
+    expect((await call('GET', `/v1/saved-searches/${created.body.id}`, { token: other.token })).status).toBe(404);
+    expect((await call('GET', '/v1/saved-searches', { token: other.token })).body.data).toEqual([]);
+    const mine = (await call('GET', '/v1/saved-searches', { token: owner.token })).body.data;
+    expect(mine.map((s: { near: string; within_km: number | null }) => [s.near, s.within_km])).toEqual([['Boston,US', null], ['Boston,US', 25]]);
+    const [[row]] = await db.pool.query<RowDataPacket[]>('SELECT near_label, latitude, longitude, within_km FROM saved_searches WHERE id = ?', [created.body.id]);
+    expect({ ...row, latitude: Math.round(row!.latitude) }).toMatchObject({ near_label: 'Boston,US', latitude: 42, within_km: 25 });
+  });
+
   it('shows and changes a saved search to its owner only', async () => {
     const owner = await signUp();
     const other = await signUp();
@@ -73,7 +93,7 @@ describe('saved searches', () => {
   it('refuses bad filters with 400 naming the field', async () => {
     const user = await signUp();
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{}, 'q', /words to search for, or a category, city or country/],
+      [{}, 'q', /words to search for, or a category, city, country or near/],
       [{ min_price: 100 }, 'q', /at least one of them/],
       [{ q: '!!! ...' }, 'q', /no words/],
       [{ q: 'tv', country: 'USA' }, 'country', /two letters/],
@@ -85,6 +105,12 @@ describe('saved searches', () => {
       [{ q: 'x'.repeat(201) }, 'q', /.+/],
       [{ q: 'tv', category: 'gadgets' }, 'category', /^category: choose a category: electronics, furniture, .+ or other \("gadgets" is not one of them\)$/],
       [{ category: 'home & garden' }, 'category', /choose a category: .*home-garden/],
+      [{ q: 'tv', within_km: 10 }, 'within_km', /needs near/],
+      [{ q: 'tv', near: 'Boston' }, 'near', /city and its country code, as "Boston,US"/],
+      [{ q: 'tv', near: 'Qxqzzy,US' }, 'near', /no city called "Qxqzzy" is known in US/],
+      [{ q: 'tv', near: '999999999' }, 'near', /no place has id 999999999/],
+      [{ q: 'tv', near: 'Boston,US', within_km: 0 }, 'within_km', /.+/],
+      [{ q: 'tv', near: 'Boston,US', within_km: 20_001 }, 'within_km', /.+/],
     ];
     for (const [body, field, reason] of cases) {
       const response = await call('POST', '/v1/saved-searches', { token: user.token, body });

@@ -117,6 +117,8 @@ export class ElasticsearchPercolator implements Percolator {
         }
         unavailable(error);
       }
+      // An index made before distance alerts lacks the listing's point; a new field is added in place.
+      await client.indices.putMapping({ index: options.index, properties: { location: MAPPING.properties.location } }).catch(unavailable);
     }
     return percolator;
   }
