@@ -281,6 +281,29 @@ describe('refunds through Stripe', () => {
     expect(again.status).toBe(409);
   });
 
+  it('refunds a payment Stripe took after the order was closed and its listing sold to someone else', async () => {
+    const { orderId, listingId, intentId } = await buy();
+    await deliver(stripe.fail(intentId, 'Your card was declined.'));
+    const other = await person();
+    expect((await call('POST', `/v1/listings/${listingId}/orders`, { token: other.token })).status).toBe(201);
+    // The first buyer tried another card on the same payment, and it went through.
+    expect((await deliver(stripe.succeed(intentId))).body.outcome).toBe('needs_refund');
+    expect(await orderStatus(orderId)).toBe('payment_failed');
+    const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'paid after the listing was sold' } });
+    expect(response).toMatchObject({ status: 200, body: { status: 'refunded', previous_status: 'payment_failed', refund: { provider: 'stripe', status: 'succeeded' } } });
+    expect([...stripe.refunds.values()].filter((refund) => refund.payment_intent === intentId)).toMatchObject([{ amount: 25_000 }]);
+    // Still held for the other buyer.
+    expect(await listingStatus(listingId)).toBe('sold');
+  });
+
+  it('a closed order whose payment Stripe never took cannot be refunded', async () => {
+    const { orderId, intentId } = await buy();
+    await deliver(stripe.cancel(intentId));
+    const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'x' } });
+    expect(response.status).toBe(409);
+    expect(stripe.requests.filter((request) => request.path === '/v1/refunds' && request.params.payment_intent === intentId)).toHaveLength(0);
+  });
+
   it('an order awaiting payment cannot be refunded', async () => {
     const { orderId } = await buy();
     const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'x' } });

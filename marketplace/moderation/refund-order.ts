@@ -9,6 +9,12 @@ import { recordAudit } from './audit.js';
 /** Statuses an order can be refunded from; cancelled and refunded ones have no money to give back. */
 export const REFUNDABLE_STATUSES = ['placed', 'paid', 'shipped', 'completed'] as const;
 
+/**
+ * Closed without a sale, yet refundable when the provider took the payment all the same: a buyer
+ * who paid after the order was closed, its listing sold to someone else by then.
+ */
+const CLOSED_STATUSES = ['payment_failed', 'cancelled'] as const;
+
 export interface RefundedOrder {
   id: number;
   status: 'refunded';
@@ -30,14 +36,15 @@ interface LockedOrder {
   payment_intent_id: string | null;
 }
 
-async function lockRefundable(connection: PoolConnection, orderId: number): Promise<LockedOrder> {
+async function lockRefundable(connection: PoolConnection, orderId: number, paidWhenClosed = false): Promise<LockedOrder> {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT o.listing_id, o.buyer_id, o.seller_id, o.amount, o.currency, o.status, p.provider, p.payment_intent_id
      FROM orders o LEFT JOIN order_payments p ON p.order_id = o.id WHERE o.id = ? FOR UPDATE`, [orderId]);
   const order = rows[0];
   if (!order) throw new NotFoundError(`order ${orderId} does not exist`);
   const status = String(order.status);
-  if (!(REFUNDABLE_STATUSES as readonly string[]).includes(status)) {
+  const refundable: readonly string[] = paidWhenClosed && order.payment_intent_id ? [...REFUNDABLE_STATUSES, ...CLOSED_STATUSES] : REFUNDABLE_STATUSES;
+  if (!refundable.includes(status)) {
     throw new ConflictError(`order ${orderId} is ${status}; only ${REFUNDABLE_STATUSES.join(', ')} orders can be refunded`);
   }
   return {
@@ -54,8 +61,9 @@ async function lockRefundable(connection: PoolConnection, orderId: number): Prom
  * and the order keeps its status.
  */
 export async function refundOrder(pool: Pool, admin: string, orderId: number, reason: string, payments?: PaymentsPort): Promise<RefundedOrder> {
+  const paidWhenClosed = await paidAfterClosing(pool, orderId, payments);
   const attempt = await withTransaction(pool, async (connection) => {
-    const order = await lockRefundable(connection, orderId);
+    const order = await lockRefundable(connection, orderId, paidWhenClosed);
     if (!order.provider || !order.payment_intent_id) return undefined;
     if (!payments || payments.provider !== order.provider) {
       throw new ConflictError(`order ${orderId} was paid through ${order.provider}, which is not configured here; configure it (STRIPE_SECRET_KEY) to refund the order`);
@@ -95,7 +103,7 @@ export async function refundOrder(pool: Pool, admin: string, orderId: number, re
   }
 
   return withTransaction(pool, async (connection) => {
-    const order = await lockRefundable(connection, orderId);
+    const order = await lockRefundable(connection, orderId, paidWhenClosed);
     const previous = order.status;
     if (attempt && providerRefund) {
       const status = providerRefund.status === 'succeeded' || providerRefund.status === 'failed' ? providerRefund.status : 'pending';
@@ -117,6 +125,16 @@ export async function refundOrder(pool: Pool, admin: string, orderId: number, re
     });
     return { id: orderId, status: 'refunded', previous_status: previous, amount, currency, ...(providerRefund ? { refund: providerRefund } : {}) };
   });
+}
+
+/** Whether a closed order's payment succeeded at the provider after all; the provider is asked, as only it knows. */
+async function paidAfterClosing(pool: Pool, orderId: number, payments: PaymentsPort | undefined): Promise<boolean> {
+  if (!payments) return false;
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT o.status, p.provider, p.payment_intent_id FROM orders o JOIN order_payments p ON p.order_id = o.id WHERE o.id = ?', [orderId]);
+  const order = rows[0];
+  if (!order?.payment_intent_id || order.provider !== payments.provider || !(CLOSED_STATUSES as readonly string[]).includes(String(order.status))) return false;
+  return (await payments.readPayment(String(order.payment_intent_id))).status === 'succeeded';
 }
 
 export interface RefundAttempt {
