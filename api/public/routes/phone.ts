@@ -146,7 +146,7 @@ export const phoneRoutes: FastifyPluginAsync<PhoneRouteOptions> = async (app, { 
       const base = sms.statusCallbackUrl.split('?')[0]!;
       const signedUrl = query ? `${base}?${query}` : base;
       if (typeof signature !== 'string' || !twilio.validateRequest(sms.authToken, signature, signedUrl, params)) {
-        throw new ApiError(403, 'bad_signature', 'X-Twilio-Signature: missing or not valid for this address and these parameters');
+        throw new ApiError(400, 'bad_signature', 'X-Twilio-Signature: missing or not valid for this address and these parameters');
       }
       const smsId = Number(request.query.sms);
       if (!Number.isSafeInteger(smsId) || smsId < 1) throw badRequest('sms', 'the callback address names no SMS');

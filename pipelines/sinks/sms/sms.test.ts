@@ -322,10 +322,10 @@ describe('notifications', () => {
     const [row] = await smsRows(user.id);
     const params = { AccountSid: twilioApi.accountSid, MessageSid: row!.twilio_sid, MessageStatus: 'failed', ErrorCode: '30008' };
     const forged = await postStatus(row!.id, params, twilioSignature(`${CALLBACK_URL}?sms=${row!.id}`, { ...params, MessageStatus: 'delivered' }));
-    expect(forged).toMatchObject({ status: 403, body: { error: 'bad_signature' } });
-    expect((await postStatus(row!.id, params, '')).status).toBe(403);
+    expect(forged).toMatchObject({ status: 400, body: { error: 'bad_signature' } });
+    expect((await postStatus(row!.id, params, '')).status).toBe(400);
     // Signed for another SMS: the address is part of what is signed.
-    expect((await postStatus(row!.id, params, twilioSignature(`${CALLBACK_URL}?sms=${row!.id + 1}`, params))).status).toBe(403);
+    expect((await postStatus(row!.id, params, twilioSignature(`${CALLBACK_URL}?sms=${row!.id + 1}`, params))).status).toBe(400);
     const [[after]] = await db.pool.query<RowDataPacket[]>('SELECT status, error_code FROM sms_messages WHERE id = ?', [row!.id]);
     expect(after).toMatchObject({ status: 'queued', error_code: null });
     const [events] = await db.pool.query<RowDataPacket[]>('SELECT id FROM sms_status_events WHERE sms_message_id = ?', [row!.id]);
