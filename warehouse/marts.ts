@@ -144,6 +144,21 @@ export const MARTS: Record<string, MartDefinition> = {
     WHERE l._is_deleted = 0
     GROUP BY l.seller_id`,
   },
+  // The listing checks' price rule: per country, category and currency, the median price of the
+  // listings on sale or sold now (deleted ones left out) and how many it was taken over. The
+  // exact lower median (quantileExactLow, not the sampled `median`): a real price, and the same
+  // answer as the checks' MySQL fallback gives over the same rows. Keys normalized as the checks
+  // look them up: country upper case, currency lower case.
+  listing_price_medians: {
+    sources: ['listings'],
+    orderBy: '(country, category, currency)',
+    select: `
+    SELECT upper(l.country) AS country, l.category AS category, lower(l.price_currency) AS currency,
+           quantileExactLow(0.5)(l.price_amount) AS median_amount, count() AS samples
+    FROM raw.listings AS l FINAL
+    WHERE l._is_deleted = 0 AND l.status IN ('active', 'sold')
+    GROUP BY country, category, currency`,
+  },
 };
 
 const ident = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;

@@ -1,27 +1,36 @@
-// The median price per category, country and currency that the price rule compares with. Computed
-// from MySQL, over the newest listings only (a primary-key range, so the query stays bounded
-// however large the table grows), and refreshed on a timer. Not from the warehouse: the checks
-// must keep working while the warehouse role is down or behind, and on one machine the served
-// warehouse is reachable only where its owner runs.
+// The median price per category, country and currency that the price rule compares with, kept in
+// memory and refreshed on a timer. From the warehouse's mart when this process has a warehouse
+// client (every listing, recomputed by the warehouse); from MySQL over the newest listings when it
+// has none, or when the warehouse cannot answer (down, behind, the mart not made yet or still
+// empty): the checks must keep working whatever the warehouse's state.
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';
-import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import type { Pool } from '../../../marketplace/mysql/connection.js';
 import { PollLoop } from '../outbound/poll-loop.js';
-import { medianOf } from './rules.js';
+import { medianKey, type Median, type MedianSource, type MedianSourceName } from './median-source.js';
+import { MysqlMedianSource } from './mysql-medians.js';
 
-export interface Median {
-  priceAmount: number;
-  samples: number;
+export type { Median } from './median-source.js';
+
+export interface PriceMediansOptions {
+  sampleListings: number;
+  refreshMs: number;
+  log: Logger;
+  health?: RoleReporter;
+  /** The warehouse's medians; without it, MySQL's alone. */
+  warehouse?: MedianSource;
 }
-
-const keyOf = (country: string, category: string, currency: string) => `${country.toUpperCase()}|${category}|${currency.toLowerCase()}`;
 
 export class PriceMedians {
   private medians = new Map<string, Median>();
   private readonly loop: PollLoop;
+  private readonly mysql: MedianSource;
   refreshedAt: Date | undefined;
+  /** Where the medians in use came from; undefined before the first refresh. */
+  source: MedianSourceName | undefined;
 
-  constructor(private readonly pool: Pool, private readonly options: { sampleListings: number; refreshMs: number; log: Logger; health?: RoleReporter }) {
+  constructor(pool: Pool, private readonly options: PriceMediansOptions) {
+    this.mysql = new MysqlMedianSource(pool, options.sampleListings);
     this.loop = new PollLoop(async () => {
       // The loop's first run comes at once, right after start()'s own refresh.
       if (this.refreshedAt && Date.now() - this.refreshedAt.getTime() < options.refreshMs / 2) return;
@@ -40,22 +49,33 @@ export class PriceMedians {
   }
 
   get(country: string, category: string, currency: string): Median | undefined {
-    return this.medians.get(keyOf(country, category, currency));
+    return this.medians.get(medianKey(country, category, currency));
   }
 
+  /** Reads the warehouse's medians, else MySQL's; throws (the last ones stay) only when MySQL fails too. */
   async refresh(): Promise<void> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(
-      `SELECT country, category, price_currency, price_amount FROM listings
-       WHERE id > (SELECT COALESCE(MAX(id), 0) FROM listings) - ? AND status IN ('active', 'sold')`, [this.options.sampleListings],
-    );
-    const prices = new Map<string, number[]>();
-    for (const row of rows) {
-      const key = keyOf(String(row.country), String(row.category), String(row.price_currency));
-      let list = prices.get(key);
-      if (!list) prices.set(key, (list = []));
-      list.push(Number(row.price_amount));
+    let why: string | undefined;
+    if (this.options.warehouse) {
+      try {
+        const medians = await this.options.warehouse.read();
+        // An empty mart while listings exist is a warehouse still loading: MySQL answers better.
+        if (medians.size > 0) return this.use('warehouse', medians);
+        why = 'the warehouse has no medians yet';
+      } catch (error) {
+        why = `the warehouse did not answer: ${(error as Error).message}`;
+      }
     }
-    this.medians = new Map([...prices].map(([key, list]) => [key, { priceAmount: medianOf(list), samples: list.length }]));
+    this.use('mysql', await this.mysql.read(), why);
+  }
+
+  private use(source: MedianSourceName, medians: Map<string, Median>, why?: string): void {
+    this.medians = medians;
     this.refreshedAt = new Date();
+    // One line when the source changes, not one per refresh.
+    if (source === this.source) return;
+    const line = { source, groups: medians.size, ...(why && { reason: why.slice(0, 300) }) };
+    if (why && this.source === 'warehouse') this.options.log.warn(line, 'price medians now from MySQL, the newest listings only, until the warehouse answers again');
+    else this.options.log.info(line, `price medians from ${source === 'warehouse' ? 'the warehouse' : 'MySQL'}`);
+    this.source = source;
   }
 }
