@@ -13,6 +13,7 @@ import { eventsTopic } from '../../cdc/topics.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
 import { parseMessage } from '../../consumers/parse-message.js';
 import { listingTextHash } from './listing-text.js';
+import type { MedianSource } from './median-source.js';
 import { PriceMedians } from './price-medians.js';
 import { checkListing, rulesFor, type CheckedListing, type ListingFacts, type ListingRule } from './rules.js';
 
@@ -26,6 +27,8 @@ export interface ListingChecksOptions {
   config: ListingChecksConfig;
   health?: RoleReporter;
   mediansHealth?: RoleReporter;
+  /** The warehouse's price medians, when this process has a warehouse client; MySQL's otherwise and as the fallback. */
+  warehouseMedians?: MedianSource;
   /** Told of each decision recorded (tests wait on it). */
   onDecision?: (listingId: number, rules: string[], held: boolean) => void;
 }
@@ -50,7 +53,7 @@ export class ListingChecksWorker {
 
   constructor(private readonly options: ListingChecksOptions) {
     this.log = options.log.child({ role: LISTING_CHECKS_GROUP });
-    this.medians = new PriceMedians(options.pool, { ...options.config.medians, log: this.log, health: options.mediansHealth });
+    this.medians = new PriceMedians(options.pool, { ...options.config.medians, log: this.log, health: options.mediansHealth, warehouse: options.warehouseMedians });
     this.runner = new ConsumerRunner({
       bus: options.bus, group: LISTING_CHECKS_GROUP, topics: [eventsTopic(options.topicPrefix, 'listing')], topicPrefix: options.topicPrefix,
       handler: (messages) => this.handle(messages), log: this.log, maxBatchSize: 200, health: options.health,
