@@ -80,4 +80,32 @@ describe('saved-search alerts in the web app', () => {
     await phone.page.getByRole('button', { name: 'Delete the alert for "tv" near San Francisco' }).click();
     await phone.page.getByTestId('no-alerts').waitFor();
   }, 180_000);
+
+  it('alerts on a search near a city only for listings within its radius, and lists the distance', async () => {
+    const buyer = await web.openPage('/');
+    const buyerEmail = await web.signUp(buyer.page, 'Nina Near');
+    await buyer.page.goto(`${web.baseUrl}/?q=kayak&near=Boston%2CUS&within=25`);
+    await buyer.page.getByTestId('search-status').waitFor();
+    await buyer.page.getByRole('button', { name: 'Alert me' }).click();
+    await buyer.page.getByText('Alert saved: we will email you new matches.').waitFor();
+
+    const { session } = await new Steveslist({ baseUrl: web.baseUrl }).accounts.signUp({ name: 'Kim Kayak', email: `kim.kayak.${Date.now()}@example.com`, password: PASSWORD, city: 'Boston', country: 'US' });
+    const seller = new Steveslist({ baseUrl: web.baseUrl, token: session.token });
+    // Worcester is some 60 km from Boston, Cambridge some 5.
+    const far = await seller.listings.create({ name: 'Sea kayak', description: 'Two paddles.', category: 'sports', country: 'US', city: 'Worcester', price_amount: 30_000, price_currency: 'usd' });
+    const near = await seller.listings.create({ name: 'River kayak', description: 'One paddle.', category: 'sports', country: 'US', city: 'Cambridge', price_amount: 25_000, price_currency: 'usd' });
+
+    const mails = await until(() => mailTo(buyerEmail), (found) => found.some((mail) => mail.subject?.includes('matches your search')), 60_000);
+    const alert = mails.find((mail) => mail.subject?.includes('matches your search'))!;
+    expect(alert.subject).toBe('A new listing matches your search "kayak" within 25 km of Boston,US');
+    expect(alert.text).toContain(`/listings/${near.id}`);
+    expect(alert.text).not.toContain(`/listings/${far.id}`);
+
+    await buyer.page.goto(`${web.baseUrl}/alerts`);
+    const item = buyer.page.getByTestId('alerts').getByRole('listitem').filter({ hasText: '"kayak" within 25 km of Boston,US' });
+    await item.getByTestId('alert-distance').getByText('Within 25 km of Boston,US').waitFor();
+    await item.getByText('1 match so far').waitFor();
+    expect(await item.getByRole('link').first().getAttribute('href')).toMatch(/near=Boston%2CUS.*within=25|within=25.*near=Boston%2CUS/);
+    await web.screenshot(buyer.page, 'alerts-near');
+  }, 180_000);
 });

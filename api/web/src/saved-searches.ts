@@ -10,6 +10,9 @@ export interface SavedSearch {
   category: string | null;
   min_price: number | null;
   max_price: number | null;
+  /** The city the search measures from ("Boston,US"), and the radius; null when it has none. */
+  near: string | null;
+  within_km: number | null;
   alerts_enabled: boolean;
   description: string;
   matches: number;
@@ -17,7 +20,7 @@ export interface SavedSearch {
   created_at: string;
 }
 
-export type SavedSearchInput = Partial<Pick<SavedSearch, 'q' | 'country' | 'city' | 'category' | 'min_price' | 'max_price'>>;
+export type SavedSearchInput = Partial<Pick<SavedSearch, 'q' | 'country' | 'city' | 'category' | 'min_price' | 'max_price'>> & { near?: string; within_km?: number };
 
 async function call<T>(app: App, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const token = app.session.current?.token;

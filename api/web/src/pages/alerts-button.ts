@@ -1,5 +1,5 @@
 // "Alert me" on the search results: fills the results bar's `search-actions` slot on every search
-// page, and saves the search as the address holds it (words, category, place, prices).
+// page, and saves the search as the address holds it (words, category, place, prices, distance).
 import '../alerts.css';
 import type { App } from '../app.js';
 import { h, replaceChildren } from '../dom.js';
@@ -12,9 +12,9 @@ const SLOT = '[data-slot="search-actions"]';
 function currentSearch(): { input?: SavedSearchInput; problem?: string } {
   const parsed = apiParams(stateFromQuery(new URLSearchParams(location.search)));
   if (!parsed.ok) return { problem: parsed.message };
-  const { q, category, country, city, min_price, max_price } = parsed.params;
-  if (!q && !category && !country && !city) return { problem: 'Type what you are looking for, or choose a category or a city, to get alerts.' };
-  return { input: { q, category, country, city, min_price, max_price } };
+  const { q, category, country, city, min_price, max_price, near, within_km } = parsed.params;
+  if (!q && !category && !country && !city && !near) return { problem: 'Type what you are looking for, or choose a category or a city, to get alerts.' };
+  return { input: { q, category, country, city, min_price, max_price, near: near === undefined ? undefined : String(near), within_km } };
 }
 
 function fill(slot: HTMLElement, app: App): void {

@@ -56,10 +56,12 @@ export const alertsPage: Page = {
         }
       });
       const results = pathOf({ ...stateFromQuery(new URLSearchParams()), q: search.q ?? '', category: search.category ?? '', country: search.country ?? '', city: search.city ?? '',
-        min: search.min_price === null ? '' : String(search.min_price / 100), max: search.max_price === null ? '' : String(search.max_price / 100) });
+        min: search.min_price === null ? '' : String(search.min_price / 100), max: search.max_price === null ? '' : String(search.max_price / 100),
+        near: search.near ?? '', within: search.near && search.within_km !== null ? String(search.within_km) : '' });
       const matches = search.matches === 1 ? '1 match so far' : `${search.matches} matches so far`;
       const element = h('li', { class: 'alert-item' },
         h('div', { class: 'alert-what' }, h('a', { href: results }, label), ' ', state),
+        search.near ? h('p', { 'data-testid': 'alert-distance' }, search.within_km === null ? `Around ${search.near}, any distance` : `Within ${search.within_km} km of ${search.near}`) : '',
         h('p', { class: 'muted' }, matches),
         h('div', { class: 'alert-actions' }, toggle, remove));
       return element;
