@@ -206,6 +206,18 @@ describe('buying with Stripe', () => {
     expect(tries.map((request) => request.idempotencyKey)).toEqual(['order-999001-payment-1', 'order-999001-payment-1']);
   });
 
+  it('a payment that succeeds after a moderator took the listing down makes no sale: the order is cancelled and needs a refund', async () => {
+    const { orderId, listingId, intentId } = await buy();
+    expect((await staff('POST', `/admin/listings/${listingId}/remove`, { token: staffToken, body: { reason: 'counterfeit' } })).status).toBe(200);
+    expect((await deliver(stripe.succeed(intentId))).body.outcome).toBe('needs_refund');
+    expect(await orderStatus(orderId)).toBe('cancelled');
+    expect(await listingStatus(listingId)).toBe('removed');
+    expect(await outboxCount(orderId, 'order.placed')).toBe(0);
+    expect((await row('SELECT error FROM order_payments WHERE order_id = ?', [orderId]))!.error).toMatch(/refund it/);
+    const refunded = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'listing taken down' } });
+    expect(refunded).toMatchObject({ status: 200, body: { previous_status: 'cancelled', refund: { status: 'succeeded' } } });
+  });
+
   it('a request Stripe refuses is not retried: 402 with the reason, the order failed and the listing on sale again', async () => {
     const before = stripe.requests.length;
     const { orderId, listingId, response } = await buy(30);
