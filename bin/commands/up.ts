@@ -52,7 +52,7 @@ export const upCommand: Command = {
       const mailboxDir = await startEmailWorker(ctx);
       await startSearchAlertsWorker(ctx);
       await startSmsWorker(ctx);
-      await startListingChecksWorker(ctx);
+      await startListingChecksWorker(ctx, warehouse);
       await startSpamChecksWorker(ctx);
       const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse, bus), log, health: supervisor.reporter('scheduler') });
       scheduler.start();

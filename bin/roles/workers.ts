@@ -15,6 +15,7 @@ import { SPAM_CHECKS_GROUP, SpamChecksWorker } from '../../pipelines/sinks/spam-
 import { startWebhookEnqueuer, WebhookDispatcher, WEBHOOKS_GROUP } from '../../pipelines/sinks/webhooks/webhook-worker.js';
 import { MartKeeper, openWarehouseOwner, openWarehouseSession, startWarehouseLoader, WAREHOUSE_GROUP, type ClickHouseClient } from '../../warehouse/index.js';
 import { serveWarehouse } from '../../warehouse/http/serve.js';
+import { WarehouseMedianSource } from '../../warehouse/listing-price-medians.js';
 import { confineAnalystQuery } from '../../warehouse/analyst-guard.js';
 import { checkClickHouse, checkSmtp } from './reachability.js';
 import type { RoleContext } from './role-context.js';
@@ -142,12 +143,24 @@ export async function startSearchAlertsWorker(ctx: RoleContext): Promise<void> {
   ctx.closers.push(() => worker.stop());
 }
 
-/** Listing checks: holds or flags new and edited listings that trip a rule, for moderators to clear or remove. */
-export async function startListingChecksWorker(ctx: RoleContext): Promise<void> {
+/**
+ * Listing checks: holds or flags new and edited listings that trip a rule, for moderators to clear
+ * or remove. The price medians come from `warehouse` (the client of the process that runs the
+ * warehouse role), else from WAREHOUSE_URL's server when set, else from MySQL alone.
+ */
+export async function startListingChecksWorker(ctx: RoleContext, warehouse?: ClickHouseClient): Promise<void> {
   await createTopicsOnce(ctx);
+  let client = warehouse;
+  if (!client && ctx.config.warehouse.url) {
+    // Opened without waiting for the server: MySQL answers until it does.
+    const session = openWarehouseSession(ctx.config);
+    ctx.closers.push(() => session.close());
+    client = session;
+  }
   const worker = new ListingChecksWorker({
     bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, config: ctx.config.checks.listings,
     health: health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP), mediansHealth: health(ctx, 'listing-check-medians'),
+    warehouseMedians: client && new WarehouseMedianSource(client),
   });
   await worker.start();
   ctx.closers.push(() => worker.stop());
