@@ -112,6 +112,13 @@ describe('the materialized marts', () => {
       { country: 'CA', city: 'Boston', active_listings: 2, new_listings: 0, orders: 2, messages: 1 },
       { country: 'US', city: 'Austin', active_listings: 2, new_listings: 0, orders: 1, messages: 0 },
     ]);
+    // Two bikes in the US (10.00 and 50.00): the lower middle one, a real price, as the checks' MySQL fallback answers.
+    expect(await rows('SELECT * FROM marts.listing_price_medians ORDER BY ALL')).toEqual([
+      { country: 'CA', category: 'bikes', currency: 'usd', median_amount: 3_000, samples: 1 },
+      { country: 'CA', category: 'vehicles', currency: 'usd', median_amount: 4_000, samples: 1 },
+      { country: 'US', category: 'bikes', currency: 'usd', median_amount: 1_000, samples: 2 },
+      { country: 'US', category: 'furniture', currency: 'usd', median_amount: 2_000, samples: 1 },
+    ]);
 
     // Changes stream in: a refund, a changed amount, a listing moved to another category, a
     // deleted order, a deleted listing and a deleted user; then an older version of the changed
@@ -162,6 +169,13 @@ describe('the materialized marts', () => {
     ]);
     expect(await rows('SELECT seller_id, listings, sold, active FROM marts.seller_activity ORDER BY seller_id')).toEqual([
       { seller_id: 2, listings: 2, sold: 1, active: 1 }, { seller_id: 3, listings: 1, sold: 1, active: 0 }, { seller_id: 4, listings: 1, sold: 0, active: 1 },
+    ]);
+    // Listing 3 moved to sports (and sold: it still counts); listing 5 deleted leaves the US bikes one.
+    expect(await rows('SELECT * FROM marts.listing_price_medians ORDER BY ALL')).toEqual([
+      { country: 'CA', category: 'sports', currency: 'usd', median_amount: 3_000, samples: 1 },
+      { country: 'CA', category: 'vehicles', currency: 'usd', median_amount: 4_000, samples: 1 },
+      { country: 'US', category: 'bikes', currency: 'usd', median_amount: 1_000, samples: 1 },
+      { country: 'US', category: 'furniture', currency: 'usd', median_amount: 2_000, samples: 1 },
     ]);
   });
 
