@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopes, readTopic, startTestReader, type TestReader } from '../test/fixtures/cdc.js';
+import { eventually } from '../test/fixtures/eventually.js';
 import { newDatabaseUrl } from '../test/fixtures/database.js';
 import { tempDir } from '../test/fixtures/temp-dir.js';
 import { silentLogger } from '../core/log.js';
@@ -62,17 +63,6 @@ afterAll(async () => {
 async function rows<T>(query: string): Promise<T[]> {
   const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
   return result.json<T>();
-}
-
-async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const attempt = () => read().catch((error: unknown) => error as T);
-  let last = await attempt();
-  while (JSON.stringify(last) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    last = await attempt();
-  }
-  expect(last).toEqual(expected);
 }
 
 type Located = { id: number; city: string; latitude: number | null; longitude: number | null; price_amount: number; status: string };

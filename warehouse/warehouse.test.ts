@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, startTestReader, type TestReader } from '../test/fixtures/cdc.js';
+import { eventually } from '../test/fixtures/eventually.js';
 import { createTestDatabase, type TestDatabase } from '../test/fixtures/database.js';
 import { tempDir } from '../test/fixtures/temp-dir.js';
 import { buildAdminServer } from '../api/admin/server.js';
@@ -47,18 +48,6 @@ afterAll(async () => {
 async function rows<T>(query: string): Promise<T[]> {
   const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
   return result.json<T>();
-}
-
-/** Polls until `read` returns `expected` (a table or column may not exist yet: the loader is asynchronous). */
-async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const attempt = () => read().catch((error: unknown) => error as T);
-  let last = await attempt();
-  while (JSON.stringify(last) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    last = await attempt();
-  }
-  expect(last).toEqual(expected);
 }
 
 const mysqlListings = async () => {

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopic, startTestReader, type TestReader } from '../../../test/fixtures/cdc.js';
+import { eventually } from '../../../test/fixtures/eventually.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { buildPublicServer } from '../../../api/public/server.js';
@@ -58,40 +59,29 @@ const listing = (fields: Partial<NewListing>): NewListing => ({
   sellerId, name: 'Thing', description: 'For sale.', category: 'electronics', country: 'US', city: 'Boston', priceAmount: 10_000, priceCurrency: 'usd', ...fields,
 });
 
+/** The ids search finds, in id order. */
 async function ids(query: SearchQuery): Promise<number[]> {
-  return (await (await search.serving()).search(query)).hits.map((h) => h.id);
-}
-
-/** Polls until the search returns what is expected (the pipeline is asynchronous). */
-async function eventually(query: SearchQuery, expected: number[], timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: number[] = [];
-  while (Date.now() < deadline) {
-    last = (await ids(query)).sort((a, b) => a - b);
-    if (JSON.stringify(last) === JSON.stringify([...expected].sort((a, b) => a - b))) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  expect(last, JSON.stringify(query)).toEqual([...expected].sort((a, b) => a - b));
+  return (await (await search.serving()).search(query)).hits.map((h) => h.id).sort((a, b) => a - b);
 }
 
 {
   it('finds a new listing by a typo\'d query, follows edits, and drops sold and removed listings', async () => {
     const tv = await createListing(db.pool, listing({ name: 'Samsung 55" TV - second-hand', description: 'Works perfectly.' }));
-    await eventually({ q: 'sceond-hnad tv' }, [tv]);
+    await eventually(() => ids({ q: 'sceond-hnad tv' }), [tv]);
     const [hit] = (await (await search.serving()).search({ q: 'samsung' })).hits;
     expect(hit).toMatchObject({ id: tv, seller_name: 'Søren Seller', price_amount: 10_000 });
 
     await updateListing(db.pool, tv, { name: 'Samsung 55" television', price_amount: 8_000 });
-    await eventually({ q: 'television' }, [tv]);
-    await eventually({ q: 'second-hand' }, []);
+    await eventually(() => ids({ q: 'television' }), [tv]);
+    await eventually(() => ids({ q: 'second-hand' }), []);
 
     await placeOrder(db.pool, tv, buyerId);
-    await eventually({ q: 'samsung' }, []);
+    await eventually(() => ids({ q: 'samsung' }), []);
 
     const sofa = await createListing(db.pool, listing({ name: 'Velvet sofa', category: 'furniture' }));
-    await eventually({ q: 'sofa' }, [sofa]);
+    await eventually(() => ids({ q: 'sofa' }), [sofa]);
     await removeListing(db.pool, sofa);
-    await eventually({ q: 'sofa' }, []);
+    await eventually(() => ids({ q: 'sofa' }), []);
   });
 
   it('does not resurrect deletions or roll back edits when old events are delivered again', async () => {
@@ -99,8 +89,8 @@ async function eventually(query: SearchQuery, expected: number[], timeoutMs = 10
     await updateListing(db.pool, lamp, { name: 'Brass floor lamp' });
     const chair = await createListing(db.pool, listing({ name: 'Rocking chair' }));
     await removeListing(db.pool, chair);
-    await eventually({ q: 'floor lamp' }, [lamp]);
-    await eventually({ q: 'rocking' }, []);
+    await eventually(() => ids({ q: 'floor lamp' }), [lamp]);
+    await eventually(() => ids({ q: 'rocking' }), []);
 
     // Publish every listing event once more, as a redelivery after a crash would.
     const topic = `sl.${db.name}.listings`;
@@ -124,13 +114,13 @@ async function eventually(query: SearchQuery, expected: number[], timeoutMs = 10
 
   it('keeps the index across a restart and catches up on what changed meanwhile', async () => {
     const kept = await createListing(db.pool, listing({ name: 'Kept kayak' }));
-    await eventually({ q: 'kayak' }, [kept]);
+    await eventually(() => ids({ q: 'kayak' }), [kept]);
     await indexer.stop();
     await search.close();
     const added = await createListing(db.pool, listing({ name: 'Added kayak paddle' }));
     await startIndexer();
     expect(await ids({ q: 'kept kayak' })).toEqual([kept]);
-    await eventually({ q: 'kayak' }, [kept, added]);
+    await eventually(() => ids({ q: 'kayak' }), [kept, added]);
   });
 
   it('rebuilds the index from MySQL while writes go on, swaps it in, and verifies clean', async () => {
@@ -185,7 +175,7 @@ async function eventually(query: SearchQuery, expected: number[], timeoutMs = 10
 
   it('serves GET /v1/search with hits, highlights and facets, and refuses bad parameters', async () => {
     const id = await createListing(db.pool, listing({ name: 'Nintendo Switch OLED', city: 'Chicago', priceAmount: 25_000 }));
-    await eventually({ q: 'nintendo' }, [id]);
+    await eventually(() => ids({ q: 'nintendo' }), [id]);
     const app = await buildPublicServer({ pool: db.pool, log: silentLogger(), search });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
