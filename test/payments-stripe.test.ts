@@ -228,6 +228,23 @@ describe('buying with Stripe', () => {
     expect(await listingStatus(listingId)).toBe('active');
   });
 
+  it('a buyer holds at most five listings with orders awaiting payment; a sixth is refused until one is settled', async () => {
+    const seller = await person();
+    const buyer = await person();
+    const orders: { orderId: number; intentId: string }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await call('POST', `/v1/listings/${await listing(seller.id)}/orders`, { token: buyer.token });
+      expect(response.status).toBe(201);
+      orders.push({ orderId: response.body.id, intentId: response.body.payment.payment_intent_id });
+    }
+    const sixth = await listing(seller.id);
+    const refused = await call('POST', `/v1/listings/${sixth}/orders`, { token: buyer.token });
+    expect(refused).toMatchObject({ status: 429, body: { error: 'rate_limited', message: 'you have 5 orders awaiting payment: pay for one or wait for it to expire before buying more' } });
+    expect(await listingStatus(sixth)).toBe('active');
+    await deliver(stripe.succeed(orders[0]!.intentId));
+    expect((await call('POST', `/v1/listings/${sixth}/orders`, { token: buyer.token })).status).toBe(201);
+  });
+
   it('a free listing needs no payment: placed at once as before', async () => {
     const { response } = await buy(0);
     expect(response.status).toBe(201);

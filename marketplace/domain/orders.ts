@@ -1,5 +1,5 @@
-import { ConflictError } from '../../core/errors.js';
-import type { Pool, PoolConnection, ResultSetHeader } from '../mysql/connection.js';
+import { ConflictError, RateLimited } from '../../core/errors.js';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
 import { lockListing } from './listings.js';
 import { appendToOutbox } from './outbox.js';
 import { withTransaction } from './transaction.js';
@@ -12,6 +12,12 @@ export interface PlacedOrder {
   amount: number;
   currency: string;
 }
+
+/**
+ * Orders awaiting payment a buyer may have at once: each holds its listing until it is paid or
+ * expires, so without a cap one account could take listings off sale by the hundred.
+ */
+export const MAX_UNPAID_ORDERS = 5;
 
 export interface PlaceOrderOptions {
   /**
@@ -32,8 +38,13 @@ export async function placeOrder(pool: Pool, listingId: number, buyerId: number,
     const listing = await lockListing(connection, listingId);
     if (listing.status !== 'active') throw new ConflictError(`listing ${listingId} is ${listing.status}, not for sale`);
     if (listing.seller_id === buyerId) throw new ConflictError('sellers cannot buy their own listing');
-    await connection.query('UPDATE listings SET status = ? WHERE id = ?', ['sold', listingId]);
     const provider = listing.price_amount > 0 ? options.paymentProvider : undefined;
+    if (provider) {
+      const [unpaid] = await connection.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM orders WHERE buyer_id = ? AND status = 'pending_payment'", [buyerId]);
+      const count = Number(unpaid[0]!.n);
+      if (count >= MAX_UNPAID_ORDERS) throw new RateLimited(`you have ${count} orders awaiting payment: pay for one or wait for it to expire before buying more`);
+    }
+    await connection.query('UPDATE listings SET status = ? WHERE id = ?', ['sold', listingId]);
     const [result] = await connection.query<ResultSetHeader>(
       'INSERT INTO orders (listing_id, buyer_id, seller_id, amount, currency, status) VALUES (?, ?, ?, ?, ?, ?)',
       [listingId, buyerId, listing.seller_id, listing.price_amount, listing.price_currency, provider ? 'pending_payment' : 'placed'],
