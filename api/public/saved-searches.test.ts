@@ -66,9 +66,9 @@ describe('saved searches', () => {
     expect(created.body).toMatchObject({ q: 'kayak', near: 'Boston,US', within_km: 25, city: null, country: null });
     expect(created.body.latitude).toBeCloseTo(42.36, 1);
     expect(created.body.longitude).toBeCloseTo(-71.06, 1);
-    expect(created.body.description).toBe('"kayak" within 25 km of Boston,US');
+    expect(created.body.description).toBe('"kayak" within 25 km of Boston, US');
     const anywhere = await call('POST', '/v1/saved-searches', { token: owner.token, body: { near: 'Boston,US' } });
-    expect(anywhere.body).toMatchObject({ q: null, near: 'Boston,US', within_km: null, description: 'around Boston,US' });
+    expect(anywhere.body).toMatchObject({ q: null, near: 'Boston,US', within_km: null, description: 'around Boston, US' });
 
     expect((await call('GET', `/v1/saved-searches/${created.body.id}`, { token: other.token })).status).toBe(404);
     expect((await call('GET', '/v1/saved-searches', { token: other.token })).body.data).toEqual([]);

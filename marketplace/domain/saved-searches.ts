@@ -84,7 +84,10 @@ export function describeSavedSearch(search: SavedSearchFilters): string {
   if (search.category) parts.push(`in ${search.category}`);
   const place = [search.city, search.country].filter(Boolean).join(', ');
   if (place) parts.push(`near ${place}`);
-  if (search.near) parts.push(search.near.withinKm === null ? `around ${search.near.label}` : `within ${search.near.withinKm} km of ${search.near.label}`);
+  if (search.near) {
+    const city = search.near.label.replace(/,\s*([A-Za-z]{2})$/, ', $1');
+    parts.push(search.near.withinKm === null ? `around ${city}` : `within ${search.near.withinKm} km of ${city}`);
+  }
   const money = (cents: number) => (cents / 100).toFixed(2).replace(/\.00$/, '');
   if (search.minPrice != null && search.maxPrice != null) parts.push(`from ${money(search.minPrice)} to ${money(search.maxPrice)}`);
   else if (search.minPrice != null) parts.push(`from ${money(search.minPrice)}`);

@@ -61,7 +61,6 @@ export const alertsPage: Page = {
       const matches = search.matches === 1 ? '1 match so far' : `${search.matches} matches so far`;
       const element = h('li', { class: 'alert-item' },
         h('div', { class: 'alert-what' }, h('a', { href: results }, label), ' ', state),
-        search.near ? h('p', { 'data-testid': 'alert-distance' }, search.within_km === null ? `Around ${search.near}, any distance` : `Within ${search.within_km} km of ${search.near}`) : '',
         h('p', { class: 'muted' }, matches),
         h('div', { class: 'alert-actions' }, toggle, remove));
       return element;
