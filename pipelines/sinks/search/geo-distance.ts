@@ -1,15 +1,20 @@
-// Great-circle distance for `near` searches. Elasticsearch's arc distance uses the same haversine
-// formula and mean Earth radius, so both engines report the same distance_km for a hit.
+// Great-circle distance for `near` searches and distance alerts, one formula for every engine:
+// Elasticsearch's arc distance uses the same haversine and mean Earth radius, so both engines
+// report the same distance_km for a hit and draw a radius at the same place.
 
 const EARTH_MEAN_RADIUS_KM = 6371.0088;
+const RADIANS = Math.PI / 180;
 
-const radians = (degrees: number) => (degrees * Math.PI) / 180;
+/** Kilometres between two points given in degrees (four numbers: no object per document in hot loops). */
+export function kmBetween(latitudeA: number, longitudeA: number, latitudeB: number, longitudeB: number): number {
+  const dLat = (latitudeB - latitudeA) * RADIANS;
+  const dLon = (longitudeB - longitudeA) * RADIANS;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(latitudeA * RADIANS) * Math.cos(latitudeB * RADIANS) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_MEAN_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
 
 export function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
-  const dLat = radians(b.latitude - a.latitude);
-  const dLon = radians(b.longitude - a.longitude);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(radians(a.latitude)) * Math.cos(radians(b.latitude)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_MEAN_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+  return kmBetween(a.latitude, a.longitude, b.latitude, b.longitude);
 }
 
 /** A document's coordinates, or null when it has none (listings without a place on the map). */

@@ -3,8 +3,8 @@
 // are read from the typed columns, and one pass over the matches counts the total and the facets
 // and keeps the requested page's best documents in a bounded heap. Nothing here allocates per
 // document, and nothing is sorted but the page.
+import { kmBetween } from '../geo-distance.js';
 import { TOTAL_HITS_EXACT_UP_TO, type SearchSort, type TotalRelation } from '../port.js';
-import { distanceKm } from './geo.js';
 import { ACTIVE, type MemoryIndex } from './memory-index.js';
 import { SortedOrder } from './sorted-order.js';
 import { TopK } from './top-k.js';
@@ -98,7 +98,7 @@ class CompiledFilter {
         const dLon = Math.abs(longitude - this.longitude);
         if (Math.min(dLon, 360 - dLon) > this.longitudeSpan) return false;
       }
-      const km = distanceKm(this.latitude, this.longitude, latitude, longitude);
+      const km = kmBetween(this.latitude, this.longitude, latitude, longitude);
       if (km > this.withinKm) return false;
       this.distances[d] = km;
     }
