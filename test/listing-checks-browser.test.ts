@@ -2,10 +2,9 @@
 // (`steveslist up`): a seller sees a held listing "Under review" on My listings; a moderator finds
 // it on the console's Held listings page with the rule's reason, clears it with a reason, and it is
 // found by search again. Screenshots go to CHECKS_SHOTS when it is set, for a person to look at.
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import { signUp } from '../marketplace/auth/user-accounts.js';
@@ -14,21 +13,14 @@ import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
-import { ROOT, startCli, type RunningCli } from './fixtures/run-cli.js';
+import { startCli, type RunningCli } from './fixtures/run-cli.js';
+import { buildConsoleWhenChanged, logInStaff } from './fixtures/staff-console.js';
 import { tempDir } from './fixtures/temp-dir.js';
 import { buildOnce } from './fixtures/web-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CONSOLE = join(ROOT, 'api', 'admin', 'console');
 const PASSWORD = 'correct horse battery staple';
 const SHOTS = process.env.CHECKS_SHOTS;
-
-function consoleOutdated(): boolean {
-  const index = join(CONSOLE, 'dist', 'index.html');
-  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
-  const sources = [join(CONSOLE, 'index.html'), ...readdirSync(join(CONSOLE, 'src'), { recursive: true, encoding: 'utf8' }).map((name) => join(CONSOLE, 'src', name))];
-  return sources.some((path) => statSync(path).mtimeMs > built);
-}
 
 const dir = tempDir();
 let db: TestDatabase;
@@ -39,7 +31,7 @@ let adminUrl: string;
 
 beforeAll(async () => {
   await buildOnce();
-  if (consoleOutdated()) await build({ configFile: join(CONSOLE, 'vite.config.ts'), logLevel: 'warn' });
+  await buildConsoleWhenChanged();
   db = await createTestDatabase('checksweb');
   up = startCli(['up'], {
     MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', LOG_LEVEL: 'info',
@@ -113,10 +105,7 @@ describe('a held listing, seen by its seller and cleared by a moderator', () => 
     expect(seller.scriptErrors).toEqual([]);
 
     const moderator = await open(adminUrl, '/held-listings');
-    await moderator.page.getByLabel('Username').fill('mona');
-    await moderator.page.getByLabel('Password').fill(PASSWORD);
-    await moderator.page.getByRole('button', { name: 'Log in' }).click();
-    await moderator.page.getByTestId('signed-in-as').filter({ hasText: 'mona' }).waitFor();
+    await logInStaff(moderator.page, 'mona', PASSWORD);
     await moderator.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Held listings' }).click();
     const held = moderator.page.getByRole('row').filter({ hasText: 'Omega replica watch' });
     await held.filter({ hasText: 'banned words: "replica"' }).waitFor();
@@ -142,10 +131,7 @@ describe('a held listing, seen by its seller and cleared by a moderator', () => 
     const userId = signedUp.body.user.id as number;
     await until(async () => (await db.pool.query<RowDataPacket[]>('SELECT id FROM user_checks WHERE user_id = ?', [userId]))[0], (rows) => rows.length > 0, 30_000);
     const moderator = await open(adminUrl, `/users/${userId}`);
-    await moderator.page.getByLabel('Username').fill('mona');
-    await moderator.page.getByLabel('Password').fill(PASSWORD);
-    await moderator.page.getByRole('button', { name: 'Log in' }).click();
-    await moderator.page.getByTestId('signed-in-as').filter({ hasText: 'mona' }).waitFor();
+    await logInStaff(moderator.page, 'mona', PASSWORD);
     const finding = moderator.page.getByRole('row').filter({ hasText: 'disposable email' });
     await finding.filter({ hasText: 'a disposable-mail domain' }).filter({ hasText: 'sign-up' }).waitFor();
     await shot(moderator.page, 'checks-04-user-spam-checks');

@@ -3,11 +3,10 @@
 // trail, resolving a complaint, replaying a dead letter, running SQL and downloading CSV, and a
 // role's refusal coming from the API itself. Screenshots of each page go to STAFF_CONSOLE_SHOTS
 // when it is set, for a person to look at.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import { totpCode } from '../marketplace/auth/totp.js';
@@ -19,26 +18,13 @@ import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { directListings } from './fixtures/direct-listings.js';
 import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
-import { ROOT, startCli, type RunningCli } from './fixtures/run-cli.js';
+import { startCli, type RunningCli } from './fixtures/run-cli.js';
+import { buildConsoleWhenChanged, logInStaff } from './fixtures/staff-console.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CONSOLE = join(ROOT, 'api', 'admin', 'console');
 const PASSWORD = 'correct horse battery staple';
 const SHOTS = process.env.STAFF_CONSOLE_SHOTS;
-
-function builtAtMs(): number {
-  const index = join(CONSOLE, 'dist', 'index.html');
-  return existsSync(index) ? statSync(index).mtimeMs : 0;
-}
-
-function newestSourceMs(): number {
-  const sources = [join(CONSOLE, 'index.html'), join(CONSOLE, 'vite.config.ts')];
-  for (const name of readdirSync(join(CONSOLE, 'src'), { recursive: true, encoding: 'utf8' })) {
-    if (/\.(ts|css)$/.test(name)) sources.push(join(CONSOLE, 'src', name));
-  }
-  return Math.max(...sources.map((path) => statSync(path).mtimeMs));
-}
 
 const dir = tempDir();
 let db: TestDatabase;
@@ -51,7 +37,7 @@ const listings = () => directListings(db.pool, { email: 'console-seller@example.
 let writer: ReturnType<typeof listings> | undefined;
 
 beforeAll(async () => {
-  if (builtAtMs() < newestSourceMs()) await build({ configFile: join(CONSOLE, 'vite.config.ts'), logLevel: 'warn' });
+  await buildConsoleWhenChanged();
   db = await createTestDatabase('console');
   up = startCli(['up'], {
     MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', LOG_LEVEL: 'info',
@@ -90,18 +76,6 @@ async function openPage(path = '/'): Promise<{ page: Page; scriptErrors: string[
   page.on('pageerror', (error) => scriptErrors.push(error.message));
   await page.goto(adminUrl + path);
   return { page, scriptErrors };
-}
-
-async function logIn(page: Page, username: string, code?: () => string): Promise<void> {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  if (code) {
-    await page.getByLabel('Authenticator code').waitFor();
-    await page.getByLabel('Authenticator code').fill(code());
-    await page.getByRole('button', { name: 'Log in' }).click();
-  }
-  await page.getByTestId('signed-in-as').filter({ hasText: username }).waitFor();
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -161,7 +135,7 @@ describe('the staff console', () => {
   it('removes a listing with a reason, and the removal shows in the audit trail', async () => {
     const id = await writer!.add('Counterfeit designer handbag');
     const { page, scriptErrors } = await openPage('/listings');
-    await logIn(page, 'mona');
+    await logInStaff(page, 'mona', PASSWORD);
     await page.getByRole('searchbox').fill('designer handbag');
     await page.getByRole('button', { name: 'Search' }).click();
     const row = page.getByRole('row').filter({ hasText: 'Counterfeit designer handbag' });
@@ -191,7 +165,7 @@ describe('the staff console', () => {
     const { user: reporter } = await signUp(db.pool, { email: `reporter.${Date.now()}@example.com`, password: 'password-long-enough', name: 'Rita Reporter', country: 'DE', city: 'Köln' });
     const complaintId = await fileComplaint(db.pool, { reporterId: reporter.id, listingId, reason: 'fraud', details: 'Asked me to pay outside the site.' });
     const { page, scriptErrors } = await openPage('/complaints');
-    await logIn(page, 'mona');
+    await logInStaff(page, 'mona', PASSWORD);
     const row = page.getByRole('row').filter({ hasText: `#${complaintId}` });
     await row.filter({ hasText: 'Asked me to pay outside the site.' }).waitFor();
     await shot(page, '06-complaints');
@@ -223,7 +197,7 @@ describe('the staff console', () => {
       index.close();
     }
     const { page, scriptErrors } = await openPage('/pipeline');
-    await logIn(page, 'otto');
+    await logInStaff(page, 'otto', PASSWORD);
     const group = page.getByRole('row').filter({ hasText: 'search-indexer' });
     await group.getByRole('link', { name: 'Dead letters →' }).waitFor();
     await shot(page, '07-pipeline');
@@ -248,7 +222,7 @@ describe('the staff console', () => {
     await until(() => admin('POST', '/warehouse/query', { token, body: { sql } }), (r) => typeof r.body === 'object' && r.body?.id === String(id), 60_000);
 
     const { page, scriptErrors } = await openPage('/workbench');
-    await logIn(page, 'anna');
+    await logInStaff(page, 'anna', PASSWORD);
     const editor = page.getByLabel('SQL');
     await editor.fill(sql);
     await page.getByRole('button', { name: 'Run query' }).click();
@@ -267,7 +241,7 @@ describe('the staff console', () => {
   it('is refused by the API, not only by the navigation, when a role oversteps', async () => {
     const id = await writer!.add('Vintage road bike');
     const { page } = await openPage('/');
-    await logIn(page, 'anna');
+    await logInStaff(page, 'anna', PASSWORD);
     // The analyst's own cookie session, with its CSRF token, asks to remove a listing anyway.
     const csrf = (await page.context().cookies()).find((cookie) => cookie.name === 'sl_csrf')!.value;
     const answer = await page.evaluate(async ({ listing, csrf }) => {
@@ -284,7 +258,7 @@ describe('the staff console', () => {
 
   it('runs a scheduled job now, with a reason, and shows how it went', async () => {
     const { page, scriptErrors } = await openPage('/jobs');
-    await logIn(page, 'otto');
+    await logInStaff(page, 'otto', PASSWORD);
     const job = page.getByRole('row').filter({ hasText: 'sessions.purge-expired' });
     await job.getByRole('button', { name: 'Run now…' }).click();
     await page.getByRole('dialog').getByLabel('Reason').fill('clearing sessions after the key rotation');
@@ -303,7 +277,7 @@ describe('the staff console', () => {
       [endpoint.id],
     );
     const { page, scriptErrors } = await openPage(`/users/${seller}`);
-    await logIn(page, 'sue');
+    await logInStaff(page, 'sue', PASSWORD);
     await page.getByRole('link', { name: 'https://hooks.example.com/steveslist' }).click();
     const row = page.getByRole('row').filter({ hasText: 'order.placed' });
     await row.filter({ hasText: 'connect ECONNREFUSED' }).waitFor();
@@ -318,7 +292,7 @@ describe('the staff console', () => {
 
   it('shows an admin every page as tables, without script errors', async () => {
     const { page, scriptErrors } = await openPage('/');
-    await logIn(page, 'adam');
+    await logInStaff(page, 'adam', PASSWORD);
     const pages: [string, string, string][] = [
       ['/users?q=Console', 'Users', '10-users'], ['/emails', 'Email queue', '12-emails'], ['/jobs', 'Scheduled jobs', '13-jobs'],
       ['/accounts', 'Staff accounts', '14-accounts'], ['/audit', 'Audit trail', '15-audit-all'], ['/refunds', 'Refunds', '16-refunds'],
