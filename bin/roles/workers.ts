@@ -146,7 +146,7 @@ export async function startSearchAlertsWorker(ctx: RoleContext): Promise<void> {
 /**
  * Listing checks: holds or flags new and edited listings that trip a rule, for moderators to clear
  * or remove. The price medians come from `warehouse` (the client of the process that runs the
- * warehouse role), else from WAREHOUSE_URL's server when set, else from MySQL alone.
+ * warehouse role), else from CLICKHOUSE_URL's server when set, else from MySQL alone.
  */
 export async function startListingChecksWorker(ctx: RoleContext, warehouse?: ClickHouseClient): Promise<void> {
   await createTopicsOnce(ctx);
