@@ -40,16 +40,29 @@ export interface Decision {
   held: boolean;
 }
 
+/** The fields of a listing the rules read, as the checked event carried them. */
+export interface CheckedVersion {
+  name: string;
+  description: string;
+  category: string;
+  country: string;
+  price_amount: number;
+  price_currency: string;
+}
+
 /**
  * Records the findings of one checked event. Idempotent: a redelivered event finds its rows
  * there and changes nothing, so a listing a moderator cleared meanwhile is not held again.
  */
-export async function recordListingDecision(pool: Pool, eventId: string, listingId: number, sellerId: number, found: readonly ListingCheckFinding[]): Promise<Decision> {
+export async function recordListingDecision(
+  pool: Pool, eventId: string, listingId: number, sellerId: number, found: readonly ListingCheckFinding[], checked?: CheckedVersion,
+): Promise<Decision> {
   if (found.length === 0) return { recorded: 0, held: false };
   return withTransaction(pool, async (connection) => {
     // The listing is locked before its cleared checks are read, as clearing locks it first: a
     // moderator's clearing that committed while this event was being checked is seen here.
-    const [rows] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
+    const [rows] = await connection.query<RowDataPacket[]>(
+      'SELECT status, name, description, category, country, price_amount, price_currency FROM listings WHERE id = ? FOR UPDATE', [listingId]);
     const findings = await notClearedBefore(connection, listingId, found);
     if (findings.length === 0) return { recorded: 0, held: false };
     const [result] = await connection.query<ResultSetHeader>(
@@ -59,7 +72,10 @@ export async function recordListingDecision(pool: Pool, eventId: string, listing
     if (result.affectedRows === 0) return { recorded: 0, held: false };
     // Deleted by its seller meanwhile: the findings stay as a record; there is nothing to hold.
     const status = rows[0]?.status as string | undefined;
-    const hold = findings.some((f) => f.action === 'hold') && status === 'active';
+    // Edited since the checked version (the edit committed while it was checked): the findings are
+    // kept as a record, and the edit's own event decides whether the listing as it is now is held.
+    const stale = checked !== undefined && rows[0] !== undefined && !sameVersion(rows[0], checked);
+    const hold = findings.some((f) => f.action === 'hold') && status === 'active' && !stale;
     if (hold) await connection.query("UPDATE listings SET status = 'pending_review' WHERE id = ?", [listingId]);
     const checks = findings.map(({ rule, action, reason, values }) => ({ rule, action, reason, values }));
     if (status !== undefined) {
@@ -75,6 +91,11 @@ export async function recordListingDecision(pool: Pool, eventId: string, listing
     });
     return { recorded: result.affectedRows, held: hold };
   });
+}
+
+function sameVersion(row: RowDataPacket, checked: CheckedVersion): boolean {
+  return row.name === checked.name && row.description === checked.description && row.category === checked.category && row.country === checked.country
+    && Number(row.price_amount) === Number(checked.price_amount) && row.price_currency === checked.price_currency;
 }
 
 /**

@@ -104,6 +104,12 @@ const events = async (id: number, type: string) => {
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT payload FROM outbox WHERE aggregate_type = ? AND aggregate_id = ? AND type = ?', ['listing', String(id), type]);
   return rows.map((row) => (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>);
 };
+/** A seller of their own, so the listings a test makes count towards no other test's burst. */
+let quiet = 0;
+async function quietSeller(): Promise<number> {
+  const { user } = await signUp(db.pool, { email: `quiet${++quiet}@example.com`, password: `password-quiet-${quiet}`, name: `Quiet ${quiet}`, country: 'DE', city: 'Berlin' });
+  return user.id;
+}
 const decision = (id: number) => until(() => decided.get(id), (found) => found !== undefined);
 
 describe('listing checks on the bus', () => {
@@ -186,13 +192,27 @@ describe('listing checks on the bus', () => {
   });
 
   it("keeps a moderator's clearing when a check of the same rule and reason was under way as it committed", async () => {
-    const id = await createListing(db.pool, listing(sellers[2]!.id));
+    const seller = await quietSeller();
+    const id = await createListing(db.pool, listing(seller));
     const finding = { rule: 'banned_words', action: 'hold' as const, reason: 'banned words: "replica"', values: {} };
-    expect((await recordListingDecision(db.pool, randomUUID(), id, sellers[2]!.id, [finding])).held).toBe(true);
+    expect((await recordListingDecision(db.pool, randomUUID(), id, seller, [finding])).held).toBe(true);
     expect((await staff('POST', `/admin/listing-checks/${id}/clear`, { token: moderator, body: { reason: 'a licensed reproduction' } })).status).toBe(200);
     // The worker checked an edit before the clearing committed and records its finding after it.
-    expect(await recordListingDecision(db.pool, randomUUID(), id, sellers[2]!.id, [finding])).toEqual({ recorded: 0, held: false });
+    expect(await recordListingDecision(db.pool, randomUUID(), id, seller, [finding])).toEqual({ recorded: 0, held: false });
     expect(await status(id)).toBe('active');
+  });
+
+  it('does not hold a listing for a version its seller has since edited; the edit is checked on its own', async () => {
+    const seller = await quietSeller();
+    const fields = listing(seller);
+    const id = await createListing(db.pool, fields);
+    const checkedVersion = { id, seller_id: seller, name: 'Replica watch', description: fields.description, category: fields.category, country: fields.country, price_amount: fields.priceAmount, price_currency: fields.priceCurrency };
+    const finding = { rule: 'banned_words', action: 'hold' as const, reason: 'banned words: "replica"', values: {} };
+    // Checked as it was; the seller's edit to the listing as it is now committed meanwhile.
+    expect(await recordListingDecision(db.pool, randomUUID(), id, seller, [finding], checkedVersion)).toEqual({ recorded: 1, held: false });
+    expect(await status(id)).toBe('active');
+    const current = { ...checkedVersion, name: fields.name };
+    expect((await recordListingDecision(db.pool, randomUUID(), id, seller, [{ ...finding, reason: 'banned words: "fake"' }], current)).held).toBe(true);
   });
 
   it('lets a moderator remove a held listing instead', async () => {

@@ -89,7 +89,7 @@ export class ListingChecksWorker {
       // Skips a transaction when a clearing already covers them; the decision checks again under lock.
       const findings = await notClearedBefore(this.options.pool, listing.id, checkListing(listing, facts[i]!, this.options.config, rules));
       if (findings.length === 0) continue;
-      const decision = await recordListingDecision(this.options.pool, eventId, listing.id, listing.seller_id, findings);
+      const decision = await recordListingDecision(this.options.pool, eventId, listing.id, listing.seller_id, findings, listing);
       if (decision.recorded > 0) {
         this.log.info({ listing: listing.id, rules: findings.map((f) => f.rule), held: decision.held }, decision.held ? 'listing held for review' : 'listing flagged for review');
         this.options.onDecision?.(listing.id, findings.map((f) => f.rule), decision.held);
