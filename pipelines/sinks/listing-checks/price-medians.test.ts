@@ -53,7 +53,7 @@ describe('the price medians', () => {
     await medians.refresh();
     expect(medians.source).toBe('mysql');
     expect(medians.get('de', 'bikes', 'EUR')).toEqual({ priceAmount: 40_000, samples: 1 });
-    expect(sourceLines()).toEqual([{ level: 30, msg: 'price medians from MySQL', source: 'mysql', reason: 'the warehouse did not answer: Database marts does not exist. ' }]);
+    expect(sourceLines()).toEqual([{ level: 30, msg: 'price medians from MySQL', source: 'mysql', reason: expect.stringMatching(/^the warehouse did not answer: .*marts/) }]);
 
     // The mart made before the listings are loaded is empty: MySQL still answers, without a new line.
     await ensureRawDatabase(client);
@@ -96,7 +96,7 @@ describe('the price medians', () => {
     expect(medians.source).toBe('mysql');
     expect(medians.get('DE', 'bikes', 'eur')).toEqual({ priceAmount: 40_000, samples: 1 });
     expect(sourceLines().slice(before)).toEqual([
-      { level: 40, msg: 'price medians now from MySQL, the newest listings only, until the warehouse answers again', source: 'mysql', reason: 'the warehouse did not answer: ChdbConnection is closed' },
+      { level: 40, msg: 'price medians now from MySQL, the newest listings only, until the warehouse answers again', source: 'mysql', reason: expect.stringMatching(/^the warehouse did not answer: .*closed/) },
     ]);
   });
 });
