@@ -2,9 +2,7 @@
 // (`steveslist up`): a seller sees a held listing "Under review" on My listings; a moderator finds
 // it on the console's Held listings page with the rule's reason, clears it with a reason, and it is
 // found by search again. Screenshots go to CHECKS_SHOTS when it is set, for a person to look at.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import { signUp } from '../marketplace/auth/user-accounts.js';
@@ -13,19 +11,16 @@ import type { RowDataPacket } from '../marketplace/mysql/connection.js';
 import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
-import { startCli, type RunningCli } from './fixtures/run-cli.js';
-import { buildConsoleWhenChanged, logInStaff } from './fixtures/staff-console.js';
+import { buildConsoleWhenChanged, logInStaff, openPage as openIn, screenshotTo, startPlatformWithBrowser, type RunningPlatform } from './fixtures/staff-console.js';
 import { tempDir } from './fixtures/temp-dir.js';
 import { buildOnce } from './fixtures/web-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 const SHOTS = process.env.CHECKS_SHOTS;
 
 const dir = tempDir();
 let db: TestDatabase;
-let up: RunningCli | undefined;
-let browser: Browser | undefined;
+let platform: RunningPlatform | undefined;
 let webUrl: string;
 let adminUrl: string;
 
@@ -33,45 +28,20 @@ beforeAll(async () => {
   await buildOnce();
   await buildConsoleWhenChanged();
   db = await createTestDatabase('checksweb');
-  up = startCli(['up'], {
-    MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', LOG_LEVEL: 'info',
-    CDC_SERVER_ID: String(90_000 + Math.floor(Math.random() * 9_000)), DASHBOARD_REBUILD_MINUTES: '0',
-  });
-  const [[, web, admin], launched] = await Promise.all([
-    up.waitFor(/"web":"(http:[^"]+)\/".*"admin":"(http:[^"]+)"/, 120_000),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
-  ]);
-  browser = launched;
-  webUrl = web!;
-  adminUrl = admin!;
+  platform = await startPlatformWithBrowser(db.url, dir.path, { DASHBOARD_REBUILD_MINUTES: '0' });
+  ({ webUrl, adminUrl } = platform);
   await addAdminUser(db.pool, 'mona', PASSWORD, { role: 'moderator' });
-  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (up && up.child.exitCode === null) {
-    up.child.kill('SIGTERM');
-    await up.exited;
-  }
+  await platform?.stop();
   await db?.close();
   dir.remove();
 });
 
-async function open(base: string, path: string): Promise<{ page: Page; scriptErrors: string[] }> {
-  const context = await browser!.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const scriptErrors: string[] = [];
-  page.on('pageerror', (error) => scriptErrors.push(error.message));
-  await page.goto(base + path);
-  return { page, scriptErrors };
-}
+const open = (base: string, path: string) => openIn(platform!.browser, base + path, { viewport: { width: 1280, height: 800 } });
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => screenshotTo(SHOTS, page, name);
 
 const status = async (id: number) => {
   const [[row]] = await db.pool.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ?', [id]);

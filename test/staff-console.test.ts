@@ -3,10 +3,10 @@
 // trail, resolving a complaint, replaying a dead letter, running SQL and downloading CSV, and a
 // role's refusal coming from the API itself. Screenshots of each page go to STAFF_CONSOLE_SHOTS
 // when it is set, for a person to look at.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
 import { totpCode } from '../marketplace/auth/totp.js';
@@ -18,18 +18,15 @@ import { createTestDatabase, type TestDatabase } from './fixtures/database.js';
 import { directListings } from './fixtures/direct-listings.js';
 import { until } from './fixtures/eventually.js';
 import { httpClient } from './fixtures/http-client.js';
-import { startCli, type RunningCli } from './fixtures/run-cli.js';
-import { buildConsoleWhenChanged, logInStaff } from './fixtures/staff-console.js';
+import { buildConsoleWhenChanged, logInStaff, openPage as openIn, screenshotTo, startPlatformWithBrowser, type RunningPlatform } from './fixtures/staff-console.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 const SHOTS = process.env.STAFF_CONSOLE_SHOTS;
 
 const dir = tempDir();
 let db: TestDatabase;
-let up: RunningCli | undefined;
-let browser: Browser | undefined;
+let platform: RunningPlatform | undefined;
 let adminUrl: string;
 let webUrl: string;
 let totpSecret: string;
@@ -39,50 +36,25 @@ let writer: ReturnType<typeof listings> | undefined;
 beforeAll(async () => {
   await buildConsoleWhenChanged();
   db = await createTestDatabase('console');
-  up = startCli(['up'], {
-    MYSQL_URL: db.url, DATA_DIR: dir.path, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0', LOG_LEVEL: 'info',
-    CDC_SERVER_ID: String(90_000 + Math.floor(Math.random() * 9_000)),
-  });
-  const [[, web, admin], launched] = await Promise.all([
-    up.waitFor(/"web":"(http:[^"]+)\/".*"admin":"(http:[^"]+)"/, 120_000),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
-  ]);
-  browser = launched;
-  webUrl = web!;
-  adminUrl = admin!;
+  platform = await startPlatformWithBrowser(db.url, dir.path);
+  ({ webUrl, adminUrl } = platform);
   for (const [username, role] of [['mona', 'moderator'], ['otto', 'operator'], ['anna', 'analyst'], ['adam', 'admin'], ['sue', 'support']] as const) {
     await addAdminUser(db.pool, username, PASSWORD, { role });
   }
   const withTotp = await addAdminUser(db.pool, 'tess', PASSWORD, { role: 'operator', totp: true });
   totpSecret = new URL(withTotp.totpUri!).searchParams.get('secret')!;
   writer = listings();
-  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (up && up.child.exitCode === null) {
-    up.child.kill('SIGTERM');
-    await up.exited;
-  }
+  await platform?.stop();
   await db?.close();
   dir.remove();
 });
 
-async function openPage(path = '/'): Promise<{ page: Page; scriptErrors: string[] }> {
-  const context = await browser!.newContext({ locale: 'en-GB', viewport: { width: 1360, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  const scriptErrors: string[] = [];
-  page.on('pageerror', (error) => scriptErrors.push(error.message));
-  await page.goto(adminUrl + path);
-  return { page, scriptErrors };
-}
+const openPage = (path = '/') => openIn(platform!.browser, adminUrl + path, { viewport: { width: 1360, height: 900 }, acceptDownloads: true });
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => screenshotTo(SHOTS, page, name);
 
 async function auditRows(action: string): Promise<RowDataPacket[]> {
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT admin_username, target_id, reason FROM admin_audit WHERE action = ? ORDER BY id', [action]);
