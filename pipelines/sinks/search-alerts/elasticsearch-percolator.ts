@@ -23,7 +23,7 @@ export interface ElasticsearchPercolatorOptions {
 }
 
 /** The listing index's searched fields, so a stored query reads a listing as search does. */
-const MAPPING = {
+export const MAPPING = {
   dynamic: 'strict' as const,
   properties: {
     query: { type: 'percolator' as const },
@@ -76,7 +76,7 @@ export function percolatorQuery(search: SavedSearch, synonyms: readonly (readonl
   return { bool: { must, filter } };
 }
 
-function listingSource(doc: ListingDocument): Record<string, unknown> {
+export function listingSource(doc: ListingDocument): Record<string, unknown> {
   const at = coordinatesOf(doc);
   return {
     name_terms: stems(doc.name).join(' '), description_terms: stems(doc.description).join(' '),
