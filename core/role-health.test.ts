@@ -60,4 +60,15 @@ describe('role health', () => {
       role: 'email', group: 'email', status: 'ok', restarts: 0, failures: 0, dead_letters: 5, last_dead_letter_at: '2026-01-01T00:00:59.999Z',
     });
   });
+
+  it('shows a role\'s latest note while ok and while degraded', () => {
+    const { health, status } = board(60_000);
+    health.register('medians');
+    expect(status('medians').detail).toBeUndefined();
+    health.note('medians', 'medians from the warehouse');
+    expect(status('medians')).toMatchObject({ status: 'ok', detail: 'medians from the warehouse' });
+    health.failed('medians', new Error('MySQL went away'));
+    health.note('medians', 'medians from MySQL');
+    expect(status('medians')).toMatchObject({ status: 'degraded', error: 'MySQL went away', detail: 'medians from MySQL' });
+  });
 });

@@ -23,6 +23,8 @@ export interface RoleReporter {
   succeeded(): void;
   /** `count` messages went to the dead-letter topic; `firstError` is why the first did. */
   deadLettered(count: number, firstError: unknown): void;
+  /** What the role works from now (e.g. which source its data came from), shown with its status until noted again. */
+  noted?(detail: string): void;
 }
 
 export interface RoleStatus {
@@ -42,6 +44,8 @@ export interface RoleStatus {
   /** Messages this process dead-lettered for the role's group. */
   dead_letters: number;
   last_dead_letter_at?: string;
+  /** The role's latest note on what it works from, ok or degraded. */
+  detail?: string;
 }
 
 interface RoleState {
@@ -56,6 +60,7 @@ interface RoleState {
   failures: number;
   deadLetters: number;
   lastDeadLetterAt?: number;
+  detail?: string;
 }
 
 /** What a change of state means for the log: only transitions are worth a line. */
@@ -117,6 +122,10 @@ export class RoleHealth {
     return { transition: wasDegraded ? 'still-degraded' : 'degraded' };
   }
 
+  note(role: string, detail: string): void {
+    this.state(role).detail = detail;
+  }
+
   list(): RoleStatus[] {
     return [...this.roles.values()].map((state) => {
       const degraded = this.isDegraded(state);
@@ -130,6 +139,7 @@ export class RoleHealth {
         failures: state.failures,
         dead_letters: state.deadLetters,
         ...(state.lastDeadLetterAt === undefined ? {} : { last_dead_letter_at: new Date(state.lastDeadLetterAt).toISOString() }),
+        ...(state.detail === undefined ? {} : { detail: state.detail }),
       };
     });
   }

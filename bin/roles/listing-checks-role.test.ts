@@ -20,6 +20,7 @@ import { readServedWarehouse } from '../../warehouse/http/served-warehouse.js';
 import type { WarehouseHttpServer } from '../../warehouse/http/http-interface.js';
 import { ensureMarts, MARTS } from '../../warehouse/marts.js';
 import { closeAll, type RoleContext } from './role-context.js';
+import { Supervisor } from './supervisor.js';
 import { startListingChecksWorker } from './workers.js';
 
 const dir = tempDir();
@@ -32,10 +33,13 @@ let served: WarehouseHttpServer;
 const context = (env: Record<string, string>) => {
   const logs = capturedLog('info');
   const config = loadConfig({ TOPIC_PREFIX: 'sl', WAREHOUSE_DIR: warehouseDir, WAREHOUSE_HTTP_PORT: '0', ...env }, { cwd: dir.path, dotEnv: false });
-  const ctx = { config, log: logs.log, db: { pool: db.pool } as unknown as RoleContext['db'], bus: cdc.bus, closers: [] } as RoleContext;
+  const supervisor = new Supervisor(logs.log, { deadLetterWindowMs: 60_000 });
+  const ctx = { config, log: logs.log, db: { pool: db.pool } as unknown as RoleContext['db'], bus: cdc.bus, closers: [() => Promise.resolve(supervisor.shutdown())], supervisor } as RoleContext;
+  /** The medians' status as /health and /admin/pipeline show it. */
+  const status = () => supervisor.list().find((r) => r.role === 'listing-check-medians');
   const sources = () => logs.text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => typeof l.msg === 'string' && l.msg.startsWith('price medians')).map(({ msg, source, groups, reason }) => ({ msg, source, groups, reason }));
-  return { ctx, logs, sources };
+  return { ctx, logs, sources, status };
 };
 
 /** A port on 127.0.0.1 that nothing listens on. */
@@ -70,10 +74,11 @@ afterAll(async () => {
 
 describe('the listing-checks role', () => {
   it('in up, reads the medians through the warehouse client of the process', async () => {
-    const { ctx, sources } = context({});
+    const { ctx, sources, status } = context({});
     await startListingChecksWorker(ctx, client);
     try {
       expect(sources()).toEqual([{ msg: 'price medians from the warehouse', source: 'warehouse', groups: 2, reason: undefined }]);
+      expect(status()).toMatchObject({ status: 'ok', detail: 'medians from the warehouse' });
     } finally {
       await closeAll(ctx.closers, ctx.log);
     }
@@ -96,6 +101,7 @@ describe('the listing-checks role', () => {
     await startListingChecksWorker(alone.ctx);
     try {
       expect(alone.sources()).toEqual([{ msg: 'price medians from MySQL', source: 'mysql', groups: 2, reason: undefined }]);
+      expect(alone.status()).toMatchObject({ status: 'ok', detail: "medians from MySQL's newest 200000 listings" });
     } finally {
       await closeAll(alone.ctx.closers, alone.ctx.log);
     }
@@ -103,6 +109,8 @@ describe('the listing-checks role', () => {
     await startListingChecksWorker(unreachable.ctx);
     try {
       expect(unreachable.sources()).toEqual([{ msg: 'price medians from MySQL', source: 'mysql', groups: 2, reason: expect.stringContaining('the warehouse did not answer: ') }]);
+      // A fallback is no failure: the role stays ok, and says where its medians come from and why.
+      expect(unreachable.status()).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^medians from MySQL's newest 200000 listings: the warehouse did not answer: /) });
     } finally {
       await closeAll(unreachable.ctx.closers, unreachable.ctx.log);
     }

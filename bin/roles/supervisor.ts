@@ -62,6 +62,7 @@ export class Supervisor {
         return delayMs;
       },
       succeeded: () => this.logRecovery(log, this.health.succeeded(role)),
+      noted: (detail) => this.health.note(role, detail),
       deadLettered: (count, firstError) => {
         const { transition } = this.health.deadLettered(role, count, firstError);
         if (transition === 'degraded') log.error({ err: firstError, deadLettered: count }, `${role} is dead-lettering messages; /health shows it degraded`);

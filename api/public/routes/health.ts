@@ -21,6 +21,7 @@ const checkSchema = {
     failures: { type: 'integer' },
     dead_letters: { type: 'integer' },
     last_dead_letter_at: { type: 'string' },
+    detail: { type: 'string' },
   },
 };
 

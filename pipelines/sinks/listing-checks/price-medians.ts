@@ -77,5 +77,8 @@ export class PriceMedians {
     if (why && this.source === 'warehouse') this.options.log.warn(line, 'price medians now from MySQL, the newest listings only, until the warehouse answers again');
     else this.options.log.info(line, `price medians from ${source === 'warehouse' ? 'the warehouse' : 'MySQL'}`);
     this.source = source;
+    // Shown with the role's status (/health, /admin/pipeline): a fallback is no failure, but worth seeing.
+    this.options.health?.noted?.(source === 'warehouse' ? 'medians from the warehouse'
+      : `medians from MySQL's newest ${this.options.sampleListings} listings${why ? `: ${why.slice(0, 200)}` : ''}`);
   }
 }
