@@ -62,7 +62,7 @@ export function platformJobs(deps: JobDependencies): ScheduledJob[] {
       missed: 'skip',
       async run({ log, signal }) {
         const result = await expirePendingPayments(deps.pool, payments.port, payments.expiryMinutes, log, signal);
-        const summary = `${result.cancelled} unpaid order(s) cancelled, ${result.paidMeanwhile} paid meanwhile`;
+        const summary = `${result.cancelled} unpaid order(s) cancelled, ${result.paidMeanwhile} found paid at Stripe and settled, ${result.processing} still processing`;
         // A failed run shows in the ledger with Stripe's reason; the next run tries those orders again.
         if (result.failed.length > 0) throw new Error(`${summary}; ${result.failed.length} could not be cancelled (order ${result.failed[0]!.orderId}: ${result.failed[0]!.reason})`);
         return summary;

@@ -344,26 +344,29 @@ describe('unpaid orders', () => {
   /** Makes the order look bought `minutes` ago. */
   const age = (orderId: number, minutes: number) => db.pool.query('UPDATE orders SET created_at = UTC_TIMESTAMP(6) - INTERVAL ? MINUTE WHERE id = ?', [minutes, orderId]);
 
-  it('cancels the payment of an order unpaid past the limit and puts its listing back on sale; a young one and one paid meanwhile are left', async () => {
+  it('cancels the payment of an order unpaid past the limit and puts its listing back on sale; a young one is left, and one paid at Stripe whose event never came is settled as paid', async () => {
     const stale = await buy();
     const young = await buy();
     const paidMeanwhile = await buy();
     await age(stale.orderId, 90);
     await age(paidMeanwhile.orderId, 90);
     await age(young.orderId, 10);
-    // Paid at Stripe, its event not here yet: Stripe refuses to cancel it.
-    stripe.succeed(paidMeanwhile.intentId);
+    // Paid at Stripe, its event lost on the way: Stripe refuses to cancel it.
+    const lost = stripe.succeed(paidMeanwhile.intentId);
 
     const result = await expirePendingPayments(db.pool, payments, 60, logged.log);
-    expect(result).toEqual({ cancelled: 1, paidMeanwhile: 1, failed: [] });
+    expect(result).toEqual({ cancelled: 1, paidMeanwhile: 1, processing: 0, failed: [] });
     expect(stripe.intents.get(stale.intentId)).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
     expect(await orderStatus(stale.orderId)).toBe('cancelled');
     expect(await listingStatus(stale.listingId)).toBe('active');
     expect((await row('SELECT error FROM order_payments WHERE order_id = ?', [stale.orderId]))!.error).toBe('not paid within 60 minutes');
     expect(await orderStatus(young.orderId)).toBe('pending_payment');
-    expect(await orderStatus(paidMeanwhile.orderId)).toBe('pending_payment');
-    // Stripe's cancelled event arriving afterwards changes nothing more.
+    expect(await orderStatus(paidMeanwhile.orderId)).toBe('paid');
+    expect(await outboxCount(paidMeanwhile.orderId, 'order.placed')).toBe(1);
+    // Stripe's events arriving afterwards change nothing more.
     expect((await deliver({ ...stripe.cancel(stale.intentId) })).body.outcome).toBe('ignored');
+    expect((await deliver(lost)).body.outcome).toBe('ignored');
+    expect(await outboxCount(paidMeanwhile.orderId, 'order.placed')).toBe(1);
   });
 
   it('a run whose cancellations Stripe fails is recorded failed with the reason, and the order stays for the next run', async () => {

@@ -1,17 +1,22 @@
 // Orders left unpaid: a buyer who never confirms the payment must not hold a listing for ever.
 // Each one past the limit has its payment cancelled at the provider and is closed as cancelled,
-// its listing for sale again.
+// its listing for sale again. One the provider says was paid is settled as paid here: its
+// succeeded event may have been lost (an endpoint misconfigured for days), and waiting for it
+// would hold the order and its listing for ever. A late event then finds the order paid.
 import type { Logger } from '../../core/log.js';
 import { withTransaction } from '../domain/transaction.js';
 import type { Pool, RowDataPacket } from '../mysql/connection.js';
+import { applyPaymentEvent } from './apply-payment-event.js';
 import { PaymentRefused } from './errors.js';
 import { closeOrder, errorText } from './order-payment.js';
 import type { PaymentsPort } from './port.js';
 
 export interface ExpiryResult {
   cancelled: number;
-  /** Paid meanwhile: the provider's succeeded event settles them. */
+  /** Paid at the provider: settled as paid (order.placed), as its succeeded event would have. */
   paidMeanwhile: number;
+  /** Still being processed by the provider (some payment methods take days): left for the next run. */
+  processing: number;
   /** The provider failed; tried again on the next run. */
   failed: { orderId: number; reason: string }[];
 }
@@ -24,7 +29,7 @@ export async function expirePendingPayments(pool: Pool, payments: PaymentsPort, 
      WHERE o.status = 'pending_payment' AND p.provider = ? AND o.created_at < UTC_TIMESTAMP(6) - INTERVAL ? MINUTE ORDER BY o.id LIMIT ?`,
     [payments.provider, olderThanMinutes, BATCH],
   );
-  const result: ExpiryResult = { cancelled: 0, paidMeanwhile: 0, failed: [] };
+  const result: ExpiryResult = { cancelled: 0, paidMeanwhile: 0, processing: 0, failed: [] };
   const reason = `not paid within ${olderThanMinutes} minutes`;
   for (const row of rows) {
     if (signal?.aborted) break;
@@ -37,8 +42,15 @@ export async function expirePendingPayments(pool: Pool, payments: PaymentsPort, 
         if (error instanceof PaymentRefused) {
           // Most often it succeeded a moment ago; reading it says for sure.
           const payment = await payments.readPayment(String(row.payment_intent_id)).catch(() => undefined);
-          if (payment?.status === 'succeeded' || payment?.status === 'processing') {
-            result.paidMeanwhile++;
+          if (payment?.status === 'processing') {
+            result.processing++;
+            continue;
+          }
+          if (payment?.status === 'succeeded') {
+            const outcome = await applyPaymentEvent(pool, {
+              id: `reconciled:${payment.id}`, type: 'payment_intent.succeeded', payment: { ...payment, orderId, lastError: undefined },
+            }, log);
+            if (outcome === 'paid') result.paidMeanwhile++;
             continue;
           }
           if (payment?.status !== 'canceled') {
