@@ -1,7 +1,6 @@
 // Saved-search alerts: the percolator the configuration asks for, and the worker.
 import type { Config } from '../../../core/config/index.js';
 import type { Logger } from '../../../core/log.js';
-import { ElasticsearchPercolator, PercolatorUnsupported } from './elasticsearch-percolator.js';
 import { EmbeddedPercolator } from './embedded-percolator.js';
 import type { Percolator } from './percolator.js';
 
@@ -16,6 +15,8 @@ export async function openPercolator(config: Config, log: Logger): Promise<Perco
   const es = config.search.elasticsearch;
   const synonyms = config.search.synonyms;
   if (!es) return new EmbeddedPercolator({ synonyms });
+  // Loaded only when search runs on Elasticsearch, as the search adapter is.
+  const { ElasticsearchPercolator, PercolatorUnsupported } = await import('./elasticsearch-percolator.js');
   try {
     return await ElasticsearchPercolator.connect({ ...es, index: `${config.search.alias}-saved-searches`, synonyms });
   } catch (error) {

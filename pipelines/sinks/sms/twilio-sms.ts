@@ -1,26 +1,34 @@
 // The SMS port over Twilio's official SDK. The SDK's REST domain takes its address from
 // TWILIO_API_URL, so the same code talks to Twilio or to a stand-in. The SDK's own retries are
 // off: the worker decides what is worth retrying (429, 5xx, network) and what is final.
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import type { SmsConfig } from '../../../core/config/sms.js';
 import { SmsSendError, type AcceptedSms, type OutgoingSms, type SmsPort } from './port.js';
 
 type TwilioClient = ReturnType<typeof twilio>;
 
 export class TwilioSms implements SmsPort {
-  private readonly client: TwilioClient;
+  /** The SDK is loaded on the first SMS: it is a large part of a start that never texts. */
+  private client: Promise<TwilioClient> | undefined;
 
   constructor(private readonly config: Pick<SmsConfig, 'accountSid' | 'authToken' | 'from' | 'messagingServiceSid' | 'apiUrl' | 'timeoutMs'>) {
     if (!config.accountSid || !config.authToken) throw new Error('TwilioSms needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
-    // logLevel is pinned: TWILIO_LOG_LEVEL=debug in the environment would make the SDK print every request.
-    this.client = twilio(config.accountSid, config.authToken, { timeout: config.timeoutMs, autoRetry: false, logLevel: 'info' });
-    this.client.api.baseUrl = config.apiUrl;
+  }
+
+  private twilioClient(): Promise<TwilioClient> {
+    const { accountSid, authToken, timeoutMs, apiUrl } = this.config;
+    return (this.client ??= import('twilio').then(({ default: sdk }) => {
+      // logLevel is pinned: TWILIO_LOG_LEVEL=debug in the environment would make the SDK print every request.
+      const client = sdk(accountSid!, authToken!, { timeout: timeoutMs, autoRetry: false, logLevel: 'info' });
+      client.api.baseUrl = apiUrl;
+      return client;
+    }));
   }
 
   async send(sms: OutgoingSms): Promise<AcceptedSms> {
     const sender = this.config.messagingServiceSid ? { messagingServiceSid: this.config.messagingServiceSid } : { from: this.config.from! };
     try {
-      const message = await this.client.messages.create({ to: sms.to, body: sms.body, ...sender, ...(sms.statusCallbackUrl ? { statusCallback: sms.statusCallbackUrl } : {}) });
+      const message = await (await this.twilioClient()).messages.create({ to: sms.to, body: sms.body, ...sender, ...(sms.statusCallbackUrl ? { statusCallback: sms.statusCallbackUrl } : {}) });
       return { sid: message.sid, status: message.status };
     } catch (error) {
       throw toSendError(error);
