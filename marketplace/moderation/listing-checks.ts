@@ -41,14 +41,7 @@ export interface Decision {
 }
 
 /** The fields of a listing the rules read, as the checked event carried them. */
-export interface CheckedVersion {
-  name: string;
-  description: string;
-  category: string;
-  country: string;
-  price_amount: number;
-  price_currency: string;
-}
+export type CheckedVersion = Pick<Listing, 'name' | 'description' | 'category' | 'country' | 'price_amount' | 'price_currency'>;
 
 /**
  * Records the findings of one checked event. Idempotent: a redelivered event finds its rows

@@ -3,7 +3,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceUnavailable } from '../../core/errors.js';
-import type { RowDataPacket } from '../../marketplace/mysql/connection.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { createWarehouseClient, type ClickHouseClient } from '../../warehouse/client.js';
@@ -20,11 +19,8 @@ beforeAll(async () => {
   db = await createTestDatabase('wait_for_marts');
   client = createWarehouseClient({ path: join(dir.path, 'warehouse') });
   await ensureRawDatabase(client);
-  const [tables] = await db.pool.query<RowDataPacket[]>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'", [db.name]);
-  for (const { name } of tables) {
-    const source = await readSourceTable(db.pool, db.name, String(name));
-    if (source && source.primaryKey.length > 0) await syncTable(client, source);
-  }
+  // The raw tables the marts read, as the loader makes them.
+  for (const table of new Set(Object.values(MARTS).flatMap((mart) => mart.sources))) await syncTable(client, (await readSourceTable(db.pool, db.name, table))!);
 }, 120_000);
 afterAll(async () => {
   await client?.close();

@@ -1,21 +1,15 @@
 // The listing checks' rules: pure functions from a listing and the facts gathered about it to the
 // rules it trips, each with its action, a reason a moderator reads, and the values compared.
 import type { ListingAction, ListingChecksConfig } from '../../../core/config/checks.js';
+import type { Listing } from '../../../marketplace/domain/listings.js';
+import type { CheckedVersion } from '../../../marketplace/moderation/listing-checks.js';
 import { bannedWordsIn } from './listing-text.js';
 
 export const LISTING_RULES = ['price_below_median', 'seller_burst', 'duplicate_text', 'banned_words'] as const;
 export type ListingRule = (typeof LISTING_RULES)[number];
 
-export interface CheckedListing {
-  id: number;
-  seller_id: number;
-  name: string;
-  description: string;
-  category: string;
-  country: string;
-  price_amount: number;
-  price_currency: string;
-}
+/** A listing as the rules read it: who sells it, and the fields a check compares. */
+export type CheckedListing = Pick<Listing, 'id' | 'seller_id'> & CheckedVersion;
 
 export interface ListingFacts {
   /** The median price of the listing's category in its country and currency, over `samples` listings; absent when unknown. */
