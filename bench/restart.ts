@@ -13,15 +13,12 @@ import type { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
 import { migrate } from '../marketplace/schema/migrate.js';
 import { directListings } from '../test/fixtures/direct-listings.js';
 import { startCli, type RunningCli } from '../test/fixtures/run-cli.js';
+import { percentile } from './observe.js';
 import { measure, type BenchResult } from './table.js';
 
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 5);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function found(base: string, word: string): Promise<boolean> {
   const response = await fetch(`${base}/v1/search?q=${word}`).catch(() => undefined);
@@ -69,7 +66,7 @@ export async function* restartBenches(server: LocalMysqlServer): AsyncGenerator<
       streaming.sort((a, b) => a - b);
       const total = streaming.reduce((sum, ms) => sum + ms, 0);
       yield measure(`restart (${from === 'bundle' ? 'bundle' : 'tsx sources'}): kill -9 to a new write found`, 'restart', RESTARTS, total,
-        `${RESTARTS} restarts of up on an external MariaDB; serving again p50 ${percentile(serving, 50)} ms, max ${serving[serving.length - 1]} ms; new write found in search p50 ${percentile(streaming, 50)} ms, max ${streaming[streaming.length - 1]} ms`);
+        `${RESTARTS} restarts of up on an external MariaDB; serving again p50 ${percentile(serving, 0.5)} ms, max ${serving[serving.length - 1]} ms; new write found in search p50 ${percentile(streaming, 0.5)} ms, max ${streaming[streaming.length - 1]} ms`);
       up.child.kill('SIGINT');
       await up.exited;
       up = undefined;

@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ClickHouseClient } from '../../warehouse/client.js';
-import { DATA_AS_OF, formatDataAsOf, pagesDataAsOf, readMartRefreshTimes, type PageDataAsOf } from './data-as-of.js';
+import { DATA_AS_OF, formatDataAsOf, pagesDataAsOf, type PageDataAsOf } from './data-as-of.js';
 import { dashboardPages, DEFAULT_PAGES_DIR, pageTables } from './page-tables.js';
 import { martsRead, waitForMarts } from './wait-for-marts.js';
 
@@ -141,10 +141,9 @@ export interface DashboardExport {
 export async function exportDashboardData(
   client: ClickHouseClient, dir: string, pagesDir = DEFAULT_PAGES_DIR, options: { martsTimeoutMs?: number; waitingForMarts?: (missing: string[]) => void } = {},
 ): Promise<DashboardExport> {
-  await waitForMarts(client, martsRead(DASHBOARD_QUERIES), { timeoutMs: options.martsTimeoutMs, waiting: options.waitingForMarts });
+  const refreshed = await waitForMarts(client, martsRead(DASHBOARD_QUERIES), { timeoutMs: options.martsTimeoutMs, waiting: options.waitingForMarts });
   const at = new Date();
   mkdirSync(dir, { recursive: true });
-  const refreshed = await readMartRefreshTimes(client);
   const counts: Record<string, number> = {};
   for (const [name, query] of Object.entries(DASHBOARD_QUERIES)) {
     await writeParquet(client, dir, name, query);
