@@ -54,10 +54,10 @@ async function apply(connection: PoolConnection, event: PaymentEvent): Promise<A
       await connection.query('UPDATE order_payments SET error = ? WHERE order_id = ?', [note, orderId]);
       return { outcome: 'needs_refund', orderId, note };
     }
+    const [listing] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
     if (order.status === 'pending_payment') {
       // Held for this order as 'sold'; taken down meanwhile (a moderator, or its seller), there is
       // nothing left to sell: the order closes and the money goes back.
-      const [listing] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
       if (listing[0]?.status !== 'sold') {
         const note = `order ${orderId} was paid after its listing was ${listing[0]?.status ?? 'deleted'}`;
         await closeOrder(connection, orderId, listingId, 'cancelled', `${note}: refund it`);
@@ -66,7 +66,6 @@ async function apply(connection: PoolConnection, event: PaymentEvent): Promise<A
     } else {
       // Paid after the order was closed (a later attempt by the buyer): the sale stands only if
       // the listing is still for sale.
-      const [listing] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
       if (!['payment_failed', 'cancelled'].includes(String(order.status)) || listing[0]?.status !== 'active') {
         const note = `order ${orderId} is ${order.status} and its listing ${listing[0]?.status ?? 'gone'}`;
         await connection.query('UPDATE order_payments SET error = ? WHERE order_id = ?', [`paid, but ${note}: refund it`, orderId]);

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { listUserChecks } from '../../../marketplace/moderation/spam-checks.js';
 import type { Pool } from '../../../marketplace/mysql/connection.js';
+import { SPAM_RULES } from '../../../pipelines/sinks/spam-checks/rules.js';
 import { pageQueryProperties, pageRequest, pageResponse, type PageQuery } from '../../public/pagination.js';
 import { idParams } from '../schemas.js';
 
@@ -12,7 +13,7 @@ const findingsQuery = {
   properties: {
     ...pageQueryProperties,
     user_id: idParams.properties.id,
-    rule: { type: 'string', enum: ['disposable_email', 'signup_burst', 'links_from_new_account', 'same_text'] },
+    rule: { type: 'string', enum: [...SPAM_RULES] },
   },
 } as const;
 

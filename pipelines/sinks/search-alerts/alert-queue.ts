@@ -93,7 +93,12 @@ async function recordMatches(pool: Pool, linkKey: string, matches: readonly List
     // searches queue one after the other; the lock re-reads the clock another batch may have moved.
     const due = new Set(await lockDueSearches(connection, looksDue, now));
     const fresh = new Map<number, ListingDocument[]>();
-    for (const { searchId, match } of found) if (due.has(searchId)) fresh.set(searchId, [...(fresh.get(searchId) ?? []), match.listing]);
+    for (const { searchId, match } of found) {
+      if (!due.has(searchId)) continue;
+      let listings = fresh.get(searchId);
+      if (!listings) fresh.set(searchId, (listings = []));
+      listings.push(match.listing);
+    }
     // Read before this batch's rows exist: they go in already settled by the digest composed here.
     const digests = await composeDigests(connection, linkKey, [...due], now, fresh);
     const rows = found.map(({ searchId, match }) => [searchId, match.listing.id, new Date(match.committedAtMs), now, due.has(searchId) ? now : null]);
@@ -163,7 +168,11 @@ async function composeDigests(
       ORDER BY s.id, m.matched_at, l.id`, [searchIds],
   );
   const bySearch = new Map<number, RowDataPacket[]>();
-  for (const row of rows) bySearch.set(Number(row.id), [...(bySearch.get(Number(row.id)) ?? []), row]);
+  for (const row of rows) {
+    let searchRows = bySearch.get(Number(row.id));
+    if (!searchRows) bySearch.set(Number(row.id), (searchRows = []));
+    searchRows.push(row);
+  }
   const digests: Digests = { emails: [], emailedIds: [], earlierPending: rows.some((row) => row.listing_id !== null) };
   for (const [id, searchRows] of bySearch) {
     const search = searchRows[0]!;

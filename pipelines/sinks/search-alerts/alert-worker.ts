@@ -54,7 +54,7 @@ export interface SearchAlertStages {
 }
 
 /** The columns that decide what a saved search matches. */
-const MATCHING_COLUMNS = ['q', 'country', 'city', 'category', 'min_price', 'max_price', 'alerts_enabled', 'user_id'] as const;
+const MATCHING_COLUMNS = ['q', 'country', 'city', 'category', 'min_price', 'max_price', 'latitude', 'longitude', 'within_km', 'alerts_enabled', 'user_id'] as const;
 
 function changesMatching(before: Row, after: Row): boolean {
   return MATCHING_COLUMNS.some((column) => String(before[column] ?? '') !== String(after[column] ?? ''));

@@ -6,6 +6,7 @@
 // last word as a prefix); those words' searches are the candidates, and a candidate matches when
 // all its words and filters do.
 import { stemmer } from 'stemmer';
+import { MAX_QUERY_WORDS } from '../search/embedded/query-engine.js';
 import { coordinatesOf, distanceKm } from '../search/geo-distance.js';
 import type { ListingDocument } from '../search/port.js';
 import { words } from '../search/query-terms.js';
@@ -28,8 +29,6 @@ interface Entry {
   key: string;
 }
 
-/** Search reads at most this many words of a query. */
-const MAX_QUERY_WORDS = 31;
 /** A saved search with no words and no place or category: every listing is a candidate. */
 const EVERY_LISTING = 'any';
 const CACHE_SIZE = 100_000;
