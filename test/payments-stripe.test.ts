@@ -148,7 +148,7 @@ describe('buying with Stripe', () => {
   });
 
   it('a failed payment fails the order with Stripe\'s reason and puts the listing back on sale', async () => {
-    const { orderId, listingId, intentId, buyer } = await buy();
+    const { orderId, listingId, intentId, buyer, seller } = await buy();
     const delivered = await deliver(stripe.fail(intentId, 'Your card was declined.'));
     expect(delivered.body.outcome).toBe('payment_failed');
     expect(await orderStatus(orderId)).toBe('payment_failed');
@@ -156,6 +156,10 @@ describe('buying with Stripe', () => {
     expect(await outboxCount(orderId, 'order.placed')).toBe(0);
     const payment = await call('GET', `/v1/orders/${orderId}/payment`, { token: buyer.token });
     expect(payment).toMatchObject({ status: 200, body: { payment_intent_id: intentId, error: 'Your card was declined.', client_secret: null } });
+    // The card's refusal is the buyer's business: the seller learns only that the payment failed.
+    const sellerView = await call('GET', `/v1/orders/${orderId}/payment`, { token: seller.token });
+    expect(sellerView).toMatchObject({ status: 200, body: { order_id: orderId, error: 'the buyer\'s payment did not go through', client_secret: null } });
+    expect(JSON.stringify(sellerView.body)).not.toMatch(/declined/);
     // Someone else can buy it now.
     const other = await person();
     expect((await call('POST', `/v1/listings/${listingId}/orders`, { token: other.token })).status).toBe(201);

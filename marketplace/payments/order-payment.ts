@@ -60,15 +60,20 @@ export async function payForOrder(pool: Pool, payments: PaymentsPort, orderId: n
 }
 
 /** The buyer's or seller's view of an order's payment, without asking the provider (no client secret). */
+/** What a seller sees of a payment that failed, instead of the provider's reason. */
+export const SELLER_PAYMENT_ERROR = "the buyer's payment did not go through";
+
 export async function orderPayment(pool: Pool, orderId: number, viewerId: number): Promise<OrderPayment> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT p.order_id, p.provider, p.payment_intent_id, p.error FROM order_payments p JOIN orders o ON o.id = p.order_id
+    `SELECT p.order_id, p.provider, p.payment_intent_id, p.error, o.buyer_id FROM order_payments p JOIN orders o ON o.id = p.order_id
      WHERE p.order_id = ? AND (o.buyer_id = ? OR o.seller_id = ?)`,
     [orderId, viewerId, viewerId],
   );
   const row = rows[0];
   if (!row) throw new NotFoundError(`order ${orderId} has no payment`);
-  return { order_id: Number(row.order_id), provider: String(row.provider), payment_intent_id: row.payment_intent_id ?? null, status: null, client_secret: null, error: row.error ?? null };
+  // The provider's reason speaks of the buyer's card and bank: the seller learns only that it failed.
+  const error = row.error == null ? null : Number(row.buyer_id) === viewerId ? String(row.error) : SELLER_PAYMENT_ERROR;
+  return { order_id: Number(row.order_id), provider: String(row.provider), payment_intent_id: row.payment_intent_id ?? null, status: null, client_secret: null, error };
 }
 
 async function view(pool: Pool, orderId: number, payment: Payment): Promise<OrderPayment> {

@@ -55,7 +55,8 @@ async function paymentNotice(context: PageContext, order: Order, buying: boolean
         : 'Awaiting payment: the buyer has not paid yet. You are told when the payment is confirmed.');
   }
   if (order.status !== 'payment_failed') return null;
-  const payment = await context.app.api().orders.payment(order.id, { signal: context.signal }).catch(() => undefined);
+  // Only the buyer is told the provider's reason (the API gives the seller none).
+  const payment = buying ? await context.app.api().orders.payment(order.id, { signal: context.signal }).catch(() => undefined) : undefined;
   return h('p', { class: 'notice error', role: 'status', 'data-testid': 'payment-state' },
     `The payment did not go through${payment?.error ? `: ${payment.error.replace(/\.$/, '')}` : ''}. ${buying ? 'The item is back on sale; you can buy it again.' : 'The item is back on sale.'}`);
 }
