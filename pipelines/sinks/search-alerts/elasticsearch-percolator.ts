@@ -1,15 +1,13 @@
 // The percolator on Elasticsearch: each saved search is stored as the query search runs for it
-// (elasticsearch.ts: the listing index's fields and stems, every word required, `fuzziness: AUTO`
-// on the words as typed, the synonym spellings exact, the last word also as a prefix) in a field
-// of type `percolator`; the percolate query then finds the searches a batch of listings matches.
+// (search/elasticsearch-query.ts, every word required) in a field of type `percolator`; the
+// percolate query then finds the searches a batch of listings matches.
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
-import { coordinatesOf } from '../search/geo-distance.js';
+import { listingQuery, QUERIED_PROPERTIES, queriedFields } from '../search/elasticsearch-query.js';
 import type { ListingDocument } from '../search/port.js';
-import { stems } from '../search/query-terms.js';
-import { DEFAULT_SYNONYMS, querySpellings, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
+import { DEFAULT_SYNONYMS, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
 import type { Percolator } from './percolator.js';
-import type { SavedSearch } from './saved-search.js';
+import { searchQueryOf, type SavedSearch } from './saved-search.js';
 
 export interface ElasticsearchPercolatorOptions {
   url: string;
@@ -22,69 +20,24 @@ export interface ElasticsearchPercolatorOptions {
   synonyms?: SynonymGroups;
 }
 
-/** The listing index's searched fields, so a stored query reads a listing as search does. */
+/** The listing index's queried fields, so a stored query reads a listing as search does. */
 export const MAPPING = {
   dynamic: 'strict' as const,
   properties: {
     query: { type: 'percolator' as const },
     saved_search_id: { type: 'long' as const },
     user_id: { type: 'long' as const },
-    name_terms: { type: 'text' as const, analyzer: 'whitespace' },
-    description_terms: { type: 'text' as const, analyzer: 'whitespace' },
-    category_terms: { type: 'text' as const, analyzer: 'whitespace' },
-    city_terms: { type: 'text' as const, analyzer: 'whitespace' },
-    category_key: { type: 'keyword' as const },
-    country_key: { type: 'keyword' as const },
-    city_key: { type: 'keyword' as const },
-    price_amount: { type: 'long' as const },
-    location: { type: 'geo_point' as const },
+    ...QUERIED_PROPERTIES,
   },
 };
 
-const FIELDS = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
 /** Listings percolated per request, and stored searches read per page of the answer. */
 const DOCUMENTS_PER_REQUEST = 50;
 const PAGE = 10_000;
 
-/** The query search runs for these words and filters (every word required: no "some of the words" fallback). */
+/** The query search runs for these words and filters, every word required: no "some of the words" fallback. */
 export function percolatorQuery(search: SavedSearch, synonyms: readonly (readonly string[])[] = stemmedGroups(DEFAULT_SYNONYMS)): estypes.QueryDslQueryContainer {
-  const filter: estypes.QueryDslQueryContainer[] = [];
-  if (search.country) filter.push({ term: { country_key: search.country.toLowerCase() } });
-  if (search.city) filter.push({ term: { city_key: search.city.toLowerCase() } });
-  if (search.category) filter.push({ term: { category_key: search.category.toLowerCase() } });
-  if (search.minPrice !== null || search.maxPrice !== null) {
-    filter.push({ range: { price_amount: { gte: search.minPrice ?? undefined, lte: search.maxPrice ?? undefined } } });
-  }
-  // As search filters: within the radius by arc distance, or, with no radius, any listing with coordinates.
-  if (search.near?.withinKm !== undefined) {
-    filter.push({ geo_distance: { distance: `${search.near.withinKm}km`, distance_type: 'arc', location: { lat: search.near.latitude, lon: search.near.longitude } } });
-  } else if (search.near) filter.push({ exists: { field: 'location' } });
-  const terms = search.q ? stems(search.q).join(' ') : '';
-  const spelled = (text: string, typed: boolean): estypes.QueryDslQueryContainer => ({
-    bool: {
-      should: [
-        { multi_match: { query: text, type: 'bool_prefix', fields: FIELDS, fuzziness: typed ? 'AUTO' : 0, operator: 'and' } },
-        { multi_match: { query: text, fields: FIELDS, fuzziness: typed ? 'AUTO' : 0, operator: 'and' } },
-      ],
-      minimum_should_match: 1,
-    },
-  });
-  const spellings = querySpellings(terms ? terms.split(' ') : [], synonyms).map((spelling) => spelling.join(' '));
-  const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
-    : spellings.length === 1 ? [spelled(spellings[0]!, true)]
-      : [{ dis_max: { queries: spellings.map((spelling, i) => spelled(spelling, i === 0)) } }];
-  return { bool: { must, filter } };
-}
-
-export function listingSource(doc: ListingDocument): Record<string, unknown> {
-  const at = coordinatesOf(doc);
-  return {
-    name_terms: stems(doc.name).join(' '), description_terms: stems(doc.description).join(' '),
-    category_terms: stems(doc.category).join(' '), city_terms: stems(doc.city).join(' '),
-    category_key: doc.category.toLowerCase(), country_key: doc.country.toLowerCase(), city_key: doc.city.toLowerCase(),
-    price_amount: doc.price_amount,
-    ...(at && { location: { lat: at.latitude, lon: at.longitude } }),
-  };
+  return { bool: listingQuery(searchQueryOf(search), synonyms, 'and') };
 }
 
 /** The cluster lacks the percolator module (a trimmed distribution): the percolate query cannot run there. */
@@ -152,7 +105,7 @@ export class ElasticsearchPercolator implements Percolator {
       for (;;) {
         const response = await this.client.search<{ saved_search_id: number }>({
           index: this.index, size: PAGE, _source: ['saved_search_id'], sort: [{ saved_search_id: 'asc' }], search_after: after,
-          query: { percolate: { field: 'query', documents: chunk.map(listingSource) } },
+          query: { percolate: { field: 'query', documents: chunk.map(queriedFields) } },
         }).catch(unavailable);
         for (const hit of response.hits.hits) {
           const slots = (hit.fields?._percolator_document_slot ?? [0]) as number[];

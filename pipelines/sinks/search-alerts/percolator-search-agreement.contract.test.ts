@@ -8,7 +8,7 @@ import { closeAll, listingDocument, searchAdapters } from '../../../test/fixture
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import type { ListingDocument, SearchService, SearchStore } from '../search/port.js';
 import { EmbeddedPercolator } from './embedded-percolator.js';
-import type { SavedSearch } from './saved-search.js';
+import { searchQueryOf, type SavedSearch } from './saved-search.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -101,10 +101,7 @@ describe.each(searchAdapters(dir.path))('percolator agrees with search: $name', 
   afterAll(() => closeAll(opened));
 
   it.each(CASES.map((c, i) => ({ ...c, id: i + 1 })))('$what', async ({ id, search, finds }) => {
-    const result = await store.search({
-      q: search.q ?? undefined, category: search.category ?? undefined, city: search.city ?? undefined, country: search.country ?? undefined,
-      minPrice: search.minPrice ?? undefined, maxPrice: search.maxPrice ?? undefined, near: search.near ?? undefined, perPage: 100,
-    });
+    const result = await store.search({ ...searchQueryOf(savedSearch(id, search)), perPage: 100 });
     const found = result.hits.map((hit) => hit.id).sort((a, b) => a - b);
     expect({ search: found, percolator: percolated.get(id) ?? [] }).toEqual({ search: finds, percolator: finds });
   });

@@ -1,6 +1,6 @@
 // A saved search as the percolator holds it: the query and filters a user asked to be alerted on.
 import type { Row } from '../../cdc/envelope.js';
-import type { GeoFilter } from '../search/port.js';
+import type { GeoFilter, SearchQuery } from '../search/port.js';
 
 export interface SavedSearch {
   id: number;
@@ -32,4 +32,12 @@ function nearOf(row: Row): GeoFilter | null {
   if (latitude === null || longitude === null) return null;
   const withinKm = amount(row.within_km);
   return withinKm === null ? { latitude, longitude } : { latitude, longitude, withinKm };
+}
+
+/** The search a saved search stands for: its words and filters, as a results page asks them. */
+export function searchQueryOf(search: SavedSearch): SearchQuery {
+  return {
+    q: search.q ?? undefined, country: search.country ?? undefined, city: search.city ?? undefined, category: search.category ?? undefined,
+    minPrice: search.minPrice ?? undefined, maxPrice: search.maxPrice ?? undefined, near: search.near ?? undefined,
+  };
 }

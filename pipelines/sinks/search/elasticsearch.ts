@@ -1,10 +1,10 @@
 // The search port on Elasticsearch 8 (@elastic/elasticsearch 8.x). Explicit mapping; external
 // versions on every write (a deletion is a versioned tombstone document, so an old event can
 // never bring a listing back); the serving index behind an alias, indexes being rebuilt behind a
-// second alias. Stems and folded words are computed here (query-terms.ts, as the embedded engine
-// does) and indexed in `*_terms` fields, so the mapping needs only built-in analysis. Synonyms are
-// expanded into the query here too: the analysis module with synonym filters is not in every
-// distribution, and a changed group then needs no reindex.
+// second alias. Stems and folded words are computed in code (elasticsearch-query.ts, as the
+// embedded engine does) and indexed in `*_terms` fields, so the mapping needs only built-in
+// analysis. Synonyms are expanded into the query there too: the analysis module with synonym
+// filters is not in every distribution, and a changed group then needs no reindex.
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { redactUrl } from '../../../core/config/redact-url.js';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
@@ -13,9 +13,10 @@ import {
   MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
   type SearchResult, type SearchService, type SearchStore, type VersionedDelete, type VersionedDocument,
 } from './port.js';
+import { listingQuery, QUERIED_PROPERTIES, queriedFields } from './elasticsearch-query.js';
 import { toDocument } from './listing-changes.js';
 import { stems, words } from './query-terms.js';
-import { DEFAULT_SYNONYMS, querySpellings, stemmedGroups, synonymWords, type SynonymGroups } from './synonyms.js';
+import { DEFAULT_SYNONYMS, stemmedGroups, synonymWords, type SynonymGroups } from './synonyms.js';
 
 export interface ElasticsearchOptions {
   url: string;
@@ -63,7 +64,7 @@ const MARK_CLOSE = '\u0003';
 const GEO_PROPERTIES = {
   latitude: { type: 'double' as const, index: false },
   longitude: { type: 'double' as const, index: false },
-  location: { type: 'geo_point' as const },
+  location: QUERIED_PROPERTIES.location,
 };
 
 const MAPPING = {
@@ -76,17 +77,10 @@ const MAPPING = {
     seller_name: { type: 'keyword' as const, index: false },
     name: { type: 'text' as const, analyzer: 'listing_text' },
     description: { type: 'text' as const, analyzer: 'listing_text' },
-    name_terms: { type: 'text' as const, analyzer: 'whitespace', similarity: 'BM25' },
-    description_terms: { type: 'text' as const, analyzer: 'whitespace' },
-    category_terms: { type: 'text' as const, analyzer: 'whitespace' },
-    city_terms: { type: 'text' as const, analyzer: 'whitespace' },
     category: { type: 'keyword' as const },
     country: { type: 'keyword' as const },
     city: { type: 'keyword' as const },
-    category_key: { type: 'keyword' as const },
-    country_key: { type: 'keyword' as const },
-    city_key: { type: 'keyword' as const },
-    price_amount: { type: 'long' as const },
+    ...QUERIED_PROPERTIES,
     price_currency: { type: 'keyword' as const },
     status: { type: 'keyword' as const },
     created_at: { type: 'date' as const, format: 'strict_date_optional_time_nanos' },
@@ -113,14 +107,7 @@ function marked(fragments: string[] | undefined): string | undefined {
 }
 
 function source(doc: ListingDocument, version: bigint): Record<string, unknown> {
-  const at = coordinatesOf(doc);
-  return {
-    ...doc, version: version.toString(), deleted: false,
-    location: at ? { lat: at.latitude, lon: at.longitude } : null,
-    name_terms: stems(doc.name).join(' '), description_terms: stems(doc.description).join(' '),
-    category_terms: stems(doc.category).join(' '), city_terms: stems(doc.city).join(' '),
-    category_key: doc.category.toLowerCase(), country_key: doc.country.toLowerCase(), city_key: doc.city.toLowerCase(),
-  };
+  return { ...doc, version: version.toString(), deleted: false, ...queriedFields(doc) };
 }
 
 /**
@@ -249,35 +236,10 @@ class ElasticsearchIndex implements SearchStore {
   private async run(query: SearchQuery, operator: 'and' | 'or'): Promise<SearchResult> {
     const perPage = query.perPage ?? 20;
     const page = query.page ?? 1;
-    const filter: estypes.QueryDslQueryContainer[] = [{ term: { deleted: false } }, { term: { status: 'active' } }];
-    if (query.country) filter.push({ term: { country_key: query.country.toLowerCase() } });
-    if (query.city) filter.push({ term: { city_key: query.city.toLowerCase() } });
-    if (query.category) filter.push({ term: { category_key: query.category.toLowerCase() } });
-    if (query.minPrice !== undefined || query.maxPrice !== undefined) filter.push({ range: { price_amount: { gte: query.minPrice, lte: query.maxPrice } } });
+    const { must, filter } = listingQuery(query, this.stemmedSynonyms, operator);
     const near = query.near;
     const point = near ? { lat: near.latitude, lon: near.longitude } : undefined;
-    if (near && near.withinKm !== undefined) filter.push({ geo_distance: { distance: `${near.withinKm}km`, location: point! } });
-    else if (near) filter.push({ exists: { field: 'location' } });
     const terms = query.q ? stems(query.q).join(' ') : '';
-    const fields = ['name_terms^6', 'description_terms', 'category_terms^2', 'city_terms^1.5'];
-    // bool_prefix makes the last word a prefix (type-ahead) but leaves it without fuzziness, so a
-    // plain fuzzy match of every word stands beside it.
-    const typed = (text: string): estypes.QueryDslQueryContainer => ({
-      bool: {
-        should: [
-          { multi_match: { query: text, type: 'bool_prefix', fields, fuzziness: 'AUTO', operator } },
-          { multi_match: { query: text, fields, fuzziness: 'AUTO', operator } },
-        ],
-        minimum_should_match: 1,
-      },
-    });
-    // A spelling with a synonym put in is matched exactly and whole: the synonym is a known word,
-    // not a typo or a word being typed (fuzzy, "bike" would find "like new").
-    const withSynonym = (text: string): estypes.QueryDslQueryContainer => ({ multi_match: { query: text, fields, operator } });
-    const spellings = querySpellings(terms ? terms.split(' ') : [], this.stemmedSynonyms).map((spelling) => spelling.join(' '));
-    const must: estypes.QueryDslQueryContainer[] = spellings.length === 0 ? []
-      : spellings.length === 1 ? [typed(spellings[0]!)]
-        : [{ dis_max: { queries: spellings.map((spelling, i) => (i === 0 ? typed(spelling) : withSynonym(spelling))) } }];
     const sort = query.sort ?? 'relevance';
     const order = sort === 'distance' && point ? [{ _geo_distance: { location: point, order: 'asc', unit: 'km', distance_type: 'arc' } }, { id: 'asc' }]
       : sort === 'newest' || ((sort === 'relevance' || sort === 'distance') && !terms) ? [{ created_at: 'desc' }, { id: 'desc' }]
@@ -291,7 +253,7 @@ class ElasticsearchIndex implements SearchStore {
     const highlighted: estypes.QueryDslQueryContainer = { multi_match: { query: words_, fields: ['name', 'description'], fuzziness: 'AUTO' } };
     const response = await this.client.search<Record<string, unknown>>({
       index: this.name, from: (page - 1) * perPage, size: perPage, track_total_hits: TOTAL_HITS_EXACT_UP_TO,
-      query: { bool: { must, filter } },
+      query: { bool: { must, filter: [{ term: { deleted: false } }, { term: { status: 'active' } }, ...filter] } },
       sort: order as never,
       aggs: { category: { terms: { field: 'category', size: 20 } }, city: { terms: { field: 'city', size: 20 } }, country: { terms: { field: 'country', size: 20 } } },
       highlight: words_ ? {
