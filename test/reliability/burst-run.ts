@@ -1,0 +1,108 @@
+// "Catch-up after a burst", as the reliability harness and the bench both run it: `steveslist up`
+// as a child process against a MariaDB, the burst writer flat out for a while, the platform killed
+// with -9 at seeded moments (and started again at once) meanwhile, then the time from the last
+// write's commit until each copy equals MySQL.
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
+import { Random } from '../../marketplace/sample-data/random.js';
+import { writeBurst, type BurstResult } from '../fixtures/burst-writer.js';
+import { startCli, type RunningCli } from '../fixtures/run-cli.js';
+import { waitUntilCaughtUp, type CaughtUp } from './caught-up.js';
+
+export interface BurstRunOptions {
+  url: string;
+  pool: Pool;
+  database: string;
+  dataDir: string;
+  seconds: number;
+  kills: number;
+  seed: number;
+  connections: number;
+  /** A replication server id of the run's own. */
+  cdcServerId: number;
+  /** Scale-out engines to run on instead of the embedded ones (the platform's environment names them). */
+  engines?: { elasticsearchUrl?: string; kafkaBrokers?: string };
+  catchUpTimeoutMs: number;
+  /** Processes the caller must stop should the run fail (the platform, each time it starts). */
+  track?: (up: RunningCli) => void;
+}
+
+export interface BurstRun {
+  burst: BurstResult;
+  /** Seconds into the burst when each kill happened. */
+  kills: number[];
+  caughtUp: CaughtUp;
+  /** CPU seconds the platform's processes used from the burst's start to the end of the catch-up. */
+  platformCpuSeconds: number;
+  /** The platform still running, for the caller to stop. */
+  up: RunningCli;
+}
+
+/** utime + stime of a live process, in seconds (Linux clock ticks are 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
+  const rng = new Random(options.seed);
+  const prefix = `burst${randomBytes(3).toString('hex')}`;
+  const env = {
+    MYSQL_URL: options.url, DATA_DIR: options.dataDir, PORT: '0', ADMIN_PORT: '0', WAREHOUSE_HTTP_PORT: '0',
+    CDC_SERVER_ID: String(options.cdcServerId), LOG_LEVEL: 'info', STARTUP_WAIT_SECONDS: '60',
+    ...(options.engines?.elasticsearchUrl ? { ELASTICSEARCH_URL: options.engines.elasticsearchUrl, SEARCH_INDEX: prefix } : {}),
+    ...(options.engines?.kafkaBrokers ? { KAFKA_BROKERS: options.engines.kafkaBrokers, TOPIC_PREFIX: prefix } : {}),
+  };
+  let cpuOfKilled = 0;
+  let lastCpu = 0;
+  const start = async () => {
+    const up = startCli(['up'], env);
+    options.track?.(up);
+    await up.waitFor(/steveslist is up/, 180_000);
+    return up;
+  };
+  const [before] = await options.pool.query<RowDataPacket[]>('SELECT id FROM outbox');
+  const history = new Set(before.map((row) => String(row.id)));
+
+  let up = await start();
+  // The CPU a process used dies with it: sampled often, so a kill loses at most the last interval.
+  const sampler = setInterval(() => { lastCpu = cpuSeconds(up.child.pid); }, 100);
+  try {
+    const cpuAtStart = cpuSeconds(up.child.pid);
+    const durationMs = options.seconds * 1000;
+    // One kill in each slot of the burst's first 85%, at a seeded moment within it (the harness's rule).
+    const slotMs = options.kills ? (durationMs * 0.85) / options.kills : 0;
+    const moments = Array.from({ length: options.kills }, (_, i) => Math.round((i + 0.1 + rng.next() * 0.8) * slotMs));
+    const burst = writeBurst({ url: options.url, connections: options.connections, durationMs, seed: options.seed });
+    // Awaited below, after the kills: a failure meanwhile must not count as unhandled.
+    burst.catch(() => undefined);
+    const startedAt = Date.now();
+    const kills: number[] = [];
+    for (const at of moments) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - (Date.now() - startedAt))));
+      kills.push((Date.now() - startedAt) / 1000);
+      const cpu = cpuSeconds(up.child.pid);
+      up.child.kill('SIGKILL');
+      await up.exited;
+      cpuOfKilled += Math.max(cpu, lastCpu);
+      up = await start();
+      lastCpu = 0;
+    }
+    const written = await burst;
+    const caughtUp = await waitUntilCaughtUp({
+      url: options.url, pool: options.pool, database: options.database, dataDir: options.dataDir, history, timeoutMs: options.catchUpTimeoutMs,
+      elasticsearch: options.engines?.elasticsearchUrl ? { url: options.engines.elasticsearchUrl, alias: prefix } : undefined,
+    });
+    const platformCpuSeconds = cpuOfKilled + cpuSeconds(up.child.pid) - cpuAtStart;
+    return { burst: written, kills, caughtUp, platformCpuSeconds, up };
+  } finally {
+    clearInterval(sampler);
+  }
+}
