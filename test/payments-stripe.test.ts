@@ -147,6 +147,29 @@ describe('buying with Stripe', () => {
     expect(await orderStatus(orderId)).toBe('paid');
   });
 
+  it('a payment whose id was never stored is matched by its order and secret reference; another application\'s payment naming the same order id is ignored', async () => {
+    const { orderId, intentId } = await buy();
+    // The platform stopped between Stripe's answer and recording the payment's id.
+    await db.pool.query('UPDATE order_payments SET payment_intent_id = NULL WHERE order_id = ?', [orderId]);
+    const created = stripe.requests.find((request) => request.path === '/v1/payment_intents' && (request.params.metadata as Record<string, string> | undefined)?.order_id === String(orderId))!;
+    const reference = (created.params.metadata as Record<string, string>).payment_reference;
+    expect(reference).toMatch(/^[0-9a-f]{32}$/);
+    expect((await row('SELECT reference FROM order_payments WHERE order_id = ?', [orderId]))!.reference).toBe(reference);
+
+    // Another application on the same Stripe account numbers its orders too.
+    const foreign = await fetch(`${stripe.url}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRET_KEY}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `amount=25000&currency=usd&metadata[order_id]=${orderId}`,
+    }).then((response) => response.json() as Promise<{ id: string }>);
+    expect((await deliver(stripe.succeed(foreign.id))).body.outcome).toBe('ignored');
+    expect(await orderStatus(orderId)).toBe('pending_payment');
+
+    expect((await deliver(stripe.succeed(intentId))).body.outcome).toBe('paid');
+    expect(await orderStatus(orderId)).toBe('paid');
+    expect((await row('SELECT payment_intent_id FROM order_payments WHERE order_id = ?', [orderId]))!.payment_intent_id).toBe(intentId);
+  });
+
   it('a failed payment fails the order with Stripe\'s reason and puts the listing back on sale', async () => {
     const { orderId, listingId, intentId, buyer, seller } = await buy();
     const delivered = await deliver(stripe.fail(intentId, 'Your card was declined.'));
@@ -201,7 +224,7 @@ describe('buying with Stripe', () => {
     stripe.stallNext('/v1/payment_intents', 2, 3_000);
     const before = stripe.requests.length;
     const started = Date.now();
-    const failure = await impatient.createPayment({ orderId: 999_001, amount: 1_000, currency: 'usd', description: 'timeout', idempotencyKey: 'order-999001-payment-1' }).catch((error: unknown) => error);
+    const failure = await impatient.createPayment({ orderId: 999_001, reference: undefined, amount: 1_000, currency: 'usd', description: 'timeout', idempotencyKey: 'order-999001-payment-1' }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PaymentProviderUnavailable);
     expect((failure as Error).message).toMatch(/^Stripe, creating the payment: .*(timed out|timeout)/i);
     // Two tries of 300 ms and a backoff between them, not the 3 s the server stalls each for.

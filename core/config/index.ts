@@ -172,6 +172,7 @@ export const DEFAULT_EXCLUDED_COLUMNS = [
   'admin_users.totp_secret',
   'saved_search_link_keys.secret',
   'phone_verifications.code_hash',
+  'order_payments.reference',
 ];
 
 function readKafka(r: SettingsReader): KafkaConfig | undefined {

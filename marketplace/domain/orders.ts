@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConflictError, RateLimited } from '../../core/errors.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
 import { lockListing } from './listings.js';
@@ -54,7 +55,7 @@ export async function placeOrder(pool: Pool, listingId: number, buyerId: number,
       amount: listing.price_amount, currency: listing.price_currency,
     };
     if (provider) {
-      await connection.query('INSERT INTO order_payments (order_id, provider) VALUES (?, ?)', [order.id, provider]);
+      await connection.query('INSERT INTO order_payments (order_id, provider, reference) VALUES (?, ?, ?)', [order.id, provider, randomBytes(16).toString('hex')]);
       return order;
     }
     await appendOrderPlaced(connection, order, listing.name, 'placed');

@@ -33,14 +33,15 @@ async function apply(connection: PoolConnection, event: PaymentEvent): Promise<A
   const payment = event.payment;
   const handled = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled'];
   if (!payment || !handled.includes(event.type)) return { outcome: 'ignored' };
-  // By the payment id stored at creation; the metadata's order id covers a payment whose id was
-  // never stored (the platform stopped between Stripe's answer and the update).
+  // By the payment id stored at creation; the metadata's order id and secret reference cover a
+  // payment whose id was never stored (the platform stopped between Stripe's answer and the
+  // update). The order id alone could be another application's on a shared Stripe account.
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT o.id, o.listing_id, o.buyer_id, o.seller_id, o.amount, o.currency, o.status, p.payment_intent_id,
        (SELECT l.name FROM listings l WHERE l.id = o.listing_id) AS listing_name
      FROM order_payments p JOIN orders o ON o.id = p.order_id
-     WHERE p.payment_intent_id = ? OR (p.payment_intent_id IS NULL AND p.order_id = ?) FOR UPDATE`,
-    [payment.id, payment.orderId ?? 0],
+     WHERE p.payment_intent_id = ? OR (p.payment_intent_id IS NULL AND p.order_id = ? AND p.reference = ?) FOR UPDATE`,
+    [payment.id, payment.orderId ?? 0, payment.reference ?? ''],
   );
   const order = rows[0];
   if (!order) return { outcome: 'ignored', note: `no order has payment ${payment.id}` };

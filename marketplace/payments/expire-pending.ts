@@ -48,7 +48,7 @@ export async function expirePendingPayments(pool: Pool, payments: PaymentsPort, 
           }
           if (payment?.status === 'succeeded') {
             const outcome = await applyPaymentEvent(pool, {
-              id: `reconciled:${payment.id}`, type: 'payment_intent.succeeded', payment: { ...payment, orderId, lastError: undefined },
+              id: `reconciled:${payment.id}`, type: 'payment_intent.succeeded', payment: { ...payment, orderId, reference: undefined, lastError: undefined },
             }, log);
             if (outcome === 'paid') result.paidMeanwhile++;
             continue;

@@ -28,7 +28,7 @@ const ERROR_LENGTH = 1000;
 export async function payForOrder(pool: Pool, payments: PaymentsPort, orderId: number, buyerId: number): Promise<OrderPayment> {
   const start = await withTransaction(pool, async (connection) => {
     const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT o.id, o.amount, o.currency, o.status, o.listing_id, p.provider, p.payment_intent_id, p.attempts,
+      `SELECT o.id, o.amount, o.currency, o.status, o.listing_id, p.provider, p.payment_intent_id, p.reference, p.attempts,
         (SELECT l.name FROM listings l WHERE l.id = o.listing_id) AS listing_name
        FROM orders o JOIN order_payments p ON p.order_id = o.id WHERE o.id = ? AND o.buyer_id = ? FOR UPDATE`,
       [orderId, buyerId],
@@ -41,7 +41,7 @@ export async function payForOrder(pool: Pool, payments: PaymentsPort, orderId: n
     await connection.query('UPDATE order_payments SET attempts = ? WHERE order_id = ?', [attempt, orderId]);
     return {
       provider: String(row.provider), attempt,
-      request: { orderId, amount: Number(row.amount), currency: String(row.currency), description: `Steveslist order ${orderId}: ${row.listing_name ?? `listing ${row.listing_id}`}` },
+      request: { orderId, reference: row.reference ? String(row.reference) : undefined, amount: Number(row.amount), currency: String(row.currency), description: `Steveslist order ${orderId}: ${row.listing_name ?? `listing ${row.listing_id}`}` },
     } as const;
   });
   if (start.provider !== payments.provider) throw new ConflictError(`order ${orderId} is paid through ${start.provider}, which is not configured`);

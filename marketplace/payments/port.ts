@@ -15,6 +15,8 @@ export interface Payment {
 
 export interface PaymentRequest {
   orderId: number;
+  /** The order payment's secret reference, returned in events as `reference`. */
+  reference: string | undefined;
   /** Minor units (cents), as orders keep it. */
   amount: number;
   currency: string;
@@ -43,6 +45,8 @@ export interface PaymentEvent {
   payment: Payment & {
     /** The order the payment was made for, from the metadata set when it was created. */
     orderId: number | undefined;
+    /** The reference set when it was created (see PaymentRequest), if any. */
+    reference: string | undefined;
     /** Why the last attempt failed, as the provider put it. */
     lastError: string | undefined;
   } | undefined;

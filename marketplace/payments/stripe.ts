@@ -33,7 +33,7 @@ export class StripePayments implements PaymentsPort {
       amount: request.amount,
       currency: request.currency.toLowerCase(),
       description: request.description,
-      metadata: { order_id: String(request.orderId) },
+      metadata: { order_id: String(request.orderId), ...(request.reference ? { payment_reference: request.reference } : {}) },
       automatic_payment_methods: { enabled: true },
     }, { idempotencyKey: request.idempotencyKey }));
     return paymentOf(intent);
@@ -74,6 +74,7 @@ export class StripePayments implements PaymentsPort {
       payment: {
         ...paymentOf(intent),
         orderId: Number.isSafeInteger(orderId) && orderId > 0 ? orderId : undefined,
+        reference: intent.metadata?.payment_reference || undefined,
         lastError: intent.last_payment_error?.message ?? intent.cancellation_reason ?? undefined,
       },
     };
