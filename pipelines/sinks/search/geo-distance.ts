@@ -20,9 +20,19 @@ export function distanceKm(a: { latitude: number; longitude: number }, b: { lati
 /** A document's coordinates, or null when it has none (listings without a place on the map). */
 export function coordinatesOf(doc: object): { latitude: number; longitude: number } | null {
   const { latitude, longitude } = doc as { latitude?: unknown; longitude?: unknown };
-  const lat = typeof latitude === 'string' ? Number(latitude) : latitude;
-  const lon = typeof longitude === 'string' ? Number(longitude) : longitude;
+  const lat = degrees(latitude);
+  const lon = degrees(longitude);
   if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon)) return null;
   if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
   return { latitude: lat, longitude: lon };
+}
+
+/** Numeric text is read as a number; blank text is none (Number('') would place it at 0). */
+function degrees(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+}
+
+/** coordinatesOf for where "no place" is stored as two nulls (a listing row, the embedded index's columns). */
+export function storedCoordinates(doc: object): { latitude: number | null; longitude: number | null } {
+  return coordinatesOf(doc) ?? { latitude: null, longitude: null };
 }

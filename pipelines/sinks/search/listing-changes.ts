@@ -4,6 +4,7 @@ import { datetimeText } from '../../cdc/debezium/envelope-differences.js';
 import type { ChangeEnvelope, Row } from '../../cdc/envelope.js';
 import { eventVersion } from '../../cdc/event-version.js';
 import type { ListingStatus } from '../../../marketplace/domain/listings.js';
+import { storedCoordinates } from './geo-distance.js';
 import type { ListingDocument } from './port.js';
 
 export type ListingChange =
@@ -41,14 +42,10 @@ export function toDocument(row: Row, sellerName: string | null): ListingDocument
   return {
     id: Number(row.id), seller_id: Number(row.seller_id), seller_name: sellerName, name: String(row.name),
     description: String(row.description ?? ''), category: String(row.category), country: String(row.country), city: String(row.city),
-    latitude: coordinate(row.latitude), longitude: coordinate(row.longitude),
+    // Absent before migration 027.
+    ...storedCoordinates(row),
     price_amount: Number(row.price_amount), price_currency: String(row.price_currency), status: String(row.status) as ListingStatus,
     // Debezium writes DATETIME as µs since the epoch; the built-in reader as ISO text.
     created_at: datetimeText(row.created_at), updated_at: datetimeText(row.updated_at),
   };
-}
-
-/** A degree value from either reader (both write DOUBLE as a JSON number); absent before migration 027. */
-function coordinate(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

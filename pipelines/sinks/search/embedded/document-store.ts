@@ -3,6 +3,7 @@
 // change number and stamps the rows it wrote, so a process sharing the file (the platform and
 // `steveslist search reindex`) can bring its in-memory index up to date with what others wrote.
 import Database from 'better-sqlite3';
+import { storedCoordinates } from '../geo-distance.js';
 import type { ListingDocument } from '../port.js';
 import { toDocument } from '../listing-changes.js';
 
@@ -55,19 +56,6 @@ export interface IndexedRow {
 }
 
 const INDEXED_COLUMNS = 'id, deleted, name, description, category, country, city, price_amount, status, created_at, latitude, longitude';
-
-/** A coordinate kept only when it is a finite number in range; anything else means "no place". */
-function coordinate(value: unknown, limit: number): number | null {
-  const n = typeof value === 'string' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && Math.abs(n) <= limit ? n : null;
-}
-
-export function coordinatesOf(doc: ListingDocument): { latitude: number | null; longitude: number | null } {
-  const { latitude, longitude } = doc as { latitude?: unknown; longitude?: unknown };
-  const lat = coordinate(latitude, 90);
-  const lon = coordinate(longitude, 180);
-  return lat === null || lon === null ? { latitude: null, longitude: null } : { latitude: lat, longitude: lon };
-}
 
 export class DocumentStore {
   private readonly db: Database.Database;
@@ -146,7 +134,7 @@ export class DocumentStore {
   }
 
   put(doc: ListingDocument, version: bigint, seq: number): void {
-    const { latitude, longitude } = coordinatesOf(doc);
+    const { latitude, longitude } = storedCoordinates(doc);
     this.statements.put.run(doc.id, version, doc.seller_id, doc.seller_name, doc.name, doc.description, doc.category, doc.country, doc.city,
       doc.price_amount, doc.price_currency, doc.status, doc.created_at, doc.updated_at, latitude, longitude, seq);
   }

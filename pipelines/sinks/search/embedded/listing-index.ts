@@ -3,13 +3,14 @@
 // when the index opens and kept current on every write, and on every read after another process
 // wrote to the same file.
 import { UsageError } from '../../../../core/errors.js';
+import { storedCoordinates } from '../geo-distance.js';
 import {
   MAX_RESULT_WINDOW, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery, type SearchResult,
   type SearchStore, type VersionedDelete, type VersionedDocument,
 } from '../port.js';
 import { words } from '../query-terms.js';
 import type { SynonymGroups } from '../synonyms.js';
-import { coordinatesOf, DocumentStore, type IndexedRow } from './document-store.js';
+import { DocumentStore, type IndexedRow } from './document-store.js';
 import { highlightAll, snippet } from './highlight.js';
 import { MemoryIndex } from './memory-index.js';
 import { readSnapshot, removeSnapshot, writeSnapshot } from './snapshot.js';
@@ -29,7 +30,7 @@ export const SNAPSHOT_SUFFIX = '.snapshot';
 function indexedRow(doc: ListingDocument): IndexedRow {
   return {
     id: doc.id, deleted: 0, name: doc.name, description: doc.description, category: doc.category, country: doc.country, city: doc.city,
-    price_amount: doc.price_amount, status: doc.status, created_at: doc.created_at, ...coordinatesOf(doc),
+    price_amount: doc.price_amount, status: doc.status, created_at: doc.created_at, ...storedCoordinates(doc),
   };
 }
 
