@@ -17,8 +17,10 @@ function validator(coerceTypes: boolean): Ajv {
   return addFormats(new Ajv(options));
 }
 
-export function createHttpServer(options: { log: Logger; server: string; bodyLimit?: number; https?: HttpsServerOptions }): FastifyInstance {
+export function createHttpServer(options: { log: Logger; server: string; bodyLimit?: number; https?: HttpsServerOptions; trustedProxies?: string[] }): FastifyInstance {
   const common = {
+    // request.ip is the client's only when the peer is a proxy we were told to trust.
+    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
     loggerInstance: options.log.child({ server: options.server }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
   };

@@ -343,6 +343,29 @@ describe('the HTTP surface', () => {
       await limited.close();
     }
   });
+
+  it('counts anonymous requests per the client a trusted proxy names, and ignores the header from any other peer', async () => {
+    const anonymous = (client: ReturnType<typeof httpClient>, forwardedFor: string) => client('GET', '/v1/listings', { headers: { 'x-forwarded-for': forwardedFor } });
+    const behindProxy = await buildPublicServer({ pool: db.pool, log: logged.log, rateLimit: { perMinute: 2, authPerMinute: 2 }, trustedProxies: ['127.0.0.1'] });
+    const direct = await buildPublicServer({ pool: db.pool, log: logged.log, rateLimit: { perMinute: 2, authPerMinute: 2 } });
+    try {
+      // The test's requests come from 127.0.0.1, the trusted balancer here.
+      const viaProxy = httpClient(await behindProxy.listen({ host: '127.0.0.1', port: 0 }));
+      const first = [];
+      for (let i = 0; i < 3; i++) first.push((await anonymous(viaProxy, '203.0.113.5')).status);
+      expect(first).toEqual([200, 200, 429]);
+      expect((await anonymous(viaProxy, '203.0.113.6')).status).toBe(200);
+
+      // Not a trusted peer: a client naming a new address each time still has one allowance.
+      const unproxied = httpClient(await direct.listen({ host: '127.0.0.1', port: 0 }));
+      const spoofed = [];
+      for (let i = 0; i < 3; i++) spoofed.push((await anonymous(unproxied, `198.51.100.${i}`)).status);
+      expect(spoofed).toEqual([200, 200, 429]);
+    } finally {
+      await behindProxy.close();
+      await direct.close();
+    }
+  });
 });
 
 describe('the log of this whole run', () => {

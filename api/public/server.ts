@@ -45,6 +45,8 @@ export interface PublicServerOptions {
   sms?: PhoneRouteOptions['sms'];
   /** Orders wait for payment through it; without it they are paid when placed. */
   payments?: PaymentsPort;
+  /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+  trustedProxies?: string[];
 }
 
 export const DEFAULT_RATE_LIMIT = { perMinute: 600, authPerMinute: 30 };
@@ -57,7 +59,7 @@ function rateLimitKey(request: FastifyRequest): string {
 
 export async function buildPublicServer(options: PublicServerOptions): Promise<FastifyInstance> {
   const limits = options.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const app = createHttpServer({ log: options.log, server: 'public' });
+  const app = createHttpServer({ log: options.log, server: 'public', trustedProxies: options.trustedProxies });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

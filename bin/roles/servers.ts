@@ -21,6 +21,7 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
     pool: ctx.db.pool, log: ctx.log, search, webhooksAllowPrivate: ctx.config.webhooks.allowPrivate, roles: ctx.supervisor && (() => ctx.supervisor!.list()),
     sms: smsRouteOptions(ctx.config.sms),
     rateLimit: { perMinute: ctx.config.http.rateLimitPerMinute, authPerMinute: ctx.config.http.authRateLimitPerMinute },
+    trustedProxies: ctx.config.http.trustedProxies,
   });
   ctx.closers.push(() => app.close());
   // Loaded in the background now (in slices, never holding the event loop long), so the first new

@@ -25,8 +25,17 @@ describe('configuration', () => {
     expect(config.mysql.url).toBeUndefined();
     expect(config.dataDir).toBe(join(dir.path, '.data'));
     expect(config.mysql.dataDir).toBe(join(dir.path, '.data', 'mysql'));
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 600, authRateLimitPerMinute: 30 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 600, authRateLimitPerMinute: 30, trustedProxies: [] });
     expect(config.log.level).toBe('info');
+  });
+
+  it('takes trusted proxies as addresses, CIDR ranges and range names, and names a bad entry', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7, fd00::/8, loopback' }, { cwd: dir.path, dotEnv: false }).http.trustedProxies)
+      .toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
+    expect(problemsOf({ TRUSTED_PROXIES: 'my-balancer,10.0.0.0/40' })).toEqual([
+      'TRUSTED_PROXIES: "my-balancer" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal',
+      'TRUSTED_PROXIES: "10.0.0.0/40": the prefix length must be 0-32',
+    ]);
   });
 
   it('reports every bad setting at once, each naming the setting and the reason', () => {

@@ -6,6 +6,7 @@ import { readPayments, type PaymentsConfig } from './payments.js';
 import { readSearchSynonyms, type SynonymGroups } from './search-synonyms.js';
 import { SettingsReader } from './settings-reader.js';
 import { readSms, type SmsConfig } from './sms.js';
+import { trustedProxyProblem } from './trusted-proxies.js';
 
 export { redactUrl } from './redact-url.js';
 
@@ -32,6 +33,8 @@ export interface Config {
     rateLimitPerMinute: number;
     /** Sign-ups and log-ins a minute per IP: caps password guessing. */
     authRateLimitPerMinute: number;
+    /** Proxies whose X-Forwarded-For names the client (addresses, CIDR ranges); empty: none. */
+    trustedProxies: string[];
   };
   /** The admin service: its own port, loopback only unless told otherwise. */
   admin: {
@@ -175,6 +178,15 @@ export const DEFAULT_EXCLUDED_COLUMNS = [
   'order_payments.reference',
 ];
 
+function readTrustedProxies(r: SettingsReader): string[] {
+  const entries = r.list('TRUSTED_PROXIES', []);
+  for (const entry of entries) {
+    const problem = trustedProxyProblem(entry);
+    if (problem) r.fail('TRUSTED_PROXIES', problem);
+  }
+  return entries;
+}
+
 function readKafka(r: SettingsReader): KafkaConfig | undefined {
   const brokers = r.hostPorts('KAFKA_BROKERS');
   const clientId = r.string('KAFKA_CLIENT_ID', 'steveslist');
@@ -262,6 +274,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       port: r.port('PORT', 3000),
       rateLimitPerMinute: r.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       authRateLimitPerMinute: r.integer('AUTH_RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
+      trustedProxies: readTrustedProxies(r),
     },
     admin: {
       host: r.string('ADMIN_HOST', '127.0.0.1'),
