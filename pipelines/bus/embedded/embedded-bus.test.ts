@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../../test/fixtures/run-cli.js';
@@ -56,6 +56,82 @@ describe('the embedded log on disk', () => {
     await again.publish('t', [{ key: null, value: 'after' }]);
     expect((await readTopic(again, 't')).map((m) => m.value!.toString())).toEqual([...Array.from({ length: 10 }, (_, i) => `m${i}`), 'after']);
     await again.close();
+  });
+
+  describe('sealed segments', () => {
+    // Small segments so a topic spans many; one partition so every file is the topic's.
+    const sealedOptions = () => options({ segmentBytes: 2048, defaultPartitions: 1, verifyDelayMs: 3_600_000 });
+    const logsOf = (o: EmbeddedBusOptions) => readdirSync(join(o.dir, 't', '0')).filter((f) => f.endsWith('.log')).sort();
+    const flipByteIn = (path: string, at: number) => {
+      const bytes = readFileSync(path);
+      bytes[at] = bytes[at]! ^ 0xff;
+      writeFileSync(path, bytes);
+    };
+    async function writeSegments(o: EmbeddedBusOptions): Promise<string[]> {
+      const bus = await EmbeddedBus.open(o);
+      // One append at a time: a segment rolls only between appends.
+      for (let i = 0; i < 90; i++) await bus.publish('t', [{ key: null, value: `m${i}-${'p'.repeat(200)}` }]);
+      await bus.close();
+      return logsOf(o);
+    }
+
+    it('marks every segment it seals, and a restart truncates the torn tail of the newest alone', async () => {
+      const o = sealedOptions();
+      const logs = await writeSegments(o);
+      expect(logs.length).toBeGreaterThanOrEqual(10);
+      const dir0 = join(o.dir, 't', '0');
+      // Every segment but the active one has its mark.
+      expect(logs.filter((f) => existsSync(join(dir0, f.replace('.log', '.sealed'))))).toEqual(logs.slice(0, -1));
+      const newest = join(dir0, logs.at(-1)!);
+      const size = statSync(newest).size;
+      appendFileSync(newest, Buffer.from([0, 0, 1, 0, 9, 9, 9]));
+      const again = await EmbeddedBus.open(o);
+      expect(statSync(newest).size).toBe(size);
+      await again.publish('t', [{ key: null, value: 'after' }]);
+      const read = await readTopic(again, 't');
+      expect(read).toHaveLength(91);
+      expect(read.map((m) => m.offset)).toEqual(Array.from({ length: 91 }, (_, i) => i));
+      expect(read.at(-1)!.value!.toString()).toBe('after');
+      expect(await again.verifySealed()).toEqual([]);
+      await again.close();
+    });
+
+    it('still reports a byte flipped in a sealed segment: by the background check and by the read that reaches it', async () => {
+      const o = sealedOptions();
+      const logs = await writeSegments(o);
+      const damaged = join(o.dir, 't', '0', logs[3]!);
+      flipByteIn(damaged, statSync(damaged).size - 10);
+      // Opening does not read sealed segments: the platform starts, and the damage is reported.
+      const again = await EmbeddedBus.open(o);
+      const problems = await again.verifySealed();
+      expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(new RegExp(`bus log .*${logs[3]} is corrupt at byte \\d+ \\(checksum mismatch\\)`))]);
+      await expect(readTopic(again, 't')).rejects.toThrow(/is corrupt at byte \d+: checksum mismatch/);
+      await again.close();
+    });
+
+    it('reads through and marks a sealed segment that has no mark, failing the open when it is damaged', async () => {
+      const o = sealedOptions();
+      const logs = await writeSegments(o);
+      const dir0 = join(o.dir, 't', '0');
+      // As a crash between the seal's fsync and its mark leaves it, or a log written before marks.
+      const unmarked = join(dir0, logs[2]!.replace('.log', '.sealed'));
+      rmSync(unmarked);
+      const again = await EmbeddedBus.open(o);
+      expect(existsSync(unmarked)).toBe(true);
+      expect(await readTopic(again, 't')).toHaveLength(90);
+      await again.close();
+      rmSync(unmarked);
+      flipByteIn(join(dir0, logs[2]!), 40);
+      await expect(EmbeddedBus.open(o)).rejects.toThrow(new RegExp(`bus log .*${logs[2]} is corrupt at byte \\d+ \\(checksum mismatch\\); restore it or delete the partition folder`));
+    });
+
+    it('reads through a sealed segment whose size is not the one its mark says', async () => {
+      const o = sealedOptions();
+      const logs = await writeSegments(o);
+      const grown = join(o.dir, 't', '0', logs[1]!);
+      appendFileSync(grown, Buffer.from([0, 0, 0, 200, 1, 2, 3]));
+      await expect(EmbeddedBus.open(o)).rejects.toThrow(new RegExp(`bus log .*${logs[1]} is corrupt`));
+    });
   });
 
   it('deletes whole old segments past the retention size, and a lagging group moves on', async () => {

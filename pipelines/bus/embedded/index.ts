@@ -18,6 +18,11 @@ export interface EmbeddedBusOptions extends PartitionLogOptions {
   log?: Logger;
   /** Pause before a failed batch is delivered again. */
   redeliveryDelayMs?: number;
+  /**
+   * How long after open the sealed segments' records are read through and checked, in the
+   * background (default 10 s): not while the platform starts, which needs the CPU.
+   */
+  verifyDelayMs?: number;
 }
 
 interface Topic {
@@ -125,6 +130,9 @@ export class EmbeddedBus implements Bus {
   private readonly roundRobin = new Map<string, number>();
   private readonly log: Logger;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private verifyTimer: NodeJS.Timeout | undefined;
+  private verifying: Promise<EnvironmentError[]> | undefined;
+  private closing = false;
 
   private constructor(private readonly options: EmbeddedBusOptions) {
     this.log = options.log ?? silentLogger();
@@ -146,7 +154,30 @@ export class EmbeddedBus implements Bus {
     }
     bus.retentionTimer = setInterval(() => void bus.enforceRetention(), 60_000);
     bus.retentionTimer.unref();
+    bus.verifyTimer = setTimeout(() => void bus.verifySealed(), options.verifyDelayMs ?? 10_000);
+    bus.verifyTimer.unref();
     return bus;
+  }
+
+  /**
+   * Checks the records of every sealed segment opened from its mark (each once per open), logging
+   * each damaged one as an error; resolves with them. A damaged record's read fails the same way.
+   */
+  verifySealed(): Promise<EnvironmentError[]> {
+    this.verifying ??= (async () => {
+      const problems: EnvironmentError[] = [];
+      for (const topic of this.topics.values()) {
+        for (const log of topic.partitions) {
+          if (this.closing) return problems;
+          for (const problem of await log.verifySealed()) {
+            this.log.error({ err: problem }, 'embedded bus: a sealed segment is damaged');
+            problems.push(problem);
+          }
+        }
+      }
+      return problems;
+    })();
+    return this.verifying;
   }
 
   private async openTopic(name: string, partitions?: number): Promise<Topic> {
@@ -268,7 +299,10 @@ export class EmbeddedBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.verifyTimer) clearTimeout(this.verifyTimer);
+    await this.verifying;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     for (const topic of this.topics.values()) await Promise.all(topic.partitions.map((log) => log.close()));
     rmSync(join(this.options.dir, '.lock'), { force: true });

@@ -1,12 +1,15 @@
 // One partition of the embedded log: append-only segment files named by their first offset,
 // group commit (many concurrent appends share one write and one fsync), and recovery that
 // truncates a torn tail after a crash. Records become readable only once acknowledged.
+// Only the newest segment is read through at open: a kill -9 can leave nothing unfinished
+// anywhere else, and a sealed segment's mark says what it holds (see seal-mark.ts).
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../core/errors.js';
 import { decodeRecord, encodeRecords, type StoredRecord } from './record-format.js';
+import { readSealMark, sealMarkPathOf, writeSealMark } from './seal-mark.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -39,6 +42,8 @@ interface Segment {
   index: [number, number][];
   /** The promise, not the handle: consumer groups reading at once share one open instead of leaking the loser's. */
   reader?: Promise<FileHandle>;
+  /** false: opened from its seal mark, its records not yet read through since. */
+  verified?: boolean;
 }
 
 async function closeReader(segment: Segment): Promise<void> {
@@ -111,13 +116,21 @@ export class PartitionLog {
   }
 
   private async recover(): Promise<void> {
-    const files = readdirSync(this.dir).filter((f) => /^\d{20}\.log$/.test(f)).sort();
+    const names = readdirSync(this.dir);
+    const files = names.filter((f) => /^\d{20}\.log$/.test(f)).sort();
     for (const [i, file] of files.entries()) {
-      const segment: Segment = { baseOffset: Number(file.slice(0, 20)), path: join(this.dir, file), size: 0, endOffset: 0, lastTimestampMs: 0, index: [] };
-      segment.endOffset = segment.baseOffset;
-      const last = i === files.length - 1;
-      const validBytes = await this.scan(segment, last);
+      const segment = this.newSegment(Number(file.slice(0, 20)));
       const { size } = await stat(segment.path);
+      const newest = i === files.length - 1;
+      const mark = newest ? undefined : readSealMark(segment.path);
+      if (mark && mark.size === size) {
+        // Sealed after its last fsync: whole records only. Its records' checksums are still
+        // checked by every read and by verifySealed, just not before the platform may start.
+        Object.assign(segment, { size: mark.size, endOffset: mark.endOffset, lastTimestampMs: mark.lastTimestampMs, index: mark.index, verified: false });
+        this.segments.push(segment);
+        continue;
+      }
+      const validBytes = await this.scan(segment, newest);
       if (validBytes < size) {
         // Only the newest segment can have a torn tail: a write the crash cut short, never acknowledged.
         const handle = await open(segment.path, 'r+');
@@ -126,13 +139,45 @@ export class PartitionLog {
         await handle.close();
       }
       segment.size = validBytes;
+      // A segment sealed before marks existed, or whose mark a crash cut short, was read through just now.
+      if (!newest) await writeSealMark(segment.path, segment);
       this.segments.push(segment);
+    }
+    // Marks whose segment retention deleted just before a crash.
+    const logs = new Set(files);
+    for (const name of names) {
+      if (/^\d{20}\.sealed(\.tmp)?$/.test(name) && !logs.has(`${name.slice(0, 20)}.log`)) rmSync(join(this.dir, name), { force: true });
     }
     if (this.segments.length === 0) this.segments.push(this.newSegment(0));
     const active = this.segments[this.segments.length - 1]!;
     this.nextOffset = active.endOffset;
     this.writer = await open(active.path, 'a');
     this.writePosition = active.size;
+  }
+
+  /**
+   * Reads every sealed segment opened from its mark through, checking each record's checksum and
+   * that it ends where the mark says; each is checked once per open. Resolves with the problems
+   * found (a segment to restore or delete), which reads of the damaged records also report.
+   */
+  async verifySealed(): Promise<EnvironmentError[]> {
+    const problems: EnvironmentError[] = [];
+    for (const segment of this.segments.slice(0, -1)) {
+      if (segment.verified !== false || !this.segments.includes(segment)) continue;
+      const probe = this.newSegment(segment.baseOffset);
+      try {
+        const validBytes = await this.scan(probe, false);
+        if (validBytes !== segment.size || probe.endOffset !== segment.endOffset) {
+          throw new EnvironmentError(`bus log ${segment.path} does not match its seal mark (${validBytes} bytes to offset ${probe.endOffset}, marked ${segment.size} bytes to offset ${segment.endOffset}); restore it or delete the partition folder`);
+        }
+        segment.verified = true;
+      } catch (error) {
+        // Deleted by retention meanwhile: nothing left to check.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || !this.segments.includes(segment)) continue;
+        problems.push(error instanceof EnvironmentError ? error : new EnvironmentError(`bus log ${segment.path} could not be read: ${(error as Error).message}`, { cause: error }));
+      }
+    }
+    return problems;
   }
 
   /** Reads a segment front to back, building its index; returns the bytes of whole valid records. */
@@ -247,6 +292,8 @@ export class PartitionLog {
   private async roll(baseOffset: number): Promise<Segment> {
     if (this.options.fsync !== 'always') await this.writer!.datasync();
     await this.writer!.close();
+    // After the fsync: a mark never vouches for bytes a power loss could still take.
+    await writeSealMark(this.segments[this.segments.length - 1]!.path, this.segments[this.segments.length - 1]!);
     const segment = this.newSegment(baseOffset);
     this.writer = await open(segment.path, 'a');
     this.writePosition = 0;
@@ -272,6 +319,7 @@ export class PartitionLog {
       this.segments.shift();
       await closeReader(oldest);
       await rm(oldest.path, { force: true });
+      await rm(sealMarkPathOf(oldest.path), { force: true });
       removed++;
     }
     return removed;
