@@ -10,7 +10,7 @@ import { MAX_QUERY_WORDS } from '../search/embedded/query-engine.js';
 import { coordinatesOf, distanceKm } from '../search/geo-distance.js';
 import type { ListingDocument } from '../search/port.js';
 import { words } from '../search/query-terms.js';
-import { DEFAULT_SYNONYMS, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
+import { DEFAULT_SYNONYMS, synonymsByStem, type SynonymGroups } from '../search/synonyms.js';
 import type { Percolator } from './percolator.js';
 import type { SavedSearch } from './saved-search.js';
 import { TypoTrie } from './typo-trie.js';
@@ -60,7 +60,7 @@ export class EmbeddedPercolator implements Percolator {
   private readonly entries = new Map<number, Entry>();
   private readonly byKey = new Map<string, Set<number>>();
   /** Per stem, the other stems of its synonym group (search's expansion, by stem). */
-  private readonly synonyms = new Map<string, string[]>();
+  private readonly synonyms: Map<string, string[]>;
   /** Per stem, the words of its synonym groups as written ("bike" -> bike, bicycle). */
   private readonly groupWords = new Map<string, string[]>();
   /** Every word some saved search holds, with how many hold it; and the same by stem. */
@@ -81,9 +81,7 @@ export class EmbeddedPercolator implements Percolator {
 
   constructor(options: EmbeddedPercolatorOptions = {}) {
     const groups = options.synonyms ?? DEFAULT_SYNONYMS;
-    for (const group of stemmedGroups(groups)) {
-      for (const stem of group) this.synonyms.set(stem, [...new Set([...(this.synonyms.get(stem) ?? []), ...group.filter((s) => s !== stem)])]);
-    }
+    this.synonyms = synonymsByStem(groups);
     for (const group of groups) {
       const written = [...new Set(group.flatMap((word) => words(word)))];
       for (const word of written) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stems } from './query-terms.js';
-import { DEFAULT_SYNONYMS, parseSynonyms, querySpellings, stemmedGroups, synonymAlternatives, synonymWords } from './synonyms.js';
+import { DEFAULT_SYNONYMS, parseSynonyms, querySpellings, stemmedGroups, synonymAlternatives, synonymsByStem, synonymWords } from './synonyms.js';
 
 describe('synonym groups', () => {
   it('reads groups separated by ";" and words by ","', () => {
@@ -18,6 +18,16 @@ describe('synonym groups', () => {
     const groups = stemmedGroups(DEFAULT_SYNONYMS);
     expect(groups).toContainEqual(['tv', stems('television')[0]]);
     expect(synonymAlternatives(stems('couches leather'), groups)).toEqual([['couch', 'sofa', stems('settee')[0]], ['leather']]);
+  });
+
+  it('looks up a stem\'s synonyms across every group it is in, by stem', () => {
+    const byStem = synonymsByStem([['tv', 'television'], ['couch', 'sofa', 'settee'], ['sofa', 'divan'], ['Bikes', 'bicycle']]);
+    expect(byStem.get(stems('televisions')[0]!)).toEqual(['tv']);
+    expect(byStem.get('tv')).toEqual([stems('television')[0]]);
+    expect(byStem.get('sofa')).toEqual(['couch', stems('settee')[0], 'divan']);
+    expect(byStem.get('divan')).toEqual(['sofa']);
+    expect(byStem.get('bike')).toEqual([stems('bicycle')[0]]);
+    expect(byStem.has('kayak')).toBe(false);
   });
 
   it('spells the query with each synonym, the typed words first, up to a limit', () => {

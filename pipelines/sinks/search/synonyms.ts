@@ -11,6 +11,15 @@ export function stemmedGroups(groups: SynonymGroups): string[][] {
   return groups.map((group) => [...new Set(group.flatMap((word) => stems(word)))]).filter((group) => group.length > 1);
 }
 
+/** Per stem, the other stems of every group it is in ("televis" -> tv): the embedded engine's and percolator's lookup. */
+export function synonymsByStem(groups: SynonymGroups): Map<string, string[]> {
+  const byStem = new Map<string, string[]>();
+  for (const group of stemmedGroups(groups)) {
+    for (const stem of group) byStem.set(stem, [...new Set([...(byStem.get(stem) ?? []), ...group.filter((s) => s !== stem)])]);
+  }
+  return byStem;
+}
+
 /** Per query term (a stem): the terms it stands for, itself first, then the rest of its group. */
 export function synonymAlternatives(terms: readonly string[], groups: readonly (readonly string[])[]): string[][] {
   return terms.map((term) => {

@@ -9,7 +9,7 @@ import {
   type SearchStore, type VersionedDelete, type VersionedDocument,
 } from '../port.js';
 import { words } from '../query-terms.js';
-import type { SynonymGroups } from '../synonyms.js';
+import { synonymsByStem, type SynonymGroups } from '../synonyms.js';
 import { DocumentStore, type IndexedRow } from './document-store.js';
 import { highlightAll, snippet } from './highlight.js';
 import { MemoryIndex } from './memory-index.js';
@@ -44,8 +44,8 @@ export class ListingIndex implements SearchStore {
   private readonly store: DocumentStore;
   private readonly memory = new MemoryIndex();
   private readonly engine = new QueryEngine(this.memory);
-  /** Per stem, the other stems of its synonym group. */
-  private readonly synonyms = new Map<string, string[]>();
+  /** Per stem, the other stems of its synonym groups. */
+  private readonly synonyms: Map<string, string[]>;
   /** The newest change number the memory index holds. */
   private seenSeq = 0;
   private seenDataVersion = -1;
@@ -56,10 +56,7 @@ export class ListingIndex implements SearchStore {
     this.store = new DocumentStore(path);
     this.snapshotPath = `${path}${SNAPSHOT_SUFFIX}`;
     // Stemmed as the index stems, so "televisions" finds what "tv" finds.
-    for (const written of synonyms) {
-      const group = [...new Set(written.flatMap((word) => words(word).map((w) => this.memory.surface.stemOf(w))))];
-      for (const stem of group) this.synonyms.set(stem, [...new Set([...(this.synonyms.get(stem) ?? []), ...group.filter((s) => s !== stem)])]);
-    }
+    this.synonyms = synonymsByStem(synonyms);
     this.load();
   }
 
