@@ -2,6 +2,7 @@
 // search-alerts worker then mails new matches. Only the owner sees, changes or deletes a search.
 // The signed one-click unsubscribe link of every alert email lands here too (no login needed).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { escapeHtml } from '../../../core/escape-html.js';
 import {
   checkUnsubscribeSignature, createSavedSearch, deleteSavedSearch, describeSavedSearch, filtersOfRow, getSavedSearch, listSavedSearches,
   setSavedSearchAlerts, unsubscribeLinkKey, unsubscribeSavedSearch, type SavedSearchRow,
@@ -92,8 +93,6 @@ function categoryCode(category: string): string {
 function siteUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
-
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function page(reply: FastifyReply, status: number, title: string, body: string) {
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(

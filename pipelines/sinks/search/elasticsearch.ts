@@ -8,6 +8,7 @@
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import { redactUrl } from '../../../core/config/redact-url.js';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
+import { escapeHtml } from '../../../core/escape-html.js';
 import { coordinatesOf, distanceKm } from './geo-distance.js';
 import {
   MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
@@ -95,10 +96,6 @@ const SETTINGS = {
   max_result_window: MAX_RESULT_WINDOW,
   analysis: { analyzer: { listing_text: { type: 'custom' as const, tokenizer: 'standard', filter: ['lowercase'] } } },
 };
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function marked(fragments: string[] | undefined): string | undefined {
   const text = fragments?.[0];

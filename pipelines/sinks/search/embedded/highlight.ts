@@ -1,5 +1,6 @@
 // Highlights for a hit: the words whose stem the query matched wrapped in <mark>, the rest
 // HTML-escaped; a long description is cut to a window of words around the first match.
+import { escapeHtml } from '../../../../core/escape-html.js';
 import { words } from '../query-terms.js';
 
 /** Letters and digits, with any combining marks, as the analyser's words are cut from the text. */
@@ -7,10 +8,6 @@ const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 const SNIPPET_WORDS = 24;
 /** Words shown before the first match when the description is cut. */
 const LEAD_WORDS = 4;
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 interface Token {
   start: number;
