@@ -4,12 +4,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { isRetriable } from '../../../core/errors.js';
 import {
-  cancelUnsentCode, confirmPhoneVerification, getPhone, PhoneInputError, removePhone, setSmsPreferences, startPhoneVerification, toE164,
+  cancelUnsentCode, confirmPhoneVerification, getPhone, PhoneInputError, removePhone, setSmsPreferences, startPhoneVerification,
 } from '../../../marketplace/domain/phones.js';
 import type { Pool } from '../../../marketplace/mysql/connection.js';
 import { SmsSendError, type SmsPort } from '../../../pipelines/sinks/sms/port.js';
 import { sendVerificationCode } from '../../../pipelines/sinks/sms/send-verification.js';
-import { recordStatusCallback, verificationsSentTo } from '../../../pipelines/sinks/sms/sms-log.js';
+import { recordStatusCallback } from '../../../pipelines/sinks/sms/sms-log.js';
 import { ApiError, badRequest } from '../../errors.js';
 import { callerOf } from '../caller.js';
 
@@ -34,7 +34,6 @@ export const phoneSchema = {
 } as const;
 
 const tags = ['phone'];
-const MAX_CODES_PER_NUMBER_PER_HOUR = 10;
 
 function asApiError(error: unknown): unknown {
   if (error instanceof PhoneInputError) return error.tooMany ? new ApiError(429, 'rate_limited', error.message, error.field) : badRequest(error.field, error.reason);
@@ -50,10 +49,6 @@ export const phoneRoutes: FastifyPluginAsync<PhoneRouteOptions> = async (app, { 
 
   async function sendCode(userId: number, phone: string) {
     if (!sms) throw smsOff();
-    // Per number too, whoever asks: several accounts must not flood one phone with codes.
-    if (await verificationsSentTo(pool, toE164(phone), 60) >= MAX_CODES_PER_NUMBER_PER_HOUR) {
-      throw new PhoneInputError('phone', `this number was sent ${MAX_CODES_PER_NUMBER_PER_HOUR} codes within the hour; try again later`, true);
-    }
     const started = await startPhoneVerification(pool, userId, phone);
     try {
       await sendVerificationCode(pool, sms.port, { userId, phone: started.phone, code: started.code, statusCallbackUrl: sms.statusCallbackUrl });

@@ -1,6 +1,6 @@
 // The SMS log: every SMS with its status, our attempts and Twilio's delivery reports, for support
 // (admin API and staff console) and for the sender, which records each outcome here.
-import { NotFoundError } from '../../../core/errors.js';
+import { NotFoundError, ServiceUnavailable } from '../../../core/errors.js';
 import type { Pool, ResultSetHeader, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { apiRow } from '../../../marketplace/queries/api-row.js';
 import { keysetPage, type Page, type PageRequest } from '../../../marketplace/queries/keyset-page.js';
@@ -67,12 +67,32 @@ export function callbackUrlFor(base: string, smsId: number): string {
 }
 
 /** Verification codes Twilio accepted for a number within the last `minutes`, whoever asked. */
-export async function verificationsSentTo(pool: Pool, phone: string, minutes: number): Promise<number> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM sms_messages WHERE to_number = ? AND kind = 'verification' AND status NOT IN ('pending', 'dead', 'rejected')
-       AND created_at > UTC_TIMESTAMP(6) - INTERVAL ${Math.floor(minutes)} MINUTE`, [phone],
-  );
-  return Number(rows[0]!.n);
+/**
+ * Logs a verification SMS about to go out, unless `limit.max` were sent or are being sent to the
+ * number within `limit.minutes` (then undefined). Counted and logged under a lock on the number,
+ * so accounts asking for codes to one phone at the same moment cannot all pass the count.
+ */
+export async function logVerificationWithinLimit(pool: Pool, sms: { userId: number; to: string; body: string }, limit: { max: number; minutes: number }): Promise<number | undefined> {
+  const connection = await pool.getConnection();
+  const lock = `steveslist.sms-number.${sms.to}`;
+  try {
+    const [[held]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 10) AS got', [lock]);
+    if (Number(held!.got) !== 1) throw new ServiceUnavailable(`the SMS log for ${sms.to} is busy; try again`);
+    try {
+      // In-flight sends ('pending') count: they are the ones racing for the last places.
+      const [rows] = await connection.query<RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM sms_messages WHERE to_number = ? AND kind = 'verification' AND status NOT IN ('dead', 'rejected')
+           AND created_at > UTC_TIMESTAMP(6) - INTERVAL ${Math.floor(limit.minutes)} MINUTE`, [sms.to],
+      );
+      if (Number(rows[0]!.n) >= limit.max) return undefined;
+      const [result] = await connection.query<ResultSetHeader>('INSERT INTO sms_messages (user_id, kind, to_number, body) VALUES (?, ?, ?, ?)', [sms.userId, 'verification', sms.to, sms.body]);
+      return result.insertId;
+    } finally {
+      await connection.query('SELECT RELEASE_LOCK(?)', [lock]);
+    }
+  } finally {
+    connection.release();
+  }
 }
 
 /** Logs an SMS about to go out (no event: a verification); returns its id. */

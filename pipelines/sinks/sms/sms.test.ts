@@ -230,6 +230,18 @@ describe('phone verification', () => {
     expect(flood).toMatchObject({ status: 429, body: { message: 'phone: this number was sent 10 codes within the hour; try again later' } });
   });
 
+  it('caps codes per number when many accounts ask at the same moment', async () => {
+    const accounts = await Promise.all(Array.from({ length: 16 }, () => signUp()));
+    const answers = await Promise.all(accounts.map((account) => call('PUT', '/v1/me/phone', { token: account.token, body: { phone: '+447700900152' } })));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
+    expect(twilioApi.messages.filter((m) => m.to === '+447700900152')).toHaveLength(10);
+    // A refused account's own limits were put back: it may ask again once the number has room.
+    const refused = accounts[statuses.indexOf(429)]!;
+    expect((await call('GET', '/v1/me/phone', { token: refused.token })).status).toBe(200);
+  });
+
   it('tells the user when the SMS service refuses the number, and keeps it unverified', async () => {
     twilioApi.fail({ status: 400, code: 21211, message: "The 'To' number +15005550001 is not a valid phone number.", to: '+15005550001' });
     const user = await signUp();
