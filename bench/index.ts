@@ -10,6 +10,7 @@ import { apiBenches } from './api.js';
 import { backupBenches } from './backup.js';
 import { busBenches } from './bus.js';
 import { cdcBenches } from './cdc.js';
+import { catchUpBenches } from './catch-up.js';
 import { cdcStageBenches } from './cdc-stages.js';
 import { dashboardBenches } from './dashboards.js';
 import { debeziumBenches } from './debezium.js';
@@ -32,7 +33,7 @@ const server = await LocalMysqlServer.open({ dataDir: join(dir, 'mysql'), log: s
 const results: BenchResult[] = [];
 try {
   const only = process.env.BENCH_ONLY;
-  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), 'listing-checks': () => listingCheckBenches(server), 'search-relevance': () => searchRelevanceBenches(), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), gazetteer: () => gazetteerBenches(), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server), restart: () => restartBenches(server) };
+  const benches = { writes: () => writeBenches(server), cdc: () => cdcBenches(server), 'cdc-stages': () => cdcStageBenches(server), bus: () => busBenches(), search: () => searchBenches(server), 'search-alerts': () => searchAlertBenches(server), 'listing-checks': () => listingCheckBenches(server), 'search-relevance': () => searchRelevanceBenches(), warehouse: () => warehouseBenches(server), analysts: () => analystBenches(server), webhooks: () => webhookBenches(server), email: () => emailBenches(server), gazetteer: () => gazetteerBenches(), api: () => apiBenches(server), backup: () => backupBenches(server), debezium: () => debeziumBenches(server), topology: () => topologyBenches(server), dashboards: () => dashboardBenches(server), restart: () => restartBenches(server), 'catch-up': () => catchUpBenches(server) };
   // Slow benches (minutes of an Evidence build) run only when named: BENCH_ONLY=dashboards.
   const onlyWhenNamed = new Set(['dashboards']);
   for (const [name, bench] of Object.entries(benches)) {

@@ -25,23 +25,36 @@ export interface BurstRunOptions {
   /** Scale-out engines to run on instead of the embedded ones (the platform's environment names them). */
   engines?: { elasticsearchUrl?: string; kafkaBrokers?: string };
   catchUpTimeoutMs: number;
+  /** MariaDB's server process, when it runs here: its CPU during the burst is reported. */
+  mysqlPid?: number;
   /** Processes the caller must stop should the run fail (the platform, each time it starts). */
   track?: (up: RunningCli) => void;
 }
 
+export interface Kill {
+  /** Seconds into the burst. */
+  atSeconds: number;
+  /** Killed before it said it was up (the kill before had restarted it and it was still starting). */
+  whileStarting: boolean;
+}
+
+/** A kill as the reports print it: "12.3 s" or "12.3 s (while starting)". */
+export const describeKill = (kill: Kill) => `${kill.atSeconds.toFixed(1)} s${kill.whileStarting ? ' (while starting)' : ''}`;
+
 export interface BurstRun {
   burst: BurstResult;
-  /** Seconds into the burst when each kill happened. */
-  kills: number[];
+  kills: Kill[];
   caughtUp: CaughtUp;
   /** CPU seconds the platform's processes used from the burst's start to the end of the catch-up. */
   platformCpuSeconds: number;
+  /** CPU seconds MariaDB used during the burst (0 without `mysqlPid`). */
+  mysqlCpuSeconds: number;
   /** The platform still running, for the caller to stop. */
   up: RunningCli;
 }
 
 /** utime + stime of a live process, in seconds (Linux clock ticks are 1/100 s). */
-function cpuSeconds(pid: number | undefined): number {
+export function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
@@ -62,46 +75,54 @@ export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
   };
   let cpuOfKilled = 0;
   let lastCpu = 0;
-  const start = async () => {
+  const launch = () => {
     const up = startCli(['up'], env);
     options.track?.(up);
-    await up.waitFor(/steveslist is up/, 180_000);
     return up;
   };
+  const UP = /steveslist is up/;
   const [before] = await options.pool.query<RowDataPacket[]>('SELECT id FROM outbox');
   const history = new Set(before.map((row) => String(row.id)));
 
-  let up = await start();
+  let up = launch();
+  await up.waitFor(UP, 180_000);
   // The CPU a process used dies with it: sampled often, so a kill loses at most the last interval.
   const sampler = setInterval(() => { lastCpu = cpuSeconds(up.child.pid); }, 100);
   try {
     const cpuAtStart = cpuSeconds(up.child.pid);
+    const mysqlCpuAtStart = cpuSeconds(options.mysqlPid);
     const durationMs = options.seconds * 1000;
-    // One kill in each slot of the burst's first 85%, at a seeded moment within it (the harness's rule).
+    // One kill in each slot of the burst's first 85%, at a seeded moment within it (the harness's
+    // rule), and the platform started again at once. A kill falls when it is due, even on a
+    // platform still starting (a restart here takes seconds, more on a loaded machine): the kills
+    // stay within the burst, as an operator's or a crash loop's would.
     const slotMs = options.kills ? (durationMs * 0.85) / options.kills : 0;
     const moments = Array.from({ length: options.kills }, (_, i) => Math.round((i + 0.1 + rng.next() * 0.8) * slotMs));
     const burst = writeBurst({ url: options.url, connections: options.connections, durationMs, seed: options.seed });
     // Awaited below, after the kills: a failure meanwhile must not count as unhandled.
     burst.catch(() => undefined);
     const startedAt = Date.now();
-    const kills: number[] = [];
+    const kills: Kill[] = [];
     for (const at of moments) {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - (Date.now() - startedAt))));
-      kills.push((Date.now() - startedAt) / 1000);
+      kills.push({ atSeconds: (Date.now() - startedAt) / 1000, whileStarting: !UP.test(up.output()) });
       const cpu = cpuSeconds(up.child.pid);
       up.child.kill('SIGKILL');
       await up.exited;
       cpuOfKilled += Math.max(cpu, lastCpu);
-      up = await start();
       lastCpu = 0;
+      up = launch();
     }
     const written = await burst;
+    const mysqlCpuSeconds = cpuSeconds(options.mysqlPid) - mysqlCpuAtStart;
+    // Rejects should the last start fail; the copies cannot equal MySQL before it serves anyway.
+    await up.waitFor(UP, 180_000);
     const caughtUp = await waitUntilCaughtUp({
       url: options.url, pool: options.pool, database: options.database, dataDir: options.dataDir, history, timeoutMs: options.catchUpTimeoutMs,
       elasticsearch: options.engines?.elasticsearchUrl ? { url: options.engines.elasticsearchUrl, alias: prefix } : undefined,
     });
     const platformCpuSeconds = cpuOfKilled + cpuSeconds(up.child.pid) - cpuAtStart;
-    return { burst: written, kills, caughtUp, platformCpuSeconds, up };
+    return { burst: written, kills, caughtUp, platformCpuSeconds, mysqlCpuSeconds, up };
   } finally {
     clearInterval(sampler);
   }

@@ -13,7 +13,7 @@ import { addBurstSellers } from '../fixtures/burst-writer.js';
 import { replicaId } from '../fixtures/cdc.js';
 import type { RunningCli } from '../fixtures/run-cli.js';
 import { tempDir } from '../fixtures/temp-dir.js';
-import { runBurst } from './burst-run.js';
+import { describeKill, runBurst } from './burst-run.js';
 import { formatCheck } from './checker.js';
 
 const SECONDS = Number(process.env.CHAOS_BURST_SECONDS ?? 15);
@@ -51,7 +51,7 @@ describe('catch-up after a burst', () => {
     const after = (at: number | undefined) => (at === undefined ? 'not within the timeout' : `${((at - burst.lastCommitAt) / 1000).toFixed(1)} s`);
     process.stdout.write(formatCheck(
       `catch-up after a burst (seed ${SEED}): ${burst.statements} statements (${burst.inserts} inserts, ${burst.updates} updates, ${burst.deletes} deletes), `
-      + `${burst.rowEvents} row events in ${SECONDS} s on ${CONNECTIONS} connections; kill -9 at ${run.kills.map((s) => `${s.toFixed(1)} s`).join(', ') || 'none'}; `
+      + `${burst.rowEvents} row events in ${SECONDS} s on ${CONNECTIONS} connections; kill -9 at ${run.kills.map(describeKill).join(', ') || 'none'}; `
       + `equal after the last write: search ${after(caughtUp.search)}, warehouse ${after(caughtUp.warehouse)} (polls of ${caughtUp.pollMs.toFixed(0)} ms)`,
       caughtUp.check,
     ));
