@@ -352,6 +352,17 @@ describe('refunds through Stripe', () => {
     expect(await listingStatus(listingId)).toBe('sold');
   });
 
+  it('a payment taken after the order was closed makes no sale when the seller changed the price meanwhile', async () => {
+    const { orderId, listingId, intentId } = await buy(25_000);
+    await deliver(stripe.fail(intentId, 'Your card was declined.'));
+    await db.pool.query('UPDATE listings SET price_amount = 30000 WHERE id = ?', [listingId]);
+    const late = await deliver(stripe.succeed(intentId));
+    expect(late.body.outcome).toBe('needs_refund');
+    expect(await orderStatus(orderId)).toBe('payment_failed');
+    expect(await listingStatus(listingId)).toBe('active');
+    expect(String((await row('SELECT error FROM order_payments WHERE order_id = ?', [orderId]))!.error)).toMatch(/price changed to 30000 usd.*refund it/);
+  });
+
   it('a closed order whose payment Stripe never took cannot be refunded', async () => {
     const { orderId, intentId } = await buy();
     await deliver(stripe.cancel(intentId));

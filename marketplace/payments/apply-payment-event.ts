@@ -55,7 +55,7 @@ async function apply(connection: PoolConnection, event: PaymentEvent): Promise<A
       await connection.query('UPDATE order_payments SET error = ? WHERE order_id = ?', [note, orderId]);
       return { outcome: 'needs_refund', orderId, note };
     }
-    const [listing] = await connection.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ? FOR UPDATE', [listingId]);
+    const [listing] = await connection.query<RowDataPacket[]>('SELECT status, price_amount, price_currency FROM listings WHERE id = ? FOR UPDATE', [listingId]);
     if (order.status === 'pending_payment') {
       // Held for this order as 'sold'; taken down meanwhile (a moderator, or its seller), there is
       // nothing left to sell: the order closes and the money goes back.
@@ -66,9 +66,12 @@ async function apply(connection: PoolConnection, event: PaymentEvent): Promise<A
       }
     } else {
       // Paid after the order was closed (a later attempt by the buyer): the sale stands only if
-      // the listing is still for sale.
-      if (!['payment_failed', 'cancelled'].includes(String(order.status)) || listing[0]?.status !== 'active') {
-        const note = `order ${orderId} is ${order.status} and its listing ${listing[0]?.status ?? 'gone'}`;
+      // the listing is still for sale, at the price the buyer paid.
+      const repriced = listing[0] && (Number(listing[0].price_amount) !== Number(order.amount) || String(listing[0].price_currency).toLowerCase() !== String(order.currency).toLowerCase());
+      if (!['payment_failed', 'cancelled'].includes(String(order.status)) || listing[0]?.status !== 'active' || repriced) {
+        const note = repriced && listing[0]?.status === 'active'
+          ? `order ${orderId} is ${order.status} and its listing's price changed to ${listing[0]!.price_amount} ${String(listing[0]!.price_currency).toLowerCase()}`
+          : `order ${orderId} is ${order.status} and its listing ${listing[0]?.status ?? 'gone'}`;
         await connection.query('UPDATE order_payments SET error = ? WHERE order_id = ?', [`paid, but ${note}: refund it`, orderId]);
         return { outcome: order.status === 'paid' ? 'ignored' : 'needs_refund', orderId, note };
       }
