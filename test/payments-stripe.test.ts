@@ -363,6 +363,20 @@ describe('refunds through Stripe', () => {
     expect(String((await row('SELECT error FROM order_payments WHERE order_id = ?', [orderId]))!.error)).toMatch(/price changed to 30000 usd.*refund it/);
   });
 
+  it('a payment of another amount than its order makes no sale: the order is cancelled, the listing on sale again, and the payment marked to refund', async () => {
+    const { orderId, listingId, intentId } = await buy(25_000);
+    const event = stripe.succeed(intentId) as { data: { object: { amount: number; amount_received: number } } };
+    event.data.object.amount = 100;
+    event.data.object.amount_received = 100;
+    expect((await deliver(event as never)).body.outcome).toBe('needs_refund');
+    expect(await orderStatus(orderId)).toBe('cancelled');
+    expect(await listingStatus(listingId)).toBe('active');
+    expect(await outboxCount(orderId, 'order.placed')).toBe(0);
+    expect(String((await row('SELECT error FROM order_payments WHERE order_id = ?', [orderId]))!.error)).toBe('paid 100 usd for an order of 25000 usd: refund it');
+    const response = await staff('POST', `/admin/orders/${orderId}/refund`, { token: staffToken, body: { reason: 'wrong amount' } });
+    expect(response).toMatchObject({ status: 200, body: { status: 'refunded', previous_status: 'cancelled' } });
+  });
+
   it('a closed order whose payment Stripe never took cannot be refunded', async () => {
     const { orderId, intentId } = await buy();
     await deliver(stripe.cancel(intentId));

@@ -52,7 +52,10 @@ async function apply(connection: PoolConnection, event: PaymentEvent): Promise<A
   if (event.type === 'payment_intent.succeeded') {
     if (payment.amount !== Number(order.amount) || payment.currency.toLowerCase() !== String(order.currency).toLowerCase()) {
       const note = `paid ${payment.amount} ${payment.currency} for an order of ${order.amount} ${order.currency}`;
-      await connection.query('UPDATE order_payments SET error = ? WHERE order_id = ?', [note, orderId]);
+      // No sale at another price: a pending order closes and frees its listing (kept waiting, it
+      // held the listing until staff acted, and the expiry job met the same mismatch each run).
+      if (order.status === 'pending_payment') await closeOrder(connection, orderId, listingId, 'cancelled', `${note}: refund it`);
+      else await connection.query('UPDATE order_payments SET error = ? WHERE order_id = ?', [`${note}: refund it`, orderId]);
       return { outcome: 'needs_refund', orderId, note };
     }
     const [listing] = await connection.query<RowDataPacket[]>('SELECT status, price_amount, price_currency FROM listings WHERE id = ? FOR UPDATE', [listingId]);
