@@ -7,7 +7,7 @@ import { createUser } from '../../../marketplace/domain/users.js';
 import type { RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/fixtures/database.js';
 import type { ListingDocument } from '../search/port.js';
-import { DIGEST_INTERVAL_MS, flushDueDigests, queueAlerts } from './alert-queue.js';
+import { DIGEST_INTERVAL_MS, flushDueDigests, noQueueTimings, queueAlerts, type ListingMatch } from './alert-queue.js';
 
 let db: TestDatabase;
 let key: string;
@@ -125,5 +125,64 @@ describe('queueing alerts', () => {
       const mailed = (await emails(buyer.id)).flatMap((digest) => digest.listings.map((l: { id: number }) => l.id));
       expect(mailed.sort((a: number, b: number) => a - b)).toEqual(lamps.map((lamp) => lamp.id).sort((a, b) => a - b));
     }
+  });
+
+  it('records only what is new when a batch it partly recorded is delivered again, with one event each', async () => {
+    const seller = await person();
+    const buyers = await Promise.all(Array.from({ length: 3 }, () => person()));
+    const searches = await Promise.all(buyers.map((buyer) => createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'kettle' })));
+    const kettles = await Promise.all(Array.from({ length: 4 }, (_, i) => listing(seller.id, `Kettle ${i}`)));
+    const ids = searches.map((search) => search.id);
+    const now = new Date();
+    const batch = (docs: ListingDocument[]) => docs.map((doc) => ({ listing: doc, committedAtMs: now.getTime(), savedSearchIds: ids }));
+    expect(await queueAlerts(db.pool, key, batch(kettles.slice(0, 2)), now)).toEqual({ matched: 6, emailed: 3 });
+    // The consumer died before committing its offset; the next batch it reads starts over and goes further.
+    const later = new Date(now.getTime() + 1_000);
+    expect(await queueAlerts(db.pool, key, batch(kettles), later)).toEqual({ matched: 6, emailed: 0 });
+    expect(await queueAlerts(db.pool, key, batch(kettles), later)).toEqual({ matched: 0, emailed: 0 });
+    const [rows] = await db.pool.query<RowDataPacket[]>(
+      `SELECT (SELECT COUNT(*) FROM saved_search_matches WHERE saved_search_id IN (?)) AS matches,
+              (SELECT COUNT(*) FROM outbox WHERE type = 'search_alert.matched' AND aggregate_id IN (?)) AS events,
+              (SELECT COUNT(DISTINCT aggregate_id, JSON_VALUE(payload, '$.listing_id')) FROM outbox WHERE type = 'search_alert.matched' AND aggregate_id IN (?)) AS distinct_events`,
+      [ids, ids.map(String), ids.map(String)],
+    );
+    expect(Object.fromEntries(Object.entries(rows[0]!).map(([name, n]) => [name, Number(n)]))).toEqual({ matches: 12, events: 12, distinct_events: 12 });
+  });
+
+  it('never deadlocks when workers queue overlapping batches of the same searches in any order, some due and some not, beside the digest timer', async () => {
+    const seller = await person();
+    const buyers = await Promise.all(Array.from({ length: 12 }, () => person()));
+    const searches = await Promise.all(buyers.map((buyer) => createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'chair' })));
+    const ids = searches.map((search) => search.id);
+    const now = new Date();
+    // Every other search was mailed a moment ago; for some of those a match waits for the next digest.
+    const mailed = ids.filter((_, i) => i % 2 === 1);
+    await db.pool.query('UPDATE saved_searches SET last_emailed_at = ? WHERE id IN (?)', [new Date(now.getTime() - 60_000), mailed]);
+    const chairs = await Promise.all(Array.from({ length: 24 }, (_, i) => listing(seller.id, `Chair ${i}`)));
+    const waiting = chairs.slice(0, 4).map((doc) => ({ listing: doc, committedAtMs: now.getTime(), savedSearchIds: mailed.slice(0, 3) }));
+    expect((await queueAlerts(db.pool, key, waiting, now)).matched).toBe(12);
+    await db.pool.query('UPDATE saved_searches SET last_emailed_at = ? WHERE id IN (?)', [new Date(now.getTime() - DIGEST_INTERVAL_MS - 1_000), mailed.slice(0, 2)]);
+
+    // Eight batches as four workers would consume them twice: overlapping listings, the searches
+    // named in another order each time, and clocks apart by seconds.
+    const timings = noQueueTimings();
+    const batches: ListingMatch[][] = Array.from({ length: 8 }, (_, b) => chairs.slice((b % 4) * 5, (b % 4) * 5 + 8).map((doc, i) => ({
+      listing: doc, committedAtMs: now.getTime(), savedSearchIds: (b + i) % 2 ? [...ids].reverse() : [...ids.slice(b), ...ids.slice(0, b)],
+    })));
+    const [outcomes] = await Promise.all([
+      Promise.all(batches.map((batch, b) => queueAlerts(db.pool, key, batch, new Date(now.getTime() + b * 1_000), timings))),
+      flushDueDigests(db.pool, key, new Date(now.getTime() + 5_000)),
+    ]);
+    expect(timings.reruns).toBe(0);
+    const listed = new Set(batches.flat().map((match) => match.listing.id)).size;
+    const newMatches = listed * ids.length - 4 * 3;
+    expect(outcomes.reduce((sum, o) => sum + o.matched, 0)).toBe(newMatches);
+    const [[counts]] = await db.pool.query<RowDataPacket[]>(
+      "SELECT (SELECT COUNT(*) FROM saved_search_matches WHERE saved_search_id IN (?)) AS matches, (SELECT COUNT(*) FROM outbox WHERE type = 'search_alert.matched' AND aggregate_id IN (?)) AS events",
+      [ids, ids.map(String)],
+    );
+    expect({ matches: Number(counts!.matches), events: Number(counts!.events) }).toEqual({ matches: listed * ids.length, events: listed * ids.length });
+    // One digest for each search that was due, none for those mailed a minute before.
+    for (const [i, buyer] of buyers.entries()) expect(await emails(buyer.id)).toHaveLength(mailed.slice(2).includes(ids[i]!) ? 0 : 1);
   });
 });

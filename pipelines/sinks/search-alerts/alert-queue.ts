@@ -32,41 +32,94 @@ export interface QueueOutcome {
 const listingPath = (id: number) => `/listings/${id}`;
 
 /**
- * Records new matches with their events, and queues the digests that are due. Only searches whose
- * digest looks due are locked (most matched searches were mailed within the last 15 minutes and
- * need no lock); the rest are read without locks, the match rows' primary key keeping a match once.
+ * Where the queueing transactions spend their time, cumulative (the bench profiles with it). What
+ * is left of `totalMs` after the stages is taking a connection, BEGIN and COMMIT (the log flush).
  */
-export async function queueAlerts(pool: Pool, linkKey: string, matches: readonly ListingMatch[], now = new Date()): Promise<QueueOutcome> {
-  const searchIds = [...new Set(matches.flatMap((m) => m.savedSearchIds))];
+export interface QueueTimings {
+  transactions: number;
+  /** Transactions run again after a deadlock, a lock wait timeout or a duplicate match (none expected). */
+  reruns: number;
+  /** The batch's searches read and locked. */
+  lockMs: number;
+  /** Which of the batch's matches a delivery before recorded already. */
+  existingMs: number;
+  /** The due digests' searches, owners and waiting matches read. */
+  digestReadMs: number;
+  matchRowsMs: number;
+  outboxMs: number;
+  /** Waiting matches settled, searches stamped, emails queued. */
+  digestWriteMs: number;
+  totalMs: number;
+}
+
+export const noQueueTimings = (): QueueTimings => ({ transactions: 0, reruns: 0, lockMs: 0, existingMs: 0, digestReadMs: 0, matchRowsMs: 0, outboxMs: 0, digestWriteMs: 0, totalMs: 0 });
+
+/**
+ * Records new matches with their events, and queues the digests that are due, in one transaction
+ * with one multi-row statement per table. Every search the batch touches is locked first, in id
+ * order, by one statement: batches of other partitions or workers that share searches then queue
+ * behind each other instead of deadlocking (the match rows' foreign key would otherwise take a
+ * shared lock on each search in the rows' order, after the due ones were locked for the digest).
+ */
+export async function queueAlerts(pool: Pool, linkKey: string, matches: readonly ListingMatch[], now = new Date(), timings?: QueueTimings): Promise<QueueOutcome> {
+  const searchIds = [...new Set(matches.flatMap((m) => m.savedSearchIds))].sort((a, b) => a - b);
   if (searchIds.length === 0) return { matched: 0, emailed: 0 };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await recordMatches(pool, linkKey, matches, searchIds, now);
-    } catch (error) {
-      // Batches recording one listing at once (a rebalance, a redelivery racing the original):
-      // the one refused re-runs and sees the other's rows, so nothing is recorded twice. Each
-      // refusal means another batch committed, so the re-runs make progress.
-      if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
-      if (attempt >= DUPLICATE_RETRIES) throw new SinkUnavailable('saved-search matches: other batches keep recording the same matches; will retry', { cause: error });
+  const started = performance.now();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (attempt > 1 && timings) timings.reruns++;
+        return await recordMatches(pool, linkKey, matches, searchIds, now, timings);
+      } catch (error) {
+        // With the searches locked first, a racing batch reads the other's rows once it has the
+        // locks; a writer that does not lock them (an older worker during an upgrade) can still
+        // collide: the one refused re-runs and sees the other's rows, so nothing is recorded twice.
+        if ((error as { code?: string }).code !== 'ER_DUP_ENTRY') throw error;
+        if (attempt >= DUPLICATE_RETRIES) throw new SinkUnavailable('saved-search matches: other batches keep recording the same matches; will retry', { cause: error });
+      }
+    }
+  } finally {
+    if (timings) {
+      timings.transactions++;
+      timings.totalMs += performance.now() - started;
     }
   }
 }
 
-async function recordMatches(pool: Pool, linkKey: string, matches: readonly ListingMatch[], searchIds: number[], now: Date): Promise<QueueOutcome> {
+/** Times each step of a transaction into `timings` (when given). */
+function stopwatch(timings: QueueTimings | undefined) {
+  let last = performance.now();
+  return (stage: Exclude<keyof QueueTimings, 'transactions' | 'reruns' | 'totalMs'>) => {
+    const now = performance.now();
+    if (timings) timings[stage] += now - last;
+    last = now;
+  };
+}
+
+async function recordMatches(
+  pool: Pool, linkKey: string, matches: readonly ListingMatch[], searchIds: number[], now: Date, timings: QueueTimings | undefined,
+): Promise<QueueOutcome> {
   const listingIds = [...new Set(matches.map((m) => m.listing.id))];
+  let runs = 0;
+  // READ COMMITTED: the searches' locks are what orders concurrent batches; the scans that settle
+  // waiting matches then lock only the rows they change, not the gaps other batches insert into.
   return withTransaction(pool, async (connection) => {
+    if (runs++ > 0 && timings) timings.reruns++;
+    const lap = stopwatch(timings);
+    // The locking read sees the newest rows, so the digest clock read here is the one to go by.
     const [searches] = await connection.query<RowDataPacket[]>(
-      'SELECT id, user_id, alerts_enabled, last_emailed_at, created_at FROM saved_searches WHERE id IN (?)', [searchIds],
+      'SELECT id, user_id, alerts_enabled, last_emailed_at, created_at FROM saved_searches WHERE id IN (?) ORDER BY id FOR UPDATE', [searchIds],
     );
+    lap('lockMs');
     const byId = new Map(searches.map((row) => [Number(row.id), row]));
-    // What a redelivered batch matched already.
+    // What a redelivered batch matched already. Read after the locks: whoever recorded matches of
+    // these searches held them and has committed.
     const [existing] = await connection.query<RowDataPacket[]>(
       'SELECT saved_search_id, listing_id FROM saved_search_matches WHERE saved_search_id IN (?) AND listing_id IN (?)', [searchIds, listingIds],
     );
+    lap('existingMs');
     const seen = new Set(existing.map((row) => `${row.saved_search_id}:${row.listing_id}`));
     const found: { searchId: number; match: ListingMatch }[] = [];
-    const events: DomainEvent[] = [];
-    const touched = new Set<number>();
     for (const match of matches) {
       for (const searchId of match.savedSearchIds) {
         const search = byId.get(searchId);
@@ -75,52 +128,47 @@ async function recordMatches(pool: Pool, linkKey: string, matches: readonly List
         if (!search || !search.alerts_enabled || Number(search.user_id) === match.listing.seller_id || seen.has(key)) continue;
         if (match.committedAtMs < dateMs(search.created_at) - COMMIT_CLOCK_SLACK_MS) continue;
         seen.add(key);
-        touched.add(searchId);
         found.push({ searchId, match });
-        const { listing } = match;
-        events.push({
-          aggregateType: 'saved_search', aggregateId: searchId, type: 'search_alert.matched',
-          payload: {
-            saved_search_id: searchId, user_id: Number(search.user_id), listing_id: listing.id,
-            listing: { id: listing.id, name: listing.name, category: listing.category, country: listing.country, city: listing.city, price_amount: listing.price_amount, price_currency: listing.price_currency },
-          },
-        });
       }
     }
     if (found.length === 0) return { matched: 0, emailed: 0 };
-    const looksDue = [...touched].filter((id) => isDue(byId.get(id)!.last_emailed_at, now));
-    // Locked before the match rows are written, in id order, so two batches mailing the same
-    // searches queue one after the other; the lock re-reads the clock another batch may have moved.
-    const due = new Set(await lockDueSearches(connection, looksDue, now));
+    // In key order: the rows go into the primary key's order, and the same batch writes the same rows alike.
+    found.sort((a, b) => a.searchId - b.searchId || a.match.listing.id - b.match.listing.id);
+    const due = new Set<number>();
     const fresh = new Map<number, ListingDocument[]>();
     for (const { searchId, match } of found) {
-      if (!due.has(searchId)) continue;
+      if (!isDue(byId.get(searchId)!.last_emailed_at, now)) continue;
+      due.add(searchId);
       let listings = fresh.get(searchId);
       if (!listings) fresh.set(searchId, (listings = []));
       listings.push(match.listing);
     }
     // Read before this batch's rows exist: they go in already settled by the digest composed here.
     const digests = await composeDigests(connection, linkKey, [...due], now, fresh);
+    lap('digestReadMs');
     const rows = found.map(({ searchId, match }) => [searchId, match.listing.id, new Date(match.committedAtMs), now, due.has(searchId) ? now : null]);
     await connection.query('INSERT INTO saved_search_matches (saved_search_id, listing_id, committed_at, matched_at, emailed_at) VALUES ?', [rows]);
-    await appendToOutbox(connection, events);
+    lap('matchRowsMs');
+    await appendToOutbox(connection, found.map(({ searchId, match: { listing } }) => matchedEvent(searchId, Number(byId.get(searchId)!.user_id), listing)));
+    lap('outboxMs');
     const emailed = await writeDigests(connection, [...due], now, digests);
+    lap('digestWriteMs');
     return { matched: rows.length, emailed };
-  });
+  }, undefined, 'READ COMMITTED');
+}
+
+function matchedEvent(searchId: number, userId: number, listing: ListingDocument): DomainEvent {
+  return {
+    aggregateType: 'saved_search', aggregateId: searchId, type: 'search_alert.matched',
+    payload: {
+      saved_search_id: searchId, user_id: userId, listing_id: listing.id,
+      listing: { id: listing.id, name: listing.name, category: listing.category, country: listing.country, city: listing.city, price_amount: listing.price_amount, price_currency: listing.price_currency },
+    },
+  };
 }
 
 function isDue(lastEmailedAt: unknown, now: Date): boolean {
   return lastEmailedAt === null || lastEmailedAt === undefined || dateMs(lastEmailedAt) <= now.getTime() - DIGEST_INTERVAL_MS;
-}
-
-/** Of these searches, the ones still on and due once locked. */
-async function lockDueSearches(connection: PoolConnection, searchIds: number[], now: Date): Promise<number[]> {
-  if (searchIds.length === 0) return [];
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT id FROM saved_searches WHERE id IN (?) AND alerts_enabled = 1 AND (last_emailed_at IS NULL OR last_emailed_at <= ?)
-      ORDER BY id FOR UPDATE`, [searchIds, new Date(now.getTime() - DIGEST_INTERVAL_MS)],
-  );
-  return rows.map((row) => Number(row.id));
 }
 
 /** Queues the digests of searches whose 15 minutes have passed with matches waiting (the worker's timer). */
@@ -134,7 +182,7 @@ export async function flushDueDigests(pool: Pool, linkKey: string, now = new Dat
     );
     const searchIds = rows.map((row) => Number(row.id));
     return writeDigests(connection, searchIds, now, await composeDigests(connection, linkKey, searchIds, now));
-  });
+  }, undefined, 'READ COMMITTED');
 }
 
 function dateMs(value: unknown): number {
