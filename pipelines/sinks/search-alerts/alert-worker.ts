@@ -13,7 +13,8 @@ import { ConsumerRunner } from '../../consumers/runner.js';
 import { parseMessage } from '../../consumers/parse-message.js';
 import { PollLoop } from '../outbound/poll-loop.js';
 import { listingChange, newestPerListing, toDocument, type ListingChange } from '../search/listing-changes.js';
-import { flushDueDigests, queueAlerts, type ListingMatch } from './alert-queue.js';
+import { flushDueDigests, noQueueTimings, queueAlerts, type ListingMatch, type QueueTimings } from './alert-queue.js';
+import { CoalescedWrites } from './coalesced-writes.js';
 import type { Percolator } from './percolator.js';
 import { toSavedSearch } from './saved-search.js';
 
@@ -47,8 +48,10 @@ export interface SearchAlertStages {
   parseMs: number;
   /** Matching against the saved searches. */
   matchMs: number;
-  /** The transaction that records matches, events and due digests. */
+  /** Queueing: waiting for the transaction before, then the one that records matches, events and due digests. */
   queueMs: number;
+  /** Those transactions, step by step (one may hold the batches of several partitions). */
+  queue: QueueTimings;
   /** The slowest single batch, start to commit. */
   maxBatchMs: number;
 }
@@ -102,8 +105,9 @@ export async function learnListingWords(pool: Pool, percolator: Percolator, limi
 export class SearchAlertsWorker {
   private readonly runner: ConsumerRunner;
   private readonly digests: PollLoop;
+  private readonly queueing: CoalescedWrites<ListingMatch>;
   private linkKey = '';
-  private readonly timings: SearchAlertStages = { batches: 0, listings: 0, parseMs: 0, matchMs: 0, queueMs: 0, maxBatchMs: 0 };
+  private readonly timings: SearchAlertStages = { batches: 0, listings: 0, parseMs: 0, matchMs: 0, queueMs: 0, queue: noQueueTimings(), maxBatchMs: 0 };
 
   constructor(private readonly options: SearchAlertsOptions) {
     const listingsTopic = tableTopic(options.topicPrefix, options.database, 'listings');
@@ -114,6 +118,7 @@ export class SearchAlertsWorker {
       handler: (messages) => (messages[0]?.topic === searchesTopic ? this.savedSearchesChanged(messages) : this.listingsChanged(messages)),
       log, maxBatchSize: 1000, health: options.health,
     });
+    this.queueing = new CoalescedWrites((matches) => queueAlerts(options.pool, this.linkKey, matches, new Date(), this.timings.queue));
     this.digests = new PollLoop(async () => flushDueDigests(options.pool, this.linkKey), options.digestPollMs ?? 30_000,
       (error) => log.error({ err: error }, 'queueing due alert digests failed'), options.digestHealth);
   }
@@ -128,7 +133,7 @@ export class SearchAlertsWorker {
   }
 
   stages(): SearchAlertStages {
-    return { ...this.timings };
+    return { ...this.timings, queue: { ...this.timings.queue } };
   }
 
   async stop(): Promise<void> {
@@ -195,7 +200,7 @@ export class SearchAlertsWorker {
       const ids = found.get(change.id);
       return ids ? [{ listing: documents[i]!, committedAtMs, savedSearchIds: ids }] : [];
     });
-    await queueAlerts(this.options.pool, this.linkKey, matches);
+    await this.queueing.add(matches);
     this.timings.queueMs += performance.now() - matchedAt;
     this.options.onQueued?.(matches.map((match) => match.listing.id));
   }

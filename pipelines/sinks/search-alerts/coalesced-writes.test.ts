@@ -1,0 +1,55 @@
+// The worker's queueing: batches that arrive while a write runs go into the next write together,
+// each caller told only when its own items are written, and one bad batch fails alone.
+import { describe, expect, it } from 'vitest';
+import { CoalescedWrites } from './coalesced-writes.js';
+
+describe('coalesced writes', () => {
+  it('writes the batches that arrived during a write together, in the next one', async () => {
+    const written: number[][] = [];
+    let release!: () => void;
+    let first = true;
+    const writes = new CoalescedWrites<number>(async (items) => {
+      written.push([...items]);
+      if (first) {
+        first = false;
+        await new Promise<void>((resolve) => { release = resolve; });
+      }
+    });
+    const done: string[] = [];
+    const a = writes.add([1, 2]).then(() => done.push('a'));
+    const b = writes.add([3]).then(() => done.push('b'));
+    const c = writes.add([4, 5]).then(() => done.push('c'));
+    await new Promise((r) => setImmediate(r));
+    expect(written).toEqual([[1, 2]]);
+    expect(done).toEqual([]);
+    release();
+    await Promise.all([a, b, c]);
+    expect(written).toEqual([[1, 2], [3, 4, 5]]);
+    expect(done).toEqual(['a', 'b', 'c']);
+  });
+
+  it('writes each batch alone when a merged write fails, so only the one at fault fails', async () => {
+    const written: number[][] = [];
+    let release!: () => void;
+    let first = true;
+    const writes = new CoalescedWrites<number>(async (items) => {
+      written.push([...items]);
+      if (first) {
+        first = false;
+        await new Promise<void>((resolve) => { release = resolve; });
+      }
+      if (items.includes(13)) throw new Error('unlucky');
+    });
+    const a = writes.add([1]);
+    const good = writes.add([2]);
+    const bad = writes.add([13]);
+    const after = writes.add([4]);
+    await new Promise((r) => setImmediate(r));
+    release();
+    await expect(a).resolves.toBeUndefined();
+    await expect(good).resolves.toBeUndefined();
+    await expect(bad).rejects.toThrow('unlucky');
+    await expect(after).resolves.toBeUndefined();
+    expect(written).toEqual([[1], [2, 13, 4], [2], [13], [4]]);
+  });
+});
