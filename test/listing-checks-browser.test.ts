@@ -2,6 +2,9 @@
 // (`steveslist up`): a seller sees a held listing "Under review" on My listings; a moderator finds
 // it on the console's Held listings page with the rule's reason, clears it with a reason, and it is
 // found by search again. Screenshots go to CHECKS_SHOTS when it is set, for a person to look at.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAdminUser } from '../marketplace/auth/admin-accounts.js';
@@ -47,6 +50,15 @@ const status = async (id: number) => {
   const [[row]] = await db.pool.query<RowDataPacket[]>('SELECT status FROM listings WHERE id = ?', [id]);
   return row?.status as string;
 };
+/** The local mailbox's messages to `to`, parsed. */
+async function mailTo(to: string): Promise<ParsedMail[]> {
+  const mailbox = join(dir.path, 'mailbox');
+  const files = await readdir(mailbox).catch(() => [] as string[]);
+  const parsed = await Promise.all(files.filter((file) => file.endsWith('.eml')).map(async (file) => simpleParser(await readFile(join(mailbox, file)))));
+  return parsed.filter((mail) => mail.to && JSON.stringify(mail.to).includes(to));
+}
+const subjects = async (to: string) => (await mailTo(to)).map((mail) => mail.subject ?? '');
+
 const found = async (q: string) => {
   const response = await httpClient(webUrl)('GET', `/v1/search?q=${encodeURIComponent(q)}`);
   return (response.body.hits as { id: number }[]).map((hit) => hit.id);
@@ -61,6 +73,11 @@ describe('a held listing, seen by its seller and cleared by a moderator', () => 
     });
     expect(await until(() => status(id), (s) => s === 'pending_review', 30_000)).toBe('pending_review');
     expect(await until(() => found('omega'), (ids) => ids.length === 0, 15_000)).toEqual([]);
+    // The seller is told by email why, instead of finding out from My listings.
+    await until(() => subjects(email), (s) => s.includes('Your listing is under review: "Omega replica watch"'), 30_000);
+    const [heldMail] = (await mailTo(email)).filter((mail) => mail.subject?.startsWith('Your listing is under review'));
+    expect(heldMail!.text).toContain('not shown in search or for sale until a moderator has looked at it');
+    expect(heldMail!.text).toContain('banned words: "replica"');
 
     const seller = await open(webUrl, '/login');
     await seller.page.getByLabel('Email').fill(email);
@@ -91,6 +108,7 @@ describe('a held listing, seen by its seller and cleared by a moderator', () => 
 
     expect(await status(id)).toBe('active');
     expect(await until(() => found('omega'), (ids) => ids.includes(id), 15_000)).toEqual([id]);
+    await until(() => subjects(email), (s) => s.includes('Your listing is live again: "Omega replica watch"'), 30_000);
     const [audit] = await db.pool.query<RowDataPacket[]>("SELECT admin_username, reason FROM admin_audit WHERE action = 'listing.clear' AND target_id = ?", [id]);
     expect(audit).toEqual([expect.objectContaining({ admin_username: 'mona', reason: 'A licensed homage, described as such' })]);
   });

@@ -75,7 +75,7 @@ export async function recordListingDecision(
       // The event reaches the seller's webhooks: the rules and reasons, not what was measured.
       await appendToOutbox(connection, [{
         aggregateType: 'listing', aggregateId: listingId, type: 'listing.flagged',
-        payload: { id: listingId, seller_id: sellerId, action: hold ? 'hold' : 'flag', status: hold ? 'pending_review' : status, checks: checks.map(({ rule, action, reason }) => ({ rule, action, reason })) },
+        payload: { id: listingId, seller_id: sellerId, name: rows[0]!.name, action: hold ? 'hold' : 'flag', status: hold ? 'pending_review' : status, checks: checks.map(({ rule, action, reason }) => ({ rule, action, reason })) },
       }]);
     }
     await recordAudit(connection, {
@@ -125,7 +125,7 @@ export async function clearListing(pool: Pool, admin: string, listingId: number,
     const rules = [...new Set(open.map((row) => String(row.rule)))];
     await appendToOutbox(connection, [{
       aggregateType: 'listing', aggregateId: listingId, type: 'listing.cleared',
-      payload: { id: listingId, seller_id: listing.seller_id, status, previous_status: listing.status, rules, reason, cleared_by: 'moderator' },
+      payload: { id: listingId, seller_id: listing.seller_id, name: listing.name, status, previous_status: listing.status, rules, reason, cleared_by: 'moderator' },
     }]);
     await recordAudit(connection, {
       admin, action: 'listing.clear', targetType: 'listing', targetId: listingId, reason,

@@ -1,7 +1,7 @@
 // The emails the platform sends, rendered from the data stored with each: a domain event's data,
 // or, for `report`, a message its job rendered whole (subject, text, HTML, attachments). Pure.
 
-export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report' | 'search_alert';
+export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report' | 'search_alert' | 'listing_held' | 'listing_cleared';
 
 export interface EmailAttachment {
   filename: string;
@@ -20,6 +20,9 @@ export interface RenderedEmail {
 
 /** The web app's page of the conversation a message belongs to (the site's address comes first). */
 const threadPath = (data: Record<string, unknown>) => `/messages/with/${data.sender_id}${data.listing_id == null ? '' : `?listing=${data.listing_id}`}`;
+
+/** A listing as its events name it: quoted name when the event carries one, else its number. */
+const listingName = (data: Record<string, unknown>) => (typeof data.name === 'string' && data.name ? `"${data.name}"` : `#${data.id}`);
 
 const money = (amount: unknown, currency: unknown) => `${(Number(amount) / 100).toFixed(2)} ${String(currency).toUpperCase()}`;
 
@@ -45,6 +48,21 @@ export function renderEmail(template: EmailTemplate, name: string, data: Record<
         headers: { 'List-Unsubscribe': `<${data.unsubscribe_url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
       };
     }
+    case 'listing_held': {
+      // The rules' reasons, as the seller's webhooks get them: what to fix, not what was measured.
+      const reasons = (Array.isArray(data.checks) ? data.checks : []) as { reason?: unknown }[];
+      return {
+        subject: `Your listing is under review: ${listingName(data)}`,
+        text: `Hi ${name},\n\nyour listing ${listingName(data)} is under review, so it is not shown in search or for sale until a moderator has looked at it:\n`
+          + reasons.map((check) => `- ${String(check.reason ?? '')}\n`).join('')
+          + `\nYou need not do anything: you are emailed when a moderator has decided, usually within a day.\n\nThe Steveslist team\n`,
+      };
+    }
+    case 'listing_cleared':
+      return {
+        subject: `Your listing is live again: ${listingName(data)}`,
+        text: `Hi ${name},\n\na moderator reviewed your listing ${listingName(data)} and found nothing wrong: it is for sale and in search again at /listings/${data.id}.\n\nThe Steveslist team\n`,
+      };
     case 'report':
       return {
         subject: String(data.subject), text: String(data.text),
@@ -67,6 +85,9 @@ export function emailsFor(type: string, data: Record<string, unknown>): { templa
     case 'user.signed_up': return [{ template: 'welcome', userId: Number(data.id) }];
     case 'order.placed': return [{ template: 'order_receipt_buyer', userId: Number(data.buyer_id) }, { template: 'order_notice_seller', userId: Number(data.seller_id) }];
     case 'message.received': return [{ template: 'message_received', userId: Number(data.recipient_id) }];
+    // Only a hold changes what the seller sees (a flag alone leaves the listing for sale), and only its release is news.
+    case 'listing.flagged': return data.action === 'hold' ? [{ template: 'listing_held', userId: Number(data.seller_id) }] : [];
+    case 'listing.cleared': return data.previous_status === 'pending_review' ? [{ template: 'listing_cleared', userId: Number(data.seller_id) }] : [];
     default: return [];
   }
 }

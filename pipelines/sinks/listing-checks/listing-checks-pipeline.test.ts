@@ -119,7 +119,7 @@ describe('listing checks on the bus', () => {
     expect(await decision(id)).toEqual({ rules: ['banned_words'], held: true });
     expect(await status(id)).toBe('pending_review');
     expect(await checks(id)).toMatchObject([{ rule: 'banned_words', action: 'hold', reason: 'banned words: "replica"', status: 'open', cleared_by: null }]);
-    expect(await events(id, 'listing.flagged')).toEqual([{ id, seller_id: seller.id, action: 'hold', status: 'pending_review', checks: [{ rule: 'banned_words', action: 'hold', reason: 'banned words: "replica"' }] }]);
+    expect(await events(id, 'listing.flagged')).toEqual([{ id, seller_id: seller.id, name: 'Rolex replica watch', action: 'hold', status: 'pending_review', checks: [{ rule: 'banned_words', action: 'hold', reason: 'banned words: "replica"' }] }]);
     // The indexer saw it live for a moment at most: it leaves the index with the hold.
     expect(await until(() => searchIds('rolex'), (ids) => ids.length === 0)).toEqual([]);
     expect((await web('GET', `/v1/listings/${id}`)).status).toBe(404);
