@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { percolatedPerSearch } from '../../../test/fixtures/percolated.js';
 import { listingDocument } from '../../../test/fixtures/search-adapters.js';
 import { ElasticsearchSearch } from '../search/elasticsearch.js';
 import { queriedFields } from '../search/elasticsearch-query.js';
 import type { SearchStore } from '../search/port.js';
 import { MAPPING, percolatorQuery } from './elasticsearch-percolator.js';
-import { EmbeddedPercolator } from './embedded-percolator.js';
 import { searchQueryOf, type SavedSearch } from './saved-search.js';
 
 const BOSTON = { latitude: 42.3601, longitude: -71.0589 };
@@ -45,7 +45,7 @@ describe.runIf(process.env.ELASTICSEARCH_URL)('the stored percolator query of a 
   let client: Client;
   let service: ElasticsearchSearch;
   let store: SearchStore;
-  const percolated = new Map<number, number[]>();
+  let percolated = new Map<number, number[]>();
 
   beforeAll(async () => {
     client = new Client({ node: process.env.ELASTICSEARCH_URL! });
@@ -55,11 +55,7 @@ describe.runIf(process.env.ELASTICSEARCH_URL)('the stored percolator query of a 
     service = await ElasticsearchSearch.connect({ url: process.env.ELASTICSEARCH_URL!, alias: `percolator-query-search-${randomBytes(4).toString('hex')}`, refresh: true });
     store = await service.serving();
     await store.upsert(LISTINGS.map((doc) => ({ doc, version: 1n })));
-    const percolator = new EmbeddedPercolator();
-    await percolator.upsert(CASES.map((c) => c.search));
-    for (const [listingId, ids] of await percolator.match(LISTINGS)) {
-      for (const id of ids) percolated.set(id, [...(percolated.get(id) ?? []), listingId].sort((a, b) => a - b));
-    }
+    percolated = await percolatedPerSearch(CASES.map((c) => c.search), LISTINGS);
   });
   afterAll(async () => {
     await client?.indices.delete({ index }).catch(() => undefined);

@@ -4,10 +4,10 @@
 // forms, synonyms, typos of one and two edits, the last word as a prefix, category, place and
 // price. Each case also names what it finds, so the two sides cannot agree on nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { percolatedPerSearch } from '../../../test/fixtures/percolated.js';
 import { closeAll, listingDocument, searchAdapters } from '../../../test/fixtures/search-adapters.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import type { ListingDocument, SearchService, SearchStore } from '../search/port.js';
-import { EmbeddedPercolator } from './embedded-percolator.js';
 import { searchQueryOf, type SavedSearch } from './saved-search.js';
 
 const dir = tempDir();
@@ -83,7 +83,7 @@ describe.each(searchAdapters(dir.path))('percolator agrees with search: $name', 
   const opened: SearchService[] = [];
   let store: SearchStore;
   /** Per case, the listings the percolator matched. */
-  const percolated = new Map<number, number[]>();
+  let percolated = new Map<number, number[]>();
 
   beforeAll(async () => {
     const service = await adapter.open();
@@ -91,12 +91,7 @@ describe.each(searchAdapters(dir.path))('percolator agrees with search: $name', 
     await service.ensureIndex();
     store = await service.serving();
     await store.upsert(CATALOG.map((doc) => ({ doc, version: 1n })));
-    const percolator = new EmbeddedPercolator();
-    await percolator.upsert(CASES.map((c, i) => savedSearch(i + 1, c.search)));
-    // One batch: every listing is known before any is matched, as every listing is in the index.
-    for (const [listingId, searchIds] of await percolator.match(CATALOG)) {
-      for (const id of searchIds) percolated.set(id, [...(percolated.get(id) ?? []), listingId].sort((a, b) => a - b));
-    }
+    percolated = await percolatedPerSearch(CASES.map((c, i) => savedSearch(i + 1, c.search)), CATALOG);
   });
   afterAll(() => closeAll(opened));
 
@@ -118,7 +113,7 @@ const EMBEDDED_ONLY: Case[] = [
 describe('percolator agrees with search where the engines differ: embedded', () => {
   const opened: SearchService[] = [];
   let store: SearchStore;
-  const percolated = new Map<number, number[]>();
+  let percolated = new Map<number, number[]>();
 
   beforeAll(async () => {
     const service = await searchAdapters(dir.path)[0]!.open();
@@ -126,11 +121,7 @@ describe('percolator agrees with search where the engines differ: embedded', () 
     await service.ensureIndex();
     store = await service.serving();
     await store.upsert(CATALOG.map((doc) => ({ doc, version: 1n })));
-    const percolator = new EmbeddedPercolator();
-    await percolator.upsert(EMBEDDED_ONLY.map((c, i) => savedSearch(i + 1, c.search)));
-    for (const [listingId, searchIds] of await percolator.match(CATALOG)) {
-      for (const id of searchIds) percolated.set(id, [...(percolated.get(id) ?? []), listingId].sort((a, b) => a - b));
-    }
+    percolated = await percolatedPerSearch(EMBEDDED_ONLY.map((c, i) => savedSearch(i + 1, c.search)), CATALOG);
   });
   afterAll(() => closeAll(opened));
 
