@@ -6,6 +6,7 @@ import { PlatformError } from '../../core/errors.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import { enumSetLabels } from './enum-labels.js';
 import type { Row } from './envelope.js';
+import { compileTableDecoder, decodeRowImages, type DescribedTable, type TableDecoder } from './rows-decoder.js';
 
 export interface RowChange {
   op: 'c' | 'u' | 'd';
@@ -18,6 +19,11 @@ export interface RowChange {
   /** Start of the rows event in its binlog file, and the row's index in that event. */
   pos: number;
   row: number;
+  /**
+   * Set when the rows were decoded by the reader's own decoder: their values are in their final
+   * form already, but for these columns' bytes, which finishRow turns into text.
+   */
+  binaryColumns?: readonly string[];
 }
 
 export interface DdlStatement {
@@ -92,9 +98,16 @@ export interface BinlogStreamOptions {
    * only a table's columns now, and a binlog without FULL row metadata does not name them.
    */
   columnsUntilDdl?: Map<string, ColumnSchema[]>;
+  /**
+   * Who decodes rows: the reader's own decoder (rows-decoder.ts; zongji still reads the stream and
+   * the tables it does not decode), or zongji alone, kept to compare with.
+   */
+  rowsDecoder?: RowsDecoderChoice;
   onTransaction(transaction: BinlogTransaction): void;
   onError(error: Error & { code?: string | number; errno?: number }): void;
 }
+
+export type RowsDecoderChoice = 'builtin' | 'zongji';
 
 const EVENTS = ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'query', 'xid', 'mariadbgtid', 'gtid', 'anonymousgtid'];
 
@@ -110,7 +123,7 @@ interface ZongJiEvent {
   query?: string;
   schema?: string;
   tableId?: number;
-  tableMap?: Record<number, { parentSchema: string; tableName: string; columns?: { name: string; type: number }[] }>;
+  tableMap?: Record<number, DescribedTable>;
   rows?: (Row | { before: Row; after: Row })[];
 }
 
@@ -126,6 +139,15 @@ interface TableMapFetch {
  * asking information_schema (see columnsUntilDdl). zongji offers no hook there: this overrides
  * its method that fetches a table's columns, falling back to it for every other table.
  */
+/** The part of mysql2's packet zongji's binlog command reads. */
+interface BinlogPacketData {
+  buffer: Buffer;
+  offset: number;
+  end: number;
+}
+
+type BinlogData = (this: unknown, packet: BinlogPacketData, connection: unknown) => unknown;
+
 class ZongJiWithColumns extends ZongJi {
   constructor(dsn: ConstructorParameters<typeof ZongJi>[0], private readonly columnsOf: (fetch: TableMapFetch) => ColumnSchema[] | undefined) {
     super(dsn);
@@ -153,6 +175,10 @@ export class BinlogStream {
    * without the rows it failed on never moves the position past them.
    */
   private failed = false;
+  /** The own decoder of a table id, valid while zongji keeps the same columns for it. */
+  private readonly decoders = new Map<number, { columns: unknown; decoder: TableDecoder | undefined }>();
+  /** The last TableMap body zongji described each table id from: an equal one changes nothing. */
+  private readonly tableMapBodies = new Map<number, Buffer>();
 
   constructor(private readonly options: BinlogStreamOptions) {}
 
@@ -184,6 +210,7 @@ export class BinlogStream {
       this.failed = true;
       this.options.onError(decodingError(error));
     });
+    if ((this.options.rowsDecoder ?? 'builtin') === 'builtin') zongji.once('ready', () => this.decodeRowsOwn(zongji));
     const includeSchema = Object.fromEntries(this.options.databases.map((db) => [db, true as const]));
     const excludeSchema: Record<string, string[]> = {};
     for (const { database, table } of this.options.skipTables ?? []) (excludeSchema[database] ??= []).push(table);
@@ -247,6 +274,9 @@ export class BinlogStream {
     switch (name) {
       case 'rotate':
         this.file = event.binlogName!;
+        // Table ids are the server's: after a restart they may name other tables.
+        this.decoders.clear();
+        this.tableMapBodies.clear();
         return;
       case 'mariadbgtid':
       case 'gtid':
@@ -268,6 +298,8 @@ export class BinlogStream {
         }
         // DDL is a transaction of its own (MariaDB marks its GTID standalone; MySQL has no BEGIN).
         this.forgetColumns(sql);
+        this.decoders.clear();
+        this.tableMapBodies.clear();
         const transaction = this.open ?? this.begin(event);
         transaction.ddl.push({ database: event.schema ?? '', sql, pos: this.eventStart(event) });
         this.finish(event.nextPosition);
@@ -324,6 +356,101 @@ export class BinlogStream {
   private eventStart(event: ZongJiEvent): number {
     const checksum = (this.zongji as unknown as { useChecksum?: boolean } | undefined)?.useChecksum ? 4 : 0;
     return event.nextPosition - event.size - 19 - checksum;
+  }
+
+  /**
+   * Takes over what zongji spends most of its time on: decoding row images value by value, and
+   * describing a table again from every TableMap (once per transaction). Its connection reads
+   * on; this looks at each packet first (zongji's binlog command of this connection, patched
+   * before it is sent) and hands the rest over, so zongji still reads everything else, and the
+   * rows of tables the own decoder does not decode. Row events of a table id zongji described
+   * are decoded here with the decoder made once from that description; a TableMap equal byte
+   * for byte to the one it was made from is passed over. DDL and rotations forget both.
+   */
+  private decodeRowsOwn(zongji: ZongJi): void {
+    const internals = zongji as unknown as { BinlogClass?: { prototype: { binlogData: BinlogData } } };
+    const binlog = internals.BinlogClass?.prototype;
+    if (!binlog) return;
+    const zongjiReads = binlog.binlogData;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const stream = this;
+    binlog.binlogData = function (this: unknown, packet: BinlogPacketData, connection: unknown) {
+      if (stream.readOwn(zongji, packet)) return binlog.binlogData;
+      return zongjiReads.call(this, packet, connection);
+    };
+  }
+
+  /** Whether the packet was a TableMap or rows event read here (else zongji reads it). */
+  private readOwn(zongji: ZongJi, packet: BinlogPacketData): boolean {
+    const buffer = packet.buffer;
+    const at = packet.offset;
+    // An OK marker starts every event; EOF and errors are zongji's.
+    if (buffer[at] !== 0 || packet.end - at < 20) return false;
+    const type = buffer[at + 5]!;
+    const update = type === 24 || type === 31;
+    if (type !== 19 && (type < 23 || type > 25) && (type < 30 || type > 32)) return false;
+    const internals = zongji as unknown as { stopped?: boolean; useChecksum?: boolean; tableMap: Record<number, DescribedTable> };
+    if (internals.stopped || this.failed) return true;
+    const body = at + 20;
+    const end = packet.end - (internals.useChecksum ? 4 : 0);
+    const tableId = buffer.readUIntLE(body, 6);
+    const table = internals.tableMap[tableId];
+    if (type === 19) {
+      const known = this.tableMapBodies.get(tableId);
+      const same = known !== undefined && table?.columns !== undefined && this.decoders.get(tableId)?.columns === table.columns &&
+        known.length === end - body && buffer.compare(known, 0, known.length, body, end) === 0;
+      if (same) return true;
+      this.tableMapBodies.set(tableId, Buffer.from(buffer.subarray(body, end)));
+      return false;
+    }
+    if (!table?.columns) return false;
+    let cached = this.decoders.get(tableId);
+    if (!cached || cached.columns !== table.columns) {
+      cached = { columns: table.columns, decoder: compileTableDecoder(table) };
+      this.decoders.set(tableId, cached);
+    }
+    const decoder = cached.decoder;
+    if (!decoder) return false;
+    let p = body + 8;
+    // Version 2 events carry extra data, its length counting its own two bytes.
+    if (type >= 30) p += buffer.readUInt16LE(p);
+    const first = buffer[p]!;
+    if (first >= 251) return false;
+    p += 1;
+    if (first !== decoder.columnNames.length) return false;
+    const bitmapBytes = (first + 7) >> 3;
+    const present = buffer.subarray(p, p + bitmapBytes);
+    p += bitmapBytes;
+    let presentAfter: Buffer | undefined;
+    if (update) {
+      presentAfter = buffer.subarray(p, p + bitmapBytes);
+      p += bitmapBytes;
+    }
+    const images = decodeRowImages(decoder, buffer, p, end, present, presentAfter);
+    const eventEnd = buffer.readUInt32LE(at + 14);
+    const eventLength = buffer.readUInt32LE(at + 10);
+    // As begin() from a zongji rows event, which carries no server id.
+    const transaction = this.open ?? this.beginAt(buffer.readUInt32LE(at + 1) * 1000, 0, eventEnd);
+    const op = type === 23 || type === 30 ? 'c' : type === 25 || type === 32 ? 'd' : 'u';
+    const { database, table: tableName, columnTypes, binaryColumns } = decoder;
+    const pos = eventEnd - eventLength;
+    if (op === 'u') {
+      for (let index = 0; index * 2 < images.length; index++) {
+        transaction.changes.push({ database, table: tableName, columnTypes, pos, row: index, op, before: images[index * 2]!, after: images[index * 2 + 1]!, binaryColumns });
+      }
+    } else {
+      for (let index = 0; index < images.length; index++) {
+        const image = images[index]!;
+        transaction.changes.push({ database, table: tableName, columnTypes, pos, row: index, op, before: op === 'd' ? image : null, after: op === 'c' ? image : null, binaryColumns });
+      }
+    }
+    return true;
+  }
+
+  private beginAt(timestampMs: number, serverId: number, nextPosition: number): BinlogTransaction {
+    const gtid = (this.zongji as unknown as { _currentGtid?: string } | undefined)?._currentGtid ?? null;
+    this.open = { gtid, serverId, timestampMs, file: this.file, endPos: nextPosition, changes: [], ddl: [] };
+    return this.open;
   }
 
   private rows(name: string, event: ZongJiEvent): void {

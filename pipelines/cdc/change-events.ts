@@ -3,12 +3,15 @@
 // schema-change records, and every change gets the next row version. No I/O but asking a table's
 // key columns (through `schemaOf`) and a truncated topic's partitions, so it is tested with values.
 import type { OutgoingMessage } from '../bus/port.js';
-import type { BinlogTransaction } from './binlog-stream.js';
-import { normalizeRow } from './column-values.js';
+import type { BinlogTransaction, RowChange } from './binlog-stream.js';
+import { normalizeRow, type SpecialType } from './column-values.js';
 import { ddlTable } from './ddl-table.js';
-import { CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row, type SourceInfo } from './envelope.js';
+import {
+  changeEnvelopeText, changeSourceHead, CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type ChangeTextShared, type Row, type SourceInfo,
+} from './envelope.js';
 import { nextClock, versionOf } from './event-version.js';
 import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
+import { finishRow } from './rows-decoder.js';
 import type { TableSchema } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
 
@@ -43,6 +46,24 @@ export interface ChangeEventsOptions {
   now?: () => number;
 }
 
+const NO_SPECIAL: Map<string, SpecialType> = new Map();
+
+interface TableInTransaction {
+  database: string;
+  table: string;
+  topic: string;
+  special: Map<string, SpecialType>;
+  primaryKey: string[];
+  shared: ChangeTextShared;
+}
+
+/** A row image in its final form: the own decoder's needs only its bytes finished. */
+function normalized(change: RowChange, row: Row, special: Map<string, SpecialType>): Row {
+  if (!change.binaryColumns) return normalizeRow(row, { codes: change.columnTypes, special });
+  if (change.binaryColumns.length > 0) finishRow(row, change.binaryColumns, special);
+  return row;
+}
+
 export class ChangeEvents {
   /** Events in the previous transaction: a huge one spills into the following clock values. */
   private lastTransactionEvents = 1;
@@ -53,7 +74,18 @@ export class ChangeEvents {
   async ofTransaction(transaction: BinlogTransaction, previousClock: bigint): Promise<TransactionEvents> {
     const { filter, topicPrefix } = this.options;
     const messages: TopicMessage[] = [];
-    const included = transaction.changes.filter((c) => filter.accepts(c.database, c.table));
+    // Asked once per run of changes to one table, not per change (it names the table as text).
+    let askedDatabase: string | undefined;
+    let askedTable: string | undefined;
+    let accepted = false;
+    const included = transaction.changes.filter((c) => {
+      if (c.table !== askedTable || c.database !== askedDatabase) {
+        askedDatabase = c.database;
+        askedTable = c.table;
+        accepted = filter.accepts(c.database, c.table);
+      }
+      return accepted;
+    });
     const truncated: { database: string; table: string; pos: number }[] = [];
     for (const ddl of transaction.ddl) {
       const changed = ddlTable(ddl.sql, ddl.database);
@@ -72,32 +104,56 @@ export class ChangeEvents {
     const clock = nextClock(previousClock, transaction.timestampMs, this.lastTransactionEvents);
     this.lastTransactionEvents = count;
     const transactionId = transaction.gtid ?? `${transaction.file}:${transaction.endPos}`;
-    const perTable = new Map<string, number>();
+    const perTable = new Map<string, TableInTransaction>();
+    const tableOrders = new Map<string, number>();
     let order = 0;
     const sourceOf = (table: string, pos: number, row: number): EventSource => ({
       table, file: transaction.file, pos, row, gtid: transaction.gtid, ts_ms: transaction.timestampMs, snapshot: 'false',
       sequence: versionOf(clock, order).toString(), server_id: transaction.serverId,
     });
+    const now = this.now();
+    const clockBase = versionOf(clock, 0);
+    // What the changes of one table share in this transaction, made at its first change.
+    let last: TableInTransaction | undefined;
     for (const change of included) {
       order++;
       if (change.database === this.options.database && change.table === OUTBOX_TABLE) {
         // Only inserts are events; the platform's housekeeping deletes of old outbox rows are not.
         if (change.op === 'c') {
-          messages.push(routeOutboxRow(topicPrefix, normalizeRow(change.after!, { codes: change.columnTypes, special: new Map() })));
+          messages.push(routeOutboxRow(topicPrefix, normalized(change, change.after!, NO_SPECIAL)));
         }
         continue;
       }
-      // Awaited only when not known yet: an await per row change is a microtask hop per row.
-      const known = this.options.schemaOf(change.database, change.table);
-      const schema = known instanceof Promise ? await known : known;
-      const types = { codes: change.columnTypes, special: schema?.special ?? new Map() };
-      const strip = (row: Row | null) => filter.strip(change.database, change.table, row && normalizeRow(row, types));
-      const tableOrder = (perTable.get(change.table) ?? 0) + 1;
-      perTable.set(change.table, tableOrder);
+      let table = last !== undefined && last.database === change.database && last.table === change.table ? last : perTable.get(`${change.database}.${change.table}`);
+      if (!table) {
+        // Awaited only when not known yet: an await per row change is a microtask hop per row.
+        const known = this.options.schemaOf(change.database, change.table);
+        const schema = known instanceof Promise ? await known : known;
+        table = {
+          database: change.database, table: change.table, topic: tableTopic(topicPrefix, change.database, change.table),
+          special: schema?.special ?? NO_SPECIAL, primaryKey: schema?.primaryKey ?? [],
+          shared: {
+            sourceHead: changeSourceHead(this.options.sourceName, change.database, change.table, transaction.file),
+            gtid: transaction.gtid, tsMs: transaction.timestampMs, serverId: transaction.serverId, now, transactionId,
+          },
+        };
+        perTable.set(`${change.database}.${change.table}`, table);
+      }
+      last = table;
+      // Counted by table name, as data_collection_order always was.
+      const tableOrder = (tableOrders.get(change.table) ?? 0) + 1;
+      tableOrders.set(change.table, tableOrder);
+      const before = change.before && filter.strip(change.database, change.table, normalized(change, change.before, table.special));
+      const after = change.after && filter.strip(change.database, change.table, normalized(change, change.after, table.special));
+      const row = after ?? before;
       messages.push({
-        topic: tableTopic(topicPrefix, change.database, change.table),
-        message: this.message(change.op, strip(change.before), strip(change.after), schema?.primaryKey ?? [], sourceOf(change.table, change.pos, change.row),
-          { id: transactionId, total_order: order, data_collection_order: tableOrder }, change.database),
+        topic: table.topic,
+        message: {
+          key: row ? rowKey(table.primaryKey, row) : null,
+          value: changeEnvelopeText(table.shared, {
+            op: change.op, before, after, pos: change.pos, row: change.row, sequence: (clockBase + BigInt(order)).toString(), totalOrder: order, tableOrder,
+          }),
+        },
       });
     }
     for (const { database, table, pos } of truncated) {

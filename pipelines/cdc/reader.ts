@@ -10,7 +10,7 @@ import type { Logger } from '../../core/log.js';
 import { createMysqlPool, parseMysqlUrl, type Pool, type RowDataPacket } from '../../marketplace/mysql/connection.js';
 import type { Bus, OutgoingMessage } from '../bus/port.js';
 import { backoffMs } from '../../core/retry-schedule.js';
-import { BinlogStream, TableColumnsChanged, TableColumnsUnknown, type BinlogTransaction, type StreamStart } from './binlog-stream.js';
+import { BinlogStream, TableColumnsChanged, TableColumnsUnknown, type BinlogTransaction, type RowsDecoderChoice, type StreamStart } from './binlog-stream.js';
 import { ChangeEvents, type TransactionEvents } from './change-events.js';
 import { ddlTable } from './ddl-table.js';
 import type { Row } from './envelope.js';
@@ -47,6 +47,8 @@ export interface CdcReaderOptions {
   sourceName?: string;
   /** Table of the captured database that signals are written to (Debezium's shape); never published. */
   signalTable?: string;
+  /** Who decodes row images (see BinlogStreamOptions.rowsDecoder); the reader's own by default. */
+  rowsDecoder?: RowsDecoderChoice;
 }
 
 export type { IncrementalSnapshotStats } from './snapshot-windows.js';
@@ -374,6 +376,7 @@ export class CdcReader {
       databases: [this.database],
       skipTables: [...this.undecodable.values()],
       columnsUntilDdl: this.columnsUntilDdl,
+      rowsDecoder: this.options.rowsDecoder,
       onTransaction: (transaction) => {
         this.queue.push(transaction);
         this.queuedChanges += transaction.changes.length;
