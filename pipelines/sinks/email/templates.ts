@@ -1,7 +1,7 @@
 // The emails the platform sends, rendered from the data stored with each: a domain event's data,
 // or, for `report`, a message its job rendered whole (subject, text, HTML, attachments). Pure.
 
-export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report' | 'search_alert' | 'listing_held' | 'listing_cleared';
+export type EmailTemplate = 'welcome' | 'order_receipt_buyer' | 'order_notice_seller' | 'message_received' | 'webhook_endpoint_disabled' | 'report' | 'search_alert' | 'listing_held' | 'listing_cleared' | 'listing_removed';
 
 export interface EmailAttachment {
   filename: string;
@@ -63,6 +63,13 @@ export function renderEmail(template: EmailTemplate, name: string, data: Record<
         subject: `Your listing is live again: ${listingName(data)}`,
         text: `Hi ${name},\n\na moderator reviewed your listing ${listingName(data)} and found nothing wrong: it is for sale and in search again at /listings/${data.id}.\n\nThe Steveslist team\n`,
       };
+    case 'listing_removed':
+      return {
+        subject: `Your listing was removed: ${listingName(data)}`,
+        text: `Hi ${name},\n\na moderator removed your listing ${listingName(data)} from Steveslist`
+          + `${typeof data.reason === 'string' && data.reason ? `, for this reason: ${data.reason}` : ''}.\n`
+          + `It is no longer shown or for sale.\n\nThe Steveslist team\n`,
+      };
     case 'report':
       return {
         subject: String(data.subject), text: String(data.text),
@@ -87,6 +94,8 @@ export function emailsFor(type: string, data: Record<string, unknown>): { templa
     case 'message.received': return [{ template: 'message_received', userId: Number(data.recipient_id) }];
     // Only a hold changes what the seller sees (a flag alone leaves the listing for sale), and only its release is news.
     case 'listing.flagged': return data.action === 'hold' ? [{ template: 'listing_held', userId: Number(data.seller_id) }] : [];
+    // A seller removing their own listing knows; a moderator's removal is news to them.
+    case 'listing.removed': return data.removed_by === 'admin' ? [{ template: 'listing_removed', userId: Number(data.seller_id) }] : [];
     case 'listing.cleared': return data.previous_status === 'pending_review' ? [{ template: 'listing_cleared', userId: Number(data.seller_id) }] : [];
     default: return [];
   }
