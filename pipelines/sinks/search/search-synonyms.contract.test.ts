@@ -64,6 +64,12 @@ describe.each(searchAdapters(dir.path))('search synonyms: $name', (adapter) => {
     expect(ids(await store.search({ q: 'couch' }))).toEqual([]);
   });
 
+  it('reads a word in two groups as a synonym of both', async () => {
+    const store = await withCatalog({ synonyms: [['boat', 'canoe'], ['canoe', 'kayak']] });
+    expect(ids(await store.search({ q: 'canoe' }))).toEqual([4]);
+    expect(ids(await store.search({ q: 'boat' }))).toEqual([]);
+  });
+
   it('uses no synonyms when there are no groups', async () => {
     const store = await withCatalog({ synonyms: [] });
     expect(ids(await store.search({ q: 'television' }))).toEqual([]);

@@ -18,6 +18,7 @@ describe('synonym groups', () => {
     const groups = stemmedGroups(DEFAULT_SYNONYMS);
     expect(groups).toContainEqual(['tv', stems('television')[0]]);
     expect(synonymAlternatives(stems('couches leather'), groups)).toEqual([['couch', 'sofa', stems('settee')[0]], ['leather']]);
+    expect(synonymAlternatives(['canoe'], [['boat', 'canoe'], ['canoe', 'kayak']])).toEqual([['canoe', 'boat', 'kayak']]);
   });
 
   it('looks up a stem\'s synonyms across every group it is in, by stem', () => {

@@ -20,12 +20,9 @@ export function synonymsByStem(groups: SynonymGroups): Map<string, string[]> {
   return byStem;
 }
 
-/** Per query term (a stem): the terms it stands for, itself first, then the rest of its group. */
+/** Per query term (a stem): the terms it stands for, itself first, then the rest of every group it is in. */
 export function synonymAlternatives(terms: readonly string[], groups: readonly (readonly string[])[]): string[][] {
-  return terms.map((term) => {
-    const group = groups.find((g) => g.includes(term));
-    return group ? [term, ...group.filter((t) => t !== term)] : [term];
-  });
+  return terms.map((term) => [...new Set([term, ...groups.filter((g) => g.includes(term)).flat()])]);
 }
 
 /**
