@@ -123,6 +123,16 @@ describe('a held listing, seen by its seller and cleared by a moderator', () => 
     const finding = moderator.page.getByRole('row').filter({ hasText: 'disposable email' });
     await finding.filter({ hasText: 'a disposable-mail domain' }).filter({ hasText: 'sign-up' }).waitFor();
     await shot(moderator.page, 'checks-04-user-spam-checks');
+    // A false positive: the moderator dismisses it with a reason, and the row says so.
+    await finding.getByRole('button', { name: 'Dismiss…' }).click();
+    const dialog = moderator.page.getByRole('dialog');
+    await dialog.getByText('It is closed as a false positive, with your reason.').waitFor();
+    await dialog.getByLabel('Reason').fill('A real person on a privacy-minded provider');
+    await dialog.getByRole('button', { name: 'Dismiss' }).click();
+    await moderator.page.getByRole('status').filter({ hasText: 'Finding dismissed.' }).waitFor();
+    await moderator.page.getByRole('row').filter({ hasText: 'disposable email' }).filter({ hasText: 'dismissed by mona' }).waitFor();
+    expect(await moderator.page.getByRole('row').filter({ hasText: 'disposable email' }).getByRole('button', { name: 'Dismiss…' }).count()).toBe(0);
+    await shot(moderator.page, 'checks-05-user-spam-check-dismissed');
     expect(moderator.scriptErrors).toEqual([]);
   });
 });

@@ -56,6 +56,7 @@ export const ROUTE_ROLES: Record<string, readonly StaffRole[]> = {
   'POST /admin/listing-checks/*': MODERATION,
   // The spam checks' findings about accounts.
   'GET /admin/user-checks': PEOPLE,
+  'POST /admin/user-checks/:id/dismiss': MODERATION,
 
   'GET /admin/complaints': MODERATION,
   'GET /admin/complaints/*': MODERATION,

@@ -8,7 +8,7 @@ export const AUDIT_ACTIONS = [
   'consumer_group.list_dead_letters', 'consumer_group.replay_dead_letters',
   'admin_user.login', 'admin_user.login_failed', 'admin_user.locked', 'admin_user.logout', 'warehouse.query', 'job.run',
   // The listing and spam checks' decisions (by `checks:<worker>`) and moderators' answers to them.
-  'listing.hold', 'listing.flag', 'listing.clear', 'user.flag', 'user.rate_limit',
+  'listing.hold', 'listing.flag', 'listing.clear', 'user.flag', 'user.rate_limit', 'user.dismiss_check',
   // Staff report subscriptions and alerts, each against its own row.
   'subscription.create', 'subscription.update', 'subscription.delete', 'subscription.send', 'alert.create', 'alert.update', 'alert.delete', 'alert.check',
 ] as const;

@@ -38,7 +38,7 @@ beforeAll(async () => {
   web = httpClient(await api.listen({ host: '127.0.0.1', port: 0 }));
   admin = await buildAdminServer({ pool: db.pool, log: silentLogger() });
   staff = httpClient(await admin.listen({ host: '127.0.0.1', port: 0 }));
-  for (const [name, role] of [['sue', 'support'], ['ann', 'analyst']] as const) await addAdminUser(db.pool, name, 'correct horse battery staple', { role });
+  for (const [name, role] of [['sue', 'support'], ['ann', 'analyst'], ['mo', 'moderator']] as const) await addAdminUser(db.pool, name, 'correct horse battery staple', { role });
 });
 afterAll(async () => {
   await admin?.close();
@@ -134,5 +134,35 @@ describe('spam checks on the bus', () => {
     expect(byRule.body.data.map((row: { user_email: string }) => row.user_email)).toEqual(['marker@mailinator.com', 'throwaway@mailinator.com']);
     expect((await staff('GET', '/admin/user-checks?rule=nonsense', { token: await login('sue') })).body).toMatchObject({ error: 'invalid_request', field: 'rule' });
     expect((await staff('GET', '/admin/user-checks', { token: await login('ann') })).status).toBe(403);
+  });
+
+  it('lets a moderator dismiss a finding with a reason: audited, a limit it set lifted, a suspension left to reinstating', async () => {
+    const login = async (username: string) => (await staff('POST', '/admin/session', { body: { username, password: 'correct horse battery staple' } })).body.token as string;
+    const [sender, target] = [await signUp(), await signUp()];
+    expect((await send(sender, target, 'My bike photos: https://photos.example/bike')).status).toBe(201);
+    await decisionFor(sender.id, 'links_from_new_account');
+    const [[finding]] = await db.pool.query<RowDataPacket[]>("SELECT id FROM user_checks WHERE user_id = ? AND rule = 'links_from_new_account'", [sender.id]);
+    const id = Number(finding!.id);
+
+    // Support staff read findings; only moderators answer them, and with a reason.
+    expect((await staff('POST', `/admin/user-checks/${id}/dismiss`, { token: await login('sue'), body: { reason: 'a seller sharing photos' } })).status).toBe(403);
+    const mo = await login('mo');
+    expect((await staff('POST', `/admin/user-checks/${id}/dismiss`, { token: mo, body: {} })).body).toMatchObject({ error: 'invalid_request', field: 'reason' });
+    const dismissed = await staff('POST', `/admin/user-checks/${id}/dismiss`, { token: mo, body: { reason: 'a seller sharing photos' } });
+    expect(dismissed).toMatchObject({ status: 200, body: { id, user_id: sender.id, status: 'dismissed', rate_limit_lifted: true, user_status: 'active' } });
+    expect((await staff('POST', `/admin/user-checks/${id}/dismiss`, { token: mo, body: { reason: 'again' } })).status).toBe(409);
+    expect((await staff('POST', '/admin/user-checks/999999/dismiss', { token: mo, body: { reason: 'none' } })).status).toBe(404);
+    // The limit is gone: the sender writes freely again.
+    for (let i = 0; i < 3; i++) expect((await send(sender, target, `Photo ${i} is up.`)).status).toBe(201);
+    expect(await auditOf(sender.id)).toMatchObject([
+      { admin_username: 'checks:spam-checks', action: 'user.rate_limit' },
+      { admin_username: 'mo', action: 'user.dismiss_check', reason: 'a seller sharing photos' },
+    ]);
+    const listed = await staff('GET', `/admin/user-checks?user_id=${sender.id}`, { token: mo });
+    expect(listed.body.data.find((row: { id: number }) => row.id === id)).toMatchObject({ status: 'dismissed', dismissed_by: 'mo', dismiss_reason: 'a seller sharing photos' });
+
+    const [[suspension]] = await db.pool.query<RowDataPacket[]>("SELECT id, user_id FROM user_checks WHERE rule = 'same_text' LIMIT 1");
+    const kept = await staff('POST', `/admin/user-checks/${suspension!.id}/dismiss`, { token: mo, body: { reason: 'a group chat' } });
+    expect(kept.body).toMatchObject({ status: 'dismissed', rate_limit_lifted: false, user_status: 'suspended' });
   });
 });

@@ -74,6 +74,13 @@ function messagesPanel(userId: number): HTMLElement {
   return slot;
 }
 
+/** What dismissing a spam finding does, by the action the check took. */
+const DISMISS_EFFECT: Record<string, string> = {
+  flag: 'It is closed as a false positive, with your reason.',
+  rate_limit: 'It is closed as a false positive, and the message limit it set is lifted.',
+  suspend: 'It is closed as a false positive. The account stays suspended: reinstate it to lift that.',
+};
+
 export function userPage({ params, staff }: PageContext): HTMLElement {
   const id = Number(params.id);
   const messages = h('div', { class: 'messages' });
@@ -99,7 +106,7 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
       api<PageOf<{ id: number; name: string; status: string; price_amount: number; price_currency: string; created_at: string }>>('GET', `/admin/listings${query({ seller_id: id, limit: 10 })}`),
       api<PageOf<{ id: number; admin: string; action: string; reason: string | null; created_at: string }>>('GET', `/admin/audit${query({ target_type: 'user', target_id: id, limit: 10 })}`),
       api<{ data: Parameters<typeof endpointsTable>[1] }>('GET', `/admin/users/${id}/webhooks`),
-      api<PageOf<{ id: number; rule: string; action: string; reason: string; subject: string; message_id: number | null; decided_at: string }>>('GET', `/admin/user-checks${query({ user_id: id, limit: 10 })}`),
+      api<PageOf<{ id: number; rule: string; action: string; reason: string; subject: string; message_id: number | null; decided_at: string; status: string; dismissed_by: string | null; dismiss_reason: string | null }>>('GET', `/admin/user-checks${query({ user_id: id, limit: 10 })}`),
     ]);
     const { user } = details;
     const heading = body.closest('main')?.querySelector('h1');
@@ -154,6 +161,10 @@ export function userPage({ params, staff }: PageContext): HTMLElement {
         { label: 'On', cell: (row) => (row.subject === 'message' ? `message #${row.message_id}` : 'sign-up') },
         { label: 'Why', cell: (row) => row.reason },
         { label: 'Done', cell: (row) => badge(row.action) },
+        { label: 'Status', cell: (row) => (row.status === 'dismissed' ? h('span', { title: row.dismiss_reason ?? '' }, badge('dismissed'), ` by ${row.dismissed_by}`) : badge('open')) },
+        { label: '', cell: (row) => moderator && row.status === 'open'
+          ? h('button', { type: 'button', class: 'secondary small', onclick: () => void act(`Dismiss the ${row.rule.replace(/_/g, ' ')} finding?`, DISMISS_EFFECT[row.action] ?? DISMISS_EFFECT.flag!, 'Dismiss', `/admin/user-checks/${row.id}/dismiss`, false, 'Finding dismissed.') }, 'Dismiss…')
+          : null },
       ], spam.data, 'Nothing tripped.')),
       card('Messages', messagesPanel(id)),
       card('Webhook endpoints', endpointsTable(id, webhooks.data)),
