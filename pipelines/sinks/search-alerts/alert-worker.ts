@@ -20,6 +20,8 @@ import { toSavedSearch } from './saved-search.js';
 
 export const SEARCH_ALERTS_GROUP = 'search-alerts';
 const LOAD_PAGE = 5_000;
+/** A consumed batch's most listings; merged batches stay within it (their statements' size, ~10 matches each). */
+const MAX_LISTINGS_PER_TRANSACTION = 1000;
 /** Listings whose words the percolator learns at start: the newest, active ones. */
 const KNOWN_WORDS_LISTINGS = 100_000;
 
@@ -116,9 +118,9 @@ export class SearchAlertsWorker {
     this.runner = new ConsumerRunner({
       bus: options.bus, group: SEARCH_ALERTS_GROUP, topics: [listingsTopic, searchesTopic], topicPrefix: options.topicPrefix,
       handler: (messages) => (messages[0]?.topic === searchesTopic ? this.savedSearchesChanged(messages) : this.listingsChanged(messages)),
-      log, maxBatchSize: 1000, health: options.health,
+      log, maxBatchSize: MAX_LISTINGS_PER_TRANSACTION, health: options.health,
     });
-    this.queueing = new CoalescedWrites((matches) => queueAlerts(options.pool, this.linkKey, matches, new Date(), this.timings.queue));
+    this.queueing = new CoalescedWrites((matches) => queueAlerts(options.pool, this.linkKey, matches, new Date(), this.timings.queue), MAX_LISTINGS_PER_TRANSACTION);
     this.digests = new PollLoop(async () => flushDueDigests(options.pool, this.linkKey), options.digestPollMs ?? 30_000,
       (error) => log.error({ err: error }, 'queueing due alert digests failed'), options.digestHealth);
   }

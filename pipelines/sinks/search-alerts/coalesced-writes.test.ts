@@ -52,4 +52,22 @@ describe('coalesced writes', () => {
     await expect(after).resolves.toBeUndefined();
     expect(written).toEqual([[1], [2, 13, 4], [2], [13], [4]]);
   });
+
+  it('merges no more than its bound, leaving the rest for the write after', async () => {
+    const written: number[][] = [];
+    let release!: () => void;
+    let first = true;
+    const writes = new CoalescedWrites<number>(async (items) => {
+      written.push([...items]);
+      if (first) {
+        first = false;
+        await new Promise<void>((resolve) => { release = resolve; });
+      }
+    }, 3);
+    const all = [writes.add([1]), writes.add([2, 3]), writes.add([4]), writes.add([5, 6, 7, 8]), writes.add([9])];
+    await new Promise((r) => setImmediate(r));
+    release();
+    await Promise.all(all);
+    expect(written).toEqual([[1], [2, 3, 4], [5, 6, 7, 8], [9]]);
+  });
 });

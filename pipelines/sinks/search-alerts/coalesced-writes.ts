@@ -12,7 +12,12 @@ export class CoalescedWrites<T> {
   private waiting: Waiting<T>[] = [];
   private draining = false;
 
-  constructor(private readonly write: (items: readonly T[]) => Promise<unknown>) {}
+  /**
+   * `maxItems` bounds a merged write (a batch larger than it is still written whole): merged
+   * without a bound, the partitions' batches could make statements larger than a server's
+   * max_allowed_packet.
+   */
+  constructor(private readonly write: (items: readonly T[]) => Promise<unknown>, private readonly maxItems = Number.POSITIVE_INFINITY) {}
 
   /** Resolves once `items` are committed (with others', or alone after a merged write failed). */
   add(items: readonly T[]): Promise<void> {
@@ -26,7 +31,7 @@ export class CoalescedWrites<T> {
     this.draining = true;
     try {
       while (this.waiting.length > 0) {
-        const group = this.waiting.splice(0);
+        const group = this.nextGroup();
         try {
           await this.write(group.flatMap((waiting) => waiting.items));
           for (const waiting of group) waiting.resolve();
@@ -50,5 +55,15 @@ export class CoalescedWrites<T> {
     } finally {
       this.draining = false;
     }
+  }
+
+  private nextGroup(): Waiting<T>[] {
+    let count = 0;
+    let taken = 0;
+    while (taken < this.waiting.length && (taken === 0 || count + this.waiting[taken]!.items.length <= this.maxItems)) {
+      count += this.waiting[taken]!.items.length;
+      taken++;
+    }
+    return this.waiting.splice(0, taken);
   }
 }
