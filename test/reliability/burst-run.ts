@@ -25,6 +25,8 @@ export interface BurstRunOptions {
   /** Scale-out engines to run on instead of the embedded ones (the platform's environment names them). */
   engines?: { elasticsearchUrl?: string; kafkaBrokers?: string };
   catchUpTimeoutMs: number;
+  /** How often the probe looks (default ~200 ms). */
+  probeIntervalMs?: number;
   /** MariaDB's server process, when it runs here: its CPU during the burst is reported. */
   mysqlPid?: number;
   /** Processes the caller must stop should the run fail (the platform, each time it starts). */
@@ -118,7 +120,7 @@ export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
     // Rejects should the last start fail; the copies cannot equal MySQL before it serves anyway.
     await up.waitFor(UP, 180_000);
     const caughtUp = await waitUntilCaughtUp({
-      url: options.url, pool: options.pool, database: options.database, dataDir: options.dataDir, history, timeoutMs: options.catchUpTimeoutMs,
+      url: options.url, pool: options.pool, database: options.database, dataDir: options.dataDir, history, timeoutMs: options.catchUpTimeoutMs, intervalMs: options.probeIntervalMs,
       elasticsearch: options.engines?.elasticsearchUrl ? { url: options.engines.elasticsearchUrl, alias: prefix } : undefined,
     });
     const platformCpuSeconds = cpuOfKilled + cpuSeconds(up.child.pid) - cpuAtStart;
