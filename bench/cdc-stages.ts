@@ -2,6 +2,7 @@
 // deletes: the binlog decode alone, then each step the reader adds (row conversion, envelopes,
 // JSON, the bus append with each fsync policy, a consumer group's fetch), and the whole reader
 // last. The middle stages run in memory over the decoded transactions, so each is its own cost.
+// Where the reader's own rows decoder replaced zongji's, both run, alternating, in the same run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { migrate } from '../marketplace/schema/migrate.js';
 import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import type { FsyncPolicy } from '../pipelines/bus/embedded/partition-log.js';
 import type { OutgoingMessage } from '../pipelines/bus/port.js';
-import { BinlogStream, type BinlogTransaction } from '../pipelines/cdc/binlog-stream.js';
+import { BinlogStream, type BinlogTransaction, type RowsDecoderChoice } from '../pipelines/cdc/binlog-stream.js';
 import { ChangeEvents } from '../pipelines/cdc/change-events.js';
 import { normalizeRow } from '../pipelines/cdc/column-values.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
@@ -61,13 +62,13 @@ async function zongjiOnly(url: string, from: { file: string; pos: number }, rows
 }
 
 /** The reader's binlog stream (zongji + whole transactions), keeping what it hands over. */
-async function streamTransactions(url: string, from: { file: string; pos: number }, endSeq: number): Promise<{ transactions: BinlogTransaction[]; elapsedMs: number }> {
+async function streamTransactions(url: string, from: { file: string; pos: number }, endSeq: number, rowsDecoder: RowsDecoderChoice): Promise<{ transactions: BinlogTransaction[]; elapsedMs: number }> {
   const transactions: BinlogTransaction[] = [];
   const t = performance.now();
   let stream!: BinlogStream;
   await new Promise<void>((resolve, reject) => {
     stream = new BinlogStream({
-      url, replicaServerId: 77_102, databases: [parseMysqlUrl(url).database],
+      url, replicaServerId: 77_102, databases: [parseMysqlUrl(url).database], rowsDecoder,
       onTransaction: (transaction) => {
         transactions.push(transaction);
         if (seqOf(transaction.gtid) >= endSeq) resolve();
@@ -148,19 +149,26 @@ export async function* cdcStageBenches(server: LocalMysqlServer): AsyncGenerator
     }
     const end = await binlogPosition(pool);
 
-    // The first read is cold (the source reads its binlog from disk, the JIT is not warm): it only
-    // collects the transactions; the timed reads come after.
-    const { transactions } = await streamTransactions(url, from, end.seq);
+    // The first reads are cold (the source reads its binlog from disk, the JIT is not warm): they
+    // only collect the transactions; the timed reads come after.
+    const { transactions } = await streamTransactions(url, from, end.seq, 'zongji');
+    const { transactions: ownTransactions } = await streamTransactions(url, from, end.seq, 'builtin');
     const changes = transactions.flatMap((tx) => tx.changes);
     const rowImages = changes.reduce((n, c) => n + (c.before ? 1 : 0) + (c.after ? 1 : 0), 0);
     const mix = `${changes.filter((c) => c.op === 'c').length} c / ${changes.filter((c) => c.op === 'u').length} u / ${changes.filter((c) => c.op === 'd').length} d, ${transactions.length} tx`;
 
     yield await stage('stage: zongji decode alone', 'rows', changes.length, () => zongjiOnly(url, from, changes.length), 'reader\'s decoding options, counting rows');
-    yield await stage('stage: binlog stream (zongji + whole transactions)', 'rows', changes.length, async () => (await streamTransactions(url, from, end.seq)).elapsedMs, mix);
+    const streamed: Record<RowsDecoderChoice, BenchResult[]> = { zongji: [], builtin: [] };
+    for (const rowsDecoder of ['zongji', 'builtin', 'zongji', 'builtin'] as const) {
+      streamed[rowsDecoder].push(await stage(`stage: binlog stream, ${rowsDecoder === 'zongji' ? 'rows by zongji' : 'own rows decoder'}`, 'rows', changes.length,
+        async () => (await streamTransactions(url, from, end.seq, rowsDecoder)).elapsedMs, rowsDecoder === 'zongji' ? `${mix}, not normalized` : 'values normalized'));
+    }
+    yield* streamed.zongji;
+    yield* streamed.builtin;
 
     const schemas = new SchemaCache(pool);
     for (const table of new Set(changes.map((c) => c.table))) await schemas.get(database, table);
-    yield await stage('stage: normalizeRow alone', 'rows', changes.length, () => time(() => {
+    yield await stage('stage: normalizeRow alone (zongji rows only)', 'rows', changes.length, () => time(() => {
       for (const change of changes) {
         const types = { codes: change.columnTypes, special: schemas.cached(change.database, change.table)?.special ?? new Map() };
         if (change.before) normalizeRow(change.before, types);
@@ -175,30 +183,37 @@ export async function* cdcStageBenches(server: LocalMysqlServer): AsyncGenerator
       forgetSchemas: () => undefined,
       partitionsOf: async () => 4,
     });
-    const batches: Map<string, OutgoingMessage[]>[] = [];
-    let clock = 0n;
-    let messageCount = 0;
-    let inBatch = BATCH_EVENTS;
+    const shape = async (input: BinlogTransaction[]) => {
+      const shaped: Map<string, OutgoingMessage[]>[] = [];
+      let clock = 0n;
+      let count = 0;
+      let inBatch = BATCH_EVENTS;
+      for (const transaction of input) {
+        const items = await events.ofTransaction(transaction, clock);
+        clock = items.clock;
+        if (inBatch + transaction.changes.length > BATCH_EVENTS) {
+          shaped.push(new Map());
+          inBatch = 0;
+        }
+        inBatch += transaction.changes.length;
+        const batch = shaped[shaped.length - 1]!;
+        for (const { topic, message } of items.messages) {
+          const list = batch.get(topic);
+          if (list) list.push(message);
+          else batch.set(topic, [message]);
+          count++;
+        }
+      }
+      return { shaped, count };
+    };
     let cpu = process.cpuUsage();
     let t = performance.now();
-    for (const transaction of transactions) {
-      const items = await events.ofTransaction(transaction, clock);
-      clock = items.clock;
-      if (inBatch + transaction.changes.length > BATCH_EVENTS) {
-        batches.push(new Map());
-        inBatch = 0;
-      }
-      inBatch += transaction.changes.length;
-      const batch = batches[batches.length - 1]!;
-      for (const { topic, message } of items.messages) {
-        const list = batch.get(topic);
-        if (list) list.push(message);
-        else batch.set(topic, [message]);
-        messageCount++;
-      }
-    }
-    const eventsMs = performance.now() - t;
-    yield measure('stage: ChangeEvents.ofTransaction (normalize + envelope + JSON)', 'rows', changes.length, eventsMs, `${cpuPer(process.cpuUsage(cpu), changes.length, 'rows')}, ${messageCount} messages`);
+    await shape(transactions);
+    yield measure('stage: ChangeEvents.ofTransaction, zongji rows (normalize + envelope + JSON)', 'rows', changes.length, performance.now() - t, cpuPer(process.cpuUsage(cpu), changes.length, 'rows'));
+    cpu = process.cpuUsage();
+    t = performance.now();
+    const { shaped: batches, count: messageCount } = await shape(ownTransactions);
+    yield measure('stage: ChangeEvents.ofTransaction, own decoder\'s rows (envelope + JSON)', 'rows', changes.length, performance.now() - t, `${cpuPer(process.cpuUsage(cpu), changes.length, 'rows')}, ${messageCount} messages`);
 
     const values = batches.flatMap((b) => [...b.values()].flatMap((list) => list.map((m) => JSON.parse(String(m.value)) as unknown)));
     const bytes = values.reduce<number>((n, v) => n + JSON.stringify(v).length, 0);
@@ -219,25 +234,35 @@ export async function* cdcStageBenches(server: LocalMysqlServer): AsyncGenerator
     }
 
     // The whole reader over the same backlog, from the same position.
-    const bus = await EmbeddedBus.open({ dir: join(dir, 'reader-bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
     const store = new FileStateStore(join(dir, 'reader-state'));
     await store.save({ file: from.file, pos: from.pos, gtid: from.gtid, clock: '0', sourceServerId: Number((await pool.query<RowDataPacket[]>('SELECT @@server_id AS id'))[0][0]!.id), updatedAt: new Date().toISOString() });
-    cpu = process.cpuUsage();
-    t = performance.now();
-    const reader = CdcReader.start({
-      url, bus, store, topicPrefix: 'stages', filter: new TableFilter({ database, include: [], exclude: [], excludeColumns: [] }),
-      replicaServerId: 77_103, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
-    });
-    while (seqOf(reader.stats().position?.gtid ?? null) < end.seq) {
-      if (reader.stats().phase === 'failed') await reader.done;
-      await new Promise((r) => setTimeout(r, 5));
+    const whole: Record<RowsDecoderChoice, BenchResult[]> = { zongji: [], builtin: [] };
+    let run = 0;
+    for (const rowsDecoder of ['zongji', 'builtin', 'zongji', 'builtin'] as const) {
+      run++;
+      const runBus = await EmbeddedBus.open({ dir: join(dir, `reader-bus-${run}`), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
+      const runStore = new FileStateStore(join(dir, `reader-state-${run}`));
+      await runStore.save((await store.load())!);
+      cpu = process.cpuUsage();
+      t = performance.now();
+      const reader = CdcReader.start({
+        url, bus: runBus, store: runStore, topicPrefix: 'stages', filter: new TableFilter({ database, include: [], exclude: [], excludeColumns: [] }),
+        replicaServerId: 77_103, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet, rowsDecoder,
+      });
+      while (seqOf(reader.stats().position?.gtid ?? null) < end.seq) {
+        if (reader.stats().phase === 'failed') await reader.done;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const readerMs = performance.now() - t;
+      const readerCpu = process.cpuUsage(cpu);
+      const published = reader.stats().changesPublished;
+      await reader.stop();
+      await runBus.close();
+      whole[rowsDecoder].push(measure(`whole reader: catch-up to the bus, ${rowsDecoder === 'zongji' ? 'rows by zongji' : 'own rows decoder'}`, 'rows', published, readerMs,
+        `${cpuPer(readerCpu, published, 'rows')}, embedded bus, fsync always, from a saved position`));
     }
-    const readerMs = performance.now() - t;
-    const readerCpu = process.cpuUsage(cpu);
-    const published = reader.stats().changesPublished;
-    await reader.stop();
-    await bus.close();
-    yield measure('whole reader: catch-up to the bus', 'rows', published, readerMs, `${cpuPer(readerCpu, published, 'rows')}, embedded bus, fsync always, from a saved position`);
+    yield* whole.zongji;
+    yield* whole.builtin;
   } finally {
     await pool.end();
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Change capture throughput against a backlog written just before (the catch-up case, the
 // hardest for a binlog reader), and the snapshot rate, with the MariaDB write rate of the run.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ZongJi from '@vlasky/zongji';
@@ -13,6 +13,7 @@ import { Random } from '../marketplace/sample-data/random.js';
 import { seed } from '../marketplace/sample-data/seed.js';
 import { migrate } from '../marketplace/schema/migrate.js';
 import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
+import type { RowsDecoderChoice } from '../pipelines/cdc/binlog-stream.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
@@ -48,23 +49,25 @@ async function decodeOnly(url: string, from: { file: string; pos: number }, rows
   return elapsed;
 }
 
-async function catchUp(url: string, dir: string, targetSeq: number): Promise<{ elapsedMs: number; changes: number }> {
+async function catchUp(url: string, dir: string, targetSeq: number, rowsDecoder: RowsDecoderChoice = 'builtin'): Promise<{ elapsedMs: number; changes: number; cpuUs: number }> {
   const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
   const t = Date.now();
+  const cpu = process.cpuUsage();
   const reader = CdcReader.start({
     url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'bench',
     filter: new TableFilter({ database: parseMysqlUrl(url).database, include: [], exclude: [], excludeColumns: [] }),
-    replicaServerId: 77_002, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
+    replicaServerId: 77_002, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet, rowsDecoder,
   });
   while (Number(reader.stats().position?.gtid?.split('-')[2] ?? 0) < targetSeq) {
     if (reader.stats().phase === 'failed') await reader.done;
     await new Promise((r) => setTimeout(r, 5));
   }
   const elapsedMs = Date.now() - t;
+  const used = process.cpuUsage(cpu);
   const changes = reader.stats().changesPublished + reader.stats().snapshotRows;
   await reader.stop();
   await bus.close();
-  return { elapsedMs, changes };
+  return { elapsedMs, changes, cpuUs: used.user + used.system };
 }
 
 /** Commit reply to delivery to a consumer group, for single-row writes at a steady rate. */
@@ -136,8 +139,13 @@ export async function* cdcBenches(server: LocalMysqlServer): AsyncGenerator<Benc
     const decodeMs = await decodeOnly(url, from, backlogRows);
     yield measure('binlog decode only (zongji), catch-up', 'rows', backlogRows, decodeMs, 'listing + outbox row events');
 
+    // The same backlog from the same saved position, read by zongji's rows decoding, to compare.
+    cpSync(join(dir, 'a', 'cdc'), join(dir, 'z', 'cdc'), { recursive: true });
     const second = await catchUp(url, join(dir, 'a'), end.seq);
-    yield measure('CDC catch-up to the bus (decode + envelope + publish)', 'rows', second.changes, second.elapsedMs, 'embedded bus, fsync always');
+    const perRow = (run: { changes: number; cpuUs: number }) => `cpu ${(run.cpuUs / run.changes).toFixed(1)} µs/row`;
+    yield measure('CDC catch-up to the bus (decode + envelope + publish)', 'rows', second.changes, second.elapsedMs, `embedded bus, fsync always, ${perRow(second)}`);
+    const byZongji = await catchUp(url, join(dir, 'z'), end.seq, 'zongji');
+    yield measure('CDC catch-up to the bus, rows decoded by zongji', 'rows', byZongji.changes, byZongji.elapsedMs, `as above, ${perRow(byZongji)}`);
 
     const snapshot = await catchUp(url, join(dir, 'b'), end.seq);
     yield measure('CDC snapshot to the bus', 'rows', snapshot.changes, snapshot.elapsedMs, '5,000-row primary-key chunks');
