@@ -1,21 +1,18 @@
 // The percolator on Elasticsearch: each saved search is stored as the query search runs for it
 // (search/elasticsearch-query.ts, every word required) in a field of type `percolator`; the
 // percolate query then finds the searches a batch of listings matches.
-import { Client, errors, type estypes } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
+import { errorType, openClient, retriableAs, type ElasticsearchConnection } from '../search/elasticsearch-client.js';
 import { listingQuery, QUERIED_PROPERTIES, queriedFields } from '../search/elasticsearch-query.js';
 import type { ListingDocument } from '../search/port.js';
 import { DEFAULT_SYNONYMS, stemmedGroups, type SynonymGroups } from '../search/synonyms.js';
 import type { Percolator } from './percolator.js';
 import { searchQueryOf, type SavedSearch } from './saved-search.js';
 
-export interface ElasticsearchPercolatorOptions {
-  url: string;
+export interface ElasticsearchPercolatorOptions extends ElasticsearchConnection {
   /** The percolator index's name. */
   index: string;
-  username?: string;
-  password?: string;
-  apiKey?: string;
   /** The groups search expands queries with (SEARCH_SYNONYMS); default DEFAULT_SYNONYMS, as search. */
   synonyms?: SynonymGroups;
 }
@@ -43,12 +40,7 @@ export function percolatorQuery(search: SavedSearch, synonyms: readonly (readonl
 /** The cluster lacks the percolator module (a trimmed distribution): the percolate query cannot run there. */
 export class PercolatorUnsupported extends EnvironmentError {}
 
-function unavailable(error: unknown): never {
-  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || (error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0))) {
-    throw new ServiceUnavailable(`Elasticsearch (saved searches): ${(error as Error).message}`, { cause: error });
-  }
-  throw error;
-}
+const unavailable = retriableAs('Elasticsearch (saved searches)');
 
 export class ElasticsearchPercolator implements Percolator {
   readonly kind = 'elasticsearch' as const;
@@ -56,13 +48,12 @@ export class ElasticsearchPercolator implements Percolator {
   private constructor(private readonly client: Client, private readonly index: string, private readonly synonyms: string[][]) {}
 
   static async connect(options: ElasticsearchPercolatorOptions): Promise<ElasticsearchPercolator> {
-    const auth = options.apiKey ? { apiKey: options.apiKey } : options.username ? { username: options.username, password: options.password ?? '' } : undefined;
-    const client = new Client({ node: options.url, auth, requestTimeout: 30_000, maxRetries: 2 });
+    const client = openClient(options);
     const percolator = new ElasticsearchPercolator(client, options.index, stemmedGroups(options.synonyms ?? DEFAULT_SYNONYMS));
     try {
       await client.indices.create({ index: options.index, mappings: MAPPING, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } });
     } catch (error) {
-      const type = error instanceof errors.ResponseError ? (error.body as { error?: { type?: string } } | undefined)?.error?.type : undefined;
+      const type = errorType(error);
       if (type !== 'resource_already_exists_exception') {
         await client.close().catch(() => undefined);
         if (type === 'mapper_parsing_exception' && /\[percolator\]/.test(String((error as Error).message))) {

@@ -5,7 +5,7 @@
 // embedded engine does) and indexed in `*_terms` fields, so the mapping needs only built-in
 // analysis. Synonyms are expanded into the query there too: the analysis module with synonym
 // filters is not in every distribution, and a changed group then needs no reindex.
-import { Client, errors, type estypes } from '@elastic/elasticsearch';
+import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 import { redactUrl } from '../../../core/config/redact-url.js';
 import { EnvironmentError, ServiceUnavailable } from '../../../core/errors.js';
 import { escapeHtml } from '../../../core/escape-html.js';
@@ -14,17 +14,14 @@ import {
   MAX_RESULT_WINDOW, TOTAL_HITS_EXACT_UP_TO, type BulkOutcome, type FacetCount, type ListingDocument, type SearchHit, type SearchQuery,
   type SearchResult, type SearchService, type SearchStore, type VersionedDelete, type VersionedDocument,
 } from './port.js';
+import { errorType, openClient, retriableAs, type ElasticsearchConnection } from './elasticsearch-client.js';
 import { listingQuery, QUERIED_PROPERTIES, queriedFields } from './elasticsearch-query.js';
 import { toDocument } from './listing-changes.js';
 import { stems, words } from './query-terms.js';
 import { DEFAULT_SYNONYMS, stemmedGroups, synonymWords, type SynonymGroups } from './synonyms.js';
 
-export interface ElasticsearchOptions {
-  url: string;
+export interface ElasticsearchOptions extends ElasticsearchConnection {
   alias: string;
-  username?: string;
-  password?: string;
-  apiKey?: string;
   /**
    * When a write becomes searchable (bench/topology.ts measures each; README, production topology):
    * - 'interval' (the default): the index refreshes itself every refreshIntervalMs, 250 ms here.
@@ -115,12 +112,7 @@ function exact(version: bigint): number {
   return version.toString() as unknown as number;
 }
 
-function unavailable(error: unknown): never {
-  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError || (error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0))) {
-    throw new ServiceUnavailable(`Elasticsearch: ${(error as Error).message}`, { cause: error });
-  }
-  throw error;
-}
+const unavailable = retriableAs('Elasticsearch');
 
 class ElasticsearchIndex implements SearchStore {
   constructor(
@@ -289,8 +281,7 @@ export class ElasticsearchSearch implements SearchService {
   }
 
   static async connect(options: ElasticsearchOptions): Promise<ElasticsearchSearch> {
-    const auth = options.apiKey ? { apiKey: options.apiKey } : options.username ? { username: options.username, password: options.password ?? '' } : undefined;
-    const client = new Client({ node: options.url, auth, requestTimeout: 30_000, maxRetries: 2 });
+    const client = openClient(options);
     const service = new ElasticsearchSearch(client, options);
     try {
       await service.ensureIndex();
@@ -359,8 +350,7 @@ export class ElasticsearchSearch implements SearchService {
     try {
       await this.client.indices.create({ index: name, settings: this.settings, mappings: MAPPING, aliases: { [this.options.alias]: {} } });
     } catch (error) {
-      const type = error instanceof errors.ResponseError ? (error.body as { error?: { type?: string } } | undefined)?.error?.type : undefined;
-      if (type !== 'resource_already_exists_exception') return unavailable(error);
+      if (errorType(error) !== 'resource_already_exists_exception') return unavailable(error);
       if ((await this.indexesOf(this.options.alias)).length === 0) await this.client.indices.putAlias({ index: name, name: this.options.alias }).catch(unavailable);
     }
   }
