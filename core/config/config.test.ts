@@ -86,6 +86,12 @@ describe('configuration', () => {
     ]);
   });
 
+  it("reads CDC_DECODER: the reader's own rows decoder unless zongji's is asked for", () => {
+    expect(loadConfig({}, { cwd: dir.path, dotEnv: false }).cdc.rowsDecoder).toBe('builtin');
+    expect(loadConfig({ CDC_DECODER: 'zongji' }, { cwd: dir.path, dotEnv: false }).cdc.rowsDecoder).toBe('zongji');
+    expect(problemsOf({ CDC_DECODER: 'fast' })[0]).toMatch(/^CDC_DECODER: /);
+  });
+
   it('documents every setting it reads in the README', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const { names } = readConfig({}, { cwd: dir.path, dotEnv: false });

@@ -139,6 +139,8 @@ export interface Config {
     engine: 'builtin' | 'debezium';
     /** Kafka Connect's REST API (needed by CDC_ENGINE=debezium). */
     kafkaConnectUrl: string | undefined;
+    /** Who decodes row images in the built-in reader: its own decoder, or zongji's (kept to compare with). */
+    rowsDecoder: 'builtin' | 'zongji';
   };
   /** Stripe, or none: orders are paid when placed (core/config/payments.ts). */
   payments: PaymentsConfig;
@@ -340,6 +342,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       sources: r.namedMysqlUrls('CDC_SOURCES'),
       engine: r.oneOf('CDC_ENGINE', ['builtin', 'debezium'] as const, 'builtin'),
       kafkaConnectUrl: r.httpUrl('KAFKA_CONNECT_URL'),
+      rowsDecoder: r.oneOf('CDC_DECODER', ['builtin', 'zongji'] as const, 'builtin'),
     },
     payments: readPayments(r),
     checks: readChecks(r),

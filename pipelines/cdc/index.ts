@@ -50,6 +50,7 @@ function startReader(config: Config, bus: Bus, source: SourceOptions, log: Logge
     snapshotChunkRows: config.cdc.snapshotChunkRows,
     onMissingBinlog: config.cdc.onMissingBinlog,
     signalTable: config.cdc.signalTable,
+    rowsDecoder: config.cdc.rowsDecoder,
     log: log.child({ role: 'cdc' }),
   });
 }
