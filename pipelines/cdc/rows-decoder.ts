@@ -118,17 +118,21 @@ function intBE(buffer: Buffer, at: number, bytes: number): number {
   }
 }
 
+/** The integer after the decimal point of the fraction read last by fractionText. */
+let fractionValue = 0;
+
 /** The fraction of a second after a TIME2/DATETIME2/TIMESTAMP2 value, as text ('' without one). */
-function fractionText(buffer: Buffer, precision: number): { text: string; value: number } {
-  if (!precision) return NO_FRACTION;
+function fractionText(buffer: Buffer, precision: number): string {
+  fractionValue = 0;
+  if (!precision) return '';
   const bytes = Math.ceil(precision / 2);
   let value = intBE(buffer, cursor.at, bytes);
   cursor.at += bytes;
   if (precision % 2 !== 0) value /= 10;
   if (value < 0) value *= -1;
-  return { text: `.${pad(value, precision)}`, value };
+  fractionValue = value;
+  return `.${pad(value, precision)}`;
 }
-const NO_FRACTION = { text: '', value: 0 };
 
 /** YYYY-MM-DD, or null for MySQL's zero date (as normalizeValue reads zongji's text). */
 function dateText(year: number, month: number, day: number): string | null {
@@ -141,10 +145,10 @@ function dateTimeText(year: number, month: number, day: number, hour: number, mi
   return date === null ? null : `${date}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction}Z`;
 }
 
-function timestampText(seconds: number, fraction: { text: string; value: number }, milliseconds: number): string | null {
-  if (seconds === 0 && fraction.value === 0) return null;
+function timestampText(seconds: number, fraction: string, fractionOf: number, milliseconds: number): string | null {
+  if (seconds === 0 && fractionOf === 0) return null;
   const date = new Date(seconds * 1000 + milliseconds);
-  return dateTimeText(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), fraction.text);
+  return dateTimeText(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), fraction);
 }
 
 function fractionMilliseconds(value: number, precision: number): number {
@@ -172,29 +176,39 @@ function decimalReader(precision: number, scale: number): ColumnReader {
   const leadIntegral = integral - wholeIntegral * 9;
   const tailFractional = scale - wholeFractional * 9;
   const size = wholeIntegral * 4 + DECIMAL_BYTES[leadIntegral]! + wholeFractional * 4 + DECIMAL_BYTES[tailFractional]!;
-  return (source) => {
-    // A copy: the sign bit is flipped in place.
-    const buffer = Buffer.from(source.subarray(cursor.at, cursor.at + size));
+  return (buffer) => {
+    const start = cursor.at;
     cursor.at += size;
-    const positive = (buffer[0]! & 0x80) === 0x80;
-    buffer[0] = buffer[0]! ^ 0x80;
+    const positive = (buffer[start]! & 0x80) === 0x80;
     const mask = positive ? 0 : -1;
-    let at = 0;
+    let at = start;
     let digits = '';
     const leadBytes = DECIMAL_BYTES[leadIntegral]!;
     if (leadBytes > 0) {
-      digits += (intBE(buffer, 0, leadBytes) ^ mask).toString(10);
+      digits += (signedGroup(buffer, start, at, leadBytes) ^ mask).toString(10);
       at += leadBytes;
     }
-    for (let i = 0; i < wholeIntegral; i++, at += 4) digits += pad((buffer.readInt32BE(at) ^ mask) as number, 9);
+    for (let i = 0; i < wholeIntegral; i++, at += 4) digits += pad(signedGroup(buffer, start, at, 4) ^ mask, 9);
     digits = digits.replace(/^0+(?=\d)/, '');
     if (digits === '') digits = '0';
     let fraction = '';
-    for (let i = 0; i < wholeFractional; i++, at += 4) fraction += pad(buffer.readInt32BE(at) ^ mask, 9);
+    for (let i = 0; i < wholeFractional; i++, at += 4) fraction += pad(signedGroup(buffer, start, at, 4) ^ mask, 9);
     const tailBytes = DECIMAL_BYTES[tailFractional]!;
-    if (tailBytes > 0) fraction += pad(intBE(buffer, at, tailBytes) ^ mask, tailFractional);
+    if (tailBytes > 0) fraction += pad(signedGroup(buffer, start, at, tailBytes) ^ mask, tailFractional);
     return (positive ? '' : '-') + digits + (scale > 0 ? `.${fraction}` : '');
   };
+}
+
+/**
+ * A big-endian signed group of a DECIMAL's digits, read as if its first byte's sign bit were
+ * flipped (the stored form flips it so values sort as bytes), without copying the value.
+ */
+function signedGroup(buffer: Buffer, start: number, at: number, bytes: number): number {
+  let first = buffer[at]!;
+  if (at === start) first ^= 0x80;
+  let value = first >= 0x80 ? first - 0x100 : first;
+  for (let i = 1; i < bytes; i++) value = value * 256 + buffer[at + i]!;
+  return value;
 }
 
 function parseLabels(type: string, prefix: number): string[] {
@@ -268,7 +282,7 @@ function columnReader(column: DescribedColumn, schema: DescribedSchema): { read:
           cursor.at += 5;
           const fraction = fractionText(b, precision);
           const yearMonth = (high >> 14) & 0x1ffff;
-          return dateTimeText(Math.floor(yearMonth / 13), yearMonth % 13, (low >> 17) & 0x1f, (low >> 12) & 0x1f, (low >> 6) & 0x3f, low & 0x3f, fraction.text);
+          return dateTimeText(Math.floor(yearMonth / 13), yearMonth % 13, (low >> 17) & 0x1f, (low >> 12) & 0x1f, (low >> 6) & 0x3f, low & 0x3f, fraction);
         },
       };
     }
@@ -279,7 +293,7 @@ function columnReader(column: DescribedColumn, schema: DescribedSchema): { read:
           const seconds = b.readInt32BE(cursor.at);
           cursor.at += 4;
           const fraction = fractionText(b, precision);
-          return timestampText(seconds, fraction, precision ? fractionMilliseconds(fraction.value, precision) : 0);
+          return timestampText(seconds, fraction, fractionValue, precision ? fractionMilliseconds(fractionValue, precision) : 0);
         },
       };
     }
@@ -294,15 +308,15 @@ function columnReader(column: DescribedColumn, schema: DescribedSchema): { read:
           if (negative) raw ^= (1 << 24) - 1;
           const hour = (raw >> 12) & 0x3ff;
           let second = raw & 0x3f;
-          if (negative && fraction.value === 0) second++;
-          return `${negative ? '-' : ''}${pad(hour, hour > 99 ? 3 : 2)}:${pad((raw >> 6) & 0x3f, 2)}:${pad(second, 2)}${fraction.text}`;
+          if (negative && fractionValue === 0) second++;
+          return `${negative ? '-' : ''}${pad(hour, hour > 99 ? 3 : 2)}:${pad((raw >> 6) & 0x3f, 2)}:${pad(second, 2)}${fraction}`;
         },
       };
     }
     // Before MySQL 5.6 / MariaDB 10.1 formats; a MariaDB 5.3 "hires" column shares their codes.
     case T.TIMESTAMP:
       if (/^timestamp\(\d\)/.test(definition)) return undefined;
-      return { read: (b) => { const seconds = b.readUInt32LE(cursor.at); cursor.at += 4; return timestampText(seconds, NO_FRACTION, 0); } };
+      return { read: (b) => { const seconds = b.readUInt32LE(cursor.at); cursor.at += 4; return timestampText(seconds, '', 0, 0); } };
     case T.DATETIME:
       if (/^datetime\(\d\)/.test(definition)) return undefined;
       return {
