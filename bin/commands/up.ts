@@ -4,12 +4,25 @@ import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { readMartFreshness, readServedWarehouse } from '../../warehouse/index.js';
 import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
-import { startAdminServer, startPublicServer } from '../roles/servers.js';
+import { startAdminServer, startPublicServer, warmGazetteer } from '../roles/servers.js';
 import { Supervisor } from '../roles/supervisor.js';
 import { startEmailWorker, startListingChecksWorker, startSearchAlertsWorker, startSearchWorker, startSmsWorker, startSpamChecksWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS } from '../roles/workers.js';
 import { runUntilSignal } from '../shutdown.js';
 import { openDatabase } from './open-database.js';
 import { jobsFor } from './platform-jobs.js';
+
+/**
+ * Waits for every start, failed or not, before reporting the first failure: one still starting
+ * when the platform shuts down would register its closer after the closing ran, and stay open.
+ */
+async function allStarted<T extends readonly unknown[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
+const sinceStart = () => Math.round(performance.now());
 
 const NEXT_STEPS = [
   'npx steveslist seed: sample users and listings to search and buy',
@@ -29,7 +42,10 @@ export const upCommand: Command = {
   longRunning: true,
   async run(context) {
     const { config, log } = context;
+    // Milliseconds since the process started, per step, in the line saying it is up: where a restart's time goes.
+    const startup: Record<string, number | string> = { from: process.env.STEVESLIST_RUNS_FROM ?? 'sources', loadedMs: sinceStart() };
     const db = await openDatabase(context);
+    startup.databaseMs = sinceStart();
     const closers: (() => Promise<void>)[] = [db.close];
     const supervisor = new Supervisor(log, { deadLetterWindowMs: config.deadLetterHealthWindowMs });
     const shutdown = () => {
@@ -39,6 +55,7 @@ export const upCommand: Command = {
     try {
       const bus = await openBus(config, log);
       closers.push(() => bus.close());
+      startup.busMs = sinceStart();
       const ctx: RoleContext = { config, log, db, bus, closers, supervisor };
       // Started first and so stopped after the sinks: what they write while stopping (email
       // statuses, delivery rows) is still captured.
@@ -46,30 +63,34 @@ export const upCommand: Command = {
         healthy: (reader) => ['snapshot', 'streaming'].includes(reader.stats().phase),
       });
       closers.push(() => cdc.stop());
+      // What a restart is waited on for first: the search pipeline and the public server. The
+      // other roles then start together, each waiting on its own files and servers, not in turn.
       const search = await startSearchWorker(ctx);
-      const warehouse = await startWarehouseWorker(ctx);
-      await startWebhooksWorker(ctx);
-      const mailboxDir = await startEmailWorker(ctx);
-      await startSearchAlertsWorker(ctx);
-      await startSmsWorker(ctx);
+      startup.searchMs = sinceStart();
+      const address = await startPublicServer(ctx, search);
+      startup.servingMs = sinceStart();
+      const [warehouse, , mailboxDir] = await allStarted([
+        startWarehouseWorker(ctx), startWebhooksWorker(ctx), startEmailWorker(ctx), startSearchAlertsWorker(ctx), startSmsWorker(ctx), startSpamChecksWorker(ctx),
+      ] as const);
       await startListingChecksWorker(ctx, warehouse);
-      await startSpamChecksWorker(ctx);
+      startup.rolesMs = sinceStart();
       const scheduler = new Scheduler({ pool: db.pool, jobs: jobsFor(config, db, warehouse, bus), log, health: supervisor.reporter('scheduler') });
       scheduler.start();
       closers.push(() => scheduler.stop());
-      const address = await startPublicServer(ctx, search);
       const adminAddress = await startAdminServer(ctx, {
         warehouse, scheduler, mailboxDir,
         pipeline: { bus, cdc: { stats: () => cdc.current().stats() }, topicPrefix: config.topicPrefix, groups: Object.values(WORKER_GROUPS), roles: () => supervisor.list(), marts: () => readMartFreshness(warehouse) },
       });
+      startup.upMs = sinceStart();
       // Listening for signals before saying so: whoever waits for the line may signal at once.
       const stopped = runUntilSignal(log, shutdown, supervisor.fatal);
       // What a newcomer opens first and does next; the served warehouse's URL, never a CLICKHOUSE_URL (it may hold a password).
       const served = config.warehouse.url ? undefined : readServedWarehouse(config.warehouse.dir);
       log.info({
         web: `${address}/`, health: `${address}/health`, admin: adminAddress, dashboards: `${adminAddress}/reports/`,
-        ...(served && { warehouse: served.url }), ...(mailboxDir && { mailbox: mailboxDir }), bus: bus.kind, search: search.kind, next: NEXT_STEPS,
+        ...(served && { warehouse: served.url }), ...(mailboxDir && { mailbox: mailboxDir }), bus: bus.kind, search: search.kind, startup, next: NEXT_STEPS,
       }, 'steveslist is up; Ctrl-C stops it');
+      warmGazetteer(log);
       return await stopped;
     } catch (error) {
       await shutdown();

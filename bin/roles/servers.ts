@@ -2,6 +2,7 @@
 import { buildAdminServer, type AdminServerOptions } from '../../api/admin/server.js';
 import { loadAdminTls } from '../../api/admin/tls.js';
 import { buildPublicServer, listen } from '../../api/public/server.js';
+import type { Logger } from '../../core/log.js';
 import { localSecret } from '../../core/served-file.js';
 import { dashboardsDirOf } from '../../reports/export/build-dashboards.js';
 import { removeBusOwner, writeBusOwner } from '../../pipelines/bus/embedded/bus-owner.js';
@@ -24,10 +25,19 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
     trustedProxies: ctx.config.http.trustedProxies,
   });
   ctx.closers.push(() => app.close());
-  // Loaded in the background now (in slices, never holding the event loop long), so the first new
-  // listing or search near a city does not wait seconds for it; a failure is retried at that use.
-  worldCities().load().catch((error: unknown) => ctx.log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
   return listen(app, ctx.config.http.host, ctx.config.http.port);
+}
+
+/**
+ * Loads the world-cities gazetteer in the background (in slices, never holding the event loop
+ * long), so the first new listing or search near a city does not wait seconds for it; a failure
+ * is retried at that use. Begun a few seconds after the process serves: its seconds of CPU would
+ * otherwise share the core with the start and the first changes streamed after a restart. A
+ * listing or search that needs it sooner starts the load itself.
+ */
+export function warmGazetteer(log: Logger, afterMs = 5_000): void {
+  const warm = () => worldCities().load().catch((error: unknown) => log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
+  setTimeout(warm, afterMs).unref();
 }
 
 export async function startAdminServer(ctx: RoleContext, options: Omit<AdminServerOptions, 'pool' | 'log' | 'tls' | 'localCommandSecret'>): Promise<string> {
