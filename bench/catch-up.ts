@@ -66,6 +66,7 @@ export async function* catchUpBenches(server: LocalMysqlServer): AsyncGenerator<
           }
           run.up.child.kill('SIGINT');
           await run.up.exited;
+          await run.removeSearchIndex();
         } finally {
           for (const up of running) if (up.child.exitCode === null) up.child.kill('SIGKILL');
           running.clear();

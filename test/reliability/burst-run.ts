@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js';
 import { Random } from '../../marketplace/sample-data/random.js';
+import { ElasticsearchSearch } from '../../pipelines/sinks/search/elasticsearch.js';
 import { writeBurst, type BurstResult } from '../fixtures/burst-writer.js';
 import { startCli, type RunningCli } from '../fixtures/run-cli.js';
 import { waitUntilCaughtUp, type CaughtUp } from './caught-up.js';
@@ -53,6 +54,8 @@ export interface BurstRun {
   mysqlCpuSeconds: number;
   /** The platform still running, for the caller to stop. */
   up: RunningCli;
+  /** Deletes the run's Elasticsearch index (shared engines outlive the run); nothing on the embedded engines. */
+  removeSearchIndex(): Promise<void>;
 }
 
 /** utime + stime of a live process, in seconds (Linux clock ticks are 1/100 s). */
@@ -124,7 +127,12 @@ export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
       elasticsearch: options.engines?.elasticsearchUrl ? { url: options.engines.elasticsearchUrl, alias: prefix } : undefined,
     });
     const platformCpuSeconds = cpuOfKilled + cpuSeconds(up.child.pid) - cpuAtStart;
-    return { burst: written, kills, caughtUp, platformCpuSeconds, mysqlCpuSeconds, up };
+    const removeSearchIndex = async () => {
+      if (!options.engines?.elasticsearchUrl) return;
+      const search = await ElasticsearchSearch.connect({ url: options.engines.elasticsearchUrl, alias: prefix });
+      await search.destroy().finally(() => search.close());
+    };
+    return { burst: written, kills, caughtUp, platformCpuSeconds, mysqlCpuSeconds, up, removeSearchIndex };
   } finally {
     clearInterval(sampler);
   }

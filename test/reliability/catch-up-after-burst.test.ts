@@ -47,6 +47,7 @@ describe('catch-up after a burst', () => {
       cdcServerId: replicaId(), catchUpTimeoutMs: 600_000, track: (up) => started.push(up),
       engines: { elasticsearchUrl: process.env.ELASTICSEARCH_URL, kafkaBrokers: process.env.KAFKA_BROKERS },
     });
+    cleanups.push(() => run.removeSearchIndex());
     const { burst, caughtUp } = run;
     const after = (at: number | undefined) => (at === undefined ? 'not within the timeout' : `${((at - burst.lastCommitAt) / 1000).toFixed(1)} s`);
     process.stdout.write(formatCheck(

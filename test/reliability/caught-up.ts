@@ -80,6 +80,8 @@ class EmbeddedFingerprint {
     const path = join(this.dir, `${(JSON.parse(readFileSync(catalog, 'utf8')) as { serving: string }).serving}.sqlite`);
     if (path !== this.path) {
       this.db?.close();
+      this.db = undefined;
+      this.path = '';
       if (!existsSync(path)) return undefined;
       this.db = new Database(path, { fileMustExist: true });
       this.path = path;
