@@ -125,6 +125,37 @@ describe('the embedded log on disk', () => {
       await expect(EmbeddedBus.open(o)).rejects.toThrow(new RegExp(`bus log .*${logs[2]} is corrupt at byte \\d+ \\(checksum mismatch\\); restore it or delete the partition folder`));
     });
 
+    it('reads the active segment only from its checkpoint on: a torn tail after it is truncated, a byte flipped before it still reported', async () => {
+      const o = options({ segmentBytes: 1 << 20, defaultPartitions: 1, checkpointEveryBytes: 4096, verifyDelayMs: 3_600_000 });
+      const bus = await EmbeddedBus.open(o);
+      for (let i = 0; i < 60; i++) await bus.publish('t', [{ key: null, value: `m${i}-${'p'.repeat(200)}` }]);
+      await bus.close();
+      const segment = join(o.dir, 't', '0', '00000000000000000000.log');
+      // A clean close checkpoints the end.
+      expect(JSON.parse(readFileSync(segment.replace('.log', '.checkpoint'), 'utf8'))).toMatchObject({ size: statSync(segment).size, endOffset: 60 });
+      const size = statSync(segment).size;
+      appendFileSync(segment, Buffer.from([0, 0, 1, 0, 9, 9, 9]));
+      flipByteIn(segment, 100);
+      const again = await EmbeddedBus.open(o);
+      expect(statSync(segment).size).toBe(size);
+      expect((await again.verifySealed()).map((p) => p.message)).toEqual([expect.stringMatching(/is corrupt at byte \d+ \(checksum mismatch\)/)]);
+      await expect(readTopic(again, 't')).rejects.toThrow(/is corrupt at byte \d+: checksum mismatch/);
+      await again.close();
+    });
+
+    it('reads the active segment through when its checkpoint says more than the file holds', async () => {
+      const o = options({ segmentBytes: 1 << 20, defaultPartitions: 1, checkpointEveryBytes: 4096 });
+      const bus = await EmbeddedBus.open(o);
+      for (let i = 0; i < 30; i++) await bus.publish('t', [{ key: null, value: `m${i}-${'p'.repeat(200)}` }]);
+      await bus.close();
+      const segment = join(o.dir, 't', '0', '00000000000000000000.log');
+      const checkpoint = segment.replace('.log', '.checkpoint');
+      writeFileSync(checkpoint, JSON.stringify({ ...JSON.parse(readFileSync(checkpoint, 'utf8')), size: statSync(segment).size + 1000, endOffset: 99 }));
+      const again = await EmbeddedBus.open(o);
+      expect((await readTopic(again, 't')).map((m) => m.offset)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      await again.close();
+    });
+
     it('reads through a sealed segment whose size is not the one its mark says', async () => {
       const o = sealedOptions();
       const logs = await writeSegments(o);

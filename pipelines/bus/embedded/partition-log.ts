@@ -1,15 +1,15 @@
 // One partition of the embedded log: append-only segment files named by their first offset,
 // group commit (many concurrent appends share one write and one fsync), and recovery that
 // truncates a torn tail after a crash. Records become readable only once acknowledged.
-// Only the newest segment is read through at open: a kill -9 can leave nothing unfinished
-// anywhere else, and a sealed segment's mark says what it holds (see seal-mark.ts).
+// Only the newest segment's tail is read through at open: a kill -9 can leave nothing unfinished
+// anywhere else, and the marks say what the rest holds (see seal-mark.ts).
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../core/errors.js';
 import { decodeRecord, encodeRecords, type StoredRecord } from './record-format.js';
-import { readSealMark, sealMarkPathOf, writeSealMark } from './seal-mark.js';
+import { checkpointPathOf, readSegmentMark, sealMarkPathOf, writeSegmentMark, type SealMark } from './seal-mark.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -20,6 +20,8 @@ export interface PartitionLogOptions {
   fsyncIntervalMs: number;
   retentionBytes: number;
   retentionMs: number;
+  /** Bytes fsynced to the active segment between two checkpoints (default 4 MB): at most what a restart reads through. */
+  checkpointEveryBytes?: number;
 }
 
 export interface AppendRecord {
@@ -42,8 +44,8 @@ interface Segment {
   index: [number, number][];
   /** The promise, not the handle: consumer groups reading at once share one open instead of leaking the loser's. */
   reader?: Promise<FileHandle>;
-  /** false: opened from its seal mark, its records not yet read through since. */
-  verified?: boolean;
+  /** Opened from a mark, its records up to here not read through since: what verifySealed checks. */
+  unverified?: { size: number; endOffset: number };
 }
 
 async function closeReader(segment: Segment): Promise<void> {
@@ -64,6 +66,7 @@ interface PendingAppend {
 }
 
 const INDEX_EVERY_BYTES = 16 * 1024;
+const CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -85,6 +88,9 @@ export class PartitionLog {
   private dirty = false;
   private failed: unknown;
   private fsyncTimer: NodeJS.Timeout | undefined;
+  /** Size of the active segment at its last checkpoint. */
+  private checkpointedBytes = 0;
+  private checkpointing: Promise<void> | undefined;
   private readonly events = new EventEmitter();
 
   private constructor(readonly dir: string, private readonly options: PartitionLogOptions) {
@@ -122,15 +128,20 @@ export class PartitionLog {
       const segment = this.newSegment(Number(file.slice(0, 20)));
       const { size } = await stat(segment.path);
       const newest = i === files.length - 1;
-      const mark = newest ? undefined : readSealMark(segment.path);
-      if (mark && mark.size === size) {
-        // Sealed after its last fsync: whole records only. Its records' checksums are still
-        // checked by every read and by verifySealed, just not before the platform may start.
-        Object.assign(segment, { size: mark.size, endOffset: mark.endOffset, lastTimestampMs: mark.lastTimestampMs, index: mark.index, verified: false });
-        this.segments.push(segment);
-        continue;
+      const mark = readSegmentMark(newest ? checkpointPathOf(segment.path) : sealMarkPathOf(segment.path));
+      // Written after an fsync: whole records only. Their checksums are still checked by every
+      // read and by verifySealed, just not before the platform may start.
+      const trusted = mark && (newest ? mark.size <= size : mark.size === size);
+      if (trusted) {
+        Object.assign(segment, { size: mark.size, endOffset: mark.endOffset, lastTimestampMs: mark.lastTimestampMs, index: mark.index });
+        segment.unverified = { size: mark.size, endOffset: mark.endOffset };
+        if (!newest) {
+          this.segments.push(segment);
+          continue;
+        }
       }
-      const validBytes = await this.scan(segment, newest);
+      // The newest segment from its checkpoint on: what a crash may have cut short.
+      const validBytes = await this.scan(segment, newest, trusted ? mark.size : 0);
       if (validBytes < size) {
         // Only the newest segment can have a torn tail: a write the crash cut short, never acknowledged.
         const handle = await open(segment.path, 'r+');
@@ -140,37 +151,41 @@ export class PartitionLog {
       }
       segment.size = validBytes;
       // A segment sealed before marks existed, or whose mark a crash cut short, was read through just now.
-      if (!newest) await writeSealMark(segment.path, segment);
+      if (!newest) await writeSegmentMark(sealMarkPathOf(segment.path), segment);
       this.segments.push(segment);
     }
-    // Marks whose segment retention deleted just before a crash.
+    // Marks whose segment retention deleted just before a crash, and checkpoints a seal superseded.
     const logs = new Set(files);
     for (const name of names) {
-      if (/^\d{20}\.sealed(\.tmp)?$/.test(name) && !logs.has(`${name.slice(0, 20)}.log`)) rmSync(join(this.dir, name), { force: true });
+      const orphan = /^\d{20}\.sealed(\.tmp)?$/.test(name) && !logs.has(`${name.slice(0, 20)}.log`);
+      const superseded = /^\d{20}\.checkpoint(\.tmp)?$/.test(name) && `${name.slice(0, 20)}.log` !== files.at(-1);
+      if (orphan || superseded) rmSync(join(this.dir, name), { force: true });
     }
     if (this.segments.length === 0) this.segments.push(this.newSegment(0));
     const active = this.segments[this.segments.length - 1]!;
+    this.checkpointedBytes = active.size;
     this.nextOffset = active.endOffset;
     this.writer = await open(active.path, 'a');
     this.writePosition = active.size;
   }
 
   /**
-   * Reads every sealed segment opened from its mark through, checking each record's checksum and
-   * that it ends where the mark says; each is checked once per open. Resolves with the problems
+   * Reads what each segment's mark vouched for at open through, checking each record's checksum
+   * and that it ends where the mark says; each is checked once per open. Resolves with the problems
    * found (a segment to restore or delete), which reads of the damaged records also report.
    */
   async verifySealed(): Promise<EnvironmentError[]> {
     const problems: EnvironmentError[] = [];
-    for (const segment of this.segments.slice(0, -1)) {
-      if (segment.verified !== false || !this.segments.includes(segment)) continue;
+    for (const segment of [...this.segments]) {
+      const marked = segment.unverified;
+      if (!marked || !this.segments.includes(segment)) continue;
       const probe = this.newSegment(segment.baseOffset);
       try {
-        const validBytes = await this.scan(probe, false);
-        if (validBytes !== segment.size || probe.endOffset !== segment.endOffset) {
-          throw new EnvironmentError(`bus log ${segment.path} does not match its seal mark (${validBytes} bytes to offset ${probe.endOffset}, marked ${segment.size} bytes to offset ${segment.endOffset}); restore it or delete the partition folder`);
+        const validBytes = await this.scan(probe, false, 0, marked.size);
+        if (validBytes !== marked.size || probe.endOffset !== marked.endOffset) {
+          throw new EnvironmentError(`bus log ${segment.path} does not match its mark (${validBytes} bytes to offset ${probe.endOffset}, marked ${marked.size} bytes to offset ${marked.endOffset}); restore it or delete the partition folder`);
         }
-        segment.verified = true;
+        segment.unverified = undefined;
       } catch (error) {
         // Deleted by retention meanwhile: nothing left to check.
         if ((error as NodeJS.ErrnoException).code === 'ENOENT' || !this.segments.includes(segment)) continue;
@@ -180,18 +195,21 @@ export class PartitionLog {
     return problems;
   }
 
-  /** Reads a segment front to back, building its index; returns the bytes of whole valid records. */
-  private async scan(segment: Segment, isNewest: boolean): Promise<number> {
+  /**
+   * Reads a segment from byte `from` (where its index and end offset so far stop) to `limit` or its
+   * end, building its index; returns the bytes of whole valid records.
+   */
+  private async scan(segment: Segment, isNewest: boolean, from = 0, limit?: number): Promise<number> {
     const handle = await open(segment.path, 'r');
     const invalid = (at: number, reason: string): number => {
       if (isNewest) return at;
       throw new EnvironmentError(`bus log ${segment.path} is corrupt at byte ${at} (${reason}); restore it or delete the partition folder`);
     };
     try {
-      const { size } = await handle.stat();
-      let position = 0;
+      const size = limit ?? (await handle.stat()).size;
+      let position = from;
       let want = SCAN_CHUNK_BYTES;
-      let lastIndexed = -INDEX_EVERY_BYTES;
+      let lastIndexed = segment.index.at(-1)?.[1] ?? -INDEX_EVERY_BYTES;
       while (position < size) {
         const buffer = Buffer.allocUnsafe(Math.min(want, size - position));
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
@@ -270,7 +288,8 @@ export class PartitionLog {
       active = await this.roll(group[0]!.firstOffset);
     }
     await this.writer!.writev(group.map((append) => append.data));
-    if (this.options.fsync === 'always') await this.writer!.datasync();
+    const synced = this.options.fsync === 'always';
+    if (synced) await this.writer!.datasync();
     else this.dirty = true;
     let position = this.writePosition;
     let lastIndexed = active.index.length ? active.index[active.index.length - 1]![1] : -INDEX_EVERY_BYTES;
@@ -287,13 +306,32 @@ export class PartitionLog {
     active.size = position;
     active.endOffset = offset;
     active.lastTimestampMs = group[group.length - 1]!.lastTimestampMs;
+    if (synced) this.checkpointIfDue(active);
+  }
+
+  /**
+   * Records the active segment's synced state when enough was written since the last time, in the
+   * background: a checkpoint lost or not yet written only means a longer read at the next start.
+   */
+  private checkpointIfDue(active: Segment, force = false): void {
+    const due = active.size - this.checkpointedBytes >= (this.options.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES);
+    if (this.checkpointing || !(due || (force && active.size > this.checkpointedBytes))) return;
+    const mark: SealMark = { size: active.size, endOffset: active.endOffset, lastTimestampMs: active.lastTimestampMs, index: [...active.index] };
+    this.checkpointedBytes = active.size;
+    this.checkpointing = writeSegmentMark(checkpointPathOf(active.path), mark)
+      .catch(() => { this.checkpointedBytes = 0; })
+      .finally(() => { this.checkpointing = undefined; });
   }
 
   private async roll(baseOffset: number): Promise<Segment> {
     if (this.options.fsync !== 'always') await this.writer!.datasync();
     await this.writer!.close();
     // After the fsync: a mark never vouches for bytes a power loss could still take.
-    await writeSealMark(this.segments[this.segments.length - 1]!.path, this.segments[this.segments.length - 1]!);
+    const sealed = this.segments[this.segments.length - 1]!;
+    await writeSegmentMark(sealMarkPathOf(sealed.path), sealed);
+    await this.checkpointing;
+    await rm(checkpointPathOf(sealed.path), { force: true });
+    this.checkpointedBytes = 0;
     const segment = this.newSegment(baseOffset);
     this.writer = await open(segment.path, 'a');
     this.writePosition = 0;
@@ -303,9 +341,18 @@ export class PartitionLog {
   }
 
   private async syncIfDirty(): Promise<void> {
-    if (!this.dirty || !this.writer) return;
+    if (!this.dirty || !this.writer || this.flushing) return;
     this.dirty = false;
-    await this.writer.datasync().catch(() => { this.dirty = true; });
+    // What is acknowledged now is what this fsync makes durable (no write is in flight).
+    const active = this.segments[this.segments.length - 1]!;
+    const synced = { ...active, index: [...active.index] };
+    try {
+      await this.writer.datasync();
+    } catch {
+      this.dirty = true;
+      return;
+    }
+    this.checkpointIfDue(synced);
   }
 
   /** Deletes whole closed segments past the size or age limit; the active one always stays. */
@@ -418,10 +465,16 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     while (this.flushing) await new Promise((r) => setTimeout(r, 1));
+    await this.checkpointing;
     if (this.writer) {
-      if (this.options.fsync !== 'never') await this.writer.datasync().catch(() => undefined);
+      // A clean close leaves a checkpoint at the end: the next start reads nothing through.
+      const synced = this.options.fsync !== 'never' && !this.failed && await this.writer.datasync().then(() => true, () => false);
       await this.writer.close();
       this.writer = undefined;
+      if (synced) {
+        this.checkpointIfDue(this.segments[this.segments.length - 1]!, true);
+        await this.checkpointing;
+      }
     }
     for (const segment of this.segments) {
       await closeReader(segment);

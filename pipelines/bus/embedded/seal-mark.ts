@@ -1,7 +1,9 @@
-// A sealed segment's mark: a small file beside it, written once the segment is closed and fsynced,
-// saying how many bytes of whole records it holds, where its offsets end and its sparse index. With
-// it a restart opens the segment without reading it; without it (never sealed, or the mark cut
-// short by a crash) the segment is read through and checked as before. The records keep their own
+// A segment's marks: small files beside it saying how many bytes of whole records it holds, where
+// its offsets end and its sparse index, each written only after those bytes were fsynced. A sealed
+// segment's mark (written when it is closed for the next) lets a restart open it without reading
+// it; the active segment's checkpoint (written every few MB and at a clean close) lets a restart
+// read only what came after it, the part a kill -9 can leave torn. Without a mark (or with one a
+// crash cut short) the segment is read through and checked as before. The records keep their own
 // checksums, so a byte flipped later is still found by a read and by the partition's verifySealed.
 import { readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
@@ -15,14 +17,15 @@ export interface SealMark {
 }
 
 export const sealMarkPathOf = (segmentPath: string) => segmentPath.replace(/\.log$/, '.sealed');
+export const checkpointPathOf = (segmentPath: string) => segmentPath.replace(/\.log$/, '.checkpoint');
 
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
-/** The mark of a segment, or undefined when there is none or it cannot be trusted as a whole. */
-export function readSealMark(segmentPath: string): SealMark | undefined {
+/** The mark at `path`, or undefined when there is none or it cannot be trusted as a whole. */
+export function readSegmentMark(path: string): SealMark | undefined {
   let mark: Partial<SealMark>;
   try {
-    mark = JSON.parse(readFileSync(sealMarkPathOf(segmentPath), 'utf8')) as Partial<SealMark>;
+    mark = JSON.parse(readFileSync(path, 'utf8')) as Partial<SealMark>;
   } catch {
     return undefined;
   }
@@ -32,9 +35,8 @@ export function readSealMark(segmentPath: string): SealMark | undefined {
   return { size, endOffset, lastTimestampMs, index };
 }
 
-/** Replaces the mark atomically (write, fsync, rename): a crash leaves the old mark, none, or this one. */
-export async function writeSealMark(segmentPath: string, mark: SealMark): Promise<void> {
-  const path = sealMarkPathOf(segmentPath);
+/** Replaces the mark at `path` atomically (write, fsync, rename): a crash leaves the old mark, none, or this one. */
+export async function writeSegmentMark(path: string, mark: SealMark): Promise<void> {
   const tmp = `${path}.tmp`;
   const handle = await open(tmp, 'w');
   try {
