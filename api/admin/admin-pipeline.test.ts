@@ -131,6 +131,9 @@ describe('GET /metrics', () => {
     expect(value('steveslist_cdc_lag_bytes')).toBeGreaterThanOrEqual(0);
     expect(value('steveslist_consumer_group_lag_messages', { group: GROUP, topic: TOPIC })).toBe(4);
     expect(value('steveslist_dead_letters', { group: GROUP, topic: `sl.dlq.${GROUP}` })).toBe(5);
+    // Declared even before any transaction was rolled back, so a dashboard's query finds it.
+    expect(families.get('steveslist_mysql_transaction_rollbacks_total')?.type).toBe('counter');
+    expect(value('steveslist_mysql_transaction_rollbacks_total', { code: 'ER_LOCK_DEADLOCK', outcome: 'gave_up' })).toBeGreaterThanOrEqual(0);
   });
 
   it('wants a session from anyone not on loopback', async () => {

@@ -4,7 +4,7 @@ import { ConflictError } from '../../core/errors.js';
 import type { RowDataPacket } from '../mysql/connection.js';
 import { createListing, removeListing, updateListing } from './listings.js';
 import { placeOrder } from './orders.js';
-import { withTransaction } from './transaction.js';
+import { transactionRollbacks, withTransaction } from './transaction.js';
 import { createUser, insertUsers } from './users.js';
 
 let db: TestDatabase;
@@ -40,6 +40,32 @@ describe('marketplace writes and their domain events', () => {
     })).rejects.toThrow('something later failed');
     const [rows] = await db.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%rolled-back@example.com%'");
     expect(Number(rows[0]!.n)).toBe(0);
+  });
+
+  it('runs a transaction InnoDB chose as a deadlock victim again, and counts it', async () => {
+    const [a, b] = [await createUser(db.pool, user('lock-a@example.com')), await createUser(db.pool, user('lock-b@example.com'))];
+    const before = transactionRollbacks().find((r) => r.code === 'ER_LOCK_DEADLOCK' && r.outcome === 'retried')?.count ?? 0;
+    // Two transactions lock the same two rows in opposite orders, each waiting for the other's first.
+    let bothHoldOne!: () => void;
+    const holding = new Promise<void>((resolve) => { bothHoldOne = resolve; });
+    let held = 0;
+    const crossing = (first: number, second: number) => {
+      let runs = 0;
+      return withTransaction(db.pool, async (connection) => {
+        runs += 1;
+        await connection.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [first]);
+        if (runs === 1) {
+          if (++held === 2) bothHoldOne();
+          await holding;
+        }
+        await connection.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [second]);
+        return runs;
+      });
+    };
+    const runs = await Promise.all([crossing(a.id, b.id), crossing(b.id, a.id)]);
+    // One side was rolled back and ran again; both committed in the end.
+    expect(runs.sort()).toEqual([1, 2]);
+    expect(transactionRollbacks().find((r) => r.code === 'ER_LOCK_DEADLOCK' && r.outcome === 'retried')?.count).toBe(before + 1);
   });
 
   it('records what an edit changed, from and to', async () => {

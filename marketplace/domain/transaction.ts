@@ -2,6 +2,21 @@ import type { Pool, PoolConnection } from '../mysql/connection.js';
 
 const RETRIABLE_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
+/** `${code}:${retried|gave_up}` -> how many, since the process started; every series from 0. */
+const rolledBack = new Map<string, number>([...RETRIABLE_CODES].flatMap((code) => [[`${code}:retried`, 0], [`${code}:gave_up`, 0]] as const));
+
+/**
+ * Transactions InnoDB rolled back for a deadlock or a lock wait, by error code: run again, or
+ * given up after the last attempt (the caller got the error). Retrying hides them from callers,
+ * so without this count a path that deadlocks on every run would look merely slow.
+ */
+export function transactionRollbacks(): { code: string; outcome: 'retried' | 'gave_up'; count: number }[] {
+  return [...rolledBack].map(([key, count]) => {
+    const [code, outcome] = key.split(':') as [string, 'retried' | 'gave_up'];
+    return { code, outcome, count };
+  });
+}
+
 /**
  * Runs `work` in one transaction. InnoDB resolves deadlocks by rolling one side back; that side
  * is safe to run again from the start, so it is retried a few times before giving up.
@@ -21,7 +36,10 @@ export async function withTransaction<T>(pool: Pool, work: (connection: PoolConn
     } catch (error) {
       await connection.rollback().catch(() => undefined);
       const code = (error as { code?: string }).code;
-      if (attempt >= attempts || !code || !RETRIABLE_CODES.has(code)) throw error;
+      if (!code || !RETRIABLE_CODES.has(code)) throw error;
+      const outcome = attempt >= attempts ? 'gave_up' : 'retried';
+      rolledBack.set(`${code}:${outcome}`, (rolledBack.get(`${code}:${outcome}`) ?? 0) + 1);
+      if (outcome === 'gave_up') throw error;
     } finally {
       connection.release();
     }

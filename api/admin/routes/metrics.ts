@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { PROMETHEUS_CONTENT_TYPE, toPrometheusText } from '../../../core/prometheus-text.js';
+import { transactionRollbacks } from '../../../marketplace/domain/transaction.js';
 import { pipelineMetrics } from '../../../pipelines/status/pipeline-metrics.js';
 import type { PipelineStatusReader } from '../../../pipelines/status/pipeline-status.js';
 
@@ -9,7 +10,11 @@ import type { PipelineStatusReader } from '../../../pipelines/status/pipeline-st
  */
 export const metricsRoutes: FastifyPluginAsync<{ status: PipelineStatusReader }> = async (app, { status }) => {
   app.get('/metrics', { config: { public: 'local' } }, async (_request, reply) => {
-    const text = toPrometheusText(pipelineMetrics(await status.read()));
+    const text = toPrometheusText([...pipelineMetrics(await status.read()), {
+      name: 'steveslist_mysql_transaction_rollbacks_total', type: 'counter',
+      help: 'Transactions of this process that InnoDB rolled back for a deadlock or lock wait: run again (retried) or given up after the last attempt (gave_up).',
+      samples: transactionRollbacks().map(({ code, outcome, count }) => ({ labels: { code, outcome }, value: count })),
+    }]);
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
   });
 };
