@@ -1,5 +1,6 @@
 // Wrappers that see when each listing reached a sink (its index or warehouse write returned), for
 // the commit-to-searchable and commit-to-warehouse latencies.
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '../warehouse/client.js';
 import type { SearchService, SearchStore } from '../pipelines/sinks/search/port.js';
 
@@ -29,10 +30,22 @@ export function observeSearch(service: SearchService, onIndexed: (ids: number[])
   });
 }
 
-/** Records when each listing id reached the warehouse (its insert returned). */
+/** Records when each listing id reached the warehouse (its insert returned, as rows or through the loader's intake). */
 export function observeWarehouse(client: ClickHouseClient, onInserted: (ids: number[]) => void): ClickHouseClient {
   return new Proxy(client, {
     get(target, property, receiver) {
+      if (property === 'exec') {
+        return async (params: { query: string; values?: AsyncIterable<Buffer> }) => {
+          if (!params.values || !/^INSERT INTO raw_intake\.listings__/.test(params.query)) return target.exec(params as never);
+          const chunks: Buffer[] = [];
+          for await (const chunk of params.values) chunks.push(Buffer.from(chunk));
+          const body = Buffer.concat(chunks);
+          const result = await target.exec({ ...params, values: Readable.from([body]) } as never);
+          const ids = body.toString('utf8').split('\n').filter(Boolean).map((line) => { const e = JSON.parse(line) as { after?: { id: unknown }; before?: { id: unknown } }; return Number((e.after ?? e.before)?.id); });
+          onInserted(ids);
+          return result;
+        };
+      }
       if (property === 'insert') {
         return async (params: { table: string; values: { id?: unknown }[] }) => {
           const result = await target.insert(params as never);

@@ -3,7 +3,7 @@
 // reads a mart, over the materialized mart beside the plain view it replaced). The process's one
 // chDB folder (warehouse-at-scale.ts), shared with the dashboards bench.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { createListing } from '../marketplace/domain/listings.js';
@@ -22,6 +22,11 @@ import { startWarehouseLoader } from '../warehouse/loader.js';
 import { DASHBOARD_QUERIES } from '../reports/export/export-marts.js';
 import { ensureMarts, MARTS, refreshMarts } from '../warehouse/marts.js';
 import { ensureRawDatabase, readSourceTable, syncTable } from '../warehouse/raw-schema.js';
+import { insertIntake, intakeBody, syncIntake } from '../warehouse/raw-intake.js';
+import { changeRows } from '../warehouse/raw-rows.js';
+import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
+import type { ChangeEnvelope } from '../pipelines/cdc/envelope.js';
+import type { BusMessage } from '../pipelines/bus/port.js';
 import { observeWarehouse, percentile } from './observe.js';
 import { benchWarehouse, fillAtScale, LISTINGS, MESSAGES, ORDERS, queryP50, USERS } from './warehouse-at-scale.js';
 import { pacedWrites } from './paced-writes.js';
@@ -29,30 +34,127 @@ import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
 
-async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: string): Promise<BenchResult[]> {
-  const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
-  const inserted = new Map<number, number>();
-  let loaded = 0;
-  const loader = startWarehouseLoader({
-    bus, pool, database: parseMysqlUrl(url).database, topicPrefix: 'wh', log: silentLogger(),
-    client: observeWarehouse(client, (ids) => { const now = performance.now(); loaded += ids.length; for (const id of ids) if (!inserted.has(id)) inserted.set(id, now); }),
+/** Rounds of the loader over the same backlog, each path in turn (BENCH_LOADER_ROUNDS, default 2 each). */
+const LOADER_ROUNDS = Number(process.env.BENCH_LOADER_ROUNDS ?? 2);
+
+/**
+ * The loader's own rate: the CDC snapshot of 100,000 listings waits on the bus whole, then a new
+ * consumer group loads it into an emptied raw table, until that group has handled every listing.
+ * The intake (raw-intake.ts) and the JavaScript path it falls back to take turns, so the machine's
+ * load at the time weighs on both alike; CPU is the process's (chDB runs in it) per listing row.
+ */
+async function* loaderRounds(bus: EmbeddedBus, pool: Pool, database: string, client: ClickHouseClient): AsyncGenerator<BenchResult> {
+  const topic = `wh.${database}.listings`;
+  for (let round = 0; round < LOADER_ROUNDS * 2; round++) {
+    const intake = round % 2 === 0;
+    await client.command({ query: 'TRUNCATE TABLE IF EXISTS raw.listings' });
+    const group = `warehouse-bench-${round}`;
+    const loader = startWarehouseLoader({ bus, pool, database, topicPrefix: 'wh', log: silentLogger(), client, group, intake });
+    const load = loadavg()[0]!.toFixed(1);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await loader.start();
+    let handled = 0;
+    for (;;) {
+      const lag = (await bus.lag(group)).filter((p) => p.topic === topic);
+      handled = lag.reduce((sum, p) => sum + p.committed, 0);
+      if (lag.length > 0 && lag.every((p) => p.lag === 0)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    await loader.stop();
+    const name = intake ? 'intake (JSON parsed by ClickHouse)' : 'JavaScript mapping (before)';
+    yield { ...measure(`warehouse loader, backlog of ${handled.toLocaleString('en-US')} listings, ${name}, round ${Math.floor(round / 2) + 1}`, 'rows', handled, ms, 'bus backlog -> loader -> chDB'),
+      note: `${((used.user + used.system) / handled).toFixed(1)} µs CPU/row; load average ${load}` };
+  }
+}
+
+/**
+ * Where a loader's time goes, stage by stage over the same backlog (one pass each, no consumer
+ * group): µs of process CPU (chDB's threads included) and of wall time per listing row.
+ */
+async function* loaderStages(bus: EmbeddedBus, pool: Pool, database: string, client: ClickHouseClient): AsyncGenerator<BenchResult> {
+  const topic = `wh.${database}.listings`;
+  const source = (await readSourceTable(pool, database, 'listings'))!;
+  const shape = { primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
+  await ensureRawDatabase(client);
+  await syncTable(client, source);
+  const intake = await syncIntake(client, 'listings', source.primaryKey);
+  const stage = async <T>(name: string, rows: number, run: () => Promise<T> | T): Promise<T> => {
+    const load = loadavg()[0]!.toFixed(1);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const result = await run();
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    stages.push({ ...measure(`loader stage: ${name}`, 'rows', rows, ms), note: `${((used.user + used.system) / rows).toFixed(1)} µs CPU/row, ${((ms * 1000) / rows).toFixed(1)} µs wall/row; load average ${load}` });
+    return result;
+  };
+  const stages: BenchResult[] = [];
+  const batches = await stage('bus fetch (5,000 a read)', 100_000, async () => {
+    const read: BusMessage[][] = [];
+    for (let partition = 0; partition < await bus.partitions(topic); partition++) {
+      for (let offset = 0; ;) {
+        const messages = await bus.read(topic, partition, offset, 5000);
+        if (messages.length === 0) break;
+        read.push(messages);
+        offset = messages.at(-1)!.offset + 1;
+      }
+    }
+    return read;
   });
+  const count = batches.reduce((sum, batch) => sum + batch.length, 0);
+  const parsed = await stage('JSON parse of the envelopes', count, () => batches.map((batch) => batch.map((m) => JSON.parse(m.value!.toString('utf8')) as ChangeEnvelope)));
+  const rows = await stage('raw rows (raw-rows.ts changeRows)', count, () => parsed.map((batch) => batch.flatMap((envelope) => changeRows(envelope, shape, Date.now()))));
+  await stage('JSONEachRow serialising of the rows', count, () => rows.map((batch) => batch.map((row) => JSON.stringify(row)).join('\n')));
+  await client.command({ query: 'TRUNCATE TABLE raw.listings' });
+  await stage('chDB insert of the rows (client.insert JSONEachRow, serialising included)', count, async () => {
+    for (const batch of rows) await client.insert({ table: 'raw.listings', values: batch, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 } });
+  });
+  const bodies = await stage('intake body (the messages\' bytes joined)', count, () => batches.map((batch) => intakeBody(batch.map((m) => m.value))!));
+  await client.command({ query: 'TRUNCATE TABLE raw.listings' });
+  await stage('chDB insert through the intake (ClickHouse parses the envelopes)', count, async () => {
+    for (const body of bodies) await insertIntake(client, intake, body);
+  });
+  await stage('truncations check after an insert (one query a batch)', count, async () => {
+    for (let i = 0; i < batches.length; i++) await client.query({ query: "SELECT max(below) AS below FROM raw._truncations WHERE `table` = 'listings'", format: 'JSONEachRow' }).then((r) => r.json());
+  });
+  await client.command({ query: 'TRUNCATE TABLE raw.listings' });
+  yield* stages;
+}
+
+async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: string): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
+  const database = parseMysqlUrl(url).database;
   const reader = CdcReader.start({
     url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'wh',
-    filter: new TableFilter({ database: parseMysqlUrl(url).database, include: [], exclude: [], excludeColumns: [] }),
+    filter: new TableFilter({ database, include: [], exclude: [], excludeColumns: [] }),
     replicaServerId: 77_020, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
   });
-  // Loader throughput: the snapshot of 100,000 listings arrives at once.
-  let t = Date.now();
-  await loader.start();
-  while (loaded < 100_000) await new Promise((r) => setTimeout(r, 20));
-  const throughput = measure('warehouse loader, snapshot of 100,000 listings', 'rows', loaded, Date.now() - t, 'CDC snapshot -> bus -> loader -> chDB');
+  // Loader throughput: the snapshot of 100,000 listings on the bus whole before a loader starts.
   while (reader.stats().phase !== 'streaming') await new Promise((r) => setTimeout(r, 10));
+  for await (const result of loaderStages(bus, pool, database, client)) {
+    results.push(result);
+    process.stderr.write(`  ${result.name}: ${result.note}\n`);
+  }
+  for await (const result of loaderRounds(bus, pool, database, client)) {
+    results.push(result);
+    process.stderr.write(`  ${result.name}: ${Math.round(result.perSecond)} ${result.unit}/s (${result.note})\n`);
+  }
 
+  const inserted = new Map<number, number>();
+  const loader = startWarehouseLoader({
+    bus, pool, database, topicPrefix: 'wh', log: silentLogger(),
+    client: observeWarehouse(client, (ids) => { const now = performance.now(); for (const id of ids) if (!inserted.has(id)) inserted.set(id, now); }),
+  });
+  await loader.start();
+  while (inserted.size < 100_000) await new Promise((r) => setTimeout(r, 20));
   const committed = new Map<number, number>();
   const rng = new Random(31);
   const total = 8000;
-  t = Date.now();
+  const t = Date.now();
   await pacedWrites({ total, ratePerSecond: 1000, workers: 16 }, async () => {
     const { createdAt: _ignored, ...listing } = sampleListing(rng, { id: rng.int(1, 2000) }, new Date());
     const id = await createListing(pool, listing);
@@ -64,7 +166,7 @@ async function pipeline(url: string, pool: Pool, client: ClickHouseClient, dir: 
   await reader.stop();
   await loader.stop();
   await bus.close();
-  return [throughput, {
+  return [...results, {
     ...measure('commit -> warehouse at 1,000 new listings/s', 'listings', total, writeMs),
     note: `p50 ${percentile(lags, 0.5).toFixed(0)} ms, p99 ${percentile(lags, 0.99).toFixed(0)} ms`,
   }];
@@ -122,6 +224,8 @@ export async function* warehouseBenches(server: LocalMysqlServer): AsyncGenerato
     } else {
       await seed(pool, { users: 2000, listings: 100_000, progress: quiet });
       yield* await pipeline(url, pool, client, dir);
+      // BENCH_WAREHOUSE=loader stops after the loader's rows.
+      if (process.env.BENCH_WAREHOUSE === 'loader') return;
     }
     // The tables the marts read, as the loader makes them (it makes a table on its first change).
     for (const table of ['users', 'listings', 'orders', 'messages']) await syncTable(client, (await readSourceTable(pool, 'bench_wh', table))!);

@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.js';
 import type { RoleReporter } from '../core/role-health.js';
 import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
-import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
+import { CONNECTOR_VERSION, type ChangeEnvelope, type Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
@@ -17,6 +17,7 @@ import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
 import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
 import { changedImage, changeRows, domainEventRow, type RowShape } from './raw-rows.js';
+import { insertIntake, intakeBody, syncIntake } from './raw-intake.js';
 
 export const WAREHOUSE_GROUP = 'warehouse-loader';
 
@@ -30,15 +31,30 @@ export interface LoaderOptions {
   log: Logger;
   /** Told of failing batches and dead letters, so /health shows the group degraded. */
   health?: RoleReporter;
+  /** Default WAREHOUSE_GROUP; another group loads the same topics again (the benches compare paths so). */
+  group?: string;
+  /** False maps every batch in JavaScript, the path the intake falls back to: for comparing the two. */
+  intake?: boolean;
 }
 
 /** What the loader knows of a captured table: its columns in the warehouse, and what the row mapping needs. */
 interface TableShape extends RowShape {
   columns: Set<string>;
+  /** The intake for these columns (raw-intake.ts). */
+  intake: string;
 }
 
-function shapeOf(source: SourceTable, columns: Set<string>): TableShape {
-  return { columns, primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
+/** The raw table made or widened for the source table, with its intake for those columns. */
+async function syncShape(client: ClickHouseClient, source: SourceTable): Promise<TableShape> {
+  const columns = await syncTable(client, source);
+  const intake = await syncIntake(client, source.table, source.primaryKey);
+  return { columns, intake, primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
+}
+
+/** A failure of the warehouse itself (worth retrying), not of what was sent to it. */
+function unavailable(error: unknown): SinkUnavailable | undefined {
+  const message = (error as Error).message;
+  return /ECONNREFUSED|ECONNRESET|timeout|TOO_MANY|MEMORY_LIMIT/i.test(message) ? new SinkUnavailable(`warehouse: ${message}`, { cause: error }) : undefined;
 }
 
 async function insert(client: ClickHouseClient, table: string, values: Row[]): Promise<void> {
@@ -48,11 +64,12 @@ async function insert(client: ClickHouseClient, table: string, values: Row[]): P
       clickhouse_settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 },
     });
   } catch (error) {
-    const message = (error as Error).message;
-    if (/ECONNREFUSED|ECONNRESET|timeout|TOO_MANY|MEMORY_LIMIT/i.test(message)) throw new SinkUnavailable(`warehouse: ${message}`, { cause: error });
-    throw new PoisonMessage(`warehouse rejected rows for ${table}: ${message.slice(0, 500)}`, { cause: error });
+    throw unavailable(error) ?? new PoisonMessage(`warehouse rejected rows for ${table}: ${(error as Error).message.slice(0, 500)}`, { cause: error });
   }
 }
+
+/** How the built-in reader's envelopes name themselves; a topic without it goes the JavaScript way at once. */
+const BUILTIN_MARK = Buffer.from(`"version":"${CONNECTOR_VERSION}"`);
 
 export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   const tablePrefix = `${options.topicPrefix}.${options.database}.`;
@@ -66,7 +83,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     if (shape && Object.keys(row).every((c) => shape.columns.has(c))) return shape;
     const source = await readSourceTable(options.pool, options.database, table);
     if (!source || source.primaryKey.length === 0) return undefined;
-    const synced = shapeOf(source, await syncTable(options.client, source));
+    const synced = await syncShape(options.client, source);
     known.set(table, synced);
     return synced;
   };
@@ -79,7 +96,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     );
     for (const { name } of tables) {
       const source = await readSourceTable(options.pool, options.database, String(name));
-      if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') known.set(source.table, shapeOf(source, await syncTable(options.client, source)));
+      if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') known.set(source.table, await syncShape(options.client, source));
     }
     for (const { name, error } of await ensureMarts(options.client)) options.log.warn({ mart: name, error }, 'mart not created');
   };
@@ -92,15 +109,43 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     });
   };
 
-  /** Inserts rows, then removes any that a truncate already applied (from another partition) makes void. */
-  const insertKeepingTruncations = async (table: string, rows: Row[]) => {
-    await insert(options.client, table, rows);
+  /** The version below which a truncate already applied (from another partition) voids the table's rows; 0 for none. */
+  const truncatedBelow = async (table: string) => {
     const result = await options.client.query({
       query: `SELECT max(below) AS below FROM ${RAW_DATABASE}.${TRUNCATIONS_TABLE} WHERE \`table\` = {table:String}`,
       query_params: { table }, format: 'JSONEachRow',
     });
-    const below = BigInt((await result.json<{ below: string }>())[0]?.below ?? 0);
+    return BigInt((await result.json<{ below: string }>())[0]?.below ?? 0);
+  };
+
+  /** Inserts rows, then removes any that a truncate already applied (from another partition) makes void. */
+  const insertKeepingTruncations = async (table: string, rows: Row[]) => {
+    await insert(options.client, table, rows);
+    const below = await truncatedBelow(table);
     if (rows.some((row) => BigInt(String(row._version)) < below)) await deleteOlder(table, below);
+  };
+
+  /**
+   * The batch through the table's intake (raw-intake.ts); false when the intake did not take it
+   * (a truncate, Debezium's values, a column the table lacks, a message that is no JSON), which
+   * leaves it to the JavaScript path. Its versions are not read here, so after a truncate every
+   * older row goes, as the truncate itself would have done.
+   */
+  const insertThroughIntake = async (table: string, messages: BusMessage[]): Promise<boolean> => {
+    const shape = known.get(table);
+    if (options.intake === false || !shape || !messages[0]!.value?.includes(BUILTIN_MARK)) return false;
+    const body = intakeBody(messages.map((message) => message.value));
+    if (!body) return false;
+    try {
+      await insertIntake(options.client, shape.intake, body);
+    } catch (error) {
+      const retriable = unavailable(error);
+      if (retriable) throw retriable;
+      return false;
+    }
+    const below = await truncatedBelow(table);
+    if (below > 0n) await deleteOlder(table, below);
+    return true;
   };
 
   const handler = async (messages: BusMessage[]) => {
@@ -117,6 +162,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       return;
     }
     const table = topic.slice(tablePrefix.length);
+    if (await insertThroughIntake(table, messages)) return;
     const rows: Row[] = [];
     for (const message of messages) {
       const envelope = parseMessage<ChangeEnvelope>(message, 'a change event');
@@ -139,7 +185,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   };
 
   return new ConsumerRunner({
-    bus: options.bus, group: WAREHOUSE_GROUP, topicPrefix: options.topicPrefix, handler, maxBatchSize: 5000,
+    bus: options.bus, group: options.group ?? WAREHOUSE_GROUP, topicPrefix: options.topicPrefix, handler, maxBatchSize: 5000,
     topics: [tableTopicPattern(options.topicPrefix, options.database), eventsTopicPattern(options.topicPrefix)],
     log: options.log.child({ role: 'warehouse-loader' }), health: options.health,
   });

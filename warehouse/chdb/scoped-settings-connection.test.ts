@@ -1,10 +1,11 @@
 // A call's settings on the embedded warehouse hold for that call only: whatever one caller asks
 // for (a read-only analyst, a format option) never changes what the next caller can do.
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { createWarehouseClient, type ClickHouseClient } from '../client.js';
-import { settingsToReset } from './scoped-settings-connection.js';
+import { bodyInsertTarget, settingsToReset } from './scoped-settings-connection.js';
 
 const dir = tempDir();
 let client: ClickHouseClient;
@@ -55,6 +56,20 @@ describe('the embedded warehouse client', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('inserts a body given to exec as bytes, its settings holding for that insert alone', async () => {
+    const before = await setting('date_time_input_format');
+    const { stream } = await client.exec({
+      query: 'INSERT INTO default.loaded FORMAT JSONEachRow', values: Readable.from([Buffer.from('{"id":3,"at":"2026-12-06T10:00:00Z"}\n{"id":4,"at":"2026-12-06T11:00:00Z"}\n')]),
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+    stream.destroy();
+    const rows = await client.query({ query: 'SELECT id, toString(at) AS at FROM default.loaded WHERE id > 2 ORDER BY id', format: 'JSONEachRow' }).then((r) => r.json());
+    expect(rows).toEqual([{ id: 3, at: '2026-12-06 10:00:00' }, { id: 4, at: '2026-12-06 11:00:00' }]);
+    expect(await setting('date_time_input_format')).toBe(before);
+    expect(bodyInsertTarget('INSERT INTO raw_intake.listings__0a1b FORMAT JSONEachRow')).toEqual({ table: 'raw_intake.listings__0a1b', format: 'JSONEachRow' });
+    expect(bodyInsertTarget('INSERT INTO `raw`.`odd name` FORMAT JSONEachRow')).toBeUndefined();
   });
 
   it('names only settings that reach the session as the ones to reset', () => {

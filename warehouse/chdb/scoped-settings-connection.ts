@@ -2,8 +2,9 @@
 // statements on its one session, where they stay for every later call (an analyst's readonly=2
 // once stopped all loading). This wrapper gives the settings back their HTTP meaning: they hold
 // for the call that named them and are reset before any other call runs on the session.
-import type { Connection } from 'chdb/connection';
-import type { Readable } from 'node:stream';
+import type { ChdbConnection as NativeConnection, Connection, ConnExecParams, ConnExecResult } from 'chdb/connection';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { createChdbConnection } from 'chdb/connection';
 
 type ChdbConnection = Connection<Readable>;
@@ -33,8 +34,27 @@ class Turnstile {
   }
 }
 
+/**
+ * An `INSERT INTO db.table FORMAT JSONEachRow` with a body (exec's values): the form chDB takes as
+ * bytes with the settings in the statement's own SETTINGS clause, instead of the body copied into
+ * the SQL text and the settings SET on the session and reset. Undefined for anything else.
+ */
+export function bodyInsertTarget(query: string): { table: string; format: 'JSONEachRow' } | undefined {
+  const match = /^INSERT INTO ([A-Za-z0-9_]+\.[A-Za-z0-9_]+) FORMAT (JSONEachRow)$/.exec(query.trim());
+  return match ? { table: match[1]!, format: 'JSONEachRow' } : undefined;
+}
+
+async function bytesOf(values: unknown): Promise<Buffer> {
+  if (Buffer.isBuffer(values)) return values;
+  if (typeof values === 'string') return Buffer.from(values);
+  const chunks: Buffer[] = [];
+  for await (const chunk of values as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
 export function createScopedChdbConnection(path: string): ChdbConnection {
-  const inner = createChdbConnection({ path }) as unknown as ChdbConnection;
+  const native = createChdbConnection({ path }) as unknown as NativeConnection;
+  const inner = native as unknown as ChdbConnection;
   const turnstile = new Turnstile();
   const scoped = <P extends { clickhouse_settings?: Settings }, R>(call: (params: P) => Promise<R>) => (params: P): Promise<R> => turnstile.run(async () => {
     const reset = settingsToReset(params.clickhouse_settings);
@@ -49,7 +69,20 @@ export function createScopedChdbConnection(path: string): ChdbConnection {
     query: scoped((params) => inner.query(params)),
     insert: scoped((params) => inner.insert(params)),
     command: scoped((params) => inner.command(params)),
-    exec: scoped((params) => inner.exec(params)),
+    exec: (params) => {
+      const target = params.values === undefined ? undefined : bodyInsertTarget(params.query);
+      if (!target) return scoped((call: ConnExecParams<Readable>) => inner.exec(call))(params);
+      return turnstile.run(async (): Promise<ConnExecResult<Readable>> => {
+        settingsToReset(params.clickhouse_settings);
+        const settings = Object.fromEntries(Object.entries(params.clickhouse_settings ?? {})
+          .filter(([name, value]) => value !== undefined && !NOT_SET_ON_SESSION.has(name))) as Record<string, string | number | boolean>;
+        const written = await native.chdb.rawInsert({ ...target, values: await bytesOf(params.values), settings });
+        return {
+          stream: Readable.from([]), query_id: params.query_id ?? randomUUID(), response_headers: {}, http_status_code: 200,
+          summary: { read_rows: '0', read_bytes: '0', written_rows: String(written.rowsWritten), written_bytes: String(written.bytesWritten), total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: String(Math.round(written.elapsed * 1e9)) },
+        };
+      });
+    },
     close: () => turnstile.run(() => inner.close()),
   };
 }
