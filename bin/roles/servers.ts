@@ -31,9 +31,10 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
 /**
  * Loads the world-cities gazetteer in the background (in slices, never holding the event loop
  * long), so the first new listing or search near a city does not wait seconds for it; a failure
- * is retried at that use. Begun a few seconds after the process serves: its seconds of CPU would
- * otherwise share the core with the start and the first changes streamed after a restart. A
- * listing or search that needs it sooner starts the load itself.
+ * is retried at that use. Begun a few seconds after the process serves: its CPU (seconds while
+ * its index is built, a fraction from the saved one) would otherwise share the core with the start
+ * and the first changes streamed after a restart. A listing or search that needs it sooner starts
+ * the load itself.
  */
 export function warmGazetteer(log: Logger, afterMs = 5_000): void {
   const warm = () => worldCities().load().catch((error: unknown) => log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
