@@ -375,8 +375,16 @@ export class BinlogStream {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const stream = this;
     binlog.binlogData = function (this: unknown, packet: BinlogPacketData, connection: unknown) {
-      if (stream.readOwn(zongji, packet)) return binlog.binlogData;
-      return zongjiReads.call(this, packet, connection);
+      let read: boolean;
+      try {
+        read = stream.readOwn(zongji, packet);
+      } catch (error) {
+        // As an error of zongji's own decoding: nothing after it is handed over.
+        stream.failed = true;
+        stream.options.onError(error as Error);
+        return binlog.binlogData;
+      }
+      return read ? binlog.binlogData : zongjiReads.call(this, packet, connection);
     };
   }
 
