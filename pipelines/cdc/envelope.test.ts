@@ -1,6 +1,7 @@
-// The envelope written out as text is the envelope JSON.stringify writes, byte for byte.
+// Envelopes and outbox events written out as text are what JSON.stringify writes, byte for byte.
 import { describe, expect, it } from 'vitest';
 import { changeEnvelopeText, changeSourceHead, CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type Row } from './envelope.js';
+import { routeOutboxRow, type DomainEventMessage } from './outbox-router.js';
 
 const awkward = 'quote " backslash \\ newline \n tab \t nul \u0000 emoji 🚀 lone \ud800 é';
 
@@ -38,5 +39,26 @@ describe('change envelope text', () => {
       expect(rowKey(columns, row)).toBe(asObjectKey(columns));
     }
     expect(rowKey([], row)).toBeNull();
+  });
+});
+
+describe('outbox events as text', () => {
+  it('writes what JSON.stringify writes of the domain event, whatever the payload holds', () => {
+    const rows: Row[] = [
+      { id: 'e1', type: 'listing.created', aggregate_type: 'listing', aggregate_id: '42', created_at: '2026-11-23T15:00:01.123456Z', payload: '{"id": 42, "name": "Sofa \\"deluxe\\"", "n": 1e3}' },
+      { id: 'e2', type: 'order.paid', aggregate_type: 'order', aggregate_id: 7, created_at: '2026-11-23T15:00:01Z', payload: 'not json' },
+      { id: 'e3', type: 't', aggregate_type: 'a b', aggregate_id: 'x', created_at: null, payload: null },
+      { id: 'e4', type: 't', aggregate_type: 'a', aggregate_id: 'x', created_at: 'c', payload: '[1, {"b": [true, null]}]' },
+    ];
+    for (const row of rows) {
+      const expected: DomainEventMessage = {
+        id: String(row.id), type: String(row.type), aggregate_type: String(row.aggregate_type), aggregate_id: String(row.aggregate_id),
+        created_at: String(row.created_at), payload: (() => { try { return typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload; } catch { return row.payload; } })(),
+      };
+      const { message } = routeOutboxRow('sl', row);
+      expect(message.value).toBe(JSON.stringify(expected));
+      expect(message.key).toBe(JSON.stringify(expected.aggregate_id));
+      expect(message.headers).toEqual({ id: expected.id, type: expected.type });
+    }
   });
 });

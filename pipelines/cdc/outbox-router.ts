@@ -27,18 +27,17 @@ function parsePayload(value: unknown): unknown {
 
 /** The topic and message for an outbox row (already normalized: created_at in ISO 8601). */
 export function routeOutboxRow(prefix: string, row: Row): { topic: string; message: OutgoingMessage } {
-  const event: DomainEventMessage = {
-    id: String(row.id),
-    type: String(row.type),
-    aggregate_type: String(row.aggregate_type),
-    aggregate_id: String(row.aggregate_id),
-    created_at: String(row.created_at),
-    payload: parsePayload(row.payload),
-  };
+  const id = String(row.id);
+  const type = String(row.type);
+  const aggregateType = String(row.aggregate_type);
+  const aggregateId = JSON.stringify(String(row.aggregate_id));
+  // The DomainEventMessage as JSON.stringify writes it, written out: every outbox row passes here.
+  const payload = JSON.stringify(parsePayload(row.payload)) as string | undefined;
+  const value = `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"aggregate_type":${JSON.stringify(aggregateType)},"aggregate_id":${aggregateId},"created_at":${JSON.stringify(String(row.created_at))}${payload === undefined ? '' : `,"payload":${payload}`}}`;
   return {
-    topic: eventsTopic(prefix, event.aggregate_type),
+    topic: eventsTopic(prefix, aggregateType),
     // The key as a JSON string ("42"), as Debezium's outbox router writes it through the JSON
     // converter: both engines then put an aggregate's events in the same partition.
-    message: { key: JSON.stringify(event.aggregate_id), value: JSON.stringify(event), headers: { id: event.id, type: event.type } },
+    message: { key: aggregateId, value, headers: { id, type } },
   };
 }
