@@ -60,5 +60,5 @@ export interface PaymentsPort {
   cancelPayment(id: string): Promise<Payment>;
   refund(request: RefundRequest): Promise<Refund>;
   /** Checks the signature and age of a posted event; throws PaymentSignatureInvalid. */
-  verifyEvent(rawBody: Buffer, signatureHeader: string | undefined): PaymentEvent;
+  verifyEvent(rawBody: Buffer, signatureHeader: string | undefined): Promise<PaymentEvent>;
 }

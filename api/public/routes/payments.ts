@@ -73,7 +73,7 @@ export const stripeWebhookRoutes: FastifyPluginAsync<{ pool: Pool; payments: Pay
     const header = request.headers['stripe-signature'];
     let event;
     try {
-      event = payments.verifyEvent(request.body, Array.isArray(header) ? header[0] : header);
+      event = await payments.verifyEvent(request.body, Array.isArray(header) ? header[0] : header);
     } catch (error) {
       throw paymentFailure(error, '');
     }
