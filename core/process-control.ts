@@ -16,6 +16,37 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When the process started (clock ticks since boot, from /proc), or undefined where /proc cannot
+ * tell. A pid alone names whichever process has it now: with its start time it names one process,
+ * so a lock a killed process left is not taken for a live owner's once its pid is reused.
+ */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and brackets: fields are counted from after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lock's owner as written (`pid` or `pid:start`): whether that very process still runs. */
+export function ownerAlive(owner: string): boolean {
+  const [pidText, started] = owner.trim().split(':');
+  const pid = Number(pidText);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  if (started === undefined) return true;
+  const now = startTime(pid);
+  return now === undefined || now === started;
+}
+
+/** This process as a lock's owner: its pid, and its start time where /proc tells it. */
+export function ownerId(pid = process.pid): string {
+  const started = startTime(pid);
+  return started === undefined ? String(pid) : `${pid}:${started}`;
+}
+
 /** The process's command line, or undefined where /proc cannot tell (not Linux, or gone). */
 export function commandLine(pid: number): string | undefined {
   try {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ownerId, startTime } from '../../../core/process-control.js';
 import { ROOT } from '../../../test/fixtures/run-cli.js';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { murmur2 } from '../partitioner.js';
@@ -239,6 +240,19 @@ describe('the embedded log on disk', () => {
     await bus.close();
     writeFileSync(join(o.dir, '.lock'), '1');
     await expect(EmbeddedBus.open(o)).rejects.toThrow(/BUS_DIR: .* is in use by process 1/);
+    // As the owner writes it: its pid and start time.
+    writeFileSync(join(o.dir, '.lock'), ownerId(1));
+    await expect(EmbeddedBus.open(o)).rejects.toThrow(/BUS_DIR: .* is in use by process 1/);
+  });
+
+  it('takes over a folder whose owner was killed and its pid since given to another process', async () => {
+    const o = options();
+    // Process 1 lives, but it is not the process that started at this time: the owner is gone.
+    mkdirSync(o.dir, { recursive: true });
+    writeFileSync(join(o.dir, '.lock'), `1:${Number(startTime(1) ?? 0) + 12345}`);
+    const bus = await EmbeddedBus.open(o);
+    expect(readFileSync(join(o.dir, '.lock'), 'utf8')).toBe(ownerId());
+    await bus.close();
   });
 
   it.each(['always', 'never'] as const)('loses no acknowledged message when the producer is killed with -9 (fsync %s)', async (fsync) => {

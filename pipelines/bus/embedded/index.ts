@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../../../core/errors.js';
 import { silentLogger, type Logger } from '../../../core/log.js';
-import { isAlive } from '../../../core/process-control.js';
+import { ownerAlive, ownerId } from '../../../core/process-control.js';
 import { partitionOfBytes } from '../partitioner.js';
 import type { Batch, BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from '../port.js';
 import { GroupOffsets } from './group-offsets.js';
@@ -142,12 +142,13 @@ export class EmbeddedBus implements Bus {
     mkdirSync(join(options.dir, GROUPS_DIR), { recursive: true });
     const lock = join(options.dir, '.lock');
     if (existsSync(lock)) {
-      const pid = Number(readFileSync(lock, 'utf8'));
-      if (pid !== process.pid && isAlive(pid)) {
+      const owner = readFileSync(lock, 'utf8');
+      const pid = Number(owner.split(':')[0]);
+      if (pid !== process.pid && ownerAlive(owner)) {
         throw new EnvironmentError(`BUS_DIR: ${options.dir} is in use by process ${pid}; one process owns the embedded bus (set KAFKA_BROKERS to share a bus between processes, or run them all in one process with steveslist up)`);
       }
     }
-    writeFileSync(lock, String(process.pid));
+    writeFileSync(lock, ownerId());
     const bus = new EmbeddedBus(options);
     for (const name of readdirSync(options.dir)) {
       if (existsSync(join(options.dir, name, 'topic.json'))) await bus.openTopic(name);
