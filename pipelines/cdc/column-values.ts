@@ -61,7 +61,8 @@ export function bitValue(value: Buffer): number | string {
   return value.length <= 6 ? value.readUIntBE(0, Math.max(value.length, 1)) : value.toString('base64');
 }
 
-function binary(value: Buffer, special: SpecialType | undefined): unknown {
+/** A binary column's bytes as the events carry them, by the schema's type name for it. */
+export function binaryValue(value: Buffer, special: SpecialType | undefined): string | number {
   switch (special) {
     case 'uuid':
       return value.length === 16 ? uuidText(value) : value.toString('utf8');
@@ -87,7 +88,7 @@ export function normalizeValue(value: unknown, typeCode: number | undefined, spe
   }
   if (typeof value === 'number') return typeCode === TYPE.FLOAT ? float32(value) : value;
   if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value)) return binary(value, special);
+  if (Buffer.isBuffer(value)) return binaryValue(value, special);
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   // MySQL's binary JSON comes back parsed; keep JSON columns as their text, as MariaDB sends them.

@@ -5,7 +5,7 @@
 // normalizeValue, which a differential test checks type by type. Binary columns stay bytes: their
 // text depends on the type name only the table's schema knows (UUID, INET, BIT), see finishRow.
 import type { Row } from './envelope.js';
-import { bitValue, float32, inet6Text, type SpecialType } from './column-values.js';
+import { binaryValue, bitValue, float32, inet6Text, type SpecialType } from './column-values.js';
 
 /** A column as zongji describes it after a TableMap (its `tableMap[id].columns[i]`). */
 export interface DescribedColumn {
@@ -472,20 +472,5 @@ export function finishRow(row: Row, binaryColumns: readonly string[], special: M
   for (const column of binaryColumns) {
     const value = row[column];
     if (Buffer.isBuffer(value)) row[column] = binaryValue(value, special.get(column));
-  }
-}
-
-function binaryValue(value: Buffer, special: SpecialType | undefined): string | number {
-  switch (special) {
-    case 'uuid':
-      return value.length === 16 ? uuidText(value) : value.toString('utf8');
-    case 'inet6':
-      return value.length === 16 ? inet6Text(value) : value.toString('utf8');
-    case 'inet4':
-      return value.length === 4 ? inet4Text(value) : value.toString('utf8');
-    case 'bit':
-      return bitValue(value);
-    default:
-      return value.toString('base64');
   }
 }
