@@ -5,11 +5,11 @@
 import type { Place } from './gazetteer.js';
 
 /** Bumped whenever the layout below changes, so an older saved index is never misread. */
-export const PLACE_INDEX_FORMAT = 2;
+export const PLACE_INDEX_FORMAT = 3;
 
 /** A place's fields and its names' keys, as the table gives them, in table order. */
 export interface IndexedPlace extends Place {
-  /** placeKey of the main name: what a suggestion is told apart by. */
+  /** placeKey of the main name: places of one country sharing it are one suggestion. */
   nameKey: string;
   /** Keys of the place's own names (main, ASCII). */
   keys: readonly string[];
@@ -55,7 +55,6 @@ interface Columns {
   names: StringColumn;
   countries: StringColumn;
   regions: StringColumn;
-  nameKeys: StringColumn;
   /** Places sharing a country and main name share a number: what a suggestion is told apart by. */
   nameGroups: Uint32Array;
   /** Entries, sorted: key, the place it names, and whether the name is an alternate one (1). */
@@ -98,7 +97,6 @@ export class PlaceIndex {
       names: StringColumn.of(places.map((p) => p.name)),
       countries: StringColumn.of(places.map((p) => p.country)),
       regions: StringColumn.of(places.map((p) => p.region ?? '')),
-      nameKeys: StringColumn.of(places.map((p) => p.nameKey)),
       nameGroups,
       keys: StringColumn.of(entries.map((e) => e.key)),
       keyPlace: Uint32Array.from(entries, (e) => e.at),
@@ -117,14 +115,6 @@ export class PlaceIndex {
 
   population(at: number): number {
     return this.c.populations[at]!;
-  }
-
-  country(at: number): string {
-    return this.c.countries.get(at);
-  }
-
-  nameKey(at: number): string {
-    return this.c.nameKeys.get(at);
   }
 
   nameGroup(at: number): number {
@@ -179,7 +169,7 @@ export class PlaceIndex {
   encode(): Buffer {
     const { c } = this;
     const arrays = { ids: c.ids, latitudes: c.latitudes, longitudes: c.longitudes, populations: c.populations, keyPlace: c.keyPlace, keyAlternate: c.keyAlternate, byId: c.byId, nameGroups: c.nameGroups };
-    const strings = { names: c.names, countries: c.countries, regions: c.regions, nameKeys: c.nameKeys, keys: c.keys };
+    const strings = { names: c.names, countries: c.countries, regions: c.regions, keys: c.keys };
     const parts: Buffer[] = [];
     const layout: Record<string, [number, number]> = {};
     let offset = 0;
@@ -225,7 +215,7 @@ export class PlaceIndex {
         ids: typed('ids', Int32Array, 4), latitudes: typed('latitudes', Float64Array, 8), longitudes: typed('longitudes', Float64Array, 8),
         populations: typed('populations', Float64Array, 8), keyPlace: typed('keyPlace', Uint32Array, 4), keyAlternate: typed('keyAlternate', Uint8Array, 1),
         byId: typed('byId', Uint32Array, 4), nameGroups: typed('nameGroups', Uint32Array, 4),
-        names: column('names'), countries: column('countries'), regions: column('regions'), nameKeys: column('nameKeys'), keys: column('keys'),
+        names: column('names'), countries: column('countries'), regions: column('regions'), keys: column('keys'),
       });
       return index.consistent() ? index : undefined;
     } catch {
@@ -238,7 +228,7 @@ export class PlaceIndex {
     const { c } = this;
     const places = c.ids.length;
     return [c.latitudes, c.longitudes, c.populations, c.byId, c.nameGroups].every((a) => a.length === places)
-      && [c.names, c.countries, c.regions, c.nameKeys].every((s) => s.starts.length === places + 1 && s.starts[places] === s.text.length)
+      && [c.names, c.countries, c.regions].every((s) => s.starts.length === places + 1 && s.starts[places] === s.text.length)
       && c.keys.starts.length === c.keyPlace.length + 1 && c.keys.starts[c.keyPlace.length] === c.keys.text.length && c.keyAlternate.length === c.keyPlace.length;
   }
 }
