@@ -157,6 +157,8 @@ export interface KafkaConfig {
   replicationFactor: number;
   ssl: boolean;
   sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+  /** Largest produce request; at most the topics' max.message.bytes. */
+  maxRequestBytes: number;
 }
 
 export interface LoadConfigOptions {
@@ -189,11 +191,15 @@ function readTrustedProxies(r: SettingsReader): string[] {
   return entries;
 }
 
+/** Java's producer's max.request.size; the broker's default max.message.bytes is 1,048,588. */
+export const DEFAULT_KAFKA_MAX_REQUEST_BYTES = 1_048_576;
+
 function readKafka(r: SettingsReader): KafkaConfig | undefined {
   const brokers = r.hostPorts('KAFKA_BROKERS');
   const clientId = r.string('KAFKA_CLIENT_ID', 'steveslist');
   const replicationFactor = r.integer('KAFKA_REPLICATION_FACTOR', -1, -1, 32);
   const ssl = r.boolean('KAFKA_SSL', false);
+  const maxRequestBytes = r.integer('KAFKA_MAX_REQUEST_BYTES', DEFAULT_KAFKA_MAX_REQUEST_BYTES, 16_384, 1_073_741_824);
   const mechanism = r.optionalString('KAFKA_SASL_MECHANISM')?.toLowerCase();
   const username = r.optionalString('KAFKA_SASL_USERNAME');
   const password = r.optionalString('KAFKA_SASL_PASSWORD');
@@ -207,7 +213,7 @@ function readKafka(r: SettingsReader): KafkaConfig | undefined {
       sasl = { mechanism, username, password };
     }
   }
-  return brokers ? { brokers, clientId, replicationFactor, ssl, sasl } : undefined;
+  return brokers ? { brokers, clientId, replicationFactor, ssl, sasl, maxRequestBytes } : undefined;
 }
 
 function readElasticsearch(r: SettingsReader): Config['search']['elasticsearch'] {

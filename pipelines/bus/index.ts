@@ -21,6 +21,7 @@ export async function openBus(config: Config, log: Logger): Promise<Bus> {
       ssl: bus.kafka.ssl,
       sasl: bus.kafka.sasl,
       groupPrefix: `${config.topicPrefix}.`,
+      maxRequestBytes: bus.kafka.maxRequestBytes,
       log: log.child({ bus: 'kafka' }),
     });
   }

@@ -2,9 +2,10 @@
 // the configured partitions and replication factor, consumer groups that commit by hand only
 // after the handler succeeded (a failed batch is fetched again from the committed offset).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
-import { ServiceUnavailable } from '../../core/errors.js';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { PlatformError, ServiceUnavailable } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import { DEFAULT_MAX_REQUEST_BYTES, recordBytes, splitIntoRequests } from './kafka-requests.js';
 import { KafkaTopicWatch } from './kafka-topic-watch.js';
 import type { BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from './port.js';
 
@@ -33,6 +34,14 @@ export interface KafkaBusOptions {
    * to: two deployments sharing a cluster and a group name would take each other's partitions.
    */
   groupPrefix?: string;
+  /** Largest produce request (KAFKA_MAX_REQUEST_BYTES): a publish is split into requests of at most this. */
+  maxRequestBytes?: number;
+}
+
+/** The broker refused a record batch as too big: no retry can pass it, a setting has to change. */
+export class MessageTooLarge extends PlatformError {
+  readonly code = 'MESSAGE_TOO_LARGE';
+  readonly retriable = false;
 }
 
 function headersOf(raw: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
@@ -179,7 +188,9 @@ export class KafkaBus implements Bus {
       },
     };
     this.kafka = new Kafka(config);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Named, not left to kafkajs's default: the same partitioner (Java's murmur2, as partitioner.ts
+    // computes for the embedded log), without the warning kafkajs logs at every start otherwise.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.admin = this.kafka.admin();
     this.topicWatch = new KafkaTopicWatch(() => this.listTopics(), options.topicRefreshMs ?? 1000, log);
   }
@@ -235,6 +246,11 @@ export class KafkaBus implements Bus {
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.ensureTopic(topic);
+    // In order, one at a time: the idempotent producer keeps each partition's order across them.
+    for (const request of splitIntoRequests(messages, this.options.maxRequestBytes)) await this.send(topic, request);
+  }
+
+  private async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     await this.producer.send({
       topic,
       acks: -1,
@@ -243,12 +259,21 @@ export class KafkaBus implements Bus {
         timestamp: m.timestampMs === undefined ? undefined : String(m.timestampMs),
       })),
     }).catch((error: unknown) => {
+      if ((error as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') throw this.tooLarge(topic, messages, error);
       // kafkajs marks transient failures (leader moved, broker down) as retriable.
       if ((error as { retriable?: boolean }).retriable || /Connection|Timeout|NotLeader/i.test((error as Error).name)) {
         throw new ServiceUnavailable(`Kafka: publishing to ${topic} failed: ${(error as Error).message}`, { cause: error });
       }
       throw error;
     });
+  }
+
+  private tooLarge(topic: string, messages: readonly OutgoingMessage[], cause: unknown): MessageTooLarge {
+    const max = this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    if (messages.length === 1) {
+      return new MessageTooLarge(`Kafka: a record of about ${recordBytes(messages[0]!)} bytes to ${topic} is larger than the broker accepts; raise the topic's max.message.bytes (and the broker's message.max.bytes) above it`, { cause });
+    }
+    return new MessageTooLarge(`Kafka: a request of ${messages.length} records (at most ${max} bytes, KAFKA_MAX_REQUEST_BYTES) to ${topic} is larger than the broker accepts; set KAFKA_MAX_REQUEST_BYTES to at most the topic's max.message.bytes`, { cause });
   }
 
   async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {
