@@ -26,7 +26,7 @@ class TestRole implements Restartable {
   }
 }
 
-const options = { deadLetterWindowMs: 60_000, initialBackoffMs: 20, maxBackoffMs: 80 };
+const options = { deadLetterWindowMs: 60_000, initialBackoffMs: 20, maxBackoffMs: 80, stableMs: 100 };
 
 describe('Supervisor', () => {
   it('restarts a failed role with backoff, shows it degraded meanwhile and ok once the new one works', async () => {
@@ -60,6 +60,37 @@ describe('Supervisor', () => {
       'role still failing; restarting it in 0.4 s',
       'role recovered',
     ]);
+  });
+
+  it('keeps a role that fails again soon after each restart degraded, its backoff growing (a crash loop is no recovery)', async () => {
+    const { log, text } = capturedLog('info');
+    const supervisor = new Supervisor(log, { ...options, initialBackoffMs: 20, maxBackoffMs: 10_000, stableMs: 2000 });
+    const started: TestRole[] = [];
+    const role = supervisor.supervise('cdc', () => {
+      const instance = new TestRole();
+      // Reading at once, as change capture is, then failing on its first publish a second later.
+      instance.working = true;
+      started.push(instance);
+      return instance;
+    }, { healthy: (instance) => instance.working });
+    const statuses: string[] = [];
+    for (let n = 0; n < 4; n++) {
+      await until(async () => started.length, (count) => count === n + 1);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      statuses.push(supervisor.list()[0]!.status);
+      started[n]!.fail(new Error('The request included a message larger than the max message size the server will accept'));
+    }
+    await until(async () => started.length, (count) => count === 5);
+    // Each restarted instance failed before it had worked for stableMs: degraded throughout.
+    expect(statuses).toEqual(['ok', 'degraded', 'degraded', 'degraded']);
+    expect(supervisor.list()[0]).toMatchObject({ status: 'degraded', failures: 4, restarts: 4 });
+    // The wait before each restart doubled, as for a role that never came back.
+    const waits = text().trim().split('\n').map((line) => JSON.parse(line) as { retryInMs?: number }).flatMap((line) => line.retryInMs ?? []);
+    expect(waits).toEqual([20, 40, 80, 160]);
+    // Then it works for stableMs: ok again.
+    await until(async () => supervisor.list()[0]!.status, (status) => status === 'ok', 5000);
+    expect(supervisor.list()[0]!.status).toBe('ok');
+    await role.stop();
   });
 
   it('stops the platform on a configuration error, naming the setting', async () => {

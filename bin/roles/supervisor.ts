@@ -1,6 +1,7 @@
 // Runs the roles of one process so that none takes the others down: a role's unexpected failure is
 // logged once with its cause, the role is restarted with backoff (1 s doubling to 60 s) and shows
-// degraded on /health meanwhile. Only a configuration or environment error that no restart can fix
+// degraded on /health meanwhile, until a new instance has worked for a while (a role that fails
+// again a second after each restart is crash-looping, not recovered). Only a configuration or environment error that no restart can fix
 // (stopsThePlatform) ends the process, through `fatal`, with the message naming the setting.
 import { stopsThePlatform } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -27,6 +28,13 @@ export interface SuperviseOptions<T> {
 class EndedOnItsOwn extends Error {}
 
 const HEALTHY_POLL_MS = 1000;
+/**
+ * How long a restarted instance must have worked before the role counts as recovered and its
+ * backoff starts over. Change capture read again within a second of each restart and then failed
+ * on its first publish: judged by the first poll, it showed ok most of the time while it caught up
+ * nothing, and its backoff never grew past a few seconds.
+ */
+export const STABLE_MS = 10_000;
 
 export class Supervisor {
   readonly health: RoleHealth;
@@ -34,9 +42,11 @@ export class Supervisor {
   readonly fatal: Promise<never>;
   private failFatal!: (error: unknown) => void;
   private stopping = false;
+  private readonly stableMs: number;
 
-  constructor(private readonly log: Logger, options: { deadLetterWindowMs: number; initialBackoffMs?: number; maxBackoffMs?: number }) {
+  constructor(private readonly log: Logger, options: { deadLetterWindowMs: number; initialBackoffMs?: number; maxBackoffMs?: number; stableMs?: number }) {
     this.health = new RoleHealth(options);
+    this.stableMs = options.stableMs ?? STABLE_MS;
     this.fatal = new Promise<never>((_resolve, reject) => {
       this.failFatal = reject;
     });
@@ -104,13 +114,19 @@ export class Supervisor {
         if (stopped || this.stopping) return;
         this.health.restarted(role);
         instance = start();
-        // Ok again once the new instance has run a while and works (for change capture: it is
-        // reading again), unless it fails first.
+        // Ok again once the new instance has worked (for change capture: it is reading) for
+        // stableMs without a break, unless it fails first.
         const started = instance;
+        const pollMs = Math.min(HEALTHY_POLL_MS, Math.max(10, this.stableMs / 4));
         void (async () => {
-          do await sleep(HEALTHY_POLL_MS);
-          while (!stopped && started === instance && !healthy(started));
-          if (!stopped && started === instance) this.logRecovery(log, this.health.succeeded(role));
+          let workingSince: number | undefined;
+          for (;;) {
+            await sleep(pollMs);
+            if (stopped || started !== instance) return;
+            if (!healthy(started)) workingSince = undefined;
+            else if ((workingSince ??= Date.now()) + this.stableMs <= Date.now()) break;
+          }
+          this.logRecovery(log, this.health.succeeded(role));
         })();
       }
     };
