@@ -137,3 +137,23 @@ export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
     clearInterval(sampler);
   }
 }
+
+/**
+ * What a failure message needs to say why a copy never caught up: the platform's `/health` (read
+ * from the URL its last "is up" line names) and its last warnings and errors.
+ */
+export async function describePlatform(up: RunningCli): Promise<string> {
+  const lines = up.output().split('\n');
+  const upLine = lines.filter((line) => line.includes('steveslist is up')).pop();
+  let health = 'no "is up" line';
+  if (upLine) {
+    try {
+      const url = (JSON.parse(upLine) as { health?: string }).health;
+      health = url ? await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text() : 'no health URL in the "is up" line';
+    } catch (error) {
+      health = `unreadable (${(error as Error).message})`;
+    }
+  }
+  const troubles = lines.filter((line) => /"level":(40|50|60)\b|"level":"(warn|error|fatal)"/.test(line)).slice(-30);
+  return `health: ${health}\nlast warnings and errors:\n${troubles.join('\n') || '(none)'}`;
+}

@@ -45,7 +45,16 @@ export interface CaughtUp {
   polls: number;
   /** Mean time of one poll of both copies; the times above are within about twice this. */
   pollMs: number;
+  /** What the last poll read of each copy and of MySQL, to say how far a copy that never caught up was. */
+  last: { mysql: { search: Fingerprint; warehouse: Fingerprint }; search?: Fingerprint; warehouse?: Fingerprint };
 }
+
+const describeFingerprint = (print: Fingerprint | undefined) => (print === undefined ? 'unreadable'
+  : `${print.rows} rows${print.ids === undefined ? '' : `, ids ${print.ids}`}${print.prices === undefined ? '' : `, prices ${print.prices}`}${print.users === undefined ? '' : `, ${print.users} users`}`);
+
+/** "search: 85,000 rows ... against MySQL's ..." for each copy, as a failure message names them. */
+export const describeLastPoll = (caughtUp: CaughtUp) => (['search', 'warehouse'] as const)
+  .map((copy) => `${copy}: ${describeFingerprint(caughtUp.last[copy])} against MySQL's ${describeFingerprint(caughtUp.last.mysql[copy])}`).join('; ');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const total = (value: unknown) => String(BigInt(String(value ?? 0).replace(/\..*$/, '')));
@@ -133,12 +142,21 @@ class ServedWarehouse {
   }
 }
 
+async function elasticsearchRows(elasticsearch: ElasticsearchSearch): Promise<Fingerprint | undefined> {
+  try {
+    return { rows: await (await elasticsearch.serving()).count() };
+  } catch {
+    // No index serving yet (the platform makes it at its first start): not equal yet.
+    return undefined;
+  }
+}
+
 export async function waitUntilCaughtUp(options: CaughtUpOptions): Promise<CaughtUp> {
   const mysql = await mysqlFingerprints(options.pool);
   const embedded = options.elasticsearch ? undefined : new EmbeddedFingerprint(join(options.dataDir, 'search'));
   const elasticsearch = options.elasticsearch ? await ElasticsearchSearch.connect(options.elasticsearch) : undefined;
   const warehouse = new ServedWarehouse(join(options.dataDir, 'warehouse'));
-  const result: CaughtUp = { check: [], polls: 0, pollMs: 0 };
+  const result: CaughtUp = { check: [], polls: 0, pollMs: 0, last: { mysql } };
   const deadline = Date.now() + options.timeoutMs;
   let polling = 0;
   try {
@@ -146,10 +164,15 @@ export async function waitUntilCaughtUp(options: CaughtUpOptions): Promise<Caugh
       const began = Date.now();
       if (result.search === undefined) {
         // Elasticsearch: the count only (an aggregation would need the index's mapping); the checker confirms the rest.
-        const found = embedded ? embedded.read() : { rows: await (await elasticsearch!.serving()).count() };
+        const found = embedded ? embedded.read() : await elasticsearchRows(elasticsearch!);
+        result.last.search = found;
         if (same(found, mysql.search)) result.search = Date.now();
       }
-      if (result.warehouse === undefined && same(await warehouse.read(), mysql.warehouse)) result.warehouse = Date.now();
+      if (result.warehouse === undefined) {
+        const found = await warehouse.read();
+        result.last.warehouse = found;
+        if (same(found, mysql.warehouse)) result.warehouse = Date.now();
+      }
       result.polls++;
       polling += Date.now() - began;
       if (result.search !== undefined && result.warehouse !== undefined) {
