@@ -39,6 +39,11 @@ const CATALOGUE_SHARE = 0.2;
  * second here, which measured the writers instead of the alerts.
  */
 const OFFERED_PER_SECOND = 1000;
+/**
+ * Owners with a webhook endpoint taking `search_alert.matched`: their matches also write an
+ * outbox event. Endpoints are an integrator's tool, so a tenth stands for "some" here.
+ */
+const ENDPOINT_SHARE = Number(process.env.BENCH_ALERT_ENDPOINT_SHARE ?? 0.1);
 const LISTINGS_PER_WRITE = 10;
 const WRITERS = 8;
 
@@ -118,6 +123,8 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   for (let i = 0; i < rows.length; i += 5000) {
     await pool.query('INSERT INTO saved_searches (user_id, q, country, city, category, min_price, max_price, site_url) VALUES ?', [rows.slice(i, i + 5000)]);
   }
+  const endpoints = Array.from({ length: Math.round(users * ENDPOINT_SHARE) }, (_, i) => [i + 1, 'https://hooks.example/alerts', '["search_alert.matched"]', 'whsec_bench']);
+  if (endpoints.length > 0) await pool.query('INSERT INTO webhook_endpoints (user_id, url, event_types, secret) VALUES ?', [endpoints]);
   const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
   const percolator = new EmbeddedPercolator();
   const committedAt = new Map<number, number>();
@@ -179,7 +186,7 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   await bus.close();
   await pool.end();
   return [alone, catchUp, {
-    ...measure(`commit -> alert queued (${SAVED_SEARCHES.toLocaleString('en-US')} saved searches, CDC, bus, percolator)`, 'listings', total, writeSeconds * 1000),
+    ...measure(`commit -> alert queued (${SAVED_SEARCHES.toLocaleString('en-US')} saved searches, ${Math.round(ENDPOINT_SHARE * 100)}% of owners with a webhook endpoint; CDC, bus, percolator)`, 'listings', total, writeSeconds * 1000),
     note: `offered ${OFFERED_PER_SECOND}/s, written ${(total / writeSeconds).toFixed(0)}/s (in transactions of ${LISTINGS_PER_WRITE}), all queued within ${takenSeconds.toFixed(1)} s of the start `
       + `(${(total / takenSeconds).toFixed(0)} listings/s, ${(matches / takenSeconds).toFixed(0)} matches/s); `
       + `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags[lags.length - 1]!.toFixed(1)} ms; `

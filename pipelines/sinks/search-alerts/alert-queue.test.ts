@@ -1,5 +1,5 @@
 // What a match queues, against a real MariaDB: the match once, its search_alert.matched event in
-// the outbox, and digests at most every 15 minutes per search, with the waiting matches in them.
+// the outbox when the owner has an endpoint taking it, and digests at most every 15 minutes per search, with the waiting matches in them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createListing } from '../../../marketplace/domain/listings.js';
 import { createSavedSearch, unsubscribeLinkKey } from '../../../marketplace/domain/saved-searches.js';
@@ -20,6 +20,18 @@ afterAll(async () => db?.close());
 let people = 0;
 const person = () => createUser(db.pool, { email: `alerts${++people}-${Date.now()}@example.com`, name: `Person ${people}`, passwordHash: 'x' });
 
+/** A webhook endpoint of the user's, taking `types` (none: every event). */
+async function endpoint(userId: number, types: string[], enabled = true): Promise<void> {
+  await db.pool.query('INSERT INTO webhook_endpoints (user_id, url, event_types, secret, enabled) VALUES (?, ?, ?, ?, ?)', [userId, 'https://hooks.example/alerts', JSON.stringify(types), 'whsec_test', enabled ? 1 : 0]);
+}
+
+/** Someone whose endpoint takes the matches' events. */
+async function subscriber() {
+  const user = await person();
+  await endpoint(user.id, ['search_alert.matched']);
+  return user;
+}
+
 async function listing(sellerId: number, name: string): Promise<ListingDocument> {
   const fields = { name, description: 'Works.', category: 'electronics', country: 'US', city: 'San Francisco', priceAmount: 10_000, priceCurrency: 'usd' };
   const id = await createListing(db.pool, { sellerId, ...fields });
@@ -36,7 +48,7 @@ async function emails(userId: number): Promise<Record<string, any>[]> {
 
 describe('queueing alerts', () => {
   it('records a match once with its webhook event, mails at once, then at most every 15 minutes', async () => {
-    const buyer = await person();
+    const buyer = await subscriber();
     const seller = await person();
     const search = await createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'tv', city: 'San Francisco' });
     const first = await listing(seller.id, 'Samsung TV');
@@ -84,6 +96,23 @@ describe('queueing alerts', () => {
     expect(await flushDueDigests(db.pool, key, new Date(later.getTime() + DIGEST_INTERVAL_MS))).toBe(0);
   });
 
+  it('writes the event only for owners with an enabled endpoint taking it or every event; the match and the email for everyone', async () => {
+    const seller = await person();
+    const [plain, other, disabled, everything, taker] = await Promise.all(Array.from({ length: 5 }, () => person()));
+    await endpoint(other!.id, ['order.placed']);
+    await endpoint(disabled!.id, ['search_alert.matched'], false);
+    await endpoint(everything!.id, []);
+    await endpoint(taker!.id, ['order.placed', 'search_alert.matched']);
+    const owners = [plain!, other!, disabled!, everything!, taker!];
+    const searches = await Promise.all(owners.map((owner) => createSavedSearch(db.pool, { userId: owner.id, siteUrl: 'http://shop.example', q: 'sofa' })));
+    const sofa = await listing(seller.id, 'Green sofa');
+    const now = new Date();
+    expect(await queueAlerts(db.pool, key, [{ listing: sofa, committedAtMs: now.getTime(), savedSearchIds: searches.map((search) => search.id) }], now)).toEqual({ matched: 5, emailed: 5 });
+    const [events] = await db.pool.query<RowDataPacket[]>("SELECT aggregate_id FROM outbox WHERE type = 'search_alert.matched' AND aggregate_id IN (?) ORDER BY aggregate_id", [searches.map((search) => String(search.id))]);
+    expect(events.map((row) => Number(row.aggregate_id))).toEqual([searches[3]!.id, searches[4]!.id]);
+    for (const owner of owners) expect(await emails(owner.id)).toHaveLength(1);
+  });
+
   it('leaves out the owner\'s own listing, a paused search, and listings from before the search was saved', async () => {
     const buyer = await person();
     const search = await createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'tv' });
@@ -102,7 +131,7 @@ describe('queueing alerts', () => {
 
   it('queues one digest per search and each match once when batches race (two consumers, or one redelivered after a kill)', async () => {
     const seller = await person();
-    const buyers = await Promise.all(Array.from({ length: 6 }, () => person()));
+    const buyers = await Promise.all(Array.from({ length: 6 }, () => subscriber()));
     const searches = await Promise.all(buyers.map((buyer) => createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'lamp' })));
     const lamps = await Promise.all(Array.from({ length: 8 }, (_, i) => listing(seller.id, `Lamp ${i}`)));
     const ids = searches.map((search) => search.id);
@@ -129,7 +158,7 @@ describe('queueing alerts', () => {
 
   it('records only what is new when a batch it partly recorded is delivered again, with one event each', async () => {
     const seller = await person();
-    const buyers = await Promise.all(Array.from({ length: 3 }, () => person()));
+    const buyers = await Promise.all(Array.from({ length: 3 }, () => subscriber()));
     const searches = await Promise.all(buyers.map((buyer) => createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'kettle' })));
     const kettles = await Promise.all(Array.from({ length: 4 }, (_, i) => listing(seller.id, `Kettle ${i}`)));
     const ids = searches.map((search) => search.id);
@@ -151,7 +180,7 @@ describe('queueing alerts', () => {
 
   it('never deadlocks when workers queue overlapping batches of the same searches in any order, some due and some not, beside the digest timer', async () => {
     const seller = await person();
-    const buyers = await Promise.all(Array.from({ length: 12 }, () => person()));
+    const buyers = await Promise.all(Array.from({ length: 12 }, () => subscriber()));
     const searches = await Promise.all(buyers.map((buyer) => createSavedSearch(db.pool, { userId: buyer.id, siteUrl: 'http://shop.example', q: 'chair' })));
     const ids = searches.map((search) => search.id);
     const now = new Date();

@@ -1,6 +1,6 @@
 // Queues what a match means, in one transaction per batch: the match row (unique per search and
 // listing, so a redelivered or edited listing never alerts twice), a `search_alert.matched`
-// domain event in the outbox for the owner's webhook endpoints, and, when the search's digest is
+// domain event in the outbox when the owner has a webhook endpoint subscribed to it, and, when the search's digest is
 // due (at most one email per search per 15 minutes), the email listing every match not yet sent.
 import { SinkUnavailable } from '../../../core/errors.js';
 import type { Pool, PoolConnection, RowDataPacket } from '../../../marketplace/mysql/connection.js';
@@ -29,6 +29,7 @@ export interface QueueOutcome {
   emailed: number;
 }
 
+const MATCHED_EVENT = 'search_alert.matched';
 const listingPath = (id: number) => `/listings/${id}`;
 
 /**
@@ -149,7 +150,12 @@ async function recordMatches(
     const rows = found.map(({ searchId, match }) => [searchId, match.listing.id, new Date(match.committedAtMs), now, due.has(searchId) ? now : null]);
     await connection.query('INSERT INTO saved_search_matches (saved_search_id, listing_id, committed_at, matched_at, emailed_at) VALUES ?', [rows]);
     lap('matchRowsMs');
-    await appendToOutbox(connection, found.map(({ searchId, match: { listing } }) => matchedEvent(searchId, Number(byId.get(searchId)!.user_id), listing)));
+    // Events only for owners someone would deliver them to: an event costs the transaction more
+    // than its match row (and every consumer of the outbox reads it), and most owners have no
+    // endpoint. An endpoint subscribed later gets the matches from then on.
+    const subscribed = await ownersSubscribed(connection, [...new Set(found.map(({ searchId }) => Number(byId.get(searchId)!.user_id)))]);
+    const events = found.filter(({ searchId }) => subscribed.has(Number(byId.get(searchId)!.user_id)));
+    await appendToOutbox(connection, events.map(({ searchId, match: { listing } }) => matchedEvent(searchId, Number(byId.get(searchId)!.user_id), listing)));
     lap('outboxMs');
     const emailed = await writeDigests(connection, [...due], now, digests);
     lap('digestWriteMs');
@@ -157,9 +163,21 @@ async function recordMatches(
   }, undefined, 'READ COMMITTED');
 }
 
+/** Which of `owners` have an enabled webhook endpoint taking `search_alert.matched` (an empty list of types takes every event). */
+async function ownersSubscribed(connection: PoolConnection, owners: number[]): Promise<Set<number>> {
+  if (owners.length === 0) return new Set();
+  const [endpoints] = await connection.query<RowDataPacket[]>('SELECT user_id, event_types FROM webhook_endpoints WHERE enabled = 1 AND user_id IN (?)', [owners]);
+  const subscribed = new Set<number>();
+  for (const endpoint of endpoints) {
+    const types = (typeof endpoint.event_types === 'string' ? JSON.parse(endpoint.event_types) : endpoint.event_types) as string[];
+    if (types.length === 0 || types.includes(MATCHED_EVENT)) subscribed.add(Number(endpoint.user_id));
+  }
+  return subscribed;
+}
+
 function matchedEvent(searchId: number, userId: number, listing: ListingDocument): DomainEvent {
   return {
-    aggregateType: 'saved_search', aggregateId: searchId, type: 'search_alert.matched',
+    aggregateType: 'saved_search', aggregateId: searchId, type: MATCHED_EVENT,
     payload: {
       saved_search_id: searchId, user_id: userId, listing_id: listing.id,
       listing: { id: listing.id, name: listing.name, category: listing.category, country: listing.country, city: listing.city, price_amount: listing.price_amount, price_currency: listing.price_currency },
