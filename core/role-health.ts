@@ -23,8 +23,8 @@ export interface RoleReporter {
   succeeded(): void;
   /** `count` messages went to the dead-letter topic; `firstError` is why the first did. */
   deadLettered(count: number, firstError: unknown): void;
-  /** What the role works from now (e.g. which source its data came from), shown with its status until noted again. */
-  noted?(detail: string): void;
+  /** What the role works from now (e.g. which source its data came from), shown with its status until noted again; undefined clears it. */
+  noted?(detail: string | undefined): void;
 }
 
 export interface RoleStatus {
@@ -122,7 +122,7 @@ export class RoleHealth {
     return { transition: wasDegraded ? 'still-degraded' : 'degraded' };
   }
 
-  note(role: string, detail: string): void {
+  note(role: string, detail: string | undefined): void {
     this.state(role).detail = detail;
   }
 

@@ -11,6 +11,7 @@ import { createUser } from '../../marketplace/domain/users.js';
 import { capturedLog } from '../../test/fixtures/captured-log.js';
 import { startTestReader, type TestReader } from '../../test/fixtures/cdc.js';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/database.js';
+import { until } from '../../test/fixtures/eventually.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { confineAnalystQuery } from '../../warehouse/analyst-guard.js';
 import { backfill } from '../../warehouse/backfill.js';
@@ -77,6 +78,8 @@ describe('the listing-checks role', () => {
     const { ctx, sources, status } = context({});
     await startListingChecksWorker(ctx, client);
     try {
+      // It reads the medians after `up` has gone on (a big table's take seconds).
+      await until(async () => sources().length, (n) => n > 0);
       expect(sources()).toEqual([{ msg: 'price medians from the warehouse', source: 'warehouse', groups: 2, reason: undefined }]);
       expect(status()).toMatchObject({ status: 'ok', detail: 'medians from the warehouse' });
     } finally {
@@ -89,6 +92,7 @@ describe('the listing-checks role', () => {
     const { ctx, logs, sources } = context({ CLICKHOUSE_URL: url, CLICKHOUSE_USER: loader.user, CLICKHOUSE_PASSWORD: loader.password });
     await startListingChecksWorker(ctx);
     try {
+      await until(async () => sources().length, (n) => n > 0);
       expect(sources()).toEqual([{ msg: 'price medians from the warehouse', source: 'warehouse', groups: 2, reason: undefined }]);
     } finally {
       await closeAll(ctx.closers, ctx.log);
@@ -100,6 +104,7 @@ describe('the listing-checks role', () => {
     const alone = context({});
     await startListingChecksWorker(alone.ctx);
     try {
+      await until(async () => alone.sources().length, (n) => n > 0);
       expect(alone.sources()).toEqual([{ msg: 'price medians from MySQL', source: 'mysql', groups: 2, reason: undefined }]);
       expect(alone.status()).toMatchObject({ status: 'ok', detail: "medians from MySQL's newest 200000 listings" });
     } finally {
@@ -108,6 +113,7 @@ describe('the listing-checks role', () => {
     const unreachable = context({ CLICKHOUSE_URL: `http://127.0.0.1:${await closedPort()}` });
     await startListingChecksWorker(unreachable.ctx);
     try {
+      await until(async () => unreachable.sources().length, (n) => n > 0, 30_000);
       expect(unreachable.sources()).toEqual([{ msg: 'price medians from MySQL', source: 'mysql', groups: 2, reason: expect.stringContaining('the warehouse did not answer: ') }]);
       // A fallback is no failure: the role stays ok, and says where its medians come from and why.
       expect(unreachable.status()).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^medians from MySQL's newest 200000 listings: the warehouse did not answer: /) });

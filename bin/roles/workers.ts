@@ -3,6 +3,7 @@
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import type { Bus } from '../../pipelines/bus/port.js';
 import { createCapturedTopics } from '../../pipelines/cdc/captured-topics.js';
+import { startInBackground } from '../../pipelines/consumers/start-in-background.js';
 import { TableFilter } from '../../pipelines/cdc/topics.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
@@ -139,8 +140,11 @@ export async function startSearchAlertsWorker(ctx: RoleContext): Promise<void> {
     bus: ctx.bus, pool: ctx.db.pool, percolator, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log,
     health: health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP), digestHealth: health(ctx, 'search-alert-digests'),
   });
-  await worker.start();
-  ctx.closers.push(() => worker.stop());
+  const starting = startInBackground(() => worker.start(), { health: health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP), log: ctx.log.child({ role: SEARCH_ALERTS_GROUP }), what: 'filling the percolator with the saved searches' });
+  ctx.closers.push(async () => {
+    await starting.stop();
+    await worker.stop();
+  });
 }
 
 /**
@@ -162,8 +166,11 @@ export async function startListingChecksWorker(ctx: RoleContext, warehouse?: Cli
     health: health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP), mediansHealth: health(ctx, 'listing-check-medians'),
     warehouseMedians: client && new WarehouseMedianSource(client),
   });
-  await worker.start();
-  ctx.closers.push(() => worker.stop());
+  const starting = startInBackground(() => worker.start(), { health: health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP), log: ctx.log.child({ role: LISTING_CHECKS_GROUP }), what: 'reading the price medians' });
+  ctx.closers.push(async () => {
+    await starting.stop();
+    await worker.stop();
+  });
 }
 
 /** Spam checks: flags, rate-limits or suspends accounts whose sign-ups or messages trip a rule. */
