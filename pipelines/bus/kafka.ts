@@ -219,11 +219,16 @@ export class KafkaBus implements Bus {
   }
 
   private async createQueued(): Promise<void> {
-    const topics = this.createQueue;
+    const queued = this.createQueue;
     this.createQueue = [];
     this.createBatch = undefined;
+    // Only those missing: asking for existing ones makes kafkajs log "Topic creation errors" at
+    // error level, at every start of every process.
+    const existing = new Set(await this.admin.listTopics());
+    const topics = queued.filter((t) => !existing.has(t.topic));
+    if (topics.length === 0) return;
     const createdAll = await this.admin.createTopics({ waitForLeaders: true, topics });
-    // false: some of them existed already, and kafkajs then skips waiting for the others' leaders.
+    // false: another process made some of them meanwhile, and kafkajs then skips waiting for the others' leaders.
     if (!createdAll) await this.waitForLeaders(topics.map((t) => t.topic));
   }
 
