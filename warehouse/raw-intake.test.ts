@@ -130,6 +130,11 @@ describe('the warehouse loader\'s intake', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(rows).toEqual([{ id: '5', added: null }, { id: '6', added: 'new' }]);
+      // The intake for the columns before ADD COLUMN is gone; the one for the new columns and its views stay.
+      const intakes = await client.query({ query: "SELECT name FROM system.tables WHERE database = 'raw_intake' AND startsWith(name, 'every_kind__') ORDER BY name", format: 'JSONEachRow' })
+        .then((result) => result.json<{ name: string }>());
+      expect(intakes.map((row) => row.name.replace(/[0-9a-f]{12}/, 'HASH'))).toEqual(['every_kind__HASH', 'every_kind__HASH__old_keys', 'every_kind__HASH__rows']);
+      expect(new Set(intakes.map((row) => row.name.slice(0, 'every_kind__'.length + 12))).size).toBe(1);
     } finally {
       await loader.stop();
     }

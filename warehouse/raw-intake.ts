@@ -74,11 +74,29 @@ FROM ${input} WHERE op = 'u' AND (${keyChanged})`,
   return { name, statements: statements(name) };
 }
 
-/** Makes the table's intake for the raw table's current columns; resolves with its name. */
+/**
+ * Makes the table's intake for the raw table's current columns and drops the table's older ones;
+ * resolves with its name. An old Null table goes before its views: an insert another process
+ * still sends there then fails (and takes the JavaScript path) instead of meeting a Null table
+ * whose views are gone, which would drop its rows silently.
+ */
 export async function syncIntake(client: ClickHouseClient, table: string, primaryKey: readonly string[]): Promise<string> {
   const { name, statements } = intakeSql(table, primaryKey, await rawColumns(client, table));
   for (const query of statements) await client.command({ query });
+  for (const stale of await olderIntakes(client, table, name)) {
+    await client.command({ query: `DROP TABLE IF EXISTS ${INTAKE_DATABASE}.${ident(stale)}` });
+    for (const view of [`${stale}__rows`, `${stale}__old_keys`]) await client.command({ query: `DROP VIEW IF EXISTS ${INTAKE_DATABASE}.${ident(view)}` });
+  }
   return name;
+}
+
+/** The table's intakes other than `current` (named `<table>__<12 hex digits>`). */
+async function olderIntakes(client: ClickHouseClient, table: string, current: string): Promise<string[]> {
+  const result = await client.query({
+    query: 'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String}) AND match(substring(name, length({prefix:String}) + 1), {hash:String}) AND name != {current:String}',
+    query_params: { db: INTAKE_DATABASE, prefix: `${table}__`, hash: '^[0-9a-f]{12}$', current }, format: 'JSONEachRow',
+  });
+  return (await result.json<{ name: string }>()).map((row) => row.name);
 }
 
 const NEWLINE = Buffer.from('\n');
