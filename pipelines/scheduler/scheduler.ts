@@ -3,6 +3,7 @@
 // its time limit is aborted and marked timed_out; occurrences missed while no scheduler ran are
 // caught up or skipped per job; a run whose scheduler died is marked failed by the next one.
 import { hostname } from 'node:os';
+import { isAlive } from '../../core/process-control.js';
 import type { Logger } from '../../core/log.js';
 import type { RoleReporter } from '../../core/role-health.js';
 import type { Pool } from '../../marketplace/mysql/connection.js';
@@ -51,16 +52,6 @@ const ABORTED = Symbol('aborted');
  */
 const heldInThisProcess = new Set<string>();
 const occurrenceKey = (job: string, scheduledFor: Date) => `${job}\n${scheduledFor.toISOString()}`;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class Scheduler {
   private readonly clock: () => Date;
@@ -153,7 +144,7 @@ export class Scheduler {
       hostname: hostname(),
       pid: process.pid,
       heldHere: (name, scheduledFor) => heldInThisProcess.has(occurrenceKey(name, scheduledFor)),
-      processAlive,
+      processAlive: isAlive,
     });
     if (abandoned.length === 0) return;
     const failed = await failAbandoned(this.options.pool, abandoned, now);
