@@ -1,8 +1,9 @@
 // Runs the roles of one process so that none takes the others down: a role's unexpected failure is
 // logged once with its cause, the role is restarted with backoff (1 s doubling to 60 s) and shows
 // degraded on /health meanwhile, until a new instance has worked for a while (a role that fails
-// again a second after each restart is crash-looping, not recovered). Only a configuration or environment error that no restart can fix
-// (stopsThePlatform) ends the process, through `fatal`, with the message naming the setting.
+// again a second after each restart is crash-looping, not recovered). Only a configuration or
+// environment error that no restart can fix (stopsThePlatform) ends the process, through `fatal`,
+// with the message naming the setting.
 import { stopsThePlatform } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { RoleHealth, type RoleReporter, type RoleStatus, type Transition } from '../../core/role-health.js';
