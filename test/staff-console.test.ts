@@ -288,4 +288,25 @@ describe('the staff console', () => {
     await shot(page, '11-user');
     expect(scriptErrors).toEqual([]);
   });
+
+  it('fits a 390-px phone: the navigation above the page, every page as wide as the screen, wide tables scrolling in their card', async () => {
+    const seller = await writer!.seller();
+    const { page, scriptErrors } = await openIn(platform!.browser, `${adminUrl}/users/${seller}`, { viewport: { width: 390, height: 844 } });
+    await logInStaff(page, 'adam', PASSWORD);
+    for (const path of [`/users/${seller}`, '/users?q=Console', '/pipeline', '/workbench', '/audit']) {
+      await page.goto(adminUrl + path);
+      await page.locator('main h1').first().waitFor();
+      await page.locator('.loading').first().waitFor({ state: 'detached' });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+    }
+    await page.goto(`${adminUrl}/users/${seller}`);
+    await page.getByRole('heading', { name: 'Webhook endpoints' }).waitFor();
+    // The links sit above the page, not in a column beside it.
+    const nav = await page.getByRole('navigation', { name: 'Console' }).boundingBox();
+    const heading = await page.locator('main h1').first().boundingBox();
+    expect(nav!.y + nav!.height).toBeLessThanOrEqual(heading!.y);
+    expect(heading!.width).toBeGreaterThan(300);
+    await shot(page, '20-user-phone');
+    expect(scriptErrors).toEqual([]);
+  });
 });
