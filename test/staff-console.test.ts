@@ -297,7 +297,7 @@ describe('the staff console', () => {
       await page.goto(adminUrl + path);
       await page.locator('main h1').first().waitFor();
       await page.locator('.loading').first().waitFor({ state: 'detached' });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(390);
     }
     await page.goto(`${adminUrl}/users/${seller}`);
     await page.getByRole('heading', { name: 'Webhook endpoints' }).waitFor();
