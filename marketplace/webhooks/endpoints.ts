@@ -4,7 +4,7 @@
 import { generateWebhookSecret } from '../../core/webhook-signature.js';
 import { NotFoundError } from '../../core/errors.js';
 import { withTransaction } from '../domain/transaction.js';
-import type { Pool, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from '../mysql/connection.js';
 import { apiRow } from '../queries/api-row.js';
 
 export interface WebhookEndpoint {
@@ -38,11 +38,30 @@ const SELECT = `SELECT id, url, description, event_types, enabled, disabled_reas
   IF(previous_secret_expires_at > UTC_TIMESTAMP(6), previous_secret_expires_at, NULL) AS previous_secret_expires_at, created_at, updated_at
   FROM webhook_endpoints`;
 
+/** The JSON column as the driver hands it over: text, or already parsed. */
+const eventTypesOf = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[];
+
 function toEndpoint(row: RowDataPacket): WebhookEndpoint {
   const out = apiRow<WebhookEndpoint & { event_types: unknown; enabled: unknown }>(row);
-  const types = typeof out.event_types === 'string' ? JSON.parse(out.event_types) : out.event_types;
-  return { ...out, event_types: types as string[], enabled: Boolean(Number(out.enabled)) };
+  return { ...out, event_types: eventTypesOf(out.event_types), enabled: Boolean(Number(out.enabled)) };
 }
+
+/** An enabled endpoint as delivering needs it: whose it is and which events it takes. */
+export interface DeliveryEndpoint {
+  id: number;
+  userId: number;
+  eventTypes: string[];
+}
+
+/** The enabled endpoints of `userIds`, read on a pool or inside a caller's transaction. */
+export async function enabledEndpointsOf(db: Pool | PoolConnection, userIds: readonly number[]): Promise<DeliveryEndpoint[]> {
+  if (userIds.length === 0) return [];
+  const [rows] = await db.query<RowDataPacket[]>('SELECT id, user_id, event_types FROM webhook_endpoints WHERE enabled = 1 AND user_id IN (?)', [userIds]);
+  return rows.map((row) => ({ id: Number(row.id), userId: Number(row.user_id), eventTypes: eventTypesOf(row.event_types) }));
+}
+
+/** Whether the endpoint takes events of `type` (an endpoint naming no types takes every event). */
+export const takesEvent = (endpoint: DeliveryEndpoint, type: string) => endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(type);
 
 /** The caller's endpoint; another user's is as absent as a missing one. */
 export async function getEndpoint(pool: Pool, userId: number, id: number): Promise<WebhookEndpoint> {

@@ -1,13 +1,15 @@
 // Queues what a match means, in one transaction per batch: the match row (unique per search and
 // listing, so a redelivered or edited listing never alerts twice), a `search_alert.matched`
-// domain event in the outbox when the owner has a webhook endpoint subscribed to it, and, when the search's digest is
-// due (at most one email per search per 15 minutes), the email listing every match not yet sent.
+// domain event in the outbox when the owner has a webhook endpoint subscribed to it, and, when
+// the search's digest is due (at most one email per search per 15 minutes), the email listing
+// every match not yet sent.
 import { SinkUnavailable } from '../../../core/errors.js';
 import type { Pool, PoolConnection, RowDataPacket } from '../../../marketplace/mysql/connection.js';
 import { appendToOutbox, type DomainEvent } from '../../../marketplace/domain/outbox.js';
 import { describeSavedSearch, filtersOfRow, unsubscribeUrl } from '../../../marketplace/domain/saved-searches.js';
 import { withTransaction } from '../../../marketplace/domain/transaction.js';
 import { uuidV7 } from '../../../marketplace/domain/uuid-v7.js';
+import { enabledEndpointsOf, takesEvent } from '../../../marketplace/webhooks/endpoints.js';
 import type { ListingDocument } from '../search/port.js';
 
 export const DIGEST_INTERVAL_MS = 15 * 60_000;
@@ -153,26 +155,16 @@ async function recordMatches(
     // Events only for owners someone would deliver them to: an event costs the transaction more
     // than its match row (and every consumer of the outbox reads it), and most owners have no
     // endpoint. An endpoint subscribed later gets the matches from then on.
-    const subscribed = await ownersSubscribed(connection, [...new Set(found.map(({ searchId }) => Number(byId.get(searchId)!.user_id)))]);
-    const events = found.filter(({ searchId }) => subscribed.has(Number(byId.get(searchId)!.user_id)));
-    await appendToOutbox(connection, events.map(({ searchId, match: { listing } }) => matchedEvent(searchId, Number(byId.get(searchId)!.user_id), listing)));
+    const ownerOf = (searchId: number) => Number(byId.get(searchId)!.user_id);
+    const endpoints = await enabledEndpointsOf(connection, [...new Set(found.map(({ searchId }) => ownerOf(searchId)))]);
+    const subscribed = new Set(endpoints.filter((endpoint) => takesEvent(endpoint, MATCHED_EVENT)).map((endpoint) => endpoint.userId));
+    const events = found.filter(({ searchId }) => subscribed.has(ownerOf(searchId)));
+    await appendToOutbox(connection, events.map(({ searchId, match: { listing } }) => matchedEvent(searchId, ownerOf(searchId), listing)));
     lap('outboxMs');
     const emailed = await writeDigests(connection, [...due], now, digests);
     lap('digestWriteMs');
     return { matched: rows.length, emailed };
   }, undefined, 'READ COMMITTED');
-}
-
-/** Which of `owners` have an enabled webhook endpoint taking `search_alert.matched` (an empty list of types takes every event). */
-async function ownersSubscribed(connection: PoolConnection, owners: number[]): Promise<Set<number>> {
-  if (owners.length === 0) return new Set();
-  const [endpoints] = await connection.query<RowDataPacket[]>('SELECT user_id, event_types FROM webhook_endpoints WHERE enabled = 1 AND user_id IN (?)', [owners]);
-  const subscribed = new Set<number>();
-  for (const endpoint of endpoints) {
-    const types = (typeof endpoint.event_types === 'string' ? JSON.parse(endpoint.event_types) : endpoint.event_types) as string[];
-    if (types.length === 0 || types.includes(MATCHED_EVENT)) subscribed.add(Number(endpoint.user_id));
-  }
-  return subscribed;
 }
 
 function matchedEvent(searchId: number, userId: number, listing: ListingDocument): DomainEvent {

@@ -3,7 +3,8 @@
 // sends them.
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';
-import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
+import type { Pool } from '../../../marketplace/mysql/connection.js';
+import { enabledEndpointsOf, takesEvent } from '../../../marketplace/webhooks/endpoints.js';
 import type { Bus, BusMessage } from '../../bus/port.js';
 import { datetimeText } from '../../cdc/debezium/envelope-differences.js';
 import type { DomainEventMessage } from '../../cdc/outbox-router.js';
@@ -41,15 +42,12 @@ export function startWebhookEnqueuer(options: WebhookEnqueuerOptions): ConsumerR
     const events = messages.map((m) => parseMessage<DomainEventMessage>(m, 'a domain event'));
     const users = [...new Set(events.flatMap(recipients))];
     if (users.length === 0) return;
-    const [endpoints] = await options.pool.query<RowDataPacket[]>(
-      'SELECT id, user_id, event_types FROM webhook_endpoints WHERE enabled = 1 AND user_id IN (?)', [users],
-    );
+    const endpoints = await enabledEndpointsOf(options.pool, users);
     const rows: unknown[][] = [];
     for (const event of events) {
       const to = new Set(recipients(event));
       for (const endpoint of endpoints) {
-        const types = (typeof endpoint.event_types === 'string' ? JSON.parse(endpoint.event_types) : endpoint.event_types) as string[];
-        if (!to.has(Number(endpoint.user_id)) || (types.length > 0 && !types.includes(event.type))) continue;
+        if (!to.has(endpoint.userId) || !takesEvent(endpoint, event.type)) continue;
         const body = JSON.stringify({ type: event.type, timestamp: datetimeText(event.created_at), data: event.payload });
         rows.push([endpoint.id, event.id, event.type, body]);
       }
