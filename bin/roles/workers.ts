@@ -3,8 +3,8 @@
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import type { Bus } from '../../pipelines/bus/port.js';
 import { createCapturedTopics } from '../../pipelines/cdc/captured-topics.js';
-import { startInBackground } from '../../pipelines/consumers/start-in-background.js';
 import { TableFilter } from '../../pipelines/cdc/topics.js';
+import { startInBackground } from '../../pipelines/consumers/start-in-background.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
 import { openSms, SMS_GROUP, SMS_OFF_NOTICE, SmsWorker } from '../../pipelines/sinks/sms/index.js';
@@ -136,11 +136,12 @@ export async function startSearchAlertsWorker(ctx: RoleContext): Promise<void> {
   const percolator = await waitFor(ctx, () => openPercolator(ctx.config, ctx.log));
   ctx.closers.push(() => percolator.close());
   await createTopicsOnce(ctx);
+  const reporter = health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP);
   const worker = new SearchAlertsWorker({
     bus: ctx.bus, pool: ctx.db.pool, percolator, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log,
-    health: health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP), digestHealth: health(ctx, 'search-alert-digests'),
+    health: reporter, digestHealth: health(ctx, 'search-alert-digests'),
   });
-  const starting = startInBackground(() => worker.start(), { health: health(ctx, SEARCH_ALERTS_GROUP, SEARCH_ALERTS_GROUP), log: ctx.log.child({ role: SEARCH_ALERTS_GROUP }), what: 'filling the percolator with the saved searches' });
+  const starting = startInBackground(() => worker.start(), { health: reporter, log: ctx.log.child({ role: SEARCH_ALERTS_GROUP }), what: 'filling the percolator with the saved searches' });
   ctx.closers.push(async () => {
     await starting.stop();
     await worker.stop();
@@ -161,12 +162,13 @@ export async function startListingChecksWorker(ctx: RoleContext, warehouse?: Cli
     ctx.closers.push(() => session.close());
     client = session;
   }
+  const reporter = health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP);
   const worker = new ListingChecksWorker({
     bus: ctx.bus, pool: ctx.db.pool, topicPrefix: ctx.config.topicPrefix, log: ctx.log, config: ctx.config.checks.listings,
-    health: health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP), mediansHealth: health(ctx, 'listing-check-medians'),
+    health: reporter, mediansHealth: health(ctx, 'listing-check-medians'),
     warehouseMedians: client && new WarehouseMedianSource(client),
   });
-  const starting = startInBackground(() => worker.start(), { health: health(ctx, LISTING_CHECKS_GROUP, LISTING_CHECKS_GROUP), log: ctx.log.child({ role: LISTING_CHECKS_GROUP }), what: 'reading the price medians' });
+  const starting = startInBackground(() => worker.start(), { health: reporter, log: ctx.log.child({ role: LISTING_CHECKS_GROUP }), what: 'reading the price medians' });
   ctx.closers.push(async () => {
     await starting.stop();
     await worker.stop();
