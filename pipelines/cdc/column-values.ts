@@ -25,9 +25,15 @@ export function float32(value: number): number {
   return value;
 }
 
-function uuidText(bytes: Buffer): string {
+/** The 8-4-4-4-12 text of sixteen bytes. */
+export function uuidText(bytes: Buffer): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Dotted-quad text of four bytes. */
+export function inet4Text(bytes: Buffer): string {
+  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
 }
 
 /** RFC 5952 text, as MariaDB prints INET6 (IPv4-mapped addresses as ::ffff:a.b.c.d). */
@@ -69,7 +75,7 @@ export function binaryValue(value: Buffer, special: SpecialType | undefined): st
     case 'inet6':
       return value.length === 16 ? inet6Text(value) : value.toString('utf8');
     case 'inet4':
-      return value.length === 4 ? [...value].join('.') : value.toString('utf8');
+      return value.length === 4 ? inet4Text(value) : value.toString('utf8');
     case 'bit':
       return bitValue(value);
     default:

@@ -5,7 +5,7 @@
 // normalizeValue, which a differential test checks type by type. Binary columns stay bytes: their
 // text depends on the type name only the table's schema knows (UUID, INET, BIT), see finishRow.
 import type { Row } from './envelope.js';
-import { binaryValue, bitValue, float32, inet6Text, type SpecialType } from './column-values.js';
+import { binaryValue, bitValue, float32, inet4Text, inet6Text, uuidText, type SpecialType } from './column-values.js';
 
 /** A column as zongji describes it after a TableMap (its `tableMap[id].columns[i]`). */
 export interface DescribedColumn {
@@ -216,21 +216,12 @@ function parseLabels(type: string, prefix: number): string[] {
   return type.substr(prefix, type.length - prefix - 1).split(',').map((label) => (label[0] === '"' || label[0] === "'" ? label.substr(1, label.length - 2) : label));
 }
 
-function inet4Text(bytes: Buffer): string {
-  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-}
-
 /** MariaDB's own INET6 text, as zongji gives it (IPv4-compatible addresses dotted too). */
 function zongjiInet6Text(bytes: Buffer): string {
   if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0 && bytes[11] === 0 && bytes.readUInt32BE(12) > 1) {
     return `::${inet4Text(bytes.subarray(12))}`;
   }
   return inet6Text(bytes);
-}
-
-function uuidText(bytes: Buffer): string {
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The bytes of a fixed-width binary value: the row image drops trailing zero bytes. */
