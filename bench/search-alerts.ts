@@ -22,7 +22,7 @@ import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
 import { toDocument } from '../pipelines/sinks/search/listing-changes.js';
 import { words } from '../pipelines/sinks/search/query-terms.js';
-import { noQueueTimings, queueAlerts, type QueueTimings } from '../pipelines/sinks/search-alerts/alert-queue.js';
+import { DIGEST_INTERVAL_MS, noQueueTimings, queueAlerts, type QueueTimings } from '../pipelines/sinks/search-alerts/alert-queue.js';
 import { learnListingWords, loadSavedSearches, SEARCH_ALERTS_GROUP, SearchAlertsWorker, type SearchAlertStages } from '../pipelines/sinks/search-alerts/alert-worker.js';
 import { EmbeddedPercolator } from '../pipelines/sinks/search-alerts/embedded-percolator.js';
 import { percentile } from './observe.js';
@@ -149,35 +149,62 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   await worldCities().locate('Boston', 'US');
   const seconds = 8;
   const total = OFFERED_PER_SECOND * seconds;
-  const loadBefore = load();
-  const cpu = cpuMeter(server);
-  const start = await pacedWrites({ total: total / LISTINGS_PER_WRITE, ratePerSecond: OFFERED_PER_SECOND / LISTINGS_PER_WRITE, workers: WRITERS }, async () => {
-    const ids = await writeListings(pool, rng, users, LISTINGS_PER_WRITE);
-    const now = performance.now();
-    for (const id of ids) committedAt.set(id, now);
-  });
-  const writeSeconds = (performance.now() - start) / 1000;
-  // Done when the worker has consumed every listing written and committed its offsets (each
-  // batch's offset only once its matches are queued).
-  const waitUntil = Date.now() + 300_000;
-  while ((receivedAt.size < total || (await lagOf(bus)) > 0) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 200));
-  if (receivedAt.size < total) throw new Error(`the worker consumed ${receivedAt.size} of ${total} listings within 5 minutes`);
-  const lastQueued = Math.max(...queuedAt.values());
-  const cpuNote = cpu(total, 'listing');
-  const loadAfter = load();
-  const [matched] = await pool.query<RowDataPacket[]>('SELECT listing_id, COUNT(*) AS n FROM saved_search_matches GROUP BY listing_id');
-  const [[emails]] = await pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE template = 'search_alert'");
-  const missing = matched.filter((row) => !queuedAt.has(Number(row.listing_id))).length;
-  if (missing > 0) throw new Error(`${missing} matched listings were never reported queued`);
-  const lags = matched.map((row) => Math.max(0, queuedAt.get(Number(row.listing_id))! - committedAt.get(Number(row.listing_id))!)).sort((a, b) => a - b);
-  const matches = matched.reduce((sum, row) => sum + Number(row.n), 0);
-  // The delay split: commit to the worker's consuming it (change capture and the bus), then to queued.
-  const split = (from: Map<number, number>, to: Map<number, number>) => matched
-    .map((row) => Number(row.listing_id)).filter((id) => from.has(id) && to.has(id)).map((id) => Math.max(0, to.get(id)! - from.get(id)!)).sort((a, b) => a - b);
-  const delivered = split(committedAt, receivedAt);
-  const handled = split(receivedAt, queuedAt);
-  const stages = worker.stages();
-  const takenSeconds = (lastQueued - start) / 1000;
+  const run = async (label: string): Promise<BenchResult> => {
+    committedAt.clear();
+    queuedAt.clear();
+    receivedAt.clear();
+    worker.resetStages();
+    const [[emailsBefore]] = await pool.query<RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS id FROM email_messages');
+    const loadBefore = load();
+    const cpu = cpuMeter(server);
+    const start = await pacedWrites({ total: total / LISTINGS_PER_WRITE, ratePerSecond: OFFERED_PER_SECOND / LISTINGS_PER_WRITE, workers: WRITERS }, async () => {
+      const ids = await writeListings(pool, rng, users, LISTINGS_PER_WRITE);
+      const now = performance.now();
+      for (const id of ids) committedAt.set(id, now);
+    });
+    const writeSeconds = (performance.now() - start) / 1000;
+    // Done when the worker has consumed every listing written and committed its offsets (each
+    // batch's offset only once its matches are queued).
+    const waitUntil = Date.now() + 300_000;
+    while ((receivedAt.size < total || (await lagOf(bus)) > 0) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 200));
+    if (receivedAt.size < total) throw new Error(`the worker consumed ${receivedAt.size} of ${total} listings within 5 minutes`);
+    const lastQueued = Math.max(...queuedAt.values());
+    const cpuNote = cpu(total, 'listing');
+    const loadAfter = load();
+    const ids = [...committedAt.keys()];
+    const [matched] = await pool.query<RowDataPacket[]>('SELECT listing_id, COUNT(*) AS n FROM saved_search_matches WHERE listing_id IN (?) GROUP BY listing_id', [ids]);
+    const [[emails]] = await pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM email_messages WHERE template = 'search_alert' AND id > ?", [emailsBefore!.id]);
+    const missing = matched.filter((row) => !queuedAt.has(Number(row.listing_id))).length;
+    if (missing > 0) throw new Error(`${missing} matched listings were never reported queued`);
+    const lags = matched.map((row) => Math.max(0, queuedAt.get(Number(row.listing_id))! - committedAt.get(Number(row.listing_id))!)).sort((a, b) => a - b);
+    const matches = matched.reduce((sum, row) => sum + Number(row.n), 0);
+    // The delay split: commit to the worker's consuming it (change capture and the bus), then to queued.
+    const split = (from: Map<number, number>, to: Map<number, number>) => matched
+      .map((row) => Number(row.listing_id)).filter((id) => from.has(id) && to.has(id)).map((id) => Math.max(0, to.get(id)! - from.get(id)!)).sort((a, b) => a - b);
+    const delivered = split(committedAt, receivedAt);
+    const handled = split(receivedAt, queuedAt);
+    const stages = worker.stages();
+    const takenSeconds = (lastQueued - start) / 1000;
+    return {
+      ...measure(`commit -> alert queued, ${label} (${SAVED_SEARCHES.toLocaleString('en-US')} saved searches, ${Math.round(ENDPOINT_SHARE * 100)}% of owners with a webhook endpoint; CDC, bus, percolator)`, 'listings', total, writeSeconds * 1000),
+      note: `offered ${OFFERED_PER_SECOND}/s, written ${(total / writeSeconds).toFixed(0)}/s (in transactions of ${LISTINGS_PER_WRITE}), all queued within ${takenSeconds.toFixed(1)} s of the start `
+        + `(${(total / takenSeconds).toFixed(0)} listings/s, ${(matches / takenSeconds).toFixed(0)} matches/s); `
+        + `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags[lags.length - 1]!.toFixed(1)} ms; `
+        + `commit -> consumed p50 ${percentile(delivered, 0.5).toFixed(0)} / p99 ${percentile(delivered, 0.99).toFixed(0)} ms, consumed -> queued p50 ${percentile(handled, 0.5).toFixed(0)} / p99 ${percentile(handled, 0.99).toFixed(0)} ms; `
+        + `${matched.length} listings matched ${matches} times, ${Number(emails!.n)} digests; percolator loaded in ${(loadMs / 1000).toFixed(1)} s; `
+        + `${batchSteps(stages)}; ${cpuNote}; load average ${loadBefore} -> ${loadAfter}`,
+    };
+  };
+  // First every search is due: each one's first match mails it at once (a start with searches
+  // never mailed). Then the steady state: at 1,000 listings/s each search matches every few
+  // seconds, so each is mailed every 15 minutes and its clock is anywhere in the last 15.
+  const cold = await run('searches never mailed');
+  await pool.query('UPDATE saved_searches SET last_emailed_at = NOW(6) - INTERVAL FLOOR(RAND(24) * ?) SECOND', [DIGEST_INTERVAL_MS / 1000]);
+  // Those 100,000 changes go through change capture and the worker before the timing starts.
+  const [[written]] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtid');
+  const seqOf = (gtid: string | null | undefined) => Number(gtid?.split('-')[2] ?? 0);
+  while (seqOf(reader.stats().position?.gtid) < seqOf(String(written!.gtid)) || (await lagOf(bus)) > 0) await new Promise((r) => setTimeout(r, 200));
+  const steady = await run('steady state, each search mailed in the last 15 minutes');
   await worker.stop();
   await percolator.close();
   const catchUp = await backlogRate(server, pool, bus, reader, rng, users);
@@ -185,15 +212,7 @@ async function commitToAlertQueued(server: LocalMysqlServer, dir: string): Promi
   const alone = await queueingAlone(server, pool, rng, users);
   await bus.close();
   await pool.end();
-  return [alone, catchUp, {
-    ...measure(`commit -> alert queued (${SAVED_SEARCHES.toLocaleString('en-US')} saved searches, ${Math.round(ENDPOINT_SHARE * 100)}% of owners with a webhook endpoint; CDC, bus, percolator)`, 'listings', total, writeSeconds * 1000),
-    note: `offered ${OFFERED_PER_SECOND}/s, written ${(total / writeSeconds).toFixed(0)}/s (in transactions of ${LISTINGS_PER_WRITE}), all queued within ${takenSeconds.toFixed(1)} s of the start `
-      + `(${(total / takenSeconds).toFixed(0)} listings/s, ${(matches / takenSeconds).toFixed(0)} matches/s); `
-      + `p50 ${percentile(lags, 0.5).toFixed(1)} ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags[lags.length - 1]!.toFixed(1)} ms; `
-      + `commit -> consumed p50 ${percentile(delivered, 0.5).toFixed(0)} / p99 ${percentile(delivered, 0.99).toFixed(0)} ms, consumed -> queued p50 ${percentile(handled, 0.5).toFixed(0)} / p99 ${percentile(handled, 0.99).toFixed(0)} ms; `
-      + `${matched.length} listings matched ${matches} times, ${Number(emails!.n)} digests; percolator loaded in ${(loadMs / 1000).toFixed(1)} s; `
-      + `${batchSteps(stages)}; ${cpuNote}; load average ${loadBefore} -> ${loadAfter}`,
-  }];
+  return [alone, catchUp, cold, steady];
 }
 
 /**
@@ -292,8 +311,9 @@ export async function* searchAlertBenches(server: LocalMysqlServer): AsyncGenera
   const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-alerts-'));
   try {
     yield await percolateRate();
-    const [alone, catchUp, live] = await commitToAlertQueued(server, dir);
-    yield live!;
+    const [alone, catchUp, cold, steady] = await commitToAlertQueued(server, dir);
+    yield steady!;
+    yield cold!;
     yield catchUp!;
     yield alone!;
   } finally {

@@ -5,12 +5,18 @@ export const TIMESTAMP_COLUMNS = ['created_at', 'updated_at'] as const;
 
 const autoIncModes = new WeakMap<object, number>();
 
+/**
+ * The server's mode, read once per pooled connection. Keyed by the driver's connection: the pool
+ * hands out a new promise wrapper on every checkout, so keyed by the wrapper it was read again
+ * on every insert (a round trip more for each).
+ */
 async function autoIncLockMode(connection: PoolConnection): Promise<number> {
-  const known = autoIncModes.get(connection);
+  const key: object = connection.connection ?? connection;
+  const known = autoIncModes.get(key);
   if (known !== undefined) return known;
   const [[row]] = await connection.query<RowDataPacket[]>('SELECT @@innodb_autoinc_lock_mode AS mode');
   const mode = Number(row!.mode);
-  autoIncModes.set(connection, mode);
+  autoIncModes.set(key, mode);
   return mode;
 }
 

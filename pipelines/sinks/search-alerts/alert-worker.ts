@@ -58,6 +58,8 @@ export interface SearchAlertStages {
   maxBatchMs: number;
 }
 
+const noStages = (): SearchAlertStages => ({ batches: 0, listings: 0, parseMs: 0, matchMs: 0, queueMs: 0, queue: noQueueTimings(), maxBatchMs: 0 });
+
 /** The columns that decide what a saved search matches. */
 const MATCHING_COLUMNS = ['q', 'country', 'city', 'category', 'min_price', 'max_price', 'latitude', 'longitude', 'within_km', 'alerts_enabled', 'user_id'] as const;
 
@@ -109,7 +111,7 @@ export class SearchAlertsWorker {
   private readonly digests: PollLoop;
   private readonly queueing: CoalescedWrites<ListingMatch>;
   private linkKey = '';
-  private readonly timings: SearchAlertStages = { batches: 0, listings: 0, parseMs: 0, matchMs: 0, queueMs: 0, queue: noQueueTimings(), maxBatchMs: 0 };
+  private timings: SearchAlertStages = noStages();
 
   constructor(private readonly options: SearchAlertsOptions) {
     const listingsTopic = tableTopic(options.topicPrefix, options.database, 'listings');
@@ -136,6 +138,11 @@ export class SearchAlertsWorker {
 
   stages(): SearchAlertStages {
     return { ...this.timings, queue: { ...this.timings.queue } };
+  }
+
+  /** Starts the stages' counts again (the bench times one stretch of load at a time). */
+  resetStages(): void {
+    this.timings = noStages();
   }
 
   async stop(): Promise<void> {
