@@ -42,10 +42,14 @@ function cpuMsOf(pid: number | undefined): number {
 
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** The startup steps `up` reports in its "is up" line (ms since its process started). */
+/** The startup steps `up` reports in its "is up" line, and in a later one when streaming came after (ms since its process started). */
 function startupOf(output: string): Record<string, number | string> {
-  const line = output.split('\n').reverse().find((l) => l.includes('steveslist is up'));
-  return line ? ((JSON.parse(line) as { startup?: Record<string, number | string> }).startup ?? {}) : {};
+  const lines = output.split('\n');
+  const start = lines.findLastIndex((l) => l.includes('steveslist is up'));
+  if (start < 0) return {};
+  const steps = (line: string) => (JSON.parse(line) as { startup?: Record<string, number | string> }).startup ?? {};
+  const streaming = lines.slice(start).find((l) => l.includes('"change capture streaming"'));
+  return { ...steps(lines[start]!), ...(streaming ? steps(streaming) : {}) };
 }
 
 const spread = (sorted: number[]) => `p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted[sorted.length - 1]} ms`;

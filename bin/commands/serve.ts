@@ -5,7 +5,7 @@ import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { servedMartFreshness } from '../../warehouse/index.js';
 import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
-import { startAdminServer, startPublicServer, warmGazetteer } from '../roles/servers.js';
+import { startAdminServer, startPublicServer, warmAfterStart } from '../roles/servers.js';
 import { openSearchService, WORKER_GROUPS } from '../roles/workers.js';
 import { waitForService } from '../roles/wait-for-service.js';
 import { runUntilSignal } from '../shutdown.js';
@@ -32,7 +32,7 @@ export const serveCommand: Command = {
         const search = await openSearchService(context);
         closers.push(() => search.close());
         address = await startPublicServer({ config, log, db, closers }, search);
-        warmGazetteer(log);
+        warmAfterStart(log);
       } else {
         // Pipeline status from the bus and the position change capture saves, wherever it runs.
         const bus = await waitForService(() => openBus(config, log), wait);

@@ -4,7 +4,7 @@ import { Scheduler } from '../../pipelines/scheduler/index.js';
 import { readMartFreshness, readServedWarehouse } from '../../warehouse/index.js';
 import type { Command } from '../command.js';
 import { closeAll, type RoleContext } from '../roles/role-context.js';
-import { startAdminServer, startPublicServer, warmGazetteer } from '../roles/servers.js';
+import { startAdminServer, startPublicServer, warmAfterStart } from '../roles/servers.js';
 import { Supervisor } from '../roles/supervisor.js';
 import { startEmailWorker, startListingChecksWorker, startSearchAlertsWorker, startSearchWorker, startSmsWorker, startSpamChecksWorker, startWarehouseWorker, startWebhooksWorker, WORKER_GROUPS } from '../roles/workers.js';
 import { runUntilSignal } from '../shutdown.js';
@@ -63,7 +63,18 @@ export const upCommand: Command = {
         healthy: (reader) => ['snapshot', 'streaming'].includes(reader.stats().phase),
       });
       closers.push(() => cdc.stop());
-      // What a restart is waited on for first: the search pipeline and the public server. The
+      // How long a start takes to stream again: in the "is up" line when it came first, else said then.
+      let said = false;
+      void cdc.current().streaming.then(() => {
+        startup.streamingMs = sinceStart();
+        if (said) log.info({ startup: { streamingMs: startup.streamingMs } }, 'change capture streaming');
+      });
+      // Change capture gets the start's first moments: its few round trips to the source otherwise
+      // waited behind every role's start (the search index, the servers' routes, chDB), and it
+      // streamed again only after the process said it was up. A second at most: a source slow to
+      // answer does not keep the site from serving.
+      await Promise.race([cdc.current().reading, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      // What a restart is waited on for next: the search pipeline and the public server. The
       // other roles then start together, each waiting on its own files and servers, not in turn.
       const search = await startSearchWorker(ctx);
       startup.searchMs = sinceStart();
@@ -86,11 +97,12 @@ export const upCommand: Command = {
       const stopped = runUntilSignal(log, shutdown, supervisor.fatal);
       // What a newcomer opens first and does next; the served warehouse's URL, never a CLICKHOUSE_URL (it may hold a password).
       const served = config.warehouse.url ? undefined : readServedWarehouse(config.warehouse.dir);
+      said = true;
       log.info({
         web: `${address}/`, health: `${address}/health`, admin: adminAddress, dashboards: `${adminAddress}/reports/`,
         ...(served && { warehouse: served.url }), ...(mailboxDir && { mailbox: mailboxDir }), bus: bus.kind, search: search.kind, startup, next: NEXT_STEPS,
       }, 'steveslist is up; Ctrl-C stops it');
-      warmGazetteer(log);
+      warmAfterStart(log);
       return await stopped;
     } catch (error) {
       await shutdown();

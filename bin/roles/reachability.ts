@@ -1,10 +1,12 @@
 // Start-up checks for the servers a role talks to that do not check themselves on connect: a
 // ClickHouse server and an SMTP relay. A failure names the setting; "not listening yet" is
 // retriable (waitForService waits for it), a refused password is not.
-import nodemailer from 'nodemailer';
 import { redactUrl } from '../../core/config/index.js';
 import { EnvironmentError, ServiceUnavailable } from '../../core/errors.js';
+import { onFirstUse } from '../../core/load-on-first-use.js';
 import type { ClickHouseClient } from '../../warehouse/index.js';
+
+const nodemailer = onFirstUse<typeof import('nodemailer')>('nodemailer');
 
 const NOT_LISTENING = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNECTION', 'ESOCKET']);
 
@@ -27,7 +29,7 @@ export async function checkClickHouse(client: ClickHouseClient, url: string): Pr
 
 /** Connects, says EHLO and logs in when the URL carries a user, as sending will. */
 export async function checkSmtp(url: string): Promise<void> {
-  const transport = nodemailer.createTransport(url, { connectionTimeout: 10_000, greetingTimeout: 10_000 } as never);
+  const transport = nodemailer().createTransport(url, { connectionTimeout: 10_000, greetingTimeout: 10_000 } as never);
   try {
     await transport.verify();
   } catch (error) {

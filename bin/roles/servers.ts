@@ -1,6 +1,7 @@
 // The HTTP roles: the public server (API v1, search, the web app) and the admin service.
 import { buildAdminServer, type AdminServerOptions } from '../../api/admin/server.js';
 import { loadAdminTls } from '../../api/admin/tls.js';
+import { compileValidators } from '../../api/http-server.js';
 import { buildPublicServer, listen } from '../../api/public/server.js';
 import type { Logger } from '../../core/log.js';
 import { localSecret } from '../../core/served-file.js';
@@ -29,15 +30,19 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
 }
 
 /**
- * Loads the world-cities gazetteer in the background (in slices, never holding the event loop
- * long), so the first new listing or search near a city does not wait seconds for it; a failure
- * is retried at that use. Begun a few seconds after the process serves: its CPU (seconds while
- * its index is built, a fraction from the saved one) would otherwise share the core with the start
- * and the first changes streamed after a restart. A listing or search that needs it sooner starts
- * the load itself.
+ * What the start leaves for later, begun a few seconds after the process serves, when its CPU no
+ * longer shares the core with the start and the first changes streamed after a restart:
+ * - the world-cities gazetteer (in slices, never holding the event loop long), so the first new
+ *   listing or search near a city does not wait seconds for it; a failure is retried at that use,
+ *   and one that needs it sooner starts the load itself;
+ * - the HTTP routes' validators no request has compiled yet, so a schema Ajv refuses is reported
+ *   now rather than at that route's first request.
  */
-export function warmGazetteer(log: Logger, afterMs = 5_000): void {
-  const warm = () => worldCities().load().catch((error: unknown) => log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
+export function warmAfterStart(log: Logger, afterMs = 5_000): void {
+  const warm = () => {
+    worldCities().load().catch((error: unknown) => log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
+    compileValidators().catch((error: unknown) => log.error({ err: error }, 'an HTTP route\'s schema does not compile: its requests fail until it is fixed'));
+  };
   setTimeout(warm, afterMs).unref();
 }
 

@@ -119,6 +119,12 @@ export class CdcReader {
     phase: 'starting', snapshotRows: 0, changesPublished: 0, transactions: 0, lastCommitMs: undefined, position: undefined, incrementalSnapshot: undefined,
   };
   readonly done: Promise<void>;
+  /** Settles when the reader first streams the binlog (after its snapshot, if it takes one); a start's time is told by it. */
+  readonly streaming: Promise<void>;
+  /** Settles when the reader first reads the source: its snapshot, or the binlog. */
+  readonly reading: Promise<void>;
+  private nowStreaming: () => void = () => undefined;
+  private nowReading: () => void = () => undefined;
 
   private constructor(private readonly options: CdcReaderOptions) {
     this.database = parseMysqlUrl(options.url).database;
@@ -128,6 +134,8 @@ export class CdcReader {
       accepts: (database, table) => database === this.database && table === this.signalTable ? false : base.accepts(database, table) || (database === this.database && this.added.has(table)),
       strip: (database, table, row) => base.strip(database, table, row),
     };
+    this.streaming = new Promise((resolve) => { this.nowStreaming = resolve; });
+    this.reading = new Promise((resolve) => { this.nowReading = resolve; });
     this.done = this.run();
     // The caller awaits `done`; keep an early failure from also surfacing as unhandled.
     this.done.catch(() => undefined);
@@ -262,6 +270,7 @@ export class CdcReader {
   private async snapshotWaitingForSource(previous: ReaderState | undefined): Promise<ReaderState> {
     let first = true;
     this.statsValue.phase = 'snapshot';
+    this.nowReading();
     return this.untilSourceAnswers('during the snapshot', async () => {
       const from = first ? previous : ((await this.options.store.load()) ?? previous);
       first = false;
@@ -306,6 +315,8 @@ export class CdcReader {
 
   private async streamFrom(from: StreamStart): Promise<void> {
     this.statsValue.phase = 'streaming';
+    this.nowStreaming();
+    this.nowReading();
     this.statsValue.position = { file: this.state.file, pos: this.state.pos, gtid: this.state.gtid };
     this.builtGtid = this.state.gtid;
     this.clock = BigInt(this.state.clock);

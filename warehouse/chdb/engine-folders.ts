@@ -4,9 +4,10 @@
 // process that owns the warehouse starts it here with both folders inside WAREHOUSE_DIR, empty.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import { EnvironmentError } from '../../core/errors.js';
 import { folderError } from './folder-error.js';
+import { chdb } from './native.js';
 
 export const ENGINE_FOLDERS = ['user_files', 'user_scripts'] as const;
 
@@ -29,7 +30,7 @@ export function withWarehouseEngine<T>(dir: string, open: () => T): T {
   }
   let starter: Session;
   try {
-    starter = new Session(dir, { connectionArgs: args });
+    starter = new (chdb().Session)(dir, { connectionArgs: args });
   } catch (error) {
     throw folderError(dir, error);
   }

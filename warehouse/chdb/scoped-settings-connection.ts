@@ -5,7 +5,7 @@
 import type { ChdbConnection as NativeConnection, Connection, ConnExecParams, ConnExecResult } from 'chdb/connection';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createChdbConnection } from 'chdb/connection';
+import { chdbConnection } from './native.js';
 
 type ChdbConnection = Connection<Readable>;
 type Settings = Record<string, unknown> | undefined;
@@ -53,7 +53,7 @@ async function bytesOf(values: unknown): Promise<Buffer> {
 }
 
 export function createScopedChdbConnection(path: string): ChdbConnection {
-  const native = createChdbConnection({ path }) as unknown as NativeConnection;
+  const native = chdbConnection().createChdbConnection({ path }) as unknown as NativeConnection;
   const inner = native as unknown as ChdbConnection;
   const turnstile = new Turnstile();
   const scoped = <P extends { clickhouse_settings?: Settings }, R>(call: (params: P) => Promise<R>) => (params: P): Promise<R> => turnstile.run(async () => {

@@ -7,9 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, deflate, gunzip, gzip, inflate } from 'node:zlib';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import type { Logger } from '../../core/log.js';
 import { analystLimitSettings } from '../analyst-guard.js';
+import { chdb } from '../chdb/native.js';
 import { ALLOWED_FORMATS } from '../analyst-rules.js';
 import { analystSettings } from './analyst-settings.js';
 import { ACCESS_DENIED, AUTHENTICATION_FAILED, BAD_ARGUMENTS, exception, exceptionBody, fromEngineError, httpStatusOf, READONLY, TOO_MANY_SIMULTANEOUS_QUERIES, type ClickHouseException } from './clickhouse-exception.js';
@@ -117,7 +118,7 @@ export async function serveWarehouseHttp(options: WarehouseHttpOptions): Promise
         throw error;
       }
       if (!sql.trim()) throw new Refused(exception(BAD_ARGUMENTS, 'Empty query'));
-      session = new Session(options.dir);
+      session = new (chdb().Session)(options.dir);
       const result = await run(session, user, params, sql, request.method === 'GET');
       await respond(request, response, params, result, queryId);
     } catch (error) {
@@ -198,7 +199,7 @@ function refusalOf(error: unknown): ClickHouseException {
 const quote = (value: string) => (/^-?\d+(\.\d+)?$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
 
 async function engineVersion(dir: string): Promise<string> {
-  const session = new Session(dir);
+  const session = new (chdb().Session)(dir);
   try {
     return (await session.queryAsync('SELECT version()', { format: 'TSVRaw' })).text().trim();
   } finally {

@@ -2,7 +2,8 @@
 // event causes (idempotent on event + template); a sender claims due rows and walks each through
 // queued -> rendering -> sending -> sent, or failed_retrying (backoff) -> ... -> dead, which is
 // logged at error level (the alert) and stays visible in the table.
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { onFirstUse } from '../../../core/load-on-first-use.js';
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
@@ -15,6 +16,8 @@ import { claimDue } from '../outbound/claim-due.js';
 import { PollLoop } from '../outbound/poll-loop.js';
 import { nextAttemptDelayMs } from '../webhooks/retry-schedule.js';
 import { emailsFor, renderEmail, type EmailTemplate } from './templates.js';
+
+const nodemailer = onFirstUse<typeof import('nodemailer')>('nodemailer');
 
 export const EMAIL_GROUP = 'email';
 export const EMAIL_RETRY_SCHEDULE_MS = [0, 30_000, 120_000, 600_000, 3_600_000, 21_600_000];
@@ -65,7 +68,7 @@ export class EmailSender {
 
   constructor(private readonly options: EmailSenderOptions) {
     // A pool of SMTP connections: the emails of one tick go out side by side.
-    this.transport = nodemailer.createTransport(options.smtpUrl, { pool: true, maxConnections: 5 } as never);
+    this.transport = nodemailer().createTransport(options.smtpUrl, { pool: true, maxConnections: 5 } as never);
     this.loop = new PollLoop(() => this.tick(), options.pollMs ?? 500, (error) => options.log.error({ err: error }, 'email sending failed'), options.health);
   }
 

@@ -2,7 +2,10 @@
 // message it accepts as an .eml file in a mailbox folder, for developers and the admin server.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
+import { onFirstUse } from '../../../core/load-on-first-use.js';
+
+const smtpServer = onFirstUse<typeof import('smtp-server')>('smtp-server');
 
 export interface LocalMailbox {
   port: number;
@@ -15,7 +18,7 @@ export interface LocalMailbox {
 export async function startLocalMailbox(dir: string, options: { port?: number; reject?: () => string | undefined } = {}): Promise<LocalMailbox> {
   mkdirSync(dir, { recursive: true });
   let counter = 0;
-  const server = new SMTPServer({
+  const server = new (smtpServer().SMTPServer)({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,

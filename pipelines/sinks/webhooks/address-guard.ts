@@ -5,9 +5,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { PoisonMessage } from '../../../core/errors.js';
+import { onFirstUse } from '../../../core/load-on-first-use.js';
 import { nonPublicRange } from './public-address.js';
+
+const undici = onFirstUse<typeof import('undici')>('undici');
 
 /** The first address that must not be reached, with why. */
 function firstRefused(addresses: readonly string[]): { address: string; range: string } | undefined {
@@ -56,5 +59,5 @@ export const publicOnlyLookup: LookupFunction = (hostname, options, callback) =>
  * through publicOnlyLookup (IP literals never reach a resolver; assertDeliverable checks those).
  */
 export function deliveryAgent(allowPrivate: boolean): Agent {
-  return new Agent(allowPrivate ? {} : { connect: { lookup: publicOnlyLookup } });
+  return new (undici().Agent)(allowPrivate ? {} : { connect: { lookup: publicOnlyLookup } });
 }

@@ -3,9 +3,10 @@
 // worker dying mid-send leaves a lease that expires. An endpoint that keeps failing for days is
 // disabled and its owner emailed.
 import { performance } from 'node:perf_hooks';
-import { fetch, type Agent, type Response } from 'undici';
+import type { Agent, Response } from 'undici';
 import { signatureHeader } from '../../../core/webhook-signature.js';
 import { PoisonMessage } from '../../../core/errors.js';
+import { onFirstUse } from '../../../core/load-on-first-use.js';
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';
 import { withTransaction } from '../../../marketplace/domain/transaction.js';
@@ -17,6 +18,8 @@ import { assertDeliverable, deliveryAgent } from './address-guard.js';
 import { insertAttempts, type AttemptOutcome } from './attempts.js';
 import { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_MS } from './retry-schedule.js';
 import { writeSuccesses, type SuccessRecord } from './success-records.js';
+
+const undici = onFirstUse<typeof import('undici')>('undici');
 
 const LEASE_SECONDS = 60;
 /** How much of a receiver's answer is kept (the attempts table's response_body). */
@@ -218,7 +221,7 @@ export class WebhookDispatcher {
       const secrets = [delivery.secret];
       const previousExpires = utc(delivery.previous_secret_expires_at);
       if (delivery.previous_secret && previousExpires && previousExpires.getTime() > Date.now()) secrets.push(delivery.previous_secret);
-      const response = await fetch(delivery.url, {
+      const response = await undici().fetch(delivery.url, {
         method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), dispatcher: this.agent,
         headers: {
           'content-type': 'application/json', 'user-agent': 'Steveslist-Webhooks/1',
