@@ -6,7 +6,11 @@ import { StripePayments } from './stripe.js';
 export type { Payment, PaymentEvent, PaymentsPort, Refund } from './port.js';
 export { PaymentProviderUnavailable, PaymentRefused, PaymentSignatureInvalid } from './errors.js';
 
+/** One adapter per settings: the servers and the scheduler's jobs of one process share its client and connections. */
+const made = new WeakMap<PaymentsConfig, PaymentsPort | undefined>();
+
 /** undefined without STRIPE_SECRET_KEY: orders are then paid when placed. */
 export function paymentsFromConfig(config: PaymentsConfig): PaymentsPort | undefined {
-  return config.stripe ? new StripePayments(config.stripe) : undefined;
+  if (!made.has(config)) made.set(config, config.stripe ? new StripePayments(config.stripe) : undefined);
+  return made.get(config);
 }

@@ -4,10 +4,8 @@
 // batch of thousands of rows caught up after a burst failed that way on every retry, for ever.
 // Java's producer splits by max.request.size (1 MiB by default); this does the same, by an
 // estimate of each record's size that errs high.
-import { DEFAULT_KAFKA_MAX_REQUEST_BYTES as DEFAULT_MAX_REQUEST_BYTES } from '../../core/config/index.js';
+import { DEFAULT_KAFKA_MAX_REQUEST_BYTES } from '../../core/config/index.js';
 import type { OutgoingMessage } from './port.js';
-
-export { DEFAULT_MAX_REQUEST_BYTES };
 
 /** A record batch's header (61 bytes) and the request's own framing, with room to spare. */
 const REQUEST_OVERHEAD_BYTES = 1024;
@@ -28,7 +26,7 @@ export function recordBytes(message: OutgoingMessage): number {
  * every partition's record batch in it is too). A record too big for any request goes alone: the
  * broker's refusal then names the one record, not a batch.
  */
-export function splitIntoRequests(messages: readonly OutgoingMessage[], maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES): OutgoingMessage[][] {
+export function splitIntoRequests(messages: readonly OutgoingMessage[], maxRequestBytes = DEFAULT_KAFKA_MAX_REQUEST_BYTES): OutgoingMessage[][] {
   const budget = Math.max(1, maxRequestBytes - REQUEST_OVERHEAD_BYTES);
   const requests: OutgoingMessage[][] = [];
   let current: OutgoingMessage[] = [];

@@ -3,9 +3,10 @@
 // after the handler succeeded (a failed batch is fetched again from the committed offset).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { DEFAULT_KAFKA_MAX_REQUEST_BYTES } from '../../core/config/index.js';
 import { PlatformError, ServiceUnavailable } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
-import { DEFAULT_MAX_REQUEST_BYTES, recordBytes, splitIntoRequests } from './kafka-requests.js';
+import { recordBytes, splitIntoRequests } from './kafka-requests.js';
 import { KafkaTopicWatch } from './kafka-topic-watch.js';
 import type { BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from './port.js';
 
@@ -274,7 +275,7 @@ export class KafkaBus implements Bus {
   }
 
   private tooLarge(topic: string, messages: readonly OutgoingMessage[], cause: unknown): MessageTooLarge {
-    const max = this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    const max = this.options.maxRequestBytes ?? DEFAULT_KAFKA_MAX_REQUEST_BYTES;
     if (messages.length === 1) {
       return new MessageTooLarge(`Kafka: a record of about ${recordBytes(messages[0]!)} bytes to ${topic} is larger than the broker accepts; raise the topic's max.message.bytes (and the broker's message.max.bytes) above it`, { cause });
     }
