@@ -208,6 +208,10 @@ describe('change capture', () => {
     const writing = simulate(db.pool, { ratePerSecond: 400, durationMs: 2500, concurrency: 6, progress: quiet, seed: 5 });
     const reader = await startTestReader(db.url, `${dir.path}/handover`, { snapshotChunkRows: 200 });
     open.push({ reader });
+    // What a start is timed by (up's startup steps): reading the source began with the snapshot, streaming after it.
+    await reader.reader.reading;
+    await reader.reader.streaming;
+    expect(reader.reader.stats().snapshotRows).toBeGreaterThanOrEqual(6000);
     const result = await writing;
     expect(result.errors).toBe(0);
     await caughtUp(db.url, reader.reader);
