@@ -50,6 +50,8 @@ export const serveCommand: Command = {
           scheduler: new Scheduler({ pool: db.pool, jobs: jobsFor(config, db), log }),
         });
       }
+      // The admin service looks up no places: its routes' validators only.
+      if (role !== 'api') warmAfterStart(log, { gazetteer: false });
       const stopped = runUntilSignal(log, shutdown);
       log.info({ role, address }, 'serving; Ctrl-C stops it');
       return await stopped;

@@ -32,15 +32,15 @@ export async function startPublicServer(ctx: Omit<RoleContext, 'bus'>, search: S
 /**
  * What the start leaves for later, begun a few seconds after the process serves, when its CPU no
  * longer shares the core with the start and the first changes streamed after a restart:
- * - the world-cities gazetteer (in slices, never holding the event loop long), so the first new
- *   listing or search near a city does not wait seconds for it; a failure is retried at that use,
- *   and one that needs it sooner starts the load itself;
+ * - the world-cities gazetteer, where listings and searches are served (in slices, never holding
+ *   the event loop long), so the first new listing or search near a city does not wait seconds
+ *   for it; a failure is retried at that use, and one that needs it sooner starts the load itself;
  * - the HTTP routes' validators no request has compiled yet, so a schema Ajv refuses is reported
  *   now rather than at that route's first request.
  */
-export function warmAfterStart(log: Logger, afterMs = 5_000): void {
+export function warmAfterStart(log: Logger, options: { gazetteer: boolean } = { gazetteer: true }, afterMs = 5_000): void {
   const warm = () => {
-    worldCities().load().catch((error: unknown) => log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
+    if (options.gazetteer) worldCities().load().catch((error: unknown) => log.warn({ err: error }, 'world-cities gazetteer not loaded yet; it is retried when a listing or search needs it'));
     compileValidators().catch((error: unknown) => log.error({ err: error }, 'an HTTP route\'s schema does not compile: its requests fail until it is fixed'));
   };
   setTimeout(warm, afterMs).unref();
