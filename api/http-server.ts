@@ -52,14 +52,14 @@ function compiledOnFirstUse(ajv: Ajv, schema: object): ValidateFunction {
 export async function compileValidators(): Promise<number> {
   let count = 0;
   let failed: unknown;
-  for (const compile of [...uncompiled]) {
+  for (const [i, compile] of [...uncompiled].entries()) {
     try {
       compile();
       count++;
     } catch (error) {
       failed ??= error;
     }
-    if (count % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
   }
   if (failed) throw failed;
   return count;
