@@ -4,7 +4,7 @@
 import { PoisonMessage, SinkUnavailable } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { RoleReporter } from '../core/role-health.js';
-import type { Pool, RowDataPacket } from '../marketplace/mysql/connection.js';
+import type { Pool } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
 import { CONNECTOR_VERSION, type ChangeEnvelope, type Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
@@ -15,9 +15,9 @@ import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
-import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, syncTable, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
+import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, readSourceTables, syncTables, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
 import { changedImage, changeRows, domainEventRow, type RowShape } from './raw-rows.js';
-import { insertIntake, intakeBody, syncIntake } from './raw-intake.js';
+import { insertIntake, intakeBody, syncIntakes } from './raw-intake.js';
 
 export const WAREHOUSE_GROUP = 'warehouse-loader';
 
@@ -44,11 +44,13 @@ interface TableShape extends RowShape {
   intake: string;
 }
 
-/** The raw table made or widened for the source table, with its intake for those columns. */
-async function syncShape(client: ClickHouseClient, source: SourceTable): Promise<TableShape> {
-  const columns = await syncTable(client, source);
-  const intake = await syncIntake(client, source.table, source.primaryKey);
-  return { columns, intake, primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
+/** The raw tables made or widened for the source tables, with their intakes for those columns. */
+async function syncShapes(client: ClickHouseClient, sources: readonly SourceTable[]): Promise<Map<string, TableShape>> {
+  const columns = await syncTables(client, sources);
+  const intakes = await syncIntakes(client, sources);
+  return new Map(sources.map((source) => [source.table, {
+    columns: columns.get(source.table)!, intake: intakes.get(source.table)!, primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns),
+  }]));
 }
 
 /** A failure of the warehouse itself (worth retrying), not of what was sent to it. */
@@ -83,7 +85,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     if (shape && Object.keys(row).every((c) => shape.columns.has(c))) return shape;
     const source = await readSourceTable(options.pool, options.database, table);
     if (!source || source.primaryKey.length === 0) return undefined;
-    const synced = await syncShape(options.client, source);
+    const synced = (await syncShapes(options.client, [source])).get(table)!;
     known.set(table, synced);
     return synced;
   };
@@ -91,14 +93,10 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   /** Raw tables for every captured table, then the marts over them. */
   const prepare = async () => {
     await ensureRawDatabase(options.client);
-    const [tables] = await options.pool.query<RowDataPacket[]>(
-      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'", [options.database],
-    );
-    for (const { name } of tables) {
-      const source = await readSourceTable(options.pool, options.database, String(name));
-      if (source && source.primaryKey.length > 0 && source.table !== 'schema_migrations') known.set(source.table, await syncShape(options.client, source));
-    }
-    for (const { name, error } of await ensureMarts(options.client)) options.log.warn({ mart: name, error }, 'mart not created');
+    const sources = (await readSourceTables(options.pool, options.database))
+      .filter((source) => source.primaryKey.length > 0 && source.table !== 'schema_migrations');
+    for (const [table, shape] of await syncShapes(options.client, sources)) known.set(table, shape);
+    for (const { name, error } of await ensureMarts(options.client, { waitForRefresh: false })) options.log.warn({ mart: name, error }, 'mart not made or not refreshed');
   };
 
   const deleteOlder = async (table: string, below: bigint) => {

@@ -30,11 +30,22 @@ export interface RawColumn {
 
 /** The raw table's own columns (not the loader's _version, _is_deleted, _synced_at), in their types. */
 export async function rawColumns(client: ClickHouseClient, table: string): Promise<RawColumn[]> {
+  return (await rawTableColumns(client, [table])).get(table) ?? [];
+}
+
+/** rawColumns of several tables in one query. */
+async function rawTableColumns(client: ClickHouseClient, tables: readonly string[]): Promise<Map<string, RawColumn[]>> {
   const result = await client.query({
-    query: "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String} AND name NOT IN ('_version', '_is_deleted', '_synced_at') ORDER BY position",
-    query_params: { db: RAW_DATABASE, table }, format: 'JSONEachRow',
+    query: "SELECT table, name, type FROM system.columns WHERE database = {db:String} AND has({tables:Array(String)}, table) AND name NOT IN ('_version', '_is_deleted', '_synced_at') ORDER BY table, position",
+    query_params: { db: RAW_DATABASE, tables }, format: 'JSONEachRow',
   });
-  return result.json<RawColumn>();
+  const columns = new Map<string, RawColumn[]>();
+  for (const { table, name, type } of await result.json<RawColumn & { table: string }>()) {
+    let list = columns.get(table);
+    if (!list) columns.set(table, list = []);
+    list.push({ name, type });
+  }
+  return columns;
 }
 
 /**
@@ -81,22 +92,43 @@ FROM ${input} WHERE op = 'u' AND (${keyChanged})`,
  * whose views are gone, which would drop its rows silently.
  */
 export async function syncIntake(client: ClickHouseClient, table: string, primaryKey: readonly string[]): Promise<string> {
-  const { name, statements } = intakeSql(table, primaryKey, await rawColumns(client, table));
-  for (const query of statements) await client.command({ query });
-  for (const stale of await olderIntakes(client, table, name)) {
-    await client.command({ query: `DROP TABLE IF EXISTS ${INTAKE_DATABASE}.${ident(stale)}` });
-    for (const view of [`${stale}__rows`, `${stale}__old_keys`]) await client.command({ query: `DROP VIEW IF EXISTS ${INTAKE_DATABASE}.${ident(view)}` });
-  }
-  return name;
+  return (await syncIntakes(client, [{ table, primaryKey }])).get(table)!;
 }
 
-/** The table's intakes other than `current` (named `<table>__<12 hex digits>`). */
-async function olderIntakes(client: ClickHouseClient, table: string, current: string): Promise<string[]> {
+/**
+ * syncIntake for many tables, reading the raw columns and the intakes there are in two queries: a
+ * table whose current intake is whole (its Null table and both views) needs no statement at all.
+ */
+export async function syncIntakes(client: ClickHouseClient, tables: readonly { table: string; primaryKey: readonly string[] }[]): Promise<Map<string, string>> {
+  const columns = await rawTableColumns(client, tables.map(({ table }) => table));
+  const present = await intakeObjects(client);
+  const names = new Map<string, string>();
+  for (const { table, primaryKey } of tables) {
+    const { name, statements } = intakeSql(table, primaryKey, columns.get(table) ?? []);
+    if (![name, `${name}__rows`, `${name}__old_keys`].every((object) => present.has(object))) {
+      for (const query of statements) await client.command({ query });
+    }
+    for (const stale of olderIntakes(present, table, name)) {
+      await client.command({ query: `DROP TABLE IF EXISTS ${INTAKE_DATABASE}.${ident(stale)}` });
+      for (const view of [`${stale}__rows`, `${stale}__old_keys`]) await client.command({ query: `DROP VIEW IF EXISTS ${INTAKE_DATABASE}.${ident(view)}` });
+    }
+    names.set(table, name);
+  }
+  return names;
+}
+
+/** The names of the intake database's tables and views. */
+async function intakeObjects(client: ClickHouseClient): Promise<Set<string>> {
   const result = await client.query({
-    query: 'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String}) AND match(substring(name, length({prefix:String}) + 1), {hash:String}) AND name != {current:String}',
-    query_params: { db: INTAKE_DATABASE, prefix: `${table}__`, hash: '^[0-9a-f]{12}$', current }, format: 'JSONEachRow',
+    query: 'SELECT name FROM system.tables WHERE database = {db:String}', query_params: { db: INTAKE_DATABASE }, format: 'JSONEachRow',
   });
-  return (await result.json<{ name: string }>()).map((row) => row.name);
+  return new Set((await result.json<{ name: string }>()).map((row) => row.name));
+}
+
+/** The table's intakes other than `current` (Null tables named `<table>__<12 hex digits>`). */
+function olderIntakes(present: ReadonlySet<string>, table: string, current: string): string[] {
+  const prefix = `${table}__`;
+  return [...present].filter((name) => name !== current && name.startsWith(prefix) && /^[0-9a-f]{12}$/.test(name.slice(prefix.length)));
 }
 
 const NEWLINE = Buffer.from('\n');

@@ -22,26 +22,45 @@ export interface SourceTable {
 }
 
 export async function readSourceTable(pool: Pool, database: string, table: string): Promise<SourceTable | undefined> {
+  return (await readSourceTables(pool, database, [table]))[0];
+}
+
+/**
+ * The database's tables (or those named) as MySQL describes them, in two queries whatever their
+ * number: at each start the loader checks every captured table, and a round trip per table was
+ * seconds of a restart.
+ */
+export async function readSourceTables(pool: Pool, database: string, only?: readonly string[]): Promise<SourceTable[]> {
+  if (only?.length === 0) return [];
+  const which = only ? ' AND TABLE_NAME IN (?)' : '';
+  const params = only ? [database, only] : [database];
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, COLUMN_KEY AS columnKey
-     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
-    [database, table],
+    `SELECT TABLE_NAME AS tableName, COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable
+     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?${which} ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    params,
   );
-  if (rows.length === 0) return undefined;
   const [keys] = await pool.query<RowDataPacket[]>(
-    "SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-    [database, table],
+    `SELECT TABLE_NAME AS tableName, COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
+     WHERE TABLE_SCHEMA = ?${which} AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    params,
   );
-  const primaryKey = keys.map((k) => String(k.name));
-  return {
-    table,
-    primaryKey,
-    columns: rows.map((row) => ({
+  const primaryKeys = new Map<string, string[]>();
+  for (const key of keys) {
+    const table = String(key.tableName);
+    primaryKeys.set(table, [...(primaryKeys.get(table) ?? []), String(key.name)]);
+  }
+  const tables = new Map<string, SourceTable>();
+  for (const row of rows) {
+    const table = String(row.tableName);
+    let source = tables.get(table);
+    if (!source) tables.set(table, source = { table, primaryKey: primaryKeys.get(table) ?? [], columns: [] });
+    source.columns.push({
       name: String(row.name), dataType: String(row.dataType), columnType: String(row.columnType),
       // Key columns cannot be Nullable in a ClickHouse sorting key.
-      nullable: row.nullable === 'YES' && !primaryKey.includes(String(row.name)),
-    })),
-  };
+      nullable: row.nullable === 'YES' && !source.primaryKey.includes(String(row.name)),
+    });
+  }
+  return [...tables.values()];
 }
 
 export function createTableSql(source: SourceTable): string {
@@ -68,22 +87,50 @@ ENGINE = ReplacingMergeTree(below) ORDER BY \`table\``,
 
 /** Columns the warehouse table has now. */
 export async function warehouseColumns(client: ClickHouseClient, table: string): Promise<Set<string>> {
+  return (await warehouseTableColumns(client, [table])).get(table) ?? new Set();
+}
+
+/** Per raw table named, the columns it has now (a table that is not there is left out). */
+async function warehouseTableColumns(client: ClickHouseClient, tables: readonly string[]): Promise<Map<string, Set<string>>> {
   const result = await client.query({
-    query: 'SELECT name FROM system.columns WHERE database = {db:String} AND table = {table:String}',
-    query_params: { db: RAW_DATABASE, table }, format: 'JSONEachRow',
+    query: 'SELECT table, name FROM system.columns WHERE database = {db:String} AND has({tables:Array(String)}, table)',
+    query_params: { db: RAW_DATABASE, tables }, format: 'JSONEachRow',
   });
-  return new Set((await result.json<{ name: string }>()).map((r) => r.name));
+  const columns = new Map<string, Set<string>>();
+  for (const { table, name } of await result.json<{ table: string; name: string }>()) {
+    let set = columns.get(table);
+    if (!set) columns.set(table, set = new Set());
+    set.add(name);
+  }
+  return columns;
 }
 
 /** Creates the table, or adds the columns MySQL has gained since (ALTER TABLE ... ADD COLUMN). */
 export async function syncTable(client: ClickHouseClient, source: SourceTable): Promise<Set<string>> {
-  await client.command({ query: createTableSql(source) });
-  const existing = await warehouseColumns(client, source.table);
-  for (const column of source.columns) {
-    if (existing.has(column.name)) continue;
-    // Added columns are Nullable: rows written before the column existed have no value for it.
-    await client.command({ query: `ALTER TABLE ${RAW_DATABASE}.${ident(source.table)} ADD COLUMN IF NOT EXISTS ${ident(column.name)} ${clickhouseType({ ...column, nullable: true })}` });
-    existing.add(column.name);
+  return (await syncTables(client, [source])).get(source.table)!;
+}
+
+/**
+ * syncTable for many tables, reading what the warehouse has in one query: a table that is there
+ * with every column costs nothing more, so a restart with no schema change issues no DDL.
+ */
+export async function syncTables(client: ClickHouseClient, sources: readonly SourceTable[]): Promise<Map<string, Set<string>>> {
+  const existing = await warehouseTableColumns(client, sources.map((source) => source.table));
+  const synced = new Map<string, Set<string>>();
+  for (const source of sources) {
+    let columns = existing.get(source.table);
+    if (!columns) {
+      await client.command({ query: createTableSql(source) });
+      // Made just now, or by another loader meanwhile (then with columns this one may not know).
+      columns = await warehouseColumns(client, source.table);
+    }
+    for (const column of source.columns) {
+      if (columns.has(column.name)) continue;
+      // Added columns are Nullable: rows written before the column existed have no value for it.
+      await client.command({ query: `ALTER TABLE ${RAW_DATABASE}.${ident(source.table)} ADD COLUMN IF NOT EXISTS ${ident(column.name)} ${clickhouseType({ ...column, nullable: true })}` });
+      columns.add(column.name);
+    }
+    synced.set(source.table, columns);
   }
-  return existing;
+  return synced;
 }

@@ -22,6 +22,8 @@ import { createWarehouseClient, type ClickHouseClient } from './client.js';
 import { backfill, verifyWarehouse } from './backfill.js';
 import { startWarehouseLoader } from './loader.js';
 import { refreshMarts } from './marts.js';
+import { syncIntakes } from './raw-intake.js';
+import { readSourceTables, syncTables } from './raw-schema.js';
 
 const dir = tempDir();
 let db: TestDatabase;
@@ -222,5 +224,69 @@ describe('the warehouse', () => {
     expect(table.numRows).toBe(3);
     expect(table.schema.fields.map((f) => f.name)).toEqual(['id', 'email']);
     expect(table.toArray().map((r) => Number(r.toJSON().id))).toEqual([1, 2, 3]);
+  });
+});
+
+/** The client, recording the statements sent with command() (DDL and SYSTEM statements go there). */
+function recordingCommands(inner: ClickHouseClient): { client: ClickHouseClient; commands: string[] } {
+  const commands: string[] = [];
+  const client = new Proxy(inner, {
+    get(target, property) {
+      if (property === 'command') {
+        return (params: Parameters<ClickHouseClient['command']>[0]) => {
+          commands.push(params.query.replace(/\s+/g, ' '));
+          return target.command(params);
+        };
+      }
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { client, commands };
+}
+
+describe('the loader\'s start', () => {
+  it('checks every captured table in a few queries: a restart with no schema change sends no DDL and waits for no mart', async () => {
+    const { client: recording, commands } = recordingCommands(client);
+    const restarted = startWarehouseLoader({ bus: cdc.bus, client: recording, pool: db.pool, database: db.name, topicPrefix: 'sl', log: silentLogger(), group: 'wh-restarted' });
+    await restarted.start();
+    try {
+      await eventually(async () => (await cdc.bus.lag('wh-restarted')).some((l) => l.committed > 0), true);
+      const tables = commands.filter((query) => /raw_intake|^ALTER|^CREATE TABLE IF NOT EXISTS raw\.`(?!_truncations|domain_events)/.test(query));
+      expect(tables).toEqual([]);
+      // The marts' refreshes are started, not waited for: the first rows do not queue behind them.
+      expect(commands.filter((query) => query.startsWith('SYSTEM REFRESH VIEW')).length).toBeGreaterThan(0);
+      expect(commands.filter((query) => query.startsWith('SYSTEM WAIT VIEW'))).toEqual([]);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('widens only the table MySQL changed meanwhile, and gives it a new intake in place of the old', async () => {
+    await db.pool.query('CREATE TABLE wh_restart (id INT PRIMARY KEY, note VARCHAR(20))');
+    await db.pool.query("INSERT INTO wh_restart VALUES (1, 'one')");
+    await eventually(() => rows('SELECT id, note FROM raw.wh_restart FINAL'), [{ id: 1, note: 'one' }]);
+    const { client: recording, commands } = recordingCommands(client);
+    const sources = await readSourceTables(db.pool, db.name, ['wh_restart', 'users']);
+    expect(sources.map((source) => [source.table, source.primaryKey, source.columns.length])).toEqual([['users', ['id'], expect.any(Number)], ['wh_restart', ['id'], 2]]);
+    await syncTables(recording, sources);
+    const before = await syncIntakes(recording, sources);
+    expect(commands).toEqual([]);
+
+    await db.pool.query('ALTER TABLE wh_restart ADD COLUMN extra INT NULL');
+    const widened = await readSourceTables(db.pool, db.name, ['wh_restart', 'users']);
+    await syncTables(recording, widened);
+    expect(commands).toEqual(['ALTER TABLE raw.`wh_restart` ADD COLUMN IF NOT EXISTS `extra` Nullable(Int32)']);
+    const after = await syncIntakes(recording, widened);
+    expect(after.get('users')).toBe(before.get('users'));
+    expect(after.get('wh_restart')).not.toBe(before.get('wh_restart'));
+    const old = before.get('wh_restart')!;
+    expect(commands.filter((query) => query.startsWith('DROP'))).toEqual([
+      `DROP TABLE IF EXISTS raw_intake.\`${old}\``, `DROP VIEW IF EXISTS raw_intake.\`${old}__rows\``, `DROP VIEW IF EXISTS raw_intake.\`${old}__old_keys\``,
+    ]);
+    expect(commands.filter((query) => query.includes('users'))).toEqual([]);
+    // The running loader's intake for the table went: its next rows take the new one.
+    await db.pool.query("INSERT INTO wh_restart VALUES (2, 'two', 7)");
+    await eventually(() => rows('SELECT id, note, extra FROM raw.wh_restart FINAL ORDER BY id'), [{ id: 1, note: 'one', extra: null }, { id: 2, note: 'two', extra: 7 }]);
   });
 });
