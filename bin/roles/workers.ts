@@ -78,7 +78,14 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
     ctx.closers.push(() => served.close());
   }
   await createTopicsOnce(ctx);
-  const loader = startWarehouseLoader({ bus: ctx.bus, client: warehouse, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log, health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP) });
+  // The loader's sweep of every table's schema runs beside its inserts, on a session of its own;
+  // closed after the loader stops (closers run last first), which waits for the sweep.
+  const schemaSession = openWarehouseSession(ctx.config);
+  ctx.closers.push(() => schemaSession.close());
+  const loader = startWarehouseLoader({
+    bus: ctx.bus, client: warehouse, schemaClient: schemaSession, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log,
+    health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP),
+  });
   await loader.start();
   ctx.closers.push(() => loader.stop());
   // The marts refresh themselves (ClickHouse's refreshable views, run by this process on one

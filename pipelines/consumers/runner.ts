@@ -27,6 +27,8 @@ export interface RunnerOptions {
   maxBackoffMs?: number;
   /** Told of every failing batch and every dead letter, so /health shows the group degraded. */
   health?: RoleReporter;
+  /** What the sink still runs beside its batches (the loader's sweep of tables): stop() waits for it too. */
+  inFlight?: () => Promise<unknown>;
 }
 
 export interface RunnerStats {
@@ -70,6 +72,7 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.subscription?.stop();
+    await this.options.inFlight?.();
   }
 
   async stats(): Promise<RunnerStats> {

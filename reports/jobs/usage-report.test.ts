@@ -131,8 +131,9 @@ beforeAll(async () => {
   }, (row) => Number(row?.orders) === Number(counts!.orders) && Number(row?.messages) === Number(counts!.messages) && Number(row?.events) >= 1 && Number(row?.deleted) === 1, 60_000);
   // The bus delivers at least once: a redelivered event is a second copy in the warehouse until a merge.
   await warehouse.command({ query: "INSERT INTO raw.domain_events SELECT * FROM raw.domain_events WHERE type = 'listing.removed'" });
-  // The marts are recomputed every MART_REFRESH_SECONDS: this brings them to the raw layer now.
-  expect(await refreshMarts(warehouse)).toEqual([]);
+  // The loader makes the marts beside its first batches, and they are recomputed every
+  // MART_REFRESH_SECONDS: this waits for them and brings them to the raw layer now.
+  expect(await until(() => refreshMarts(warehouse), (failed) => failed.length === 0, 60_000)).toEqual([]);
 });
 afterAll(async () => {
   await sender?.stop();
