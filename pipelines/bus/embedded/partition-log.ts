@@ -429,9 +429,10 @@ export class PartitionLog {
         if (decoded.kind === 'corrupt') throw new EnvironmentError(`bus log ${segment.path} is corrupt at byte ${position + at}: ${decoded.reason}`);
         at += decoded.size;
         if (decoded.record.offset >= fromOffset) {
-          // Copy out of the shared read buffer so records outlive it.
-          const r = decoded.record;
-          out.push({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value) });
+          // The record's key and value are views of this read's own buffer (never read into again),
+          // not copies: every consumer group reads every record, and copying each was a tenth of a
+          // read. A batch's records keep the chunk alive until the batch is done with.
+          out.push(decoded.record);
           if (out.length >= maxMessages) break;
         }
       }

@@ -139,6 +139,8 @@ export class EmbeddedPercolator implements Percolator {
     const out = new Map<number, number[]>();
     // Every listing of the batch is in the index before any is matched, as with search.
     const analysed = listings.map((doc) => ({ doc, ...this.analyse(doc) }));
+    // With no saved search nothing can match: the listings' words were all there was to learn.
+    if (this.entries.size === 0) return out;
     for (const { doc, listingWords, listingStems } of analysed) {
       const satisfied = new Set<string>();
       for (const stem of listingStems) {

@@ -13,8 +13,6 @@ const FIELD_WEIGHTS = { name: 6, description: 1, category: 2, city: 1.5 } as con
 const K1 = 1.2;
 const B = 0.75;
 
-const ASCII = /^[\x00-\x7f]*$/;
-const ASCII_SEPARATORS = /[^a-z0-9]+/;
 
 const DEAD = 0;
 const INACTIVE = 1;
@@ -157,8 +155,7 @@ export class MemoryIndex {
 
   private count(text: string | null, weight: number): number {
     if (!text) return 0;
-    // Plain ASCII needs no Unicode folding: the same words, several times faster to cut.
-    const list = ASCII.test(text) ? text.toLowerCase().split(ASCII_SEPARATORS).filter(Boolean) : words(text);
+    const list = words(text);
     for (const word of list) {
       const stem = this.surface.learn(word);
       this.termWeights.set(stem, (this.termWeights.get(stem) ?? 0) + weight);
