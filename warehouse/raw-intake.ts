@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from './client.js';
 import { CONNECTOR_VERSION } from '../pipelines/cdc/envelope.js';
-import { RAW_DATABASE } from './raw-schema.js';
+import { RAW_DATABASE, rawTableColumns, type RawColumn } from './raw-schema.js';
 
 /** Outside raw and marts, so analysts never see it; its tables hold nothing (engine Null). */
 export const INTAKE_DATABASE = 'raw_intake';
@@ -22,31 +22,8 @@ const text = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "
  */
 const INSERT_SETTINGS = { date_time_input_format: 'best_effort', input_format_json_ignore_unknown_keys_in_named_tuple: 0, input_format_skip_unknown_fields: 1 } as const;
 
-/** A raw table's column as system.columns has it. */
-export interface RawColumn {
-  name: string;
-  type: string;
-}
-
-/** The raw table's own columns (not the loader's _version, _is_deleted, _synced_at), in their types. */
-export async function rawColumns(client: ClickHouseClient, table: string): Promise<RawColumn[]> {
-  return (await rawTableColumns(client, [table])).get(table) ?? [];
-}
-
-/** rawColumns of several tables in one query. */
-async function rawTableColumns(client: ClickHouseClient, tables: readonly string[]): Promise<Map<string, RawColumn[]>> {
-  const result = await client.query({
-    query: "SELECT table, name, type FROM system.columns WHERE database = {db:String} AND has({tables:Array(String)}, table) AND name NOT IN ('_version', '_is_deleted', '_synced_at') ORDER BY table, position",
-    query_params: { db: RAW_DATABASE, tables }, format: 'JSONEachRow',
-  });
-  const columns = new Map<string, RawColumn[]>();
-  for (const { table, name, type } of await result.json<RawColumn & { table: string }>()) {
-    let list = columns.get(table);
-    if (!list) columns.set(table, list = []);
-    list.push({ name, type });
-  }
-  return columns;
-}
+/** The loader's own columns of every raw table: the row images carry the others. */
+const LOADER_COLUMNS = new Set(['_version', '_is_deleted', '_synced_at']);
 
 /**
  * The Null table and its two views for a raw table, named for what they are: a table whose columns
@@ -104,7 +81,8 @@ export async function syncIntakes(client: ClickHouseClient, tables: readonly { t
   const present = await intakeObjects(client);
   const names = new Map<string, string>();
   for (const { table, primaryKey } of tables) {
-    const { name, statements } = intakeSql(table, primaryKey, columns.get(table) ?? []);
+    const own = (columns.get(table) ?? []).filter((column) => !LOADER_COLUMNS.has(column.name));
+    const { name, statements } = intakeSql(table, primaryKey, own);
     if (![name, `${name}__rows`, `${name}__old_keys`].every((object) => present.has(object))) {
       for (const query of statements) await client.command({ query });
     }

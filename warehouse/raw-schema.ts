@@ -47,7 +47,9 @@ export async function readSourceTables(pool: Pool, database: string, only?: read
   const primaryKeys = new Map<string, string[]>();
   for (const key of keys) {
     const table = String(key.tableName);
-    primaryKeys.set(table, [...(primaryKeys.get(table) ?? []), String(key.name)]);
+    let primaryKey = primaryKeys.get(table);
+    if (!primaryKey) primaryKeys.set(table, primaryKey = []);
+    primaryKey.push(String(key.name));
   }
   const tables = new Map<string, SourceTable>();
   for (const row of rows) {
@@ -85,24 +87,32 @@ ENGINE = ReplacingMergeTree(below) ORDER BY \`table\``,
   });
 }
 
-/** Columns the warehouse table has now. */
-export async function warehouseColumns(client: ClickHouseClient, table: string): Promise<Set<string>> {
-  return (await warehouseTableColumns(client, [table])).get(table) ?? new Set();
+/** A raw table's column as system.columns has it. */
+export interface RawColumn {
+  name: string;
+  type: string;
 }
 
-/** Per raw table named, the columns it has now (a table that is not there is left out). */
-async function warehouseTableColumns(client: ClickHouseClient, tables: readonly string[]): Promise<Map<string, Set<string>>> {
+/** Per raw table named, its columns in their order, in one query however many (a table that is not there is left out). */
+export async function rawTableColumns(client: ClickHouseClient, tables: readonly string[]): Promise<Map<string, RawColumn[]>> {
   const result = await client.query({
-    query: 'SELECT table, name FROM system.columns WHERE database = {db:String} AND has({tables:Array(String)}, table)',
+    query: 'SELECT table, name, type FROM system.columns WHERE database = {db:String} AND has({tables:Array(String)}, table) ORDER BY table, position',
     query_params: { db: RAW_DATABASE, tables }, format: 'JSONEachRow',
   });
-  const columns = new Map<string, Set<string>>();
-  for (const { table, name } of await result.json<{ table: string; name: string }>()) {
-    let set = columns.get(table);
-    if (!set) columns.set(table, set = new Set());
-    set.add(name);
+  const columns = new Map<string, RawColumn[]>();
+  for (const { table, name, type } of await result.json<RawColumn & { table: string }>()) {
+    let list = columns.get(table);
+    if (!list) columns.set(table, list = []);
+    list.push({ name, type });
   }
   return columns;
+}
+
+const names = (columns: readonly RawColumn[] | undefined) => new Set(columns?.map((column) => column.name));
+
+/** Columns the warehouse table has now. */
+export async function warehouseColumns(client: ClickHouseClient, table: string): Promise<Set<string>> {
+  return names((await rawTableColumns(client, [table])).get(table));
 }
 
 /** Creates the table, or adds the columns MySQL has gained since (ALTER TABLE ... ADD COLUMN). */
@@ -115,10 +125,10 @@ export async function syncTable(client: ClickHouseClient, source: SourceTable): 
  * with every column costs nothing more, so a restart with no schema change issues no DDL.
  */
 export async function syncTables(client: ClickHouseClient, sources: readonly SourceTable[]): Promise<Map<string, Set<string>>> {
-  const existing = await warehouseTableColumns(client, sources.map((source) => source.table));
+  const existing = await rawTableColumns(client, sources.map((source) => source.table));
   const synced = new Map<string, Set<string>>();
   for (const source of sources) {
-    let columns = existing.get(source.table);
+    let columns = existing.has(source.table) ? names(existing.get(source.table)) : undefined;
     if (!columns) {
       await client.command({ query: createTableSql(source) });
       // Made just now, or by another loader meanwhile (then with columns this one may not know).

@@ -430,8 +430,8 @@ export class PartitionLog {
         at += decoded.size;
         if (decoded.record.offset >= fromOffset) {
           // The record's key and value are views of this read's own buffer (never read into again),
-          // not copies: every consumer group reads every record, and copying each was a tenth of a
-          // read. A batch's records keep the chunk alive until the batch is done with.
+          // not copies: every consumer group reads every record, so each copy was paid once a group.
+          // A batch's records keep the chunk alive until the batch is done with.
           out.push(decoded.record);
           if (out.length >= maxMessages) break;
         }

@@ -13,7 +13,6 @@ const FIELD_WEIGHTS = { name: 6, description: 1, category: 2, city: 1.5 } as con
 const K1 = 1.2;
 const B = 0.75;
 
-
 const DEAD = 0;
 const INACTIVE = 1;
 const ACTIVE = 2;
