@@ -30,19 +30,20 @@ export function observeSearch(service: SearchService, onIndexed: (ids: number[])
   });
 }
 
-/** Records when each listing id reached the warehouse (its insert returned, as rows or through the loader's intake). */
+/** Records when each listing id reached the warehouse (its insert returned, as TSV lines or as rows). */
 export function observeWarehouse(client: ClickHouseClient, onInserted: (ids: number[]) => void): ClickHouseClient {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'exec') {
         return async (params: { query: string; values?: AsyncIterable<Buffer> }) => {
-          if (!params.values || !/^INSERT INTO raw_intake\.listings__/.test(params.query)) return target.exec(params as never);
+          const columns = /^INSERT INTO raw\.listings \((.*)\) FORMAT TabSeparated$/.exec(params.query)?.[1]?.split(', ');
+          if (!params.values || !columns) return target.exec(params as never);
           const chunks: Buffer[] = [];
           for await (const chunk of params.values) chunks.push(Buffer.from(chunk));
           const body = Buffer.concat(chunks);
           const result = await target.exec({ ...params, values: Readable.from([body]) } as never);
-          const ids = body.toString('utf8').split('\n').filter(Boolean).map((line) => { const e = JSON.parse(line) as { after?: { id: unknown }; before?: { id: unknown } }; return Number((e.after ?? e.before)?.id); });
-          onInserted(ids);
+          const at = columns.indexOf('id');
+          onInserted(body.toString('utf8').split('\n').filter(Boolean).map((line) => Number(line.split('\t')[at])));
           return result;
         };
       }

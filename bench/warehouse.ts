@@ -17,13 +17,15 @@ import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
-import type { ClickHouseClient } from '../warehouse/client.js';
+import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
 import { DASHBOARD_QUERIES } from '../reports/export/export-marts.js';
 import { ensureMarts, MARTS, refreshMarts } from '../warehouse/marts.js';
 import { ensureRawDatabase, readSourceTable, syncTable } from '../warehouse/raw-schema.js';
-import { insertIntake, intakeBody, syncIntake } from '../warehouse/raw-intake.js';
-import { changeRows } from '../warehouse/raw-rows.js';
+import { insertTsv } from '../warehouse/raw-insert.js';
+import { changeImages } from '../warehouse/raw-rows.js';
+import { syncedAtText, TsvBody, TsvRows } from '../warehouse/raw-tsv.js';
+import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { ChangeEnvelope } from '../pipelines/cdc/envelope.js';
 import type { BusMessage } from '../pipelines/bus/port.js';
@@ -34,43 +36,50 @@ import { measure, type BenchResult } from './table.js';
 
 const quiet = () => ({ update() {}, finish() {} });
 
-/** Rounds of the loader over the same backlog, each path in turn (BENCH_LOADER_ROUNDS, default 2 each). */
+/** Rounds of the loader over the same backlog (BENCH_LOADER_ROUNDS, default 2). */
 const LOADER_ROUNDS = Number(process.env.BENCH_LOADER_ROUNDS ?? 2);
 
 /**
  * The loader's own rate: the CDC snapshot of 100,000 listings waits on the bus whole, then a new
  * consumer group loads it into an emptied raw table, until that group has handled every listing.
- * The intake (raw-intake.ts) and the JavaScript path it falls back to take turns, so the machine's
- * load at the time weighs on both alike; CPU is the process's (chDB runs in it) per listing row.
+ * CPU is the process's (chDB runs in it) per listing row.
  */
 async function* loaderRounds(bus: EmbeddedBus, pool: Pool, database: string, client: ClickHouseClient): AsyncGenerator<BenchResult> {
   const topic = `wh.${database}.listings`;
-  for (let round = 0; round < LOADER_ROUNDS * 2; round++) {
-    const intake = round % 2 === 0;
+  // As `up` runs it: the sweep of every table and the marts on a session of its own.
+  const schemaClient = createWarehouseClient({ path: join(benchWarehouse().dir, 'warehouse') });
+  try {
+    for (let round = 0; round < LOADER_ROUNDS; round++) yield await loaderRound(round, schemaClient);
+  } finally {
+    await schemaClient.close();
+  }
+
+  async function loaderRound(round: number, schemaClient: ClickHouseClient): Promise<BenchResult> {
     await client.command({ query: 'TRUNCATE TABLE IF EXISTS raw.listings' });
     const group = `warehouse-bench-${round}`;
-    const loader = startWarehouseLoader({ bus, pool, database, topicPrefix: 'wh', log: silentLogger(), client, group, intake });
+    const loader = startWarehouseLoader({ bus, pool, database, topicPrefix: 'wh', log: silentLogger(), client, schemaClient, group });
     const load = loadavg()[0]!.toFixed(1);
     const cpu = process.cpuUsage();
     const started = performance.now();
     await loader.start();
     let handled = 0;
-    // The loader's start (every captured table's raw table and intake checked, the marts) comes
-    // before its first rows: said apart, as a restart pays it again.
+    // The loader's start (every captured table's raw table checked, the marts) comes before its
+    // first rows: said apart, as a restart pays it again.
     let firstRowsMs: number | undefined;
+    let firstRows = 0;
     for (;;) {
       const lag = (await bus.lag(group)).filter((p) => p.topic === topic);
       handled = lag.reduce((sum, p) => sum + p.committed, 0);
-      if (firstRowsMs === undefined && handled > 0) firstRowsMs = performance.now() - started;
+      if (firstRowsMs === undefined && handled > 0) [firstRowsMs, firstRows] = [performance.now() - started, handled];
       if (lag.length > 0 && lag.every((p) => p.lag === 0)) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     await loader.stop();
-    const name = intake ? 'intake (JSON parsed by ClickHouse)' : 'JavaScript mapping (before)';
-    yield { ...measure(`warehouse loader, backlog of ${handled.toLocaleString('en-US')} listings, ${name}, round ${Math.floor(round / 2) + 1}`, 'rows', handled, ms, 'bus backlog -> loader -> chDB'),
-      note: `${((used.user + used.system) / handled).toFixed(1)} µs CPU/row; first rows loaded ${Math.round(firstRowsMs ?? ms)} ms after the start; load average ${load}` };
+    return { ...measure(`warehouse loader, backlog of ${handled.toLocaleString('en-US')} listings, round ${round + 1}`, 'rows', handled, ms, 'bus backlog -> loader -> chDB'),
+      note: `${((used.user + used.system) / handled).toFixed(1)} µs CPU/row; first rows loaded ${Math.round(firstRowsMs ?? ms)} ms after the start, `
+        + `${Math.round((handled - firstRows) / ((ms - (firstRowsMs ?? 0)) / 1000)).toLocaleString('en-US')} rows/s from then on; load average ${load}` };
   }
 }
 
@@ -83,8 +92,7 @@ async function* loaderStages(bus: EmbeddedBus, pool: Pool, database: string, cli
   const source = (await readSourceTable(pool, database, 'listings'))!;
   const shape = { primaryKey: source.primaryKey, debezium: debeziumColumns(source.columns) };
   await ensureRawDatabase(client);
-  await syncTable(client, source);
-  const intake = await syncIntake(client, 'listings', source.primaryKey);
+  const tsv = new TsvRows(await syncTable(client, source));
   const stage = async <T>(name: string, rows: number, run: () => Promise<T> | T): Promise<T> => {
     const load = loadavg()[0]!.toFixed(1);
     const cpu = process.cpuUsage();
@@ -110,16 +118,18 @@ async function* loaderStages(bus: EmbeddedBus, pool: Pool, database: string, cli
   });
   const count = batches.reduce((sum, batch) => sum + batch.length, 0);
   const parsed = await stage('JSON parse of the envelopes', count, () => batches.map((batch) => batch.map((m) => JSON.parse(m.value!.toString('utf8')) as ChangeEnvelope)));
-  const rows = await stage('raw rows (raw-rows.ts changeRows)', count, () => parsed.map((batch) => batch.flatMap((envelope) => changeRows(envelope, shape, Date.now()))));
-  await stage('JSONEachRow serialising of the rows', count, () => rows.map((batch) => batch.map((row) => JSON.stringify(row)).join('\n')));
+  const bodies = await stage('TabSeparated rows of the parsed envelopes (raw-tsv.ts)', count, () => parsed.map((batch) => {
+    const syncedAt = syncedAtText(Date.now());
+    const body = new TsvBody();
+    for (const envelope of batch) {
+      const version = eventVersion(envelope).toString();
+      for (const { row, deleted } of changeImages(envelope, shape)) body.add(tsv.line(row, version, deleted, syncedAt));
+    }
+    return body.take();
+  }));
   await client.command({ query: 'TRUNCATE TABLE raw.listings' });
-  await stage('chDB insert of the rows (client.insert JSONEachRow, serialising included)', count, async () => {
-    for (const batch of rows) await client.insert({ table: 'raw.listings', values: batch, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 } });
-  });
-  const bodies = await stage('intake body (the messages\' bytes joined)', count, () => batches.map((batch) => intakeBody(batch.map((m) => m.value))!));
-  await client.command({ query: 'TRUNCATE TABLE raw.listings' });
-  await stage('chDB insert through the intake (ClickHouse parses the envelopes)', count, async () => {
-    for (const body of bodies) await insertIntake(client, intake, body);
+  await stage('chDB insert of the TabSeparated rows', count, async () => {
+    for (const body of bodies) await insertTsv(client, 'listings', tsv.names, body);
   });
   await stage('truncations check after an insert (one query a batch)', count, async () => {
     for (let i = 0; i < batches.length; i++) await client.query({ query: "SELECT max(below) AS below FROM raw._truncations WHERE `table` = 'listings'", format: 'JSONEachRow' }).then((r) => r.json());

@@ -32,22 +32,32 @@ export function changedImage(envelope: ChangeEnvelope): Row | null {
   return envelope.op === 'd' ? envelope.before : envelope.after;
 }
 
-/** The raw rows of one row change (not a truncate), from either engine's envelope. */
-export function changeRows(envelope: ChangeEnvelope, shape: RowShape, syncedAt: number): Row[] {
+/** A row image a change writes to the raw table, and whether that row ends there. */
+export interface RawImage {
+  row: Row;
+  deleted: boolean;
+}
+
+/**
+ * The row images one row change (not a truncate) writes, from either engine's envelope, in the
+ * built-in reader's representation: one, or two for an update of the primary key.
+ */
+export function changeImages(envelope: ChangeEnvelope, shape: RowShape): RawImage[] {
   const raw = changedImage(envelope);
   if (!raw) return [];
-  const version = eventVersion(envelope).toString();
   const builtin = (row: Row) => (fromDebezium(envelope) ? asBuiltinRow(row, shape.debezium) : row);
   const image = builtin(raw);
-  const rows: Row[] = [];
   // An UPDATE of the primary key (one 'u' from the built-in reader) also ends the old key's row,
   // as Debezium's 'd' on the old key does.
   const before = envelope.op === 'u' && envelope.before ? builtin(envelope.before) : null;
-  if (before && shape.primaryKey.some((column) => String(before[column]) !== String(image[column]))) {
-    rows.push({ ...toRow(before), _version: version, _is_deleted: 1, _synced_at: syncedAt });
-  }
-  rows.push({ ...toRow(image), _version: version, _is_deleted: envelope.op === 'd' ? 1 : 0, _synced_at: syncedAt });
-  return rows;
+  const ended = before && shape.primaryKey.some((column) => String(before[column]) !== String(image[column])) ? [{ row: before, deleted: true }] : [];
+  return [...ended, { row: image, deleted: envelope.op === 'd' }];
+}
+
+/** The raw rows of one row change (not a truncate), as ClickHouse's JSON input takes them. */
+export function changeRows(envelope: ChangeEnvelope, shape: RowShape, syncedAt: number): Row[] {
+  const version = eventVersion(envelope).toString();
+  return changeImages(envelope, shape).map(({ row, deleted }) => ({ ...toRow(row), _version: version, _is_deleted: deleted ? 1 : 0, _synced_at: syncedAt }));
 }
 
 /** A domain event's row in the events table (its payload kept as JSON text). */

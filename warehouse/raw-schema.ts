@@ -108,15 +108,8 @@ export async function rawTableColumns(client: ClickHouseClient, tables: readonly
   return columns;
 }
 
-const names = (columns: readonly RawColumn[] | undefined) => new Set(columns?.map((column) => column.name));
-
-/** Columns the warehouse table has now. */
-export async function warehouseColumns(client: ClickHouseClient, table: string): Promise<Set<string>> {
-  return names((await rawTableColumns(client, [table])).get(table));
-}
-
-/** Creates the table, or adds the columns MySQL has gained since (ALTER TABLE ... ADD COLUMN). */
-export async function syncTable(client: ClickHouseClient, source: SourceTable): Promise<Set<string>> {
+/** Creates the table, or adds the columns MySQL has gained since (ALTER TABLE ... ADD COLUMN); resolves with its columns. */
+export async function syncTable(client: ClickHouseClient, source: SourceTable): Promise<RawColumn[]> {
   return (await syncTables(client, [source])).get(source.table)!;
 }
 
@@ -124,21 +117,24 @@ export async function syncTable(client: ClickHouseClient, source: SourceTable): 
  * syncTable for many tables, reading what the warehouse has in one query: a table that is there
  * with every column costs nothing more, so a restart with no schema change issues no DDL.
  */
-export async function syncTables(client: ClickHouseClient, sources: readonly SourceTable[]): Promise<Map<string, Set<string>>> {
+export async function syncTables(client: ClickHouseClient, sources: readonly SourceTable[]): Promise<Map<string, RawColumn[]>> {
   const existing = await rawTableColumns(client, sources.map((source) => source.table));
-  const synced = new Map<string, Set<string>>();
+  const synced = new Map<string, RawColumn[]>();
   for (const source of sources) {
-    let columns = existing.has(source.table) ? names(existing.get(source.table)) : undefined;
+    let columns = existing.get(source.table);
     if (!columns) {
       await client.command({ query: createTableSql(source) });
       // Made just now, or by another loader meanwhile (then with columns this one may not know).
-      columns = await warehouseColumns(client, source.table);
+      columns = (await rawTableColumns(client, [source.table])).get(source.table) ?? [];
     }
+    const present = new Set(columns.map((column) => column.name));
     for (const column of source.columns) {
-      if (columns.has(column.name)) continue;
+      if (present.has(column.name)) continue;
       // Added columns are Nullable: rows written before the column existed have no value for it.
-      await client.command({ query: `ALTER TABLE ${RAW_DATABASE}.${ident(source.table)} ADD COLUMN IF NOT EXISTS ${ident(column.name)} ${clickhouseType({ ...column, nullable: true })}` });
-      columns.add(column.name);
+      const type = clickhouseType({ ...column, nullable: true });
+      await client.command({ query: `ALTER TABLE ${RAW_DATABASE}.${ident(source.table)} ADD COLUMN IF NOT EXISTS ${ident(column.name)} ${type}` });
+      columns = [...columns, { name: column.name, type }];
+      present.add(column.name);
     }
     synced.set(source.table, columns);
   }

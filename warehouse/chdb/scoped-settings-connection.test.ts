@@ -68,7 +68,9 @@ describe('the embedded warehouse client', () => {
     const rows = await client.query({ query: 'SELECT id, toString(at) AS at FROM default.loaded WHERE id > 2 ORDER BY id', format: 'JSONEachRow' }).then((r) => r.json());
     expect(rows).toEqual([{ id: 3, at: '2026-12-06 10:00:00' }, { id: 4, at: '2026-12-06 11:00:00' }]);
     expect(await setting('date_time_input_format')).toBe(before);
-    expect(bodyInsertTarget('INSERT INTO raw_intake.listings__0a1b FORMAT JSONEachRow')).toEqual({ table: 'raw_intake.listings__0a1b', format: 'JSONEachRow' });
+    expect(bodyInsertTarget('INSERT INTO raw.listings FORMAT JSONEachRow')).toEqual({ table: 'raw.listings', format: 'JSONEachRow' });
+    expect(bodyInsertTarget('INSERT INTO raw.listings (id, name, _version) FORMAT TabSeparated')).toEqual({ table: 'raw.listings', columns: ['id', 'name', '_version'], format: 'TabSeparated' });
+    expect(bodyInsertTarget('INSERT INTO raw.listings (id, `odd name`) FORMAT TabSeparated')).toBeUndefined();
     expect(bodyInsertTarget('INSERT INTO `raw`.`odd name` FORMAT JSONEachRow')).toBeUndefined();
   });
 

@@ -34,14 +34,18 @@ class Turnstile {
   }
 }
 
+type BodyFormat = 'JSONEachRow' | 'TabSeparated';
+
 /**
- * An `INSERT INTO db.table FORMAT JSONEachRow` with a body (exec's values): the form chDB takes as
- * bytes with the settings in the statement's own SETTINGS clause, instead of the body copied into
- * the SQL text and the settings SET on the session and reset. Undefined for anything else.
+ * An `INSERT INTO db.table [(columns)] FORMAT JSONEachRow|TabSeparated` with a body (exec's
+ * values), every name plain: the form chDB takes as bytes with the settings in the statement's own
+ * SETTINGS clause, instead of the body copied into the SQL text and the settings SET on the
+ * session and reset. Undefined for anything else.
  */
-export function bodyInsertTarget(query: string): { table: string; format: 'JSONEachRow' } | undefined {
-  const match = /^INSERT INTO ([A-Za-z0-9_]+\.[A-Za-z0-9_]+) FORMAT (JSONEachRow)$/.exec(query.trim());
-  return match ? { table: match[1]!, format: 'JSONEachRow' } : undefined;
+export function bodyInsertTarget(query: string): { table: string; columns?: string[]; format: BodyFormat } | undefined {
+  const match = /^INSERT INTO ([A-Za-z0-9_]+\.[A-Za-z0-9_]+)(?: \(([A-Za-z0-9_]+(?:, [A-Za-z0-9_]+)*)\))? FORMAT (JSONEachRow|TabSeparated)$/.exec(query.trim());
+  if (!match) return undefined;
+  return { table: match[1]!, ...(match[2] ? { columns: match[2].split(', ') } : {}), format: match[3] as BodyFormat };
 }
 
 async function bytesOf(values: unknown): Promise<Buffer> {

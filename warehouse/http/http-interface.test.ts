@@ -13,6 +13,7 @@ import { silentLogger } from '../../core/log.js';
 import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { confineAnalystQuery } from '../analyst-guard.js';
 import { createWarehouseClient } from '../client.js';
+import { insertTsv } from '../raw-insert.js';
 import { serveWarehouseHttp, type WarehouseHttpServer } from './http-interface.js';
 import { WarehouseUsers } from './warehouse-users.js';
 
@@ -174,6 +175,13 @@ describe('the served warehouse', () => {
     await loader.insert({ table: 'raw.listings', values: [{ id: 51, title: 'bike 51', price_cents: 5100, created_at: '2026-12-06T10:00:00Z' }], format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort' } });
     const count = await loader.query({ query: 'SELECT count() AS n FROM raw.listings', format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>());
     expect(Number(count[0]!.n)).toBe(51);
+  });
+
+  it('takes the loader\'s TabSeparated rows in the request body, as a ClickHouse server does', async () => {
+    // The rows as the warehouse loader writes them (raw-tsv.ts), a tab and a newline in a title among them.
+    await insertTsv(loader, 'listings', ['id', 'title', 'price_cents', 'created_at'], Buffer.from('61\tbike\\twith\\ttabs\t6100\t2026-12-06 10:00:00.000\n62\tline\\nbreak\t6200\t2026-12-06T11:00:00Z\n'));
+    const rows = await loader.query({ query: 'SELECT id, title, toString(created_at) AS at FROM raw.listings WHERE id > 60 ORDER BY id', format: 'JSONEachRow' }).then((r) => r.json());
+    expect(rows).toEqual([{ id: 61, title: 'bike\twith\ttabs', at: '2026-12-06 10:00:00.000' }, { id: 62, title: 'line\nbreak', at: '2026-12-06 11:00:00.000' }]);
   });
 
   it('keeps every request\'s settings to itself', async () => {
