@@ -1,6 +1,7 @@
-// What a change event or a domain event becomes in the raw layer: rows as ClickHouse's JSON input
-// takes them, each with its event's version (the ReplacingMergeTree collapses redeliveries to the
-// newest) and whether it ends the row. Truncates and the tables' schema are the loader's. Pure.
+// What a change event or a domain event becomes in the raw layer: the row images a change writes,
+// each with its event's version (the ReplacingMergeTree collapses redeliveries to the newest) and
+// whether it ends the row; the loader writes them as TSV (raw-tsv.ts), domain events and backfills
+// as JSON rows. Truncates and the tables' schema are the loader's. Pure.
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { asBuiltinRow, fromDebezium, type DebeziumColumn } from '../pipelines/cdc/debezium/builtin-row.js';
@@ -54,7 +55,10 @@ export function changeImages(envelope: ChangeEnvelope, shape: RowShape): RawImag
   return [...ended, { row: image, deleted: envelope.op === 'd' }];
 }
 
-/** The raw rows of one row change (not a truncate), as ClickHouse's JSON input takes them. */
+/**
+ * The raw rows of one row change (not a truncate) as ClickHouse's JSON input takes them: the
+ * reference the TSV rows are tested against (raw-tsv-loading.test.ts).
+ */
 export function changeRows(envelope: ChangeEnvelope, shape: RowShape, syncedAt: number): Row[] {
   const version = eventVersion(envelope).toString();
   return changeImages(envelope, shape).map(({ row, deleted }) => ({ ...toRow(row), _version: version, _is_deleted: deleted ? 1 : 0, _synced_at: syncedAt }));
