@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { storedCoordinates } from '../geo-distance.js';
 import type { ListingDocument } from '../port.js';
 import { toDocument } from '../listing-changes.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS docs (
@@ -57,9 +58,20 @@ export interface IndexedRow {
 
 const INDEXED_COLUMNS = 'id, deleted, name, description, category, country, city, price_amount, status, created_at, latitude, longitude';
 
+/** SQLite's own: a commit that leaves the log this many pages long checkpoints it whole. */
+const SQLITE_DEFAULT_PAGES = 1000;
+/**
+ * Beside the checkpoint thread. Only the writer can start the log over (when it finds it all
+ * copied back), and a writer that never pauses would otherwise never find it so: the log grew to
+ * 190 MB over 200,000 documents. At this length a commit copies what the thread has not yet (a
+ * quarter second's writes at most) and the next one starts the log over.
+ */
+const REWIND_PAGES = 4000;
+
 export class DocumentStore {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly checkpointer: WalCheckpointer;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -69,6 +81,12 @@ export class DocumentStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
+    // The log goes back into the file from a thread of its own (wal-checkpointer.ts), not inside
+    // this connection's commits; should that thread stop, this connection does it all again.
+    this.db.pragma(`wal_autocheckpoint = ${REWIND_PAGES}`);
+    this.checkpointer = startWalCheckpointer(path, () => {
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
+    });
     this.db.exec(SCHEMA);
     const present = new Set((this.db.prepare('PRAGMA table_info(docs)').all() as { name: string }[]).map((c) => c.name));
     for (const [column, type] of Object.entries(ADDED_COLUMNS)) {
@@ -179,7 +197,13 @@ export class DocumentStore {
     return this.statements.row.get(id) as Record<string, unknown> | undefined;
   }
 
+  /** Who moves the log back into the file now: the checkpoint thread, or this connection's own commits (after that thread failed). */
+  checkpointedBy(): 'thread' | 'commits' {
+    return this.db.pragma('wal_autocheckpoint', { simple: true }) === REWIND_PAGES ? 'thread' : 'commits';
+  }
+
   close(): void {
+    this.checkpointer.stop();
     this.db.close();
   }
 }
