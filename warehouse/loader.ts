@@ -62,6 +62,15 @@ async function syncShapes(client: ClickHouseClient, sources: readonly SourceTabl
  */
 const OLD_INTAKE_DATABASE = 'raw_intake';
 
+/** Drops what an earlier version left, if it is there; a user who may not drop it is told, and loading goes on. */
+async function dropOldIntake(client: ClickHouseClient, log: Logger): Promise<void> {
+  const found = await client.query({ query: 'SELECT name FROM system.databases WHERE name = {db:String}', query_params: { db: OLD_INTAKE_DATABASE }, format: 'JSONEachRow' });
+  if ((await found.json()).length === 0) return;
+  await client.command({ query: `DROP DATABASE IF EXISTS ${OLD_INTAKE_DATABASE}` }).catch((error: unknown) => {
+    log.warn({ database: OLD_INTAKE_DATABASE, error: (error as Error).message }, 'could not drop the database earlier versions wrote through (it holds no rows); drop it by hand');
+  });
+}
+
 export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   const tablePrefix = `${options.topicPrefix}.${options.database}.`;
   const eventsPrefix = `${options.topicPrefix}.events.`;
@@ -98,7 +107,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       .filter((source) => source.primaryKey.length > 0 && source.table !== 'schema_migrations' && !known.has(source.table));
     const client = options.schemaClient ?? options.client;
     for (const [table, shape] of await syncShapes(client, sources)) if (!known.has(table)) known.set(table, shape);
-    await client.command({ query: `DROP DATABASE IF EXISTS ${OLD_INTAKE_DATABASE}` });
+    await dropOldIntake(client, options.log);
     for (const { name, error } of await ensureMarts(client, { waitForRefresh: false })) options.log.warn({ mart: name, error }, 'mart not made or not refreshed');
   };
 
