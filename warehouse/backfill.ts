@@ -6,8 +6,9 @@ import { connectMysql, type Connection, type Pool, type RowDataPacket } from '..
 import { normalizeRow, type ColumnTypes } from '../pipelines/cdc/column-values.js';
 import { beginVersionedSnapshot, type CaptureEngine } from '../pipelines/cdc/snapshot-version.js';
 import type { ClickHouseClient } from './client.js';
-import { toRow } from './raw-rows.js';
+import { insertTsv } from './raw-insert.js';
 import { ensureRawDatabase, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
+import { syncedAtText, TsvBody, TsvRows } from './raw-tsv.js';
 
 export interface BackfillOptions {
   url: string;
@@ -59,17 +60,16 @@ export async function backfill(options: BackfillOptions): Promise<{ table: strin
     for (const table of tables) {
       const source = await readSourceTable(options.pool, options.database, table);
       if (!source || source.primaryKey.length === 0) continue;
-      await syncTable(options.client, source);
+      const tsv = new TsvRows(await syncTable(options.client, source));
       const [[count]] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(table)}`);
       const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))(`backfill ${table}`, Number(count!.n));
       let rows = 0;
-      const syncedAt = Date.now();
+      const syncedAt = syncedAtText(Date.now());
       for await (const chunk of chunks(connection, table, source.primaryKey, options.chunkRows ?? 10_000)) {
-        await options.client.insert({
-          table: `${RAW_DATABASE}.${ident(table)}`, format: 'JSONEachRow',
-          values: chunk.map((row) => ({ ...toRow(row), _version: version, _is_deleted: 0, _synced_at: syncedAt })),
-          clickhouse_settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 },
-        });
+        // The rows as the loader writes them (raw-tsv.ts), so a backfilled row and a loaded one read the same.
+        const body = new TsvBody();
+        for (const row of chunk) body.add(tsv.line(row, version, false, syncedAt));
+        await insertTsv(options.client, table, tsv.names, body.take());
         rows += chunk.length;
         progress.update(rows);
       }
