@@ -15,7 +15,7 @@ import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
-import { ensureRawDatabase, EVENTS_TABLE, RAW_DATABASE, readSourceTable, readSourceTables, syncTables, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
+import { ensureRawDatabase, EVENTS_TABLE, ident, RAW_DATABASE, readSourceTable, readSourceTables, syncTables, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
 import { changeImages, domainEventRow, type RowShape } from './raw-rows.js';
 import { insertRows, insertTsv } from './raw-insert.js';
 import { syncedAtText, TsvBody, TsvRows } from './raw-tsv.js';
@@ -112,7 +112,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   };
 
   const deleteOlder = async (table: string, below: bigint) => {
-    await options.client.command({ query: `DELETE FROM ${RAW_DATABASE}.\`${table}\` WHERE _version < ${below}` }).catch((error: unknown) => {
+    await options.client.command({ query: `DELETE FROM ${RAW_DATABASE}.${ident(table)} WHERE _version < ${below}` }).catch((error: unknown) => {
       // A table truncated before any of its rows reached the warehouse has nothing to delete.
       if (/UNKNOWN_TABLE|does ?n[o']t exist/i.test((error as Error).message)) return;
       throw new SinkUnavailable(`warehouse: deleting ${table}'s rows older than its truncate failed: ${(error as Error).message}`, { cause: error });

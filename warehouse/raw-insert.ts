@@ -4,10 +4,10 @@ import { Readable } from 'node:stream';
 import { PoisonMessage, SinkUnavailable } from '../core/errors.js';
 import type { Row } from '../pipelines/cdc/envelope.js';
 import type { ClickHouseClient } from './client.js';
-import { RAW_DATABASE } from './raw-schema.js';
+import { ident, RAW_DATABASE } from './raw-schema.js';
 
 /** A failure of the warehouse itself (worth retrying), not of what was sent to it. */
-export function unavailable(error: unknown): SinkUnavailable | undefined {
+function unavailable(error: unknown): SinkUnavailable | undefined {
   const message = (error as Error).message;
   return /ECONNREFUSED|ECONNRESET|timeout|TOO_MANY|MEMORY_LIMIT/i.test(message) ? new SinkUnavailable(`warehouse: ${message}`, { cause: error }) : undefined;
 }
@@ -16,8 +16,8 @@ function refused(table: string, error: unknown): Error {
   return unavailable(error) ?? new PoisonMessage(`warehouse rejected rows for ${table}: ${(error as Error).message.slice(0, 500)}`, { cause: error });
 }
 
-/** Plain names go bare, so chDB takes the insert's body as bytes (chdb/scoped-settings-connection.ts). */
-const name = (value: string) => (/^[A-Za-z0-9_]+$/.test(value) ? value : `\`${value.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``);
+/** Plain names go bare, so chDB takes the insert's body as bytes (chdb/scoped-settings-connection.ts); others quoted as the table's DDL quoted them. */
+const name = (value: string) => (/^[A-Za-z0-9_]+$/.test(value) ? value : ident(value));
 
 /** Rows as objects (JSONEachRow): the domain events and the truncation marks, a few at a time. */
 export async function insertRows(client: ClickHouseClient, table: string, values: Row[]): Promise<void> {

@@ -1,7 +1,7 @@
 // What a change event or a domain event becomes in the raw layer: the row images a change writes,
 // each with its event's version (the ReplacingMergeTree collapses redeliveries to the newest) and
-// whether it ends the row; the loader writes them as TSV (raw-tsv.ts), domain events and backfills
-// as JSON rows. Truncates and the tables' schema are the loader's. Pure.
+// whether it ends the row; the loader writes them as TSV (raw-tsv.ts), domain events as JSON rows.
+// Truncates and the tables' schema are the loader's. Pure.
 import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { asBuiltinRow, fromDebezium, type DebeziumColumn } from '../pipelines/cdc/debezium/builtin-row.js';

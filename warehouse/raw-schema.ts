@@ -13,7 +13,8 @@ export const EVENTS_TABLE = 'domain_events';
  */
 export const TRUNCATIONS_TABLE = '_truncations';
 
-const ident = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
+/** A name as a ClickHouse identifier, quoted. */
+export const ident = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
 
 export interface SourceTable {
   table: string;

@@ -1,8 +1,8 @@
 // Copies an SQLite file's write-ahead log back into the file from a thread of its own. SQLite does
 // it inside the commit that crosses its threshold (every ~4 MB of log), on the writing thread: the
-// index's commits, on the platform's one main thread, spent a third of their time there while
-// MariaDB wrote flat out. A PASSIVE checkpoint from another connection neither waits for nor
-// blocks the writer or the readers.
+// index's commits run on the platform's one main thread, and these checkpoints were about a third
+// of an insert-heavy write's time. A PASSIVE checkpoint from another connection neither waits for
+// nor blocks the writer or the readers.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
