@@ -16,6 +16,7 @@ import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import type { RowsDecoderChoice } from '../pipelines/cdc/binlog-stream.js';
 import { CdcReader } from '../pipelines/cdc/reader.js';
 import { FileStateStore } from '../pipelines/cdc/reader-state.js';
+import { ThreadedCdcReader, type CaptureReader } from '../pipelines/cdc/thread/threaded-reader.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
 import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
@@ -49,25 +50,43 @@ async function decodeOnly(url: string, from: { file: string; pos: number }, rows
   return elapsed;
 }
 
-async function catchUp(url: string, dir: string, targetSeq: number, rowsDecoder: RowsDecoderChoice = 'builtin'): Promise<{ elapsedMs: number; changes: number; cpuUs: number }> {
+interface CatchUpRun {
+  elapsedMs: number;
+  changes: number;
+  /** The whole process's CPU (every thread). */
+  cpuUs: number;
+  /** The main thread's busy time (its event loop's). */
+  mainUs: number;
+}
+
+/**
+ * The reader from its saved position until it has published up to `targetSeq`: on a thread of
+ * its own as `steveslist up` and `steveslist cdc` run it, or on this thread as the tests do.
+ */
+async function catchUp(url: string, dir: string, targetSeq: number, options: { rowsDecoder?: RowsDecoderChoice; thread?: boolean } = {}): Promise<CatchUpRun> {
+  const { rowsDecoder = 'builtin', thread = true } = options;
   const bus = await EmbeddedBus.open({ dir: join(dir, 'bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
   const t = Date.now();
   const cpu = process.cpuUsage();
-  const reader = CdcReader.start({
-    url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'bench',
-    filter: new TableFilter({ database: parseMysqlUrl(url).database, include: [], exclude: [], excludeColumns: [] }),
-    replicaServerId: 77_002, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet, rowsDecoder,
-  });
+  const loop = performance.eventLoopUtilization();
+  const filter = { database: parseMysqlUrl(url).database, include: [], exclude: [], excludeColumns: [] };
+  const reader: CaptureReader = thread
+    ? ThreadedCdcReader.start({ url, stateDir: join(dir, 'cdc'), topicPrefix: 'bench', filter, replicaServerId: 77_002, snapshotChunkRows: 5000, onMissingBinlog: 'fail', rowsDecoder }, bus, silentLogger())
+    : CdcReader.start({
+      url, bus, store: new FileStateStore(join(dir, 'cdc')), topicPrefix: 'bench', filter: new TableFilter(filter),
+      replicaServerId: 77_002, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet, rowsDecoder,
+    });
   while (Number(reader.stats().position?.gtid?.split('-')[2] ?? 0) < targetSeq) {
     if (reader.stats().phase === 'failed') await reader.done;
     await new Promise((r) => setTimeout(r, 5));
   }
   const elapsedMs = Date.now() - t;
   const used = process.cpuUsage(cpu);
+  const mainUs = performance.eventLoopUtilization(loop).active * 1000;
   const changes = reader.stats().changesPublished + reader.stats().snapshotRows;
   await reader.stop();
   await bus.close();
-  return { elapsedMs, changes, cpuUs: used.user + used.system };
+  return { elapsedMs, changes, cpuUs: used.user + used.system, mainUs };
 }
 
 /** Commit reply to delivery to a consumer group, for single-row writes at a steady rate. */
@@ -139,13 +158,17 @@ export async function* cdcBenches(server: LocalMysqlServer): AsyncGenerator<Benc
     const decodeMs = await decodeOnly(url, from, backlogRows);
     yield measure('binlog decode only (zongji), catch-up', 'rows', backlogRows, decodeMs, 'listing + outbox row events');
 
-    // The same backlog from the same saved position, read by zongji's rows decoding, to compare.
+    // The same backlog from the same saved position: on the reader's own thread (as the platform
+    // runs it), on the main thread, and with zongji's rows decoding, to compare.
+    cpSync(join(dir, 'a', 'cdc'), join(dir, 'm', 'cdc'), { recursive: true });
     cpSync(join(dir, 'a', 'cdc'), join(dir, 'z', 'cdc'), { recursive: true });
     const second = await catchUp(url, join(dir, 'a'), end.seq);
-    const perRow = (run: { changes: number; cpuUs: number }) => `cpu ${(run.cpuUs / run.changes).toFixed(1)} µs/row`;
-    yield measure('CDC catch-up to the bus (decode + envelope + publish)', 'rows', second.changes, second.elapsedMs, `embedded bus, fsync always, ${perRow(second)}`);
-    const byZongji = await catchUp(url, join(dir, 'z'), end.seq, 'zongji');
-    yield measure('CDC catch-up to the bus, rows decoded by zongji', 'rows', byZongji.changes, byZongji.elapsedMs, `as above, ${perRow(byZongji)}`);
+    const perRow = (run: CatchUpRun) => `cpu ${(run.cpuUs / run.changes).toFixed(1)} µs/row, of it the main thread ${(run.mainUs / run.changes).toFixed(1)}`;
+    yield measure('CDC catch-up to the bus (decode + envelope + publish)', 'rows', second.changes, second.elapsedMs, `reader on its own thread, embedded bus, fsync always, ${perRow(second)}`);
+    const inMain = await catchUp(url, join(dir, 'm'), end.seq, { thread: false });
+    yield measure('CDC catch-up to the bus, reader on the main thread', 'rows', inMain.changes, inMain.elapsedMs, `as above, ${perRow(inMain)}`);
+    const byZongji = await catchUp(url, join(dir, 'z'), end.seq, { rowsDecoder: 'zongji' });
+    yield measure('CDC catch-up to the bus, rows decoded by zongji', 'rows', byZongji.changes, byZongji.elapsedMs, `on its own thread, ${perRow(byZongji)}`);
 
     const snapshot = await catchUp(url, join(dir, 'b'), end.seq);
     yield measure('CDC snapshot to the bus', 'rows', snapshot.changes, snapshot.elapsedMs, '5,000-row primary-key chunks');

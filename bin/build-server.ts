@@ -18,7 +18,8 @@ export async function buildServer(): Promise<{ dir: string; sources: number; ms:
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const result = await build({
-    entryPoints: [join(PROJECT_ROOT, 'bin', 'cli.ts')],
+    // Change capture's thread loads a file of its own (pipelines/cdc/thread/threaded-reader.ts finds it beside the chunks).
+    entryPoints: { cli: join(PROJECT_ROOT, 'bin', 'cli.ts'), 'cdc-reader-thread': join(PROJECT_ROOT, 'pipelines', 'cdc', 'thread', 'reader-thread.ts') },
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',

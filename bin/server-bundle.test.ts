@@ -48,6 +48,9 @@ describe('the server bundle', () => {
     expect(paths).toContain(join(BUNDLE_DIR, '..', '..', 'bin', 'cli.ts'));
     expect(paths).toContain(join(BUNDLE_DIR, '..', '..', 'marketplace', 'schema', 'migrate.ts'));
     expect(existsSync(join(BUNDLE_DIR, 'cli.js'))).toBe(true);
+    // Change capture's thread loads its own entry, found beside the chunks.
+    expect(paths).toContain(join(BUNDLE_DIR, '..', '..', 'pipelines', 'cdc', 'thread', 'reader-thread.ts'));
+    expect(existsSync(join(BUNDLE_DIR, 'cdc-reader-thread.js'))).toBe(true);
     const version = await runCli(['--version']);
     expect(version.stdout).toMatch(/running from its bundle\)$/m);
     const fromSources = await runCli(['--version'], { STEVESLIST_FROM_SOURCES: '1' });
