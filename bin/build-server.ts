@@ -18,8 +18,12 @@ export async function buildServer(): Promise<{ dir: string; sources: number; ms:
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const result = await build({
-    // Change capture's thread loads a file of its own (pipelines/cdc/thread/threaded-reader.ts finds it beside the chunks).
-    entryPoints: { cli: join(PROJECT_ROOT, 'bin', 'cli.ts'), 'cdc-reader-thread': join(PROJECT_ROOT, 'pipelines', 'cdc', 'thread', 'reader-thread.ts') },
+    // Each thread loads a file of its own, found beside the chunks (core/threads/start-thread.ts).
+    entryPoints: {
+      cli: join(PROJECT_ROOT, 'bin', 'cli.ts'),
+      'cdc-reader-thread': join(PROJECT_ROOT, 'pipelines', 'cdc', 'thread', 'reader-thread.ts'),
+      'search-thread': join(PROJECT_ROOT, 'pipelines', 'sinks', 'search', 'embedded', 'thread', 'search-thread.ts'),
+    },
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: 'node',

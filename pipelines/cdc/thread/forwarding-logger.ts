@@ -1,7 +1,8 @@
 // The logger change capture's thread writes to: each line goes to the main thread and out through
 // the process's own logger, so its format, level and redaction of secrets are the process's.
 import type { Logger } from '../../../core/log.js';
-import { crossError, type FromThread } from './thread-protocol.js';
+import { crossError } from '../../../core/threads/crossing-errors.js';
+import type { FromThread } from './thread-protocol.js';
 
 type Level = Extract<FromThread, { type: 'log' }>['level'];
 

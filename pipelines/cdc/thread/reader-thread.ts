@@ -9,7 +9,8 @@ import { CdcReader } from '../reader.js';
 import { FileStateStore } from '../reader-state.js';
 import { TableFilter } from '../topics.js';
 import { forwardingLogger } from './forwarding-logger.js';
-import { crossError, packMessages, reviveError, type FromThread, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
+import { crossError, reviveError } from '../../../core/threads/crossing-errors.js';
+import { packMessages, type FromThread, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
 
 const STATS_EVERY_MS = 100;
 

@@ -1,11 +1,13 @@
 // The main thread's side of change capture on its own thread (reader-thread.ts): the same surface
 // as the reader (done, reading, streaming, stats, stop), the bus calls the thread makes answered
 // here, and the thread's log lines written through this process's logger.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../../core/log.js';
 import type { Bus } from '../../bus/port.js';
 import type { CdcStats } from '../reader.js';
-import { crossError, reviveError, unpackMessages, type FromThread, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
+import { crossError, reviveError } from '../../../core/threads/crossing-errors.js';
+import { startThread } from '../../../core/threads/start-thread.js';
+import { unpackMessages, type FromThread, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
 
 /** What the platform's roles need of a running change capture, on this thread or another. */
 export interface CaptureReader {
@@ -14,17 +16,6 @@ export interface CaptureReader {
   readonly streaming: Promise<void>;
   stats(): CdcStats;
   stop(): Promise<void>;
-}
-
-/**
- * The thread's code: the bundle's own file when this runs from the bundle (built beside it), the
- * TypeScript source otherwise, loaded through tsx as the process's own sources are.
- */
-function threadEntry(): { entry: URL | string; eval?: true } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./cdc-reader-thread.js', import.meta.url) };
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const source = new URL('./reader-thread.ts', import.meta.url).href;
-  return { entry: `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`, eval: true };
 }
 
 export class ThreadedCdcReader implements CaptureReader {
@@ -48,8 +39,7 @@ export class ThreadedCdcReader implements CaptureReader {
     });
     // The caller awaits `done`; keep an early failure from also surfacing as unhandled.
     this.done.catch(() => undefined);
-    const entry = threadEntry();
-    this.worker = new Worker(entry.entry, { workerData: settings, eval: entry.eval === true });
+    this.worker = startThread(new URL('./reader-thread.ts', import.meta.url), 'cdc-reader-thread', { workerData: settings });
     const end = (error?: Error) => {
       if (this.ended) return;
       this.ended = true;

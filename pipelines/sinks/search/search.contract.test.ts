@@ -1,11 +1,13 @@
 // Relevance and behaviour of the search port, the same cases for every adapter: the embedded
-// index always, Elasticsearch when ELASTICSEARCH_URL is set.
+// index always (in this thread, and on its own as the platform runs it), Elasticsearch when
+// ELASTICSEARCH_URL is set.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/fixtures/temp-dir.js';
 import { ElasticsearchSearch } from './elasticsearch.js';
 import { EmbeddedSearch } from './embedded/index.js';
+import { ThreadedEmbeddedSearch } from './embedded/thread/threaded-search.js';
 import type { ListingDocument, SearchService, SearchStore } from './port.js';
 
 const dir = tempDir();
@@ -16,7 +18,11 @@ interface Adapter {
   open(): Promise<SearchService>;
 }
 
-const adapters: Adapter[] = [{ name: 'embedded', open: async () => new EmbeddedSearch(join(dir.path, randomBytes(4).toString('hex'))) }];
+const adapters: Adapter[] = [
+  { name: 'embedded', open: async () => new EmbeddedSearch(join(dir.path, randomBytes(4).toString('hex'))) },
+  // As the platform opens it: the same index on a thread of its own, every call crossing to it.
+  { name: 'embedded on its own thread', open: async () => new ThreadedEmbeddedSearch({ dir: join(dir.path, randomBytes(4).toString('hex')), alias: 'listings' }) },
+];
 if (process.env.ELASTICSEARCH_URL) {
   adapters.push({
     name: 'elasticsearch',
