@@ -23,6 +23,7 @@ export async function buildServer(): Promise<{ dir: string; sources: number; ms:
       cli: join(PROJECT_ROOT, 'bin', 'cli.ts'),
       'cdc-reader-thread': join(PROJECT_ROOT, 'pipelines', 'cdc', 'thread', 'reader-thread.ts'),
       'search-thread': join(PROJECT_ROOT, 'pipelines', 'sinks', 'search', 'embedded', 'thread', 'search-thread.ts'),
+      'percolator-thread': join(PROJECT_ROOT, 'pipelines', 'sinks', 'search-alerts', 'thread', 'percolator-thread.ts'),
     },
     absWorkingDir: PROJECT_ROOT,
     bundle: true,

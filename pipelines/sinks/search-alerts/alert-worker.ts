@@ -131,6 +131,11 @@ export class SearchAlertsWorker {
     this.linkKey = await unsubscribeLinkKey(this.options.pool);
     const loaded = await loadSavedSearches(this.options.pool, this.options.percolator, this.options.log);
     const listings = await learnListingWords(this.options.pool, this.options.percolator);
+    this.options.percolator.refillWith?.(async (percolator) => {
+      const again = await loadSavedSearches(this.options.pool, percolator, this.options.log);
+      await learnListingWords(this.options.pool, percolator);
+      this.options.log.info({ savedSearches: again }, 'search alerts: percolator filled again after its thread stopped');
+    });
     this.options.log.info({ savedSearches: loaded, listingsLearned: listings, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
     await this.runner.start();
     this.digests.start();

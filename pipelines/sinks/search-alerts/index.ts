@@ -1,7 +1,7 @@
 // Saved-search alerts: the percolator the configuration asks for, and the worker.
 import type { Config } from '../../../core/config/index.js';
 import type { Logger } from '../../../core/log.js';
-import { EmbeddedPercolator } from './embedded-percolator.js';
+import { ThreadedEmbeddedPercolator } from './thread/threaded-percolator.js';
 import type { Percolator } from './percolator.js';
 
 export type { Percolator } from './percolator.js';
@@ -14,7 +14,8 @@ export type { SavedSearch } from './saved-search.js';
 export async function openPercolator(config: Config, log: Logger): Promise<Percolator> {
   const es = config.search.elasticsearch;
   const synonyms = config.search.synonyms;
-  if (!es) return new EmbeddedPercolator({ synonyms });
+  // On a thread of its own: matching every listing takes no turns from the other roles.
+  if (!es) return new ThreadedEmbeddedPercolator({ synonyms });
   // Loaded only when search runs on Elasticsearch, as the search adapter is.
   const { ElasticsearchPercolator, PercolatorUnsupported } = await import('./elasticsearch-percolator.js');
   try {
@@ -22,6 +23,6 @@ export async function openPercolator(config: Config, log: Logger): Promise<Perco
   } catch (error) {
     if (!(error instanceof PercolatorUnsupported)) throw error;
     log.warn({ reason: error.message }, 'saved-search alerts: matching in memory');
-    return new EmbeddedPercolator({ synonyms });
+    return new ThreadedEmbeddedPercolator({ synonyms });
   }
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingDocument } from '../search/port.js';
 import { ElasticsearchPercolator } from './elasticsearch-percolator.js';
 import { EmbeddedPercolator } from './embedded-percolator.js';
+import { ThreadedEmbeddedPercolator } from './thread/threaded-percolator.js';
 import type { Percolator } from './percolator.js';
 import type { SavedSearch } from './saved-search.js';
 
@@ -21,7 +22,11 @@ async function hasPercolatorModule(url: string): Promise<boolean> {
   return Object.values(body.nodes ?? {}).some((node) => node.modules.some((module) => module.name === 'percolator'));
 }
 
-const adapters: Adapter[] = [{ name: 'embedded', open: async () => new EmbeddedPercolator() }];
+const adapters: Adapter[] = [
+  { name: 'embedded', open: async () => new EmbeddedPercolator() },
+  // As the platform opens it: the same percolator on a thread of its own, every call crossing to it.
+  { name: 'embedded on its own thread', open: async () => new ThreadedEmbeddedPercolator() },
+];
 if (process.env.ELASTICSEARCH_URL && await hasPercolatorModule(process.env.ELASTICSEARCH_URL)) {
   adapters.push({
     name: 'elasticsearch',

@@ -19,5 +19,10 @@ export interface Percolator {
   learn?(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void;
   /** Saved searches held. */
   count(): Promise<number>;
+  /**
+   * How to fill it again, where an adapter can lose what it holds (the in-memory one on its own
+   * thread, should the thread die): the same as filled it first, the saved searches and words.
+   */
+  refillWith?(fill: (percolator: Percolator) => Promise<void>): void;
   close(): Promise<void>;
 }

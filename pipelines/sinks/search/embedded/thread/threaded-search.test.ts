@@ -11,7 +11,7 @@ import { ThreadedEmbeddedSearch } from './threaded-search.js';
 const dir = tempDir();
 afterAll(() => dir.remove());
 
-const threadOf = (service: ThreadedEmbeddedSearch) => (service as unknown as { worker: Worker | undefined }).worker;
+const threadOf = (service: ThreadedEmbeddedSearch) => (service as unknown as { calls: { worker: Worker | undefined } }).calls.worker;
 
 describe('the embedded search index on its own thread', () => {
   it('fails the calls in flight as retriable when its thread dies, and opens the index again, whole, on the next call', async () => {
