@@ -20,6 +20,14 @@ export interface EmbeddedPercolatorOptions {
   synonyms?: SynonymGroups;
 }
 
+interface Analysed {
+  listingWords: Set<string>;
+  listingStems: Set<string>;
+}
+
+/** What a listing's words come from: a change of anything else leaves what they satisfy as it was. */
+const listingText = (doc: ListingDocument) => `${doc.name}\u0000${doc.description}\u0000${doc.category}\u0000${doc.city}`;
+
 interface Entry {
   search: SavedSearch;
   /** Every word but the last: each must be in the listing (as search finds a word). */
@@ -73,6 +81,10 @@ export class EmbeddedPercolator implements Percolator {
   /** A listing word -> the saved words within a typo of it; cleared when a saved word is added. */
   private readonly typoCache = new Map<string, string[]>();
   private readonly stemCache = new Map<string, string>();
+  /** Per listing, what its text satisfied (see wordsMatched), as of `generation`. */
+  private readonly textMatches = new Map<number, { text: string; generation: number; satisfied: Set<string>; prefixed: Set<string> }>();
+  /** Bumped by any change of the saved words or of the known stems. */
+  private generation = 0;
   /**
    * Stems seen in listings. As search does, a saved word whose stem (or a synonym's) the listings
    * use is taken as meant, not as a typo: "cat" then does not find "car".
@@ -92,6 +104,7 @@ export class EmbeddedPercolator implements Percolator {
   }
 
   async upsert(searches: readonly SavedSearch[]): Promise<void> {
+    this.generation++;
     for (const search of searches) {
       this.delete(search.id);
       const terms = searchTerms(search.q);
@@ -110,6 +123,7 @@ export class EmbeddedPercolator implements Percolator {
   }
 
   async remove(ids: readonly number[]): Promise<void> {
+    this.generation++;
     for (const id of ids) this.delete(id);
   }
 
@@ -120,6 +134,7 @@ export class EmbeddedPercolator implements Percolator {
   async close(): Promise<void> {
     this.entries.clear();
     this.byKey.clear();
+    this.textMatches.clear();
   }
 
   learn(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void {
@@ -127,38 +142,29 @@ export class EmbeddedPercolator implements Percolator {
   }
 
   /** The listing's words and stems; its stems become known. */
-  private analyse(doc: Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>): { listingWords: Set<string>; listingStems: Set<string> } {
+  private analyse(doc: Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>): Analysed {
     const listingWords = new Set(words(`${doc.name} ${doc.description} ${doc.category} ${doc.city}`));
     const listingStems = new Set<string>();
     for (const word of listingWords) listingStems.add(this.stem(word));
-    for (const stem of listingStems) this.knownStems.add(stem);
+    for (const stem of listingStems) {
+      if (this.knownStems.has(stem)) continue;
+      this.knownStems.add(stem);
+      // A word newly known is no typo any more: what texts were found to satisfy may change.
+      this.generation++;
+    }
     return { listingWords, listingStems };
   }
 
   async match(listings: readonly ListingDocument[]): Promise<Map<number, number[]>> {
     const out = new Map<number, number[]>();
-    // Every listing of the batch is in the index before any is matched, as with search.
-    const analysed = listings.map((doc) => ({ doc, ...this.analyse(doc) }));
+    const texts = listings.map(listingText);
+    // Every listing of the batch is in the index before any is matched, as with search. A text
+    // matched before is known already: analysing it again would teach nothing.
+    const analysed = listings.map((doc, i) => (this.textMatches.get(doc.id)?.text === texts[i] ? undefined : this.analyse(doc)));
     // With no saved search nothing can match: the listings' words were all there was to learn.
     if (this.entries.size === 0) return out;
-    for (const { doc, listingWords, listingStems } of analysed) {
-      const satisfied = new Set<string>();
-      for (const stem of listingStems) {
-        for (const term of this.termsByStem.get(stem) ?? []) satisfied.add(term);
-        for (const synonym of this.synonyms.get(stem) ?? []) for (const term of this.termsByStem.get(synonym) ?? []) satisfied.add(term);
-      }
-      for (const word of listingWords) {
-        for (const term of this.typosOf(word)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
-      }
-      // Search corrects a typo to a word the listings use, then adds that word's synonyms:
-      // "bicycel" is read as "bicycle" and so finds "bike" too.
-      for (const stem of listingStems) {
-        for (const written of this.groupWords.get(stem) ?? []) {
-          if (!this.knownStems.has(this.stem(written))) continue;
-          for (const term of this.typosOf(written)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
-        }
-      }
-      const prefixed = this.prefixesIn(listingWords);
+    listings.forEach((doc, i) => {
+      const { satisfied, prefixed } = this.wordsMatched(doc, texts[i]!, analysed[i]);
       const city = doc.city.toLowerCase();
       const keys = new Set<string>([`city:${city}`, `category:${doc.category.toLowerCase()}`, `country:${doc.country.toLowerCase()}`, EVERY_LISTING]);
       for (const term of [...satisfied, ...prefixed]) {
@@ -175,8 +181,39 @@ export class EmbeddedPercolator implements Percolator {
         }
       }
       if (matched.length > 0) out.set(doc.id, matched.sort((a, b) => a - b));
-    }
+    });
     return out;
+  }
+
+  /**
+   * The saved words a listing's text satisfies, and the saved last words it starts: what its text
+   * alone decides. Kept per listing while the saved words and the known stems stay as they were,
+   * so a change of price or status (most updates) is matched without reading its text again.
+   */
+  private wordsMatched(doc: ListingDocument, text: string, analysed: Analysed | undefined): { satisfied: Set<string>; prefixed: Set<string> } {
+    const kept = this.textMatches.get(doc.id);
+    if (kept && kept.text === text && kept.generation === this.generation) return kept;
+    const { listingWords, listingStems } = analysed ?? this.analyse(doc);
+    const satisfied = new Set<string>();
+    for (const stem of listingStems) {
+      for (const term of this.termsByStem.get(stem) ?? []) satisfied.add(term);
+      for (const synonym of this.synonyms.get(stem) ?? []) for (const term of this.termsByStem.get(synonym) ?? []) satisfied.add(term);
+    }
+    for (const word of listingWords) {
+      for (const term of this.typosOf(word)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
+    }
+    // Search corrects a typo to a word the listings use, then adds that word's synonyms:
+    // "bicycel" is read as "bicycle" and so finds "bike" too.
+    for (const stem of listingStems) {
+      for (const written of this.groupWords.get(stem) ?? []) {
+        if (!this.knownStems.has(this.stem(written))) continue;
+        for (const term of this.typosOf(written)) if (this.termRefs.has(term) && !this.isKnown(term)) satisfied.add(term);
+      }
+    }
+    const matched = { text, generation: this.generation, satisfied, prefixed: this.prefixesIn(listingWords) };
+    if (this.textMatches.size >= CACHE_SIZE) this.textMatches.clear();
+    this.textMatches.set(doc.id, matched);
+    return matched;
   }
 
   private stem(word: string): string {
