@@ -9,9 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/fixtures/temp-dir.js';
 import type { ListingDocument, SearchService } from '../port.js';
 import { highlightAll, snippet } from './highlight.js';
+import { DEFAULT_SYNONYMS } from '../synonyms.js';
 import { EmbeddedSearch } from './index.js';
+import { ListingIndex, SNAPSHOT_SUFFIX } from './listing-index.js';
 import { MemoryIndex } from './memory-index.js';
 import { QueryEngine } from './query-engine.js';
+import { readSnapshot } from './snapshot.js';
 import { SurfaceWords, withinBudget } from './surface-words.js';
 import { TopK } from './top-k.js';
 
@@ -69,6 +72,30 @@ describe('the embedded index shared by processes and kept across restarts', () =
     } finally {
       await next.close();
       await crashed.close();
+    }
+  });
+
+  it('writes a snapshot as it is written, so an open after a kill -9 replays only what came after it', async () => {
+    const path = join(folder(), 'snap.sqlite');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(path, '..'), { recursive: true });
+    // Every 100 changed documents at most; no wait between snapshots (a test cannot wait 10 s).
+    const writing = new ListingIndex('snap', path, DEFAULT_SYNONYMS, { changes: 100, ms: 0 });
+    const batch = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ doc: listing({ id: from + i, name: `Kayak ${from + i}` }), version: 1n }));
+    await writing.upsert(batch(1, 60));
+    // The open's own snapshot (of an empty index) is all there is after 60.
+    expect(readSnapshot(`${path}${SNAPSHOT_SUFFIX}`)?.image.ordinals).toBe(0);
+    await writing.upsert(batch(61, 150));
+    expect(readSnapshot(`${path}${SNAPSHOT_SUFFIX}`)?.image.ordinals).toBe(150);
+    await writing.upsert(batch(151, 160));
+    // Opened again while the writer was never closed (as after a kill -9): the snapshot, then the last 10.
+    const reopened = new ListingIndex('snap', path, DEFAULT_SYNONYMS);
+    try {
+      expect(await reopened.count()).toBe(160);
+      expect(ids(await reopened.search({ q: 'kayak', perPage: 200 })).sort((a, b) => a - b)).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
+    } finally {
+      reopened.close();
+      writing.close();
     }
   });
 

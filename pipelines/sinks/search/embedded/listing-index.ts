@@ -22,6 +22,13 @@ const COMPACT_AFTER_DEAD = 50_000;
 const FACET_SIZE = 20;
 /** Changes replayed on top of a snapshot at open past which a fresh snapshot is written at once. */
 const RESNAPSHOT_AFTER = 100_000;
+/**
+ * While the index is written, a snapshot after this many changed documents, at most this often:
+ * a process killed with -9 writes none at close, and its next open replayed every change since
+ * the last one (after a minute of bursts with kills, ~5 s of the search thread before it indexed
+ * again). Bounded so, an open replays at most about this many.
+ */
+export const SNAPSHOT_EVERY = { changes: 20_000, ms: 10_000 };
 /** Postings the type-ahead expansions of a query's last word may add up to. */
 const PREFIX_POSTINGS_BUDGET = 300_000;
 /** The snapshot file sits beside the SQLite file: `<index>.sqlite.snapshot`. */
@@ -51,8 +58,11 @@ export class ListingIndex implements SearchStore {
   private seenDataVersion = -1;
 
   private readonly snapshotPath: string;
+  /** Documents changed since the snapshot was written (or that the open replayed on top of it). */
+  private unsnapshotted = 0;
+  private snapshotAt = 0;
 
-  constructor(readonly name: string, path: string, synonyms: SynonymGroups) {
+  constructor(readonly name: string, path: string, synonyms: SynonymGroups, private readonly snapshotEvery = SNAPSHOT_EVERY) {
     this.store = new DocumentStore(path);
     this.snapshotPath = `${path}${SNAPSHOT_SUFFIX}`;
     // Stemmed as the index stems, so "televisions" finds what "tv" finds.
@@ -83,11 +93,24 @@ export class ListingIndex implements SearchStore {
     });
     this.seenDataVersion = this.store.dataVersion();
     if (!fromSnapshot || replayed > RESNAPSHOT_AFTER) this.saveSnapshot();
+    else {
+      // Of unknown age: the first write after enough replayed changes writes a new one, off the start.
+      this.unsnapshotted = replayed;
+      this.snapshotAt = 0;
+    }
   }
 
   private saveSnapshot(): void {
     if (this.memory.dead > this.memory.ordinals / 10) this.memory.compact();
     writeSnapshot(this.snapshotPath, this.memory.image(), this.seenSeq);
+    this.unsnapshotted = 0;
+    this.snapshotAt = Date.now();
+  }
+
+  /** After a write: a snapshot when enough changed since the last one and it is old enough. */
+  private snapshotIfDue(changed: number): void {
+    this.unsnapshotted += changed;
+    if (this.unsnapshotted >= this.snapshotEvery.changes && Date.now() - this.snapshotAt >= this.snapshotEvery.ms) this.saveSnapshot();
   }
 
   /** Applies what was committed since the memory index's change number (inside a transaction); returns how many rows. */
@@ -101,6 +124,7 @@ export class ListingIndex implements SearchStore {
       rows++;
     }
     this.seenSeq = seq;
+    this.unsnapshotted += rows;
     return rows;
   }
 
@@ -148,6 +172,7 @@ export class ListingIndex implements SearchStore {
         outcome.applied++;
       }
     });
+    this.snapshotIfDue(outcome.applied);
     return outcome;
   }
 
@@ -165,6 +190,7 @@ export class ListingIndex implements SearchStore {
         outcome.applied++;
       }
     });
+    this.snapshotIfDue(outcome.applied);
     return outcome;
   }
 
@@ -173,13 +199,16 @@ export class ListingIndex implements SearchStore {
   }
 
   async truncate(version: bigint): Promise<void> {
+    let removed = 0;
     this.write((seq) => {
       this.store.markTruncated(version);
       for (const id of this.store.olderLive(version)) {
         this.store.tombstone(id, version, seq);
         this.memory.remove(id);
+        removed++;
       }
     });
+    this.snapshotIfDue(removed);
   }
 
   async setSellerName(sellerId: number, name: string): Promise<void> {

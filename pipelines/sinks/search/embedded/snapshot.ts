@@ -1,8 +1,8 @@
 // A snapshot of the memory index in one file beside the SQLite file, written when the index
-// closes: the next open maps it back in and replays only the changes stored after it, instead of
+// closes and as it is written (listing-index.ts says how often): the next open maps it back in and replays only the changes stored after it, instead of
 // re-reading and re-analysing every document. Any doubt about the file (format, a newer change
 // number than the store has, a short read) and the index is rebuilt from the store instead.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
 import type { MemoryImage } from './memory-index.js';
 
 const MAGIC = 'steveslist-search-snapshot';
@@ -26,6 +26,20 @@ const COLUMNS: [Column, { BYTES_PER_ELEMENT: number }][] = [
 ];
 
 const padded = (bytes: number) => Math.ceil(bytes / 8) * 8;
+const ZEROS = new Uint8Array(8);
+const WRITE_PIECES = 1024;
+
+/** writev until every byte is written (a call may write less than asked). */
+function writeAll(fd: number, pieces: Uint8Array[]): void {
+  let rest = pieces;
+  while (rest.length > 0) {
+    let written = writevSync(fd, rest);
+    let i = 0;
+    while (i < rest.length && written >= rest[i]!.byteLength) written -= rest[i++]!.byteLength;
+    rest = rest.slice(i);
+    if (written > 0) rest[0] = rest[0]!.subarray(written);
+  }
+}
 
 /** Writes the image as of change `seq`, atomically (a temp file renamed over the old one). */
 export function writeSnapshot(path: string, image: MemoryImage, seq: number): void {
@@ -37,18 +51,27 @@ export function writeSnapshot(path: string, image: MemoryImage, seq: number): vo
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
+    // Written as the index goes (listing-index.ts): one call per thousand pieces, not two per
+    // term (an index has hundreds of thousands of terms).
+    const pieces: Uint8Array[] = [];
+    const flush = () => {
+      for (let i = 0; i < pieces.length; i += WRITE_PIECES) writeAll(fd, pieces.slice(i, i + WRITE_PIECES));
+      pieces.length = 0;
+    };
+    const blob = (array: ArrayBufferView) => {
+      pieces.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+      const padding = padded(array.byteLength) - array.byteLength;
+      if (padding > 0) pieces.push(ZEROS.subarray(0, padding));
+      if (pieces.length >= WRITE_PIECES * 16) flush();
+    };
     const lead = Buffer.alloc(8);
     lead.writeUInt32LE(headerBytes.length, 0);
-    writeSync(fd, lead);
-    writeSync(fd, headerBytes);
-    writeSync(fd, Buffer.alloc(padded(headerBytes.length) - headerBytes.length));
-    const blob = (array: ArrayBufferView) => {
-      writeSync(fd, new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-      writeSync(fd, Buffer.alloc(padded(array.byteLength) - array.byteLength));
-    };
+    pieces.push(lead);
+    blob(headerBytes);
     for (const [column] of COLUMNS) blob(image.columns[column]);
     for (const term of image.terms) blob(term.docs);
     for (const term of image.terms) blob(term.impacts);
+    flush();
   } finally {
     closeSync(fd);
   }
