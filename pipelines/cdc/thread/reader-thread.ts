@@ -10,12 +10,12 @@ import { FileStateStore } from '../reader-state.js';
 import { TableFilter } from '../topics.js';
 import { forwardingLogger } from './forwarding-logger.js';
 import { crossError, reviveError } from '../../../core/threads/crossing-errors.js';
-import { packMessages, type FromThread, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
+import { packMessages, type FromThread, type ThreadData, type ToThread } from './thread-protocol.js';
 
 const STATS_EVERY_MS = 100;
 
 const port = parentPort!;
-const settings = workerData as ThreadReaderSettings;
+const settings = workerData as ThreadData;
 const post = (message: FromThread, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 let nextCall = 1;
@@ -29,7 +29,7 @@ function call<T>(message: FromThread, transfer?: ArrayBuffer[]): Promise<T> {
 
 /** The bus as far as the reader uses it: each call answered by the main thread. */
 const bus = {
-  kind: 'embedded',
+  kind: settings.busKind,
   publish(topic, messages) {
     const { packed, transfer } = packMessages(messages);
     return call<void>({ type: 'publish', id: nextCall++, topic, messages: packed }, transfer);

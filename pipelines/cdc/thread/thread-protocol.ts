@@ -3,7 +3,7 @@
 // per process) and the process's logger. A batch crosses as one transferred buffer of values
 // (no copy) with its keys beside it, so the main thread only frames and appends it.
 import type { CrossedError } from '../../../core/threads/crossing-errors.js';
-import type { OutgoingMessage } from '../../bus/port.js';
+import type { Bus, OutgoingMessage } from '../../bus/port.js';
 import type { RowsDecoderChoice } from '../binlog-stream.js';
 import type { CdcStats } from '../reader.js';
 import type { TableFilterOptions } from '../topics.js';
@@ -23,6 +23,9 @@ export interface ThreadReaderSettings {
   rowsDecoder?: RowsDecoderChoice;
   maxBatchEvents?: number;
 }
+
+/** What the thread starts with: the settings, and which bus the main thread answers for. */
+export type ThreadData = ThreadReaderSettings & { busKind: Bus['kind'] };
 
 /** Messages of one publish, packed: every value's bytes in `data`, value i from ends[i-1] to ends[i]. */
 export interface PackedMessages {

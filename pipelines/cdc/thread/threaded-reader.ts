@@ -7,7 +7,7 @@ import type { Bus } from '../../bus/port.js';
 import type { CdcStats } from '../reader.js';
 import { crossError, reviveError } from '../../../core/threads/crossing-errors.js';
 import { startThread } from '../../../core/threads/start-thread.js';
-import { unpackMessages, type FromThread, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
+import { unpackMessages, type FromThread, type ThreadData, type ThreadReaderSettings, type ToThread } from './thread-protocol.js';
 
 /** What the platform's roles need of a running change capture, on this thread or another. */
 export interface CaptureReader {
@@ -39,7 +39,7 @@ export class ThreadedCdcReader implements CaptureReader {
     });
     // The caller awaits `done`; keep an early failure from also surfacing as unhandled.
     this.done.catch(() => undefined);
-    this.worker = startThread(new URL('./reader-thread.ts', import.meta.url), 'cdc-reader-thread', { workerData: settings });
+    this.worker = startThread(new URL('./reader-thread.ts', import.meta.url), 'cdc-reader-thread', { workerData: { ...settings, busKind: bus.kind } satisfies ThreadData });
     const end = (error?: Error) => {
       if (this.ended) return;
       this.ended = true;
