@@ -7,7 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { RoleReporter } from '../core/role-health.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureRefreshLedger, MARTS, MARTS_DATABASE, martTable, REFRESH_LEDGER, refreshSecondsOf, type MartDefinition } from './marts.js';
-import { RAW_DATABASE } from './raw-schema.js';
+import { ident, RAW_DATABASE } from './raw-schema.js';
 
 export class MartRefreshFailed extends PlatformError {
   readonly code = 'MART_REFRESH_FAILED';
@@ -125,7 +125,7 @@ export class MartKeeper {
   private async syncedThrough(mart: string, startedMs: number): Promise<number | null> {
     const sources = this.marts[mart]!.sources;
     const result = await this.options.client.query({
-      query: `SELECT max(m) AS ms FROM (${sources.map((table) => `SELECT toUnixTimestamp64Milli(max(_synced_at)) AS m FROM ${RAW_DATABASE}.\`${table}\` WHERE _synced_at < fromUnixTimestamp64Milli({before:Int64})`).join(' UNION ALL ')}) WHERE m > 0`,
+      query: `SELECT max(m) AS ms FROM (${sources.map((table) => `SELECT toUnixTimestamp64Milli(max(_synced_at)) AS m FROM ${RAW_DATABASE}.${ident(table)} WHERE _synced_at < fromUnixTimestamp64Milli({before:Int64})`).join(' UNION ALL ')}) WHERE m > 0`,
       query_params: { before: startedMs - 1000 }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     });
     const ms = (await result.json<{ ms: number | null }>())[0]?.ms;

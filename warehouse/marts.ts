@@ -5,6 +5,7 @@
 // chDB runs these refreshes in the background of the process that owns the folder.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from './client.js';
+import { ident } from './raw-schema.js';
 import { IS_SALE } from './sale-statuses.js';
 
 export const MARTS_DATABASE = 'marts';
@@ -161,7 +162,6 @@ export const MARTS: Record<string, MartDefinition> = {
   },
 };
 
-const ident = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
 export const martTable = (name: string) => `${MARTS_DATABASE}.${ident(name)}`;
 
 /** Marks a mart's table with its definition, so a changed definition is rebuilt and an unchanged one left alone. */
