@@ -129,16 +129,21 @@ export class SearchAlertsWorker {
 
   async start(): Promise<void> {
     this.linkKey = await unsubscribeLinkKey(this.options.pool);
-    const loaded = await loadSavedSearches(this.options.pool, this.options.percolator, this.options.log);
-    const listings = await learnListingWords(this.options.pool, this.options.percolator);
+    const { savedSearches, listingsLearned } = await this.fill(this.options.percolator);
     this.options.percolator.refillWith?.(async (percolator) => {
-      const again = await loadSavedSearches(this.options.pool, percolator, this.options.log);
-      await learnListingWords(this.options.pool, percolator);
-      this.options.log.info({ savedSearches: again }, 'search alerts: percolator filled again after its thread stopped');
+      const again = await this.fill(percolator);
+      this.options.log.info(again, 'search alerts: percolator filled again after its thread stopped');
     });
-    this.options.log.info({ savedSearches: loaded, listingsLearned: listings, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
+    this.options.log.info({ savedSearches, listingsLearned, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
     await this.runner.start();
     this.digests.start();
+  }
+
+  /** The saved searches with alerts on, and the words of the newest listings: what an empty percolator needs. */
+  private async fill(percolator: Percolator): Promise<{ savedSearches: number; listingsLearned: number }> {
+    const savedSearches = await loadSavedSearches(this.options.pool, percolator, this.options.log);
+    const listingsLearned = await learnListingWords(this.options.pool, percolator);
+    return { savedSearches, listingsLearned };
   }
 
   stages(): SearchAlertStages {
