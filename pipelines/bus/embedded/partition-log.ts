@@ -9,6 +9,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../core/errors.js';
 import { decodeRecord, encodeRecords, type StoredRecord } from './record-format.js';
+import { RecentRecords } from './recent-records.js';
 import { checkpointPathOf, readSegmentMark, sealMarkPathOf, writeSegmentMark, type SealMark } from './seal-mark.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
@@ -22,6 +23,8 @@ export interface PartitionLogOptions {
   retentionMs: number;
   /** Bytes fsynced to the active segment between two checkpoints (default 4 MB): at most what a restart reads through. */
   checkpointEveryBytes?: number;
+  /** Bytes of the newest records kept decoded in memory for the groups that keep up (default 4 MB; 0: none). */
+  recentBytes?: number;
 }
 
 export interface AppendRecord {
@@ -69,6 +72,7 @@ const INDEX_EVERY_BYTES = 16 * 1024;
 const CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
+const RECENT_BYTES = 4 * 1024 * 1024;
 
 export class OffsetOutOfRange extends Error {
   constructor(readonly requested: number, readonly startOffset: number) {
@@ -92,6 +96,7 @@ export class PartitionLog {
   private checkpointedBytes = 0;
   private checkpointing: Promise<void> | undefined;
   private readonly events = new EventEmitter();
+  private recent!: RecentRecords;
 
   private constructor(readonly dir: string, private readonly options: PartitionLogOptions) {
     this.events.setMaxListeners(0);
@@ -165,6 +170,7 @@ export class PartitionLog {
     const active = this.segments[this.segments.length - 1]!;
     this.checkpointedBytes = active.size;
     this.nextOffset = active.endOffset;
+    this.recent = new RecentRecords(this.options.recentBytes ?? RECENT_BYTES, this.nextOffset);
     this.writer = await open(active.path, 'a');
     this.writePosition = active.size;
   }
@@ -294,6 +300,7 @@ export class PartitionLog {
     let position = this.writePosition;
     let lastIndexed = active.index.length ? active.index[active.index.length - 1]![1] : -INDEX_EVERY_BYTES;
     let offset = group[0]!.firstOffset;
+    for (const append of group) this.recent.add(append.firstOffset, append.data, append.sizes);
     for (const size of group.flatMap((append) => append.sizes)) {
       if (position - lastIndexed >= INDEX_EVERY_BYTES) {
         active.index.push([offset, position]);
@@ -375,6 +382,8 @@ export class PartitionLog {
   /** Up to `maxMessages` acknowledged records from `fromOffset` on (fewer at the end of the log). */
   async read(fromOffset: number, maxMessages: number, maxBytes = READ_CHUNK_BYTES): Promise<StoredRecord[]> {
     if (fromOffset < this.startOffset) throw new OffsetOutOfRange(fromOffset, this.startOffset);
+    const recent = this.recent.read(fromOffset, maxMessages, maxBytes);
+    if (recent) return recent;
     const out: StoredRecord[] = [];
     let offset = fromOffset;
     while (out.length < maxMessages && offset < this.endOffset) {

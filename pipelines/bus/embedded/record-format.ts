@@ -77,14 +77,14 @@ export type DecodeResult =
   | { kind: 'incomplete' }
   | { kind: 'corrupt'; reason: string };
 
-/** Decodes the record at `at`; `incomplete` when the buffer ends inside it. */
-export function decodeRecord(buffer: Buffer, at: number): DecodeResult {
+/** Decodes the record at `at`; `incomplete` when the buffer ends inside it. `checked`: verify its CRC. */
+export function decodeRecord(buffer: Buffer, at: number, checked = true): DecodeResult {
   if (buffer.length - at < LENGTH_PREFIX_BYTES) return { kind: 'incomplete' };
   const length = buffer.readUInt32BE(at);
   if (length < 4 + FIXED_BYTES) return { kind: 'corrupt', reason: `impossible record length ${length}` };
   if (buffer.length - at < length + 4) return { kind: 'incomplete' };
   const body = buffer.subarray(at + 8, at + 4 + length);
-  if (crc32(body) !== buffer.readUInt32BE(at + 4)) return { kind: 'corrupt', reason: 'checksum mismatch' };
+  if (checked && crc32(body) !== buffer.readUInt32BE(at + 4)) return { kind: 'corrupt', reason: 'checksum mismatch' };
   let p = 0;
   const offset = body.readUInt32BE(p) * TWO_32 + body.readUInt32BE(p + 4); p += 8;
   const timestampMs = body.readUInt32BE(p) * TWO_32 + body.readUInt32BE(p + 4); p += 8;
