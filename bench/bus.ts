@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../pipelines/bus/embedded/index.js';
 import type { FsyncPolicy } from '../pipelines/bus/embedded/partition-log.js';
+import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import { measure, type BenchResult } from './table.js';
 
 const MESSAGES = 200_000;
@@ -43,6 +44,55 @@ async function publishAndConsume(fsync: FsyncPolicy): Promise<BenchResult[]> {
   }
 }
 
+/** A listing change as capture writes it (~1.2 KB): what the search, warehouse and alerts groups each read. */
+function listingChange(id: number): string {
+  const row = {
+    id, seller_id: id % 997, name: `Road bike ${id} in good condition`, description: 'Aluminium frame, 54 cm, new tyres and chain; collection only. '.repeat(4),
+    category: 'bikes', country: 'US', city: 'Portland', latitude: 45.52, longitude: -122.68, price_amount: 25000 + id, price_currency: 'USD',
+    status: 'active', created_at: '2026-12-07T10:00:00.000000Z', updated_at: '2026-12-07T10:00:00.000000Z',
+  };
+  return JSON.stringify({ before: { ...row, price_amount: row.price_amount - 100 }, after: row, op: 'u', ts_ms: 1796640000000, source: { db: 'steveslist', table: 'listings', file: 'mariadb-bin.000003', pos: 4 + id * 300, server_id: 1, gtid: null } });
+}
+
+/**
+ * Three consumer groups reading one topic while it is written, each parsing every message, as
+ * search, the warehouse and alerts read the listings: with the newest records kept in memory (the
+ * groups share one decoded record and one parse) and without (each reads the file and parses).
+ */
+async function fanOut(recentBytes: number | undefined): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-bus-'));
+  const bus = await EmbeddedBus.open({ dir, defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'never', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12, recentBytes });
+  const total = 100_000;
+  const groups = 3;
+  try {
+    let prices = 0;
+    const received = Array.from({ length: groups }, () => 0);
+    const cpu = process.cpuUsage();
+    const t = Date.now();
+    const done = Promise.all(received.map((_, g) => new Promise<void>((resolve) => {
+      void bus.subscribe({ group: `group-${g}`, topics: ['listings'], maxBatchSize: 1000 }, async (batch) => {
+        for (const message of batch.messages) prices += parseMessage<{ after: { price_amount: number } }>(message, 'a change event').after.price_amount;
+        received[g]! += batch.messages.length;
+        if (received[g]! >= total) resolve();
+      });
+    })));
+    // Written as capture does: batches at a pace the groups can follow.
+    for (let from = 0; from < total; from += 500) {
+      await bus.publish('listings', Array.from({ length: 500 }, (_, i) => ({ key: `{"id":${from + i}}`, value: listingChange(from + i) })));
+      await new Promise((r) => setImmediate(r));
+    }
+    await done;
+    const used = process.cpuUsage(cpu);
+    const label = recentBytes === 0 ? 'each group reads the file and parses' : 'newest records in memory, one parse shared';
+    return measure(`bus fan-out to ${groups} groups while written: ${label}`, 'msg', total, Date.now() - t,
+      `CPU ${((used.user + used.system) / total).toFixed(1)} µs per message written (all groups); ~1.2 KB listing changes; checksum ${prices > 0 ? 'ok' : 'none'}`);
+  } finally {
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function* busBenches(): AsyncGenerator<BenchResult> {
   for (const fsync of ['always', 'never'] as const) yield* await publishAndConsume(fsync);
+  for (const recentBytes of [0, undefined, 0, undefined]) yield await fanOut(recentBytes);
 }

@@ -27,6 +27,9 @@ describe('configuration', () => {
     expect(config.mysql.dataDir).toBe(join(dir.path, '.data', 'mysql'));
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, rateLimitPerMinute: 600, authRateLimitPerMinute: 30, trustedProxies: [] });
     expect(config.log.level).toBe('info');
+    expect(config.bus.recentBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ BUS_MEMORY_MB: '0' }, { cwd: dir.path, dotEnv: false }).bus.recentBytes).toBe(0);
+    expect(problemsOf({ BUS_MEMORY_MB: '-1' })).toEqual(['BUS_MEMORY_MB: expected a number from 0 to 65536, got -1']);
   });
 
   it('takes trusted proxies as addresses, CIDR ranges and range names, and names a bad entry', () => {

@@ -61,6 +61,8 @@ export interface Config {
     segmentBytes: number;
     retentionBytes: number;
     retentionMs: number;
+    /** Newest records every partition together keeps decoded in memory for consumer groups that keep up. */
+    recentBytes: number;
     kafka: KafkaConfig | undefined;
   };
   search: {
@@ -305,6 +307,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       segmentBytes: r.integer('BUS_SEGMENT_MB', 64, 1, 4096) * 1024 * 1024,
       retentionBytes: r.integer('BUS_RETENTION_MB', 1024, 1, 10_000_000) * 1024 * 1024,
       retentionMs: r.integer('BUS_RETENTION_HOURS', 168, 1, 100_000) * 3_600_000,
+      recentBytes: r.integer('BUS_MEMORY_MB', 64, 0, 65_536) * 1024 * 1024,
       kafka: readKafka(r),
     },
     search: {

@@ -33,6 +33,7 @@ export async function openBus(config: Config, log: Logger): Promise<Bus> {
     fsyncIntervalMs: bus.fsyncIntervalMs,
     retentionBytes: bus.retentionBytes,
     retentionMs: bus.retentionMs,
+    recentBytes: bus.recentBytes,
     log: log.child({ bus: 'embedded' }),
   });
 }

@@ -9,7 +9,8 @@ import { ownerAlive, ownerId } from '../../../core/process-control.js';
 import { partitionOfBytes } from '../partitioner.js';
 import type { Batch, BatchHandler, Bus, BusMessage, OutgoingMessage, PartitionLag, SubscribeOptions, Subscription } from '../port.js';
 import { GroupOffsets } from './group-offsets.js';
-import { OffsetOutOfRange, PartitionLog, type AppendRecord, type PartitionLogOptions } from './partition-log.js';
+import { OffsetOutOfRange, PartitionLog, RECENT_BYTES, type AppendRecord, type PartitionLogOptions } from './partition-log.js';
+import { RecentBudget } from './recent-records.js';
 import type { StoredRecord } from './record-format.js';
 
 export interface EmbeddedBusOptions extends PartitionLogOptions {
@@ -133,8 +134,11 @@ export class EmbeddedBus implements Bus {
   private verifyTimer: NodeJS.Timeout | undefined;
   private verifying: Promise<EnvironmentError[]> | undefined;
   private closing = false;
+  /** One budget of newest records in memory for every partition of the bus. */
+  private readonly recent: RecentBudget;
 
   private constructor(private readonly options: EmbeddedBusOptions) {
+    this.recent = new RecentBudget(options.recentBytes ?? RECENT_BYTES);
     this.log = options.log ?? silentLogger();
   }
 
@@ -196,7 +200,7 @@ export class EmbeddedBus implements Bus {
           mkdirSync(dir, { recursive: true });
           writeFileSync(metaPath, JSON.stringify({ partitions: count }));
         }
-        const logs = await Promise.all(Array.from({ length: count }, (_, p) => PartitionLog.open(join(dir, String(p)), this.options)));
+        const logs = await Promise.all(Array.from({ length: count }, (_, p) => PartitionLog.open(join(dir, String(p)), this.options, this.recent)));
         const topic = { name, partitions: logs };
         this.topics.set(name, topic);
         for (const subscription of this.subscriptions) subscription.attach(topic);

@@ -9,7 +9,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../core/errors.js';
 import { decodeRecord, encodeRecords, type StoredRecord } from './record-format.js';
-import { RecentRecords } from './recent-records.js';
+import { RecentBudget, RecentRecords } from './recent-records.js';
 import { checkpointPathOf, readSegmentMark, sealMarkPathOf, writeSegmentMark, type SealMark } from './seal-mark.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
@@ -23,7 +23,10 @@ export interface PartitionLogOptions {
   retentionMs: number;
   /** Bytes fsynced to the active segment between two checkpoints (default 4 MB): at most what a restart reads through. */
   checkpointEveryBytes?: number;
-  /** Bytes of the newest records kept decoded in memory for the groups that keep up (default 4 MB; 0: none). */
+  /**
+   * Bytes of the newest records kept decoded in memory for the groups that keep up (0: none); one
+   * budget for the whole bus, 64 MB unless set.
+   */
   recentBytes?: number;
 }
 
@@ -72,7 +75,7 @@ const INDEX_EVERY_BYTES = 16 * 1024;
 const CHECKPOINT_EVERY_BYTES = 4 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
-const RECENT_BYTES = 4 * 1024 * 1024;
+export const RECENT_BYTES = 64 * 1024 * 1024;
 
 export class OffsetOutOfRange extends Error {
   constructor(readonly requested: number, readonly startOffset: number) {
@@ -98,13 +101,14 @@ export class PartitionLog {
   private readonly events = new EventEmitter();
   private recent!: RecentRecords;
 
-  private constructor(readonly dir: string, private readonly options: PartitionLogOptions) {
+  private constructor(readonly dir: string, private readonly options: PartitionLogOptions, private readonly budget: RecentBudget) {
     this.events.setMaxListeners(0);
   }
 
-  static async open(dir: string, options: PartitionLogOptions): Promise<PartitionLog> {
+  /** `budget`: shared with the bus's other partitions; a log opened alone has one of its own. */
+  static async open(dir: string, options: PartitionLogOptions, budget = new RecentBudget(options.recentBytes ?? RECENT_BYTES)): Promise<PartitionLog> {
     mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(dir, options);
+    const log = new PartitionLog(dir, options, budget);
     await log.recover();
     if (options.fsync === 'interval') {
       log.fsyncTimer = setInterval(() => void log.syncIfDirty(), options.fsyncIntervalMs);
@@ -170,7 +174,7 @@ export class PartitionLog {
     const active = this.segments[this.segments.length - 1]!;
     this.checkpointedBytes = active.size;
     this.nextOffset = active.endOffset;
-    this.recent = new RecentRecords(this.options.recentBytes ?? RECENT_BYTES, this.nextOffset);
+    this.recent = new RecentRecords(this.budget, this.nextOffset);
     this.writer = await open(active.path, 'a');
     this.writePosition = active.size;
   }

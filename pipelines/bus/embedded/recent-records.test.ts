@@ -7,7 +7,7 @@ import type { BusMessage } from '../port.js';
 import { EmbeddedBus } from './index.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 import { encodeRecords } from './record-format.js';
-import { RecentRecords } from './recent-records.js';
+import { RecentBudget, RecentRecords } from './recent-records.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -20,28 +20,52 @@ const text = (records: { value: Buffer | null }[]) => records.map((r) => r.value
 
 describe('the newest records kept in memory', () => {
   it('keeps the newest records within its budget, in offset order, and says when an offset is not kept', () => {
-    const recent = new RecentRecords(1000, 0);
+    const recent = new RecentRecords(new RecentBudget(1000), 0);
     let size = 0;
     for (let batch = 0; batch < 10; batch++) {
       const { data, sizes } = encodeRecords(batch * 5, Array.from({ length: 5 }, (_, i) => ({ key: null, value: `v${String(batch * 5 + i).padStart(2, '0')}`, timestampMs: 1 })));
       recent.add(batch * 5, data, sizes);
       size = sizes[0]!;
     }
-    const kept = Math.floor(1000 / size);
+    // Dropped as they were added, oldest first: whole appends of 5.
+    const kept = 5 * Math.floor(1000 / (5 * size));
     expect(kept).toBeLessThan(50);
     expect(recent.firstOffset).toBe(50 - kept);
     expect(recent.read(49 - kept, 10, 1 << 20)).toBeUndefined();
     expect(recent.read(50, 10, 1 << 20)).toBeUndefined();
     expect(text(recent.read(50 - kept, 2, 1 << 20)!)).toEqual([`v${50 - kept}`, `v${51 - kept}`]);
     expect(text(recent.read(45, 100, 1 << 20)!)).toEqual(['v45', 'v46', 'v47', 'v48', 'v49']);
-    // The byte limit stops a read after the record that reaches it, never before the first.
-    expect(text(recent.read(40, 100, size * 2 + 1)!)).toEqual(['v40', 'v41', 'v42']);
+    // The byte limit (of keys and values) stops a read after the record that reaches it, never before the first.
+    expect(text(recent.read(40, 100, 7)!)).toEqual(['v40', 'v41', 'v42']);
     expect(text(recent.read(40, 100, 1)!)).toEqual(['v40']);
     // A gap (records it was not given) starts it again from the new ones.
     const { data, sizes } = encodeRecords(60, [{ key: null, value: 'v60', timestampMs: 1 }]);
     recent.add(60, data, sizes);
     expect(recent.firstOffset).toBe(60);
     expect(recent.read(49, 10, 1 << 20)).toBeUndefined();
+  });
+
+  it('spends one budget oldest first across the partitions that share it', () => {
+    const budget = new RecentBudget(400);
+    const busy = new RecentRecords(budget, 0);
+    const idle = new RecentRecords(budget, 0);
+    const add = (to: RecentRecords, from: number, count: number) => {
+      const { data, sizes } = encodeRecords(from, Array.from({ length: count }, (_, i) => ({ key: null, value: `v${from + i}`, timestampMs: 1 })));
+      to.add(from, data, sizes);
+    };
+    add(idle, 0, 2);
+    for (let from = 0; from < 40; from += 2) add(busy, from, 2);
+    // The idle partition's records were the oldest: they went first, the busy one keeps what fits.
+    expect(idle.read(0, 10, 1 << 20)).toBeUndefined();
+    expect(busy.firstOffset).toBeGreaterThan(20);
+    expect(busy.read(busy.firstOffset, 100, 1 << 20)!.length).toBe(40 - busy.firstOffset);
+    // Dropped at once (a gap): the budget's older entries for it no longer take newer records.
+    add(idle, 10, 2);
+    add(idle, 50, 1);
+    expect(idle.firstOffset).toBe(50);
+    for (let from = 40; from < 60; from += 2) add(busy, from, 2);
+    expect(idle.read(50, 10, 1 << 20)).toBeUndefined();
+    expect(busy.read(59, 10, 1 << 20)!.length).toBe(1);
   });
 
   it('serves the newest records from memory, the same for every reader, and older ones from the file, equal', async () => {

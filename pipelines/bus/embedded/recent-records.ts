@@ -1,18 +1,51 @@
-// The newest acknowledged records of one partition, kept decoded in memory up to a byte budget.
-// Consumer groups that keep up read what was just written; served from here, the groups share
-// one decoded record (and so one parsed body, see parse-message.ts) instead of each reading the
-// file, checking its CRC and parsing its JSON again.
+// The newest acknowledged records of each partition, kept decoded in memory within one byte budget
+// for the whole bus. Consumer groups that keep up read what was just written; served from here,
+// the groups share one decoded record (and so one parsed body, see parse-message.ts) instead of
+// each reading the file, checking its CRC and parsing its JSON again.
 import { decodeRecord, type StoredRecord } from './record-format.js';
+
+interface Added {
+  owner: RecentRecords;
+  generation: number;
+  count: number;
+  bytes: number;
+}
+
+/**
+ * The budget the partitions share, spent oldest first across all of them: a busy topic keeps a
+ * longer window than one partition's share would give it, an idle one holds nothing for long.
+ */
+export class RecentBudget {
+  private added: Added[] = [];
+  private head = 0;
+  private used = 0;
+
+  constructor(readonly limitBytes: number) {}
+
+  spend(entry: Added): void {
+    this.added.push(entry);
+    this.used += entry.bytes;
+    while (this.used > this.limitBytes && this.head < this.added.length - 1) {
+      const oldest = this.added[this.head++]!;
+      this.used -= oldest.bytes;
+      oldest.owner.dropOldest(oldest.generation, oldest.count);
+    }
+    if (this.head > 1024 && this.head * 2 > this.added.length) {
+      this.added = this.added.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
 
 export class RecentRecords {
   private records: StoredRecord[] = [];
-  private sizes: number[] = [];
   /** Index in `records` of the oldest kept record: dropping from the front without shifting. */
   private head = 0;
-  private bytes = 0;
+  /** Bumped when the records are dropped at once, so the budget's older entries no longer apply. */
+  private generation = 0;
 
   /** `nextOffset`: the offset the next appended record will have. */
-  constructor(private readonly budgetBytes: number, private nextOffset: number) {}
+  constructor(private readonly budget: RecentBudget, private nextOffset: number) {}
 
   get firstOffset(): number {
     return this.nextOffset - (this.records.length - this.head);
@@ -23,7 +56,7 @@ export class RecentRecords {
    * the first at offset `firstOffset` (which must follow the last kept one, or the rest is dropped).
    */
   add(firstOffset: number, data: Buffer, sizes: readonly number[]): void {
-    if (this.budgetBytes <= 0) return;
+    if (this.budget.limitBytes <= 0) return;
     if (firstOffset !== this.nextOffset) this.clear(firstOffset);
     let at = 0;
     for (const size of sizes) {
@@ -31,18 +64,18 @@ export class RecentRecords {
       const decoded = decodeRecord(data, at, false);
       if (decoded.kind !== 'record') throw new Error(`recent records: a record just written does not decode (${decoded.kind})`);
       this.records.push(decoded.record);
-      this.sizes.push(size);
-      this.bytes += size;
       at += size;
     }
     this.nextOffset = firstOffset + sizes.length;
-    while (this.bytes > this.budgetBytes && this.head < this.records.length - 1) {
-      this.bytes -= this.sizes[this.head]!;
-      this.head++;
-    }
+    this.budget.spend({ owner: this, generation: this.generation, count: sizes.length, bytes: at });
+  }
+
+  /** Called by the budget: the oldest `count` records go, unless they went already. */
+  dropOldest(generation: number, count: number): void {
+    if (generation !== this.generation) return;
+    this.head += count;
     if (this.head > 1024 && this.head * 2 > this.records.length) {
       this.records = this.records.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
   }
@@ -55,7 +88,8 @@ export class RecentRecords {
     let end = start;
     let bytes = 0;
     while (end < this.records.length && end - start < maxMessages && (end === start || bytes < maxBytes)) {
-      bytes += this.sizes[end]!;
+      const record = this.records[end]!;
+      bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0);
       end++;
     }
     return this.records.slice(start, end);
@@ -63,9 +97,8 @@ export class RecentRecords {
 
   clear(nextOffset: number): void {
     this.records = [];
-    this.sizes = [];
     this.head = 0;
-    this.bytes = 0;
+    this.generation++;
     this.nextOffset = nextOffset;
   }
 }
