@@ -16,9 +16,19 @@ export function restartDelayMs(attempt: number, initialMs = RESTART_INITIAL_MS, 
 }
 
 /** How a role that handles its own errors tells the supervisor about each attempt. */
+/** A failed attempt as the role would log it; `waitMs` in the fields: the role's own wait. */
+export interface FailureLine {
+  message: string;
+  fields: Record<string, unknown>;
+}
+
 export interface RoleReporter {
-  /** An attempt failed; returns how long to wait before the next one. */
-  failed(error: unknown): number;
+  /**
+   * An attempt failed; returns how long to wait before the next one. With `line` (what failed, in
+   * the role's words and fields) the reporter logs the one line for it: the first of a run of
+   * failures as an error with its stack, the rest as warnings. Without, only the first is logged.
+   */
+  failed(error: unknown, line?: FailureLine): number;
   /** An attempt succeeded: a failing role has recovered. */
   succeeded(): void;
   /** `count` messages went to the dead-letter topic; `firstError` is why the first did. */

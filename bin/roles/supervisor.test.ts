@@ -1,9 +1,13 @@
 // The supervisor over small roles of the test's own (a role here is anything with `done` and
 // `stop`), on the real clock with short backoffs.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, SinkUnavailable } from '../../core/errors.js';
+import { EmbeddedBus } from '../../pipelines/bus/embedded/index.js';
+import { ConsumerRunner } from '../../pipelines/consumers/runner.js';
 import { capturedLog } from '../../test/fixtures/captured-log.js';
 import { until } from '../../test/fixtures/eventually.js';
+import { tempDir } from '../../test/fixtures/temp-dir.js';
 import { Supervisor, type Restartable } from './supervisor.js';
 
 /** A role that runs until the test fails it or it is stopped. */
@@ -126,5 +130,42 @@ describe('Supervisor', () => {
       'role failed; it retries on its own (/health shows it degraded meanwhile)',
       'role recovered',
     ]);
+  });
+
+  it("logs a consumer group's failing batch once: the first of a run with its stack, the next as one-line warnings", async () => {
+    const { log, text } = capturedLog('info');
+    const supervisor = new Supervisor(log, options);
+    const dir = tempDir();
+    const bus = await EmbeddedBus.open({
+      dir: join(dir.path, 'bus'), defaultPartitions: 1, segmentBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 100, retentionBytes: 1 << 30, retentionMs: 3_600_000,
+    });
+    let failures = 2;
+    const runner = new ConsumerRunner({
+      bus, group: 'email-enqueuer', topics: ['t'], topicPrefix: 'sl', maxBatchSize: 100, log, health: supervisor.reporter('email-enqueuer', 'email-enqueuer'),
+      initialBackoffMs: 10, maxBackoffMs: 20,
+      handler: async () => {
+        if (failures-- > 0) throw new SinkUnavailable('Deadlock found when trying to get lock; try restarting transaction');
+      },
+    });
+    try {
+      await bus.publish('t', Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+      await runner.start();
+      await until(async () => (await runner.stats()).handled, (handled) => handled === 5);
+      await until(async () => text(), (logged) => logged.includes('role recovered'));
+    } finally {
+      await runner.stop();
+      await bus.close();
+      dir.remove();
+    }
+    const lines = text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.msg)).toEqual([
+      'sink failed (retriable); retrying (/health shows the role degraded meanwhile)',
+      'sink failed (retriable); retrying',
+      'role recovered',
+    ]);
+    expect(lines[0]).toMatchObject({ level: 50, role: 'email-enqueuer', topic: 't', partition: 0, size: 5, attempt: 1, code: 'SINK_UNAVAILABLE' });
+    expect(JSON.stringify(lines[0]!.err)).toContain('Deadlock found');
+    expect(lines[1]).toMatchObject({ level: 40, attempt: 2, error: 'Deadlock found when trying to get lock; try restarting transaction' });
+    expect(JSON.stringify(lines[1])).not.toContain('stack');
   });
 });

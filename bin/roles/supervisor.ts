@@ -6,7 +6,7 @@
 // with the message naming the setting.
 import { stopsThePlatform } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { RoleHealth, type RoleReporter, type RoleStatus, type Transition } from '../../core/role-health.js';
+import { RoleHealth, type FailureLine, type RoleReporter, type RoleStatus, type Transition } from '../../core/role-health.js';
 
 /** A role the supervisor can restart: `done` settles when it ends (rejecting when it failed). */
 export interface Restartable {
@@ -64,12 +64,13 @@ export class Supervisor {
     this.health.register(role, group);
     const log = this.log.child(group ? { role, group } : { role });
     return {
-      failed: (error) => {
+      failed: (error, line) => {
         // A role cut off by the shutdown (its pool closed under it) waits like any other, but is not news.
         if (this.stopping) return this.health.failed(role, error).delayMs;
         if (stopsThePlatform(error)) this.stopPlatform(role, error);
         const { transition, delayMs, attempt } = this.health.failed(role, error);
-        this.logFailure(log, transition, error, attempt, delayMs, 'retries');
+        if (line) this.logAttempt(log, transition, error, line, delayMs);
+        else this.logFailure(log, transition, error, attempt, delayMs, 'retries');
         return delayMs;
       },
       succeeded: () => this.logRecovery(log, this.health.succeeded(role)),
@@ -164,6 +165,13 @@ export class Supervisor {
     const next = kind === 'restarts' ? `restarting it in ${seconds} s` : 'it retries on its own';
     if (transition === 'degraded') log.error({ err: error, attempt, retryInMs: delayMs }, `role failed; ${next} (/health shows it degraded meanwhile)`);
     else log[kind === 'restarts' ? 'warn' : 'debug']({ error: (error as Error)?.message ?? String(error), attempt, retryInMs: delayMs }, `role still failing; ${next}`);
+  }
+
+  /** A role's own line for a failed attempt (a batch, a start): one line, the stack only the first time. */
+  private logAttempt(log: Logger, transition: Transition, error: unknown, line: FailureLine, delayMs: number): void {
+    const wait = 'waitMs' in line.fields ? {} : { retryInMs: delayMs };
+    if (transition === 'degraded') log.error({ ...line.fields, ...wait, err: error }, `${line.message} (/health shows the role degraded meanwhile)`);
+    else log.warn({ ...line.fields, ...wait, error: (error as Error)?.message ?? String(error) }, line.message);
   }
 
   private logRecovery(log: Logger, { transition, degradedForMs }: { transition: Transition; degradedForMs: number }): void {

@@ -118,15 +118,19 @@ export class ConsumerRunner {
         await this.options.handler(messages, batch);
         return;
       } catch (error) {
-        if (scope === 'batch') this.options.health?.failed(error);
+        const health = scope === 'batch' ? this.options.health : undefined;
         if (!isRetriable(error) || attempt >= maxAttempts) {
+          // Split next, and dead-lettered with a line of its own if it stays failing.
+          health?.failed(error);
           (error as { attempts?: number }).attempts = attempt;
           throw error;
         }
         this.retries++;
         const waitMs = backoffMs(attempt, this.options.initialBackoffMs ?? 200, this.options.maxBackoffMs ?? 30_000);
-        this.log[scope === 'batch' ? 'warn' : 'debug']({ topic: batch.topic, partition: batch.partition, size: messages.length, attempt, waitMs, error: messageOf(error), code: errorCode(error) },
-          'sink failed (retriable); retrying');
+        const line = { message: 'sink failed (retriable); retrying', fields: { topic: batch.topic, partition: batch.partition, size: messages.length, attempt, waitMs, code: errorCode(error) } };
+        // Reported, the reporter logs the batch's one line (the first of a run with its stack).
+        if (health) health.failed(error, line);
+        else this.log[scope === 'batch' ? 'warn' : 'debug']({ ...line.fields, error: messageOf(error) }, line.message);
         await this.sleep(waitMs);
       }
     }

@@ -24,8 +24,11 @@ export function startInBackground(start: () => Promise<void>, options: { health?
         return;
       } catch (error) {
         if (abort.signal.aborted) return;
-        const waitMs = options.health?.failed(error) ?? 5_000;
-        options.log.warn({ err: error, retryInMs: waitMs }, `${options.what} failed; trying again`);
+        const line = { message: `${options.what} failed; trying again`, fields: {} };
+        let waitMs = 5_000;
+        // Reported, the reporter logs the one line for it.
+        if (options.health) waitMs = options.health.failed(error, line);
+        else options.log.warn({ err: error, retryInMs: waitMs }, line.message);
         await sleepUnlessAborted(waitMs, abort.signal, () => new Error('stopped')).catch(() => undefined);
         if (abort.signal.aborted) return;
       }
