@@ -7,7 +7,6 @@
 // Everything a build writes lives in the dashboards folder under DATA_DIR, never in the checkout:
 // Evidence builds in a working copy of the project there (its node_modules linked, not copied), so
 // two platforms started from one checkout with their own data folders build and serve their own.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -18,6 +17,7 @@ import type { ClickHouseClient } from '../../warehouse/client.js';
 import { buildsDir, readBuildStatus, takeBuildLock, writeBuildStatus, type BuildStage, type DashboardBuildStatus } from './build-status.js';
 import { DATA_AS_OF } from './data-as-of.js';
 import { exportDashboardData } from './export-marts.js';
+import { runInGroup } from './run-in-group.js';
 
 /** The reports project in the checkout: pages, sources, config and Evidence's install. Only read. */
 export const REPORTS_DIR = projectPath('reports');
@@ -66,40 +66,9 @@ export function buildInputsHash(dir: string): string {
   return hash.digest('hex');
 }
 
-/**
- * Runs an Evidence step in a process group of its own: `evidence build` starts npx, then vite, and
- * a stop (the job's time limit, the platform stopping) must end all of them, not orphan a build.
- */
-function run(command: string, args: string[], cwd: string, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' }, detached: true });
-    const stop = () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    };
-    if (signal?.aborted) stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    // Ours to end when this process exits, too (a platform stopped with Ctrl-C).
-    process.once('exit', stop);
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      signal?.removeEventListener('abort', stop);
-      process.removeListener('exit', stop);
-      if (signal?.aborted) reject(new Error(`${command} ${args.join(' ')} stopped: ${String(signal.reason)}`));
-      else if (code === 0) resolve();
-      else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output}`));
-    });
-  });
-}
+/** An Evidence step, in a process group that ends with this process (see run-in-group.ts). */
+const run = (command: string, args: string[], cwd: string, signal?: AbortSignal) =>
+  runInGroup(command, args, cwd, { signal, env: { ...process.env, NODE_ENV: 'production' } }).done;
 
 /** The build folder the site points at now, if any. */
 function currentBuild(dir: string): string | undefined {
