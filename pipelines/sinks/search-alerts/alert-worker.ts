@@ -129,21 +129,25 @@ export class SearchAlertsWorker {
 
   async start(): Promise<void> {
     this.linkKey = await unsubscribeLinkKey(this.options.pool);
-    const { savedSearches, listingsLearned } = await this.fill(this.options.percolator);
+    const filled = await this.fill(this.options.percolator);
     this.options.percolator.refillWith?.(async (percolator) => {
       const again = await this.fill(percolator);
       this.options.log.info(again, 'search alerts: percolator filled again after its thread stopped');
     });
-    this.options.log.info({ savedSearches, listingsLearned, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
+    this.options.log.info({ ...filled, percolator: this.options.percolator.kind }, 'search alerts: percolator ready');
     await this.runner.start();
     this.digests.start();
   }
 
-  /** The saved searches with alerts on, and the words of the newest listings: what an empty percolator needs. */
-  private async fill(percolator: Percolator): Promise<{ savedSearches: number; listingsLearned: number }> {
+  /**
+   * The saved searches with alerts on, and the words of the newest listings: what an empty
+   * percolator needs. Words earlier runs learned and kept are taken back instead of read again.
+   */
+  private async fill(percolator: Percolator): Promise<{ savedSearches: number; listingsLearned: number; wordsKept?: number }> {
     const savedSearches = await loadSavedSearches(this.options.pool, percolator, this.options.log);
-    const listingsLearned = await learnListingWords(this.options.pool, percolator);
-    return { savedSearches, listingsLearned };
+    const wordsKept = await percolator.restoreWords?.();
+    if (wordsKept !== undefined) return { savedSearches, listingsLearned: 0, wordsKept };
+    return { savedSearches, listingsLearned: await learnListingWords(this.options.pool, percolator) };
   }
 
   stages(): SearchAlertStages {

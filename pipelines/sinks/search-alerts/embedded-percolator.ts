@@ -13,11 +13,14 @@ import { words } from '../search/query-terms.js';
 import { DEFAULT_SYNONYMS, synonymsByStem, type SynonymGroups } from '../search/synonyms.js';
 import type { Percolator } from './percolator.js';
 import type { SavedSearch } from './saved-search.js';
+import { appendKnownWords, readKnownWords } from './known-words-file.js';
 import { TypoTrie } from './typo-trie.js';
 
 export interface EmbeddedPercolatorOptions {
   /** The groups search expands queries with (SEARCH_SYNONYMS); default DEFAULT_SYNONYMS, as search. */
   synonyms?: SynonymGroups;
+  /** Where the stems learned from listings are kept between runs (see known-words-file.ts); nowhere when unset. */
+  wordsFile?: string;
 }
 
 interface Analysed {
@@ -90,8 +93,10 @@ export class EmbeddedPercolator implements Percolator {
    * use is taken as meant, not as a typo: "cat" then does not find "car".
    */
   private readonly knownStems = new Set<string>();
+  /** Known stems not yet written to the words file. */
+  private newStems: string[] = [];
 
-  constructor(options: EmbeddedPercolatorOptions = {}) {
+  constructor(private readonly options: EmbeddedPercolatorOptions = {}) {
     const groups = options.synonyms ?? DEFAULT_SYNONYMS;
     this.synonyms = synonymsByStem(groups);
     for (const group of groups) {
@@ -131,6 +136,22 @@ export class EmbeddedPercolator implements Percolator {
     return this.entries.size;
   }
 
+  async restoreWords(): Promise<number | undefined> {
+    const kept = this.options.wordsFile ? readKnownWords(this.options.wordsFile) : undefined;
+    if (!kept) return undefined;
+    for (const stem of kept) this.knownStems.add(stem);
+    this.generation++;
+    return this.knownStems.size;
+  }
+
+  /** Stems learned since the last call go to the file, before whoever asked is answered. */
+  private keepNewStems(): void {
+    if (this.newStems.length === 0) return;
+    const stems = this.newStems;
+    this.newStems = [];
+    if (this.options.wordsFile) appendKnownWords(this.options.wordsFile, stems);
+  }
+
   async close(): Promise<void> {
     this.entries.clear();
     this.byKey.clear();
@@ -139,6 +160,7 @@ export class EmbeddedPercolator implements Percolator {
 
   learn(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void {
     for (const doc of listings) this.analyse(doc);
+    this.keepNewStems();
   }
 
   /** The listing's words and stems; its stems become known. */
@@ -149,6 +171,7 @@ export class EmbeddedPercolator implements Percolator {
     for (const stem of listingStems) {
       if (this.knownStems.has(stem)) continue;
       this.knownStems.add(stem);
+      this.newStems.push(stem);
       // A word newly known is no typo any more: what texts were found to satisfy may change.
       this.generation++;
     }
@@ -161,6 +184,7 @@ export class EmbeddedPercolator implements Percolator {
     // Every listing of the batch is in the index before any is matched, as with search. A text
     // matched before is known already: analysing it again would teach nothing.
     const analysed = listings.map((doc, i) => (this.textMatches.get(doc.id)?.text === texts[i] ? undefined : this.analyse(doc)));
+    this.keepNewStems();
     // With no saved search nothing can match: the listings' words were all there was to learn.
     if (this.entries.size === 0) return out;
     listings.forEach((doc, i) => {

@@ -1,4 +1,5 @@
 // Saved-search alerts: the percolator the configuration asks for, and the worker.
+import { join } from 'node:path';
 import type { Config } from '../../../core/config/index.js';
 import type { Logger } from '../../../core/log.js';
 import { ThreadedEmbeddedPercolator } from './thread/threaded-percolator.js';
@@ -15,7 +16,8 @@ export async function openPercolator(config: Config, log: Logger): Promise<Perco
   const es = config.search.elasticsearch;
   const synonyms = config.search.synonyms;
   // On a thread of its own: matching every listing takes no turns from the other roles.
-  if (!es) return new ThreadedEmbeddedPercolator({ synonyms });
+  const embedded = () => new ThreadedEmbeddedPercolator({ synonyms, wordsFile: join(config.dataDir, 'search-alerts', 'known-words.txt') });
+  if (!es) return embedded();
   // Loaded only when search runs on Elasticsearch, as the search adapter is.
   const { ElasticsearchPercolator, PercolatorUnsupported } = await import('./elasticsearch-percolator.js');
   try {
@@ -23,6 +25,6 @@ export async function openPercolator(config: Config, log: Logger): Promise<Perco
   } catch (error) {
     if (!(error instanceof PercolatorUnsupported)) throw error;
     log.warn({ reason: error.message }, 'saved-search alerts: matching in memory');
-    return new ThreadedEmbeddedPercolator({ synonyms });
+    return embedded();
   }
 }

@@ -17,6 +17,12 @@ export interface Percolator {
    * in-memory one: a saved word the listings use is meant, not a typo of another).
    */
   learn?(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void;
+  /**
+   * Takes back the words earlier runs learned, where the adapter keeps them (the in-memory one,
+   * given a file); resolves with how many it knows then, or undefined when none were kept: then
+   * they are learned from the listings again.
+   */
+  restoreWords?(): Promise<number | undefined>;
   /** Saved searches held. */
   count(): Promise<number>;
   /**

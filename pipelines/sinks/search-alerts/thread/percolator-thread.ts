@@ -6,7 +6,7 @@ import { serveCalls } from '../../../../core/threads/thread-calls.js';
 import type { SynonymGroups } from '../../search/synonyms.js';
 import { EmbeddedPercolator } from '../embedded-percolator.js';
 
-const percolator = new EmbeddedPercolator({ synonyms: (workerData as { synonyms?: SynonymGroups }).synonyms });
+const percolator = new EmbeddedPercolator(workerData as { synonyms?: SynonymGroups; wordsFile?: string });
 
 serveCalls((method, args) => {
   switch (method) {
@@ -14,6 +14,7 @@ serveCalls((method, args) => {
     case 'remove': return percolator.remove(args[0] as number[]);
     case 'match': return percolator.match(args[0] as Parameters<EmbeddedPercolator['match']>[0]);
     case 'learn': return percolator.learn(args[0] as Parameters<EmbeddedPercolator['learn']>[0]);
+    case 'restoreWords': return percolator.restoreWords();
     case 'count': return percolator.count();
     case 'close': return percolator.close();
     default: throw new Error(`no such percolator method: ${method}`);

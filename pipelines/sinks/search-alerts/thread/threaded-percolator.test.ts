@@ -1,10 +1,13 @@
 // The in-memory percolator on its own thread, beyond the percolator contract (which runs it as
 // one more adapter): its saved searches live in the thread, so a thread that dies must not leave
 // listings matched against an empty or partial set.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isRetriable } from '../../../../core/errors.js';
 import { listingDocument } from '../../../../test/fixtures/search-adapters.js';
+import { tempDir } from '../../../../test/fixtures/temp-dir.js';
 import type { SavedSearch } from '../saved-search.js';
 import { ThreadedEmbeddedPercolator } from './threaded-percolator.js';
 
@@ -44,6 +47,31 @@ describe('the saved-search percolator on its own thread', () => {
       expect(await percolator.match(listings)).toEqual(new Map([[10, [1]], [11, [2]]]));
     } finally {
       await percolator.close();
+    }
+  }, 30_000);
+
+  it('keeps the words its thread learns in its file, and a new thread takes them back', async () => {
+    const dir = tempDir();
+    const wordsFile = join(dir.path, 'known-words.txt');
+    const first = new ThreadedEmbeddedPercolator({ wordsFile });
+    try {
+      expect(await first.restoreWords()).toBeUndefined();
+      await first.upsert([search(4, 'kayac')]);
+      // A typo of "kayak" while no listing uses "kayac" (matched); then a listing teaches it.
+      expect((await first.match([listingDocument({ id: 10, name: 'Sit-on-top kayak' })])).get(10)).toEqual([4]);
+      await first.match([listingDocument({ id: 11, name: 'Kayac brand dry bag' })]);
+      expect(readFileSync(wordsFile, 'utf8').split('\n')).toContain('kayac');
+    } finally {
+      await first.close();
+    }
+    const next = new ThreadedEmbeddedPercolator({ wordsFile });
+    try {
+      expect(await next.restoreWords()).toBeGreaterThan(3);
+      await next.upsert([search(4, 'kayac')]);
+      expect((await next.match([listingDocument({ id: 10, name: 'Sit-on-top kayak' })])).get(10)).toBeUndefined();
+    } finally {
+      await next.close();
+      dir.remove();
     }
   }, 30_000);
 });

@@ -23,7 +23,7 @@ export class ThreadedEmbeddedPercolator implements Percolator {
   /** The same calls, straight to the thread: what the fill goes through. */
   private readonly direct: Percolator;
 
-  constructor(options: { synonyms?: SynonymGroups } = {}) {
+  constructor(options: { synonyms?: SynonymGroups; wordsFile?: string } = {}) {
     this.calls = new ThreadCalls(() => startThread(new URL('./percolator-thread.ts', import.meta.url), 'percolator-thread', { workerData: options }), 'the saved-search percolator');
     this.calls.onLost = () => {
       if (this.fill && !this.refilling) this.refilling = this.refill(this.fill).finally(() => { this.refilling = undefined; });
@@ -34,6 +34,7 @@ export class ThreadedEmbeddedPercolator implements Percolator {
       remove: (ids) => this.calls.call('remove', ids) as Promise<void>,
       match: (listings) => this.calls.call('match', listings) as Promise<Map<number, number[]>>,
       learn: (listings) => this.calls.tell('learn', listings),
+      restoreWords: () => this.calls.call('restoreWords') as Promise<number | undefined>,
       count: () => this.calls.call('count') as Promise<number>,
       close: () => this.calls.close('close'),
     };
@@ -58,6 +59,10 @@ export class ThreadedEmbeddedPercolator implements Percolator {
   learn(listings: readonly Pick<ListingDocument, 'name' | 'description' | 'category' | 'city'>[]): void {
     // While refilling, the fill teaches the new thread the words itself.
     if (!this.refilling) this.direct.learn!(listings);
+  }
+
+  restoreWords(): Promise<number | undefined> {
+    return this.whenFilled(() => this.direct.restoreWords!());
   }
 
   count(): Promise<number> {
