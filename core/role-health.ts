@@ -15,13 +15,13 @@ export function restartDelayMs(attempt: number, initialMs = RESTART_INITIAL_MS, 
   return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** How a role that handles its own errors tells the supervisor about each attempt. */
 /** A failed attempt as the role would log it; `waitMs` in the fields: the role's own wait. */
 export interface FailureLine {
   message: string;
   fields: Record<string, unknown>;
 }
 
+/** How a role that handles its own errors tells the supervisor about each attempt. */
 export interface RoleReporter {
   /**
    * An attempt failed; returns how long to wait before the next one. With `line` (what failed, in

@@ -68,7 +68,7 @@ export function buildInputsHash(dir: string): string {
 
 /** An Evidence step, in a process group that ends with this process (see run-in-group.ts). */
 const run = (command: string, args: string[], cwd: string, signal?: AbortSignal) =>
-  runInGroup(command, args, cwd, { signal, env: { ...process.env, NODE_ENV: 'production' } }).done;
+  runInGroup(command, args, cwd, { signal, env: { ...process.env, NODE_ENV: 'production' } });
 
 /** The build folder the site points at now, if any. */
 function currentBuild(dir: string): string | undefined {

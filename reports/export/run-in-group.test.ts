@@ -34,7 +34,7 @@ describe('running a build step in a group of its own', () => {
     const pids = join(dir.path, 'killed.pids');
     const script = join(dir.path, 'runner.ts');
     writeFileSync(script, `import { runInGroup } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'run-in-group.ts')).href)};
-runInGroup('sh', ${JSON.stringify(twoLevels(pids, 120))}, ${JSON.stringify(dir.path)}).done.catch(() => undefined);
+runInGroup('sh', ${JSON.stringify(twoLevels(pids, 120))}, ${JSON.stringify(dir.path)}).catch(() => undefined);
 setInterval(() => undefined, 1000);
 `);
     const runner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'ignore' });
@@ -51,13 +51,13 @@ setInterval(() => undefined, 1000);
     const run = runInGroup('sh', twoLevels(pids, 120), dir.path, { signal: stop.signal });
     const [shell, grandchild] = await readPids(pids);
     stop.abort('the job ran out of time');
-    await expect(run.done).rejects.toThrow(/stopped: the job ran out of time/);
+    await expect(run).rejects.toThrow(/stopped: the job ran out of time/);
     expect(await until(() => alive(shell!) || alive(grandchild!), (either) => !either, 10_000)).toBe(false);
   });
 
   it('resolves when the step succeeds and rejects with its output when it fails', async () => {
-    await expect(runInGroup('sh', ['-c', 'echo built'], dir.path).done).resolves.toBeUndefined();
-    await expect(runInGroup('sh', ['-c', 'echo "no pages found" >&2; exit 3'], dir.path).done).rejects.toThrow(/failed \(exit 3\):\nno pages found/);
-    await expect(runInGroup('no-such-command-here', [], dir.path).done).rejects.toThrow(/no-such-command-here/);
+    await expect(runInGroup('sh', ['-c', 'echo built'], dir.path)).resolves.toBeUndefined();
+    await expect(runInGroup('sh', ['-c', 'echo "no pages found" >&2; exit 3'], dir.path)).rejects.toThrow(/failed \(exit 3\):\nno pages found/);
+    await expect(runInGroup('no-such-command-here', [], dir.path)).rejects.toThrow(/no-such-command-here/);
   });
 });

@@ -33,17 +33,11 @@ child.on('error', (error) => { process.stderr.write(command + ': ' + error.messa
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
 `;
 
-export interface GroupRun {
-  /** The guard's pid, which is also the group's id. */
-  pid: number;
-  done: Promise<void>;
-}
-
 /**
  * Runs `command` in `cwd` until it exits; rejects with its last output when it fails, or when
  * `signal` stops it. The group also ends when this process exits, however it exits.
  */
-export function runInGroup(command: string, args: string[], cwd: string, options: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): GroupRun {
+export function runInGroup(command: string, args: string[], cwd: string, options: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
   const { signal } = options;
   // stdin stays open, never written: its closing is the guard's sign that this process is gone.
   const guard = spawn(process.execPath, ['-e', GUARD, command, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env, detached: true });
@@ -55,7 +49,7 @@ export function runInGroup(command: string, args: string[], cwd: string, options
       // Already gone.
     }
   };
-  const done = new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop, { once: true });
     // A clean exit (Ctrl-C) ends it at once rather than when the pipe closes.
@@ -76,5 +70,4 @@ export function runInGroup(command: string, args: string[], cwd: string, options
       else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output}`));
     });
   });
-  return { pid: guard.pid!, done };
 }

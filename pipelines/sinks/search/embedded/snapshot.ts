@@ -1,6 +1,7 @@
 // A snapshot of the memory index in one file beside the SQLite file, written when the index
-// closes and as it is written (listing-index.ts says how often): the next open maps it back in and replays only the changes stored after it, instead of
-// re-reading and re-analysing every document. Any doubt about the file (format, a newer change
+// closes and as it is written (listing-index.ts says how often): the next open maps it back in
+// and replays only the changes stored after it, instead of re-reading and re-analysing every
+// document. Any doubt about the file (format, a newer change
 // number than the store has, a short read) and the index is rebuilt from the store instead.
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
 import type { MemoryImage } from './memory-index.js';
