@@ -1,4 +1,6 @@
-// Embedded bus throughput: publishing (with each fsync policy) and consuming by a group.
+// Embedded bus throughput: publishing (with each fsync policy) and consuming by a group, and its
+// open after a kill -9 while written.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +94,50 @@ async function fanOut(recentBytes: number | undefined): Promise<BenchResult> {
   }
 }
 
+/**
+ * A restart after a kill -9 mid-write: a writer (bus-crash-writer.ts) killed once it has written
+ * `killAfterBytes`, then the bus opened on what it left. The open reads each partition's active
+ * segment through from its last checkpoint, checking every record: what a kill can have torn.
+ */
+async function openAfterKill(checkpointEveryBytes: number, killAfterBytes: number): Promise<{ ms: number; cpuMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-bus-'));
+  try {
+    const writer = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bus-crash-writer.ts'), dir, String(checkpointEveryBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    let last = '';
+    writer.stdout.on('data', (chunk: Buffer) => {
+      last = chunk.toString().trim().split('\n').at(-1) ?? last;
+      if (Number(last) >= killAfterBytes) writer.kill('SIGKILL');
+    });
+    await exited;
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    const bus = await EmbeddedBus.open({ dir, defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12, checkpointEveryBytes, verifyDelayMs: 3_600_000 });
+    await Promise.all(['listings', 'events'].map((topic) => bus.ensureTopic(topic)));
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    await bus.close();
+    return { ms, cpuMs: (used.user + used.system) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function* opensAfterKills(): AsyncGenerator<BenchResult> {
+  const kills = 6;
+  for (const checkpointEveryBytes of [4 << 20, 1 << 20]) {
+    const runs: { ms: number; cpuMs: number }[] = [];
+    // Killed at points spread over several checkpoints' worth of writing per partition.
+    for (let i = 0; i < kills; i++) runs.push(await openAfterKill(checkpointEveryBytes, (40 + 7 * i) << 20));
+    const ms = runs.reduce((sum, run) => sum + run.ms, 0);
+    const cpuMs = runs.reduce((sum, run) => sum + run.cpuMs, 0);
+    yield measure(`bus open after kill -9 mid-write, checkpoint every ${checkpointEveryBytes >> 20} MB`, 'opens', kills, ms,
+      `8 partitions written ~40-75 MB in all, fsync always; ${(ms / kills).toFixed(0)} ms and ${(cpuMs / kills).toFixed(0)} ms CPU an open (mean), slowest ${Math.max(...runs.map((run) => run.ms)).toFixed(0)} ms`);
+  }
+}
+
 export async function* busBenches(): AsyncGenerator<BenchResult> {
   for (const fsync of ['always', 'never'] as const) yield* await publishAndConsume(fsync);
   for (const recentBytes of [0, undefined, 0, undefined]) yield await fanOut(recentBytes);
+  yield* opensAfterKills();
 }

@@ -23,6 +23,21 @@ export function benchWarehouse(): { client: ClickHouseClient; dir: string } {
   return shared;
 }
 
+/**
+ * Closes the shared warehouse while `run` runs, so another process can open its folder (chDB
+ * allows one), and opens it again after: what a restart of the platform does to the folder.
+ */
+export async function withBenchWarehouseClosed<T>(run: (path: string) => Promise<T>): Promise<T> {
+  const { client, dir } = benchWarehouse();
+  await client.close();
+  shared = undefined;
+  try {
+    return await run(join(dir, 'warehouse'));
+  } finally {
+    shared = { client: createWarehouseClient({ path: join(dir, 'warehouse') }), dir };
+  }
+}
+
 export async function closeBenchWarehouse(): Promise<void> {
   if (!shared) return;
   await shared.client.close();

@@ -2,9 +2,11 @@
 // listings and 10M generated orders (refresh cost; the GMV query and every dashboard query that
 // reads a mart, over the materialized mart beside the plain view it replaced). The process's one
 // chDB folder (warehouse-at-scale.ts), shared with the dashboards bench.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { silentLogger } from '../core/log.js';
 import { createListing } from '../marketplace/domain/listings.js';
 import { createMysqlPool, parseMysqlUrl, type Pool } from '../marketplace/mysql/connection.js';
@@ -20,7 +22,7 @@ import { TableFilter } from '../pipelines/cdc/topics.js';
 import { createWarehouseClient, type ClickHouseClient } from '../warehouse/client.js';
 import { startWarehouseLoader } from '../warehouse/loader.js';
 import { DASHBOARD_QUERIES } from '../reports/export/export-marts.js';
-import { ensureMarts, MARTS, refreshMarts } from '../warehouse/marts.js';
+import { DEFAULT_MART_REFRESH_SECONDS, ensureMarts, MARTS, martTable, refreshMarts } from '../warehouse/marts.js';
 import { ensureRawDatabase, readSourceTable, syncTable } from '../warehouse/raw-schema.js';
 import { insertTsv } from '../warehouse/raw-insert.js';
 import { changeImages } from '../warehouse/raw-rows.js';
@@ -30,7 +32,7 @@ import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { ChangeEnvelope } from '../pipelines/cdc/envelope.js';
 import type { BusMessage } from '../pipelines/bus/port.js';
 import { observeWarehouse, percentile } from './observe.js';
-import { benchWarehouse, fillAtScale, LISTINGS, MESSAGES, ORDERS, queryP50, USERS } from './warehouse-at-scale.js';
+import { benchWarehouse, fillAtScale, LISTINGS, MESSAGES, ORDERS, queryP50, USERS, withBenchWarehouseClosed } from './warehouse-at-scale.js';
 import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
 
@@ -218,6 +220,37 @@ async function* martsAtScale(client: ClickHouseClient): AsyncGenerator<BenchResu
     }
   } finally {
     await client.command({ query: 'SYSTEM START VIEWS' });
+  }
+  yield* reopenedAtScale();
+}
+
+/**
+ * What a restart costs the warehouse at this scale: the folder opened again in a new process, as
+ * the loader's start finds it, until every mart has refreshed since the open (chDB refreshes them
+ * all as it opens a folder), beside the same with each mart also asked to refresh (the loader's
+ * start until 2026-12-07), alternated twice. CPU is the new process's, chDB's threads included.
+ */
+async function* reopenedAtScale(): AsyncGenerator<BenchResult> {
+  // An hour apart, no scheduled refresh falls in a run (the one at the open is due on any schedule).
+  const every = async (seconds: number) => {
+    // The shared client is opened again after the runs: asked for each time.
+    for (const name of Object.keys(MARTS)) await benchWarehouse().client.command({ query: `ALTER TABLE ${martTable(name)} MODIFY REFRESH EVERY ${seconds} SECOND` });
+  };
+  await every(3600);
+  for (const name of Object.keys(MARTS)) await benchWarehouse().client.command({ query: `SYSTEM WAIT VIEW ${martTable(name)}` });
+  const runs = await withBenchWarehouseClosed(async (path) => {
+    const results: { mode: string; ms: number; cpuMs: number; marts: number }[] = [];
+    for (const mode of ['start', 'asked', 'start', 'asked']) {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'warehouse-reopen.ts'), path, mode]);
+      results.push({ mode, ...JSON.parse(stdout.trim().split('\n').at(-1)!) });
+    }
+    return results;
+  });
+  await every(DEFAULT_MART_REFRESH_SECONDS);
+  for (const run of runs) {
+    const label = run.mode === 'start' ? 'as a start finds them' : 'each also asked to refresh (the loader\'s start before)';
+    yield { ...measure(`warehouse opened again, marts over 1M listings and 10M orders, ${label}`, 'marts', run.marts, run.ms),
+      note: `${(run.cpuMs / 1000).toFixed(1)} s CPU until every mart refreshed since the open; load average ${loadavg()[0]!.toFixed(1)}` };
   }
 }
 

@@ -226,11 +226,6 @@ export interface EnsureMartsOptions {
   refreshSeconds?: number;
   /** Refresh the marts that were already there and wait for it (default true): callers then read current answers. */
   refresh?: boolean;
-  /**
-   * False only starts those refreshes: the loader's start does not wait seconds for marts over
-   * millions of rows before it loads anything, and readers see the old answer until the new is whole.
-   */
-  waitForRefresh?: boolean;
   marts?: Record<string, MartDefinition>;
 }
 
@@ -261,20 +256,17 @@ export async function ensureMarts(client: ClickHouseClient, options: EnsureMarts
       failed.push({ name, error: (error as Error).message });
     }
   }
-  if (options.refresh ?? true) failed.push(...await refreshMarts(client, current, { wait: options.waitForRefresh ?? true }));
+  if (options.refresh ?? true) failed.push(...await refreshMarts(client, current));
   return failed;
 }
 
-/**
- * Recomputes the marts now (all by default) and waits until each is swapped in (unless told not
- * to wait); returns those whose refresh failed (or, not waiting, could not start).
- */
-export async function refreshMarts(client: ClickHouseClient, names: readonly string[] = Object.keys(MARTS), options: { wait?: boolean } = {}): Promise<{ name: string; error: string }[]> {
+/** Recomputes the marts now (all by default) and waits until each is swapped in; returns those whose refresh failed. */
+export async function refreshMarts(client: ClickHouseClient, names: readonly string[] = Object.keys(MARTS)): Promise<{ name: string; error: string }[]> {
   const failed: { name: string; error: string }[] = [];
   for (const name of names) {
     try {
       await client.command({ query: `SYSTEM REFRESH VIEW ${martTable(name)}` });
-      if (options.wait ?? true) await client.command({ query: `SYSTEM WAIT VIEW ${martTable(name)}` });
+      await client.command({ query: `SYSTEM WAIT VIEW ${martTable(name)}` });
     } catch (error) {
       failed.push({ name, error: (error as Error).message });
     }
