@@ -1,9 +1,12 @@
 // SMS: a consumer group on the domain-event topics texts the users an event concerns, when they
 // verified a number and want that kind of SMS. Each SMS is logged first (idempotent on event +
-// kind, so a redelivered event never texts twice), then sent through the SMS port with retries on
-// what may pass (429, 5xx, network); one still failing is marked dead and its event dead-lettered
-// with the reason. A refusal that retrying cannot change (an invalid number) is recorded, not retried.
-import { PlatformError } from '../../../core/errors.js';
+// kind, so a redelivered event never texts twice), then sent through the SMS port. What may pass
+// (429, 5xx, network) fails the batch as retriable: the group's runner tries it again after its
+// backoff, shows the role degraded meanwhile and logs one line per failing batch; the SMS log
+// counts the attempts, so one still failing after the last is marked dead and its event
+// dead-lettered with the reason. A refusal that retrying cannot change (an invalid number) is
+// recorded, not retried.
+import { PlatformError, SinkUnavailable } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
 import type { RoleReporter } from '../../../core/role-health.js';
 import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.js';
@@ -15,11 +18,12 @@ import { parseMessage } from '../../consumers/parse-message.js';
 import { SmsSendError, type AcceptedSms, type SmsPort } from './port.js';
 import { callbackUrlFor, recordAccepted, recordFailure } from './sms-log.js';
 import { maskNumber, renderSms, smsFor, type WantedSms } from './texts.js';
-import { sleepUnlessAborted } from '../../../core/abortable-sleep.js';
 
 export const SMS_GROUP = 'sms';
-/** Waits before the 2nd, 3rd, ... attempt of one SMS; after the last, it is dead. */
-export const SMS_RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+/** Attempts of one SMS, across the batch's redeliveries; after the last, it is dead. */
+export const SMS_MAX_ATTEMPTS = 4;
+/** The wait before a failing batch is tried again, doubling after each try (2, 4, 8 s: 14 s for four attempts). */
+export const SMS_RETRY_BACKOFF_MS = 2_000;
 /**
  * An event older than this texts no one: a text is for news, and a group that was stopped for a
  * while (SMS turned off, then on again) must not send a day's backlog of stale notifications.
@@ -34,7 +38,10 @@ export interface SmsWorkerOptions {
   log: Logger;
   /** Public address of POST /v1/sms/status; without it Twilio reports no delivery statuses. */
   statusCallbackUrl?: string;
-  retryDelaysMs?: readonly number[];
+  /** Default SMS_MAX_ATTEMPTS. */
+  maxAttempts?: number;
+  /** Default SMS_RETRY_BACKOFF_MS. */
+  retryBackoffMs?: number;
   maxEventAgeMs?: number;
   health?: RoleReporter;
 }
@@ -45,15 +52,8 @@ export class SmsDead extends PlatformError {
   readonly retriable = false;
 }
 
-/** The worker was stopped while waiting to retry: the batch is left for redelivery. */
-class SmsStopping extends PlatformError {
-  readonly code = 'SMS_STOPPING';
-  readonly retriable = true;
-}
-
 export class SmsWorker {
   private readonly runner: ConsumerRunner;
-  private readonly stopping = new AbortController();
   private readonly log: Logger;
   /**
    * SMS that died in this process and whose event the runner is about to dead-letter (it runs a
@@ -67,6 +67,8 @@ export class SmsWorker {
     this.runner = new ConsumerRunner({
       bus: options.bus, group: SMS_GROUP, topicPrefix: options.topicPrefix, handler: (messages) => this.handle(messages),
       log: this.log, health: options.health, topics: [eventsTopicPattern(options.topicPrefix)],
+      // The SMS log ends an SMS at its last attempt (fatal then): the runner's own limit is never the one reached.
+      initialBackoffMs: options.retryBackoffMs ?? SMS_RETRY_BACKOFF_MS, maxAttempts: 2 * (options.maxAttempts ?? SMS_MAX_ATTEMPTS),
     });
   }
 
@@ -78,9 +80,8 @@ export class SmsWorker {
     return this.runner.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.runner.stop();
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   private async handle(messages: BusMessage[]): Promise<void> {
@@ -125,43 +126,34 @@ export class SmsWorker {
       this.diedHere.delete(id);
       throw new SmsDead(died);
     }
-    const delays = this.options.retryDelaysMs ?? SMS_RETRY_DELAYS_MS;
-    let attempts = Number(row.attempts);
-    for (let tried = 0; ; tried++) {
-      attempts++;
-      let accepted: AcceptedSms;
-      try {
-        accepted = await this.options.sms.send({
-          to, body: String(row.body), statusCallbackUrl: this.options.statusCallbackUrl ? callbackUrlFor(this.options.statusCallbackUrl, id) : undefined,
-        });
-      } catch (error) {
-        const failure = error instanceof SmsSendError ? error : new SmsSendError(`sending failed: ${(error as Error).message}`, true);
-        if (!failure.retriable) {
-          await recordFailure(this.options.pool, id, { status: 'rejected', attempts, error: failure.message, errorCode: failure.vendorCode });
-          this.log.warn({ sms: id, to: maskNumber(to), error: failure.message, vendorCode: failure.vendorCode }, 'SMS refused by the service; not retried');
-          return;
-        }
-        if (tried >= delays.length) {
-          const reason = `dead after ${attempts} attempts: ${failure.message}`;
-          await recordFailure(this.options.pool, id, { status: 'dead', attempts, error: reason, errorCode: failure.vendorCode });
-          this.log.error({ sms: id, to: maskNumber(to), attempts, error: failure.message }, 'SMS dead after its last attempt');
-          const letter = `SMS ${id} to ${maskNumber(to)} ${reason}`;
-          this.diedHere.set(id, letter);
-          throw new SmsDead(letter);
-        }
-        await recordFailure(this.options.pool, id, { status: 'failed_retrying', attempts, error: failure.message, errorCode: failure.vendorCode });
-        this.log.warn({ sms: id, attempt: attempts, error: failure.message }, 'SMS failed; retrying');
-        await this.sleep(delays[tried]!);
-        continue;
+    const attempts = Number(row.attempts) + 1;
+    let accepted: AcceptedSms;
+    try {
+      accepted = await this.options.sms.send({
+        to, body: String(row.body), statusCallbackUrl: this.options.statusCallbackUrl ? callbackUrlFor(this.options.statusCallbackUrl, id) : undefined,
+      });
+    } catch (error) {
+      const failure = error instanceof SmsSendError ? error : new SmsSendError(`sending failed: ${(error as Error).message}`, true);
+      if (!failure.retriable) {
+        await recordFailure(this.options.pool, id, { status: 'rejected', attempts, error: failure.message, errorCode: failure.vendorCode });
+        this.log.warn({ sms: id, to: maskNumber(to), error: failure.message, vendorCode: failure.vendorCode }, 'SMS refused by the service; not retried');
+        return;
       }
-      // Outside the try: failing to record a sent SMS must not send it again here (the batch's
-      // redelivery may, which at-least-once allows).
-      await recordAccepted(this.options.pool, id, attempts, accepted);
-      return;
+      const most = this.options.maxAttempts ?? SMS_MAX_ATTEMPTS;
+      if (attempts >= most) {
+        const reason = `dead after ${attempts} attempts: ${failure.message}`;
+        await recordFailure(this.options.pool, id, { status: 'dead', attempts, error: reason, errorCode: failure.vendorCode });
+        this.log.error({ sms: id, to: maskNumber(to), attempts, error: failure.message }, 'SMS dead after its last attempt');
+        const letter = `SMS ${id} to ${maskNumber(to)} ${reason}`;
+        this.diedHere.set(id, letter);
+        throw new SmsDead(letter);
+      }
+      await recordFailure(this.options.pool, id, { status: 'failed_retrying', attempts, error: failure.message, errorCode: failure.vendorCode });
+      // The batch is tried again by the runner, which tells /health and logs the batch's line.
+      throw new SinkUnavailable(`SMS ${id} to ${maskNumber(to)}: ${failure.message} (attempt ${attempts} of ${most})`, { cause: failure });
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return sleepUnlessAborted(ms, this.stopping.signal, () => new SmsStopping('stopping'));
+    // Outside the try: failing to record a sent SMS must not send it again here (the batch's
+    // redelivery may, which at-least-once allows).
+    await recordAccepted(this.options.pool, id, attempts, accepted);
   }
 }

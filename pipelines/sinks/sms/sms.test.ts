@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminServer } from '../../../api/admin/server.js';
 import { buildPublicServer } from '../../../api/public/server.js';
 import { Steveslist, ValidationError } from '../../../client/index.js';
+import type { FailureLine } from '../../../core/role-health.js';
 import { addAdminUser } from '../../../marketplace/auth/admin-accounts.js';
 import { createListing } from '../../../marketplace/domain/listings.js';
 import { sendMessage } from '../../../marketplace/domain/messages.js';
@@ -41,6 +42,8 @@ let logs: CapturedLog;
 let admin: FastifyInstance;
 let staff: ReturnType<typeof httpClient>;
 let staffToken: string;
+/** What the worker told its health reporter, in order (the supervisor's reporter shows it in /health). */
+const reported: { kind: 'failed' | 'succeeded' | 'deadLettered'; error?: string; line?: FailureLine }[] = [];
 
 beforeAll(async () => {
   twilioApi = await startTwilioStandIn();
@@ -54,7 +57,14 @@ beforeAll(async () => {
   apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   call = httpClient(apiUrl);
   cdc = await startTestReader(db.url, join(dir.path, 'cdc'));
-  worker = new SmsWorker({ bus: cdc.bus, pool: db.pool, sms, topicPrefix: 'sl', log: logs.log, statusCallbackUrl: CALLBACK_URL, retryDelaysMs: [20, 40] });
+  worker = new SmsWorker({
+    bus: cdc.bus, pool: db.pool, sms, topicPrefix: 'sl', log: logs.log, statusCallbackUrl: CALLBACK_URL, maxAttempts: 3, retryBackoffMs: 20,
+    health: {
+      failed: (error, line) => (reported.push({ kind: 'failed', error: (error as Error).message, line }), 0),
+      succeeded: () => void reported.push({ kind: 'succeeded' }),
+      deadLettered: (_count, error) => void reported.push({ kind: 'deadLettered', error: (error as Error).message }),
+    },
+  });
   await worker.start();
   await addAdminUser(db.pool, 'sam', 'correct horse battery staple', { role: 'support' });
   admin = await buildAdminServer({ pool: db.pool, log: logs.log });
@@ -363,6 +373,26 @@ describe('notifications', () => {
     expect(letter.headers['dlq.error']).toBe(`SMS ${row!.id} to +44…501 dead after 3 attempts: Twilio answered HTTP 503 (error 20503): Service Unavailable`);
     expect(letter.headers['dlq.group']).toBe('sms');
     expect(logs.text()).not.toContain(twilioApi.authToken);
+  });
+
+  it('shows the role degraded from the first failed attempt, one report a try of the batch, and recovers when the SMS goes out', async () => {
+    const buyer = await verifiedUser('+447700900701', { sms_orders: true, sms_messages: false });
+    const { listingId } = await sellerAndListing('Lamp');
+    twilioApi.fail({ status: 503, code: 20503, message: 'Service Unavailable', to: '+447700900701', times: 2 });
+    const from = reported.length;
+    await placeOrder(db.pool, listingId, buyer.id);
+    const [row] = await until(() => smsRows(buyer.id), (rows) => rows.some((r) => r.kind === 'order_placed_buyer' && r.twilio_sid !== null))
+      .then((rows) => rows.filter((r) => r.kind === 'order_placed_buyer'));
+    expect(row).toMatchObject({ attempts: 3, status: 'queued' });
+    // Told at each failed try (not only once the SMS died), then ok once it was sent.
+    const since = reported.slice(from);
+    const failures = since.filter((r) => r.kind === 'failed' && r.error!.startsWith(`SMS ${row!.id} `));
+    expect(failures.map((r) => r.error)).toEqual([1, 2].map((attempt) => `SMS ${row!.id} to +44…701: Twilio answered HTTP 503 (error 20503): Service Unavailable (attempt ${attempt} of 3)`));
+    expect(failures.map((r) => r.line?.fields)).toMatchObject([{ attempt: 1, code: 'SINK_UNAVAILABLE' }, { attempt: 2, code: 'SINK_UNAVAILABLE' }]);
+    expect(since.slice(since.indexOf(failures[1]!)).map((r) => r.kind)).toContain('succeeded');
+    expect(since.some((r) => r.kind === 'deadLettered')).toBe(false);
+    // The reporter logs the batch's line: the worker adds none of its own per attempt.
+    expect(logs.text()).not.toContain('SMS failed; retrying');
   });
 
   it('records an invalid number as refused with Twilio\'s code and does not retry it', async () => {
