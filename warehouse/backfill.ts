@@ -1,10 +1,13 @@
 // `steveslist warehouse backfill [table]` and `verify`: reload raw tables from MySQL (consistent
 // snapshot, versioned so live changes committed afterwards still win), and compare the warehouse
 // with MySQL table by table.
+import { UsageError } from '../core/errors.js';
 import { createProgress, type Progress } from '../core/progress.js';
 import { connectMysql, type Connection, type Pool, type RowDataPacket } from '../marketplace/mysql/connection.js';
 import { normalizeRow, type ColumnTypes } from '../pipelines/cdc/column-values.js';
 import { beginVersionedSnapshot, type CaptureEngine } from '../pipelines/cdc/snapshot-version.js';
+import type { TableFilter } from '../pipelines/cdc/topics.js';
+import { capturedSource, defaultCaptureFilter, isCapturedTable } from './captured-sources.js';
 import type { ClickHouseClient } from './client.js';
 import { insertTsv } from './raw-insert.js';
 import { ensureRawDatabase, RAW_DATABASE, readSourceTable, syncTable } from './raw-schema.js';
@@ -20,16 +23,32 @@ export interface BackfillOptions {
   progress?: (label: string, total: number) => Progress;
   /** The change-capture engine feeding the warehouse: the rows' versions follow its ordering. */
   engine?: CaptureEngine;
+  /**
+   * What change capture lets out (CDC_INCLUDE_TABLES, CDC_EXCLUDE_TABLES, CDC_EXCLUDE_COLUMNS;
+   * default the platform's): the warehouse gets no more from a backfill than from the loader.
+   */
+  filter?: TableFilter;
 }
 
 const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
-async function capturedTables(pool: Pool, database: string): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT IN ('schema_migrations', 'outbox') ORDER BY TABLE_NAME",
-    [database],
+/**
+ * The tables named (a table capture never lets out is refused, by name), or every table capture
+ * reads. A table a signal added beyond CDC_INCLUDE_TABLES is named to be included.
+ */
+async function tablesToCompare(options: BackfillOptions, filter: TableFilter): Promise<string[]> {
+  if (options.tables?.length) {
+    const excluded = options.tables.filter((table) => filter.excludes(options.database, table));
+    if (excluded.length > 0) {
+      throw new UsageError(`${excluded.join(', ')}: left out of change capture by CDC_EXCLUDE_TABLES, so never copied to the warehouse (their rows are credentials or internal); name captured tables only`);
+    }
+    return options.tables;
+  }
+  const [rows] = await options.pool.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    [options.database],
   );
-  return rows.map((r) => String(r.name));
+  return rows.map((r) => String(r.name)).filter((table) => isCapturedTable(filter, options.database, table));
 }
 
 async function* chunks(connection: Connection, table: string, key: string[], chunkRows: number): AsyncGenerator<Record<string, unknown>[]> {
@@ -49,8 +68,9 @@ async function* chunks(connection: Connection, table: string, key: string[], chu
 }
 
 export async function backfill(options: BackfillOptions): Promise<{ table: string; rows: number }[]> {
+  const filter = options.filter ?? defaultCaptureFilter(options.database);
+  const tables = await tablesToCompare(options, filter);
   await ensureRawDatabase(options.client);
-  const tables = options.tables?.length ? options.tables : await capturedTables(options.pool, options.database);
   const connection = await connectMysql(options.url, { cdcValues: true });
   const done: { table: string; rows: number }[] = [];
   try {
@@ -58,8 +78,9 @@ export async function backfill(options: BackfillOptions): Promise<{ table: strin
     // loader's newer rows keep winning.
     const version = (await beginVersionedSnapshot(connection, options.engine ?? 'builtin')).toString();
     for (const table of tables) {
-      const source = await readSourceTable(options.pool, options.database, table);
-      if (!source || source.primaryKey.length === 0) continue;
+      const found = await readSourceTable(options.pool, options.database, table);
+      if (!found || found.primaryKey.length === 0) continue;
+      const source = capturedSource(filter, options.database, found);
       const tsv = new TsvRows(await syncTable(options.client, source));
       const [[count]] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(table)}`);
       const progress = (options.progress ?? ((label, total) => createProgress({ label, total })))(`backfill ${table}`, Number(count!.n));
@@ -68,7 +89,7 @@ export async function backfill(options: BackfillOptions): Promise<{ table: strin
       for await (const chunk of chunks(connection, table, source.primaryKey, options.chunkRows ?? 10_000)) {
         // The rows as the loader writes them (raw-tsv.ts), so a backfilled row and a loaded one read the same.
         const body = new TsvBody();
-        for (const row of chunk) body.add(tsv.line(row, version, false, syncedAt));
+        for (const row of chunk) body.add(tsv.line(filter.strip(options.database, table, row)!, version, false, syncedAt));
         await insertTsv(options.client, table, tsv.names, body.take());
         rows += chunk.length;
         progress.update(rows);
@@ -97,7 +118,7 @@ export interface TableReport {
 
 /** Compares live rows table by table: counts, then the primary keys themselves. */
 export async function verifyWarehouse(options: Omit<BackfillOptions, 'chunkRows' | 'progress'>): Promise<TableReport[]> {
-  const tables = options.tables?.length ? options.tables : await capturedTables(options.pool, options.database);
+  const tables = await tablesToCompare(options, options.filter ?? defaultCaptureFilter(options.database));
   const reports: TableReport[] = [];
   for (const table of tables) {
     const source = await readSourceTable(options.pool, options.database, table);

@@ -10,9 +10,10 @@ import type { ChangeEnvelope } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
-import { eventsTopicPattern, tableTopicPattern } from '../pipelines/cdc/topics.js';
+import { eventsTopicPattern, tableTopicPattern, type TableFilter } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
+import { capturedSource, defaultCaptureFilter, isCapturedTable } from './captured-sources.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
 import { ensureRawDatabase, EVENTS_TABLE, ident, RAW_DATABASE, readSourceTable, readSourceTables, syncTables, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
@@ -40,6 +41,8 @@ export interface LoaderOptions {
    * of statements at a fresh start queued ahead of their inserts, 1-3 s each while MariaDB wrote flat out.
    */
   schemaClient?: ClickHouseClient;
+  /** What change capture lets out (default the platform's): the start makes raw tables for those tables, without the columns it leaves out. */
+  filter?: TableFilter;
 }
 
 /** What the loader knows of a captured table: how its rows are written, and what the row mapping needs. */
@@ -74,6 +77,7 @@ async function dropOldIntake(client: ClickHouseClient, log: Logger): Promise<voi
 export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   const tablePrefix = `${options.topicPrefix}.${options.database}.`;
   const eventsPrefix = `${options.topicPrefix}.events.`;
+  const filter = options.filter ?? defaultCaptureFilter(options.database);
   const known = new Map<string, TableShape>();
   /** Tables being synced now: the partitions' first batches of a table sync it once. */
   const syncing = new Map<string, Promise<TableShape | undefined>>();
@@ -87,7 +91,8 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       pending = (async () => {
         const source = await readSourceTable(options.pool, options.database, table);
         if (!source || source.primaryKey.length === 0) return undefined;
-        const synced = (await syncShapes(options.client, [source])).get(table)!;
+        // Its changes came, so it is captured (a signal may have added it): only its columns are filtered.
+        const synced = (await syncShapes(options.client, [capturedSource(filter, options.database, source)])).get(table)!;
         known.set(table, synced);
         return synced;
       })().finally(() => syncing.delete(table));
@@ -104,7 +109,8 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
    */
   const sweep = async () => {
     const sources = (await readSourceTables(options.pool, options.database))
-      .filter((source) => source.primaryKey.length > 0 && source.table !== 'schema_migrations' && !known.has(source.table));
+      .filter((source) => source.primaryKey.length > 0 && isCapturedTable(filter, options.database, source.table) && !known.has(source.table))
+      .map((source) => capturedSource(filter, options.database, source));
     const client = options.schemaClient ?? options.client;
     for (const [table, shape] of await syncShapes(client, sources)) if (!known.has(table)) known.set(table, shape);
     await dropOldIntake(client, options.log);

@@ -20,6 +20,8 @@ export interface SourceTable {
   table: string;
   columns: SourceColumn[];
   primaryKey: string[];
+  /** Columns MySQL has that change capture leaves out (captured-sources.ts): a raw table that has one loses it. */
+  withheld?: readonly string[];
 }
 
 export async function readSourceTable(pool: Pool, database: string, table: string): Promise<SourceTable | undefined> {
@@ -127,6 +129,12 @@ export async function syncTables(client: ClickHouseClient, sources: readonly Sou
       await client.command({ query: createTableSql(source) });
       // Made just now, or by another loader meanwhile (then with columns this one may not know).
       columns = (await rawTableColumns(client, [source.table])).get(source.table) ?? [];
+    }
+    for (const name of source.withheld ?? []) {
+      if (!columns.some((column) => column.name === name)) continue;
+      // Written by a backfill of an earlier version, which copied every column MySQL has.
+      await client.command({ query: `ALTER TABLE ${RAW_DATABASE}.${ident(source.table)} DROP COLUMN IF EXISTS ${ident(name)}` });
+      columns = columns.filter((column) => column.name !== name);
     }
     const present = new Set(columns.map((column) => column.name));
     for (const column of source.columns) {

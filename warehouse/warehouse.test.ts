@@ -154,6 +154,26 @@ describe('the warehouse', () => {
     expect((await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client, tables: ['users'] }))[0]!.different).toEqual(['5']);
   });
 
+  it('holds what change capture lets out and no more: a backfill leaves out excluded tables and columns, and drops a secret an earlier backfill wrote', async () => {
+    // Earlier versions' backfill copied every column MySQL has, password hashes too.
+    await client.command({ query: "ALTER TABLE raw.user_credentials ADD COLUMN IF NOT EXISTS password_hash String DEFAULT 'an-old-hash'" });
+    await backfill({ url: db.url, pool: db.pool, database: db.name, client, progress: () => ({ update() {}, finish() {} }) });
+    const columns = async (table: string) => (await rows<{ name: string }>(`SELECT name FROM system.columns WHERE database = 'raw' AND table = '${table}'`)).map((c) => c.name);
+    expect(await columns('user_credentials')).not.toContain('password_hash');
+    expect(await columns('users')).toContain('email');
+    for (const [table, secrets] of [['webhook_endpoints', ['secret', 'previous_secret']], ['admin_users', ['password_hash', 'totp_secret']], ['api_keys', ['key_hash']]] as const) {
+      const present = await columns(table);
+      expect(present.length).toBeGreaterThan(3);
+      expect(present.filter((name) => (secrets as readonly string[]).includes(name))).toEqual([]);
+    }
+    // Sessions are credentials: no raw table, and asking for one by name says why not.
+    expect(await rows("SELECT name FROM system.tables WHERE database = 'raw' AND name IN ('user_sessions', 'admin_sessions', 'schema_migrations', 'outbox')")).toEqual([]);
+    await expect(backfill({ url: db.url, pool: db.pool, database: db.name, client, tables: ['user_sessions'] })).rejects.toThrow(/^user_sessions: left out of change capture by CDC_EXCLUDE_TABLES/);
+    const compared = (await verifyWarehouse({ url: db.url, pool: db.pool, database: db.name, client })).map((report) => report.table);
+    expect(compared).toContain('user_credentials');
+    expect(compared.filter((table) => ['user_sessions', 'admin_sessions', 'schema_migrations', 'outbox'].includes(table))).toEqual([]);
+  });
+
   it('answers POST /warehouse/query on the admin server, for logged-in staff only', async () => {
     await addAdminUser(db.pool, 'analyst', 'correct horse battery staple');
     const app = await buildAdminServer({ pool: db.pool, log: silentLogger(), warehouse: client });

@@ -1,5 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
+import { captureFilter } from '../../pipelines/cdc/topics.js';
 import { openWarehouse } from '../../warehouse/index.js';
 import { backfill, verifyWarehouse } from '../../warehouse/backfill.js';
 import { parseOptions } from '../args.js';
@@ -17,7 +18,8 @@ export const warehouseCommand: Command = {
     const db = await openDatabase(context, { connectionLimit: 2 });
     const client = openWarehouse(context.config);
     try {
-      const options = { url: db.source.url, pool: db.pool, database: parseMysqlUrl(db.source.url).database, client, tables };
+      const database = parseMysqlUrl(db.source.url).database;
+      const options = { url: db.source.url, pool: db.pool, database, client, tables, filter: captureFilter(context.config, database) };
       if (action === 'backfill') {
         const done = await backfill({ ...options, engine: context.config.cdc.engine });
         process.stdout.write(`${done.map((d) => `${d.table}: ${d.rows} rows`).join('\n')}\n`);

@@ -3,7 +3,7 @@
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import type { Bus } from '../../pipelines/bus/port.js';
 import { createCapturedTopics } from '../../pipelines/cdc/captured-topics.js';
-import { TableFilter } from '../../pipelines/cdc/topics.js';
+import { captureFilter } from '../../pipelines/cdc/topics.js';
 import { startInBackground } from '../../pipelines/consumers/start-in-background.js';
 import { EMAIL_GROUP, EmailSender, startEmailEnqueuer } from '../../pipelines/sinks/email/email-worker.js';
 import { startLocalMailbox } from '../../pipelines/sinks/email/local-mailbox.js';
@@ -41,8 +41,7 @@ function createTopicsOnce(ctx: RoleContext): Promise<void> {
   if (ctx.bus.kind !== 'kafka') return Promise.resolve();
   let created = topicsCreated.get(ctx.bus);
   if (!created) {
-    const { cdc } = ctx.config;
-    const filter = new TableFilter({ database: database(ctx), include: cdc.includeTables, exclude: cdc.excludeTables, excludeColumns: [] });
+    const filter = captureFilter(ctx.config, database(ctx));
     created = createCapturedTopics(ctx.bus, ctx.db.pool, { topicPrefix: ctx.config.topicPrefix, database: database(ctx), filter }).then(() => undefined);
     // A failure is the caller's to report; the next role to start tries again.
     created.catch(() => topicsCreated.delete(ctx.bus));
@@ -84,6 +83,7 @@ export async function startWarehouseWorker(ctx: RoleContext): Promise<ClickHouse
   ctx.closers.push(() => schemaSession.close());
   const loader = startWarehouseLoader({
     bus: ctx.bus, client: warehouse, schemaClient: schemaSession, pool: ctx.db.pool, database: database(ctx), topicPrefix: ctx.config.topicPrefix, log: ctx.log,
+    filter: captureFilter(ctx.config, database(ctx)),
     health: health(ctx, WAREHOUSE_GROUP, WAREHOUSE_GROUP),
   });
   await loader.start();

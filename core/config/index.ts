@@ -172,6 +172,9 @@ export interface LoadConfigOptions {
 }
 
 /** Secrets and credentials never leave MySQL through change capture unless asked for. */
+/** Tables change capture leaves out unless CDC_EXCLUDE_TABLES says otherwise: sessions are credentials. */
+export const DEFAULT_EXCLUDED_TABLES = ['schema_migrations', 'admin_sessions', 'user_sessions'];
+
 export const DEFAULT_EXCLUDED_COLUMNS = [
   'user_credentials.password_hash',
   'api_keys.key_hash',
@@ -342,7 +345,7 @@ export function readConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       dir: r.optionalPath('CDC_DIR') ?? join(dataDir, 'cdc'),
       serverId: r.integer('CDC_SERVER_ID', 54_001, 1, 4_294_967_295),
       includeTables: r.list('CDC_INCLUDE_TABLES', []),
-      excludeTables: r.list('CDC_EXCLUDE_TABLES', ['schema_migrations', 'admin_sessions', 'user_sessions']),
+      excludeTables: r.list('CDC_EXCLUDE_TABLES', DEFAULT_EXCLUDED_TABLES),
       excludeColumns: r.list('CDC_EXCLUDE_COLUMNS', DEFAULT_EXCLUDED_COLUMNS),
       snapshotChunkRows: r.integer('CDC_SNAPSHOT_CHUNK_ROWS', 5000, 1, 1_000_000),
       onMissingBinlog: r.oneOf('CDC_ON_MISSING_BINLOG', ['fail', 'resnapshot'] as const, 'fail'),

@@ -4,6 +4,7 @@ import type { Config } from '../../core/config/index.js';
 import type { Logger } from '../../core/log.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import type { Bus } from '../bus/port.js';
+import { captureFilterOptions } from './topics.js';
 import { ThreadedCdcReader, type CaptureReader } from './thread/threaded-reader.js';
 
 export { CdcReader, BinlogPurged } from './reader.js';
@@ -38,12 +39,7 @@ function startReader(config: Config, bus: Bus, source: SourceOptions, log: Logge
     stateDir: source.dir,
     topicPrefix: config.topicPrefix,
     sourceName: source.name,
-    filter: {
-      database: parseMysqlUrl(source.url).database,
-      include: config.cdc.includeTables,
-      exclude: config.cdc.excludeTables,
-      excludeColumns: config.cdc.excludeColumns,
-    },
+    filter: captureFilterOptions(config, parseMysqlUrl(source.url).database),
     replicaServerId: source.serverId,
     snapshotChunkRows: config.cdc.snapshotChunkRows,
     onMissingBinlog: config.cdc.onMissingBinlog,

@@ -1,4 +1,5 @@
 // Topic names (Debezium's conventions) and which tables and columns leave the database.
+import type { Config } from '../../core/config/index.js';
 
 export function tableTopic(prefix: string, database: string, table: string): string {
   return `${prefix}.${database}.${table}`;
@@ -62,6 +63,11 @@ export class TableFilter {
     return this.exclude.has(`${database}.${table}`);
   }
 
+  /** The table's columns the exclude list names (CDC_EXCLUDE_COLUMNS). */
+  droppedColumns(database: string, table: string): ReadonlySet<string> {
+    return this.dropColumns.get(`${database}.${table}`) ?? new Set();
+  }
+
   /** The row without excluded columns (secrets never reach the bus). */
   strip(database: string, table: string, row: Record<string, unknown> | null): Record<string, unknown> | null {
     const drop = this.dropColumns.get(`${database}.${table}`);
@@ -69,3 +75,10 @@ export class TableFilter {
     return Object.fromEntries(Object.entries(row).filter(([column]) => !drop.has(column)));
   }
 }
+
+/** The tables and columns change capture lets out of `database` (CDC_INCLUDE_TABLES, CDC_EXCLUDE_TABLES, CDC_EXCLUDE_COLUMNS). */
+export function captureFilterOptions(config: Pick<Config, 'cdc'>, database: string): TableFilterOptions {
+  return { database, include: config.cdc.includeTables, exclude: config.cdc.excludeTables, excludeColumns: config.cdc.excludeColumns };
+}
+
+export const captureFilter = (config: Pick<Config, 'cdc'>, database: string) => new TableFilter(captureFilterOptions(config, database));
