@@ -147,6 +147,39 @@ describe('a sink that keeps failing', () => {
   });
 });
 
+describe('a group whose one partition keeps failing', () => {
+  it('stays degraded however its other partitions flow, and is ok once that partition\'s batch goes through', async () => {
+    const health = new RoleHealth({ deadLetterWindowMs: 60_000 });
+    const reporter: RoleReporter = {
+      failed: (error) => health.failed('webhooks', error).delayMs,
+      succeeded: () => void health.succeeded('webhooks'),
+      deadLettered: (count, error) => void health.deadLettered('webhooks', count, error),
+    };
+    let broken = true;
+    const handled = [0, 0];
+    const runner = new ConsumerRunner({
+      bus, group: 'webhooks', topics: ['t'], topicPrefix: 'sl', health: reporter, initialBackoffMs: 20, maxBackoffMs: 50, maxAttempts: 1000,
+      handler: async (messages, batch) => {
+        if (batch.partition === 0 && broken) throw new SinkUnavailable('webhook endpoint answered 503');
+        handled[batch.partition]! += messages.length;
+      },
+    });
+    await runner.start();
+    await bus.publish('t', [{ key: 'stuck', value: 'v', partition: 0 }]);
+    await until(() => health.list()[0]?.status === 'degraded');
+    // Partition 1 keeps flowing meanwhile: each of its batches succeeds.
+    for (let i = 0; i < 5; i++) {
+      await bus.publish('t', [{ key: `k${i}`, value: 'v', partition: 1 }]);
+      await until(() => handled[1] === i + 1);
+    }
+    expect(health.list()[0]).toMatchObject({ status: 'degraded', error: 'webhook endpoint answered 503' });
+    broken = false;
+    await until(() => handled[0] === 1);
+    expect(health.list()[0]!.status).toBe('ok');
+    await runner.stop();
+  });
+});
+
 describe('retry schedule', () => {
   it('doubles up to the cap, with jitter in the upper half', () => {
     expect([1, 2, 3, 4, 10].map((a) => backoffMs(a, 100, 1000, () => 1))).toEqual([100, 200, 400, 800, 1000]);

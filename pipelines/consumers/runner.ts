@@ -52,6 +52,11 @@ export class ConsumerRunner {
   private deadLettered = 0;
   private retries = 0;
   private lastSample = { at: Date.now(), handled: 0 };
+  /**
+   * Partitions whose batch is failing now: the group is healthy again only once none is. A
+   * partition that kept failing while others flowed was reported recovered by their next batch.
+   */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly options: RunnerOptions) {
     this.log = (options.log ?? silentLogger()).child({ group: options.group });
@@ -85,10 +90,15 @@ export class ConsumerRunner {
   }
 
   private async handleBatch(batch: Batch): Promise<void> {
+    const partition = `${batch.topic}/${batch.partition}`;
     try {
       await this.attempt(batch.messages, batch, 'batch');
     } catch (error) {
-      if (error instanceof Stopping) throw error;
+      if (error instanceof Stopping) {
+        // Left for redelivery to whoever has the group next; this runner stops.
+        this.failing.delete(partition);
+        throw error;
+      }
       // The batch as a whole keeps failing: find the message(s) responsible, one by one.
       const letters: { message: BusMessage; error: unknown }[] = [];
       for (const message of batch.messages) {
@@ -101,7 +111,8 @@ export class ConsumerRunner {
       }
       await this.deadLetter(batch, letters, error);
     }
-    this.options.health?.succeeded();
+    this.failing.delete(partition);
+    if (this.failing.size === 0) this.options.health?.succeeded();
     this.handled += batch.messages.length;
   }
 
@@ -119,6 +130,7 @@ export class ConsumerRunner {
         return;
       } catch (error) {
         const health = scope === 'batch' ? this.options.health : undefined;
+        if (scope === 'batch') this.failing.add(`${batch.topic}/${batch.partition}`);
         if (!isRetriable(error) || attempt >= maxAttempts) {
           // Split next, and dead-lettered with a line of its own if it stays failing.
           health?.failed(error);

@@ -149,8 +149,9 @@ export class SmsWorker {
         throw new SmsDead(letter);
       }
       await recordFailure(this.options.pool, id, { status: 'failed_retrying', attempts, error: failure.message, errorCode: failure.vendorCode });
-      // The batch is tried again by the runner, which tells /health and logs the batch's line.
-      throw new SinkUnavailable(`SMS ${id} to ${maskNumber(to)}: ${failure.message} (attempt ${attempts} of ${most})`, { cause: failure });
+      // The batch is tried again by the runner, which tells /health and logs the batch's line
+      // (the message says all the vendor's error did: as a cause the log would print it twice).
+      throw new SinkUnavailable(`SMS ${id} to ${maskNumber(to)}: ${failure.message} (attempt ${attempts} of ${most})`);
     }
     // Outside the try: failing to record a sent SMS must not send it again here (the batch's
     // redelivery may, which at-least-once allows).
