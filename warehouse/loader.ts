@@ -13,7 +13,7 @@ import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern, type TableFilter } from '../pipelines/cdc/topics.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
-import { capturedSource, defaultCaptureFilter, isCapturedTable } from './captured-sources.js';
+import { capturedSource, defaultCaptureFilter, excludedTablesWithRows, isCapturedTable } from './captured-sources.js';
 import type { ClickHouseClient } from './client.js';
 import { ensureMarts } from './marts.js';
 import { ensureRawDatabase, EVENTS_TABLE, ident, RAW_DATABASE, readSourceTable, readSourceTables, syncTables, TRUNCATIONS_TABLE, type SourceTable } from './raw-schema.js';
@@ -81,6 +81,8 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
   const known = new Map<string, TableShape>();
   /** Tables being synced now: the partitions' first batches of a table sync it once. */
   const syncing = new Map<string, Promise<TableShape | undefined>>();
+  /** Excluded tables whose changes came anyway: said once each. */
+  const refused = new Set<string>();
   let ready: Promise<void> | undefined;
   let swept: Promise<void> | undefined;
 
@@ -113,6 +115,10 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       .map((source) => capturedSource(filter, options.database, source));
     const client = options.schemaClient ?? options.client;
     for (const [table, shape] of await syncShapes(client, sources)) if (!known.has(table)) known.set(table, shape);
+    for (const { table, rows } of await excludedTablesWithRows(client, filter, options.database)) {
+      options.log.warn({ table: `${RAW_DATABASE}.${table}`, rows },
+        `the warehouse holds rows of ${table}, which CDC_EXCLUDE_TABLES leaves out (copied by an earlier version's backfill, or captured before it was excluded); analysts can read them: drop the table if they should not`);
+    }
     await dropOldIntake(client, options.log);
     // Marts already there are not asked to refresh: chDB refreshes every one as it opens the
     // folder (it keeps no refresh times across a restart) and a ClickHouse server keeps their
@@ -163,6 +169,12 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
       return;
     }
     const table = topic.slice(tablePrefix.length);
+    if (filter.excludes(options.database, table)) {
+      // Capture configured apart from this loader (Debezium's own lists, another process's settings).
+      if (!refused.has(table)) options.log.warn({ table }, `changes of ${table} arrived, which CDC_EXCLUDE_TABLES leaves out: not loaded`);
+      refused.add(table);
+      return;
+    }
     let shape = known.get(table) ?? await syncOne(table);
     // A table without a primary key: nothing would identify its rows' versions.
     if (!shape) return;

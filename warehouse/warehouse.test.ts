@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedLog } from '../test/fixtures/captured-log.js';
 import { readTopic, startTestReader, type TestReader } from '../test/fixtures/cdc.js';
 import { eventually } from '../test/fixtures/eventually.js';
 import { createTestDatabase, type TestDatabase } from '../test/fixtures/database.js';
@@ -281,6 +282,24 @@ describe('the loader\'s start', () => {
     expect(tables).toEqual([]);
     // chDB refreshes every mart as it opens the folder: asked again then, each ran twice.
     expect(commands.filter((query) => /^SYSTEM (REFRESH|WAIT) VIEW/.test(query))).toEqual([]);
+  });
+
+  it('names a raw table of an excluded table that holds rows (an earlier backfill copied sessions), leaving it in place', async () => {
+    await client.command({ query: 'CREATE TABLE IF NOT EXISTS raw.user_sessions (token_hash String, user_id UInt64) ENGINE = MergeTree ORDER BY token_hash' });
+    await client.command({ query: "INSERT INTO raw.user_sessions VALUES ('0f3a', 7)" });
+    const { log, text } = capturedLog('info');
+    const restarted = startWarehouseLoader({ bus: cdc.bus, client, pool: db.pool, database: db.name, topicPrefix: 'sl', log, group: 'wh-excluded' });
+    await restarted.start();
+    try {
+      await eventually(async () => (await cdc.bus.lag('wh-excluded')).some((l) => l.committed > 0), true);
+    } finally {
+      await restarted.stop();
+    }
+    const warnings = text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 40);
+    expect(warnings.filter((line) => line.table === 'raw.user_sessions')).toMatchObject([{ rows: 1, msg: expect.stringMatching(/^the warehouse holds rows of user_sessions, which CDC_EXCLUDE_TABLES leaves out .*: drop the table if they should not$/) }]);
+    // This file's capture reads every table (the platform's leaves sessions out): the loader refuses them.
+    expect(await rows("SELECT name FROM system.tables WHERE database = 'raw' AND name = 'admin_sessions'")).toEqual([]);
+    await client.command({ query: 'DROP TABLE raw.user_sessions' });
   });
 
   it('widens only the table MySQL changed meanwhile, and the running loader writes the new column', async () => {

@@ -63,6 +63,11 @@ export class TableFilter {
     return this.exclude.has(`${database}.${table}`);
   }
 
+  /** The tables of `database` the exclude list names. */
+  excludedTables(database: string): string[] {
+    return [...this.exclude].filter((name) => name.startsWith(`${database}.`)).map((name) => name.slice(database.length + 1));
+  }
+
   /** The table's columns the exclude list names (CDC_EXCLUDE_COLUMNS). */
   droppedColumns(database: string, table: string): ReadonlySet<string> {
     return this.dropColumns.get(`${database}.${table}`) ?? new Set();
