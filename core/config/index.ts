@@ -171,10 +171,10 @@ export interface LoadConfigOptions {
   dotEnv?: boolean;
 }
 
-/** Secrets and credentials never leave MySQL through change capture unless asked for. */
 /** Tables change capture leaves out unless CDC_EXCLUDE_TABLES says otherwise: sessions are credentials. */
 export const DEFAULT_EXCLUDED_TABLES = ['schema_migrations', 'admin_sessions', 'user_sessions'];
 
+/** Secrets and credentials never leave MySQL through change capture unless asked for. */
 export const DEFAULT_EXCLUDED_COLUMNS = [
   'user_credentials.password_hash',
   'api_keys.key_hash',

@@ -44,6 +44,9 @@ export interface RunnerStats {
 
 class Stopping extends Error {}
 
+/** A batch's partition, as the runner keeps the failing ones. */
+const partitionOf = (batch: Batch) => `${batch.topic}/${batch.partition}`;
+
 export class ConsumerRunner {
   private subscription: Subscription | undefined;
   private readonly stopping = new AbortController();
@@ -90,7 +93,7 @@ export class ConsumerRunner {
   }
 
   private async handleBatch(batch: Batch): Promise<void> {
-    const partition = `${batch.topic}/${batch.partition}`;
+    const partition = partitionOf(batch);
     try {
       await this.attempt(batch.messages, batch, 'batch');
     } catch (error) {
@@ -130,7 +133,7 @@ export class ConsumerRunner {
         return;
       } catch (error) {
         const health = scope === 'batch' ? this.options.health : undefined;
-        if (scope === 'batch') this.failing.add(`${batch.topic}/${batch.partition}`);
+        if (scope === 'batch') this.failing.add(partitionOf(batch));
         if (!isRetriable(error) || attempt >= maxAttempts) {
           // Split next, and dead-lettered with a line of its own if it stays failing.
           health?.failed(error);
