@@ -6,7 +6,8 @@ import { PlatformError } from '../../core/errors.js';
 import { parseMysqlUrl } from '../../marketplace/mysql/connection.js';
 import { enumSetLabels } from './enum-labels.js';
 import type { Row } from './envelope.js';
-import { compileTableDecoder, decodeRowImages, type DescribedTable, type TableDecoder } from './rows-decoder.js';
+import { EncodedRowChange, EncodedRows } from './encoded-rows.js';
+import { compileTableDecoder, type DescribedTable, type TableDecoder } from './rows-decoder.js';
 
 export interface RowChange {
   op: 'c' | 'u' | 'd';
@@ -427,30 +428,20 @@ export class BinlogStream {
     p += 1;
     if (first !== decoder.columnNames.length) return false;
     const bitmapBytes = (first + 7) >> 3;
-    const present = buffer.subarray(p, p + bitmapBytes);
-    p += bitmapBytes;
-    let presentAfter: Buffer | undefined;
-    if (update) {
-      presentAfter = buffer.subarray(p, p + bitmapBytes);
-      p += bitmapBytes;
-    }
-    const images = decodeRowImages(decoder, buffer, p, end, present, presentAfter);
     const eventEnd = buffer.readUInt32LE(at + 14);
     const eventLength = buffer.readUInt32LE(at + 10);
+    const pos = eventEnd - eventLength;
+    // The bitmaps and images, copied out of the connection's buffer: they are written as JSON later.
+    const bytes = Buffer.from(buffer.subarray(p, end));
+    const imagesAt = bitmapBytes * (update ? 2 : 1);
+    const images = new EncodedRows(decoder, bytes, imagesAt, bytes.subarray(0, bitmapBytes), update ? bytes.subarray(bitmapBytes, imagesAt) : undefined, pos);
     // As begin() from a zongji rows event, which carries no server id.
     const transaction = this.open ?? this.beginAt(buffer.readUInt32LE(at + 1) * 1000, 0, eventEnd);
     const op = type === 23 || type === 30 ? 'c' : type === 25 || type === 32 ? 'd' : 'u';
     const { database, table: tableName, columnTypes, binaryColumns } = decoder;
-    const pos = eventEnd - eventLength;
-    if (op === 'u') {
-      for (let index = 0; index * 2 < images.length; index++) {
-        transaction.changes.push({ database, table: tableName, columnTypes, pos, row: index, op, before: images[index * 2]!, after: images[index * 2 + 1]!, binaryColumns });
-      }
-    } else {
-      for (let index = 0; index < images.length; index++) {
-        const image = images[index]!;
-        transaction.changes.push({ database, table: tableName, columnTypes, pos, row: index, op, before: op === 'd' ? image : null, after: op === 'c' ? image : null, binaryColumns });
-      }
+    const rows = op === 'u' ? images.images >> 1 : images.images;
+    for (let index = 0; index < rows; index++) {
+      transaction.changes.push(new EncodedRowChange(op, database, tableName, columnTypes, pos, index, binaryColumns, images));
     }
     return true;
   }

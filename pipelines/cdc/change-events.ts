@@ -6,12 +6,15 @@ import type { OutgoingMessage } from '../bus/port.js';
 import type { BinlogTransaction, RowChange } from './binlog-stream.js';
 import { normalizeRow, type SpecialType } from './column-values.js';
 import { ddlTable } from './ddl-table.js';
+import { EncodedRowChange } from './encoded-rows.js';
 import {
-  changeEnvelopeText, changeSourceHead, CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type ChangeTextShared, type Row, type SourceInfo,
+  changeEnvelopeText, changeSourceHead, changeTailParts, CONNECTOR_VERSION, rowKey, type ChangeEnvelope, type ChangeOp, type ChangeTextShared, type Row, type SourceInfo,
 } from './envelope.js';
 import { nextClock, versionOf } from './event-version.js';
+import { JsonSink } from './json-sink.js';
 import { OUTBOX_TABLE, routeOutboxRow } from './outbox-router.js';
-import { finishRow } from './rows-decoder.js';
+import { compileRowJson, writeRowJson, writtenKey, type RowJsonPlan } from './row-json.js';
+import { finishRow, type TableDecoder } from './rows-decoder.js';
 import type { TableSchema } from './table-schema.js';
 import { tableTopic, type TableFilter } from './topics.js';
 
@@ -35,7 +38,7 @@ export interface ChangeEventsOptions {
   topicPrefix: string;
   /** `source.name` of every event. */
   sourceName: string;
-  filter: Pick<TableFilter, 'accepts' | 'strip'>;
+  filter: Pick<TableFilter, 'accepts' | 'strip' | 'droppedColumns'>;
   /** A table's columns and key (cached by the caller; undefined when the table is gone). */
   schemaOf(database: string, table: string): TableSchema | undefined | Promise<TableSchema | undefined>;
   /** Forgets what is known of a database's tables: its DDL may have changed them. */
@@ -52,10 +55,17 @@ interface TableInTransaction {
   database: string;
   table: string;
   topic: string;
+  schema: TableSchema | undefined;
   special: Map<string, SpecialType>;
   primaryKey: string[];
   shared: ChangeTextShared;
+  /** How its encoded rows go to JSON (for the decoder of the last of them). */
+  plan?: RowJsonPlan;
+  /** changeTailParts' text as bytes, made at its first encoded row. */
+  tailParts?: Buffer[];
 }
+
+const NO_SCHEMA = {};
 
 /** A row image in its final form: the own decoder's needs only its bytes finished. */
 function normalized(change: RowChange, row: Row, special: Map<string, SpecialType>): Row {
@@ -67,6 +77,10 @@ function normalized(change: RowChange, row: Row, special: Map<string, SpecialTyp
 export class ChangeEvents {
   /** Events in the previous transaction: a huge one spills into the following clock values. */
   private lastTransactionEvents = 1;
+  /** Where events written from encoded rows go: each message's value is a view of it. */
+  private readonly sink = new JsonSink();
+  /** Plans by decoder, for the schema they were made with (a DDL makes both anew). */
+  private readonly plans = new WeakMap<TableDecoder, { schema: object; plan: RowJsonPlan }>();
 
   constructor(private readonly options: ChangeEventsOptions) {}
 
@@ -131,7 +145,7 @@ export class ChangeEvents {
         const schema = known instanceof Promise ? await known : known;
         table = {
           database: change.database, table: change.table, topic: tableTopic(topicPrefix, change.database, change.table),
-          special: schema?.special ?? NO_SPECIAL, primaryKey: schema?.primaryKey ?? [],
+          schema, special: schema?.special ?? NO_SPECIAL, primaryKey: schema?.primaryKey ?? [],
           shared: {
             sourceHead: changeSourceHead(this.options.sourceName, change.database, change.table, transaction.file),
             gtid: transaction.gtid, tsMs: transaction.timestampMs, serverId: transaction.serverId, now, transactionId,
@@ -143,6 +157,10 @@ export class ChangeEvents {
       // Counted by table name, as data_collection_order always was.
       const tableOrder = (tableOrders.get(change.table) ?? 0) + 1;
       tableOrders.set(change.table, tableOrder);
+      if (change instanceof EncodedRowChange) {
+        messages.push({ topic: table.topic, message: this.writeEncoded(change, table, (clockBase + BigInt(order)).toString(), order, tableOrder) });
+        continue;
+      }
       const before = change.before && filter.strip(change.database, change.table, normalized(change, change.before, table.special));
       const after = change.after && filter.strip(change.database, change.table, normalized(change, change.after, table.special));
       const row = after ?? before;
@@ -166,6 +184,54 @@ export class ChangeEvents {
       for (let partition = 0; partition < partitions; partition++) messages.push({ topic, message: { ...message, partition } });
     }
     return { messages, count, clock };
+  }
+
+  /** A change whose rows are still the binlog's bytes, written straight to its envelope's JSON. */
+  private writeEncoded(change: EncodedRowChange, table: TableInTransaction, sequence: string, totalOrder: number, tableOrder: number): { key: string | null; value: Buffer } {
+    const decoder = change.images.decoder;
+    let plan = table.plan;
+    if (plan?.decoder !== decoder) {
+      const schema = table.schema ?? NO_SCHEMA;
+      let known = this.plans.get(decoder);
+      if (known?.schema !== schema) {
+        known = { schema, plan: compileRowJson(decoder, { special: table.special, primaryKey: table.primaryKey, dropped: this.options.filter.droppedColumns(table.database, table.table) }) };
+        this.plans.set(decoder, known);
+      }
+      plan = known.plan;
+      table.plan = plan;
+    }
+    const sink = this.sink;
+    let key: string | null = null;
+    sink.ascii('{"before":');
+    const before = change.beforeImage;
+    if (before < 0) sink.ascii('null');
+    else {
+      writeRowJson(plan, sink, change.images, before);
+      if (change.op === 'd') key = writtenKey(plan, sink);
+    }
+    sink.ascii(',"after":');
+    const after = change.afterImage;
+    if (after < 0) sink.ascii('null');
+    else {
+      writeRowJson(plan, sink, change.images, after);
+      key = writtenKey(plan, sink);
+    }
+    // changeEnvelopeTail's text, written from its parts.
+    const parts = table.tailParts ??= changeTailParts(table.shared).map((part) => Buffer.from(part));
+    sink.bytes(parts[0]!);
+    sink.integer(change.pos);
+    sink.ascii(',"row":');
+    sink.integer(change.row);
+    sink.bytes(parts[1]!);
+    sink.ascii(sequence);
+    sink.bytes(parts[2]!);
+    sink.ascii(change.op);
+    sink.bytes(parts[3]!);
+    sink.integer(totalOrder);
+    sink.ascii(',"data_collection_order":');
+    sink.integer(tableOrder);
+    sink.ascii('}}');
+    return { key, value: sink.take() };
   }
 
   /**

@@ -94,5 +94,27 @@ export function changeSourceHead(name: string, db: string, table: string, file: 
  * first: at catch-up every row change passes here.
  */
 export function changeEnvelopeText(shared: ChangeTextShared, change: ChangeText): string {
-  return `{"before":${change.before === null ? 'null' : JSON.stringify(change.before)},"after":${change.after === null ? 'null' : JSON.stringify(change.after)},"source":${shared.sourceHead}${change.pos},"row":${change.row},"gtid":${shared.gtid === null ? 'null' : JSON.stringify(shared.gtid)},"ts_ms":${shared.tsMs},"snapshot":"false","sequence":"${change.sequence}","server_id":${shared.serverId}},"op":"${change.op}","ts_ms":${shared.now},"transaction":{"id":${JSON.stringify(shared.transactionId)},"total_order":${change.totalOrder},"data_collection_order":${change.tableOrder}}}`;
+  return `{"before":${change.before === null ? 'null' : JSON.stringify(change.before)},"after":${change.after === null ? 'null' : JSON.stringify(change.after)}${changeEnvelopeTail(shared, change)}`;
+}
+
+/**
+ * The envelope's text after its `after` image, for a writer that puts the images in itself
+ * (row-json.ts): `{"before":`, the image or null, `,"after":`, the image or null, then this.
+ */
+export function changeEnvelopeTail(shared: ChangeTextShared, change: Omit<ChangeText, 'before' | 'after'>): string {
+  const [source, gtid, serverId, transaction] = changeTailParts(shared);
+  return `${source}${change.pos},"row":${change.row}${gtid}${change.sequence}${serverId}${change.op}${transaction}${change.totalOrder},"data_collection_order":${change.tableOrder}}}`;
+}
+
+/**
+ * What changeEnvelopeTail's text is made of between the values of each change: before `pos`,
+ * before `sequence`, before `op`, before `total_order`'s value.
+ */
+export function changeTailParts(shared: ChangeTextShared): [string, string, string, string] {
+  return [
+    `,"source":${shared.sourceHead}`,
+    `,"gtid":${shared.gtid === null ? 'null' : JSON.stringify(shared.gtid)},"ts_ms":${shared.tsMs},"snapshot":"false","sequence":"`,
+    `","server_id":${shared.serverId}},"op":"`,
+    `","ts_ms":${shared.now},"transaction":{"id":${JSON.stringify(shared.transactionId)},"total_order":`,
+  ];
 }

@@ -92,7 +92,7 @@ export class CdcReader {
   private readonly added = new Set<string>();
   private readonly signalTable: string;
   /** The configured filter, plus tables signals added, minus the signal table. */
-  private readonly filter: Pick<TableFilter, 'accepts' | 'strip'>;
+  private readonly filter: Pick<TableFilter, 'accepts' | 'strip' | 'droppedColumns'>;
   private stopping = false;
   private wake: (() => void) | undefined;
   private readonly queue: BinlogTransaction[] = [];
@@ -133,6 +133,7 @@ export class CdcReader {
     this.filter = {
       accepts: (database, table) => database === this.database && table === this.signalTable ? false : base.accepts(database, table) || (database === this.database && this.added.has(table)),
       strip: (database, table, row) => base.strip(database, table, row),
+      droppedColumns: (database, table) => base.droppedColumns(database, table),
     };
     this.streaming = new Promise((resolve) => { this.nowStreaming = resolve; });
     this.reading = new Promise((resolve) => { this.nowReading = resolve; });

@@ -42,6 +42,10 @@ export interface TableDecoder {
   /** Columns whose values are left as bytes (Buffer) for finishRow. */
   readonly binaryColumns: string[];
   readonly readers: ColumnReader[];
+  /** Each column's bytes in a row image: > 0 a fixed width, < 0 minus the width of its length prefix. */
+  readonly sizes: number[];
+  /** Columns of UTF-8 text, whose bytes can go to JSON as they are (see row-json.ts). */
+  readonly utf8Text: boolean[];
 }
 
 const T = {
@@ -50,8 +54,11 @@ const T = {
   ENUM: 247, SET: 248, TINY_BLOB: 249, MEDIUM_BLOB: 250, LONG_BLOB: 251, BLOB: 252, VAR_STRING: 253, STRING: 254, GEOMETRY: 255,
 } as const;
 
-/** Where the next value starts: shared by the column readers so none returns an offset object. */
-const cursor = { at: 0 };
+/**
+ * Where the next value starts: shared by the column readers so none returns an offset object.
+ * Every read is synchronous, so one cursor serves the stream and the later JSON writing alike.
+ */
+export const cursor = { at: 0 };
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -88,6 +95,8 @@ function latin1Text(buffer: Buffer, start: number, end: number): string {
   return text;
 }
 
+const utf8Text = (buffer: Buffer, start: number, end: number): string => buffer.toString('utf8', start, end);
+
 /** Text in the column's charset, or undefined when this decoder does not know the charset. */
 function textReader(charset: string | null | undefined): ((buffer: Buffer, start: number, end: number) => string) | undefined {
   switch (charset) {
@@ -96,7 +105,7 @@ function textReader(charset: string | null | undefined): ((buffer: Buffer, start
     case 'utf8':
     case 'utf8mb3':
     case 'utf8mb4':
-      return (buffer, start, end) => buffer.toString('utf8', start, end);
+      return utf8Text;
     case 'latin1':
       return latin1Text;
     default:
@@ -169,13 +178,18 @@ function int64(buffer: Buffer, unsigned: boolean): number | string {
 
 const DECIMAL_BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 
-function decimalReader(precision: number, scale: number): ColumnReader {
+function decimalLayout(precision: number, scale: number) {
   const integral = precision - scale;
   const wholeIntegral = Math.floor(integral / 9);
   const wholeFractional = Math.floor(scale / 9);
   const leadIntegral = integral - wholeIntegral * 9;
   const tailFractional = scale - wholeFractional * 9;
   const size = wholeIntegral * 4 + DECIMAL_BYTES[leadIntegral]! + wholeFractional * 4 + DECIMAL_BYTES[tailFractional]!;
+  return { wholeIntegral, wholeFractional, leadIntegral, tailFractional, size };
+}
+
+function decimalReader(precision: number, scale: number): ColumnReader {
+  const { wholeIntegral, wholeFractional, leadIntegral, tailFractional, size } = decimalLayout(precision, scale);
   return (buffer) => {
     const start = cursor.at;
     cursor.at += size;
@@ -233,7 +247,7 @@ function fixedWidth(buffer: Buffer, size: number, width: number): Buffer {
 }
 
 /** The reader of one column, or undefined for a type this decoder leaves to zongji. */
-function columnReader(column: DescribedColumn, schema: DescribedSchema): { read: ColumnReader; binary?: true } | undefined {
+function columnReader(column: DescribedColumn, schema: DescribedSchema): { read: ColumnReader; binary?: true; utf8?: boolean } | undefined {
   const metadata = column.metadata ?? {};
   const definition = schema.COLUMN_TYPE ?? '';
   const unsigned = schema.UNSIGNED !== undefined ? schema.UNSIGNED : definition.includes('unsigned');
@@ -380,7 +394,7 @@ function columnReader(column: DescribedColumn, schema: DescribedSchema): { read:
       if (head === 'varbin') return { read: (b) => { const size = lengthAt(b); const v = b.subarray(cursor.at, cursor.at + size); cursor.at += size; return v; }, binary: true };
       const text = textReader(column.charset);
       if (!text) return undefined;
-      return { read: (b) => { const size = lengthAt(b); const start = cursor.at; cursor.at += size; return text(b, start, cursor.at); } };
+      return { read: (b) => { const size = lengthAt(b); const start = cursor.at; cursor.at += size; return text(b, start, cursor.at); }, utf8: text === utf8Text };
     }
     case T.TINY_BLOB:
     case T.MEDIUM_BLOB:
@@ -391,11 +405,32 @@ function columnReader(column: DescribedColumn, schema: DescribedSchema): { read:
       if (column.charset === null) return { read: (b) => { const size = length(b); const v = b.subarray(cursor.at, cursor.at + size); cursor.at += size; return v; }, binary: true };
       const text = textReader(column.charset);
       if (!text) return undefined;
-      return { read: (b) => { const size = length(b); const start = cursor.at; cursor.at += size; return text(b, start, cursor.at); } };
+      return { read: (b) => { const size = length(b); const start = cursor.at; cursor.at += size; return text(b, start, cursor.at); }, utf8: text === utf8Text };
     }
     default:
       // MySQL's binary JSON, GEOMETRY, MariaDB's COMPRESSED columns, VECTOR, pre-5.0 DECIMAL.
       return undefined;
+  }
+}
+
+/** How many bytes a column's value takes in a row image (see TableDecoder.sizes); the readers above read as much. */
+function columnSize(column: DescribedColumn): number {
+  const metadata = column.metadata ?? {};
+  const fraction = Math.ceil((metadata.decimals ?? 0) / 2);
+  switch (column.type) {
+    case T.TINY: case T.YEAR: return 1;
+    case T.SHORT: return 2;
+    case T.INT24: case T.DATE: case T.TIME: return 3;
+    case T.LONG: case T.FLOAT: case T.TIMESTAMP: return 4;
+    case T.LONGLONG: case T.DOUBLE: case T.DATETIME: return 8;
+    case T.NEWDECIMAL: return decimalLayout(metadata.precision ?? 0, metadata.decimals ?? 0).size;
+    case T.DATETIME2: return 5 + fraction;
+    case T.TIMESTAMP2: return 4 + fraction;
+    case T.TIME2: return 3 + fraction;
+    case T.BIT: return Math.floor(((metadata.bits ?? 0) + 7) / 8);
+    case T.ENUM: case T.SET: return metadata.size ?? 1;
+    case T.VARCHAR: case T.STRING: return (metadata.max_length ?? 0) > 255 ? -2 : -1;
+    default: return -(metadata.length_size ?? 2);
   }
 }
 
@@ -408,15 +443,17 @@ export function compileTableDecoder(table: DescribedTable): TableDecoder | undef
   if (!columns || table.columnSchemas.length < columns.length) return undefined;
   const readers: ColumnReader[] = [];
   const binaryColumns: string[] = [];
+  const utf8Text: boolean[] = [];
   for (let i = 0; i < columns.length; i++) {
     const reader = columnReader(columns[i]!, table.columnSchemas[i]!);
     if (!reader) return undefined;
     readers.push(reader.read);
+    utf8Text.push(reader.utf8 === true);
     if (reader.binary) binaryColumns.push(columns[i]!.name);
   }
   return {
     database: table.parentSchema, table: table.tableName, columnNames: columns.map((c) => c.name),
-    columnTypes: new Map(columns.map((c) => [c.name, c.type])), binaryColumns, readers,
+    columnTypes: new Map(columns.map((c) => [c.name, c.type])), binaryColumns, readers, sizes: columns.map(columnSize), utf8Text,
   };
 }
 
@@ -426,34 +463,60 @@ const BIT_COUNT = Uint8Array.from({ length: 256 }, (_, byte) => {
   return bits;
 });
 
+/** Bytes of the NULL bitmap that opens a row image: a bit per column the image holds. */
+export function nullBitmapBytes(present: Buffer): number {
+  let count = 0;
+  for (let i = 0; i < present.length; i++) count += BIT_COUNT[present[i]!]!;
+  return (count + 7) >> 3;
+}
+
+/** The image at `at` as values; `present` says which columns it holds (the others read null). */
+export function decodeRowImage(decoder: TableDecoder, buffer: Buffer, at: number, present: Buffer): Row {
+  const { readers, columnNames } = decoder;
+  const nullsAt = at;
+  cursor.at = at + nullBitmapBytes(present);
+  const row: Row = {};
+  for (let i = 0, nullBit = 0; i < columnNames.length; i++) {
+    const name = columnNames[i]!;
+    if ((present[i >> 3]! & (1 << (i & 7))) === 0) {
+      row[name] = null;
+      continue;
+    }
+    row[name] = (buffer[nullsAt + (nullBit >> 3)]! & (1 << (nullBit & 7))) !== 0 ? null : readers[i]!(buffer);
+    nullBit++;
+  }
+  return row;
+}
+
+/** Where the image at `at` ends, found from the columns' sizes without reading their values. */
+export function skipRowImage(decoder: TableDecoder, buffer: Buffer, at: number, present: Buffer): number {
+  const { sizes } = decoder;
+  const nullsAt = at;
+  let p = at + nullBitmapBytes(present);
+  for (let i = 0, nullBit = 0; i < sizes.length; i++) {
+    if ((present[i >> 3]! & (1 << (i & 7))) === 0) continue;
+    const isNull = (buffer[nullsAt + (nullBit >> 3)]! & (1 << (nullBit & 7))) !== 0;
+    nullBit++;
+    if (isNull) continue;
+    const size = sizes[i]!;
+    if (size > 0) p += size;
+    else if (size === -1) p += 1 + buffer[p]!;
+    else if (size === -2) p += 2 + buffer.readUInt16LE(p);
+    else p += -size + buffer.readUIntLE(p, -size);
+  }
+  return p;
+}
+
 /**
  * Decodes the row images of a rows event body, from just past its columns-present bitmap(s) to
  * `end` (the event's end without its checksum). For an update, images alternate before, after.
  */
 export function decodeRowImages(decoder: TableDecoder, buffer: Buffer, start: number, end: number, present: Buffer, presentAfter: Buffer | undefined): Row[] {
   const images: Row[] = [];
-  const { readers, columnNames } = decoder;
-  const count = columnNames.length;
   cursor.at = start;
-  let image = 0;
   while (cursor.at < end) {
-    const bitmap = presentAfter && image % 2 === 1 ? presentAfter : present;
-    image++;
-    let presentCount = 0;
-    for (let i = 0; i < bitmap.length; i++) presentCount += BIT_COUNT[bitmap[i]!]!;
-    const nullsAt = cursor.at;
-    cursor.at += (presentCount + 7) >> 3;
-    const row: Row = {};
-    for (let i = 0, nullBit = 0; i < count; i++) {
-      const name = columnNames[i]!;
-      if ((bitmap[i >> 3]! & (1 << (i & 7))) === 0) {
-        row[name] = null;
-        continue;
-      }
-      row[name] = (buffer[nullsAt + (nullBit >> 3)]! & (1 << (nullBit & 7))) !== 0 ? null : readers[i]!(buffer);
-      nullBit++;
-    }
-    images.push(row);
+    const bitmap = presentAfter && images.length % 2 === 1 ? presentAfter : present;
+    images.push(decodeRowImage(decoder, buffer, cursor.at, bitmap));
   }
   return images;
 }
