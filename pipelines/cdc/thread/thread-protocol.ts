@@ -1,7 +1,7 @@
 // What change capture's thread and the process's main thread say to each other. The thread reads
 // and decodes the binlog and shapes the events; the main thread owns the bus (one embedded log
-// per process) and the process's logger. A batch crosses as transferred chunks of values (no
-// copy) with its keys beside them, so the main thread only frames and appends it.
+// per process) and the process's logger. A batch crosses as one transferred buffer of values
+// (no copy) with its keys beside it, so the main thread only frames and appends it.
 import type { CrossedError } from '../../../core/threads/crossing-errors.js';
 import type { Bus, OutgoingMessage } from '../../bus/port.js';
 import type { RowsDecoderChoice } from '../binlog-stream.js';
@@ -27,17 +27,12 @@ export interface ThreadReaderSettings {
 /** What the thread starts with: the settings, and which bus the main thread answers for. */
 export type ThreadData = ThreadReaderSettings & { busKind: Bus['kind'] };
 
-/**
- * Messages of one publish, packed: every value's bytes in chunks, value i ending at ends[i] in its
- * chunk and starting where the value before it in that chunk ended (a chunk's first at 0).
- */
+/** Messages of one publish, packed: every value's bytes in `data`, value i from ends[i-1] to ends[i]. */
 export interface PackedMessages {
   keys: (string | null)[];
   /** -1: a null value. */
   ends: Int32Array;
-  chunks: ArrayBuffer[];
-  /** The message each chunk after the first starts with. */
-  chunkStarts: number[];
+  data: ArrayBuffer;
   /** Only where a message has them (outbox events' headers, truncates' partitions); sparse otherwise. */
   headers?: Record<number, Record<string, string>>;
   partitions?: Record<number, number>;
@@ -58,18 +53,10 @@ export type FromThread =
   | { type: 'streaming' }
   | { type: 'ended'; error?: CrossedError };
 
-/**
- * Chunks of about a megabyte: a larger allocation is given back to the system when freed, and
- * the next one pays a page fault per 4 KB touched (measured here at ~3 µs per KB copied, 25 times
- * the copy), where chunks this size are reused by the allocator.
- */
-const CHUNK_BYTES = 1 << 20;
-
 export function packMessages(messages: readonly OutgoingMessage[]): { packed: PackedMessages; transfer: ArrayBuffer[] } {
-  let chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  // Sized for the JSON of a typical change first, grown when a batch holds bigger ones.
+  let data = Buffer.allocUnsafeSlow(Math.max(4096, messages.length * 1024));
   let at = 0;
-  const chunks: ArrayBuffer[] = [];
-  const chunkStarts: number[] = [];
   const ends = new Int32Array(messages.length);
   const keys: (string | null)[] = new Array(messages.length);
   let headers: PackedMessages['headers'];
@@ -86,38 +73,30 @@ export function packMessages(messages: readonly OutgoingMessage[]): { packed: Pa
       ends[i] = -1;
       continue;
     }
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: measured only when that may not fit.
-    let size = typeof value === 'string' ? value.length * 3 : value.length;
-    if (at + size > chunk.length && typeof value === 'string') size = Buffer.byteLength(value, 'utf8');
-    if (at + size > chunk.length) {
-      chunks.push(chunk.buffer as ArrayBuffer);
-      chunkStarts.push(i);
-      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, size));
-      at = 0;
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: room for that, no measuring first.
+    const most = typeof value === 'string' ? value.length * 3 : value.length;
+    if (at + most > data.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(data.length * 2, at + most));
+      data.copy(grown, 0, 0, at);
+      data = grown;
     }
-    at += typeof value === 'string' ? chunk.write(value, at, 'utf8') : value.copy(chunk, at);
+    at += typeof value === 'string' ? data.write(value, at, 'utf8') : value.copy(data, at);
     ends[i] = at;
   }
-  chunks.push(chunk.buffer as ArrayBuffer);
-  const packed: PackedMessages = { keys, ends, chunks, chunkStarts };
+  const packed: PackedMessages = { keys, ends, data: data.buffer as ArrayBuffer };
   if (headers) packed.headers = headers;
   if (partitions) packed.partitions = partitions;
   if (timestamps) packed.timestamps = timestamps;
-  return { packed, transfer: chunks };
+  return { packed, transfer: [packed.data] };
 }
 
-/** The messages again, each value a view of its transferred chunk. */
+/** The messages again, each value a view of the one transferred buffer. */
 export function unpackMessages(packed: PackedMessages): OutgoingMessage[] {
   const messages: OutgoingMessage[] = new Array(packed.keys.length);
-  let chunk = 0;
   let start = 0;
   for (let i = 0; i < packed.keys.length; i++) {
-    if (packed.chunkStarts[chunk] === i) {
-      chunk++;
-      start = 0;
-    }
     const end = packed.ends[i]!;
-    const message: OutgoingMessage = { key: packed.keys[i]!, value: end < 0 ? null : Buffer.from(packed.chunks[chunk]!, start, end - start) };
+    const message: OutgoingMessage = { key: packed.keys[i]!, value: end < 0 ? null : Buffer.from(packed.data, start, end - start) };
     if (end >= 0) start = end;
     const headers = packed.headers?.[i];
     if (headers) message.headers = headers;
@@ -129,3 +108,4 @@ export function unpackMessages(packed: PackedMessages): OutgoingMessage[] {
   }
   return messages;
 }
+
