@@ -4,6 +4,7 @@
 export interface OutgoingMessage {
   /** All messages with one key land in one partition, in order. Null spreads by round robin. */
   key: string | null;
+  /** Bytes given here may be kept by the bus (the embedded one serves them from memory): never change them after publishing. */
   value: string | Buffer | null;
   headers?: Record<string, string>;
   timestampMs?: number;

@@ -365,8 +365,9 @@ export class BinlogStream {
    * on; this looks at each packet first (zongji's binlog command of this connection, patched
    * before it is sent) and hands the rest over, so zongji still reads everything else, and the
    * rows of tables the own decoder does not decode. Row events of a table id zongji described
-   * are decoded here with the decoder made once from that description; a TableMap equal byte
-   * for byte to the one it was made from is passed over. DDL and rotations forget both.
+   * are framed here with the decoder made once from that description, their images kept as bytes
+   * (EncodedRows) until the change events are written from them; a TableMap equal byte for byte
+   * to the one it was made from is passed over. DDL and rotations forget both.
    */
   private decodeRowsOwn(zongji: ZongJi): void {
     const internals = zongji as unknown as { BinlogClass?: { prototype: { binlogData: BinlogData } } };

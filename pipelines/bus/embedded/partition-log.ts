@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../../core/errors.js';
-import { decodeRecord, encodeRecords, type StoredRecord } from './record-format.js';
+import { decodeRecord, frameRecords, type StoredRecord } from './record-format.js';
 import { RecentBudget, RecentRecords } from './recent-records.js';
 import { checkpointPathOf, readSegmentMark, sealMarkPathOf, writeSegmentMark, type SealMark } from './seal-mark.js';
 
@@ -62,9 +62,10 @@ async function closeReader(segment: Segment): Promise<void> {
 }
 
 interface PendingAppend {
-  /** The records, framed one after the other, and each one's size. */
-  data: Buffer;
+  /** The records' frames and values, to be written in order, each record's size, and the records. */
+  parts: Buffer[];
   sizes: number[];
+  stored: StoredRecord[];
   firstOffset: number;
   lastTimestampMs: number;
   resolve(firstOffset: number): void;
@@ -262,10 +263,10 @@ export class PartitionLog {
   append(records: readonly AppendRecord[]): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     const firstOffset = this.nextOffset;
-    const { data, sizes } = encodeRecords(firstOffset, records);
+    const { parts, sizes, stored } = frameRecords(firstOffset, records);
     this.nextOffset += records.length;
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, sizes, firstOffset, lastTimestampMs: records[records.length - 1]?.timestampMs ?? Date.now(), resolve, reject });
+      this.pending.push({ parts, sizes, stored, firstOffset, lastTimestampMs: records[records.length - 1]?.timestampMs ?? Date.now(), resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -297,14 +298,14 @@ export class PartitionLog {
     if (active.size >= this.options.segmentBytes) {
       active = await this.roll(group[0]!.firstOffset);
     }
-    await this.writer!.writev(group.map((append) => append.data));
+    await this.writer!.writev(group.length === 1 ? group[0]!.parts : group.flatMap((append) => append.parts));
     const synced = this.options.fsync === 'always';
     if (synced) await this.writer!.datasync();
     else this.dirty = true;
     let position = this.writePosition;
     let lastIndexed = active.index.length ? active.index[active.index.length - 1]![1] : -INDEX_EVERY_BYTES;
     let offset = group[0]!.firstOffset;
-    for (const append of group) this.recent.add(append.firstOffset, append.data, append.sizes);
+    for (const append of group) this.recent.add(append.firstOffset, append.stored, append.sizes);
     for (const size of group.flatMap((append) => append.sizes)) {
       if (position - lastIndexed >= INDEX_EVERY_BYTES) {
         active.index.push([offset, position]);

@@ -6,7 +6,7 @@ import { parseMessage } from '../../consumers/parse-message.js';
 import type { BusMessage } from '../port.js';
 import { EmbeddedBus } from './index.js';
 import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
-import { encodeRecords } from './record-format.js';
+import { frameRecords } from './record-format.js';
 import { RecentBudget, RecentRecords } from './recent-records.js';
 
 const dir = tempDir();
@@ -23,8 +23,8 @@ describe('the newest records kept in memory', () => {
     const recent = new RecentRecords(new RecentBudget(1000), 0);
     let size = 0;
     for (let batch = 0; batch < 10; batch++) {
-      const { data, sizes } = encodeRecords(batch * 5, Array.from({ length: 5 }, (_, i) => ({ key: null, value: `v${String(batch * 5 + i).padStart(2, '0')}`, timestampMs: 1 })));
-      recent.add(batch * 5, data, sizes);
+      const { stored, sizes } = frameRecords(batch * 5, Array.from({ length: 5 }, (_, i) => ({ key: null, value: `v${String(batch * 5 + i).padStart(2, '0')}`, timestampMs: 1 })));
+      recent.add(batch * 5, stored, sizes);
       size = sizes[0]!;
     }
     // Dropped as they were added, oldest first: whole appends of 5.
@@ -39,8 +39,8 @@ describe('the newest records kept in memory', () => {
     expect(text(recent.read(40, 100, 7)!)).toEqual(['v40', 'v41', 'v42']);
     expect(text(recent.read(40, 100, 1)!)).toEqual(['v40']);
     // A gap (records it was not given) starts it again from the new ones.
-    const { data, sizes } = encodeRecords(60, [{ key: null, value: 'v60', timestampMs: 1 }]);
-    recent.add(60, data, sizes);
+    const { stored, sizes } = frameRecords(60, [{ key: null, value: 'v60', timestampMs: 1 }]);
+    recent.add(60, stored, sizes);
     expect(recent.firstOffset).toBe(60);
     expect(recent.read(49, 10, 1 << 20)).toBeUndefined();
   });
@@ -50,8 +50,8 @@ describe('the newest records kept in memory', () => {
     const busy = new RecentRecords(budget, 0);
     const idle = new RecentRecords(budget, 0);
     const add = (to: RecentRecords, from: number, count: number) => {
-      const { data, sizes } = encodeRecords(from, Array.from({ length: count }, (_, i) => ({ key: null, value: `v${from + i}`, timestampMs: 1 })));
-      to.add(from, data, sizes);
+      const { stored, sizes } = frameRecords(from, Array.from({ length: count }, (_, i) => ({ key: null, value: `v${from + i}`, timestampMs: 1 })));
+      to.add(from, stored, sizes);
     };
     add(idle, 0, 2);
     for (let from = 0; from < 40; from += 2) add(busy, from, 2);

@@ -2,7 +2,7 @@
 // for the whole bus. Consumer groups that keep up read what was just written; served from here,
 // the groups share one decoded record (and so one parsed body, see parse-message.ts) instead of
 // each reading the file, checking its CRC and parsing its JSON again.
-import { decodeRecord, type StoredRecord } from './record-format.js';
+import type { StoredRecord } from './record-format.js';
 
 interface Added {
   owner: RecentRecords;
@@ -52,22 +52,19 @@ export class RecentRecords {
   }
 
   /**
-   * Keeps records just written: `data` holds them framed one after the other, `sizes` their sizes,
-   * the first at offset `firstOffset` (which must follow the last kept one, or the rest is dropped).
+   * Keeps records just written, `sizes` their sizes in the log, the first at offset `firstOffset`
+   * (which must follow the last kept one, or the rest is dropped).
    */
-  add(firstOffset: number, data: Buffer, sizes: readonly number[]): void {
+  add(firstOffset: number, records: readonly StoredRecord[], sizes: readonly number[]): void {
     if (this.budget.limitBytes <= 0) return;
     if (firstOffset !== this.nextOffset) this.clear(firstOffset);
-    let at = 0;
-    for (const size of sizes) {
-      // Written by this process a moment ago: the checksum protects the copy on disk, not this one.
-      const decoded = decodeRecord(data, at, false);
-      if (decoded.kind !== 'record') throw new Error(`recent records: a record just written does not decode (${decoded.kind})`);
-      this.records.push(decoded.record);
-      at += size;
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      this.records.push(records[i]!);
+      bytes += sizes[i]!;
     }
-    this.nextOffset = firstOffset + sizes.length;
-    this.budget.spend({ owner: this, generation: this.generation, count: sizes.length, bytes: at });
+    this.nextOffset = firstOffset + records.length;
+    this.budget.spend({ owner: this, generation: this.generation, count: records.length, bytes });
   }
 
   /** Called by the budget: the oldest `count` records go, unless they went already. */

@@ -31,45 +31,87 @@ export interface RecordToEncode {
   timestampMs: number;
 }
 
-/**
- * Records with consecutive offsets from `firstOffset`, framed one after the other in a single
- * buffer (one allocation for the lot, not one per record), and each one's size in it. Strings
- * are written as UTF-8 straight into the buffer: no buffer of their own to copy from.
- */
-export function encodeRecords(firstOffset: number, records: readonly RecordToEncode[]): { data: Buffer; sizes: number[] } {
-  const parts = records.map((r) => [r.key, r.headers && Object.keys(r.headers).length > 0 ? JSON.stringify(r.headers) : null, r.value] as const);
-  const lengths = parts.map((list) => list.map(byteLength));
-  const sizes = lengths.map(([key, headers, value]) => LENGTH_PREFIX_BYTES + FIXED_BYTES + key! + headers! + value!);
-  const data = Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + size, 0));
-  let start = 0;
-  records.forEach((record, i) => {
-    const offset = firstOffset + i;
-    let at = start + 8;
-    data.writeUInt32BE(Math.floor(offset / TWO_32), at); at += 4;
-    data.writeUInt32BE(offset % TWO_32, at); at += 4;
-    data.writeUInt32BE(Math.floor(record.timestampMs / TWO_32), at); at += 4;
-    data.writeUInt32BE(record.timestampMs % TWO_32, at); at += 4;
-    parts[i]!.forEach((part, p) => {
-      if (part === null) {
-        data.writeInt32BE(-1, at); at += 4;
-      } else {
-        const length = lengths[i]![p]!;
-        data.writeInt32BE(length, at); at += 4;
-        if (typeof part === 'string') data.write(part, at, length, 'utf8');
-        else part.copy(data, at);
-        at += length;
-      }
-    });
-    const size = sizes[i]!;
-    data.writeUInt32BE(size - 4, start);
-    data.writeUInt32BE(crc32(data.subarray(start + 8, start + size)), start + 4);
-    start += size;
-  });
-  return { data, sizes };
+/** Records framed for the log, their values not copied (see frameRecords). */
+export interface FramedRecords {
+  /** Each record's frame (everything but its value's bytes), then its value when it has one: written in order. */
+  parts: Buffer[];
+  /** Each record's size in the log. */
+  sizes: number[];
+  /** The records as decodeRecord reads them back, their values the bytes given. */
+  stored: StoredRecord[];
 }
 
-export function encodeRecord(offset: number, timestampMs: number, key: Part, headers: Record<string, string> | undefined, value: Part): Buffer {
-  return encodeRecords(offset, [{ key, headers, value, timestampMs }]).data;
+/**
+ * Records with consecutive offsets from `firstOffset`, framed for the log without copying their
+ * values: the frames share one small buffer and each value goes to the file from the bytes it
+ * came in (a copy of every value into a fresh buffer, page faults and all, was most of an
+ * append's CPU). The checksum runs over the frame's tail, then on over the value. A value given
+ * as bytes is kept, not copied: it must not change after it is appended.
+ */
+export function frameRecords(firstOffset: number, records: readonly RecordToEncode[]): FramedRecords {
+  const count = records.length;
+  const keys: (Buffer | null)[] = new Array(count);
+  const headerTexts: (string | null)[] = new Array(count);
+  const values: (Buffer | null)[] = new Array(count);
+  const frameSizes: number[] = new Array(count);
+  let frameBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const record = records[i]!;
+    const key = typeof record.key === 'string' ? Buffer.from(record.key, 'utf8') : record.key;
+    const headers = record.headers && Object.keys(record.headers).length > 0 ? JSON.stringify(record.headers) : null;
+    keys[i] = key;
+    headerTexts[i] = headers;
+    values[i] = typeof record.value === 'string' ? Buffer.from(record.value, 'utf8') : record.value;
+    const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + (key?.length ?? 0) + byteLength(headers);
+    frameSizes[i] = size;
+    frameBytes += size;
+  }
+  const frames = Buffer.allocUnsafe(frameBytes);
+  const parts: Buffer[] = [];
+  const sizes: number[] = new Array(count);
+  const stored: StoredRecord[] = new Array(count);
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const record = records[i]!;
+    const key = keys[i]!;
+    const value = values[i]!;
+    const offset = firstOffset + i;
+    const end = start + frameSizes[i]!;
+    let at = start + 8;
+    frames.writeUInt32BE(Math.floor(offset / TWO_32), at); at += 4;
+    frames.writeUInt32BE(offset % TWO_32, at); at += 4;
+    frames.writeUInt32BE(Math.floor(record.timestampMs / TWO_32), at); at += 4;
+    frames.writeUInt32BE(record.timestampMs % TWO_32, at); at += 4;
+    at = writePart(frames, at, key);
+    at = writePart(frames, at, headerTexts[i]!);
+    frames.writeInt32BE(value === null ? -1 : value.length, at);
+    const size = frameSizes[i]! + (value?.length ?? 0);
+    frames.writeUInt32BE(size - 4, start);
+    const frameCrc = crc32(frames.subarray(start + 8, end));
+    frames.writeUInt32BE(value === null ? frameCrc : crc32(value, frameCrc), start + 4);
+    parts.push(frames.subarray(start, end));
+    if (value !== null) parts.push(value);
+    sizes[i] = size;
+    stored[i] = { offset, timestampMs: record.timestampMs, key, headers: headerTexts[i] === null ? {} : { ...record.headers }, value };
+    start = end;
+  }
+  return { parts, sizes, stored };
+}
+
+/** A part's length (-1: null) and its bytes; where the next part goes. */
+function writePart(data: Buffer, at: number, part: Buffer | string | null): number {
+  if (part === null) {
+    data.writeInt32BE(-1, at);
+    return at + 4;
+  }
+  if (typeof part === 'string') {
+    const length = data.write(part, at + 4, 'utf8');
+    data.writeInt32BE(length, at);
+    return at + 4 + length;
+  }
+  data.writeInt32BE(part.length, at);
+  part.copy(data, at + 4);
+  return at + 4 + part.length;
 }
 
 export type DecodeResult =

@@ -1,11 +1,11 @@
 // A batch crosses from capture's thread as one transferred buffer: every message must come out
-// as it went in, whatever the mix of sizes, text and bytes (the buffer grows past its first guess).
+// as it went in, whatever the mix of sizes, text and bytes, and the buffer holds nothing more.
 import { describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../bus/port.js';
 import { packMessages, unpackMessages } from './thread-protocol.js';
 
 describe('packed messages', () => {
-  it("come out byte for byte with their keys, headers, partitions and timestamps, past the buffer's first size", () => {
+  it("come out byte for byte with their keys, headers, partitions and timestamps, in a buffer of exactly their bytes", () => {
     const messages: OutgoingMessage[] = [];
     for (let i = 0; i < 3000; i++) {
       const text = `{"n":${i},"text":"${'é🚲x'.repeat(i % 200)}"}`;
@@ -16,6 +16,8 @@ describe('packed messages', () => {
     messages.push({ key: 'big', value: Buffer.alloc(2_500_000, 7), timestampMs: 42 });
     messages.push({ key: 'last', value: '' });
     const { packed, transfer } = packMessages(messages);
+    const bytes = messages.reduce((n, m) => n + (m.value === null ? 0 : Buffer.byteLength(m.value)), 0);
+    expect(packed.data.byteLength).toBe(bytes);
     const out = unpackMessages(structuredClone(packed, { transfer }));
     expect(out.length).toBe(messages.length);
     for (let i = 0; i < messages.length; i++) {

@@ -54,8 +54,14 @@ export type FromThread =
   | { type: 'ended'; error?: CrossedError };
 
 export function packMessages(messages: readonly OutgoingMessage[]): { packed: PackedMessages; transfer: ArrayBuffer[] } {
-  // Sized for the JSON of a typical change first, grown when a batch holds bigger ones.
-  let data = Buffer.allocUnsafeSlow(Math.max(4096, messages.length * 1024));
+  // Sized exactly: the main thread's bus may keep values as views of this buffer (its records in
+  // memory), so room left over would be kept with them.
+  let bytes = 0;
+  for (const message of messages) {
+    const value = message.value;
+    if (value !== null) bytes += typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+  }
+  const data = Buffer.allocUnsafeSlow(bytes);
   let at = 0;
   const ends = new Int32Array(messages.length);
   const keys: (string | null)[] = new Array(messages.length);
@@ -72,13 +78,6 @@ export function packMessages(messages: readonly OutgoingMessage[]): { packed: Pa
     if (value === null) {
       ends[i] = -1;
       continue;
-    }
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit: room for that, no measuring first.
-    const most = typeof value === 'string' ? value.length * 3 : value.length;
-    if (at + most > data.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(data.length * 2, at + most));
-      data.copy(grown, 0, 0, at);
-      data = grown;
     }
     at += typeof value === 'string' ? data.write(value, at, 'utf8') : value.copy(data, at);
     ends[i] = at;
