@@ -33,7 +33,7 @@ export interface RecordToEncode {
 
 /** Records framed for the log, their values not copied (see frameRecords). */
 export interface FramedRecords {
-  /** Each record's frame (everything but its value's bytes), then its value when it has one: written in order. */
+  /** Each record's frame (all of it but a value given as bytes), then that value: written in order. */
   parts: Buffer[];
   /** Each record's size in the log. */
   sizes: number[];
@@ -42,17 +42,18 @@ export interface FramedRecords {
 }
 
 /**
- * Records with consecutive offsets from `firstOffset`, framed for the log without copying their
- * values: the frames share one small buffer and each value goes to the file from the bytes it
+ * Records with consecutive offsets from `firstOffset`, framed for the log without copying values
+ * given as bytes: the frames share one buffer and such a value goes to the file from the bytes it
  * came in (a copy of every value into a fresh buffer, page faults and all, was most of an
- * append's CPU). The checksum runs over the frame's tail, then on over the value. A value given
- * as bytes is kept, not copied: it must not change after it is appended.
+ * append's CPU); the checksum runs over the frame's tail, then on over the value. Those bytes are
+ * kept, not copied: they must not change after the append. A text value is written in its frame.
  */
 export function frameRecords(firstOffset: number, records: readonly RecordToEncode[]): FramedRecords {
   const count = records.length;
   const keys: (Buffer | null)[] = new Array(count);
   const headerTexts: (string | null)[] = new Array(count);
-  const values: (Buffer | null)[] = new Array(count);
+  /** A text value's UTF-8 length: text is written into its frame, as one buffer of its own per value cost more. */
+  const textBytes: number[] = new Array(count);
   const frameSizes: number[] = new Array(count);
   let frameBytes = 0;
   for (let i = 0; i < count; i++) {
@@ -61,8 +62,9 @@ export function frameRecords(firstOffset: number, records: readonly RecordToEnco
     const headers = record.headers && Object.keys(record.headers).length > 0 ? JSON.stringify(record.headers) : null;
     keys[i] = key;
     headerTexts[i] = headers;
-    values[i] = typeof record.value === 'string' ? Buffer.from(record.value, 'utf8') : record.value;
-    const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + (key?.length ?? 0) + byteLength(headers);
+    const text = typeof record.value === 'string' ? Buffer.byteLength(record.value, 'utf8') : 0;
+    textBytes[i] = text;
+    const size = LENGTH_PREFIX_BYTES + FIXED_BYTES + (key?.length ?? 0) + byteLength(headers) + text;
     frameSizes[i] = size;
     frameBytes += size;
   }
@@ -74,7 +76,6 @@ export function frameRecords(firstOffset: number, records: readonly RecordToEnco
   for (let i = 0; i < count; i++) {
     const record = records[i]!;
     const key = keys[i]!;
-    const value = values[i]!;
     const offset = firstOffset + i;
     const end = start + frameSizes[i]!;
     let at = start + 8;
@@ -84,13 +85,19 @@ export function frameRecords(firstOffset: number, records: readonly RecordToEnco
     frames.writeUInt32BE(record.timestampMs % TWO_32, at); at += 4;
     at = writePart(frames, at, key);
     at = writePart(frames, at, headerTexts[i]!);
-    frames.writeInt32BE(value === null ? -1 : value.length, at);
-    const size = frameSizes[i]! + (value?.length ?? 0);
+    // Bytes stay where they are (written after the frame); text is written in it.
+    const bytes = typeof record.value === 'string' ? null : record.value;
+    let value: Buffer | null = bytes;
+    if (typeof record.value === 'string') {
+      at = writePart(frames, at, record.value);
+      value = frames.subarray(at - textBytes[i]!, at);
+    } else frames.writeInt32BE(bytes === null ? -1 : bytes.length, at);
+    const size = frameSizes[i]! + (bytes?.length ?? 0);
     frames.writeUInt32BE(size - 4, start);
     const frameCrc = crc32(frames.subarray(start + 8, end));
-    frames.writeUInt32BE(value === null ? frameCrc : crc32(value, frameCrc), start + 4);
+    frames.writeUInt32BE(bytes === null ? frameCrc : crc32(bytes, frameCrc), start + 4);
     parts.push(frames.subarray(start, end));
-    if (value !== null) parts.push(value);
+    if (bytes !== null) parts.push(bytes);
     sizes[i] = size;
     stored[i] = { offset, timestampMs: record.timestampMs, key, headers: headerTexts[i] === null ? {} : { ...record.headers }, value };
     start = end;
