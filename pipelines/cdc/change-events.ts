@@ -59,8 +59,6 @@ interface TableInTransaction {
   special: Map<string, SpecialType>;
   primaryKey: string[];
   shared: ChangeTextShared;
-  /** How its encoded rows go to JSON (for the decoder of the last of them). */
-  plan?: RowJsonPlan;
   /** changeTailParts' text as bytes, made at its first encoded row. */
   tailParts?: Buffer[];
 }
@@ -189,17 +187,13 @@ export class ChangeEvents {
   /** A change whose rows are still the binlog's bytes, written straight to its envelope's JSON. */
   private writeEncoded(change: EncodedRowChange, table: TableInTransaction, sequence: string, totalOrder: number, tableOrder: number): { key: string | null; value: Buffer } {
     const decoder = change.images.decoder;
-    let plan = table.plan;
-    if (plan?.decoder !== decoder) {
-      const schema = table.schema ?? NO_SCHEMA;
-      let known = this.plans.get(decoder);
-      if (known?.schema !== schema) {
-        known = { schema, plan: compileRowJson(decoder, { special: table.special, primaryKey: table.primaryKey, dropped: this.options.filter.droppedColumns(table.database, table.table) }) };
-        this.plans.set(decoder, known);
-      }
-      plan = known.plan;
-      table.plan = plan;
+    const schema = table.schema ?? NO_SCHEMA;
+    let known = this.plans.get(decoder);
+    if (known?.schema !== schema) {
+      known = { schema, plan: compileRowJson(decoder, { special: table.special, primaryKey: table.primaryKey, dropped: this.options.filter.droppedColumns(table.database, table.table) }) };
+      this.plans.set(decoder, known);
     }
+    const plan = known.plan;
     const sink = this.sink;
     let key: string | null = null;
     sink.ascii('{"before":');

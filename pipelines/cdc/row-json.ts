@@ -6,7 +6,7 @@
 import { binaryValue, type SpecialType } from './column-values.js';
 import type { EncodedRows } from './encoded-rows.js';
 import type { JsonSink } from './json-sink.js';
-import { cursor, nullBitmapBytes, type TableDecoder } from './rows-decoder.js';
+import { cursor, nullBitmapBytes, uintLE, type TableDecoder } from './rows-decoder.js';
 
 type ValueWriter = (buffer: Buffer, sink: JsonSink) => void;
 
@@ -38,28 +38,12 @@ function valueWriter(decoder: TableDecoder, column: number, special: SpecialType
     return (buffer, sink) => sink.value(binaryValue(read(buffer) as Buffer, special));
   }
   if (!decoder.utf8Text[column]) return (buffer, sink) => sink.value(read(buffer));
-  switch (decoder.sizes[column]) {
-    case -1:
-      return (buffer, sink) => {
-        const start = cursor.at + 1;
-        cursor.at = start + buffer[start - 1]!;
-        sink.utf8Text(buffer, start, cursor.at);
-      };
-    case -2:
-      return (buffer, sink) => {
-        const start = cursor.at + 2;
-        cursor.at = start + buffer.readUInt16LE(start - 2);
-        sink.utf8Text(buffer, start, cursor.at);
-      };
-    default: {
-      const prefix = -decoder.sizes[column]!;
-      return (buffer, sink) => {
-        const start = cursor.at + prefix;
-        cursor.at = start + buffer.readUIntLE(start - prefix, prefix);
-        sink.utf8Text(buffer, start, cursor.at);
-      };
-    }
-  }
+  const prefix = -decoder.sizes[column]!;
+  return (buffer, sink) => {
+    const start = cursor.at + prefix;
+    cursor.at = start + uintLE(buffer, start - prefix, prefix);
+    sink.utf8Text(buffer, start, cursor.at);
+  };
 }
 
 export function compileRowJson(decoder: TableDecoder, schema: PlanSchema): RowJsonPlan {

@@ -113,7 +113,8 @@ function textReader(charset: string | null | undefined): ((buffer: Buffer, start
   }
 }
 
-function uintLE(buffer: Buffer, at: number, bytes: number): number {
+/** A little-endian unsigned integer of `bytes` bytes (lengths, ENUM/SET values). */
+export function uintLE(buffer: Buffer, at: number, bytes: number): number {
   return bytes === 1 ? buffer[at]! : bytes === 2 ? buffer.readUInt16LE(at) : buffer.readUIntLE(at, bytes);
 }
 
@@ -499,26 +500,9 @@ export function skipRowImage(decoder: TableDecoder, buffer: Buffer, at: number, 
     nullBit++;
     if (isNull) continue;
     const size = sizes[i]!;
-    if (size > 0) p += size;
-    else if (size === -1) p += 1 + buffer[p]!;
-    else if (size === -2) p += 2 + buffer.readUInt16LE(p);
-    else p += -size + buffer.readUIntLE(p, -size);
+    p += size > 0 ? size : -size + uintLE(buffer, p, -size);
   }
   return p;
-}
-
-/**
- * Decodes the row images of a rows event body, from just past its columns-present bitmap(s) to
- * `end` (the event's end without its checksum). For an update, images alternate before, after.
- */
-export function decodeRowImages(decoder: TableDecoder, buffer: Buffer, start: number, end: number, present: Buffer, presentAfter: Buffer | undefined): Row[] {
-  const images: Row[] = [];
-  cursor.at = start;
-  while (cursor.at < end) {
-    const bitmap = presentAfter && images.length % 2 === 1 ? presentAfter : present;
-    images.push(decodeRowImage(decoder, buffer, cursor.at, bitmap));
-  }
-  return images;
 }
 
 /** Finishes a decoded row's binary columns with the schema's type names (see normalizeValue). */
