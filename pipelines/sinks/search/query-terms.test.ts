@@ -16,4 +16,15 @@ describe('words', () => {
     const text = 'Vintage Road-Bike (58cm), Shimano 105; collect from N1 9GU';
     expect([...words(`${text} é`)].slice(0, -1)).toEqual(words(text));
   });
+
+  it('never gives an empty word, whatever the text starts or ends with', () => {
+    const pieces = ['', ' ', '  ', ',', '-- ', 'a', 'Bike', '26', 'é', 'Łódź', '東京', '\t', '!', 'x2'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % pieces.length;
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: 1 + (i % 7) }, () => pieces[next()]).join('');
+      const folded = /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+      expect(words(text)).toEqual(folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+    }
+  });
 });

@@ -9,8 +9,13 @@ const ASCII_SEPARATORS = /[^a-z0-9]+/;
 /** Words as SQLite's unicode61 tokenizer splits them (diacritics removed, lower case). */
 export function words(text: string): string[] {
   // Plain ASCII has no marks to fold and no letters beyond a-z: the same words, cut faster.
-  if (ASCII.test(text)) return text.toLowerCase().split(ASCII_SEPARATORS).filter(Boolean);
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const list = ASCII.test(text)
+    ? text.toLowerCase().split(ASCII_SEPARATORS)
+    : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().split(/[^\p{L}\p{N}]+/u);
+  // Runs of separators split once, so an empty string can only come first or last.
+  if (list[list.length - 1] === '') list.pop();
+  if (list[0] === '') list.shift();
+  return list;
 }
 
 /** Porter stems, as the index's `porter` tokenizer stores them. */

@@ -17,6 +17,8 @@ import { QueryEngine } from './query-engine.js';
 import { readSnapshot } from './snapshot.js';
 import { SurfaceWords, withinBudget } from './surface-words.js';
 import { TopK } from './top-k.js';
+import { Random } from '../../../../marketplace/sample-data/random.js';
+import { stems } from '../query-terms.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -200,6 +202,69 @@ describe('the memory index', () => {
     expect(index.ordinals).toBe(index.size);
     expect(search()).toEqual(before);
     expect(before.total).toBe(150 + 25);
+  });
+
+  it('finds a word again after a compaction dropped the last documents that had it', () => {
+    const index = new MemoryIndex();
+    const engine = new QueryEngine(index);
+    index.put(row(1, 'zebra print rug'));
+    index.put(row(2, 'blue canoe'));
+    index.remove(1);
+    index.compact();
+    expect(index.postings('zebra')).toBeUndefined();
+    index.put(row(3, 'zebra lamp'));
+    expect(engine.run([['zebra']], true, {}, 'price_asc', 10).ordinals.map((d) => index.ids[d])).toEqual([3]);
+  });
+
+  it('weights every term of every document as counting its words field by field does, through replacements, removals and compactions', () => {
+    const vocabulary = ['bike', 'bikes', 'biking', 'red', 'Red', 'kayak', 'kayaks', 'paddle', 'café', 'cafe', 'boston', 'tent', 'a', 'the', '26"', 'x2'];
+    const random = new Random(26);
+    // Rare words too: a list untouched since before a compaction must still take its next document.
+    const word = () => (random.chance(0.1) ? `rare${random.int(1, 500)}` : random.pick(vocabulary));
+    const text = (n: number) => Array.from({ length: n }, word).join(random.chance(0.5) ? ' ' : ', ');
+    const weights = { name: 6, description: 1, category: 2, city: 1.5 };
+    const index = new MemoryIndex();
+    // The model: per live document, its ordinal and the impact of each stem, as BM25 with the
+    // average length at indexing time gives it; ordinals renumbered in order at each compaction.
+    let model = new Map<number, { ordinal: number; impacts: Map<string, number>; length: number }>();
+    let ordinals = 0;
+    let tokenTotal = 0;
+    for (let step = 0; step < 3000; step++) {
+      const id = random.int(1, 400);
+      const old = model.get(id);
+      if (old) tokenTotal -= old.length;
+      model.delete(id);
+      if (random.chance(0.2)) {
+        index.remove(id);
+      } else {
+        const doc = { ...row(id, text(random.int(0, 4))), description: text(random.int(0, 12)), category: random.pick(['sports', 'Sports', 'outdoor gear']), city: random.pick(['Boston', 'São Paulo']) };
+        index.put(doc);
+        const tf = new Map<string, number>();
+        let length = 0;
+        for (const [field, weight] of Object.entries(weights)) {
+          for (const stem of stems(doc[field as keyof typeof weights])) tf.set(stem, (tf.get(stem) ?? 0) + weight);
+          length += stems(doc[field as keyof typeof weights]).length;
+        }
+        tokenTotal += length;
+        const norm = 1.2 * (1 - 0.75 + (0.75 * length) / (tokenTotal / (model.size + 1) || 1));
+        model.set(id, { ordinal: ordinals++, impacts: new Map([...tf].map(([stem, f]) => [stem, Math.fround((f * (1.2 + 1)) / (f + norm))])), length });
+      }
+      if (step % 700 === 699) {
+        index.compact();
+        const live = [...model].sort((a, b) => a[1].ordinal - b[1].ordinal);
+        model = new Map(live.map(([docId, entry], i) => [docId, { ...entry, ordinal: i }]));
+        ordinals = live.length;
+      }
+    }
+    const expected = new Map<string, [number, number][]>();
+    for (const { ordinal, impacts } of [...model.values()].sort((a, b) => a.ordinal - b.ordinal)) {
+      for (const [stem, impact] of impacts) expected.set(stem, [...(expected.get(stem) ?? []), [ordinal, impact]]);
+    }
+    const live = (stem: string) => {
+      const postings = index.postings(stem)!;
+      return [...postings.docs.subarray(0, postings.length)].flatMap((d, i) => (index.state[d] ? [[d, postings.impacts[i]!] as [number, number]] : []));
+    };
+    expect(new Map([...index.terms.keys()].map((stem) => [stem, live(stem)] as const).filter(([, list]) => list.length > 0))).toEqual(expected);
   });
 
   it('finds documents with every word when one word is rare and another in almost every document', () => {

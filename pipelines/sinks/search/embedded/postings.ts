@@ -5,6 +5,9 @@ export class Postings {
   docs: Int32Array = new Int32Array(4);
   impacts: Float32Array = new Float32Array(4);
   length = 0;
+  /** While a document is put: which put `pendingWeight` belongs to (memory-index.ts). */
+  pendingFor = -1;
+  pendingWeight = 0;
 
   push(ordinal: number, impact: number): void {
     if (this.length === this.docs.length) {
