@@ -11,7 +11,7 @@ import type { LocalMysqlServer } from '../marketplace/mysql/local-server.js';
 import { migrate } from '../marketplace/schema/migrate.js';
 import { addBurstSellers } from '../test/fixtures/burst-writer.js';
 import type { RunningCli } from '../test/fixtures/run-cli.js';
-import { describeKill, runBurst } from '../test/reliability/burst-run.js';
+import { describeKill, runBurst, type BurstRun } from '../test/reliability/burst-run.js';
 import { measure, type BenchResult } from './table.js';
 
 const SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 60);
@@ -23,6 +23,13 @@ const CATCH_UP_TIMEOUT_MS = 900_000;
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The CPU by thread in µs per row event, busiest first: the last process's alone after kills. */
+function byThread(run: BurstRun): string {
+  if (run.threadCpu.size === 0) return '';
+  const threads = [...run.threadCpu].sort((a, b) => b[1] - a[1]).map(([thread, seconds]) => `${thread} ${((seconds * 1e6) / run.burst.rowEvents).toFixed(0)}`);
+  return `; by thread${run.kills.length ? ' (the last process since its start)' : ''}: ${threads.join(', ')}`;
+}
 
 export async function* catchUpBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
   const engines = { elasticsearchUrl: process.env.ELASTICSEARCH_URL, kafkaBrokers: process.env.KAFKA_BROKERS };
@@ -60,7 +67,7 @@ export async function* catchUpBenches(server: LocalMysqlServer): AsyncGenerator<
             }
             // The rate: row events from the burst's start until the copy equalled MySQL, end to end.
             const extra = copy === 'every copy'
-              ? `; platform CPU ${run.platformCpuSeconds.toFixed(1)} s (${((run.platformCpuSeconds * 1e6) / burst.rowEvents).toFixed(0)} µs per row event); probe poll ${caughtUp.pollMs.toFixed(0)} ms${checked}`
+              ? `; platform CPU ${run.platformCpuSeconds.toFixed(1)} s (${((run.platformCpuSeconds * 1e6) / burst.rowEvents).toFixed(0)} µs per row event${byThread(run)}); probe poll ${caughtUp.pollMs.toFixed(0)} ms${checked}`
               : '';
             yield measure(`${label}: last write to ${copy} equal`, 'row event', burst.rowEvents, at - burst.startedAt, `${seconds(at - burst.lastCommitAt)} after the last write${extra}`);
           }

@@ -107,6 +107,16 @@ describe('a running platform under faults', () => {
     await searchable('velocipede');
   });
 
+  it("shows each thread's CPU in /metrics: the main thread, capture's, the search index's, the percolator's, Node's own and chDB's", async () => {
+    const families = parsePrometheusText(await (await fetch(`${adminOrigin}/metrics`)).text());
+    const threads = new Map(families.get('steveslist_thread_cpu_seconds_total')?.samples.map((s) => [s.labels.thread, s.value]));
+    expect([...threads.keys()].sort()).toEqual(['cdc-reader-thread', 'main', 'native', 'percolator-thread', 'runtime', 'search-thread']);
+    // Starting, loading the warehouse and indexing the warmup listing took time on each.
+    expect(threads.get('main')).toBeGreaterThan(0.5);
+    expect(threads.get('cdc-reader-thread')).toBeGreaterThan(0);
+    expect(threads.get('search-thread')).toBeGreaterThan(0);
+  });
+
   it('shows a sink that dead-letters on /health, /admin/pipeline and /metrics within seconds, logs a line per batch, and is ok again after the window', async () => {
     const index = new Database(searchIndexFile());
     try {

@@ -5,6 +5,7 @@
 import { parentPort, type Worker } from 'node:worker_threads';
 import { ServiceUnavailable } from '../errors.js';
 import { crossError, reviveError, type CrossedError } from './crossing-errors.js';
+import { announceOsThread } from './thread-cpu.js';
 
 interface Call {
   /** 0: no answer is awaited (told, not asked). */
@@ -92,6 +93,7 @@ export class ThreadCalls {
 /** The thread's side: answers each call with `answer(method, args)`, its value or its error. */
 export function serveCalls(answer: (method: string, args: unknown[]) => unknown): void {
   const port = parentPort!;
+  announceOsThread();
   port.on('message', (call: Call) => {
     let result: Promise<unknown>;
     try {

@@ -9,6 +9,7 @@ import type { Pool, RowDataPacket } from '../../marketplace/mysql/connection.js'
 import { Random } from '../../marketplace/sample-data/random.js';
 import { ElasticsearchSearch } from '../../pipelines/sinks/search/elasticsearch.js';
 import { writeBurst, type BurstResult } from '../fixtures/burst-writer.js';
+import { parsePrometheusText } from '../fixtures/prometheus-text.js';
 import { startCli, type RunningCli } from '../fixtures/run-cli.js';
 import { waitUntilCaughtUp, type CaughtUp } from './caught-up.js';
 
@@ -52,6 +53,11 @@ export interface BurstRun {
   platformCpuSeconds: number;
   /** CPU seconds MariaDB used during the burst (0 without `mysqlPid`). */
   mysqlCpuSeconds: number;
+  /**
+   * CPU seconds by thread (`steveslist_thread_cpu_seconds_total`): from the burst's start without
+   * kills; with kills, the last process's since it started. Empty where /metrics had none.
+   */
+  threadCpu: Map<string, number>;
   /** The platform still running, for the caller to stop. */
   up: RunningCli;
   /** Deletes the run's Elasticsearch index (shared engines outlive the run); nothing on the embedded engines. */
@@ -66,6 +72,19 @@ export function cpuSeconds(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
+  }
+}
+
+/** A running platform's CPU by thread, from its /metrics (the admin address its "is up" line gave). */
+async function threadCpuOf(up: RunningCli): Promise<Map<string, number>> {
+  const admin = /"admin":"(http:[^"]+)"/.exec(up.output())?.[1];
+  if (!admin) return new Map();
+  try {
+    const text = await (await fetch(`${admin}/metrics`, { headers: { connection: 'close' } })).text();
+    const samples = parsePrometheusText(text).get('steveslist_thread_cpu_seconds_total')?.samples ?? [];
+    return new Map(samples.map((sample) => [sample.labels.thread!, sample.value]));
+  } catch {
+    return new Map();
   }
 }
 
@@ -95,6 +114,7 @@ export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
   const sampler = setInterval(() => { lastCpu = cpuSeconds(up.child.pid); }, 100);
   try {
     const cpuAtStart = cpuSeconds(up.child.pid);
+    const threadsAtStart = await threadCpuOf(up);
     const mysqlCpuAtStart = cpuSeconds(options.mysqlPid);
     const durationMs = options.seconds * 1000;
     // One kill in each slot of the burst's first 85%, at a seeded moment within it (the harness's
@@ -127,12 +147,14 @@ export async function runBurst(options: BurstRunOptions): Promise<BurstRun> {
       elasticsearch: options.engines?.elasticsearchUrl ? { url: options.engines.elasticsearchUrl, alias: prefix } : undefined,
     });
     const platformCpuSeconds = cpuOfKilled + cpuSeconds(up.child.pid) - cpuAtStart;
+    const threadCpu = await threadCpuOf(up);
+    if (kills.length === 0) for (const [thread, seconds] of threadCpu) threadCpu.set(thread, seconds - (threadsAtStart.get(thread) ?? 0));
     const removeSearchIndex = async () => {
       if (!options.engines?.elasticsearchUrl) return;
       const search = await ElasticsearchSearch.connect({ url: options.engines.elasticsearchUrl, alias: prefix });
       await search.destroy().finally(() => search.close());
     };
-    return { burst: written, kills, caughtUp, platformCpuSeconds, mysqlCpuSeconds, up, removeSearchIndex };
+    return { burst: written, kills, caughtUp, platformCpuSeconds, mysqlCpuSeconds, threadCpu, up, removeSearchIndex };
   } finally {
     clearInterval(sampler);
   }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { PROMETHEUS_CONTENT_TYPE, toPrometheusText } from '../../../core/prometheus-text.js';
+import { threadCpuSeconds } from '../../../core/threads/thread-cpu.js';
 import { transactionRollbacks } from '../../../marketplace/domain/transaction.js';
 import { pipelineMetrics } from '../../../pipelines/status/pipeline-metrics.js';
 import type { PipelineStatusReader } from '../../../pipelines/status/pipeline-status.js';
@@ -14,6 +15,10 @@ export const metricsRoutes: FastifyPluginAsync<{ status: PipelineStatusReader }>
       name: 'steveslist_mysql_transaction_rollbacks_total', type: 'counter',
       help: 'Transactions of this process that InnoDB rolled back for a deadlock or lock wait: run again (retried) or given up after the last attempt (gave_up).',
       samples: transactionRollbacks().map(({ code, outcome, count }) => ({ labels: { code, outcome }, value: count })),
+    }, {
+      name: 'steveslist_thread_cpu_seconds_total', type: 'counter',
+      help: "CPU seconds (user + system) of this process's threads: main, each worker thread by name (cdc-reader-thread, search-thread, percolator-thread), runtime (Node's own: garbage-collector helpers, libuv's pool, which also runs the warehouse's queries) and native (threads chDB names: its query and merge pools). A restarted worker thread starts from 0.",
+      samples: threadCpuSeconds().map(({ thread, seconds }) => ({ labels: { thread }, value: seconds })),
     }]);
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
   });

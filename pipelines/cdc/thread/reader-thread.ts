@@ -10,12 +10,14 @@ import { FileStateStore } from '../reader-state.js';
 import { TableFilter } from '../topics.js';
 import { forwardingLogger } from './forwarding-logger.js';
 import { crossError, reviveError } from '../../../core/threads/crossing-errors.js';
+import { announceOsThread } from '../../../core/threads/thread-cpu.js';
 import { packMessages, type FromThread, type ThreadData, type ToThread } from './thread-protocol.js';
 
 const STATS_EVERY_MS = 100;
 
 const port = parentPort!;
 const settings = workerData as ThreadData;
+announceOsThread();
 const post = (message: FromThread, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 let nextCall = 1;
