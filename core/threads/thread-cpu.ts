@@ -53,16 +53,22 @@ export interface ThreadCpu {
   seconds: number;
 }
 
-/** User + system CPU seconds of the process's live threads, summed by thread name. */
-export function threadCpuSeconds(): ThreadCpu[] {
+/** One live thread of this process as /proc shows it: its id, its name and its user + system CPU seconds. */
+export interface TaskCpu {
+  id: number;
+  name: string;
+  seconds: number;
+}
+
+/** Every live thread of this process (empty without Linux's /proc). */
+export function taskCpu(): TaskCpu[] {
   let tasks: string[];
   try {
     tasks = readdirSync('/proc/self/task');
   } catch {
     return [];
   }
-  let mainName: string | undefined;
-  const parsed: { id: number; name: string; ticks: number }[] = [];
+  const out: TaskCpu[] = [];
   for (const task of tasks) {
     let stat: string;
     try {
@@ -73,15 +79,22 @@ export function threadCpuSeconds(): ThreadCpu[] {
     // The name sits in parentheses and may itself hold any character; the fields follow the last ')'.
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const id = Number(task);
-    if (id === process.pid) mainName = name;
-    parsed.push({ id, name, ticks: Number(fields[11]) + Number(fields[12]) });
+    // utime and stime, the 12th and 13th fields after the name, in clock ticks.
+    out.push({ id: Number(task), name, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND });
   }
+  return out;
+}
+
+/** User + system CPU seconds of the process's live threads, summed by thread name. */
+export function threadCpuSeconds(): ThreadCpu[] {
+  const tasks = taskCpu();
+  const mainName = tasks.find((task) => task.id === process.pid)?.name;
   const ticksBy = new Map<string, number>();
-  for (const { id, name, ticks } of parsed) {
+  for (const { id, name, seconds } of tasks) {
     // Node's own threads keep the name the process had when they started; libraries name theirs.
     const thread = id === process.pid ? 'main' : named.get(id) ?? (name === mainName || name === 'node' ? 'runtime' : 'native');
-    ticksBy.set(thread, (ticksBy.get(thread) ?? 0) + ticks);
+    // Summed in ticks, so the figures stay exact hundredths.
+    ticksBy.set(thread, (ticksBy.get(thread) ?? 0) + Math.round(seconds * TICKS_PER_SECOND));
   }
   return [...ticksBy].map(([thread, ticks]) => ({ thread, seconds: ticks / TICKS_PER_SECOND }));
 }
