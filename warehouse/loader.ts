@@ -6,11 +6,12 @@ import type { Logger } from '../core/log.js';
 import type { RoleReporter } from '../core/role-health.js';
 import type { Pool } from '../marketplace/mysql/connection.js';
 import type { Bus, BusMessage } from '../pipelines/bus/port.js';
-import type { ChangeEnvelope } from '../pipelines/cdc/envelope.js';
+import type { ChangeEnvelope, Row } from '../pipelines/cdc/envelope.js';
 import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { DomainEventMessage } from '../pipelines/cdc/outbox-router.js';
 import { eventsTopicPattern, tableTopicPattern, type TableFilter } from '../pipelines/cdc/topics.js';
+import { CoalescedWrites } from '../pipelines/consumers/coalesced-writes.js';
 import { ConsumerRunner } from '../pipelines/consumers/runner.js';
 import { parseMessage } from '../pipelines/consumers/parse-message.js';
 import { capturedSource, defaultCaptureFilter, excludedTablesWithRows, isCapturedTable } from './captured-sources.js';
@@ -43,6 +44,20 @@ export interface LoaderOptions {
   schemaClient?: ClickHouseClient;
   /** What change capture lets out (default the platform's): the start makes raw tables for those tables, without the columns it leaves out. */
   filter?: TableFilter;
+}
+
+/**
+ * A merged insert's bound: the partitions' batches of one table (5,000 rows at most each) are
+ * merged while the insert before runs, up to this much TSV a statement.
+ */
+const MAX_INSERT_BYTES = 64 * 1024 * 1024;
+/** The same for the domain events' rows, which go as JSON objects. */
+const MAX_EVENT_ROWS = 50_000;
+
+/** One batch's rows of a table, and the oldest version among them (truncation marks are checked against it). */
+interface TsvPart {
+  body: Buffer;
+  oldest: bigint;
 }
 
 /** What the loader knows of a captured table: how its rows are written, and what the row mapping needs. */
@@ -144,12 +159,34 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     return BigInt((await result.json<{ below: string }>())[0]?.below ?? 0);
   };
 
-  /** Inserts the rows, then removes any that a truncate already applied (from another partition) makes void. */
-  const insertKeepingTruncations = async (table: string, shape: TableShape, body: Buffer, oldest: bigint) => {
-    await insertTsv(options.client, table, shape.tsv.names, body);
+  /**
+   * Inserts the rows, then removes any that a truncate already applied (from another partition)
+   * makes void. Merged, the batches' rows are all inserted before the marks are read, so the one
+   * check after the insert covers each of them as its own check would have.
+   */
+  const insertKeepingTruncations = async (table: string, columns: readonly string[], parts: readonly TsvPart[]) => {
+    await insertTsv(options.client, table, columns, parts.length === 1 ? parts[0]!.body : Buffer.concat(parts.map((part) => part.body)));
     const below = await truncatedBelow(table);
-    if (oldest < below) await deleteOlder(table, below);
+    if (parts.some((part) => part.oldest < below)) await deleteOlder(table, below);
   };
+
+  /**
+   * Each table's inserts in turn, every batch that came meanwhile (from the table's other
+   * partitions) merged into the next: a statement of ~1,000 rows a partition made a part each for
+   * chDB to write and merge again later, and chDB runs one statement at a time anyway. By table
+   * and column list: a table widened meanwhile is inserted with its new columns apart.
+   */
+  const tableInserts = new Map<string, CoalescedWrites<TsvPart>>();
+  const insertPart = (table: string, columns: readonly string[], part: TsvPart) => {
+    const key = `${table}\u0000${columns.join('\u0000')}`;
+    let inserts = tableInserts.get(key);
+    if (!inserts) {
+      inserts = new CoalescedWrites((parts) => insertKeepingTruncations(table, columns, parts), MAX_INSERT_BYTES, (part) => part.body.length);
+      tableInserts.set(key, inserts);
+    }
+    return inserts.add([part]);
+  };
+  const eventInserts = new CoalescedWrites<Row>((rows) => insertRows(options.client, EVENTS_TABLE, rows), MAX_EVENT_ROWS);
 
   const handler = async (messages: BusMessage[]) => {
     ready ??= ensureRawDatabase(options.client).catch((error: unknown) => {
@@ -164,8 +201,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     const topic = messages[0]!.topic;
     const syncedAt = Date.now();
     if (topic.startsWith(eventsPrefix)) {
-      const rows = messages.map((m) => domainEventRow(parseMessage<DomainEventMessage>(m, 'a domain event'), syncedAt));
-      await insertRows(options.client, EVENTS_TABLE, rows);
+      await eventInserts.add(messages.map((m) => domainEventRow(parseMessage<DomainEventMessage>(m, 'a domain event'), syncedAt)));
       return;
     }
     const table = topic.slice(tablePrefix.length);
@@ -183,7 +219,7 @@ export function startWarehouseLoader(options: LoaderOptions): ConsumerRunner {
     let oldest: bigint | undefined;
     let widened = false;
     const flush = async () => {
-      if (body.length > 0) await insertKeepingTruncations(table, shape!, body.take(), oldest!);
+      if (body.length > 0) await insertPart(table, shape!.tsv.names, { body: body.take(), oldest: oldest! });
       oldest = undefined;
     };
     for (const message of messages) {

@@ -20,7 +20,7 @@ function refused(table: string, error: unknown): Error {
 const name = (value: string) => (/^[A-Za-z0-9_]+$/.test(value) ? value : ident(value));
 
 /** Rows as objects (JSONEachRow): the domain events and the truncation marks, a few at a time. */
-export async function insertRows(client: ClickHouseClient, table: string, values: Row[]): Promise<void> {
+export async function insertRows(client: ClickHouseClient, table: string, values: readonly Row[]): Promise<void> {
   try {
     await client.insert({
       table: `${RAW_DATABASE}.${name(table)}`, values, format: 'JSONEachRow',

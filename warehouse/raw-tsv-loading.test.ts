@@ -64,16 +64,21 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** A client that counts the loader's writes to every_kind: TabSeparated bodies, and rows as objects. */
-function counting(target: ClickHouseClient) {
+/**
+ * A client that counts the loader's writes to every_kind: TabSeparated bodies, and rows as objects.
+ * `holdFirstMs` holds the first TabSeparated insert back that long, as a busy chDB would.
+ */
+function counting(target: ClickHouseClient, table = 'every_kind', holdFirstMs = 0) {
   const calls = { tsv: 0, rows: 0 };
   const client = new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver);
       if (typeof value !== 'function') return value;
-      return (params: { table?: string; query?: string }) => {
-        if (property === 'insert' && params.table?.includes('every_kind')) calls.rows++;
-        if (property === 'exec' && /^INSERT INTO raw\.every_kind \(.*\) FORMAT TabSeparated$/.test(params.query ?? '')) calls.tsv++;
+      return async (params: { table?: string; query?: string }) => {
+        if (property === 'insert' && params.table?.includes(table)) calls.rows++;
+        if (property === 'exec' && new RegExp(`^INSERT INTO raw\\.${table} \\(.*\\) FORMAT TabSeparated$`).test(params.query ?? '')) {
+          if (++calls.tsv === 1 && holdFirstMs > 0) await new Promise((r) => setTimeout(r, holdFirstMs));
+        }
         return value.call(object, params);
       };
     },
@@ -87,8 +92,7 @@ const everyVersion = (table: string) => client.query({
 }).then((result) => result.json<Record<string, unknown>>());
 
 /** Until the group has handled every event of the table's topic. */
-async function handledAll(group: string) {
-  const topic = `sl.${db.name}.every_kind`;
+async function handledAll(group: string, topic = `sl.${db.name}.every_kind`) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const lag = (await cdc.bus.lag(group)).filter((p) => p.topic === topic);
@@ -181,4 +185,53 @@ describe('the warehouse loader\'s rows', () => {
       await loader.stop();
     }
   });
+
+  it('merges the batches of a table\'s partitions that wait on an insert into the next one', async () => {
+    const { events, topic } = await freshTable('merged_kind');
+    // Ten rows in each of the three partitions, each partition's in one batch.
+    await cdc.bus.publish(topic, [0, 1, 2].flatMap((partition) => Array.from({ length: 10 }, (_, n) => ({ key: null, partition, value: events(300 + partition * 10 + n, 1) }))));
+    const { client: slow, calls } = counting(client, 'merged_kind', 500);
+    const loader = startWarehouseLoader({ bus: cdc.bus, client: slow, schemaClient: client, pool: db.pool, database: db.name, topicPrefix: 'sl', log: silentLogger(), group: 'tsv-merged' });
+    await loader.start();
+    try {
+      await handledAll('tsv-merged', topic);
+      expect(await idsOf('merged_kind')).toEqual(Array.from({ length: 30 }, (_, n) => 300 + n));
+      // The first partition's batch alone; the two that came while it was held, in one insert.
+      expect(calls.tsv).toBe(2);
+    } finally {
+      await loader.stop();
+    }
+  });
+
+  it('loads every other batch of a merged insert ClickHouse refused, and dead-letters only the refused row', async () => {
+    const { events, topic } = await freshTable('refused_kind');
+    await cdc.bus.publish(topic, [0, 1, 2].flatMap((partition) => Array.from({ length: 10 }, (_, n) => {
+      const id = 400 + partition * 10 + n;
+      return { key: null, partition, value: events(id, id === 425 ? 'not a number' : 1) };
+    })));
+    const { client: slow } = counting(client, 'refused_kind', 500);
+    const loader = startWarehouseLoader({ bus: cdc.bus, client: slow, schemaClient: client, pool: db.pool, database: db.name, topicPrefix: 'sl', log: silentLogger(), group: 'tsv-merged-refused' });
+    await loader.start();
+    try {
+      await handledAll('tsv-merged-refused', topic);
+      expect(await idsOf('refused_kind')).toEqual(Array.from({ length: 30 }, (_, n) => 400 + n).filter((id) => id !== 425));
+      // The group read every_kind's history too, with the refused row of the test before.
+      const letters = (await readTopic(cdc.bus, 'sl.dlq.tsv-merged-refused')).filter((letter) => letter.headers['dlq.topic'] === topic);
+      expect(letters.map((letter) => (JSON.parse(letter.value!.toString()) as { after: { id: number } }).after.id)).toEqual([425]);
+    } finally {
+      await loader.stop();
+    }
+  });
 });
+
+/** A MariaDB table of two columns whose change events the test writes to its topic itself (the reader captures no row of it). */
+async function freshTable(table: string) {
+  await db.pool.query(`CREATE TABLE ${table} (id BIGINT NOT NULL PRIMARY KEY, i INT NOT NULL)`);
+  const topic = `sl.${db.name}.${table}`;
+  const model = envelopes(await readTopic(cdc.bus, `sl.${db.name}.every_kind`)).find((envelope) => envelope.op === 'c')!;
+  const events = (id: number, i: unknown) => JSON.stringify({ ...model, before: null, after: { id, i }, source: { ...model.source, table, sequence: String(1_000_000n + BigInt(id)) } });
+  return { events, topic };
+}
+
+const idsOf = (table: string) => client.query({ query: `SELECT id FROM raw.${table} FINAL ORDER BY id`, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })
+  .then((r) => r.json<{ id: number }>()).then((rows) => rows.map((row) => row.id));

@@ -14,7 +14,7 @@ import { parseMessage } from '../../consumers/parse-message.js';
 import { PollLoop } from '../outbound/poll-loop.js';
 import { listingChange, newestPerListing, toDocument, type ListingChange } from '../search/listing-changes.js';
 import { flushDueDigests, noQueueTimings, queueAlerts, type ListingMatch, type QueueTimings } from './alert-queue.js';
-import { CoalescedWrites } from './coalesced-writes.js';
+import { CoalescedWrites } from '../../consumers/coalesced-writes.js';
 import type { Percolator } from './percolator.js';
 import { toSavedSearch } from './saved-search.js';
 

@@ -1,4 +1,4 @@
-// The worker's queueing: batches that arrive while a write runs go into the next write together,
+// Group commit (the alert worker's queueing, the warehouse loader's inserts): batches that arrive while a write runs go into the next write together,
 // each caller told only when its own items are written, and one bad batch fails alone.
 import { describe, expect, it } from 'vitest';
 import { CoalescedWrites } from './coalesced-writes.js';
@@ -69,5 +69,24 @@ describe('coalesced writes', () => {
     release();
     await Promise.all(all);
     expect(written).toEqual([[1], [2, 3, 4], [5, 6, 7, 8], [9]]);
+  });
+
+  it('bounds a merged write by what its items weigh when told how to weigh them', async () => {
+    const written: string[][] = [];
+    let release!: () => void;
+    let first = true;
+    const writes = new CoalescedWrites<string>(async (items) => {
+      written.push([...items]);
+      if (first) {
+        first = false;
+        await new Promise<void>((resolve) => { release = resolve; });
+      }
+    }, 6, (item) => item.length);
+    const all = [writes.add(['a']), writes.add(['bbb']), writes.add(['cc']), writes.add(['dddd']), writes.add(['eeeeeeeee']), writes.add(['f'])];
+    await new Promise((r) => setImmediate(r));
+    release();
+    await Promise.all(all);
+    // 3 + 2 fit in 6, 4 would not; 9 alone is more than the bound and still goes whole.
+    expect(written).toEqual([['a'], ['bbb', 'cc'], ['dddd'], ['eeeeeeeee'], ['f']]);
   });
 });

@@ -1,6 +1,8 @@
-// One queueing transaction at a time per worker, each for every batch that arrived while the one
-// before was running. The partitions' batches share searches, so run side by side they wait on
-// each other's locks anyway; merged, they pay one round of statements and one commit instead.
+// Group commit for a consumer's writes: one write at a time, each for every batch that arrived
+// while the one before was running. The partitions' batches of a group would otherwise wait on
+// each other anyway (the alert worker's share searches and their locks; the warehouse loader's
+// share chDB's one statement at a time), and merged they pay one round of statements instead of
+// one each: one commit, or one part for ClickHouse to write and merge later.
 
 interface Waiting<T> {
   items: readonly T[];
@@ -15,9 +17,13 @@ export class CoalescedWrites<T> {
   /**
    * `maxItems` bounds a merged write (a batch larger than it is still written whole): merged
    * without a bound, the partitions' batches could make statements larger than a server's
-   * max_allowed_packet.
+   * max_allowed_packet. `weigh` says what an item counts towards it (default 1: items are counted).
    */
-  constructor(private readonly write: (items: readonly T[]) => Promise<unknown>, private readonly maxItems = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly write: (items: readonly T[]) => Promise<unknown>,
+    private readonly maxItems = Number.POSITIVE_INFINITY,
+    private readonly weigh: (item: T) => number = () => 1,
+  ) {}
 
   /** Resolves once `items` are committed (with others', or alone after a merged write failed). */
   add(items: readonly T[]): Promise<void> {
@@ -60,10 +66,18 @@ export class CoalescedWrites<T> {
   private nextGroup(): Waiting<T>[] {
     let count = 0;
     let taken = 0;
-    while (taken < this.waiting.length && (taken === 0 || count + this.waiting[taken]!.items.length <= this.maxItems)) {
-      count += this.waiting[taken]!.items.length;
+    while (taken < this.waiting.length) {
+      const weight = this.weightOf(this.waiting[taken]!.items);
+      if (taken > 0 && count + weight > this.maxItems) break;
+      count += weight;
       taken++;
     }
     return this.waiting.splice(0, taken);
+  }
+
+  private weightOf(items: readonly T[]): number {
+    let weight = 0;
+    for (const item of items) weight += this.weigh(item);
+    return weight;
   }
 }
