@@ -22,6 +22,7 @@ import { FileStateStore } from '../pipelines/cdc/reader-state.js';
 import { TableFilter } from '../pipelines/cdc/topics.js';
 import { ElasticsearchSearch } from '../pipelines/sinks/search/elasticsearch.js';
 import { EmbeddedSearch } from '../pipelines/sinks/search/embedded/index.js';
+import { ThreadedEmbeddedSearch } from '../pipelines/sinks/search/embedded/thread/threaded-search.js';
 import { startSearchIndexer } from '../pipelines/sinks/search/indexer.js';
 import type { ListingDocument, SearchQuery, SearchStore } from '../pipelines/sinks/search/port.js';
 import { observeSearch, percentile } from './observe.js';
@@ -282,10 +283,75 @@ async function* indexAndQuery(dir: string, count: number): AsyncGenerator<BenchR
   };
 }
 
+/** Streamed listing changes the drain bench puts on the bus (BENCH_SEARCH_DRAIN, default 100,000). */
+const DRAIN_CHANGES = Number(process.env.BENCH_SEARCH_DRAIN ?? 100_000);
+
+/**
+ * The search indexer catching up on a backlog, as after a restart during a burst: a quarter of
+ * the changes are new listings and the rest updates of them, streamed by change capture to the
+ * bus before the indexer starts; then a new consumer group indexes them all into a fresh embedded
+ * index on its own thread, as `up` runs it. CPU is the process's (the index's thread included).
+ */
+async function* indexerDrain(server: LocalMysqlServer, dir: string): AsyncGenerator<BenchResult> {
+  const url = server.url('bench_search_drain');
+  await migrate(url);
+  const pool = await createMysqlPool(url, { connectionLimit: 8 });
+  await seed(pool, { users: 1000, listings: 0, progress: quiet });
+  const bus = await EmbeddedBus.open({ dir: join(dir, 'drain-bus'), defaultPartitions: 4, segmentBytes: 64 << 20, fsync: 'always', fsyncIntervalMs: 100, retentionBytes: 1 << 40, retentionMs: 1e12 });
+  const reader = CdcReader.start({
+    url, bus, store: new FileStateStore(join(dir, 'drain-cdc')), topicPrefix: 'drain',
+    filter: new TableFilter({ database: parseMysqlUrl(url).database, include: [], exclude: [], excludeColumns: [] }),
+    replicaServerId: 77_011, snapshotChunkRows: 5000, onMissingBinlog: 'fail', log: silentLogger(), progress: quiet,
+  });
+  const topic = 'drain.bench_search_drain.listings';
+  try {
+    while (reader.stats().phase !== 'streaming') await new Promise((r) => setTimeout(r, 10));
+    const listings = Math.round(DRAIN_CHANGES / 4);
+    await seed(pool, { users: 0, listings, seed: 7, progress: quiet });
+    for (let round = 1; round <= 3; round++) await pool.query(`UPDATE listings SET price_amount = price_amount + ${round}, description = CONCAT(description, ' (${round})')`);
+    const published = async () => (await Promise.all(Array.from({ length: await bus.partitions(topic) }, (_, p) => bus.read(topic, p, 0, 1 << 30)))).reduce((sum, m) => sum + m.length, 0);
+    while (await published() < listings * 4) await new Promise((r) => setTimeout(r, 50));
+    await reader.stop();
+    for (let round = 1; round <= 2; round++) {
+      const search = new ThreadedEmbeddedSearch({ dir: join(dir, `drain-search-${round}`), alias: 'listings' });
+      await search.ensureIndex();
+      const group = `search-drain-${round}`;
+      const indexer = startSearchIndexer({ bus, pool, database: 'bench_search_drain', topicPrefix: 'drain', log: silentLogger(), search, group });
+      const load = loadavg()[0]!.toFixed(1);
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await indexer.start();
+      let handled = 0;
+      for (;;) {
+        const lag = (await bus.lag(group)).filter((p) => p.topic === topic);
+        handled = lag.reduce((sum, p) => sum + p.committed, 0);
+        if (lag.length > 0 && lag.every((p) => p.lag === 0)) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      await indexer.stop();
+      await search.close();
+      yield { ...measure(`search indexer catching up on ${handled.toLocaleString('en-US')} listing changes, round ${round}`, 'changes', handled, ms, 'embedded, on its thread'),
+        note: `${((used.user + used.system) / handled).toFixed(1)} µs CPU a change (the process, the index's thread included); a quarter new listings, the rest updates; load average ${load}` };
+    }
+  } finally {
+    await reader.stop().catch(() => undefined);
+    await bus.close();
+    await pool.end();
+  }
+}
+
 export async function* searchBenches(server: LocalMysqlServer): AsyncGenerator<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'steveslist-bench-search-'));
   try {
+    // BENCH_SEARCH=drain measures the indexer's catching up alone.
+    if (process.env.BENCH_SEARCH === 'drain') {
+      yield* indexerDrain(server, dir);
+      return;
+    }
     yield await commitToSearchable(server, dir);
+    yield* indexerDrain(server, dir);
     yield* indexAndQuery(dir, Number(process.env.BENCH_SEARCH_DOCS ?? 1_000_000));
   } finally {
     rmSync(dir, { recursive: true, force: true });

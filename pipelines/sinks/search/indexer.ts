@@ -24,6 +24,8 @@ export interface SearchIndexerOptions {
   log: Logger;
   /** Told of failing batches and dead letters, so /health shows the group degraded. */
   health?: RoleReporter;
+  /** Default SEARCH_GROUP; another group indexes the same topics again (the benches do so). */
+  group?: string;
 }
 
 const parse = (message: BusMessage) => parseMessage<ChangeEnvelope>(message, 'a change event');
@@ -88,7 +90,7 @@ export function startSearchIndexer(options: SearchIndexerOptions): ConsumerRunne
   };
 
   const runner = new ConsumerRunner({
-    bus: options.bus, group: SEARCH_GROUP, topics: [listingsTopic, usersTopic], topicPrefix: options.topicPrefix,
+    bus: options.bus, group: options.group ?? SEARCH_GROUP, topics: [listingsTopic, usersTopic], topicPrefix: options.topicPrefix,
     handler, log: options.log.child({ role: 'search-indexer' }), maxBatchSize: 1000, health: options.health,
   });
   return runner;
