@@ -7,11 +7,10 @@ import type { Pool, RowDataPacket } from '../../../marketplace/mysql/connection.
 import type { Bus, BusMessage } from '../../bus/port.js';
 import type { ChangeEnvelope } from '../../cdc/envelope.js';
 import { tableTopic } from '../../cdc/topics.js';
-import { CoalescedWrites } from '../../consumers/coalesced-writes.js';
 import { ConsumerRunner } from '../../consumers/runner.js';
 import { parseMessage } from '../../consumers/parse-message.js';
 import { listingChange, newestPerListing, toDocument, type ListingChange } from './listing-changes.js';
-import type { BulkOutcome, SearchService, SearchStore, VersionedDelete, VersionedDocument } from './port.js';
+import type { BulkOutcome, SearchService } from './port.js';
 
 export const SEARCH_GROUP = 'search-indexer';
 
@@ -38,26 +37,6 @@ function check(outcome: BulkOutcome): void {
   if (fatal) throw new PoisonMessage(`search index refused listing ${fatal.id}: ${fatal.error}`);
 }
 
-/** A merged write's bound, in documents (an Elasticsearch bulk request of a few MB). */
-const MAX_MERGED_DOCUMENTS = 5_000;
-
-/**
- * An index's upserts and removals, each merged across the partitions' batches that come while
- * the one before runs (group commit). Each write is a transaction in the embedded index, and its
- * fixed cost dwarfs a document's while the indexer keeps up with small batches: 35 µs a document
- * written one a call against 7 at a hundred. A refusal is checked on the merged write and, if
- * any, again on each batch's own, so a batch fails only for its own documents.
- */
-class IndexWrites {
-  target: SearchStore;
-  readonly upserts = new CoalescedWrites<VersionedDocument>(async (documents) => check(await this.target.upsert(documents)), MAX_MERGED_DOCUMENTS);
-  readonly removals = new CoalescedWrites<VersionedDelete>(async (deletes) => check(await this.target.remove(deletes)), MAX_MERGED_DOCUMENTS);
-
-  constructor(target: SearchStore) {
-    this.target = target;
-  }
-}
-
 export function startSearchIndexer(options: SearchIndexerOptions): ConsumerRunner {
   const listingsTopic = tableTopic(options.topicPrefix, options.database, 'listings');
   const usersTopic = tableTopic(options.topicPrefix, options.database, 'users');
@@ -66,15 +45,6 @@ export function startSearchIndexer(options: SearchIndexerOptions): ConsumerRunne
     if (ids.length === 0) return new Map();
     const [rows] = await options.pool.query<RowDataPacket[]>('SELECT id, name FROM users WHERE id IN (?)', [ids]);
     return new Map(rows.map((row) => [Number(row.id), String(row.name)]));
-  };
-
-  /** By index name: a rebuild writes to the serving index and the one being built. */
-  const indexWrites = new Map<string, IndexWrites>();
-  const writesTo = (target: SearchStore) => {
-    let writes = indexWrites.get(target.name);
-    if (!writes) indexWrites.set(target.name, writes = new IndexWrites(target));
-    writes.target = target;
-    return writes;
   };
 
   const handler = async (messages: BusMessage[]) => {
@@ -97,15 +67,14 @@ export function startSearchIndexer(options: SearchIndexerOptions): ConsumerRunne
     const upserts = changes.filter((c): c is Extract<ListingChange, { kind: 'upsert' }> => c.kind === 'upsert');
     const names = await sellerNames([...new Set(upserts.map((c) => Number(c.row.seller_id)))]);
     for (const target of targets) {
-      const writes = writesTo(target);
       // In order around a truncate; between truncates, one bulk upsert and one bulk delete.
       let pending: ListingChange[] = [];
       const flush = async () => {
         const documents = pending.filter((c): c is Extract<ListingChange, { kind: 'upsert' }> => c.kind === 'upsert')
           .map((c) => ({ doc: toDocument(c.row, names.get(Number(c.row.seller_id)) ?? null), version: c.version }));
-        if (documents.length > 0) await writes.upserts.add(documents);
+        if (documents.length > 0) check(await target.upsert(documents));
         const deletes = pending.filter((c): c is Extract<ListingChange, { kind: 'delete' }> => c.kind === 'delete');
-        if (deletes.length > 0) await writes.removals.add(deletes.map((c) => ({ id: c.id, version: c.version })));
+        if (deletes.length > 0) check(await target.remove(deletes.map((c) => ({ id: c.id, version: c.version }))));
         pending = [];
       };
       for (const change of changes) {
