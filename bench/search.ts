@@ -25,6 +25,7 @@ import { EmbeddedSearch } from '../pipelines/sinks/search/embedded/index.js';
 import { ThreadedEmbeddedSearch } from '../pipelines/sinks/search/embedded/thread/threaded-search.js';
 import { startSearchIndexer } from '../pipelines/sinks/search/indexer.js';
 import type { ListingDocument, SearchQuery, SearchStore } from '../pipelines/sinks/search/port.js';
+import { untilGroupHandledAll } from './group-progress.js';
 import { observeSearch, percentile } from './observe.js';
 import { pacedWrites } from './paced-writes.js';
 import { measure, type BenchResult } from './table.js';
@@ -309,7 +310,15 @@ async function* indexerDrain(server: LocalMysqlServer, dir: string): AsyncGenera
     const listings = Math.round(DRAIN_CHANGES / 4);
     await seed(pool, { users: 0, listings, seed: 7, progress: quiet });
     for (let round = 1; round <= 3; round++) await pool.query(`UPDATE listings SET price_amount = price_amount + ${round}, description = CONCAT(description, ' (${round})')`);
-    const published = async () => (await Promise.all(Array.from({ length: await bus.partitions(topic) }, (_, p) => bus.read(topic, p, 0, 1 << 30)))).reduce((sum, m) => sum + m.length, 0);
+    // Each partition read on from where the last look ended, not from its start again.
+    const next: number[] = [];
+    const published = async () => {
+      for (let p = 0; p < await bus.partitions(topic); p++) {
+        const read = await bus.read(topic, p, next[p] ?? 0, 100_000);
+        if (read.length > 0) next[p] = read.at(-1)!.offset + 1;
+      }
+      return next.reduce((sum, offset) => sum + (offset ?? 0), 0);
+    };
     while (await published() < listings * 4) await new Promise((r) => setTimeout(r, 50));
     await reader.stop();
     for (let round = 1; round <= 2; round++) {
@@ -321,13 +330,7 @@ async function* indexerDrain(server: LocalMysqlServer, dir: string): AsyncGenera
       const cpu = process.cpuUsage();
       const started = performance.now();
       await indexer.start();
-      let handled = 0;
-      for (;;) {
-        const lag = (await bus.lag(group)).filter((p) => p.topic === topic);
-        handled = lag.reduce((sum, p) => sum + p.committed, 0);
-        if (lag.length > 0 && lag.every((p) => p.lag === 0)) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      const { handled } = await untilGroupHandledAll(bus, group, topic, started);
       const ms = performance.now() - started;
       const used = process.cpuUsage(cpu);
       await indexer.stop();

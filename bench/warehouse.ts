@@ -31,6 +31,7 @@ import { eventVersion } from '../pipelines/cdc/event-version.js';
 import { debeziumColumns } from '../pipelines/cdc/debezium/builtin-row.js';
 import type { ChangeEnvelope } from '../pipelines/cdc/envelope.js';
 import type { BusMessage } from '../pipelines/bus/port.js';
+import { untilGroupHandledAll } from './group-progress.js';
 import { observeWarehouse, percentile } from './observe.js';
 import { benchWarehouse, fillAtScale, LISTINGS, MESSAGES, ORDERS, queryP50, USERS, withBenchWarehouseClosed } from './warehouse-at-scale.js';
 import { pacedWrites } from './paced-writes.js';
@@ -64,18 +65,9 @@ async function* loaderRounds(bus: EmbeddedBus, pool: Pool, database: string, cli
     const cpu = process.cpuUsage();
     const started = performance.now();
     await loader.start();
-    let handled = 0;
     // The loader's start (every captured table's raw table checked, the marts) comes before its
     // first rows: said apart, as a restart pays it again.
-    let firstRowsMs: number | undefined;
-    let firstRows = 0;
-    for (;;) {
-      const lag = (await bus.lag(group)).filter((p) => p.topic === topic);
-      handled = lag.reduce((sum, p) => sum + p.committed, 0);
-      if (firstRowsMs === undefined && handled > 0) [firstRowsMs, firstRows] = [performance.now() - started, handled];
-      if (lag.length > 0 && lag.every((p) => p.lag === 0)) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const { handled, firstMs: firstRowsMs, firstHandled: firstRows } = await untilGroupHandledAll(bus, group, topic, started);
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     await loader.stop();
